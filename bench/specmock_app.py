@@ -1,0 +1,18 @@
+"""specmock side of bench/throughput.py, launched with the same uvicorn command line as
+bare_app: `uvicorn specmock_app:create --factory --app-dir bench`.
+
+The spec defaults to the bundled petstore; SPECMOCK_BENCH_SPEC overrides it.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import specmock
+
+
+def create() -> Any:
+    """uvicorn --factory entry point."""
+    spec = os.environ.get("SPECMOCK_BENCH_SPEC", "petstore")
+    return specmock.create_app([spec], seed=42, quiet=True)

@@ -1,0 +1,115 @@
+"""Click commands wiring options to the generator and the runtime."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from ..generator.errors import SpecError
+from ..runtime import logs
+from ..runtime.factory import create_app, load_services
+from .report import explain_services, lint_sources
+
+
+def _fail(exc: SpecError) -> None:
+    click.echo(f"specmock: {len(exc.problems)} problem(s) in the spec(s):", err=True)
+    for problem in exc.problems:
+        click.echo(f"  {problem}", err=True)
+    sys.exit(1)
+
+
+@click.group()
+@click.version_option(package_name="specmock")
+def main() -> None:
+    """Contract-driven mock services from OpenAPI specs."""
+
+
+@main.command()
+@click.argument("specs", nargs=-1, required=True)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option(
+    "--seed",
+    default=0,
+    show_default=True,
+    type=int,
+    help="Makes every generated value reproducible.",
+)
+@click.option(
+    "--strict/--lenient",
+    default=False,
+    show_default=True,
+    help="Strict turns a response that breaks the contract into a 500.",
+)
+@click.option(
+    "--eager/--lazy",
+    default=None,
+    help="Compile every validator at start (default: only for specs up to 400 operations).",
+)
+@click.option(
+    "--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.option("--quiet", is_flag=True, help="No per-request log line.")
+def serve(
+    specs: tuple[str, ...],
+    host: str,
+    port: int,
+    seed: int,
+    strict: bool,
+    eager: bool | None,
+    log_format: str,
+    quiet: bool,
+) -> None:
+    """Serve SPECS (files, folders or bundled names) as mock services."""
+    import uvicorn
+
+    logs.configure(log_format)
+    try:
+        app = create_app(list(specs), seed=seed, strict=strict, quiet=quiet, eager=eager)
+    except SpecError as exc:
+        _fail(exc)
+        return
+    for service in app.services:
+        mount = "/" if len(app.services) == 1 else f"/{service.name}"
+        click.echo(
+            f"specmock: {service.name} ({len(service.operations)} operations) "
+            f"on http://{host}:{port}{mount.rstrip('/')}{service.base_path or '/'}",
+            err=True,
+        )
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        server_header=False,
+        date_header=False,
+        lifespan="on",
+    )
+
+
+@main.command()
+@click.argument("specs", nargs=-1, required=True)
+@click.option("--strict-spec", is_flag=True, help="Also run the OpenAPI meta-schema check.")
+def validate(specs: tuple[str, ...], strict_spec: bool) -> None:
+    """Lint SPECS: every problem with its file and JSON pointer; exit 1 on error."""
+    errors, warnings = lint_sources(list(specs), meta=strict_spec)
+    for problem in [*errors, *warnings]:
+        click.echo(str(problem), err=problem.severity == "error")
+    if errors:
+        click.echo(f"{len(errors)} error(s), {len(warnings)} warning(s)", err=True)
+        sys.exit(1)
+    click.echo(f"ok: {len(warnings)} warning(s)")
+
+
+@main.command()
+@click.argument("specs", nargs=-1, required=True)
+def explain(specs: tuple[str, ...]) -> None:
+    """Every operation and how specmock will answer it."""
+    try:
+        services = load_services(list(specs), eager=False)
+    except SpecError as exc:
+        _fail(exc)
+        return
+    click.echo(explain_services(services))

@@ -1,0 +1,100 @@
+"""Text reports for `validate` and `explain`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..generator.errors import Problem, SpecError
+from ..generator.plan import Operation, Service
+from ..generator.sources import expand
+from ..runtime.factory import load_services
+
+
+def lint_sources(sources: list[str], meta: bool = False) -> tuple[list[Problem], list[Problem]]:
+    """Load and fully compile each spec; optionally run the OpenAPI meta-schema check."""
+    errors: list[Problem] = []
+    warnings: list[Problem] = []
+    try:
+        files = expand(list(sources))
+    except SpecError as exc:
+        return exc.problems, []
+    for file in files:
+        try:
+            (service,) = load_services([file], eager=True)
+            warnings.extend(p for p in service.problems if p.severity != "error")
+            warnings.extend(_example_problems(service))
+        except SpecError as exc:
+            errors.extend(exc.problems)
+            continue
+        if meta:
+            errors.extend(_meta(file))
+    return errors, warnings
+
+
+def _meta(file: Path) -> list[Problem]:
+    from openapi_spec_validator import validate
+    from openapi_spec_validator.readers import read_from_filename
+
+    spec, base_uri = read_from_filename(str(file))
+    try:
+        validate(spec, base_uri=base_uri)
+    except Exception as exc:  # the validator raises several error types
+        path = "/".join(str(p) for p in getattr(exc, "path", []) or [])
+        message = getattr(exc, "message", None) or str(exc).splitlines()[0] or type(exc).__name__
+        return [Problem(str(file), "/" + path if path else "", message)]
+    return []
+
+
+def _example_problems(service: Service) -> list[Problem]:
+    found = []
+    for op in service.operations:
+        for response in op.responses.values():
+            for media in response.content.values():
+                if media.schema is None:
+                    continue
+                validator = op.compiler.validator(media.schema, "response", media.pointer)
+                for name, value in media.examples.items():
+                    if not validator.is_valid(value):
+                        reason = (
+                            f"example {name!r} does not match its schema and will not be served"
+                        )
+                        found.append(
+                            Problem(service.document.file, media.pointer, reason, "warning")
+                        )
+    return found
+
+
+def _answer(op: Operation) -> str:
+    success = op.success
+    if success is None:
+        return "no response declared"
+    kinds = []
+    for media_type, media in success.content.items():
+        source = "examples " + ", ".join(media.examples) if media.examples else "generated"
+        kinds.append(f"{media_type} ({source})")
+    body = "; ".join(kinds) or "no body"
+    return f"{success.status}: {body}"
+
+
+def explain_services(services: list[Service]) -> str:
+    lines = []
+    for service in services:
+        lines.append(
+            f"{service.name}: {service.title} "
+            f"({service.document.version}, {len(service.operations)} operations, "
+            f"base path {service.base_path or '/'})"
+        )
+        for op in service.operations:
+            checks = []
+            if op.params:
+                checks.append("params " + ",".join(f"{p.location}:{p.name}" for p in op.params))
+            if op.body:
+                checks.append("body " + ",".join(op.body.content))
+            if op.security:
+                checks.append("auth " + "|".join("+".join(a) or "none" for a in op.security))
+            statuses = ",".join(op.responses)
+            lines.append(f"  {op.method:7} {op.path}  [{op.operation_id}]")
+            lines.append(f"          answers {_answer(op)}; declares {statuses}")
+            if checks:
+                lines.append(f"          checks {'; '.join(checks)}")
+    return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""The spec side: load, check and compile contracts into a Plan."""

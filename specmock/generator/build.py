@@ -1,0 +1,264 @@
+"""From a Document to a Service: walk the paths once and compile each operation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from .errors import Problem, SpecError, escape_token, join_pointer
+from .loader import Document, deref, load_document, resolve
+from .params import compile_param
+from .plan import _TEMPLATE, METHODS, Body, Compiler, Header, Media, Operation, Response, Service
+from .schema import schema_problems
+
+EAGER_LIMIT = 400  # specs with more operations compile validators on first use
+
+
+class _Builder:
+    def __init__(self, doc: Document):
+        self.doc = doc
+        self.root = doc.root
+        self.compiler = Compiler(doc)
+        self.problems: list[Problem] = []
+        self.security = self.root.get("security") or []
+
+    def problem(self, pointer: str, reason: str, severity: str = "error") -> None:
+        self.problems.append(Problem(self.doc.file, pointer, reason, severity))
+
+    def deref(self, node: Any, pointer: str) -> Any:
+        try:
+            return deref(self.root, node)
+        except (KeyError, IndexError, ValueError):
+            self.problem(pointer, f"$ref {node.get('$ref')!r} does not resolve")
+            return None
+
+    def run(self) -> Service:
+        self._check_top()
+        operations = []
+        paths = self.root.get("paths") or {}
+        for path, item in paths.items() if isinstance(paths, dict) else ():
+            pointer = join_pointer("paths", path)
+            item = self.deref(item, pointer) if isinstance(item, dict) else None
+            if not isinstance(item, dict):
+                self.problem(pointer, "a path item must be a mapping")
+                continue
+            if not str(path).startswith("/"):
+                self.problem(pointer, "paths must start with '/'")
+            for method in METHODS:
+                if isinstance(item.get(method), dict):
+                    op = self.operation(path, method, item, join_pointer("paths", path, method))
+                    if op:
+                        operations.append(op)
+        self._check_refs()
+        errors = [p for p in self.problems if p.severity == "error"]
+        if errors:
+            raise SpecError(errors)
+        schemes = (self.root.get("components") or {}).get("securitySchemes") or {}
+        return Service(
+            self.doc.name,
+            self.doc,
+            operations,
+            base_path(self.root),
+            schemes,
+            problems=self.problems,
+        )
+
+    def _check_top(self) -> None:
+        info = self.root.get("info")
+        if not isinstance(info, dict):
+            self.problem("/info", "required field `info` is missing or not a mapping")
+        else:
+            for key in ("title", "version"):
+                if key not in info:
+                    self.problem(f"/info/{key}", f"required field `info.{key}` is missing")
+        if "paths" not in self.root and "webhooks" not in self.root and self.doc.version == "3.0":
+            self.problem("/paths", "required field `paths` is missing")
+        schemas = (self.root.get("components") or {}).get("schemas") or {}
+        for name, schema in schemas.items() if isinstance(schemas, dict) else ():
+            for where, reason in schema_problems(schema):
+                self.problem(join_pointer("components", "schemas", name) + where, reason)
+
+    def _check_refs(self) -> None:
+        seen: set[str] = set()
+        stack: list[tuple[Any, str]] = [(self.root, "")]
+        while stack:
+            node, pointer = stack.pop()
+            if isinstance(node, dict):
+                ref = node.get("$ref")
+                if isinstance(ref, str) and ref.startswith("#") and ref not in seen:
+                    seen.add(ref)
+                    try:
+                        resolve(self.root, ref)
+                    except (KeyError, IndexError, ValueError):
+                        self.problem(pointer + "/$ref", f"$ref {ref!r} does not resolve")
+                stack.extend(
+                    (v, f"{pointer}/{escape_token(str(k))}")
+                    for k, v in node.items()
+                    if isinstance(v, dict | list)
+                )
+            elif isinstance(node, list):
+                stack.extend(
+                    (v, f"{pointer}/{i}") for i, v in enumerate(node) if isinstance(v, dict | list)
+                )
+
+    def operation(self, path: str, method: str, item: dict, pointer: str) -> Operation | None:
+        raw = item[method]
+        params = self.params(path, item, raw, pointer)
+        body = self.body(raw.get("requestBody"), pointer + "/requestBody")
+        responses = self.responses(raw.get("responses"), pointer + "/responses")
+        op_id = raw.get("operationId") or f"{method}{path}"
+        security = raw.get("security", self.security)
+        return Operation(
+            self.doc.name,
+            method.upper(),
+            path,
+            str(op_id),
+            pointer,
+            params,
+            body,
+            security if isinstance(security, list) else [],
+            responses,
+            self.compiler,
+            summary=str(raw.get("summary") or ""),
+        )
+
+    def params(self, path: str, item: dict, raw: dict, pointer: str) -> list:
+        merged: dict[tuple[str, str], tuple[dict, str]] = {}
+        for owner, where in ((item, pointer.rsplit("/", 1)[0]), (raw, pointer)):
+            for i, param in enumerate(owner.get("parameters") or []):
+                ptr = f"{where}/parameters/{i}"
+                param = self.deref(param, ptr)
+                if not self._param_ok(param, ptr):
+                    continue
+                merged[(param["name"], param["in"])] = (param, ptr)
+        declared = {name for name, where in merged if where == "path"}
+        for name in _TEMPLATE.findall(path):
+            if name not in declared:
+                self.problem(
+                    pointer, f"path template variable {{{name}}} has no parameter", "warning"
+                )
+                merged[(name, "path")] = (
+                    {"name": name, "in": "path", "required": True, "schema": {"type": "string"}},
+                    pointer,
+                )
+        out = []
+        for (name, where), (param, ptr) in merged.items():
+            if where == "header" and name.lower() in ("accept", "content-type", "authorization"):
+                continue
+            schema = param.get("schema")
+            if schema is None and isinstance(param.get("content"), dict):
+                first = next(iter(param["content"].values()), {}) or {}
+                schema = first.get("schema")
+            if schema is None:
+                schema = {}
+            defs = self.compiler.bundle(schema, "request").defs
+            out.append(compile_param(param, schema, defs, ptr))
+        return out
+
+    def _param_ok(self, param: Any, ptr: str) -> bool:
+        if not isinstance(param, dict):
+            self.problem(ptr, "a parameter must be a mapping")
+            return False
+        if not isinstance(param.get("name"), str):
+            self.problem(ptr + "/name", "parameter has no `name`")
+            return False
+        if param.get("in") not in ("path", "query", "header", "cookie"):
+            self.problem(
+                ptr + "/in", f"`in` must be path, query, header or cookie, not {param.get('in')!r}"
+            )
+            return False
+        if param["in"] == "path" and param.get("required") is not True:
+            self.problem(ptr + "/required", "path parameters must have `required: true`", "warning")
+        return True
+
+    def media(self, content: Any, pointer: str) -> dict[str, Media]:
+        out: dict[str, Media] = {}
+        for media_type, spec in (content or {}).items() if isinstance(content, dict) else ():
+            ptr = pointer + "/content/" + media_type.replace("~", "~0").replace("/", "~1")
+            spec = spec if isinstance(spec, dict) else {}
+            out[media_type.lower()] = Media(
+                media_type.lower(),
+                spec.get("schema"),
+                ptr + "/schema",
+                self.examples(spec, ptr),
+                spec.get("encoding") or {},
+            )
+        return out
+
+    def examples(self, spec: dict, pointer: str) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        for name, example in (spec.get("examples") or {}).items():
+            example = self.deref(example, f"{pointer}/examples/{name}")
+            if isinstance(example, dict) and "value" in example:
+                found[str(name)] = example["value"]
+        if "example" in spec:
+            found.setdefault("example", spec["example"])
+        schema = spec.get("schema")
+        if not found and isinstance(schema, dict) and "example" in schema:
+            found["schema"] = schema["example"]
+        return found
+
+    def body(self, raw: Any, pointer: str) -> Body | None:
+        if raw is None:
+            return None
+        raw = self.deref(raw, pointer)
+        if not isinstance(raw, dict):
+            return None
+        return Body(bool(raw.get("required")), self.media(raw.get("content"), pointer), pointer)
+
+    def responses(self, raw: Any, pointer: str) -> dict[str, Response]:
+        if not isinstance(raw, dict) or not raw:
+            self.problem(pointer, "an operation must declare at least one response")
+            return {}
+        out = {}
+        for status, spec in raw.items():
+            ptr = f"{pointer}/{status}"
+            spec = self.deref(spec, ptr)
+            if not isinstance(spec, dict):
+                continue
+            headers = {}
+            for name, header in (spec.get("headers") or {}).items():
+                header = self.deref(header, f"{ptr}/headers/{name}")
+                if isinstance(header, dict) and name.lower() != "content-type":
+                    headers[name] = Header(
+                        name,
+                        bool(header.get("required")),
+                        header.get("schema", {}),
+                        f"{ptr}/headers/{name}/schema",
+                    )
+            status = str(status).upper() if str(status).lower() != "default" else "default"
+            out[status] = Response(
+                status,
+                str(spec.get("description", "")),
+                headers,
+                self.media(spec.get("content"), ptr),
+                ptr,
+            )
+        return out
+
+
+def base_path(root: dict[str, Any]) -> str:
+    """The path part of the first server URL, with variables at their defaults."""
+    servers = root.get("servers") or []
+    if not servers or not isinstance(servers[0], dict):
+        return ""
+    url = str(servers[0].get("url", ""))
+    for name, var in (servers[0].get("variables") or {}).items():
+        url = url.replace("{" + name + "}", str((var or {}).get("default", "")))
+    path = urlparse(url).path if "://" in url else url
+    return path.rstrip("/")
+
+
+def build_service(doc: Document, eager: bool | None = None) -> Service:
+    service = _Builder(doc).run()
+    if eager or (eager is None and len(service.operations) <= EAGER_LIMIT):
+        service.compile_all()
+    return service
+
+
+def load_service(
+    source: str | Path | dict, name: str | None = None, eager: bool | None = None
+) -> Service:
+    """Load, check and compile one contract."""
+    return build_service(load_document(source, name), eager)

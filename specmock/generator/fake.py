@@ -1,0 +1,335 @@
+"""Seeded fake values compiled from a normalized schema.
+
+A schema is turned into a tree of small closures once; producing a value then
+only calls them. Every random choice goes through the context's `random.Random`
+(Faker included), so one seed gives one value, byte for byte.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import string
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+import rstr
+from faker import Faker
+
+from .errors import unescape_token
+from .heuristics import FORMATS, number_hint, string_maker
+from .schema import Bundle, flatten, merge
+
+Gen = Callable[["Ctx", int], Any]
+_MISSING = object()
+
+
+@dataclass
+class Ctx:
+    """What one generation run draws on."""
+
+    rng: random.Random
+    faker: Faker
+    max_depth: int = 5
+    direction: str = "response"
+    complete: bool = False  # every optional property too (error bodies, examples)
+
+
+class Builder:
+    """Compiles a bundle into a value generator; `$ref`s compile on first use (recursion)."""
+
+    def __init__(self, bundle: Bundle):
+        self.defs = bundle.defs
+        self._refs: dict[str, Gen] = {}
+        self.root = self.compile(bundle.schema)
+
+    def __call__(self, ctx: Ctx) -> Any:
+        ctx.faker.random = ctx.rng
+        return self.root(ctx, 0)
+
+    def deref(self, schema: Any) -> Any:
+        return flatten(schema, self.defs, fold=False)
+
+    def flatten(self, schema: Any) -> Any:
+        return flatten(schema, self.defs)
+
+    @staticmethod
+    def _key(ref: str) -> str:
+        return unescape_token(ref.removeprefix("#/$defs/"))
+
+    # -- compilation ------------------------------------------------------
+    def compile(self, schema: Any, name: str | None = None) -> Gen:
+        if schema is False:
+            return lambda ctx, d: None
+        if not isinstance(schema, dict):
+            return self._any(name)
+        if "$ref" in schema and len(schema) == 1:
+            return self._ref(self._key(schema["$ref"]), name)
+        schema = self.flatten(schema)
+        if "const" in schema:
+            value = schema["const"]
+            return lambda ctx, d: value
+        if isinstance(schema.get("enum"), list) and schema["enum"]:
+            choices = schema["enum"]
+            return lambda ctx, d: ctx.rng.choice(choices)
+        for key in ("oneOf", "anyOf"):
+            if isinstance(schema.get(key), list) and schema[key]:
+                return self._choice(schema, key, name)
+        return self._typed(schema, name)
+
+    def _ref(self, key: str, name: str | None) -> Gen:
+        cache_key = f"{key}\0{name or ''}"
+
+        def gen(ctx: Ctx, d: int) -> Any:
+            built = self._refs.get(cache_key)
+            if built is None:
+                built = self._refs[cache_key] = self.compile(self.defs.get(key, {}), name)
+            return built(ctx, d)
+
+        return gen
+
+    def _choice(self, schema: dict[str, Any], key: str, name: str | None) -> Gen:
+        rest = {k: v for k, v in schema.items() if k not in (key, "discriminator")}
+        branches = []
+        for branch in schema[key]:
+            tag = self._tag(schema.get("discriminator"), branch)
+            if rest:
+                branch = merge(rest, self.flatten(branch))
+            branches.append((self.compile(branch, name), tag))
+        prop = (schema.get("discriminator") or {}).get("propertyName")
+
+        def gen(ctx: Ctx, d: int) -> Any:
+            build, tag = ctx.rng.choice(branches)
+            value = build(ctx, d)
+            if prop and tag is not None and isinstance(value, dict):
+                value[prop] = tag
+            return value
+
+        return gen
+
+    def _tag(self, discriminator: Any, branch: Any) -> str | None:
+        if not isinstance(discriminator, dict) or not isinstance(branch, dict):
+            return None
+        ref = branch.get("$ref")
+        if not isinstance(ref, str):
+            return None
+        schema_name = self._key(ref).rsplit("/", 1)[-1]
+        for tag, target in (discriminator.get("mapping") or {}).items():
+            if target == schema_name or str(target).rsplit("/", 1)[-1] == schema_name:
+                return tag
+        return schema_name
+
+    def _typed(self, schema: dict[str, Any], name: str | None) -> Gen:
+        kind = schema.get("type")
+        kinds = list(kind) if isinstance(kind, list) else [kind] if kind else [_infer(schema)]
+        nullable = "null" in kinds
+        kinds = [k for k in kinds if k != "null"]
+        if not kinds:
+            return lambda ctx, d: None
+        gens = [self._of_type(k, schema, name) for k in kinds]
+
+        def gen(ctx: Ctx, d: int) -> Any:
+            if nullable and ctx.rng.random() < 0.1:
+                return None
+            return gens[0](ctx, d) if len(gens) == 1 else ctx.rng.choice(gens)(ctx, d)
+
+        return gen
+
+    def _of_type(self, kind: str, schema: dict[str, Any], name: str | None) -> Gen:
+        if kind == "object":
+            return self._object(schema)
+        if kind == "array":
+            return self._array(schema, name)
+        if kind in ("integer", "number"):
+            return _number(schema, kind == "integer", name)
+        if kind == "boolean":
+            return lambda ctx, d: ctx.rng.random() < 0.5
+        return _string(schema, name)
+
+    def _any(self, name: str | None) -> Gen:
+        maker = string_maker(name)
+        if maker:
+            return lambda ctx, d: maker(ctx.rng, ctx.faker)
+        return lambda ctx, d: ctx.faker.word()
+
+    def _object(self, schema: dict[str, Any]) -> Gen:
+        hide = "writeOnly"
+        required = set(schema.get("required") or [])
+        props = []
+        for pname, pschema in (schema.get("properties") or {}).items():
+            flat = self.deref(pschema)
+            flags = flat if isinstance(flat, dict) else {}
+            props.append((pname, self.compile(pschema, pname), pname in required, flags))
+        extra = schema.get("additionalProperties")
+        extra_gen = self.compile(extra) if isinstance(extra, dict) else None
+        want_extra = extra_gen is not None and not props
+        min_props = schema.get("minProperties", 0)
+        max_props = schema.get("maxProperties")
+
+        def gen(ctx: Ctx, d: int) -> Any:
+            out: dict[str, Any] = {}
+            deep = d >= ctx.max_depth
+            skip = "readOnly" if ctx.direction == "request" else hide
+            for pname, build, req, flags in props:
+                if flags.get(skip) and not req:
+                    continue
+                if req or (not deep and (ctx.complete or ctx.rng.random() < 0.8)):
+                    if max_props is not None and len(out) >= max_props and not req:
+                        continue
+                    out[pname] = build(ctx, d + 1)
+            _fill(ctx, d, out, props, extra_gen, want_extra, min_props, extra is not False)
+            return out
+
+        return gen
+
+    def _array(self, schema: dict[str, Any], name: str | None) -> Gen:
+        items = schema.get("items")
+        item_gen = self.compile(items if isinstance(items, dict) else {}, _singular(name))
+        prefix = [self.compile(s, name) for s in schema.get("prefixItems") or []]
+        low = schema.get("minItems", 0)
+        high = schema.get("maxItems")
+        unique = schema.get("uniqueItems", False)
+        if items is False and prefix:
+            high = len(prefix) if high is None else min(high, len(prefix))
+
+        def gen(ctx: Ctx, d: int) -> Any:
+            top = low if d >= ctx.max_depth else max(low, min(low + 3, 3))
+            floor = max(low, 1) if ctx.complete and d < ctx.max_depth else low
+            if high is not None:
+                top = min(top, high)
+            count = ctx.rng.randint(min(floor, top), top)
+            out = [p(ctx, d + 1) for p in prefix[:count]]
+            seen = {orjson.dumps(v, option=orjson.OPT_SORT_KEYS) for v in out} if unique else None
+            tries = 0
+            while len(out) < count and tries < count * 10:
+                tries += 1
+                value = item_gen(ctx, d + 1)
+                if seen is not None:
+                    key = orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                out.append(value)
+            return out
+
+        return gen
+
+
+def _fill(ctx, d, out, props, extra_gen, want_extra, min_props, open_) -> None:
+    """Top an object up to `minProperties` (and give free-form maps a couple of keys)."""
+    for pname, build, _req, _flags in props:
+        if len(out) >= min_props:
+            break
+        if pname not in out:
+            out[pname] = build(ctx, d + 1)
+    wanted = max(min_props, ctx.rng.randint(1, 2) if want_extra and d < ctx.max_depth else 0)
+    tries = 0
+    while len(out) < wanted and open_ and tries < 20:
+        tries += 1
+        key = ctx.faker.word()
+        if key not in out:
+            out[key] = extra_gen(ctx, d + 1) if extra_gen else ctx.faker.word()
+
+
+def _infer(schema: dict[str, Any]) -> str:
+    if any(k in schema for k in ("properties", "additionalProperties", "required")):
+        return "object"
+    if "items" in schema or "prefixItems" in schema:
+        return "array"
+    if any(k in schema for k in ("minimum", "maximum", "multipleOf")):
+        return "number"
+    return "string"
+
+
+def _singular(name: str | None) -> str | None:
+    if name and name.endswith("s") and len(name) > 3:
+        return name[:-1]
+    return name
+
+
+def _bounds(schema: dict[str, Any], integer: bool, name: str | None) -> tuple[float, float]:
+    low = schema.get("minimum", -math.inf)
+    high = schema.get("maximum", math.inf)
+    ex_low, ex_high = schema.get("exclusiveMinimum"), schema.get("exclusiveMaximum")
+    step = 1 if integer else 1e-6
+    if isinstance(ex_low, int | float) and not isinstance(ex_low, bool):
+        low = max(low, ex_low + step)
+    if isinstance(ex_high, int | float) and not isinstance(ex_high, bool):
+        high = min(high, ex_high - step)
+    if schema.get("format") == "int32":
+        low, high = max(low, -(2**31)), min(high, 2**31 - 1)
+    hint = number_hint(name)
+    want_low, want_high = (hint[0], hint[1]) if hint else (1, 1000)
+    lo, hi = max(low, want_low), min(high, want_high)
+    if lo > hi:  # the hint does not fit the schema's bounds
+        lo = low if low > -math.inf else high - 1000
+        hi = high if high < math.inf else low + 1000
+        lo, hi = max(lo, low), min(hi, high)
+    return lo, hi
+
+
+def _number(schema: dict[str, Any], integer: bool, name: str | None) -> Gen:
+    lo, hi = _bounds(schema, integer, name)
+    hint = number_hint(name)
+    decimals = 0 if integer else (hint[2] if hint and hint[2] else 2)
+    step = schema.get("multipleOf")
+    if step:
+        k_lo, k_hi = math.ceil(lo / step), math.floor(hi / step)
+        places = max(0, -math.floor(math.log10(step))) + 2 if step < 1 else 0
+
+        def multiple(ctx: Ctx, d: int) -> Any:
+            k = ctx.rng.randint(k_lo, max(k_lo, k_hi))
+            value = round(k * step, places) if places else k * step
+            return int(value) if integer else value
+
+        return multiple
+    if integer:
+        ilo, ihi = math.ceil(lo), math.floor(hi)
+        return lambda ctx, d: ctx.rng.randint(ilo, max(ilo, ihi))
+
+    def number(ctx: Ctx, d: int) -> Any:
+        value = round(ctx.rng.uniform(lo, hi), decimals)
+        return min(max(value, lo), hi)
+
+    return number
+
+
+def _string(schema: dict[str, Any], name: str | None) -> Gen:
+    low = schema.get("minLength", 0)
+    high = schema.get("maxLength")
+    pattern = schema.get("pattern")
+    fmt = schema.get("format")
+    if pattern:
+        return _pattern(pattern, low, high)
+    maker = FORMATS.get(fmt) if fmt else None
+    exact = maker is not None
+    maker = maker or string_maker(name) or (lambda r, f: f.word())
+
+    def gen(ctx: Ctx, d: int) -> Any:
+        value = str(maker(ctx.rng, ctx.faker))
+        if exact:
+            return value
+        return _fit(value, low, high, ctx.rng)
+
+    return gen
+
+
+def _fit(value: str, low: int, high: int | None, rng: random.Random) -> str:
+    if high is not None and len(value) > high:
+        value = value[:high].rstrip() or value[:high]
+    if len(value) < low:
+        value += "".join(rng.choice(string.ascii_lowercase) for _ in range(low - len(value)))
+    return value
+
+
+def _pattern(pattern: str, low: int, high: int | None) -> Gen:
+    def gen(ctx: Ctx, d: int) -> Any:
+        try:
+            value = rstr.Rstr(ctx.rng).xeger(pattern)
+        except Exception:  # an ECMA-only construct Python's re cannot read
+            return _fit(ctx.faker.word(), low, high, ctx.rng)
+        return value
+
+    return gen

@@ -1,0 +1,254 @@
+"""Parameter deserialization compiled from `style`/`explode` and the schema's types.
+
+Each parameter becomes one `extract` closure: it reads the raw request data
+for its location and returns a typed value (or `MISSING`), so that validation
+sees `7`, not `"7"`, exactly as a client meant it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .schema import flatten
+
+MISSING: Any = object()
+Coerce = Callable[[str], Any]
+
+_DEFAULT_STYLE = {"path": "simple", "query": "form", "header": "simple", "cookie": "form"}
+_DELIMITERS = {"form": ",", "simple": ",", "spaceDelimited": " ", "pipeDelimited": "|"}
+
+
+class ParamError(ValueError):
+    """A raw parameter value that cannot be read with the declared style."""
+
+    def __init__(self, rule: str, message: str):
+        super().__init__(message)
+        self.rule = rule
+
+
+@dataclass
+class RawRequest:
+    """The request's parameter sources, parsed once per request."""
+
+    path: Mapping[str, str]
+    query: Mapping[str, list[str]]
+    headers: Mapping[str, str]
+    cookies: Mapping[str, str]
+
+
+def _types(schema: Any) -> list[str]:
+    if not isinstance(schema, dict):
+        return ["string"]
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        return kind
+    if kind:
+        return [kind]
+    if "properties" in schema:
+        return ["object"]
+    if "items" in schema:
+        return ["array"]
+    for key in ("oneOf", "anyOf"):
+        if isinstance(schema.get(key), list):
+            return [t for s in schema[key] if isinstance(s, dict) for t in _types(s)] or ["string"]
+    if isinstance(schema.get("enum"), list) and schema["enum"]:
+        return sorted({_json_type(v) for v in schema["enum"]})
+    return ["string"]
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    return "null" if value is None else "string"
+
+
+def scalar_coercer(schema: Any, defs: dict[str, Any]) -> Coerce:
+    """Turn a string into the first declared scalar type it parses as."""
+    kinds = _types(flatten(schema, defs))
+
+    def coerce(raw: str) -> Any:
+        for kind in kinds:
+            if kind == "integer":
+                try:
+                    return int(raw)
+                except ValueError:
+                    continue
+            if kind == "number":
+                try:
+                    value = float(raw)
+                except ValueError:
+                    continue
+                if value != value or value in (float("inf"), float("-inf")):
+                    continue
+                return int(value) if raw.lstrip("-").isdigit() else value
+            if kind == "boolean" and raw in ("true", "false"):
+                return raw == "true"
+            if kind == "null" and raw in ("", "null"):
+                return None
+            if kind in ("string", "array", "object"):
+                return raw
+        return raw
+
+    return coerce
+
+
+def value_coercer(schema: Any, defs: dict[str, Any]) -> Callable[[list[str]], Any]:
+    """Coerce a list of raw values (one for scalars, several for arrays) by the schema."""
+    flat = flatten(schema, defs)
+    kinds = _types(flat)
+    if "array" in kinds:
+        items = flat.get("items", {}) if isinstance(flat, dict) else {}
+        item = scalar_coercer(items, defs)
+        return lambda values: [item(v) for v in values]
+    if "object" in kinds:
+        props = flat.get("properties", {}) if isinstance(flat, dict) else {}
+        coercers = {k: scalar_coercer(v, defs) for k, v in props.items()}
+        extra = flat.get("additionalProperties") if isinstance(flat, dict) else None
+        fallback = scalar_coercer(extra if isinstance(extra, dict) else {}, defs)
+        return lambda values: {k: coercers.get(k, fallback)(v) for k, v in _pairs(values)}
+    one = scalar_coercer(flat, defs)
+    return lambda values: one(values[0]) if values else MISSING
+
+
+def _pairs(values: list[str]) -> list[tuple[str, str]]:
+    if len(values) == 1 and "=" in values[0]:
+        return [tuple(p.split("=", 1)) for p in values[0].split(",") if p]  # type: ignore[misc]
+    return list(zip(values[::2], values[1::2], strict=False))
+
+
+@dataclass
+class ParamSpec:
+    """One declared parameter, compiled."""
+
+    name: str
+    location: str
+    required: bool
+    pointer: str
+    schema: Any
+    extract: Callable[[RawRequest], Any]
+
+
+def compile_param(
+    raw: dict[str, Any], schema: Any, defs: dict[str, Any], pointer: str
+) -> ParamSpec:
+    name, location = raw["name"], raw["in"]
+    style = raw.get("style") or _DEFAULT_STYLE[location]
+    explode = raw.get("explode", style == "form")
+    required = bool(raw.get("required", location == "path"))
+    if "content" in raw:
+        extract = _json_extract(name, location)
+    else:
+        kinds = _types(flatten(schema, defs))
+        extract = _extractor(name, location, style, explode, kinds, value_coercer(schema, defs))
+    return ParamSpec(name, location, required, pointer, schema, extract)
+
+
+def _json_extract(name: str, location: str) -> Callable[[RawRequest], Any]:
+    def extract(req: RawRequest) -> Any:
+        raw = _single(req, name, location)
+        if raw is MISSING:
+            return MISSING
+        try:
+            return json.loads(raw)
+        except ValueError:
+            raise ParamError(
+                "content", f"{location} parameter {name!r} is not valid JSON"
+            ) from None
+
+    return extract
+
+
+def _single(req: RawRequest, name: str, location: str) -> Any:
+    if location == "query":
+        values = req.query.get(name)
+        return values[0] if values else MISSING
+    if location == "header":
+        return req.headers.get(name.lower(), MISSING)
+    if location == "cookie":
+        return req.cookies.get(name, MISSING)
+    return req.path.get(name, MISSING)
+
+
+def _extractor(name, location, style, explode, kinds, coerce) -> Callable[[RawRequest], Any]:
+    is_array, is_object = "array" in kinds, "object" in kinds
+    if location == "query":
+        return _query_extractor(name, style, explode, is_array, is_object, coerce)
+
+    def extract(req: RawRequest) -> Any:
+        raw = _single(req, name, location)
+        if raw is MISSING:
+            return MISSING
+        if location == "path":
+            raw = _strip_path_style(raw, name, style)
+        if is_array or is_object:
+            sep = "," if style != "label" else "."
+            parts = raw.split(sep) if raw != "" else []
+            if is_object and explode:
+                parts = [p.replace("=", ",", 1) for p in parts]
+                parts = ",".join(parts).split(",") if parts else []
+            return coerce(parts)
+        return coerce([raw])
+
+    return extract
+
+
+def _strip_path_style(raw: str, name: str, style: str) -> str:
+    if style == "label":
+        if not raw.startswith("."):
+            raise ParamError("style", f"path parameter {name!r} must use label style '.value'")
+        return raw[1:]
+    if style == "matrix":
+        prefix = f";{name}="
+        if not raw.startswith(prefix):
+            raise ParamError("style", f"path parameter {name!r} must use matrix style ';{name}=v'")
+        return raw[len(prefix) :].replace(prefix, ",")
+    return raw
+
+
+def _query_extractor(
+    name, style, explode, is_array, is_object, coerce
+) -> Callable[[RawRequest], Any]:
+    if style == "deepObject":
+        prefix = name + "["
+
+        def deep(req: RawRequest) -> Any:
+            found = [
+                (k[len(prefix) : -1], v[-1])
+                for k, v in req.query.items()
+                if k.startswith(prefix) and k.endswith("]")
+            ]
+            if not found:
+                return MISSING
+            return coerce([item for pair in found for item in pair])
+
+        return deep
+    if is_object and explode:
+
+        def exploded(req: RawRequest) -> Any:
+            pairs = [item for k, v in req.query.items() for item in (k, v[-1])]
+            value = coerce(pairs)
+            return value if value else MISSING
+
+        return exploded
+    sep = _DELIMITERS.get(style, ",")
+
+    def extract(req: RawRequest) -> Any:
+        values = req.query.get(name)
+        if values is None:
+            return MISSING
+        if is_array:
+            if not explode:
+                values = values[-1].split(sep) if values[-1] != "" else []
+            return coerce(values)
+        if is_object:
+            return coerce(values[-1].split(","))
+        return coerce(values[-1:])
+
+    return extract

@@ -1,0 +1,257 @@
+"""OpenAPI schemas as plain JSON Schema 2020-12, one set per direction.
+
+OpenAPI 3.0 schemas differ from JSON Schema (`nullable`, boolean
+`exclusiveMinimum`, siblings of `$ref` ignored), and `readOnly`/`writeOnly`
+change what is required in requests and responses. Each schema is normalized
+once per direction and memoized; a bundle is a self-contained document
+(`$defs` holds the referenced schemas) that a validator or a fake-data builder
+can be compiled from without looking at the spec again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from .errors import escape_token, unescape_token
+from .loader import Document, resolve
+
+Direction = Literal["request", "response"]
+
+_SCHEMA_MAPS = ("properties", "patternProperties", "dependentSchemas", "$defs", "definitions")
+_SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
+_SCHEMA_ONE = (
+    "additionalProperties",
+    "items",
+    "not",
+    "if",
+    "then",
+    "else",
+    "contains",
+    "propertyNames",
+    "unevaluatedProperties",
+    "unevaluatedItems",
+    "contentSchema",
+)
+_DROP_30 = {"nullable", "example", "xml", "externalDocs", "deprecated"}
+_JSON_TYPES = {"string", "number", "integer", "boolean", "array", "object", "null"}
+
+
+def def_key(ref: str) -> str:
+    """The `$defs` key a document reference is bundled under."""
+    return ref[2:] if ref.startswith("#/") else ref
+
+
+def def_ref(ref: str) -> str:
+    return "#/$defs/" + escape_token(def_key(ref))
+
+
+@dataclass
+class Bundle:
+    """A normalized schema with the definitions it reaches."""
+
+    schema: Any
+    defs: dict[str, Any]
+
+    def document(self) -> dict[str, Any]:
+        """A JSON Schema document a validator can compile on its own."""
+        if not isinstance(self.schema, dict):
+            return {
+                "$schema": "https://json-schema.org/draft/2020-12/schema",
+                "allOf": [self.schema],
+                "$defs": self.defs,
+            }
+        doc = dict(self.schema)
+        doc["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+        if self.defs:
+            doc["$defs"] = {**self.defs, **doc.get("$defs", {})}
+        return doc
+
+
+class SchemaSet:
+    """Normalizes a document's schemas for one direction, each referenced schema once."""
+
+    def __init__(self, doc: Document, direction: Direction):
+        self.root = doc.root
+        self.is30 = doc.version == "3.0"
+        self.direction = direction
+        self._defs: dict[str, Any] = {}
+        self._deps: dict[str, set[str]] = {}
+
+    def bundle(self, schema: Any) -> Bundle:
+        refs: set[str] = set()
+        normalized = self._normalize(schema, refs)
+        keys = self._closure(refs)
+        return Bundle(normalized, {k: self._defs[k] for k in sorted(keys)})
+
+    def _closure(self, refs: set[str]) -> set[str]:
+        todo, done = list(refs), set()
+        while todo:
+            ref = todo.pop()
+            key = def_key(ref)
+            if key in done:
+                continue
+            done.add(key)
+            todo.extend(self._define(ref))
+        return done
+
+    def _define(self, ref: str) -> set[str]:
+        key = def_key(ref)
+        if key not in self._defs:
+            self._defs[key] = True  # placeholder while recursing
+            deps: set[str] = set()
+            self._defs[key] = self._normalize(resolve(self.root, ref), deps)
+            self._deps[key] = deps
+        return self._deps.get(key, set())
+
+    def _normalize(self, node: Any, refs: set[str]) -> Any:
+        if not isinstance(node, dict):
+            return node
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            refs.add(ref)
+            if self.is30 or len(node) == 1:
+                return {"$ref": def_ref(ref)}
+        out: dict[str, Any] = {}
+        for key, value in node.items():
+            if key == "$ref":
+                out[key] = def_ref(value)
+            elif key in _SCHEMA_MAPS and isinstance(value, dict):
+                out[key] = {k: self._normalize(v, refs) for k, v in value.items()}
+            elif key in _SCHEMA_LISTS and isinstance(value, list):
+                out[key] = [self._normalize(v, refs) for v in value]
+            elif key in _SCHEMA_ONE:
+                out[key] = self._normalize(value, refs)
+            elif key.startswith("x-") or (self.is30 and key in _DROP_30):
+                continue
+            else:
+                out[key] = value
+        if self.is30:
+            self._fix_30(node, out)
+        self._fix_required(node, out)
+        return out
+
+    def _fix_30(self, node: dict[str, Any], out: dict[str, Any]) -> None:
+        for bound in ("Minimum", "Maximum"):
+            flag = out.get("exclusive" + bound)
+            if isinstance(flag, bool):
+                del out["exclusive" + bound]
+                if flag and bound.lower() in out:
+                    out["exclusive" + bound] = out.pop(bound.lower())
+        if node.get("nullable") is True:
+            kind = out.get("type")
+            if isinstance(kind, str):
+                out["type"] = [kind, "null"]
+            elif kind is None and any(k in out for k in ("allOf", "oneOf", "anyOf", "$ref")):
+                inner = dict(out)
+                out.clear()
+                out["anyOf"] = [inner, {"type": "null"}]
+                return
+            if isinstance(out.get("enum"), list) and None not in out["enum"]:
+                out["enum"] = [*out["enum"], None]
+
+    def _fix_required(self, node: dict[str, Any], out: dict[str, Any]) -> None:
+        required = out.get("required")
+        props = node.get("properties")
+        if not (isinstance(required, list) and isinstance(props, dict)):
+            return
+        hidden = "readOnly" if self.direction == "request" else "writeOnly"
+        kept = [name for name in required if not self._has_flag(props.get(name), hidden)]
+        if len(kept) != len(required):
+            out["required"] = kept
+
+    def _has_flag(self, schema: Any, flag: str) -> bool:
+        for _ in range(16):
+            if not isinstance(schema, dict):
+                return False
+            if schema.get(flag) is True:
+                return True
+            ref = schema.get("$ref")
+            if not isinstance(ref, str):
+                return False
+            try:
+                schema = resolve(self.root, ref)
+            except (KeyError, IndexError, ValueError):
+                return False
+        return False
+
+
+def schema_problems(schema: Any, path: str = "") -> list[tuple[str, str]]:
+    """Cheap structural checks a validator compiler would otherwise report cryptically."""
+    found: list[tuple[str, str]] = []
+    stack = [(schema, path)]
+    while stack:
+        node, where = stack.pop()
+        if isinstance(node, dict):
+            kind = node.get("type")
+            kinds = kind if isinstance(kind, list) else [kind] if isinstance(kind, str) else []
+            found.extend(
+                (
+                    f"{where}/type",
+                    f"unknown type {k!r} (expected one of {', '.join(sorted(_JSON_TYPES))})",
+                )
+                for k in kinds
+                if k not in _JSON_TYPES
+            )
+            stack.extend(
+                (v, f"{where}/{escape_token(str(k))}")
+                for k, v in node.items()
+                if isinstance(v, dict) and k != "example"
+            )
+    return found
+
+
+def merge(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+    """Combine two schemas the way `allOf` means them, for generation purposes."""
+    out = dict(a)
+    for key, value in b.items():
+        if key not in out:
+            out[key] = value
+        elif key == "properties":
+            props = dict(out[key])
+            for name, schema in value.items():
+                props[name] = {"allOf": [props[name], schema]} if name in props else schema
+            out[key] = props
+        elif key == "required":
+            out[key] = list(dict.fromkeys([*out[key], *value]))
+        elif key in ("minimum", "minLength", "minItems", "minProperties", "exclusiveMinimum"):
+            out[key] = max(out[key], value)
+        elif key in ("maximum", "maxLength", "maxItems", "maxProperties", "exclusiveMaximum"):
+            out[key] = min(out[key], value)
+        elif key == "type":
+            out[key] = _intersect_types(out[key], value)
+        elif key == "enum":
+            kept = [v for v in out[key] if v in value]
+            out[key] = kept or value
+        else:
+            out[key] = value
+    return out
+
+
+def _intersect_types(a: Any, b: Any) -> Any:
+    left = set(a) if isinstance(a, list) else {a}
+    right = set(b) if isinstance(b, list) else {b}
+    if "number" in left and "integer" in right:
+        left.add("integer")
+    if "number" in right and "integer" in left:
+        right.add("integer")
+    both = sorted(left & right) or sorted(right)
+    return both[0] if len(both) == 1 else both
+
+
+def flatten(schema: Any, defs: dict[str, Any], fold: bool = True, depth: int = 0) -> Any:
+    """Resolve bundle refs and (with `fold`) merge `allOf` into one schema."""
+    for _ in range(32):
+        if not (isinstance(schema, dict) and "$ref" in schema):
+            break
+        rest = {k: v for k, v in schema.items() if k != "$ref"}
+        target = defs.get(unescape_token(schema["$ref"].removeprefix("#/$defs/")), {})
+        schema = merge(target, rest) if rest and isinstance(target, dict) else target
+    if not fold or not isinstance(schema, dict) or "allOf" not in schema or depth > 16:
+        return schema
+    out: dict[str, Any] = {}
+    for part in schema["allOf"]:
+        part = flatten(part, defs, True, depth + 1)
+        if isinstance(part, dict):
+            out = merge(out, part)
+    return merge(out, {k: v for k, v in schema.items() if k != "allOf"})

@@ -1,0 +1,1 @@
+"""Hand-written behaviour per vendor service, built on the public override API."""

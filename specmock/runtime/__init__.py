@@ -1,0 +1,1 @@
+"""The serving side: ASGI app, routing, validation, responses, logs."""

@@ -1,0 +1,49 @@
+"""Building an app from spec sources: the one entry point the CLI and tests share."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ..generator.build import build_service
+from ..generator.errors import SpecError
+from ..generator.loader import load_document
+from ..generator.plan import Service
+from ..generator.sources import expand
+from .app import SpecmockApp
+from .responder import Settings
+
+
+def load_services(
+    sources: list[str | Path | dict[str, Any]], eager: bool | None = None
+) -> list[Service]:
+    """Load every spec, reporting the problems of all of them at once."""
+    services: list[Service] = []
+    problems = []
+    files: list[Any] = []
+    paths = [s for s in sources if not isinstance(s, dict)]
+    files.extend(expand(paths))
+    files.extend(s for s in sources if isinstance(s, dict))
+    for source in files:
+        try:
+            services.append(build_service(load_document(source), eager))
+        except SpecError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise SpecError(problems)
+    return services
+
+
+def create_app(
+    specs: str | Path | dict[str, Any] | list[str | Path | dict[str, Any]],
+    seed: int | None = 0,
+    strict: bool = True,
+    quiet: bool = False,
+    eager: bool | None = None,
+    max_depth: int = 5,
+) -> SpecmockApp:
+    """An ASGI app serving the given specs (paths, folders, bundled names or parsed mappings)."""
+    sources = specs if isinstance(specs, list) else [specs]
+    services = load_services(sources, eager)
+    settings = Settings(seed=seed or 0, strict=strict, max_depth=max_depth)
+    return SpecmockApp(services, settings, quiet=quiet)

@@ -1,0 +1,264 @@
+"""Building the answer: status, media type, body and headers, checked against the contract.
+
+A generated response is a pure function of (operation, status, media type,
+example, seed, path parameters), so it is built and validated once and then
+served from a bounded cache: same request, same bytes, no repeated work.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import random
+import zlib
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from faker import Faker
+
+from ..generator.fake import Ctx
+from ..generator.plan import Media, Operation, Response
+from . import problems
+from .negotiation import Preference, choose_media, is_json
+from .validation import Rejection, Violation, schema_violations
+
+log = logging.getLogger("specmock")
+_ATTEMPTS = 8
+
+
+@dataclass
+class Outgoing:
+    status: int
+    body: bytes
+    media_type: str | None
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    operation: Operation | None = None
+    contract_errors: list[Violation] = field(default_factory=list)
+
+
+@dataclass
+class Settings:
+    seed: int = 0
+    strict: bool = True
+    max_depth: int = 5
+    cache_size: int = 4096
+
+
+def status_number(response: Response, wanted: int | None) -> int:
+    status = response.status
+    if status.isdigit():
+        return int(status)
+    if status.endswith("XX"):
+        return wanted or int(status[0]) * 100
+    return wanted or 200
+
+
+class Responder:
+    """Turns an operation and a request's preferences into a validated response."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.faker = Faker("en_US")
+        self._cache: OrderedDict[tuple, Outgoing] = OrderedDict()
+
+    # -- public -----------------------------------------------------------
+    def success(
+        self, op: Operation, path_params: dict[str, str], pref: Preference, accept: str | None
+    ) -> Outgoing:
+        response = op.success if pref.code is None else op.response_for(pref.code)
+        if response is None:
+            message = f"no response declared for status {pref.code}"
+            raise Rejection(400, [Violation("header", "/prefer", "code", message)])
+        status = status_number(response, pref.code)
+        media_type = self._media(response, accept)
+        key = (
+            id(op),
+            status,
+            media_type,
+            pref.example,
+            pref.dynamic,
+            pref.seed,
+            tuple(sorted(path_params.items())),
+        )
+        found = self._cache.get(key)
+        if found is not None:
+            self._cache.move_to_end(key)
+            return found
+        seed = self._seed(op, status, path_params, pref.seed)
+        out = self._build(op, response, status, media_type, pref, seed)
+        self._cache[key] = out
+        if len(self._cache) > self.settings.cache_size:
+            self._cache.popitem(last=False)
+        return out
+
+    def error(
+        self,
+        op: Operation | None,
+        status: int,
+        violations: list[Violation],
+        accept: str | None,
+        headers: dict[str, str] | None = None,
+    ) -> Outgoing:
+        extra = list((headers or {}).items())
+        response = op.response_for(status) if op else None
+        if op is not None and response is not None:
+            body = self._declared_error(op, response, status, violations, accept)
+            if body is not None:
+                media_type, data = body
+                return Outgoing(status, data, media_type, extra, op)
+        body = orjson.dumps(problems.problem(status, violations))
+        return Outgoing(status, body, problems.PROBLEM_TYPE, extra, op)
+
+    # -- building ---------------------------------------------------------
+    def _media(self, response: Response, accept: str | None) -> str | None:
+        if not response.content:
+            return None
+        offered = list(response.content)
+        media_type = choose_media(accept, offered)
+        if media_type is None:
+            message = f"none of {', '.join(offered)} is acceptable to {accept!r}"
+            raise Rejection(406, [Violation("header", "/accept", "accept", message)])
+        return media_type
+
+    def _seed(
+        self, op: Operation, status: int, params: dict[str, str], override: int | None
+    ) -> int:
+        base = self.settings.seed if override is None else override
+        text = f"{base}|{op.service}|{op.method} {op.path}|{status}|{sorted(params.items())}"
+        return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
+
+    def _ctx(self, seed: int, complete: bool = False) -> Ctx:
+        return Ctx(random.Random(seed), self.faker, self.settings.max_depth, complete=complete)
+
+    def _build(
+        self,
+        op: Operation,
+        response: Response,
+        status: int,
+        media_type: str | None,
+        pref: Preference,
+        seed: int,
+    ) -> Outgoing:
+        headers = self._headers(op, response, seed)
+        if media_type is None:
+            return Outgoing(status, b"", None, headers, op)
+        media = response.content[media_type]
+        value, errors = self._body_value(op, media, pref, seed)
+        body = _serialize(value, media_type)
+        out = Outgoing(status, body, _concrete(media_type), headers, op, errors)
+        if errors:
+            return self._broken(op, out)
+        return out
+
+    def _body_value(
+        self, op: Operation, media: Media, pref: Preference, seed: int
+    ) -> tuple[Any, list[Violation]]:
+        if media.schema is None and not media.examples:
+            return "", []
+        validator = (
+            op.compiler.validator(media.schema, "response", media.pointer)
+            if media.schema is not None
+            else None
+        )
+        if pref.example is not None:
+            if pref.example not in media.examples:
+                names = ", ".join(media.examples) or "none"
+                message = f"no example named {pref.example!r} (declared: {names})"
+                raise Rejection(400, [Violation("header", "/prefer", "example", message)])
+            value = media.examples[pref.example]
+            return value, _check(validator, value)
+        if pref.dynamic is not True:
+            for value in media.examples.values():
+                if validator is None or validator.is_valid(value):
+                    return value, []
+        if media.schema is None:
+            return next(iter(media.examples.values())), []
+        builder = op.compiler.builder(media.schema)
+        value = None
+        for attempt in range(_ATTEMPTS):
+            value = builder(self._ctx(seed + attempt))
+            if validator is None or validator.is_valid(value):
+                return value, []
+        return value, _check(validator, value)
+
+    def _headers(self, op: Operation, response: Response, seed: int) -> list[tuple[str, str]]:
+        out = []
+        for name, header in response.headers.items():
+            builder = op.compiler.builder(header.schema)
+            value = builder(self._ctx(seed ^ zlib.crc32(name.encode())))
+            out.append((name, _header_text(value)))
+        return out
+
+    def _declared_error(
+        self,
+        op: Operation,
+        response: Response,
+        status: int,
+        violations: list[Violation],
+        accept: str | None,
+    ) -> tuple[str, bytes] | None:
+        offered = [m for m in response.content if is_json(m)]
+        if not offered:
+            return None
+        media_type = choose_media(accept, offered) or offered[0]
+        media = response.content[media_type]
+        if media.schema is None:
+            return None
+        validator = op.compiler.validator(media.schema, "response", media.pointer)
+        builder = op.compiler.builder(media.schema)
+        seed = self._seed(op, status, {}, None)
+        for attempt in range(_ATTEMPTS):
+            generated = builder(self._ctx(seed + attempt, complete=True))
+            for with_list in (True, False):
+                value = problems.fill(
+                    orjson.loads(orjson.dumps(generated)), status, violations, with_list
+                )
+                if validator.is_valid(value):
+                    return _concrete(media_type), orjson.dumps(value)
+        return None
+
+    def _broken(self, op: Operation, out: Outgoing) -> Outgoing:
+        text = problems.summary(500, out.contract_errors)
+        log.warning("response of %s breaks the contract: %s", op.operation_id, text)
+        if not self.settings.strict:
+            return out
+        body = problems.problem(
+            500,
+            out.contract_errors,
+            f"the {op.operation_id} response would break the contract: {text}",
+        )
+        return Outgoing(500, orjson.dumps(body), problems.PROBLEM_TYPE, [], op, out.contract_errors)
+
+
+def _check(validator: Any, value: Any) -> list[Violation]:
+    if validator is None or validator.is_valid(value):
+        return []
+    return schema_violations(validator, value, "response", "")
+
+
+def _concrete(media_type: str) -> str:
+    if "*" in media_type:
+        return "application/json" if media_type in ("*/*", "application/*") else "text/plain"
+    return media_type
+
+
+def _serialize(value: Any, media_type: str) -> bytes:
+    if is_json(media_type):
+        return orjson.dumps(value)
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, str):
+        return value.encode()
+    return orjson.dumps(value)
+
+
+def _header_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ",".join(_header_text(v) for v in value)
+    if isinstance(value, dict):
+        return ",".join(f"{k},{_header_text(v)}" for k, v in value.items())
+    return "" if value is None else str(value)

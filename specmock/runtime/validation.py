@@ -1,0 +1,218 @@
+"""Request validation against the compiled Plan.
+
+Every check yields `Violation`s (where, which rule, what is wrong) instead of
+stopping at the first, so one answer tells a client everything it got wrong.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs
+
+import orjson
+
+from ..generator.params import MISSING, ParamError, RawRequest, value_coercer
+from ..generator.plan import Media, Operation
+from ..generator.schema import flatten
+from .negotiation import base_type, find_declared, is_json
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken rule: `in` is path/query/header/cookie/body/security."""
+
+    location: str
+    pointer: str
+    rule: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {
+            "in": self.location,
+            "pointer": self.pointer,
+            "rule": self.rule,
+            "message": self.message,
+        }
+
+
+class Rejection(Exception):
+    """A request refused before the body could be checked (401, 413, 415)."""
+
+    def __init__(self, status: int, violations: list[Violation], headers: dict | None = None):
+        super().__init__(violations[0].message if violations else str(status))
+        self.status = status
+        self.violations = violations
+        self.headers = headers or {}
+
+
+def _escape(token: Any) -> str:
+    return str(token).replace("~", "~0").replace("/", "~1")
+
+
+def schema_violations(validator: Any, value: Any, location: str, prefix: str) -> list[Violation]:
+    out = []
+    for error in validator.iter_errors(value):
+        path = prefix + "".join("/" + _escape(t) for t in error.instance_path)
+        rule = next(
+            (str(t) for t in reversed(error.schema_path) if isinstance(t, str) and not t.isdigit()),
+            "schema",
+        )
+        if rule == "required":
+            missing = _missing_name(error.message)
+            if missing is not None:
+                path = f"{path}/{_escape(missing)}"
+        out.append(Violation(location, path or "/", rule, error.message))
+    return out
+
+
+def _missing_name(message: str) -> str | None:
+    if message.startswith('"') and '" is a required property' in message:
+        return message[1 : message.index('" is a required property')]
+    return None
+
+
+def check_params(op: Operation, raw: RawRequest) -> tuple[dict[str, Any], list[Violation]]:
+    values: dict[str, Any] = {}
+    problems: list[Violation] = []
+    for param in op.params:
+        where = f"/{_escape(param.name)}"
+        try:
+            value = param.extract(raw)
+        except ParamError as exc:
+            problems.append(Violation(param.location, where, exc.rule, str(exc)))
+            continue
+        if value is MISSING:
+            if param.required:
+                message = f"{param.location} parameter {param.name!r} is required"
+                problems.append(Violation(param.location, where, "required", message))
+            continue
+        values[param.name] = value
+        validator = op.param_validator(param)
+        if not validator.is_valid(value):
+            problems.extend(schema_violations(validator, value, param.location, where))
+    return values, problems
+
+
+def check_security(op: Operation, schemes: dict[str, Any], raw: RawRequest) -> None:
+    """Raise 401 unless one of the operation's security alternatives is satisfied."""
+    if not op.security:
+        return
+    missing: list[str] = []
+    for alternative in op.security:
+        if not alternative:
+            return
+        lacking = [name for name in alternative if not _has_credentials(schemes.get(name), raw)]
+        if not lacking:
+            return
+        missing.extend(lacking)
+    names = ", ".join(dict.fromkeys(missing))
+    violation = Violation(
+        "security", "/", "security", f"missing or malformed credentials for {names}"
+    )
+    raise Rejection(401, [violation], {"WWW-Authenticate": _challenge(schemes, missing)})
+
+
+def _challenge(schemes: dict[str, Any], names: list[str]) -> str:
+    for name in names:
+        scheme = schemes.get(name) or {}
+        if scheme.get("type") == "http":
+            return str(scheme.get("scheme", "bearer")).capitalize()
+        if scheme.get("type") in ("oauth2", "openIdConnect"):
+            return "Bearer"
+    return "ApiKey"
+
+
+def _has_credentials(scheme: Any, raw: RawRequest) -> bool:
+    if not isinstance(scheme, dict):
+        return True  # an undeclared scheme name is a lint warning, not the client's fault
+    kind = scheme.get("type")
+    if kind == "apiKey":
+        name = str(scheme.get("name", ""))
+        where = scheme.get("in")
+        if where == "query":
+            return bool(raw.query.get(name))
+        if where == "cookie":
+            return bool(raw.cookies.get(name))
+        return bool(raw.headers.get(name.lower()))
+    auth = raw.headers.get("authorization", "")
+    if kind == "http":
+        wanted = str(scheme.get("scheme", "")).lower()
+        given, _, value = auth.partition(" ")
+        if given.lower() != wanted or not value.strip():
+            return False
+        return wanted != "basic" or _basic_ok(value.strip())
+    if kind in ("oauth2", "openIdConnect"):
+        given, _, value = auth.partition(" ")
+        return given.lower() == "bearer" and bool(value.strip())
+    return True
+
+
+def _basic_ok(value: str) -> bool:
+    try:
+        return ":" in base64.b64decode(value, validate=True).decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        return False
+
+
+def select_body_media(op: Operation, content_type: str | None, body: bytes) -> Media | None:
+    """The declared media type of the request body; raises 415 for an undeclared one."""
+    spec = op.body
+    if spec is None or not spec.content:
+        return None
+    if not content_type:
+        if not body:
+            return None
+        content_type = "application/octet-stream"
+    declared = find_declared(spec.content, content_type)
+    if declared is None:
+        message = (
+            f"content type {base_type(content_type)!r} is not accepted; "
+            f"declared: {', '.join(spec.content)}"
+        )
+        raise Rejection(415, [Violation("header", "/content-type", "content-type", message)])
+    return spec.content[declared]
+
+
+def parse_body(media: Media, content_type: str, body: bytes, form: Any) -> Any:
+    """Turn raw bytes into the value the schema describes; raises ValueError on bad syntax."""
+    kind = base_type(content_type)
+    if is_json(kind) or is_json(media.media_type):
+        return orjson.loads(body)
+    if kind == "application/x-www-form-urlencoded":
+        text = body.decode("utf-8")
+        return parse_qs(text, keep_blank_values=True, strict_parsing=False)
+    if kind.startswith("multipart/"):
+        return form
+    if kind.startswith("text/"):
+        return body.decode("utf-8")
+    return base64.b64encode(body).decode() if body else ""
+
+
+def coerce_form(op: Operation, media: Media, fields: dict[str, list[Any]]) -> dict[str, Any]:
+    """Form fields arrive as strings; give them the types the schema declares."""
+    defs = op.compiler.bundle(media.schema, "request").defs
+    schema = flatten(media.schema, defs) if media.schema is not None else {}
+    props = schema.get("properties", {}) if isinstance(schema, dict) else {}
+    out: dict[str, Any] = {}
+    for name, values in fields.items():
+        texts = [v if isinstance(v, str) else getattr(v, "filename", "") or "file" for v in values]
+        coerce = value_coercer(props.get(name, {}), defs)
+        out[name] = coerce(texts)
+    return out
+
+
+def check_body(op: Operation, media: Media | None, value: Any) -> list[Violation]:
+    if op.body is None:
+        return []
+    if media is None or value is MISSING:
+        if op.body.required:
+            return [Violation("body", "/", "required", "a request body is required")]
+        return []
+    if media.schema is None:
+        return []
+    validator = op.compiler.validator(media.schema, "request", media.pointer)
+    if validator.is_valid(value):
+        return []
+    return schema_violations(validator, value, "body", "")
