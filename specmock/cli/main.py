@@ -51,6 +51,13 @@ def main() -> None:
     "--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
 @click.option("--quiet", is_flag=True, help="No per-request log line.")
+@click.option(
+    "--credential",
+    "credentials",
+    multiple=True,
+    metavar="VALUE",
+    help="Accept only these API keys, tokens or user:password pairs (repeatable).",
+)
 def serve(
     specs: tuple[str, ...],
     host: str,
@@ -60,13 +67,21 @@ def serve(
     eager: bool | None,
     log_format: str,
     quiet: bool,
+    credentials: tuple[str, ...],
 ) -> None:
     """Serve SPECS (files, folders or bundled names) as mock services."""
     import uvicorn
 
     logs.configure(log_format)
     try:
-        app = create_app(list(specs), seed=seed, strict=strict, quiet=quiet, eager=eager)
+        app = create_app(
+            list(specs),
+            seed=seed,
+            strict=strict,
+            quiet=quiet,
+            eager=eager,
+            credentials=list(credentials),
+        )
     except SpecError as exc:
         _fail(exc)
         return

@@ -152,8 +152,7 @@ class _Builder:
                 schema = first.get("schema")
             if schema is None:
                 schema = {}
-            defs = self.compiler.bundle(schema, "request").defs
-            out.append(compile_param(param, schema, defs, ptr))
+            out.append(compile_param(param, schema, self.compiler.bundle(schema, "request"), ptr))
         return out
 
     def _param_ok(self, param: Any, ptr: str) -> bool:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .schema import flatten
+from .schema import Bundle, flatten
 
 MISSING: Any = object()
 Coerce = Callable[[str], Any]
@@ -135,9 +135,8 @@ class ParamSpec:
     extract: Callable[[RawRequest], Any]
 
 
-def compile_param(
-    raw: dict[str, Any], schema: Any, defs: dict[str, Any], pointer: str
-) -> ParamSpec:
+def compile_param(raw: dict[str, Any], schema: Any, bundle: Bundle, pointer: str) -> ParamSpec:
+    """Compile one parameter; `schema` is the spec's node, `bundle` its normalized form."""
     name, location = raw["name"], raw["in"]
     style = raw.get("style") or _DEFAULT_STYLE[location]
     explode = raw.get("explode", style == "form")
@@ -145,8 +144,10 @@ def compile_param(
     if "content" in raw:
         extract = _json_extract(name, location)
     else:
-        kinds = _types(flatten(schema, defs))
-        extract = _extractor(name, location, style, explode, kinds, value_coercer(schema, defs))
+        normalized, defs = bundle.schema, bundle.defs
+        kinds = _types(flatten(normalized, defs))
+        coerce = value_coercer(normalized, defs)
+        extract = _extractor(name, location, style, explode, kinds, coerce)
     return ParamSpec(name, location, required, pointer, schema, extract)
 
 

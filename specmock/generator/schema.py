@@ -128,6 +128,7 @@ class SchemaSet:
                 out[key] = value
         if self.is30:
             self._fix_30(node, out)
+        _fix_int_format(out)
         self._fix_required(node, out)
         return out
 
@@ -174,6 +175,23 @@ class SchemaSet:
             except (KeyError, IndexError, ValueError):
                 return False
         return False
+
+
+_INT_RANGES = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
+
+
+def _fix_int_format(out: dict[str, Any]) -> None:
+    """`format: int32/int64` bound an integer; JSON Schema validators do not know that."""
+    bounds = _INT_RANGES.get(out.get("format"))  # type: ignore[arg-type]
+    if bounds is None:
+        return
+    low, high = bounds
+    if not isinstance(out.get("minimum"), int | float) or out["minimum"] < low:
+        if "exclusiveMinimum" not in out:
+            out["minimum"] = low
+    if not isinstance(out.get("maximum"), int | float) or out["maximum"] > high:
+        if "exclusiveMaximum" not in out:
+            out["maximum"] = high
 
 
 def schema_problems(schema: Any, path: str = "") -> list[tuple[str, str]]:

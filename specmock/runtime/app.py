@@ -5,13 +5,12 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from http.cookies import SimpleCookie
 from random import Random
 from typing import Any
 from urllib.parse import parse_qs
 
 import orjson
-from starlette.requests import Request
+from starlette.requests import Request, cookie_parser
 
 from ..generator.errors import Problem, SpecError
 from ..generator.params import MISSING, RawRequest
@@ -142,7 +141,7 @@ class SpecmockApp:
         self, op: Operation, match: Match, scope: dict, receive: Any, headers: dict[str, str]
     ) -> Outgoing:
         raw = RawRequest(match.params, _query(scope), headers, _cookies(headers))
-        check_security(op, match.entry.service.security_schemes, raw)
+        check_security(op, match.entry.service.security_schemes, raw, self.settings.credentials)
         _, violations = check_params(op, raw)
         body_violations = await self._body(op, scope, receive, headers)
         violations.extend(body_violations)
@@ -220,14 +219,7 @@ def _query(scope: dict) -> dict[str, list[str]]:
 
 def _cookies(headers: dict[str, str]) -> dict[str, str]:
     raw = headers.get("cookie")
-    if not raw:
-        return {}
-    jar: SimpleCookie = SimpleCookie()
-    try:
-        jar.load(raw)
-    except Exception:  # a malformed cookie header is the client's problem, not a crash
-        return {}
-    return {k: m.value for k, m in jar.items()}
+    return cookie_parser(raw) if raw else {}
 
 
 async def _send(send: Any, out: Outgoing, request_id: str, head: bool) -> None:

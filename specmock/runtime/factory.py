@@ -41,9 +41,12 @@ def create_app(
     quiet: bool = False,
     eager: bool | None = None,
     max_depth: int = 5,
+    credentials: list[str] | None = None,
 ) -> SpecmockApp:
     """An ASGI app serving the given specs (paths, folders, bundled names or parsed mappings)."""
     sources = specs if isinstance(specs, list) else [specs]
     services = load_services(sources, eager)
-    settings = Settings(seed=seed or 0, strict=strict, max_depth=max_depth)
+    settings = Settings(
+        seed=seed or 0, strict=strict, max_depth=max_depth, credentials=frozenset(credentials or ())
+    )
     return SpecmockApp(services, settings, quiet=quiet)

@@ -44,6 +44,7 @@ class Settings:
     strict: bool = True
     max_depth: int = 5
     cache_size: int = 4096
+    credentials: frozenset[str] = frozenset()  # accepted keys/tokens/user:password; empty = any
 
 
 def status_number(response: Response, wanted: int | None) -> int:

@@ -95,15 +95,23 @@ def check_params(op: Operation, raw: RawRequest) -> tuple[dict[str, Any], list[V
     return values, problems
 
 
-def check_security(op: Operation, schemes: dict[str, Any], raw: RawRequest) -> None:
-    """Raise 401 unless one of the operation's security alternatives is satisfied."""
+def check_security(
+    op: Operation, schemes: dict[str, Any], raw: RawRequest, accepted: frozenset[str] = frozenset()
+) -> None:
+    """Raise 401 unless one of the operation's security alternatives is satisfied.
+
+    With no `accepted` credentials configured any well-formed credential passes;
+    otherwise the key, token or `user:password` must be one of them.
+    """
     if not op.security:
         return
     missing: list[str] = []
     for alternative in op.security:
         if not alternative:
             return
-        lacking = [name for name in alternative if not _has_credentials(schemes.get(name), raw)]
+        lacking = [
+            name for name in alternative if not _has_credentials(schemes.get(name), raw, accepted)
+        ]
         if not lacking:
             return
         missing.extend(lacking)
@@ -124,36 +132,45 @@ def _challenge(schemes: dict[str, Any], names: list[str]) -> str:
     return "ApiKey"
 
 
-def _has_credentials(scheme: Any, raw: RawRequest) -> bool:
+def _has_credentials(scheme: Any, raw: RawRequest, accepted: frozenset[str]) -> bool:
     if not isinstance(scheme, dict):
         return True  # an undeclared scheme name is a lint warning, not the client's fault
+    value = _credential(scheme, raw)
+    if not value:
+        return False
+    return not accepted or value in accepted
+
+
+def _credential(scheme: dict[str, Any], raw: RawRequest) -> str | None:
+    """The credential a request offers for one scheme, or None when it offers none."""
     kind = scheme.get("type")
     if kind == "apiKey":
         name = str(scheme.get("name", ""))
         where = scheme.get("in")
         if where == "query":
-            return bool(raw.query.get(name))
+            values = raw.query.get(name)
+            return values[-1] if values else None
         if where == "cookie":
-            return bool(raw.cookies.get(name))
-        return bool(raw.headers.get(name.lower()))
-    auth = raw.headers.get("authorization", "")
+            return raw.cookies.get(name)
+        return raw.headers.get(name.lower())
+    given, _, value = raw.headers.get("authorization", "").partition(" ")
+    value = value.strip()
     if kind == "http":
         wanted = str(scheme.get("scheme", "")).lower()
-        given, _, value = auth.partition(" ")
-        if given.lower() != wanted or not value.strip():
-            return False
-        return wanted != "basic" or _basic_ok(value.strip())
+        if given.lower() != wanted or not value:
+            return None
+        return _basic(value) if wanted == "basic" else value
     if kind in ("oauth2", "openIdConnect"):
-        given, _, value = auth.partition(" ")
-        return given.lower() == "bearer" and bool(value.strip())
-    return True
+        return value if given.lower() == "bearer" and value else None
+    return "any"
 
 
-def _basic_ok(value: str) -> bool:
+def _basic(value: str) -> str | None:
     try:
-        return ":" in base64.b64decode(value, validate=True).decode("utf-8")
+        decoded = base64.b64decode(value, validate=True).decode("utf-8")
     except (ValueError, UnicodeDecodeError):
-        return False
+        return None
+    return decoded if ":" in decoded else None
 
 
 def select_body_media(op: Operation, content_type: str | None, body: bytes) -> Media | None:
@@ -192,8 +209,9 @@ def parse_body(media: Media, content_type: str, body: bytes, form: Any) -> Any:
 
 def coerce_form(op: Operation, media: Media, fields: dict[str, list[Any]]) -> dict[str, Any]:
     """Form fields arrive as strings; give them the types the schema declares."""
-    defs = op.compiler.bundle(media.schema, "request").defs
-    schema = flatten(media.schema, defs) if media.schema is not None else {}
+    bundle = op.compiler.bundle(media.schema, "request")
+    defs = bundle.defs
+    schema = flatten(bundle.schema, defs) if media.schema is not None else {}
     props = schema.get("properties", {}) if isinstance(schema, dict) else {}
     out: dict[str, Any] = {}
     for name, values in fields.items():

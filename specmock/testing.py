@@ -1,0 +1,77 @@
+"""Running specmock inside a test: a real server on a free port, torn down afterwards.
+
+Installed as a pytest plugin, it provides the `specmock_server` fixture:
+
+    def test_client(specmock_server):
+        server = specmock_server("petstore", seed=1)
+        assert httpx.get(server.url + "/pets/1").status_code == 200
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+
+from .runtime.app import SpecmockApp
+from .runtime.factory import create_app
+
+
+@dataclass
+class RunningServer:
+    """A live server: its base URL and the app behind it."""
+
+    url: str
+    app: SpecmockApp
+
+
+@contextmanager
+def serve(specs: Any, host: str = "127.0.0.1", **options: Any) -> Iterator[RunningServer]:
+    """Serve specs (or a ready SpecmockApp) on a free port in a background thread."""
+    app = specs if isinstance(specs, SpecmockApp) else create_app(specs, **options)
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=0,
+        log_level="warning",
+        access_log=False,
+        lifespan="on",
+        server_header=False,
+        date_header=False,
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="specmock-server", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("specmock server did not start")
+        time.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield RunningServer(f"http://{host}:{port}", app)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def specmock_server() -> Iterator[Any]:
+    """A factory: `specmock_server(specs, seed=..., strict=...)` returns a RunningServer."""
+    from contextlib import ExitStack
+
+    with ExitStack() as stack:
+
+        def start(specs: str | Path | list[Any], **options: Any) -> RunningServer:
+            options.setdefault("strict", True)
+            options.setdefault("quiet", True)
+            return stack.enter_context(serve(specs, **options))
+
+        yield start
