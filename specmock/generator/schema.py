@@ -186,12 +186,11 @@ def _fix_int_format(out: dict[str, Any]) -> None:
     if bounds is None:
         return
     low, high = bounds
-    if not isinstance(out.get("minimum"), int | float) or out["minimum"] < low:
-        if "exclusiveMinimum" not in out:
-            out["minimum"] = low
-    if not isinstance(out.get("maximum"), int | float) or out["maximum"] > high:
-        if "exclusiveMaximum" not in out:
-            out["maximum"] = high
+    minimum, maximum = out.get("minimum"), out.get("maximum")
+    if "exclusiveMinimum" not in out and not (isinstance(minimum, int | float) and minimum >= low):
+        out["minimum"] = low
+    if "exclusiveMaximum" not in out and not (isinstance(maximum, int | float) and maximum <= high):
+        out["maximum"] = high
 
 
 def schema_problems(schema: Any, path: str = "") -> list[tuple[str, str]]:

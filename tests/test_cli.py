@@ -1,0 +1,114 @@
+"""The command line as a user runs it: a real `specmock serve` process and the linters."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+
+import httpx
+from click.testing import CliRunner
+
+from specmock.cli import main
+
+from .conftest import TEST_SPECS
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def serving(*args: str):
+    port = _free_port()
+    cmd = [sys.executable, "-m", "specmock", "serve", *args, "--port", str(port)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                httpx.get(url + "/__ready__", timeout=0.5)
+                break
+            except httpx.TransportError:
+                if proc.poll() is not None:
+                    raise AssertionError(proc.stderr.read()) from None
+                time.sleep(0.1)
+        yield url, proc
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def test_serve_bundled_spec_by_name_is_reproducible():
+    with serving("petstore", "--seed", "42") as (url, _):
+        first = httpx.get(url + "/pets/7").content
+    with serving("petstore", "--seed", "42") as (url, _):
+        again = httpx.get(url + "/pets/7").content
+        bad = httpx.post(url + "/pets", content=b'{"tag":1}',
+                         headers={"content-type": "application/json"})
+    assert first == again
+    pointers = {e["pointer"] for e in bad.json()["errors"]}
+    assert bad.status_code == 400 and {"/name", "/tag"} <= pointers
+
+
+def test_serve_logs_one_line_per_request_in_text_and_json():
+    with serving("petstore") as (url, proc):
+        httpx.get(url + "/pets/3", headers={"x-request-id": "rid-1"})
+        time.sleep(0.3)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=10)
+    line = next(ln for ln in err.splitlines() if "rid-1" in ln)
+    assert "GET /pets/3 200" in line and "showPetById" in line and "ms" in line
+    with serving("petstore", "--log-format", "json") as (url, proc):
+        httpx.get(url + "/pets/3", headers={"x-request-id": "rid-2"})
+        time.sleep(0.3)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=10)
+    record = json.loads(next(ln for ln in err.splitlines() if "rid-2" in ln))
+    assert record["status"] == 200 and record["path"] == "/pets/3" and record["ms"] >= 0
+
+
+def test_serve_folder_mounts_every_spec(tmp_path):
+    for name in ("petstore.yaml", "forms.yaml"):
+        (tmp_path / name).write_text((TEST_SPECS / name).read_text())
+    with serving(str(tmp_path)) as (url, _):
+        assert httpx.get(url + "/petstore/v1/pets/1").status_code == 200
+        assert httpx.get(url + "/forms/reports").status_code in (200, 401)
+
+
+def test_serve_refuses_broken_spec_with_location():
+    env = dict(os.environ)
+    proc = subprocess.run([sys.executable, "-m", "specmock", "serve",
+                           str(TEST_SPECS / "broken" / "bad_ref.yaml")],
+                          capture_output=True, text=True, timeout=30, env=env)
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    assert "#/components/schemas/Nope" in proc.stderr and "bad_ref.yaml#/paths" in proc.stderr
+
+
+def test_validate_exit_codes():
+    runner = CliRunner()
+    ok = runner.invoke(main, ["validate", "--strict-spec", str(TEST_SPECS / "petstore.yaml")])
+    assert ok.exit_code == 0, ok.output
+    bad = runner.invoke(main, ["validate", str(TEST_SPECS / "broken" / "bad_param.yaml")])
+    assert bad.exit_code == 1
+    assert "/parameters/0/in" in bad.output
+
+
+def test_explain_lists_every_operation_and_answer():
+    result = CliRunner().invoke(main, ["explain", "petstore"])
+    assert result.exit_code == 0
+    for op in ("listPets", "createPet", "showPetById", "deletePet"):
+        assert op in result.output
+    assert "answers 201" in result.output
