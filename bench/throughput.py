@@ -192,6 +192,9 @@ def summarize(all_results: dict[str, dict[str, list[WrkResult]]]) -> None:
             f"  {kind:<5} throughput ratio {rps_ratio:5.2f}  (target >= {target}: {verdict})   "
             f"p99 ratio {ratio(mock[1], bare[1]):5.2f}"
         )
+        pairs = zip(all_results["specmock"][kind], all_results["bare"][kind], strict=False)
+        per_round = [f"{ratio(m.rps, b.rps):.2f}" for m, b in pairs]
+        print(f"        per-round throughput ratios: {', '.join(per_round) or '-'}")
 
 
 def main() -> int:

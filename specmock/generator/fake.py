@@ -23,6 +23,18 @@ from .heuristics import FORMATS, number_hint, string_maker
 from .schema import Bundle, flatten, merge
 
 Gen = Callable[["Ctx", int], Any]
+_ANNOTATIONS = (
+    "discriminator",
+    "description",
+    "title",
+    "default",
+    "examples",
+    "example",
+    "deprecated",
+    "$comment",
+    "externalDocs",
+    "xml",
+)
 _MISSING = object()
 
 
@@ -79,6 +91,17 @@ class Builder:
                 return self._choice(schema, key, name)
         return self._typed(schema, name)
 
+    def _lazy(self, make_schema: Callable[[], Any], name: str | None) -> Gen:
+        """Compile on first use: merged branches of recursive types would never finish."""
+        built: list[Gen] = []
+
+        def gen(ctx: Ctx, d: int) -> Any:
+            if not built:
+                built.append(self.compile(make_schema(), name))
+            return built[0](ctx, d)
+
+        return gen
+
     def _ref(self, key: str, name: str | None) -> Gen:
         cache_key = f"{key}\0{name or ''}"
 
@@ -91,13 +114,16 @@ class Builder:
         return gen
 
     def _choice(self, schema: dict[str, Any], key: str, name: str | None) -> Gen:
-        rest = {k: v for k, v in schema.items() if k not in (key, "discriminator")}
+        rest = {k: v for k, v in schema.items() if k not in (key, *_ANNOTATIONS)}
         branches = []
         for branch in schema[key]:
             tag = self._tag(schema.get("discriminator"), branch)
             if rest:
-                branch = merge(rest, self.flatten(branch))
-            branches.append((self.compile(branch, name), tag))
+                branches.append(
+                    (self._lazy(lambda b=branch: merge(rest, self.flatten(b)), name), tag)
+                )
+            else:
+                branches.append((self.compile(branch, name), tag))
         prop = (schema.get("discriminator") or {}).get("propertyName")
 
         def gen(ctx: Ctx, d: int) -> Any:

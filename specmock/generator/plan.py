@@ -13,13 +13,12 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-import jsonschema_rs
-
 from .errors import Problem, SpecError
 from .fake import Builder
 from .loader import Document
 from .params import ParamSpec
 from .schema import Bundle, SchemaSet, schema_problems
+from .validators import compile_validator
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _TEMPLATE = re.compile(r"{([^}/]+)}")
@@ -46,10 +45,9 @@ class Compiler:
         key = (id(node), direction)
         found = self._validators.get(key)
         if found is None:
-            doc = self.bundle(node, direction).document()
             try:
-                found = jsonschema_rs.Draft202012Validator(doc, validate_formats=True)
-            except Exception as exc:  # jsonschema_rs reports invalid schemas as ValidationError
+                found = compile_validator(self.bundle(node, direction))
+            except Exception as exc:  # both libraries report invalid schemas with their own types
                 raise SpecError(self._schema_problems(node, pointer, exc)) from None
             self._validators[key] = found
         return found

@@ -196,9 +196,15 @@ def _too_large(limit: int) -> Violation:
 
 
 def _validation_status(op: Operation) -> int:
-    if "400" in op.responses or "422" not in op.responses:
+    """400 where declared, else 422, else another declared 4xx: the answer stays in contract."""
+    declared = op.responses
+    for status in ("400", "422"):
+        if status in declared:
+            return int(status)
+    if "4XX" in declared or "default" in declared:
         return 400
-    return 422
+    codes = sorted(int(s) for s in declared if s.isdigit() and s.startswith("4") and s != "401")
+    return codes[0] if codes else 400
 
 
 def _headers(scope: dict) -> dict[str, str]:
