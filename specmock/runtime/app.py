@@ -17,7 +17,7 @@ from ..generator.params import MISSING, RawRequest
 from ..generator.plan import Operation, Service
 from . import logs, problems
 from .negotiation import parse_prefer
-from .responder import Outgoing, Responder, Settings
+from .responder import Echo, Outgoing, Responder, Settings
 from .router import Match, Router
 from .validation import (
     Rejection,
@@ -32,6 +32,7 @@ from .validation import (
 
 log = logging.getLogger("specmock")
 MAX_BODY = 10 * 1024 * 1024
+_ECHO_METHODS = ("POST", "PUT", "PATCH")
 
 
 class SpecmockApp:
@@ -142,20 +143,25 @@ class SpecmockApp:
     ) -> Outgoing:
         raw = RawRequest(match.params, _query(scope), headers, _cookies(headers))
         check_security(op, match.entry.service.security_schemes, raw, self.settings.credentials)
-        _, violations = check_params(op, raw)
-        body_violations = await self._body(op, scope, receive, headers)
+        params, violations = check_params(op, raw)
+        body_violations, body = await self._body(op, scope, receive, headers)
         violations.extend(body_violations)
         if violations:
             status = _validation_status(op)
             return self.responder.error(op, status, violations, headers.get("accept"))
         pref = parse_prefer(headers.get("prefer"))
-        return self.responder.success(op, match.params, pref, headers.get("accept"))
+        echo = Echo(
+            {k: params[k] for k in match.params if k in params},
+            body if isinstance(body, dict) and op.method in _ECHO_METHODS else None,
+        )
+        return self.responder.success(op, match.params, pref, headers.get("accept"), echo)
 
     async def _body(
         self, op: Operation, scope: dict, receive: Any, headers: dict[str, str]
-    ) -> list[Violation]:
+    ) -> tuple[list[Violation], Any]:
+        """Read, parse and check the body: its violations and its parsed value."""
         if op.body is None:
-            return []
+            return [], None
         request = Request(scope, receive)
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > self.max_body:
@@ -166,14 +172,13 @@ class SpecmockApp:
         content_type = headers.get("content-type")
         media = select_body_media(op, content_type, body)
         if media is None or (not body and not content_type):
-            return check_body(op, None, MISSING)
+            return check_body(op, None, MISSING), None
         try:
             value = await self._parse(op, media, content_type or "", body, request)
         except ValueError as exc:
-            return [
-                Violation("body", "/", "syntax", f"body is not valid {media.media_type}: {exc}")
-            ]
-        return check_body(op, media, value)
+            message = f"body is not valid {media.media_type}: {exc}"
+            return [Violation("body", "/", "syntax", message)], None
+        return check_body(op, media, value), value
 
     async def _parse(
         self, op: Operation, media: Any, content_type: str, body: bytes, request: Request

@@ -39,6 +39,17 @@ class Outgoing:
 
 
 @dataclass
+class Echo:
+    """What a generated answer should reflect from its request: ids in the path, sent fields."""
+
+    params: dict[str, Any] = field(default_factory=dict)
+    body: dict[str, Any] | None = None
+
+    def key(self) -> bytes:
+        return orjson.dumps(self.body, option=orjson.OPT_SORT_KEYS) if self.body else b""
+
+
+@dataclass
 class Settings:
     seed: int = 0
     strict: bool = True
@@ -66,7 +77,12 @@ class Responder:
 
     # -- public -----------------------------------------------------------
     def success(
-        self, op: Operation, path_params: dict[str, str], pref: Preference, accept: str | None
+        self,
+        op: Operation,
+        path_params: dict[str, str],
+        pref: Preference,
+        accept: str | None,
+        echo: Echo | None = None,
     ) -> Outgoing:
         response = op.success if pref.code is None else op.response_for(pref.code)
         if response is None:
@@ -82,13 +98,14 @@ class Responder:
             pref.dynamic,
             pref.seed,
             tuple(sorted(path_params.items())),
+            echo.key() if echo else b"",
         )
         found = self._cache.get(key)
         if found is not None:
             self._cache.move_to_end(key)
             return found
         seed = self._seed(op, status, path_params, pref.seed)
-        out = self._build(op, response, status, media_type, pref, seed)
+        out = self._build(op, response, status, media_type, pref, seed, echo)
         self._cache[key] = out
         if len(self._cache) > self.settings.cache_size:
             self._cache.popitem(last=False)
@@ -141,12 +158,13 @@ class Responder:
         media_type: str | None,
         pref: Preference,
         seed: int,
+        echo: Echo | None = None,
     ) -> Outgoing:
         headers = self._headers(op, response, seed)
         if media_type is None:
             return Outgoing(status, b"", None, headers, op)
         media = response.content[media_type]
-        value, errors = self._body_value(op, media, pref, seed)
+        value, errors = self._body_value(op, media, pref, seed, echo)
         body = _serialize(value, media_type)
         out = Outgoing(status, body, _concrete(media_type), headers, op, errors)
         if errors:
@@ -154,7 +172,7 @@ class Responder:
         return out
 
     def _body_value(
-        self, op: Operation, media: Media, pref: Preference, seed: int
+        self, op: Operation, media: Media, pref: Preference, seed: int, echo: Echo | None = None
     ) -> tuple[Any, list[Violation]]:
         if media.schema is None and not media.examples:
             return "", []
@@ -181,7 +199,7 @@ class Responder:
         for attempt in range(_ATTEMPTS):
             value = builder(self._ctx(seed + attempt))
             if validator is None or validator.is_valid(value):
-                return value, []
+                return _reflect(value, echo, validator), []
         return value, _check(validator, value)
 
     def _headers(self, op: Operation, response: Response, seed: int) -> list[tuple[str, str]]:
@@ -231,6 +249,33 @@ class Responder:
             f"the {op.operation_id} response would break the contract: {text}",
         )
         return Outgoing(500, orjson.dumps(body), problems.PROBLEM_TYPE, [], op, out.contract_errors)
+
+
+def _reflect(value: Any, echo: Echo | None, validator: Any) -> Any:
+    """Overlay what the request said (path ids, sent fields) where the contract allows it."""
+    if echo is None or not isinstance(value, dict):
+        return value
+    for overlay in (_id_overlay(value, echo.params), echo.body or {}):
+        if not overlay:
+            continue
+        candidate = {**value, **overlay}
+        if validator is None or validator.is_valid(candidate):
+            value = candidate
+        else:
+            known = {k: v for k, v in overlay.items() if k in value}
+            candidate = {**value, **known}
+            if known and (validator is None or validator.is_valid(candidate)):
+                value = candidate
+    return value
+
+
+def _id_overlay(value: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    overlay = {name: v for name, v in params.items() if name in value}
+    if params and "id" in value and "id" not in overlay:
+        last = list(params)[-1]
+        if last.lower().endswith("id"):
+            overlay["id"] = params[last]
+    return overlay
 
 
 def _check(validator: Any, value: Any) -> list[Violation]:
