@@ -2,6 +2,8 @@
 bare_app: `uvicorn specmock_app:create --factory --app-dir bench`.
 
 The spec defaults to the bundled petstore; SPECMOCK_BENCH_SPEC overrides it.
+SPECMOCK_BENCH_CACHE=0 turns the response cache off, so every request generates,
+validates and serializes its answer anew (the worst case).
 """
 
 from __future__ import annotations
@@ -15,4 +17,5 @@ import specmock
 def create() -> Any:
     """uvicorn --factory entry point."""
     spec = os.environ.get("SPECMOCK_BENCH_SPEC", "petstore")
-    return specmock.create_app([spec], seed=42, quiet=True)
+    cache = int(os.environ.get("SPECMOCK_BENCH_CACHE", "4096"))
+    return specmock.create_app([spec], seed=42, quiet=True, cache_size=cache)

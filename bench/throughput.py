@@ -63,6 +63,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=32, help="wrk connections")
     parser.add_argument("--warmup", type=int, default=2, help="seconds of discarded load")
     parser.add_argument("--spec", default="petstore", help="spec given to create_app")
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="turn specmock's response cache off (every answer built anew)",
+    )
     return parser.parse_args()
 
 
@@ -141,7 +146,10 @@ def measure_server(name: str, args: argparse.Namespace, rnd: int) -> dict[str, W
     port = free_port()
     base = f"http://{HOST}:{port}"
     log = CACHE / f"throughput-{name}-round{rnd}.log"
-    env = {"SPECMOCK_BENCH_SPEC": args.spec}
+    env = {
+        "SPECMOCK_BENCH_SPEC": args.spec,
+        "SPECMOCK_BENCH_CACHE": "0" if args.no_cache else "4096",
+    }
     with running(server_cmd(SERVERS[name], port), log, env) as proc:
         try:
             wait_first_response(proc, f"{base}/pets/1", timeout=60.0)

@@ -19,7 +19,7 @@ import rstr
 from faker import Faker
 
 from .errors import unescape_token
-from .heuristics import FORMATS, number_hint, string_maker
+from .heuristics import FORMATS, number_hint, string_maker, word
 from .schema import Bundle, flatten, merge
 
 Gen = Callable[["Ctx", int], Any]
@@ -178,7 +178,7 @@ class Builder:
         maker = string_maker(name)
         if maker:
             return lambda ctx, d: maker(ctx.rng, ctx.faker)
-        return lambda ctx, d: ctx.faker.word()
+        return lambda ctx, d: word(ctx.rng)
 
     def _object(self, schema: dict[str, Any]) -> Gen:
         hide = "writeOnly"
@@ -254,9 +254,9 @@ def _fill(ctx, d, out, props, extra_gen, want_extra, min_props, open_) -> None:
     tries = 0
     while len(out) < wanted and open_ and tries < 20:
         tries += 1
-        key = ctx.faker.word()
+        key = word(ctx.rng)
         if key not in out:
-            out[key] = extra_gen(ctx, d + 1) if extra_gen else ctx.faker.word()
+            out[key] = extra_gen(ctx, d + 1) if extra_gen else word(ctx.rng)
 
 
 def _infer(schema: dict[str, Any]) -> str:
@@ -331,7 +331,7 @@ def _string(schema: dict[str, Any], name: str | None) -> Gen:
         return _pattern(pattern, low, high)
     maker = FORMATS.get(fmt) if fmt else None
     exact = maker is not None
-    maker = maker or string_maker(name) or (lambda r, f: f.word())
+    maker = maker or string_maker(name) or word
 
     def gen(ctx: Ctx, d: int) -> Any:
         value = str(maker(ctx.rng, ctx.faker))
@@ -355,7 +355,7 @@ def _pattern(pattern: str, low: int, high: int | None) -> Gen:
         try:
             value = rstr.Rstr(ctx.rng).xeger(pattern)
         except Exception:  # an ECMA-only construct Python's re cannot read
-            return _fit(ctx.faker.word(), low, high, ctx.rng)
+            return _fit(word(ctx.rng), low, high, ctx.rng)
         return value
 
     return gen

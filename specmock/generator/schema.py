@@ -148,8 +148,6 @@ class SchemaSet:
                 out.clear()
                 out["anyOf"] = [inner, {"type": "null"}]
                 return
-            if isinstance(out.get("enum"), list) and None not in out["enum"]:
-                out["enum"] = [*out["enum"], None]
 
     def _fix_required(self, node: dict[str, Any], out: dict[str, Any]) -> None:
         required = out.get("required")

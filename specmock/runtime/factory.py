@@ -42,11 +42,16 @@ def create_app(
     eager: bool | None = None,
     max_depth: int = 5,
     credentials: list[str] | None = None,
+    cache_size: int = 4096,
 ) -> SpecmockApp:
     """An ASGI app serving the given specs (paths, folders, bundled names or parsed mappings)."""
     sources = specs if isinstance(specs, list) else [specs]
     services = load_services(sources, eager)
     settings = Settings(
-        seed=seed or 0, strict=strict, max_depth=max_depth, credentials=frozenset(credentials or ())
+        seed=seed or 0,
+        strict=strict,
+        max_depth=max_depth,
+        credentials=frozenset(credentials or ()),
+        cache_size=cache_size,
     )
     return SpecmockApp(services, settings, quiet=quiet)
