@@ -22,4 +22,4 @@ def client_for(spec: str | Path, **options) -> TestClient:
 
 @pytest.fixture
 def petstore() -> TestClient:
-    return client_for("petstore")
+    return client_for("petstore", stateful=False)

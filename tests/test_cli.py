@@ -51,9 +51,9 @@ def serving(*args: str):
 
 
 def test_serve_bundled_spec_by_name_is_reproducible():
-    with serving("petstore", "--seed", "42") as (url, _):
+    with serving("petstore", "--seed", "42", "--stateless") as (url, _):
         first = httpx.get(url + "/pets/7").content
-    with serving("petstore", "--seed", "42") as (url, _):
+    with serving("petstore", "--seed", "42", "--stateless") as (url, _):
         again = httpx.get(url + "/pets/7").content
         bad = httpx.post(url + "/pets", content=b'{"tag":1}',
                          headers={"content-type": "application/json"})
@@ -63,14 +63,14 @@ def test_serve_bundled_spec_by_name_is_reproducible():
 
 
 def test_serve_logs_one_line_per_request_in_text_and_json():
-    with serving("petstore") as (url, proc):
+    with serving("petstore", "--stateless") as (url, proc):
         httpx.get(url + "/pets/3", headers={"x-request-id": "rid-1"})
         time.sleep(0.3)
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=10)
     line = next(ln for ln in err.splitlines() if "rid-1" in ln)
     assert "GET /pets/3 200" in line and "showPetById" in line and "ms" in line
-    with serving("petstore", "--log-format", "json") as (url, proc):
+    with serving("petstore", "--stateless", "--log-format", "json") as (url, proc):
         httpx.get(url + "/pets/3", headers={"x-request-id": "rid-2"})
         time.sleep(0.3)
         proc.send_signal(signal.SIGINT)
@@ -83,7 +83,9 @@ def test_serve_folder_mounts_every_spec(tmp_path):
     for name in ("petstore.yaml", "forms.yaml"):
         (tmp_path / name).write_text((TEST_SPECS / name).read_text())
     with serving(str(tmp_path)) as (url, _):
-        assert httpx.get(url + "/petstore/v1/pets/1").status_code == 200
+        assert httpx.get(url + "/petstore/v1/pets").json()["items"] == []
+        missing = httpx.get(url + "/petstore/v1/pets/1")
+        assert missing.status_code == 404 and "no pets item" in missing.json()["message"]
         assert httpx.get(url + "/forms/reports").status_code in (200, 401)
 
 

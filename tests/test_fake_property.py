@@ -511,7 +511,7 @@ def test_same_seed_same_value_different_seed_different_value() -> None:
 # strict mode) for most or all seeds. The property strategies above steer clear of these
 # exact triggers; these tests show them and start to XPASS (and so fail) once fixed.
 
-KNOWN_BUGS = [
+FORMER_BUGS = [
     # `_number` draws k in [ceil(lo/step), floor(hi/step)] of the *preferred* window
     # [max(min, 1), min(max, 1000)] = [1, 2]: empty, so k = 1 and 5 is served (0 fits).
     pytest.param(
@@ -542,9 +542,8 @@ KNOWN_BUGS = [
 ]
 
 
-@pytest.mark.xfail(strict=True, reason="specmock bug: generated value breaks the schema")
-@pytest.mark.parametrize("schema", KNOWN_BUGS)
-def test_known_generator_bug(schema: dict[str, Any]) -> None:
+@pytest.mark.parametrize("schema", FORMER_BUGS)
+def test_former_generator_bug(schema: dict[str, Any]) -> None:
     check = oracle(schema)
     compiled = Compiled(schema)
     broken = []

@@ -52,6 +52,15 @@ def main() -> None:
 )
 @click.option("--quiet", is_flag=True, help="No per-request log line.")
 @click.option(
+    "--state",
+    default="memory://",
+    show_default=True,
+    help="Where state lives: memory://, sqlite:///path.db or redis://host:port/db.",
+)
+@click.option(
+    "--stateless", is_flag=True, help="Answer every operation with generated data; keep no state."
+)
+@click.option(
     "--credential",
     "credentials",
     multiple=True,
@@ -68,6 +77,8 @@ def serve(
     log_format: str,
     quiet: bool,
     credentials: tuple[str, ...],
+    state: str,
+    stateless: bool,
 ) -> None:
     """Serve SPECS (files, folders or bundled names) as mock services."""
     import uvicorn
@@ -81,10 +92,15 @@ def serve(
             quiet=quiet,
             eager=eager,
             credentials=list(credentials),
+            state=state,
+            stateful=not stateless,
         )
     except SpecError as exc:
         _fail(exc)
         return
+    except ValueError as exc:
+        click.echo(f"specmock: {exc}", err=True)
+        sys.exit(2)
     for service in app.services:
         mount = "/" if len(app.services) == 1 else f"/{service.name}"
         click.echo(

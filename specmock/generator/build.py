@@ -10,6 +10,7 @@ from .errors import Problem, SpecError, escape_token, join_pointer
 from .loader import Document, deref, load_document, resolve
 from .params import compile_param
 from .plan import _TEMPLATE, METHODS, Body, Compiler, Header, Media, Operation, Response, Service
+from .resources import classify
 from .schema import schema_problems
 
 EAGER_LIMIT = 400  # specs with more operations compile validators on first use
@@ -121,6 +122,9 @@ class _Builder:
             responses,
             self.compiler,
             summary=str(raw.get("summary") or ""),
+            extensions={
+                k: v for src in (item, raw) for k, v in src.items() if k.startswith("x-specmock-")
+            },
         )
 
     def params(self, path: str, item: dict, raw: dict, pointer: str) -> list:
@@ -251,6 +255,12 @@ def base_path(root: dict[str, Any]) -> str:
 
 def build_service(doc: Document, eager: bool | None = None) -> Service:
     service = _Builder(doc).run()
+    service.stateful = doc.root.get("x-specmock-stateful", True) is not False
+    for op in service.operations:
+        op.role = None
+    roles = classify(service)
+    for op in service.operations:
+        op.role = roles[id(op)]
     if eager or (eager is None and len(service.operations) <= EAGER_LIMIT):
         service.compile_all()
     return service

@@ -23,6 +23,7 @@ from .heuristics import FORMATS, number_hint, string_maker, word
 from .schema import Bundle, flatten, merge
 
 Gen = Callable[["Ctx", int], Any]
+_TRIES = 12
 _ANNOTATIONS = (
     "discriminator",
     "description",
@@ -276,6 +277,7 @@ def _singular(name: str | None) -> str | None:
 
 
 def _bounds(schema: dict[str, Any], integer: bool, name: str | None) -> tuple[float, float]:
+    """A realistic window (by name, else 1..1000) inside the schema's own bounds."""
     low = schema.get("minimum", -math.inf)
     high = schema.get("maximum", math.inf)
     ex_low, ex_high = schema.get("exclusiveMinimum"), schema.get("exclusiveMaximum")
@@ -289,10 +291,12 @@ def _bounds(schema: dict[str, Any], integer: bool, name: str | None) -> tuple[fl
     hint = number_hint(name)
     want_low, want_high = (hint[0], hint[1]) if hint else (1, 1000)
     lo, hi = max(low, want_low), min(high, want_high)
-    if lo > hi:  # the hint does not fit the schema's bounds
-        lo = low if low > -math.inf else high - 1000
-        hi = high if high < math.inf else low + 1000
-        lo, hi = max(lo, low), min(hi, high)
+    spread = want_high - want_low
+    if hi - lo < min(spread, high - low):  # the window barely overlaps the schema's bounds
+        if low > -math.inf:
+            lo, hi = low, min(high, low + spread)
+        else:
+            lo, hi = max(low, high - spread), high
     return lo, hi
 
 
@@ -303,6 +307,12 @@ def _number(schema: dict[str, Any], integer: bool, name: str | None) -> Gen:
     step = schema.get("multipleOf")
     if step:
         k_lo, k_hi = math.ceil(lo / step), math.floor(hi / step)
+        if k_lo > k_hi:  # no multiple in the realistic window: use the schema's own bounds
+            lo, hi = _bounds({k: v for k, v in schema.items() if k != "format"}, integer, None)
+            low = schema.get("minimum", schema.get("exclusiveMinimum", -math.inf))
+            high = schema.get("maximum", schema.get("exclusiveMaximum", math.inf))
+            k_lo = math.ceil(max(low, lo - 10 * step) / step)
+            k_hi = math.floor(min(high, hi + 10 * step) / step)
         places = max(0, -math.floor(math.log10(step))) + 2 if step < 1 else 0
 
         def multiple(ctx: Ctx, d: int) -> Any:
@@ -335,11 +345,27 @@ def _string(schema: dict[str, Any], name: str | None) -> Gen:
 
     def gen(ctx: Ctx, d: int) -> Any:
         value = str(maker(ctx.rng, ctx.faker))
-        if exact:
-            return value
-        return _fit(value, low, high, ctx.rng)
+        if not exact:
+            return _fit(value, low, high, ctx.rng)
+        for _ in range(_TRIES):  # a format value cannot be cut to length; draw another
+            if len(value) >= low and (high is None or len(value) <= high):
+                return value
+            value = str(maker(ctx.rng, ctx.faker))
+        return _short_format(fmt, value, high, ctx.rng)
 
     return gen
+
+
+def _short_format(fmt: str | None, value: str, high: int | None, rng: random.Random) -> str:
+    """Last resort for a format under a tight maxLength: the shortest plausible value."""
+    if high is None:
+        return value
+    if fmt in ("email", "idn-email") and high >= 6:
+        local = "".join(rng.choice(string.ascii_lowercase) for _ in range(max(1, high - 5)))
+        return f"{local[: max(1, high - 5)]}@x.io"
+    if fmt in ("uri", "url", "iri") and high >= 10:
+        return "http://x.io"[:high] if high >= 11 else "http://x.i"
+    return value
 
 
 def _fit(value: str, low: int, high: int | None, rng: random.Random) -> str:
@@ -350,12 +376,26 @@ def _fit(value: str, low: int, high: int | None, rng: random.Random) -> str:
     return value
 
 
+class _ShortXeger(rstr.Rstr):
+    """rstr repeats `+` and `*` up to 100 times; a dozen reads more like real data."""
+
+    def _handle_repeat(self, start_range: int, end_range: int, value: str) -> str:
+        end = min(end_range, max(start_range, 12))
+        times = self._random.randint(start_range, end)
+        return "".join("".join(self._handle_state(i) for i in value) for _ in range(times))
+
+
 def _pattern(pattern: str, low: int, high: int | None) -> Gen:
     def gen(ctx: Ctx, d: int) -> Any:
-        try:
-            value = rstr.Rstr(ctx.rng).xeger(pattern)
-        except Exception:  # an ECMA-only construct Python's re cannot read
-            return _fit(word(ctx.rng), low, high, ctx.rng)
+        xeger = _ShortXeger(ctx.rng)
+        value = ""
+        for _ in range(_TRIES):
+            try:
+                value = xeger.xeger(pattern)
+            except Exception:  # an ECMA-only construct Python's re cannot read
+                return _fit(word(ctx.rng), low, high, ctx.rng)
+            if len(value) >= low and (high is None or len(value) <= high):
+                return value
         return value
 
     return gen

@@ -8,6 +8,7 @@ sees `7`, not `"7"`, exactly as a client meant it.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +16,9 @@ from typing import Any
 from .schema import Bundle, flatten
 
 MISSING: Any = object()
+# ASCII only: Python's int() and float() also take "1_0" and non-ASCII digits.
+_INT = re.compile(r"-?[0-9]+", re.ASCII)
+_NUMBER = re.compile(r"-?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?", re.ASCII)
 Coerce = Callable[[str], Any]
 
 _DEFAULT_STYLE = {"path": "simple", "query": "form", "header": "simple", "cookie": "form"}
@@ -75,19 +79,13 @@ def scalar_coercer(schema: Any, defs: dict[str, Any]) -> Coerce:
 
     def coerce(raw: str) -> Any:
         for kind in kinds:
-            if kind == "integer":
-                try:
-                    return int(raw)
-                except ValueError:
+            if kind == "integer" and _INT.fullmatch(raw):
+                return int(raw)
+            if kind == "number" and _NUMBER.fullmatch(raw):
+                value = float(raw)
+                if value in (float("inf"), float("-inf")):
                     continue
-            if kind == "number":
-                try:
-                    value = float(raw)
-                except ValueError:
-                    continue
-                if value != value or value in (float("inf"), float("-inf")):
-                    continue
-                return int(value) if raw.lstrip("-").isdigit() else value
+                return int(raw) if _INT.fullmatch(raw) else value
             if kind == "boolean" and raw in ("true", "false"):
                 return raw == "true"
             if kind == "null" and raw in ("", "null"):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import Problem, SpecError
 from .fake import Builder
@@ -19,6 +19,9 @@ from .loader import Document
 from .params import ParamSpec
 from .schema import Bundle, SchemaSet, schema_problems
 from .validators import compile_validator
+
+if TYPE_CHECKING:
+    from .resources import Role
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _TEMPLATE = re.compile(r"{([^}/]+)}")
@@ -120,6 +123,8 @@ class Operation:
     responses: dict[str, Response]
     compiler: Compiler = field(repr=False)
     summary: str = ""
+    extensions: dict[str, Any] = field(default_factory=dict)
+    role: Role | None = None
 
     @cached_property
     def success(self) -> Response | None:
@@ -175,6 +180,7 @@ class Service:
     base_path: str
     security_schemes: dict[str, Any]
     problems: list[Problem] = field(default_factory=list)
+    stateful: bool = True
 
     @property
     def title(self) -> str:

@@ -16,9 +16,12 @@ from ..generator.errors import Problem, SpecError
 from ..generator.params import MISSING, RawRequest
 from ..generator.plan import Operation, Service
 from . import logs, problems
-from .negotiation import parse_prefer
+from .clock import Clock, RealClock
+from .crud import Call, Crud
+from .negotiation import Preference, parse_prefer
 from .responder import Echo, Outgoing, Responder, Settings
 from .router import Match, Router
+from .state import MemoryStore, Store
 from .validation import (
     Rejection,
     Violation,
@@ -44,10 +47,15 @@ class SpecmockApp:
         settings: Settings | None = None,
         quiet: bool = False,
         max_body: int = MAX_BODY,
+        store: Store | None = None,
+        clock: Clock | None = None,
     ):
         self.services = services
         self.settings = settings or Settings()
         self.responder = Responder(self.settings)
+        self.store: Store = store or MemoryStore()
+        self.clock: Clock = clock or RealClock()
+        self.crud = Crud(self.store, self.clock, self.responder)
         self.router = Router()
         self.quiet = quiet
         self.max_body = max_body
@@ -150,11 +158,30 @@ class SpecmockApp:
             status = _validation_status(op)
             return self.responder.error(op, status, violations, headers.get("accept"))
         pref = parse_prefer(headers.get("prefer"))
+        if self._stateful(op, match, pref):
+            call = Call(
+                op,
+                params,
+                match.params,
+                raw.query,
+                body,
+                headers.get("accept"),
+                _url(scope, headers),
+            )
+            return await self.crud.handle(call)
         echo = Echo(
             {k: params[k] for k in match.params if k in params},
             body if isinstance(body, dict) and op.method in _ECHO_METHODS else None,
         )
         return self.responder.success(op, match.params, pref, headers.get("accept"), echo)
+
+    def _stateful(self, op: Operation, match: Match, pref: Preference) -> bool:
+        """Stored state answers unless the service is stateless or the client asks otherwise."""
+        if not (self.settings.stateful and match.entry.service.stateful):
+            return False
+        return (
+            op.role is not None and op.role.stateful and pref.code is None and pref.example is None
+        )
 
     async def _body(
         self, op: Operation, scope: dict, receive: Any, headers: dict[str, str]
@@ -194,6 +221,12 @@ class SpecmockApp:
         if isinstance(value, dict) and (form is not None or "urlencoded" in content_type.lower()):
             value = coerce_form(op, media, value)
         return value
+
+
+def _url(scope: dict, headers: dict[str, str]) -> str:
+    """The request URL without its query: base for Location and Link headers."""
+    host = headers.get("host") or "{}:{}".format(*(scope.get("server") or ("localhost", 80)))
+    return f"{scope.get('scheme', 'http')}://{host}{scope.get('root_path', '')}{scope['path']}"
 
 
 def _too_large(limit: int) -> Violation:

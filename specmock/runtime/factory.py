@@ -11,7 +11,9 @@ from ..generator.loader import load_document
 from ..generator.plan import Service
 from ..generator.sources import expand
 from .app import SpecmockApp
+from .clock import Clock
 from .responder import Settings
+from .state import open_store
 
 
 def load_services(
@@ -43,8 +45,15 @@ def create_app(
     max_depth: int = 5,
     credentials: list[str] | None = None,
     cache_size: int = 4096,
+    stateful: bool = True,
+    state: str | None = None,
+    clock: Clock | None = None,
 ) -> SpecmockApp:
-    """An ASGI app serving the given specs (paths, folders, bundled names or parsed mappings)."""
+    """An ASGI app serving the given specs (paths, folders, bundled names or parsed mappings).
+
+    `state` is a store URL (`memory://`, `sqlite:///file.db`, `redis://host:port/0`);
+    `stateful=False` answers every operation with generated data instead.
+    """
     sources = specs if isinstance(specs, list) else [specs]
     services = load_services(sources, eager)
     settings = Settings(
@@ -53,5 +62,6 @@ def create_app(
         max_depth=max_depth,
         credentials=frozenset(credentials or ()),
         cache_size=cache_size,
+        stateful=stateful,
     )
-    return SpecmockApp(services, settings, quiet=quiet)
+    return SpecmockApp(services, settings, quiet=quiet, store=open_store(state), clock=clock)

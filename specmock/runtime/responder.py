@@ -55,6 +55,7 @@ class Settings:
     strict: bool = True
     max_depth: int = 5
     cache_size: int = 4096
+    stateful: bool = True  # serve create/read/list/... from the store where inferred
     credentials: frozenset[str] = frozenset()  # accepted keys/tokens/user:password; empty = any
 
 
@@ -130,6 +131,53 @@ class Responder:
         return Outgoing(status, body, problems.PROBLEM_TYPE, extra, op)
 
     # -- building ---------------------------------------------------------
+    def answer(
+        self,
+        op: Operation,
+        status: int,
+        value: Any,
+        accept: str | None,
+        headers: list[tuple[str, str]] | None = None,
+    ) -> Outgoing:
+        """Serialize a value computed elsewhere (state, an override), checked like any other."""
+        response = op.response_for(status)
+        extra = list(headers or [])
+        if response is None:
+            violation = Violation("response", "/", "status", f"status {status} is not declared")
+            return self._broken(op, Outgoing(status, b"", None, extra, op, [violation]))
+        media_type = self._media(response, accept)
+        if media_type is None:
+            return Outgoing(status, b"", None, extra, op)
+        media = response.content[media_type]
+        errors: list[Violation] = []
+        if media.schema is not None:
+            validator = op.compiler.validator(media.schema, "response", media.pointer)
+            errors = _check(validator, value)
+        out = Outgoing(
+            status, _serialize(value, media_type), _concrete(media_type), extra, op, errors
+        )
+        return self._broken(op, out) if errors else out
+
+    def generate(self, op: Operation, status: int, accept: str | None, seed: int) -> Any:
+        """A valid generated body for a declared status, for state and overrides to build on."""
+        response = op.response_for(status)
+        media_type = self._media(response, accept) if response else None
+        if response is None or media_type is None:
+            return None
+        value, _ = self._body_value(
+            op, response.content[media_type], Preference(dynamic=True), seed
+        )
+        return value
+
+    def validator_for(self, op: Operation, status: int) -> Any:
+        response = op.response_for(status)
+        media = next(
+            (m for t, m in (response.content.items() if response else ()) if is_json(t)), None
+        )
+        if media is None or media.schema is None:
+            return None
+        return op.compiler.validator(media.schema, "response", media.pointer)
+
     def _media(self, response: Response, accept: str | None) -> str | None:
         if not response.content:
             return None
@@ -139,6 +187,11 @@ class Responder:
             message = f"none of {', '.join(offered)} is acceptable to {accept!r}"
             raise Rejection(406, [Violation("header", "/accept", "accept", message)])
         return media_type
+
+    def seed_for(
+        self, op: Operation, status: int, params: dict[str, str], override: int | None = None
+    ) -> int:
+        return self._seed(op, status, params, override)
 
     def _seed(
         self, op: Operation, status: int, params: dict[str, str], override: int | None
@@ -256,16 +309,22 @@ def _reflect(value: Any, echo: Echo | None, validator: Any) -> Any:
     if echo is None or not isinstance(value, dict):
         return value
     for overlay in (_id_overlay(value, echo.params), echo.body or {}):
-        if not overlay:
-            continue
-        candidate = {**value, **overlay}
-        if validator is None or validator.is_valid(candidate):
-            value = candidate
-        else:
-            known = {k: v for k, v in overlay.items() if k in value}
-            candidate = {**value, **known}
-            if known and (validator is None or validator.is_valid(candidate)):
-                value = candidate
+        value = overlay_valid(value, overlay, validator)
+    return value
+
+
+def overlay_valid(value: dict[str, Any], overlay: dict[str, Any], validator: Any) -> dict[str, Any]:
+    """`value` updated with `overlay` if the result obeys the schema, else with the part of
+    it naming keys `value` already has, else unchanged."""
+    if not overlay:
+        return value
+    candidate = {**value, **overlay}
+    if validator is None or validator.is_valid(candidate):
+        return candidate
+    known = {k: v for k, v in overlay.items() if k in value}
+    candidate = {**value, **known}
+    if known and (validator is None or validator.is_valid(candidate)):
+        return candidate
     return value
 
 

@@ -1,0 +1,253 @@
+"""What each operation does to which resource, inferred from paths, methods and schemas.
+
+`/pets` + `/pets/{petId}` is a collection and its items: POST creates, GET on
+the item reads, GET on the collection lists, PUT replaces, PATCH updates,
+DELETE deletes. `x-specmock-kind`, `x-specmock-resource` and `x-specmock-id`
+on an operation (or the spec's root for `x-specmock-stateful`) correct the guess.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from .plan import Operation, Service
+from .schema import flatten
+
+KINDS = (
+    "create",
+    "read",
+    "list",
+    "replace",
+    "update",
+    "delete",
+    "action",
+    "auth",
+    "search",
+    "other",
+)
+_PARAM = re.compile(r"^{([^}]+)}$")
+_AUTH = {
+    "login",
+    "logout",
+    "token",
+    "tokens",
+    "oauth",
+    "oauth2",
+    "auth",
+    "authorize",
+    "authenticate",
+    "signin",
+    "sign-in",
+    "session",
+    "sessions",
+}
+_SEARCH = ("search", "query", "find", "lookup")
+_LIST_KEYS = (
+    "items",
+    "data",
+    "results",
+    "records",
+    "content",
+    "values",
+    "entries",
+    "elements",
+    "list",
+    "rows",
+    "objects",
+)
+
+
+@dataclass
+class Resource:
+    """A collection of stored items and how their ids look."""
+
+    name: str
+    collection: str
+    item: str | None = None
+    id_param: str | None = None
+    id_field: str | None = None
+    id_type: str = "string"
+    id_format: str | None = None
+    scope: list[str] = field(default_factory=list)
+    creatable: bool = False  # only resources a client can create are served from state
+
+
+@dataclass
+class Role:
+    kind: str
+    resource: Resource | None = None
+
+    @property
+    def stateful(self) -> bool:
+        return self.resource is not None and self.kind in (
+            "create",
+            "read",
+            "list",
+            "replace",
+            "update",
+            "delete",
+        )
+
+
+def _segments(path: str) -> list[str]:
+    return [s for s in path.strip("/").split("/") if s]
+
+
+def _is_param(segment: str) -> str | None:
+    m = _PARAM.match(segment)
+    return m.group(1) if m else None
+
+
+def classify(service: Service) -> dict[int, Role]:
+    """A Role for every operation of a service, keyed by `id(operation)`."""
+    paths = {op.path for op in service.operations}
+    resources: dict[str, Resource] = {}
+    roles: dict[int, Role] = {}
+    for op in service.operations:
+        roles[id(op)] = _role(op, paths, resources)
+    for op in service.operations:
+        role = roles[id(op)]
+        if role.resource is not None and role.kind == "create":
+            role.resource.creatable = True
+    for op in service.operations:
+        role = roles[id(op)]
+        if role.resource is not None and role.resource.id_field is None:
+            _find_id_field(role.resource, service.operations, roles)
+    return roles
+
+
+def _role(op: Operation, paths: set[str], resources: dict[str, Resource]) -> Role:
+    raw = op.extensions
+    forced = raw.get("x-specmock-kind")
+    segments = _segments(op.path)
+    literal = [s for s in segments if not _is_param(s)]
+    last = segments[-1] if segments else ""
+    kind = forced if forced in KINDS else _guess(op, segments, literal, paths)
+    if kind in ("auth", "search", "action", "other") or forced == "none":
+        return Role("other" if forced == "none" else kind)
+    collection = op.path if not _is_param(last) else "/" + "/".join(segments[:-1])
+    resource = resources.get(collection)
+    if resource is None:
+        name = raw.get("x-specmock-resource") or (literal[-1] if literal else "items")
+        resource = Resource(str(name), collection)
+        resource.scope = [p for s in _segments(collection) if (p := _is_param(s))]
+        resources[collection] = resource
+        item = _item_path(collection, paths)
+        if item:
+            resource.item = item
+            resource.id_param = _is_param(_segments(item)[-1])
+    if isinstance(raw.get("x-specmock-id"), str):
+        resource.id_field = raw["x-specmock-id"]
+    if resource.item is None and kind in ("create", "list"):
+        return Role(kind if kind == "list" else "action")
+    if kind in ("read", "replace", "update", "delete") and op.path != resource.item:
+        return Role("other")
+    _id_type(resource, op)
+    return Role(kind, resource)
+
+
+def _guess(op: Operation, segments: list[str], literal: list[str], paths: set[str]) -> str:
+    lowered = [s.lower() for s in literal]
+    if op.method == "POST" and any(s in _AUTH for s in lowered):
+        return "auth"
+    if any(any(word in s for word in _SEARCH) for s in lowered[-1:]):
+        return "search"
+    on_item = bool(segments) and _is_param(segments[-1]) is not None
+    method = op.method
+    if on_item:
+        return {"GET": "read", "PUT": "replace", "PATCH": "update", "DELETE": "delete"}.get(
+            method, "action"
+        )
+    if method == "GET":
+        return "list" if _returns_list(op) else "other"
+    if method == "POST":
+        return "create" if op.body is not None and _item_path(op.path, paths) else "action"
+    return "other"
+
+
+def _item_path(collection: str, paths: set[str]) -> str | None:
+    depth = len(_segments(collection)) + 1
+    for path in sorted(paths):
+        parts = _segments(path)
+        if (
+            len(parts) == depth
+            and path.startswith(collection.rstrip("/") + "/")
+            and _is_param(parts[-1])
+        ):
+            return path
+    return None
+
+
+def list_location(schema: Any, defs: dict[str, Any], resource: str = "") -> str | None:
+    """Where the items sit in a list response: "" for a bare array, else the property name."""
+    flat = flatten(schema, defs)
+    if not isinstance(flat, dict):
+        return None
+    if flat.get("type") == "array" or "items" in flat:
+        return ""
+    props = flat.get("properties") or {}
+    arrays = [
+        name
+        for name, s in props.items()
+        if isinstance(flatten(s, defs), dict) and flatten(s, defs).get("type") == "array"
+    ]
+    for name in (*_LIST_KEYS, resource):
+        if name in arrays:
+            return name
+    return arrays[0] if len(arrays) == 1 else None
+
+
+def _returns_list(op: Operation) -> bool:
+    success = op.success
+    media = next((m for t, m in (success.content.items() if success else ()) if "json" in t), None)
+    if media is None or media.schema is None:
+        return False
+    bundle = op.compiler.bundle(media.schema, "response")
+    return list_location(bundle.schema, bundle.defs) is not None
+
+
+def _id_type(resource: Resource, op: Operation) -> None:
+    for param in op.params:
+        if param.location == "path" and param.name == resource.id_param:
+            bundle = op.compiler.bundle(param.schema, "request")
+            flat = flatten(bundle.schema, bundle.defs)
+            if isinstance(flat, dict):
+                kind = flat.get("type")
+                resource.id_type = kind if kind in ("integer", "number", "string") else "string"
+                resource.id_format = flat.get("format")
+
+
+def _find_id_field(resource: Resource, ops: list[Operation], roles: dict[int, Role]) -> None:
+    props: dict[str, Any] = {}
+    for op in ops:
+        role = roles[id(op)]
+        if role.resource is resource and role.kind in ("create", "read"):
+            media = next(
+                (m for t, m in (op.success.content.items() if op.success else ()) if "json" in t),
+                None,
+            )
+            if media is not None and media.schema is not None:
+                bundle = op.compiler.bundle(media.schema, "response")
+                props.update(_properties(bundle.schema, bundle.defs))
+    param = resource.id_param or ""
+    singular = resource.name[:-1] if resource.name.endswith("s") else resource.name
+    for candidate in (param, "id", f"{singular}_id", f"{singular}Id", "uuid", "key"):
+        if candidate in props:
+            resource.id_field = candidate
+            return
+
+
+def _properties(schema: Any, defs: dict[str, Any]) -> dict[str, Any]:
+    """Properties of a schema, including those every oneOf/anyOf branch shares."""
+    flat = flatten(schema, defs)
+    if not isinstance(flat, dict):
+        return {}
+    props = dict(flat.get("properties") or {})
+    for key in ("oneOf", "anyOf"):
+        branches = [_properties(b, defs) for b in flat.get(key) or []]
+        if branches:
+            shared = set.intersection(*(set(b) for b in branches))
+            props.update({name: branches[0][name] for name in shared})
+    return props

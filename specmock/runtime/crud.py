@@ -1,0 +1,382 @@
+"""Zero-code state: create, read, list, replace, update and delete from the contract alone.
+
+An item is stored as the representation the contract answers with (the create
+response, request fields merged in, readOnly fields generated, ids from the
+store's counter), so every later read is contract-true by construction and is
+still checked before it leaves.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from ..generator.heuristics import snake
+from ..generator.plan import Operation
+from ..generator.resources import Resource, list_location
+from ..generator.schema import flatten
+from .clock import Clock, iso
+from .responder import Outgoing, Responder, overlay_valid, status_number
+from .state import Store
+from .validation import Violation
+
+_CREATED = {"created_at", "created", "creation_date", "date_created", "created_on", "inserted_at"}
+_UPDATED = {
+    "updated_at",
+    "updated",
+    "modified_at",
+    "modified",
+    "date_updated",
+    "updated_on",
+    "last_modified",
+    "last_updated",
+}
+_LIMIT = (
+    "limit",
+    "per_page",
+    "page_size",
+    "size",
+    "max_results",
+    "count",
+    "top",
+    "first",
+    "max_keys",
+    "max_items",
+)
+_OFFSET = ("offset", "skip", "start")
+_PAGE = ("page", "page_number", "page_no")
+_CURSOR = (
+    "cursor",
+    "after",
+    "starting_after",
+    "page_token",
+    "next_token",
+    "continuation_token",
+    "next",
+    "marker",
+    "next_page_token",
+)
+_TOTALS = {"total", "total_count", "count", "total_items", "total_results", "size"}
+
+
+@dataclass
+class Call:
+    """One request as the state engine needs it."""
+
+    op: Operation
+    params: dict[str, Any]
+    path_params: dict[str, str]
+    query: dict[str, list[str]]
+    body: Any
+    accept: str | None
+    url: str
+
+
+class Crud:
+    def __init__(self, store: Store, clock: Clock, responder: Responder):
+        self.store = store
+        self.clock = clock
+        self.responder = responder
+
+    async def handle(self, call: Call) -> Outgoing:
+        role = call.op.role
+        assert role is not None and role.resource is not None
+        handler = getattr(self, "_" + role.kind)
+        return await handler(
+            call, role.resource, namespace(call.op, role.resource, call.path_params)
+        )
+
+    # -- the six verbs ----------------------------------------------------
+    async def _create(self, call: Call, resource: Resource, ns: str) -> Outgoing:
+        op = call.op
+        status = status_number(op.success, None) if op.success else 201
+        n = await self.store.next_id(ns)
+        seed = self.responder.seed_for(op, status, {"#": str(n)})
+        base = self.responder.generate(op, status, call.accept, seed)
+        if not isinstance(base, dict):
+            return self.responder.answer(op, status, base, call.accept)
+        validator = self.responder.validator_for(op, status)
+        item = overlay_valid(_server_part(op, status, base), _sent(call.body), validator)
+        if validator is not None and not validator.is_valid(item):
+            item = overlay_valid(base, _sent(call.body), validator)
+        key = self._assign_id(item, resource, n, validator)
+        item = overlay_valid(item, self._stamps(item, created=True), validator)
+        await self.store.put(ns, key, item)
+        headers = self._location(op, call, resource, key)
+        return self.responder.answer(op, status, item, call.accept, headers)
+
+    async def _read(self, call: Call, resource: Resource, ns: str) -> Outgoing:
+        key = self._key(call, resource)
+        item = await self.store.get(ns, key)
+        if item is None:
+            return self._missing(call, resource, key)
+        status = status_number(call.op.success, None) if call.op.success else 200
+        return self.responder.answer(call.op, status, item, call.accept)
+
+    async def _replace(self, call: Call, resource: Resource, ns: str) -> Outgoing:
+        return await self._change(call, resource, ns, merge=False)
+
+    async def _update(self, call: Call, resource: Resource, ns: str) -> Outgoing:
+        return await self._change(call, resource, ns, merge=True)
+
+    async def _change(self, call: Call, resource: Resource, ns: str, merge: bool) -> Outgoing:
+        key = self._key(call, resource)
+        old = await self.store.get(ns, key)
+        if old is None:
+            return self._missing(call, resource, key)
+        op = call.op
+        status = status_number(op.success, None) if op.success else 200
+        validator = self.responder.validator_for(op, status)
+        sent = _sent(call.body)
+        new = merge_patch(old, sent) if merge else {**_kept(old, resource), **sent}
+        item = (
+            new
+            if validator is None or validator.is_valid(new)
+            else overlay_valid(old, sent, validator)
+        )
+        item = overlay_valid(item, self._stamps(item, created=False), validator)
+        await self.store.put(ns, key, item)
+        return self.responder.answer(op, status, item, call.accept)
+
+    async def _delete(self, call: Call, resource: Resource, ns: str) -> Outgoing:
+        key = self._key(call, resource)
+        old = await self.store.get(ns, key)
+        if old is None or not await self.store.delete(ns, key):
+            return self._missing(call, resource, key)
+        op = call.op
+        status = status_number(op.success, None) if op.success else 204
+        response = op.response_for(status)
+        if response is None or not response.content:
+            return self.responder.answer(op, status, None, call.accept)
+        validator = self.responder.validator_for(op, status)
+        if validator is not None and validator.is_valid(old):
+            return self.responder.answer(op, status, old, call.accept)
+        seed = self.responder.seed_for(op, status, call.path_params)
+        return self.responder.answer(
+            op, status, self.responder.generate(op, status, call.accept, seed), call.accept
+        )
+
+    async def _list(self, call: Call, resource: Resource, ns: str) -> Outgoing:
+        op = call.op
+        status = status_number(op.success, None) if op.success else 200
+        items = _filter(await self.store.items(ns), call, resource)
+        page, links, total = _paginate(items, call)
+        seed = self.responder.seed_for(op, status, call.path_params)
+        base = self.responder.generate(op, status, call.accept, seed)
+        media = next((m for t, m in op.success.content.items() if "json" in t), None)
+        if media is None or media.schema is None:
+            return self.responder.answer(op, status, page, call.accept)
+        bundle = op.compiler.bundle(media.schema, "response")
+        where = list_location(bundle.schema, bundle.defs, resource.name)
+        body: Any = page
+        if where:
+            body = base if isinstance(base, dict) else {}
+            body[where] = page
+            for name in list(body):
+                if snake(name) in _TOTALS and isinstance(body[name], int):
+                    body[name] = total
+                elif snake(name) == "has_more" and isinstance(body[name], bool):
+                    body[name] = "next" in links
+        headers = (
+            [("Link", ", ".join(f'<{u}>; rel="{r}"' for r, u in links.items()))] if links else []
+        )
+        return self.responder.answer(op, status, body, call.accept, headers)
+
+    # -- helpers ----------------------------------------------------------
+    def _key(self, call: Call, resource: Resource) -> str:
+        name = resource.id_param or ""
+        value = call.params.get(name, call.path_params.get(name, ""))
+        return str(value)
+
+    def _assign_id(self, item: dict[str, Any], resource: Resource, n: int, validator: Any) -> str:
+        field = resource.id_field
+        if field is None:
+            return str(n)
+        if resource.id_type in ("integer", "number"):
+            candidate = overlay_valid(item, {field: n}, validator)
+            item.update(candidate)
+        elif field not in item:
+            item.update(overlay_valid(item, {field: str(n)}, validator))
+        return str(item.get(field, n))
+
+    def _stamps(self, item: dict[str, Any], created: bool) -> dict[str, Any]:
+        now = iso(self.clock.now())
+        stamps = {}
+        for name, value in item.items():
+            key = snake(name)
+            if isinstance(value, str) and (key in _UPDATED or (created and key in _CREATED)):
+                stamps[name] = now
+        return stamps
+
+    def _missing(self, call: Call, resource: Resource, key: str) -> Outgoing:
+        name = resource.id_param or "id"
+        message = f"no {resource.name} item with {name} {key!r}"
+        violation = Violation("path", f"/{name}", "exists", message)
+        return self.responder.error(call.op, 404, [violation], call.accept)
+
+    def _location(
+        self, op: Operation, call: Call, resource: Resource, key: str
+    ) -> list[tuple[str, str]]:
+        success = op.success
+        if success is None or resource.item is None:
+            return []
+        declared = {h.lower(): h for h in success.headers}
+        if "location" not in declared:
+            return []
+        return [(declared["location"], f"{call.url.rstrip('/')}/{quote(key, safe='')}")]
+
+
+def namespace(op: Operation, resource: Resource, path_params: dict[str, str]) -> str:
+    collection = resource.collection
+    for name in resource.scope:
+        collection = collection.replace("{" + name + "}", path_params.get(name, ""))
+    return f"{op.service}:{collection}"
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7386: objects merge recursively, null deletes, anything else replaces."""
+    if not isinstance(patch, dict):
+        return copy.deepcopy(patch)
+    result = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), value)
+    return result
+
+
+def _server_part(op: Operation, status: int, base: dict[str, Any]) -> dict[str, Any]:
+    """What the server supplies on create: required and readOnly fields, and defaults.
+
+    Optional fields the client did not send are not invented.
+    """
+    response = op.response_for(status)
+    media = next(
+        (m for t, m in (response.content.items() if response else ()) if "json" in t), None
+    )
+    if media is None or media.schema is None:
+        return base
+    bundle = op.compiler.bundle(media.schema, "response")
+    flat = flatten(bundle.schema, bundle.defs)
+    if not isinstance(flat, dict) or "properties" not in flat:
+        return base
+    required = set(flat.get("required") or [])
+    out = {}
+    for name, schema in flat["properties"].items():
+        prop = flatten(schema, bundle.defs)
+        prop = prop if isinstance(prop, dict) else {}
+        if "default" in prop:
+            out[name] = copy.deepcopy(prop["default"])
+        if name in base and (name in required or prop.get("readOnly")):
+            out[name] = base[name]
+    return out
+
+
+def _sent(body: Any) -> dict[str, Any]:
+    return dict(body) if isinstance(body, dict) else {}
+
+
+def _kept(old: dict[str, Any], resource: Resource) -> dict[str, Any]:
+    """What a full replacement keeps: the id and the server's own timestamps."""
+    keep = {resource.id_field} if resource.id_field else set()
+    return {k: v for k, v in old.items() if k in keep or snake(k) in _CREATED}
+
+
+def _filter(items: list[dict[str, Any]], call: Call, resource: Resource) -> list[dict[str, Any]]:
+    paging = {*_LIMIT, *_OFFSET, *_PAGE, *_CURSOR}
+    wanted = {
+        k: v[-1]
+        for k, v in call.query.items()
+        if snake(k) not in paging and k not in call.path_params
+    }
+    if not wanted:
+        return items
+    out = []
+    for item in items:
+        if all(_same(item.get(k), v) for k, v in wanted.items() if k in item):
+            out.append(item)
+    return out
+
+
+def _same(value: Any, wanted: str) -> bool:
+    if isinstance(value, bool):
+        return str(value).lower() == wanted.lower()
+    if isinstance(value, list):
+        return any(_same(v, wanted) for v in value)
+    return str(value) == wanted
+
+
+def _paginate(items: list[Any], call: Call) -> tuple[list[Any], dict[str, str], int]:
+    names = {snake(p.name): p.name for p in call.op.params if p.location == "query"}
+    limit_name = next((names[n] for n in _LIMIT if n in names), None)
+    limit = call.params.get(limit_name) if limit_name else None
+    if limit is None and limit_name:
+        limit = _default(call.op, limit_name)
+    start, mode, key = 0, None, None
+    for group, kind in ((_OFFSET, "offset"), (_PAGE, "page"), (_CURSOR, "cursor")):
+        found = next((names[n] for n in group if n in names), None)
+        if found:
+            mode, key = kind, found
+            break
+    value = call.params.get(key) if key else None
+    if mode == "offset" and isinstance(value, int):
+        start = max(value, 0)
+    elif mode == "page" and isinstance(value, int) and isinstance(limit, int):
+        first = 0 if _minimum(call.op, key) == 0 else 1
+        start = max(value - first, 0) * limit
+    elif mode == "cursor" and isinstance(value, str):
+        start = _decode_cursor(value)
+    total = len(items)
+    if not isinstance(limit, int) or limit <= 0:
+        return items[start:], {}, total
+    page = items[start : start + limit]
+    links: dict[str, str] = {}
+    if start + limit < total and key:
+        following = {"offset": start + limit, "cursor": _encode_cursor(start + limit)}.get(
+            mode or ""
+        )
+        if mode == "page":
+            following = (value or 1) + 1 if isinstance(value, int) else 2
+        links["next"] = _link(call, key, following, limit_name, limit)
+    return page, links, total
+
+
+def _link(call: Call, key: str, value: Any, limit_name: str | None, limit: int) -> str:
+    query = {k: v[-1] for k, v in call.query.items()}
+    query[key] = str(value)
+    if limit_name:
+        query[limit_name] = str(limit)
+    return f"{call.url}?{urlencode(query)}"
+
+
+def _encode_cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"o:{offset}".encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> int:
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        return int(text[2:]) if text.startswith("o:") else 0
+    except (ValueError, UnicodeDecodeError):
+        return 0
+
+
+def _param_schema(op: Operation, name: str) -> dict[str, Any]:
+    for param in op.params:
+        if param.name == name:
+            bundle = op.compiler.bundle(param.schema, "request")
+            flat = flatten(bundle.schema, bundle.defs)
+            return flat if isinstance(flat, dict) else {}
+    return {}
+
+
+def _default(op: Operation, name: str) -> Any:
+    return _param_schema(op, name).get("default")
+
+
+def _minimum(op: Operation, name: str | None) -> Any:
+    return _param_schema(op, name).get("minimum") if name else None

@@ -1,0 +1,56 @@
+"""The store interface every backend implements.
+
+State is organised in namespaces (one per service and resource, e.g.
+`petstore:pets`, or `petstore:owners/7/pets` for a nested collection). Items
+are JSON-serializable dicts keyed by a string id and kept in insertion order.
+Counters give ids that stay unique across workers sharing one store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Protocol
+from urllib.parse import urlparse
+
+
+class Store(Protocol):
+    """Async so that network-backed stores never block the event loop."""
+
+    async def get(self, namespace: str, key: str) -> dict[str, Any] | None: ...
+
+    async def put(self, namespace: str, key: str, value: Mapping[str, Any]) -> None:
+        """Insert or replace; a replaced item keeps its place in the order."""
+
+    async def delete(self, namespace: str, key: str) -> bool:
+        """True when something was deleted."""
+
+    async def items(self, namespace: str) -> list[dict[str, Any]]:
+        """Every item of a namespace, oldest first."""
+
+    async def next_id(self, namespace: str) -> int:
+        """1, 2, 3, ... per namespace, atomically, across processes sharing the store."""
+
+    async def namespaces(self, prefix: str = "") -> list[str]: ...
+
+    async def clear(self, prefix: str = "") -> None:
+        """Forget every namespace starting with prefix (all of them for "") and its counter."""
+
+    async def close(self) -> None: ...
+
+
+def open_store(url: str | None) -> Store:
+    """`memory://` (default), `sqlite:///path.db` or `redis://host:port/db`."""
+    if not url or url.startswith("memory"):
+        from .memory import MemoryStore
+
+        return MemoryStore()
+    scheme = urlparse(url).scheme
+    if scheme == "sqlite":
+        from .sqlite import SqliteStore
+
+        return SqliteStore.from_url(url)
+    if scheme in ("redis", "rediss", "unix"):
+        from .redis import RedisStore
+
+        return RedisStore.from_url(url)
+    raise ValueError(f"unknown state store {url!r}: use memory://, sqlite:///path.db or redis://")

@@ -1,0 +1,134 @@
+"""A store in Redis, shared by every worker (or host) that talks to the same server.
+
+Keys, with `P` the prefix (`?prefix=...` in the URL, default `specmock`):
+
+- `P:items:NS`  hash, item key -> JSON text
+- `P:order:NS`  sorted set, item key scored by its insertion sequence
+- `P:ids:NS`    the `next_id` counter
+- `P:seq`       the insertion sequence (INCR), shared by all namespaces
+- `P:namespaces` set of every namespace ever written or counted
+
+Whenever two keys change together the commands go in one MULTI/EXEC
+transaction, so concurrent writers from several processes lose nothing and
+never see an item without its place in the order (or the reverse).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import redis.asyncio as aioredis
+
+DEFAULT_PREFIX = "specmock"
+
+
+def _dumps(value: Mapping[str, Any]) -> str:
+    return json.dumps(dict(value), ensure_ascii=False, separators=(",", ":"))
+
+
+class RedisStore:
+    def __init__(self, client: aioredis.Redis, prefix: str = DEFAULT_PREFIX) -> None:
+        self._redis = client
+        self.prefix = prefix
+
+    @classmethod
+    def from_url(cls, url: str) -> RedisStore:
+        """`redis://host:port/db[?prefix=name]`; other query parameters go to redis-py."""
+        parts = urlsplit(url)
+        query = parse_qsl(parts.query, keep_blank_values=True)
+        prefix = DEFAULT_PREFIX
+        rest = []
+        for name, value in query:
+            if name == "prefix":
+                prefix = value
+            else:
+                rest.append((name, value))
+        if not prefix:
+            raise ValueError(f"empty key prefix in {url!r}")
+        client_url = urlunsplit(parts._replace(query=urlencode(rest)))
+        return cls(aioredis.Redis.from_url(client_url, decode_responses=True), prefix)
+
+    def _items(self, namespace: str) -> str:
+        return f"{self.prefix}:items:{namespace}"
+
+    def _order(self, namespace: str) -> str:
+        return f"{self.prefix}:order:{namespace}"
+
+    def _ids(self, namespace: str) -> str:
+        return f"{self.prefix}:ids:{namespace}"
+
+    @property
+    def _seq(self) -> str:
+        return f"{self.prefix}:seq"
+
+    @property
+    def _known(self) -> str:
+        return f"{self.prefix}:namespaces"
+
+    async def get(self, namespace: str, key: str) -> dict[str, Any] | None:
+        text = await self._redis.hget(self._items(namespace), key)
+        return json.loads(text) if text is not None else None
+
+    async def put(self, namespace: str, key: str, value: Mapping[str, Any]) -> None:
+        text = _dumps(value)
+        seq = await self._redis.incr(self._seq)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hset(self._items(namespace), key, text)
+            # NX: a replaced item keeps its first score, hence its place.
+            pipe.zadd(self._order(namespace), {key: seq}, nx=True)
+            pipe.sadd(self._known, namespace)
+            await pipe.execute()
+
+    async def delete(self, namespace: str, key: str) -> bool:
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hdel(self._items(namespace), key)
+            pipe.zrem(self._order(namespace), key)
+            deleted, _ = await pipe.execute()
+        return bool(deleted)
+
+    async def items(self, namespace: str) -> list[dict[str, Any]]:
+        # One transaction: a consistent snapshot of both keys in one round trip.
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.zrange(self._order(namespace), 0, -1)
+            pipe.hgetall(self._items(namespace))
+            order, values = await pipe.execute()
+        return [json.loads(values[key]) for key in order if key in values]
+
+    async def next_id(self, namespace: str) -> int:
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.incr(self._ids(namespace))
+            # Known, so that clear() finds the counter of a namespace without items.
+            pipe.sadd(self._known, namespace)
+            value, _ = await pipe.execute()
+        return int(value)
+
+    async def _matching(self, prefix: str) -> list[str]:
+        names: set[str] = await self._redis.smembers(self._known)
+        return sorted(name for name in names if name.startswith(prefix))
+
+    async def namespaces(self, prefix: str = "") -> list[str]:
+        names = await self._matching(prefix)
+        if not names:
+            return []
+        # Redis drops a hash when its last field goes: EXISTS means "has items".
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for name in names:
+                pipe.exists(self._items(name))
+            present = await pipe.execute()
+        return [name for name, exists in zip(names, present, strict=True) if exists]
+
+    async def clear(self, prefix: str = "") -> None:
+        names = await self._matching(prefix)
+        if not names:
+            return
+        keys = [k for n in names for k in (self._items(n), self._order(n), self._ids(n))]
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.delete(*keys)
+            pipe.srem(self._known, *names)
+            await pipe.execute()
+
+    async def close(self) -> None:
+        await self._redis.aclose()

@@ -1,0 +1,145 @@
+"""A store in one SQLite file, shared safely by several processes (workers).
+
+Items live in one table ordered by an integer `seq` that an upsert keeps, so a
+replaced item keeps its place. Every write runs in a `BEGIN IMMEDIATE`
+transaction (the write lock is taken up front, so two processes never deadlock
+upgrading a read lock), the file is in WAL mode so readers never wait for
+writers, and `busy_timeout` makes a process wait for the lock instead of failing.
+
+Statements are short, so they run directly on the event loop's thread; a lock
+keeps them serialized if the store is used from several threads.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS items (
+    seq INTEGER PRIMARY KEY,
+    namespace TEXT NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    UNIQUE (namespace, key)
+);
+CREATE INDEX IF NOT EXISTS items_order ON items (namespace, seq);
+CREATE TABLE IF NOT EXISTS counters (
+    namespace TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+);
+"""
+
+# Prefix match without LIKE, whose `%` and `_` would be wildcards.
+_PREFIX = "substr(namespace, 1, ?) = ?"
+
+
+def _dumps(value: Mapping[str, Any]) -> str:
+    return json.dumps(dict(value), ensure_ascii=False, separators=(",", ":"))
+
+
+class SqliteStore:
+    def __init__(self, path: str | Path, *, busy_timeout: float = 30.0) -> None:
+        self.path = str(path)
+        self._lock = threading.RLock()
+        # isolation_level=None: no implicit transactions, we open them ourselves.
+        self._db = sqlite3.connect(
+            self.path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
+        )
+        self._db.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+        if self.path != ":memory:":
+            self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.execute("PRAGMA synchronous = NORMAL")
+        with self._write() as db:
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    db.execute(statement)
+
+    @classmethod
+    def from_url(cls, url: str) -> SqliteStore:
+        """`sqlite:///relative.db`, `sqlite:////abs/path.db` or `sqlite://:memory:`."""
+        if not url.startswith("sqlite:"):
+            raise ValueError(f"not a sqlite URL: {url!r}")
+        rest = url[len("sqlite:") :].split("?", 1)[0]
+        if rest in ("", "//", "//:memory:", "///:memory:"):
+            return cls(":memory:")
+        if not rest.startswith("///") or rest == "///":
+            raise ValueError(
+                f"bad sqlite URL {url!r}: use sqlite:///relative.db, sqlite:////abs/path.db "
+                "or sqlite://:memory:"
+            )
+        return cls(rest[3:])
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _read(self, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        with self._lock:
+            return self._db.execute(sql, params).fetchall()
+
+    async def get(self, namespace: str, key: str) -> dict[str, Any] | None:
+        rows = self._read(
+            "SELECT value FROM items WHERE namespace = ? AND key = ?", (namespace, key)
+        )
+        return json.loads(rows[0][0]) if rows else None
+
+    async def put(self, namespace: str, key: str, value: Mapping[str, Any]) -> None:
+        text = _dumps(value)
+        with self._write() as db:
+            db.execute(
+                "INSERT INTO items (namespace, key, value) VALUES (?, ?, ?) "
+                "ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value",
+                (namespace, key, text),
+            )
+
+    async def delete(self, namespace: str, key: str) -> bool:
+        with self._write() as db:
+            cursor = db.execute(
+                "DELETE FROM items WHERE namespace = ? AND key = ?", (namespace, key)
+            )
+            return cursor.rowcount > 0
+
+    async def items(self, namespace: str) -> list[dict[str, Any]]:
+        rows = self._read("SELECT value FROM items WHERE namespace = ? ORDER BY seq", (namespace,))
+        return [json.loads(text) for (text,) in rows]
+
+    async def next_id(self, namespace: str) -> int:
+        with self._write() as db:
+            db.execute(
+                "INSERT INTO counters (namespace, value) VALUES (?, 1) "
+                "ON CONFLICT (namespace) DO UPDATE SET value = value + 1",
+                (namespace,),
+            )
+            (value,) = db.execute(
+                "SELECT value FROM counters WHERE namespace = ?", (namespace,)
+            ).fetchone()
+            return int(value)
+
+    async def namespaces(self, prefix: str = "") -> list[str]:
+        rows = self._read(
+            f"SELECT DISTINCT namespace FROM items WHERE {_PREFIX} ORDER BY namespace",
+            (len(prefix), prefix),
+        )
+        return [name for (name,) in rows]
+
+    async def clear(self, prefix: str = "") -> None:
+        with self._write() as db:
+            db.execute(f"DELETE FROM items WHERE {_PREFIX}", (len(prefix), prefix))
+            db.execute(f"DELETE FROM counters WHERE {_PREFIX}", (len(prefix), prefix))
+
+    async def close(self) -> None:
+        with self._lock:
+            self._db.close()
