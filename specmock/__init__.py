@@ -4,16 +4,28 @@ from .generator.build import load_service
 from .generator.errors import Problem, SpecError
 from .generator.plan import Operation, Service
 from .runtime.app import SpecmockApp
+from .runtime.clock import Clock, RealClock, VirtualClock
 from .runtime.factory import create_app, load_services
+from .runtime.hooks import Context, Overrides, Reply, override
+from .runtime.state import Store, open_store
 
 __all__ = [
+    "Clock",
+    "Context",
     "Operation",
+    "Overrides",
     "Problem",
+    "RealClock",
+    "Reply",
     "Service",
     "SpecError",
     "SpecmockApp",
+    "Store",
+    "VirtualClock",
     "create_app",
     "load_service",
     "load_services",
+    "open_store",
+    "override",
 ]
 __version__ = "0.1.0"

@@ -1,7 +1,8 @@
 """Every bundled and test spec, fuzzed by schemathesis against a live specmock.
 
 All default checks run (status codes, content types, headers, response schemas,
-negative and positive data); only the stateful phase waits for stateful CRUD.
+negative and positive data), and the stateful phase with `use_after_free` and
+`ensure_resource_availability` on every spec whose links schemathesis can infer.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ def test_schemathesis_finds_nothing(spec: Path):
     prefix = base_path(read_file(spec))
     with serve(spec, seed=1, strict=True, quiet=True, credentials=CREDENTIALS) as server:
         cmd = [*_schemathesis(), "run", str(spec), "--url", server.url + prefix,
-               "--max-examples", "20", "--phases", "examples,coverage,fuzzing",
+               "--max-examples", "20", "--phases", "examples,coverage,fuzzing,stateful",
                "--seed", "1", "-H", "X-API-Key: k", "-H", "Authorization: Bearer k",
                "--no-color"]
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)

@@ -67,6 +67,26 @@ def main() -> None:
     metavar="VALUE",
     help="Accept only these API keys, tokens or user:password pairs (repeatable).",
 )
+@click.option(
+    "--overrides",
+    "overrides",
+    multiple=True,
+    type=click.Path(exists=True),
+    help="A Python file (or folder of files) of @override handlers; reloaded on change.",
+)
+@click.option(
+    "--data",
+    "data",
+    multiple=True,
+    type=click.Path(exists=True),
+    help="YAML/JSON fixtures loaded into the store at start (repeatable).",
+)
+@click.option(
+    "--watch", is_flag=True, help="Recompile a spec when its file changes, keeping state."
+)
+@click.option(
+    "--admin-token", default=None, help="Token that opens /__specmock to non-loopback clients."
+)
 def serve(
     specs: tuple[str, ...],
     host: str,
@@ -79,6 +99,10 @@ def serve(
     credentials: tuple[str, ...],
     state: str,
     stateless: bool,
+    overrides: tuple[str, ...],
+    data: tuple[str, ...],
+    watch: bool,
+    admin_token: str | None,
 ) -> None:
     """Serve SPECS (files, folders or bundled names) as mock services."""
     import uvicorn
@@ -94,13 +118,18 @@ def serve(
             credentials=list(credentials),
             state=state,
             stateful=not stateless,
+            overrides=list(overrides),
+            data=list(data),
+            admin_token=admin_token,
         )
     except SpecError as exc:
         _fail(exc)
         return
-    except ValueError as exc:
+    except (ValueError, OSError) as exc:
         click.echo(f"specmock: {exc}", err=True)
         sys.exit(2)
+    app.watch_interval = 0.5
+    app.watch_specs = watch
     for service in app.services:
         mount = "/" if len(app.services) == 1 else f"/{service.name}"
         click.echo(

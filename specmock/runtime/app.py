@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import importlib
+import importlib.util
 import logging
+import os
 import time
 import uuid
 from random import Random
@@ -12,14 +16,18 @@ from urllib.parse import parse_qs
 import orjson
 from starlette.requests import Request, cookie_parser
 
+from ..generator.build import build_service
 from ..generator.errors import Problem, SpecError
+from ..generator.loader import load_document
 from ..generator.params import MISSING, RawRequest
 from ..generator.plan import Operation, Service
-from . import logs, problems
+from . import admin, hooks, logs, problems
 from .clock import Clock, RealClock
 from .crud import Call, Crud
+from .fixtures import load_fixtures
+from .hooks import Context, Overrides, Reply
 from .negotiation import Preference, parse_prefer
-from .responder import Echo, Outgoing, Responder, Settings
+from .responder import Echo, Outgoing, Responder, Settings, status_number, to_reply
 from .router import Match, Router
 from .state import MemoryStore, Store
 from .validation import (
@@ -49,6 +57,7 @@ class SpecmockApp:
         max_body: int = MAX_BODY,
         store: Store | None = None,
         clock: Clock | None = None,
+        overrides: Overrides | None = None,
     ):
         self.services = services
         self.settings = settings or Settings()
@@ -56,13 +65,107 @@ class SpecmockApp:
         self.store: Store = store or MemoryStore()
         self.clock: Clock = clock or RealClock()
         self.crud = Crud(self.store, self.clock, self.responder)
+        self.overrides = overrides or Overrides()
+        self._builtin_overrides()
         self.router = Router()
+        self.watch_interval: float | None = None  # seconds; set to reload changed files
+        self.watch_specs = False
+        self._mtimes: dict[str, float] = {}
+        self._watcher: asyncio.Task[None] | None = None
+        self.fixtures: list[dict[str, Any]] = []  # loaded into the store before the first answer
+        self._started = False
         self.quiet = quiet
         self.max_body = max_body
         self._ids = Random(self.settings.seed)
         self._mount_all()
 
+    async def startup(self) -> None:
+        """Load fixtures once; runs at lifespan start-up or before the first request."""
+        if self._started:
+            return
+        self._started = True
+        for data in self.fixtures:
+            await load_fixtures(self, data)
+
+    def set_clock(self, clock: Clock) -> None:
+        """Swap the clock everything reads (the admin API does this to go virtual)."""
+        self.clock = clock
+        self.crud.clock = clock
+
+    async def _lifespan(self, receive: Any, send: Any) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                try:
+                    await self.startup()
+                except Exception as exc:  # e.g. fixtures that do not fit the services
+                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                    return
+                if self.watch_interval:
+                    self._watcher = asyncio.create_task(self._watch(self.watch_interval))
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                if self._watcher is not None:
+                    self._watcher.cancel()
+                await self.store.close()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _watch(self, interval: float) -> None:
+        for service in self.services:
+            self._mtimes[service.document.file] = _mtime(service.document.file)
+        while True:
+            await asyncio.sleep(interval)
+            self.overrides.reload_changed()
+            if self.watch_specs:
+                self.reload_specs()
+
+    def reload_specs(self) -> list[str]:
+        """Recompile specs whose file changed and swap them in; state is kept.
+
+        A spec that no longer loads keeps its previous version running, and says why.
+        """
+        changed = []
+        services = list(self.services)
+        for i, service in enumerate(services):
+            file = service.document.file
+            mtime = _mtime(file)
+            if mtime == self._mtimes.get(file, mtime):
+                self._mtimes[file] = mtime
+                continue
+            self._mtimes[file] = mtime
+            try:
+                services[i] = build_service(load_document(file, service.name))
+            except SpecError as exc:
+                log.error(
+                    "%s changed but does not load; still serving the previous version:\n%s",
+                    file,
+                    exc,
+                )
+                continue
+            changed.append(file)
+        if changed:
+            previous = self.services
+            self.services = services
+            try:
+                self._mount_all()
+            except SpecError as exc:
+                self.services = previous
+                log.error("reloaded specs conflict; keeping the previous ones:\n%s", exc)
+                return []
+            log.info("reloaded %s", ", ".join(changed))
+        return changed
+
+    def _builtin_overrides(self) -> None:
+        """Vendor modules in specmock.overrides apply to the service of the same name."""
+        for service in self.services:
+            name = f"specmock.overrides.{service.name}"
+            if importlib.util.find_spec(name) is not None:
+                self.overrides.add(importlib.import_module(name))
+
     def _mount_all(self) -> None:
+        """Build a new router for the current services and swap it in at once."""
+        router = Router()
         names: dict[str, Service] = {}
         problems_found: list[Problem] = []
         single = len(self.services) == 1
@@ -76,19 +179,22 @@ class SpecmockApp:
             prefixes = [prefix + service.base_path] if service.base_path else []
             prefixes.append(prefix)
             for mount in prefixes:
-                if self.router.mount(mount, service) and mount:
+                if router.mount(mount, service) and mount:
                     reason = f"prefix {mount!r} is mounted twice"
                     problems_found.append(Problem(service.document.file, "", reason))
         if problems_found:
             raise SpecError(problems_found)
+        self.router = router
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
-            await _lifespan(receive, send)
+            await self._lifespan(receive, send)
             return
         if scope["type"] != "http":
             return
         started = time.perf_counter()
+        if not self._started:
+            await self.startup()
         headers = _headers(scope)
         request_id = headers.get("x-request-id") or str(uuid.UUID(int=self._ids.getrandbits(128)))
         try:
@@ -106,6 +212,8 @@ class SpecmockApp:
     async def handle(self, scope: dict, receive: Any, headers: dict[str, str]) -> Outgoing:
         raw_path = scope.get("raw_path") or scope["path"].encode()
         path = raw_path.decode("latin-1").split("?", 1)[0]
+        if path.startswith(admin.PREFIX):
+            return await admin.handle(self, scope, receive, path, headers)
         match = self.router.match(path)
         accept = headers.get("accept")
         if match is None:
@@ -158,22 +266,70 @@ class SpecmockApp:
             status = _validation_status(op)
             return self.responder.error(op, status, violations, headers.get("accept"))
         pref = parse_prefer(headers.get("prefer"))
+        call = Call(
+            op, params, match.params, raw.query, body, headers.get("accept"), _url(scope, headers)
+        )
+        handler = self.overrides.find(op)
+        if handler is not None:
+            return await self._override(handler, call, match, headers, pref)
+        return await self._default(call, match, pref)
+
+    async def _default(self, call: Call, match: Match, pref: Preference) -> Outgoing:
+        """State where the operation is stateful, generated data otherwise."""
+        op = call.op
         if self._stateful(op, match, pref):
-            call = Call(
-                op,
-                params,
-                match.params,
-                raw.query,
-                body,
-                headers.get("accept"),
-                _url(scope, headers),
-            )
             return await self.crud.handle(call)
+        body = call.body
         echo = Echo(
-            {k: params[k] for k in match.params if k in params},
+            {k: call.params[k] for k in match.params if k in call.params},
             body if isinstance(body, dict) and op.method in _ECHO_METHODS else None,
         )
-        return self.responder.success(op, match.params, pref, headers.get("accept"), echo)
+        return self.responder.success(op, match.params, pref, call.accept, echo)
+
+    async def _override(
+        self, handler: Any, call: Call, match: Match, headers: dict[str, str], pref: Preference
+    ) -> Outgoing:
+        op = call.op
+        seed = self.responder.seed_for(op, 0, match.params, pref.seed)
+        rng = Random(seed)
+        faker = self.responder.faker
+        faker.random = rng
+
+        async def default() -> Reply:
+            return to_reply(await self._default(call, match, pref))
+
+        def generate(status: int | None = None) -> Any:
+            wanted = status or (status_number(op.success, None) if op.success else 200)
+            return self.responder.generate(op, wanted, call.accept, seed)
+
+        ctx = Context(
+            op,
+            call.params,
+            match.params,
+            call.query,
+            headers,
+            call.body,
+            self.store,
+            self.clock,
+            rng,
+            faker,
+            match.entry.service.document.root,
+            default,
+            generate,
+        )
+        try:
+            result = await hooks.call(handler, ctx)
+        except Rejection:
+            raise
+        except Exception as exc:
+            log.exception("override for %s raised", op.operation_id)
+            body = problems.problem(
+                500, [], f"the override for {op.operation_id} raised {type(exc).__name__}: {exc}"
+            )
+            return Outgoing(500, orjson.dumps(body), problems.PROBLEM_TYPE, [], op)
+        if result is None:
+            return await self._default(call, match, pref)
+        return self.responder.from_reply(op, result, call.accept)
 
     def _stateful(self, op: Operation, match: Match, pref: Preference) -> bool:
         """Stored state answers unless the service is stateless or the client asks otherwise."""
@@ -221,6 +377,13 @@ class SpecmockApp:
         if isinstance(value, dict) and (form is not None or "urlencoded" in content_type.lower()):
             value = coerce_form(op, media, value)
         return value
+
+
+def _mtime(file: str) -> float:
+    try:
+        return os.stat(file).st_mtime
+    except OSError:
+        return 0.0
 
 
 def _url(scope: dict, headers: dict[str, str]) -> str:
@@ -274,13 +437,3 @@ async def _send(send: Any, out: Outgoing, request_id: str, head: bool) -> None:
     headers.extend((k.lower().encode(), v.encode("latin-1", "replace")) for k, v in out.headers)
     await send({"type": "http.response.start", "status": out.status, "headers": headers})
     await send({"type": "http.response.body", "body": b"" if head else out.body})
-
-
-async def _lifespan(receive: Any, send: Any) -> None:
-    while True:
-        message = await receive()
-        if message["type"] == "lifespan.startup":
-            await send({"type": "lifespan.startup.complete"})
-        elif message["type"] == "lifespan.shutdown":
-            await send({"type": "lifespan.shutdown.complete"})
-            return

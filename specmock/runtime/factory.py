@@ -12,6 +12,8 @@ from ..generator.plan import Service
 from ..generator.sources import expand
 from .app import SpecmockApp
 from .clock import Clock
+from .fixtures import read_fixtures
+from .hooks import Overrides
 from .responder import Settings
 from .state import open_store
 
@@ -48,6 +50,9 @@ def create_app(
     stateful: bool = True,
     state: str | None = None,
     clock: Clock | None = None,
+    overrides: list[str | Path] | None = None,
+    data: list[str | Path | dict[str, Any]] | None = None,
+    admin_token: str | None = None,
 ) -> SpecmockApp:
     """An ASGI app serving the given specs (paths, folders, bundled names or parsed mappings).
 
@@ -63,5 +68,15 @@ def create_app(
         credentials=frozenset(credentials or ()),
         cache_size=cache_size,
         stateful=stateful,
+        admin_token=admin_token,
     )
-    return SpecmockApp(services, settings, quiet=quiet, store=open_store(state), clock=clock)
+    app = SpecmockApp(
+        services,
+        settings,
+        quiet=quiet,
+        store=open_store(state),
+        clock=clock,
+        overrides=Overrides(overrides),
+    )
+    app.fixtures = [d if isinstance(d, dict) else read_fixtures(d) for d in data or []]
+    return app

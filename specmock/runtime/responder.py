@@ -21,6 +21,7 @@ from faker import Faker
 from ..generator.fake import Ctx
 from ..generator.plan import Media, Operation, Response
 from . import problems
+from .hooks import Reply
 from .negotiation import Preference, choose_media, is_json
 from .validation import Rejection, Violation, schema_violations
 
@@ -56,6 +57,7 @@ class Settings:
     max_depth: int = 5
     cache_size: int = 4096
     stateful: bool = True  # serve create/read/list/... from the store where inferred
+    admin_token: str | None = None  # lets non-loopback clients use /__specmock
     credentials: frozenset[str] = frozenset()  # accepted keys/tokens/user:password; empty = any
 
 
@@ -157,6 +159,37 @@ class Responder:
             status, _serialize(value, media_type), _concrete(media_type), extra, op, errors
         )
         return self._broken(op, out) if errors else out
+
+    def from_reply(self, op: Operation, result: Any, accept: str | None) -> Outgoing:
+        """An override's result, checked and serialized like any other answer."""
+        if isinstance(result, Outgoing):
+            return result
+        reply = result if isinstance(result, Reply) else Reply(result)
+        status = reply.status or (status_number(op.success, None) if op.success else 200)
+        headers = list(reply.headers.items())
+        if reply.raw is None:
+            return self.answer(op, status, reply.body, accept, headers)
+        media_type = reply.media_type or "application/octet-stream"
+        if is_json(media_type):
+            try:
+                value = orjson.loads(reply.raw)
+            except orjson.JSONDecodeError:
+                violation = Violation("response", "/", "syntax", "raw body is not valid JSON")
+                return self._broken(
+                    op, Outgoing(status, reply.raw, media_type, headers, op, [violation])
+                )
+            out = self.answer(op, status, value, media_type, headers)
+            return (
+                Outgoing(out.status, reply.raw, media_type, headers, op)
+                if out.status == status
+                else out
+            )
+        if op.response_for(status) is None:
+            violation = Violation("response", "/", "status", f"status {status} is not declared")
+            return self._broken(
+                op, Outgoing(status, reply.raw, media_type, headers, op, [violation])
+            )
+        return Outgoing(status, reply.raw, media_type, headers, op)
 
     def generate(self, op: Operation, status: int, accept: str | None, seed: int) -> Any:
         """A valid generated body for a declared status, for state and overrides to build on."""
@@ -302,6 +335,14 @@ class Responder:
             f"the {op.operation_id} response would break the contract: {text}",
         )
         return Outgoing(500, orjson.dumps(body), problems.PROBLEM_TYPE, [], op, out.contract_errors)
+
+
+def to_reply(out: Outgoing) -> Reply:
+    """A built answer as an override sees it: the JSON body parsed back into data."""
+    headers = dict(out.headers)
+    if out.media_type and is_json(out.media_type) and out.body:
+        return Reply(orjson.loads(out.body), out.status, headers)
+    return Reply(None, out.status, headers, raw=out.body or None, media_type=out.media_type)
 
 
 def _reflect(value: Any, echo: Echo | None, validator: Any) -> Any:

@@ -1,0 +1,129 @@
+"""The control plane under `/__specmock`: state and clock for tests to drive.
+
+Open to loopback clients; from anywhere else only with the admin token.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs
+
+import orjson
+
+from . import problems
+from .clock import VirtualClock, iso
+from .fixtures import FixtureError, export_state, load_fixtures, reset_state
+from .responder import Outgoing
+from .validation import Violation
+
+if TYPE_CHECKING:
+    from .app import SpecmockApp
+
+PREFIX = "/__specmock"
+
+
+def _json(status: int, data: Any) -> Outgoing:
+    return Outgoing(status, orjson.dumps(data), "application/json")
+
+
+def _problem(status: int, where: str, rule: str, message: str) -> Outgoing:
+    body = problems.problem(status, [Violation("body", where, rule, message)])
+    return Outgoing(status, orjson.dumps(body), problems.PROBLEM_TYPE)
+
+
+def allowed(scope: dict, headers: dict[str, str], token: str | None) -> bool:
+    client = scope.get("client") or ("127.0.0.1", 0)
+    try:
+        if ipaddress.ip_address(client[0]).is_loopback:
+            return True
+    except ValueError:
+        if client[0] in ("testclient", "localhost"):
+            return True
+    return bool(token) and headers.get("authorization", "") == f"Bearer {token}"
+
+
+async def handle(
+    app: SpecmockApp, scope: dict, receive: Any, path: str, headers: dict[str, str]
+) -> Outgoing:
+    if not allowed(scope, headers, app.settings.admin_token):
+        return _problem(403, "/", "admin", "the admin API answers loopback clients or the token")
+    method = scope["method"]
+    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+    service = (query.get("service") or [None])[-1]
+    route = path[len(PREFIX) :].rstrip("/") or "/"
+    if route == "/health" and method == "GET":
+        return _json(200, {"status": "ok", "services": [s.name for s in app.services]})
+    if route == "/state":
+        return await _state(app, method, service, receive)
+    if route == "/clock":
+        return await _clock(app, method, receive)
+    return _problem(404, path, "path", f"no admin endpoint {method} {path}")
+
+
+async def _body(receive: Any) -> Any:
+    chunks = []
+    while True:
+        message = await receive()
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body"):
+            break
+    raw = b"".join(chunks)
+    return orjson.loads(raw) if raw else {}
+
+
+async def _state(app: SpecmockApp, method: str, service: str | None, receive: Any) -> Outgoing:
+    if method == "GET":
+        return _json(200, await export_state(app, service))
+    if method == "DELETE":
+        await reset_state(app, service)
+        return Outgoing(204, b"", None)
+    if method == "POST":
+        try:
+            stored = await load_fixtures(app, await _body(receive))
+        except orjson.JSONDecodeError as exc:
+            return _problem(400, "/", "syntax", f"body is not JSON: {exc}")
+        except FixtureError as exc:
+            return _problem(400, "/", "fixtures", str(exc))
+        return _json(200, {"stored": stored})
+    return _problem(405, "/", "method", "state takes GET, POST or DELETE")
+
+
+async def _clock(app: SpecmockApp, method: str, receive: Any) -> Outgoing:
+    if method == "POST":
+        try:
+            command = await _body(receive)
+            _apply(app, command if isinstance(command, dict) else {})
+        except (orjson.JSONDecodeError, ValueError, TypeError) as exc:
+            return _problem(400, "/", "clock", f"expected freeze/resume/advance/set: {exc}")
+    elif method != "GET":
+        return _problem(405, "/", "method", "clock takes GET or POST")
+    clock = app.clock
+    return _json(
+        200,
+        {
+            "now": iso(clock.now()),
+            "epoch": clock.now(),
+            "virtual": isinstance(clock, VirtualClock),
+            "frozen": getattr(clock, "frozen", False),
+        },
+    )
+
+
+def _apply(app: SpecmockApp, command: dict[str, Any]) -> None:
+    clock = app.clock
+    if not isinstance(clock, VirtualClock):
+        clock = VirtualClock(clock.now(), frozen=False)
+        app.set_clock(clock)
+    if "set" in command:
+        when = command["set"]
+        if isinstance(when, str):
+            when = datetime.fromisoformat(when.replace("Z", "+00:00")).timestamp()
+        clock.set(float(when))
+    if "advance" in command:
+        clock.advance(float(command["advance"]))
+    if command.get("freeze"):
+        clock.freeze()
+    if command.get("resume"):
+        clock.resume()
