@@ -221,6 +221,9 @@ def serve_cmd(spec_file: Path, port: int) -> list[str]:
     return [
         python(), "-m", "specmock", "serve", str(spec_file), "--host", HOST,
         "--port", str(port), "--seed", "1", "--quiet",
+        # only the token the checks send is valid, so invalid credentials get their 401;
+        # stateless, so every GET generates a full answer (the heavier path)
+        "--credential", AUTH["Authorization"].split(" ", 1)[1], "--stateless",
     ]  # fmt: skip
 
 

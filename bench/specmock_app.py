@@ -2,6 +2,8 @@
 bare_app: `uvicorn specmock_app:create --factory --app-dir bench`.
 
 The spec defaults to the bundled petstore; SPECMOCK_BENCH_SPEC overrides it.
+SPECMOCK_BENCH_STATEFUL=1 serves the petstore from the in-memory store (auto-CRUD);
+by default it is stateless, every answer generated from the contract.
 SPECMOCK_BENCH_CACHE=0 turns the response cache off, so every request generates,
 validates and serializes its answer anew (the worst case).
 """
@@ -18,4 +20,5 @@ def create() -> Any:
     """uvicorn --factory entry point."""
     spec = os.environ.get("SPECMOCK_BENCH_SPEC", "petstore")
     cache = int(os.environ.get("SPECMOCK_BENCH_CACHE", "4096"))
-    return specmock.create_app([spec], seed=42, quiet=True, cache_size=cache)
+    stateful = os.environ.get("SPECMOCK_BENCH_STATEFUL", "0") == "1"
+    return specmock.create_app([spec], seed=42, quiet=True, cache_size=cache, stateful=stateful)

@@ -114,3 +114,5 @@ def test_explain_lists_every_operation_and_answer():
     for op in ("listPets", "createPet", "showPetById", "deletePet"):
         assert op in result.output
     assert "answers 201" in result.output
+    assert "role create pets at /pets, id field id" in result.output
+    assert "role read pets" in result.output and "role delete pets" in result.output

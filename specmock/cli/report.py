@@ -76,6 +76,19 @@ def _answer(op: Operation) -> str:
     return f"{success.status}: {body}"
 
 
+def _role(op: Operation, service: Service) -> str:
+    role = op.role
+    if role is None:
+        return "other"
+    resource = role.resource
+    if resource is None:
+        return role.kind
+    where = f"{resource.name} at {resource.collection}"
+    if not (role.stateful and service.stateful):
+        return f"{role.kind} {where} (generated: nothing creates {resource.name})"
+    return f"{role.kind} {where}, id field {resource.id_field or '-'} from the store"
+
+
 def explain_services(services: list[Service]) -> str:
     lines = []
     for service in services:
@@ -95,6 +108,7 @@ def explain_services(services: list[Service]) -> str:
             statuses = ",".join(op.responses)
             lines.append(f"  {op.method:7} {op.path}  [{op.operation_id}]")
             lines.append(f"          answers {_answer(op)}; declares {statuses}")
+            lines.append(f"          role {_role(op, service)}")
             if checks:
                 lines.append(f"          checks {'; '.join(checks)}")
     return "\n".join(lines)

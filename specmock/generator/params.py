@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote_plus
 
 from .schema import Bundle, flatten
 
@@ -41,6 +42,9 @@ class RawRequest:
     query: Mapping[str, list[str]]
     headers: Mapping[str, str]
     cookies: Mapping[str, str]
+    # Undecoded query values: a delimiter inside an item arrives percent-encoded, so
+    # `explode: false` values are split before they are decoded.
+    query_raw: Mapping[str, list[str]] = field(default_factory=dict)
 
 
 def _types(schema: Any) -> list[str]:
@@ -106,13 +110,27 @@ def value_coercer(schema: Any, defs: dict[str, Any]) -> Callable[[list[str]], An
         item = scalar_coercer(items, defs)
         return lambda values: [item(v) for v in values]
     if "object" in kinds:
-        props = flat.get("properties", {}) if isinstance(flat, dict) else {}
+        props = _object_properties(flat, defs)
         coercers = {k: scalar_coercer(v, defs) for k, v in props.items()}
         extra = flat.get("additionalProperties") if isinstance(flat, dict) else None
         fallback = scalar_coercer(extra if isinstance(extra, dict) else {}, defs)
         return lambda values: {k: coercers.get(k, fallback)(v) for k, v in _pairs(values)}
     one = scalar_coercer(flat, defs)
     return lambda values: one(values[0]) if values else MISSING
+
+
+def _object_properties(flat: Any, defs: dict[str, Any]) -> dict[str, Any]:
+    """Properties of an object schema, or of the object branches of its oneOf/anyOf."""
+    if not isinstance(flat, dict):
+        return {}
+    props = dict(flat.get("properties") or {})
+    for key in ("oneOf", "anyOf"):
+        for branch in flat.get(key) or []:
+            branch = flatten(branch, defs)
+            if isinstance(branch, dict):
+                for name, schema in (branch.get("properties") or {}).items():
+                    props.setdefault(name, schema)
+    return props
 
 
 def _pairs(values: list[str]) -> list[tuple[str, str]]:
@@ -211,6 +229,28 @@ def _strip_path_style(raw: str, name: str, style: str) -> str:
     return raw
 
 
+def _split(req: RawRequest, name: str, values: list[str], sep: str) -> list[str]:
+    raw = req.query_raw.get(name)
+    if raw is None:
+        return values[-1].split(sep) if values[-1] != "" else []
+    if raw[-1] == "":
+        return []
+    encoded = {" ": ("%20", "+"), "|": ("%7C", "%7c"), ",": ("%2C", "%2c")}.get(sep, ())
+    text = raw[-1]
+    if sep == " ":
+        parts = text.replace("%20", "+").split("+")
+    else:
+        parts = text.split(sep) if sep in text or not encoded else _split_encoded(text, encoded)
+    return [unquote_plus(p) for p in parts]
+
+
+def _split_encoded(text: str, encoded: tuple[str, ...]) -> list[str]:
+    """Clients that percent-encode the delimiter itself (`a%2Cb`) mean it as the delimiter."""
+    for token in encoded:
+        text = text.replace(token, "\0")
+    return text.split("\0")
+
+
 def _query_extractor(
     name, style, explode, is_array, is_object, coerce
 ) -> Callable[[RawRequest], Any]:
@@ -244,10 +284,10 @@ def _query_extractor(
             return MISSING
         if is_array:
             if not explode:
-                values = values[-1].split(sep) if values[-1] != "" else []
+                values = _split(req, name, values, sep)
             return coerce(values)
         if is_object:
-            return coerce(values[-1].split(","))
+            return coerce(_split(req, name, values, ","))
         return coerce(values[-1:])
 
     return extract

@@ -11,7 +11,7 @@ import time
 import uuid
 from random import Random
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote_plus
 
 import orjson
 from starlette.requests import Request, cookie_parser
@@ -70,7 +70,7 @@ class SpecmockApp:
         self.router = Router()
         self.watch_interval: float | None = None  # seconds; set to reload changed files
         self.watch_specs = False
-        self._mtimes: dict[str, float] = {}
+        self._mtimes = {s.document.file: _mtime(s.document.file) for s in services}
         self._watcher: asyncio.Task[None] | None = None
         self.fixtures: list[dict[str, Any]] = []  # loaded into the store before the first answer
         self._started = False
@@ -112,8 +112,6 @@ class SpecmockApp:
                 return
 
     async def _watch(self, interval: float) -> None:
-        for service in self.services:
-            self._mtimes[service.document.file] = _mtime(service.document.file)
         while True:
             await asyncio.sleep(interval)
             self.overrides.reload_changed()
@@ -257,7 +255,7 @@ class SpecmockApp:
     async def _operation(
         self, op: Operation, match: Match, scope: dict, receive: Any, headers: dict[str, str]
     ) -> Outgoing:
-        raw = RawRequest(match.params, _query(scope), headers, _cookies(headers))
+        raw = RawRequest(match.params, _query(scope), headers, _cookies(headers), _query_raw(scope))
         check_security(op, match.entry.service.security_schemes, raw, self.settings.credentials)
         params, violations = check_params(op, raw)
         body_violations, body = await self._body(op, scope, receive, headers)
@@ -354,7 +352,7 @@ class SpecmockApp:
             raise Rejection(413, [_too_large(self.max_body)])
         content_type = headers.get("content-type")
         media = select_body_media(op, content_type, body)
-        if media is None or (not body and not content_type):
+        if media is None or not body:  # an empty body is no body, whatever its type says
             return check_body(op, None, MISSING), None
         try:
             value = await self._parse(op, media, content_type or "", body, request)
@@ -422,6 +420,15 @@ def _query(scope: dict) -> dict[str, list[str]]:
     if not qs:
         return {}
     return parse_qs(qs.decode("latin-1"), keep_blank_values=True)
+
+
+def _query_raw(scope: dict) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for pair in scope.get("query_string", b"").decode("latin-1").split("&"):
+        if pair:
+            key, _, value = pair.partition("=")
+            out.setdefault(unquote_plus(key), []).append(value)
+    return out
 
 
 def _cookies(headers: dict[str, str]) -> dict[str, str]:

@@ -63,8 +63,13 @@ def schema_violations(validator: Any, value: Any, location: str, prefix: str) ->
             missing = _missing_name(error.message)
             if missing is not None:
                 path = f"{path}/{_escape(missing)}"
-        out.append(Violation(location, path or "/", rule, error.message))
+        out.append(Violation(location, path or "/", rule, _short(error.message)))
     return out
+
+
+def _short(message: str, limit: int = 200) -> str:
+    """Validator messages quote the offending value; a 5 MB value makes a useless message."""
+    return message if len(message) <= limit else message[: limit - 1] + "…"
 
 
 def _missing_name(message: str) -> str | None:
