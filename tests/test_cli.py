@@ -116,3 +116,20 @@ def test_explain_lists_every_operation_and_answer():
     assert "answers 201" in result.output
     assert "role create pets at /pets, id field id" in result.output
     assert "role read pets" in result.output and "role delete pets" in result.output
+
+
+def test_watch_reloads_a_changed_spec_keeping_state(tmp_path):
+    spec = tmp_path / "pets.yaml"
+    text = (TEST_SPECS.parent.parent / "specs" / "petstore.yaml").read_text()
+    spec.write_text(text)
+    with serving(str(spec), "--watch", "--quiet") as (url, _):
+        assert httpx.post(url + "/pets", json={"name": "Rex"}).status_code == 201
+        spec.write_text(text.replace("maxLength: 64", "maxLength: 3"))
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            if httpx.post(url + "/pets", json={"name": "Long"}).status_code == 400:
+                break
+            time.sleep(0.2)
+        else:
+            raise AssertionError("the edited spec was not picked up")
+        assert httpx.get(url + "/pets/1").json()["name"] == "Rex"

@@ -81,13 +81,10 @@ class Role:
 
     @property
     def stateful(self) -> bool:
-        return self.resource is not None and self.kind in (
-            "create",
-            "read",
-            "list",
-            "replace",
-            "update",
-            "delete",
+        return (
+            self.resource is not None
+            and self.resource.creatable
+            and self.kind in ("create", "read", "list", "replace", "update", "delete")
         )
 
 
