@@ -13,9 +13,9 @@ from urllib.parse import parse_qs
 
 import orjson
 
-from ..generator.params import MISSING, ParamError, RawRequest, value_coercer
+from ..generator import forms
+from ..generator.params import MISSING, ParamError, RawRequest
 from ..generator.plan import Media, Operation
-from ..generator.schema import flatten
 from .negotiation import base_type, find_declared, is_json
 
 
@@ -213,17 +213,12 @@ def parse_body(media: Media, content_type: str, body: bytes, form: Any) -> Any:
 
 
 def coerce_form(op: Operation, media: Media, fields: dict[str, list[Any]]) -> dict[str, Any]:
-    """Form fields arrive as strings; give them the types the schema declares."""
+    """Form fields arrive as strings; give them the shapes and types the schema declares."""
     bundle = op.compiler.bundle(media.schema, "request")
-    defs = bundle.defs
-    schema = flatten(bundle.schema, defs) if media.schema is not None else {}
-    props = schema.get("properties", {}) if isinstance(schema, dict) else {}
-    out: dict[str, Any] = {}
-    for name, values in fields.items():
-        texts = [v if isinstance(v, str) else getattr(v, "filename", "") or "file" for v in values]
-        coerce = value_coercer(props.get(name, {}), defs)
-        out[name] = coerce(texts)
-    return out
+    value = forms.coerce(
+        bundle.schema if media.schema is not None else {}, bundle.defs, forms.nest(fields)
+    )
+    return value if isinstance(value, dict) else {}
 
 
 def check_body(op: Operation, media: Media | None, value: Any) -> list[Violation]:
