@@ -38,3 +38,16 @@ def test_a_plain_value_for_an_object_stays_a_string_for_the_validator_to_refuse(
 def test_repeated_plain_fields_fill_an_array_and_one_value_is_an_array_of_one():
     assert coerce(SCHEMA, {}, nest({"expand": ["a", "b"]})) == {"expand": ["a", "b"]}
     assert coerce(SCHEMA, {}, nest({"expand": ["a"]})) == {"expand": ["a"]}
+
+
+def test_deep_object_encoding_wants_brackets_and_absent_required_arrays_are_empty():
+    from specmock.generator.forms import coerce_fields
+
+    schema = {"type": "object", "required": ["features"], "properties": {
+        "features": {"type": "array", "items": {"type": "string"}},
+        "expand": {"type": "array", "items": {"type": "string"}}}}
+    encoding = {"expand": {"style": "deepObject", "explode": True}}
+    assert coerce_fields(schema, {}, {"expand[]": ["a"]}, encoding) == {
+        "expand": ["a"], "features": []}
+    assert coerce_fields(schema, {}, {"expand": ["a"]}, encoding)["expand"] == "a"
+    assert coerce_fields(schema, {}, {"": ["-6"]}, {}) == {"": "-6", "features": []}

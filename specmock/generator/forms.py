@@ -58,3 +58,30 @@ def coerce(schema: Any, defs: dict[str, Any], value: Any) -> Any:
         items = flat.get("items", {}) if isinstance(flat, dict) else {}
         return [coerce(items, defs, v) for v in values]
     return scalar_coercer(flat, defs)(values[-1]) if values else ""
+
+
+def coerce_fields(
+    schema: Any, defs: dict[str, Any], fields: dict[str, list[Any]], encoding: dict[str, Any]
+) -> dict[str, Any]:
+    """The body object: each top-level field typed by its property and its `encoding`.
+
+    A field whose encoding is `deepObject` must arrive bracketed (`expand[]=a`); sent plain
+    (`expand=a`) it stays a string, and the validator says so.
+    """
+    flat = flatten(schema, defs)
+    props = _object_properties(flat, defs)
+    extra = flat.get("additionalProperties") if isinstance(flat, dict) else None
+    fallback = extra if isinstance(extra, dict) else {}
+    out: dict[str, Any] = {}
+    for name, value in nest(fields).items():
+        prop = props.get(name, fallback)
+        style = (encoding.get(name) or {}).get("style")
+        if style == "deepObject" and isinstance(value, list):
+            out[name] = value[-1] if value and isinstance(value[-1], str) else value
+        else:
+            out[name] = coerce(prop, defs, value)
+    # A form cannot spell an empty array: a required array that is absent was sent empty.
+    for name in flat.get("required") or [] if isinstance(flat, dict) else []:
+        if name not in out and "array" in _types(flatten(props.get(name, {}), defs)):
+            out[name] = []
+    return out

@@ -352,7 +352,8 @@ class SpecmockApp:
             raise Rejection(413, [_too_large(self.max_body)])
         content_type = headers.get("content-type")
         media = select_body_media(op, content_type, body)
-        if media is None or not body:  # an empty body is no body, whatever its type says
+        is_form = "urlencoded" in (content_type or "").lower()
+        if media is None or (not body and not is_form):  # empty JSON is no body; empty form is {}
             return check_body(op, None, MISSING), None
         try:
             value = await self._parse(op, media, content_type or "", body, request)

@@ -215,10 +215,9 @@ def parse_body(media: Media, content_type: str, body: bytes, form: Any) -> Any:
 def coerce_form(op: Operation, media: Media, fields: dict[str, list[Any]]) -> dict[str, Any]:
     """Form fields arrive as strings; give them the shapes and types the schema declares."""
     bundle = op.compiler.bundle(media.schema, "request")
-    value = forms.coerce(
-        bundle.schema if media.schema is not None else {}, bundle.defs, forms.nest(fields)
+    return forms.coerce_fields(
+        bundle.schema if media.schema is not None else {}, bundle.defs, fields, media.encoding
     )
-    return value if isinstance(value, dict) else {}
 
 
 def check_body(op: Operation, media: Media | None, value: Any) -> list[Violation]:
