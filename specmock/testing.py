@@ -22,6 +22,7 @@ import uvicorn
 
 from .runtime.app import SpecmockApp
 from .runtime.factory import create_app
+from .runtime.server import config as server_config
 
 
 @dataclass
@@ -36,17 +37,7 @@ class RunningServer:
 def serve(specs: Any, host: str = "127.0.0.1", **options: Any) -> Iterator[RunningServer]:
     """Serve specs (or a ready SpecmockApp) on a free port in a background thread."""
     app = specs if isinstance(specs, SpecmockApp) else create_app(specs, **options)
-    config = uvicorn.Config(
-        app,
-        host=host,
-        port=0,
-        log_level="warning",
-        access_log=False,
-        lifespan="on",
-        server_header=False,
-        date_header=False,
-    )
-    server = uvicorn.Server(config)
+    server = uvicorn.Server(server_config(app, host, 0))
     thread = threading.Thread(target=server.run, name="specmock-server", daemon=True)
     thread.start()
     deadline = time.monotonic() + 10

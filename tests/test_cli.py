@@ -133,3 +133,19 @@ def test_watch_reloads_a_changed_spec_keeping_state(tmp_path):
         else:
             raise AssertionError("the edited spec was not picked up")
         assert httpx.get(url + "/pets/1").json()["name"] == "Rex"
+
+
+def test_tls_port_serves_https_with_a_self_signed_certificate():
+    tls = _free_port()
+    with serving("petstore", "--stateless", "--tls-port", str(tls)) as (url, _):
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                response = httpx.get(f"https://127.0.0.1:{tls}/pets/1", verify=False)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        assert response.status_code == 200
+        assert response.content == httpx.get(url + "/pets/1").content

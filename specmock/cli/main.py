@@ -7,7 +7,7 @@ import sys
 import click
 
 from ..generator.errors import SpecError
-from ..runtime import logs
+from ..runtime import logs, server
 from ..runtime.factory import create_app, load_services
 from .report import explain_services, lint_sources
 
@@ -87,6 +87,14 @@ def main() -> None:
 @click.option(
     "--admin-token", default=None, help="Token that opens /__specmock to non-loopback clients."
 )
+@click.option(
+    "--tls-port",
+    type=int,
+    default=None,
+    help="Also serve HTTPS on this port (self-signed unless --tls-cert/--tls-key).",
+)
+@click.option("--tls-cert", type=click.Path(exists=True), default=None)
+@click.option("--tls-key", type=click.Path(exists=True), default=None)
 def serve(
     specs: tuple[str, ...],
     host: str,
@@ -103,10 +111,11 @@ def serve(
     data: tuple[str, ...],
     watch: bool,
     admin_token: str | None,
+    tls_port: int | None,
+    tls_cert: str | None,
+    tls_key: str | None,
 ) -> None:
     """Serve SPECS (files, folders or bundled names) as mock services."""
-    import uvicorn
-
     logs.configure(log_format)
     try:
         app = create_app(
@@ -137,16 +146,9 @@ def serve(
             f"on http://{host}:{port}{mount.rstrip('/')}{service.base_path or '/'}",
             err=True,
         )
-    uvicorn.run(
-        app,
-        host=host,
-        port=port,
-        log_level="warning",
-        access_log=False,
-        server_header=False,
-        date_header=False,
-        lifespan="on",
-    )
+    if tls_port:
+        click.echo(f"specmock: https on https://{host}:{tls_port}", err=True)
+    server.run(app, host, port, tls_port, tls_cert, tls_key)
 
 
 @main.command()
