@@ -40,14 +40,13 @@ def test_repeated_plain_fields_fill_an_array_and_one_value_is_an_array_of_one():
     assert coerce(SCHEMA, {}, nest({"expand": ["a"]})) == {"expand": ["a"]}
 
 
-def test_deep_object_encoding_wants_brackets_and_absent_required_arrays_are_empty():
+def test_bracketed_or_plain_arrays_and_a_missing_required_array_stays_missing():
     from specmock.generator.forms import coerce_fields
 
     schema = {"type": "object", "required": ["features"], "properties": {
         "features": {"type": "array", "items": {"type": "string"}},
         "expand": {"type": "array", "items": {"type": "string"}}}}
     encoding = {"expand": {"style": "deepObject", "explode": True}}
-    assert coerce_fields(schema, {}, {"expand[]": ["a"]}, encoding) == {
-        "expand": ["a"], "features": []}
-    assert coerce_fields(schema, {}, {"expand": ["a"]}, encoding)["expand"] == "a"
-    assert coerce_fields(schema, {}, {"": ["-6"]}, {}) == {"": "-6", "features": []}
+    assert coerce_fields(schema, {}, {"expand[]": ["a"]}, encoding) == {"expand": ["a"]}
+    assert coerce_fields(schema, {}, {"expand": ["a"]}, encoding) == {"expand": ["a"]}
+    assert coerce_fields(schema, {}, {"": ["-6"]}, {}) == {"": "-6"}

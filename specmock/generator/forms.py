@@ -63,10 +63,11 @@ def coerce(schema: Any, defs: dict[str, Any], value: Any) -> Any:
 def coerce_fields(
     schema: Any, defs: dict[str, Any], fields: dict[str, list[Any]], encoding: dict[str, Any]
 ) -> dict[str, Any]:
-    """The body object: each top-level field typed by its property and its `encoding`.
+    """The body object: each top-level field typed by its property.
 
-    A field whose encoding is `deepObject` must arrive bracketed (`expand[]=a`); sent plain
-    (`expand=a`) it stays a string, and the validator says so.
+    Bracketed and plain names are both read whatever the `encoding` declares: clients
+    differ, and `expand=a` is on the wire both a string and an array of one item, so an
+    array property takes it as the latter.
     """
     flat = flatten(schema, defs)
     props = _object_properties(flat, defs)
@@ -74,14 +75,5 @@ def coerce_fields(
     fallback = extra if isinstance(extra, dict) else {}
     out: dict[str, Any] = {}
     for name, value in nest(fields).items():
-        prop = props.get(name, fallback)
-        style = (encoding.get(name) or {}).get("style")
-        if style == "deepObject" and isinstance(value, list):
-            out[name] = value[-1] if value and isinstance(value[-1], str) else value
-        else:
-            out[name] = coerce(prop, defs, value)
-    # A form cannot spell an empty array: a required array that is absent was sent empty.
-    for name in flat.get("required") or [] if isinstance(flat, dict) else []:
-        if name not in out and "array" in _types(flatten(props.get(name, {}), defs)):
-            out[name] = []
+        out[name] = coerce(props.get(name, fallback), defs, value)
     return out
