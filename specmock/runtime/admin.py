@@ -15,6 +15,7 @@ import orjson
 from . import problems
 from .clock import VirtualClock, iso
 from .fixtures import FixtureError, export_state, load_fixtures, reset_state
+from .journal import Query
 from .responder import Outgoing
 from .validation import Violation
 
@@ -53,13 +54,71 @@ async def handle(
     query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
     service = (query.get("service") or [None])[-1]
     route = path[len(PREFIX) :].rstrip("/") or "/"
-    if route == "/health" and method == "GET":
+    if route in ("/health", "/health/live", "/health/ready") and method == "GET":
         return _json(200, {"status": "ok", "services": [s.name for s in app.services]})
+    if route == "/metrics" and method == "GET":
+        return Outgoing(200, app.metrics.render().encode(), "text/plain; version=0.0.4")
+    if route.startswith("/requests"):
+        return await _requests(app, method, route, query, receive)
     if route == "/state":
         return await _state(app, method, service, receive)
     if route == "/clock":
         return await _clock(app, method, receive)
     return _problem(404, path, "path", f"no admin endpoint {method} {path}")
+
+
+def _journal_query(query: dict[str, list[str]]) -> Query:
+    def one(name: str) -> str | None:
+        return (query.get(name) or [None])[-1]
+
+    def number(name: str) -> float | None:
+        value = one(name)
+        return float(value) if value not in (None, "") else None
+
+    status = one("status")
+    matched = one("matched")
+    return Query(
+        service=one("service"),
+        operation=one("operation"),
+        method=one("method"),
+        path=one("path"),
+        status=int(status) if status else None,
+        since=number("since"),
+        until=number("until"),
+        matched=None if matched is None else matched.lower() == "true",
+        body={k[5:]: v[-1] for k, v in query.items() if k.startswith("body.")},
+    )
+
+
+async def _requests(
+    app: SpecmockApp, method: str, route: str, query: dict[str, list[str]], receive: Any
+) -> Outgoing:
+    journal = app.journal
+    if journal is None:
+        return _problem(404, route, "journal", "the journal is off (journal_size=0)")
+    if route == "/requests" and method == "DELETE":
+        journal.clear()
+        return Outgoing(204, b"", None)
+    if method != "GET":
+        return _problem(405, route, "method", f"{route} takes GET")
+    try:
+        filters = _journal_query(query)
+    except ValueError as exc:
+        return _problem(400, "/", "query", f"bad filter: {exc}")
+    if route == "/requests":
+        limit = (query.get("limit") or [None])[-1]
+        entries = journal.find(filters, int(limit) if limit and limit.isdigit() else None)
+        return _json(200, [e.as_dict() for e in entries])
+    if route == "/requests/count":
+        return _json(200, {"count": len(journal.find(filters))})
+    if route == "/requests/unmatched":
+        templates = [
+            (op.method, op.path, op.operation_id) for s in app.services for op in s.operations
+        ]
+        return _json(200, journal.near_misses(templates))
+    if route == "/requests/har":
+        return _json(200, journal.har())
+    return _problem(404, route, "path", f"no admin endpoint GET {route}")
 
 
 async def _body(receive: Any) -> Any:

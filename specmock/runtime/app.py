@@ -26,6 +26,8 @@ from .clock import Clock, RealClock
 from .crud import Call, Crud
 from .fixtures import load_fixtures
 from .hooks import Context, Overrides, Reply
+from .journal import BODY_LIMIT, Entry, Journal, body_text
+from .metrics import Metrics
 from .negotiation import Preference, parse_prefer
 from .responder import Echo, Outgoing, Responder, Settings, status_number, to_reply
 from .router import Match, Router
@@ -58,6 +60,7 @@ class SpecmockApp:
         store: Store | None = None,
         clock: Clock | None = None,
         overrides: Overrides | None = None,
+        journal_size: int = 1000,
     ):
         self.services = services
         self.settings = settings or Settings()
@@ -66,6 +69,8 @@ class SpecmockApp:
         self.clock: Clock = clock or RealClock()
         self.crud = Crud(self.store, self.clock, self.responder)
         self.overrides = overrides or Overrides()
+        self.journal: Journal | None = Journal(journal_size) if journal_size else None
+        self.metrics = Metrics()
         self._builtin_overrides()
         self.router = Router()
         self.watch_interval: float | None = None  # seconds; set to reload changed files
@@ -195,6 +200,9 @@ class SpecmockApp:
             await self.startup()
         headers = _headers(scope)
         request_id = headers.get("x-request-id") or str(uuid.UUID(int=self._ids.getrandbits(128)))
+        chunks: list[bytes] = []
+        if self.journal is not None:
+            receive = _tee(receive, chunks)
         try:
             out = await self.handle(scope, receive, headers)
         except Exception:  # the last line of defence: a bug must not drop the connection
@@ -202,10 +210,56 @@ class SpecmockApp:
             body = problems.problem(500, [], "specmock hit an internal error; see its log")
             out = Outgoing(500, orjson.dumps(body), problems.PROBLEM_TYPE)
         await _send(send, out, request_id, scope["method"] == "HEAD")
+        ms = (time.perf_counter() - started) * 1000
+        if not scope["path"].startswith(admin.PREFIX):
+            op = out.operation
+            self.metrics.observe(
+                op.service if op else "-",
+                op.operation_id if op else "-",
+                scope["method"],
+                out.status,
+                ms / 1000,
+                bool(out.violations),
+                bool(out.contract_errors),
+            )
+            if self.journal is not None:
+                self._record(scope, headers, b"".join(chunks), out, request_id, ms)
         if not self.quiet:
-            ms = (time.perf_counter() - started) * 1000
             op = out.operation.operation_id if out.operation else None
             logs.request_line(scope["method"], scope["path"], out.status, ms, request_id, op)
+
+    def _record(
+        self,
+        scope: dict,
+        headers: dict[str, str],
+        body: bytes,
+        out: Outgoing,
+        request_id: str,
+        ms: float,
+    ) -> None:
+        assert self.journal is not None
+        op = out.operation
+        self.journal.add(
+            Entry(
+                id=self.journal.next_id(),
+                time=self.clock.now(),
+                ms=round(ms, 3),
+                method=scope["method"],
+                path=scope["path"],
+                query=scope.get("query_string", b"").decode("latin-1"),
+                status=out.status,
+                service=op.service if op else None,
+                operation=op.operation_id if op else None,
+                request_id=request_id,
+                trace_id=_trace_id(headers),
+                request_headers=headers,
+                request_body=body_text(body),
+                response_headers={"content-type": out.media_type or "", **dict(out.headers)},
+                response_body=body_text(out.body),
+                violations=[v.as_dict() for v in out.violations + out.contract_errors],
+                matched=op is not None or out.status not in (404, 405),
+            )
+        )
 
     async def handle(self, scope: dict, receive: Any, headers: dict[str, str]) -> Outgoing:
         raw_path = scope.get("raw_path") or scope["path"].encode()
@@ -376,6 +430,26 @@ class SpecmockApp:
         if isinstance(value, dict) and (form is not None or "urlencoded" in content_type.lower()):
             value = coerce_form(op, media, value)
         return value
+
+
+def _tee(receive: Any, chunks: list[bytes]) -> Any:
+    """A receive that keeps a copy of the body for the journal."""
+
+    async def tee() -> dict:
+        message = await receive()
+        if message.get("type") == "http.request" and sum(map(len, chunks)) < BODY_LIMIT:
+            chunks.append(message.get("body", b""))
+        return message
+
+    return tee
+
+
+def _trace_id(headers: dict[str, str]) -> str:
+    """W3C traceparent's trace id, else B3's; corrupt or missing context gives ""."""
+    parts = headers.get("traceparent", "").split("-")
+    if len(parts) == 4 and len(parts[1]) == 32:
+        return parts[1]
+    return headers.get("x-b3-traceid", "")
 
 
 def _mtime(file: str) -> float:

@@ -37,6 +37,7 @@ class Outgoing:
     headers: list[tuple[str, str]] = field(default_factory=list)
     operation: Operation | None = None
     contract_errors: list[Violation] = field(default_factory=list)
+    violations: list[Violation] = field(default_factory=list)  # what the request got wrong
 
 
 @dataclass
@@ -128,9 +129,9 @@ class Responder:
             body = self._declared_error(op, response, status, violations, accept)
             if body is not None:
                 media_type, data = body
-                return Outgoing(status, data, media_type, extra, op)
+                return Outgoing(status, data, media_type, extra, op, violations=violations)
         body = orjson.dumps(problems.problem(status, violations))
-        return Outgoing(status, body, problems.PROBLEM_TYPE, extra, op)
+        return Outgoing(status, body, problems.PROBLEM_TYPE, extra, op, violations=violations)
 
     # -- building ---------------------------------------------------------
     def answer(

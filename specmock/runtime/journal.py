@@ -1,0 +1,230 @@
+"""What the mock received and answered: a bounded ring buffer, optionally mirrored to JSONL.
+
+Tests ask it what happened ("POST /order called exactly 3 times"), which requests
+matched nothing and what they nearly matched, and export it as HAR.
+"""
+
+from __future__ import annotations
+
+import base64
+import difflib
+import threading
+from collections import deque
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+BODY_LIMIT = 64 * 1024
+
+
+@dataclass
+class Entry:
+    """One exchange. Bodies are text when they decode as UTF-8, else base64, cut at a limit."""
+
+    id: int
+    time: float
+    ms: float
+    method: str
+    path: str
+    query: str
+    status: int
+    service: str | None = None
+    operation: str | None = None
+    request_id: str = ""
+    trace_id: str = ""
+    request_headers: dict[str, str] = field(default_factory=dict)
+    request_body: str = ""
+    response_headers: dict[str, str] = field(default_factory=dict)
+    response_body: str = ""
+    violations: list[dict[str, str]] = field(default_factory=list)
+    fault: str | None = None
+    matched: bool = True
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def body_text(data: bytes, limit: int = BODY_LIMIT) -> str:
+    data = data[:limit]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return "base64:" + base64.b64encode(data).decode()
+
+
+@dataclass
+class Query:
+    """Filters; every one given must hold. `body` matches a top-level JSON field's value."""
+
+    service: str | None = None
+    operation: str | None = None
+    method: str | None = None
+    path: str | None = None
+    status: int | None = None
+    since: float | None = None
+    until: float | None = None
+    matched: bool | None = None
+    body: dict[str, Any] = field(default_factory=dict)
+
+    def accepts(self, entry: Entry) -> bool:
+        simple = (
+            ("service", entry.service),
+            ("operation", entry.operation),
+            ("path", entry.path),
+            ("status", entry.status),
+            ("matched", entry.matched),
+        )
+        if any(
+            getattr(self, name) is not None and getattr(self, name) != value
+            for name, value in simple
+        ):
+            return False
+        if self.method and self.method.upper() != entry.method:
+            return False
+        if self.since is not None and entry.time < self.since:
+            return False
+        if self.until is not None and entry.time > self.until:
+            return False
+        return not self.body or _body_matches(entry.request_body, self.body)
+
+
+def _body_matches(text: str, wanted: dict[str, Any]) -> bool:
+    try:
+        data = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return False
+    return isinstance(data, dict) and all(
+        str(data.get(k)) == str(v) if not isinstance(v, bool | int | float) else data.get(k) == v
+        for k, v in wanted.items()
+    )
+
+
+class Journal:
+    def __init__(self, size: int = 1000, file: str | Path | None = None):
+        self._entries: deque[Entry] = deque(maxlen=size)
+        self._next = 1
+        self._lock = threading.Lock()
+        self.file = Path(file) if file else None
+
+    def next_id(self) -> int:
+        with self._lock:
+            value = self._next
+            self._next += 1
+            return value
+
+    def add(self, entry: Entry) -> None:
+        self._entries.append(entry)
+        if self.file is not None:
+            with self.file.open("ab") as out:
+                out.write(orjson.dumps(entry.as_dict()) + b"\n")
+
+    def find(self, query: Query | None = None, limit: int | None = None) -> list[Entry]:
+        found = [e for e in self._entries if query is None or query.accepts(e)]
+        return found[-limit:] if limit else found
+
+    def get(self, entry_id: int) -> Entry | None:
+        return next((e for e in self._entries if e.id == entry_id), None)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+    def near_misses(
+        self, templates: list[tuple[str, str, str]], limit: int = 3
+    ) -> list[dict[str, Any]]:
+        """Unmatched requests, each with the declared operations it most resembles."""
+        out = []
+        for entry in self.find(Query(matched=False)):
+            ranked = sorted(templates, key=lambda t: -_likeness(entry, t))[:limit]
+            out.append(
+                {
+                    "request": {"id": entry.id, "method": entry.method, "path": entry.path},
+                    "nearest": [
+                        {
+                            "method": m,
+                            "path": p,
+                            "operation": o,
+                            "likeness": round(_likeness(entry, (m, p, o)), 2),
+                        }
+                        for m, p, o in ranked
+                    ],
+                }
+            )
+        return out
+
+    def har(self) -> dict[str, Any]:
+        return {
+            "log": {
+                "version": "1.2",
+                "creator": {"name": "specmock", "version": "0.1"},
+                "entries": [_har_entry(e) for e in self._entries],
+            }
+        }
+
+
+def _likeness(entry: Entry, template: tuple[str, str, str]) -> float:
+    """Segment by segment: a `{param}` fits anything, literals score by spelling."""
+    method, path, _ = template
+    given = entry.path.strip("/").split("/")
+    wanted = path.strip("/").split("/")
+    scores = [0.9 if w.startswith("{") else difflib.SequenceMatcher(None, g, w).ratio()
+              for g, w in zip(given, wanted, strict=False)]
+    score = sum(scores) / max(len(given), len(wanted))
+    return score + (0.05 if method == entry.method else 0.0)
+
+
+def _har_entry(entry: Entry) -> dict[str, Any]:
+    started = datetime.fromtimestamp(entry.time, UTC).isoformat().replace("+00:00", "Z")
+    url = entry.path + (f"?{entry.query}" if entry.query else "")
+    return {
+        "startedDateTime": started,
+        "time": entry.ms,
+        "request": {
+            "method": entry.method,
+            "url": url,
+            "httpVersion": "HTTP/1.1",
+            "headers": [{"name": k, "value": v} for k, v in entry.request_headers.items()],
+            "queryString": [],
+            "cookies": [],
+            "headersSize": -1,
+            "bodySize": len(entry.request_body),
+            **(
+                {
+                    "postData": {
+                        "mimeType": entry.request_headers.get("content-type", ""),
+                        "text": entry.request_body,
+                    }
+                }
+                if entry.request_body
+                else {}
+            ),
+        },
+        "response": {
+            "status": entry.status,
+            "statusText": "",
+            "httpVersion": "HTTP/1.1",
+            "headers": [{"name": k, "value": v} for k, v in entry.response_headers.items()],
+            "cookies": [],
+            "redirectURL": "",
+            "headersSize": -1,
+            "bodySize": len(entry.response_body),
+            "content": {
+                "size": len(entry.response_body),
+                "mimeType": entry.response_headers.get("content-type", ""),
+                "text": entry.response_body,
+            },
+        },
+        "cache": {},
+        "timings": {"send": 0, "wait": entry.ms, "receive": 0},
+        "_specmock": {
+            "id": entry.id,
+            "service": entry.service,
+            "operation": entry.operation,
+            "request_id": entry.request_id,
+            "trace_id": entry.trace_id,
+            "violations": entry.violations,
+            "fault": entry.fault,
+        },
+    }
