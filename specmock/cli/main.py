@@ -95,6 +95,21 @@ def main() -> None:
 )
 @click.option("--tls-cert", type=click.Path(exists=True), default=None)
 @click.option("--tls-key", type=click.Path(exists=True), default=None)
+@click.option(
+    "--faults",
+    "faults",
+    multiple=True,
+    type=click.Path(exists=True),
+    help="YAML/JSON list of fault rules active from the start (repeatable).",
+)
+@click.option(
+    "--scenarios",
+    "scenarios",
+    multiple=True,
+    type=click.Path(exists=True),
+    help="YAML/JSON scenarios (fault rules, fixtures, clock) to switch between.",
+)
+@click.option("--scenario", default=None, help="The scenario active from the start.")
 def serve(
     specs: tuple[str, ...],
     host: str,
@@ -113,6 +128,9 @@ def serve(
     admin_token: str | None,
     tls_port: int | None,
     tls_cert: str | None,
+    faults: tuple[str, ...],
+    scenarios: tuple[str, ...],
+    scenario: str | None,
     tls_key: str | None,
 ) -> None:
     """Serve SPECS (files, folders or bundled names) as mock services."""
@@ -130,7 +148,13 @@ def serve(
             overrides=list(overrides),
             data=list(data),
             admin_token=admin_token,
+            faults=list(faults),
+            scenarios=list(scenarios),
         )
+        if scenario:
+            if scenario not in app.scenarios:
+                raise ValueError(f"no scenario {scenario!r} in --scenarios")
+            app.initial_scenario = scenario
     except SpecError as exc:
         _fail(exc)
         return

@@ -14,6 +14,7 @@ import orjson
 
 from . import problems
 from .clock import VirtualClock, iso
+from .faults import RuleError, parse_rule
 from .fixtures import FixtureError, export_state, load_fixtures, reset_state
 from .journal import Query
 from .responder import Outgoing
@@ -58,6 +59,10 @@ async def handle(
         return _json(200, {"status": "ok", "services": [s.name for s in app.services]})
     if route == "/metrics" and method == "GET":
         return Outgoing(200, app.metrics.render().encode(), "text/plain; version=0.0.4")
+    if route == "/faults" or route.startswith("/faults/"):
+        return await _faults(app, method, route, receive)
+    if route == "/scenarios" or route.startswith("/scenarios/"):
+        return await _scenarios(app, method, route)
     if route.startswith("/requests"):
         return await _requests(app, method, route, query, receive)
     if route == "/state":
@@ -65,6 +70,70 @@ async def handle(
     if route == "/clock":
         return await _clock(app, method, receive)
     return _problem(404, path, "path", f"no admin endpoint {method} {path}")
+
+
+async def _faults(app: SpecmockApp, method: str, route: str, receive: Any) -> Outgoing:
+    faults = app.faults
+    if route == "/faults":
+        if method == "GET":
+            return _json(200, [r.as_dict() for r in faults.rules])
+        if method == "DELETE":
+            faults.set([])
+            return Outgoing(204, b"", None)
+        if method in ("POST", "PUT"):
+            try:
+                data = await _body(receive)
+                items = data if isinstance(data, list) else [data]
+                rules = [parse_rule(item, i + len(faults.rules)) for i, item in enumerate(items)]
+                if method == "PUT":
+                    faults.set([])
+                for rule in rules:
+                    faults.add(rule)
+            except orjson.JSONDecodeError as exc:
+                return _problem(400, "/", "syntax", f"body is not JSON: {exc}")
+            except (RuleError, TypeError) as exc:
+                return _problem(400, "/", "rule", str(exc))
+            return _json(201 if method == "POST" else 200, [r.as_dict() for r in rules])
+        return _problem(405, route, "method", "faults take GET, POST, PUT or DELETE")
+    rule_id = route.split("/", 2)[2]
+    if method == "DELETE":
+        if faults.remove(rule_id):
+            return Outgoing(204, b"", None)
+        return _problem(404, route, "exists", f"no rule {rule_id!r}")
+    return _problem(405, route, "method", "a rule takes DELETE")
+
+
+async def _scenarios(app: SpecmockApp, method: str, route: str) -> Outgoing:
+    if route == "/scenarios" and method == "GET":
+        return _json(200, {"active": app.scenario, "scenarios": sorted(app.scenarios)})
+    if method != "POST" or route == "/scenarios":
+        return _problem(405, route, "method", "POST /__specmock/scenarios/{name} switches")
+    name = route.split("/", 2)[2]
+    if name not in app.scenarios:
+        return _problem(
+            404,
+            route,
+            "exists",
+            f"no scenario {name!r} (known: {', '.join(sorted(app.scenarios)) or 'none'})",
+        )
+    try:
+        await activate(app, name)
+    except (RuleError, FixtureError, ValueError) as exc:
+        return _problem(400, route, "scenario", f"scenario {name!r}: {exc}")
+    return _json(200, {"active": name})
+
+
+async def activate(app: SpecmockApp, name: str) -> None:
+    """Switch to a scenario: its fault rules, its state fixtures, its clock."""
+    scenario = app.scenarios[name] or {}
+    rules = [parse_rule(item, i) for i, item in enumerate(scenario.get("faults") or [])]
+    if "fixtures" in scenario:
+        await reset_state(app)
+        await load_fixtures(app, scenario["fixtures"])
+    if "clock" in scenario:
+        _apply(app, scenario["clock"])
+    app.faults.set(rules)
+    app.scenario = name
 
 
 def _journal_query(query: dict[str, list[str]]) -> Query:

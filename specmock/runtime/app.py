@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import importlib
 import importlib.util
 import logging
@@ -24,6 +25,7 @@ from ..generator.plan import Operation, Service
 from . import admin, hooks, logs, problems
 from .clock import Clock, RealClock
 from .crud import Call, Crud
+from .faults import CONNECTION_FAULTS, Decision, Faults, RuleError
 from .fixtures import load_fixtures
 from .hooks import Context, Overrides, Reply
 from .journal import BODY_LIMIT, Entry, Journal, body_text
@@ -42,6 +44,7 @@ from .validation import (
     parse_body,
     select_body_media,
 )
+from .wire import send_answer, send_fault
 
 log = logging.getLogger("specmock")
 MAX_BODY = 10 * 1024 * 1024
@@ -71,6 +74,10 @@ class SpecmockApp:
         self.overrides = overrides or Overrides()
         self.journal: Journal | None = Journal(journal_size) if journal_size else None
         self.metrics = Metrics()
+        self.faults = Faults(self.settings.seed)
+        self.scenarios: dict[str, dict[str, Any]] = {}
+        self.scenario: str | None = None
+        self.initial_scenario: str | None = None  # activated at start-up
         self._builtin_overrides()
         self.router = Router()
         self.watch_interval: float | None = None  # seconds; set to reload changed files
@@ -91,6 +98,8 @@ class SpecmockApp:
         self._started = True
         for data in self.fixtures:
             await load_fixtures(self, data)
+        if self.initial_scenario:
+            await admin.activate(self, self.initial_scenario)
 
     def set_clock(self, clock: Clock) -> None:
         """Swap the clock everything reads (the admin API does this to go virtual)."""
@@ -209,7 +218,20 @@ class SpecmockApp:
             log.exception("internal error on %s %s", scope["method"], scope["path"])
             body = problems.problem(500, [], "specmock hit an internal error; see its log")
             out = Outgoing(500, orjson.dumps(body), problems.PROBLEM_TYPE)
-        await _send(send, out, request_id, scope["method"] == "HEAD")
+        if out.fault in CONNECTION_FAULTS:
+            if not await send_fault(send, receive, out, request_id, out.fault, out.fault_seconds):
+                detail = f"fault {out.fault} needs a real server connection"
+                out = Outgoing(
+                    500,
+                    orjson.dumps(problems.problem(500, [], detail)),
+                    problems.PROBLEM_TYPE,
+                    operation=out.operation,
+                    fault=out.fault,
+                    delay_ms=out.delay_ms or scope.get("specmock.delay_ms", 0.0),
+                )
+                await send_answer(send, out, request_id, False)
+        else:
+            await send_answer(send, out, request_id, scope["method"] == "HEAD")
         ms = (time.perf_counter() - started) * 1000
         if not scope["path"].startswith(admin.PREFIX):
             op = out.operation
@@ -257,6 +279,8 @@ class SpecmockApp:
                 response_headers={"content-type": out.media_type or "", **dict(out.headers)},
                 response_body=body_text(out.body),
                 violations=[v.as_dict() for v in out.violations + out.contract_errors],
+                fault=out.fault,
+                delay_ms=out.delay_ms or scope.get("specmock.delay_ms", 0.0),
                 matched=op is not None or out.status not in (404, 405),
             )
         )
@@ -314,6 +338,9 @@ class SpecmockApp:
         params, violations = check_params(op, raw)
         body_violations, body = await self._body(op, scope, receive, headers)
         violations.extend(body_violations)
+        injected = await self._inject(op, match, scope, headers, body)
+        if injected is not None:
+            return injected
         if violations:
             status = _validation_status(op)
             return self.responder.error(op, status, violations, headers.get("accept"))
@@ -325,6 +352,52 @@ class SpecmockApp:
         if handler is not None:
             return await self._override(handler, call, match, headers, pref)
         return await self._default(call, match, pref)
+
+    async def _inject(
+        self, op: Operation, match: Match, scope: dict, headers: dict[str, str], body: Any
+    ) -> Outgoing | None:
+        """Apply the first fault rule (or X-Specmock-* header) that fires for this request."""
+        try:
+            decision = self.faults.from_headers(headers) or self.faults.decide(
+                op.service, op.operation_id, op.method, scope["path"], op.path, headers, body
+            )
+        except RuleError as exc:
+            violation = Violation("header", "/x-specmock-fault", "fault", str(exc))
+            return self.responder.error(op, 400, [violation], headers.get("accept"))
+        if decision is None:
+            return None
+        if decision.delay_ms:
+            await asyncio.sleep(decision.delay_ms / 1000)
+        if decision.status is None and decision.fault is None:
+            scope["specmock.delay_ms"] = decision.delay_ms
+            return None
+        out = await self._fault_answer(op, match, decision, headers)
+        # a copy: answers are cached and shared, the fault belongs to this request alone
+        return dataclasses.replace(
+            out,
+            fault=decision.fault or f"status {decision.status}",
+            fault_seconds=decision.seconds,
+            delay_ms=decision.delay_ms,
+        )
+
+    async def _fault_answer(
+        self, op: Operation, match: Match, decision: Decision, headers: dict[str, str]
+    ) -> Outgoing:
+        accept = headers.get("accept")
+        if decision.status is not None:
+            if op.response_for(decision.status) is None:
+                declared = ", ".join(op.responses)
+                message = (
+                    f"fault {decision.rule} asks for status {decision.status}, which "
+                    f"{op.operation_id} does not declare ({declared})"
+                )
+                return self.responder.error(
+                    op, 400, [Violation("fault", "/status", "status", message)], accept
+                )
+            return self.responder.success(
+                op, match.params, Preference(code=decision.status), accept
+            )
+        return self.responder.success(op, match.params, Preference(), accept)
 
     async def _default(self, call: Call, match: Match, pref: Preference) -> Outgoing:
         """State where the operation is stateful, generated data otherwise."""
@@ -509,13 +582,3 @@ def _query_raw(scope: dict) -> dict[str, list[str]]:
 def _cookies(headers: dict[str, str]) -> dict[str, str]:
     raw = headers.get("cookie")
     return cookie_parser(raw) if raw else {}
-
-
-async def _send(send: Any, out: Outgoing, request_id: str, head: bool) -> None:
-    headers = [] if out.status in (204, 304) else [(b"content-length", str(len(out.body)).encode())]
-    if out.media_type:
-        headers.append((b"content-type", out.media_type.encode()))
-    headers.append((b"x-request-id", request_id.encode("latin-1", "replace")))
-    headers.extend((k.lower().encode(), v.encode("latin-1", "replace")) for k, v in out.headers)
-    await send({"type": "http.response.start", "status": out.status, "headers": headers})
-    await send({"type": "http.response.body", "body": b"" if head else out.body})

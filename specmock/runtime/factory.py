@@ -12,7 +12,8 @@ from ..generator.plan import Service
 from ..generator.sources import expand
 from .app import SpecmockApp
 from .clock import Clock
-from .fixtures import read_fixtures
+from .faults import parse_rule
+from .fixtures import FixtureError, read_fixtures, read_yaml
 from .hooks import Overrides
 from .responder import Settings
 from .state import open_store
@@ -52,6 +53,8 @@ def create_app(
     clock: Clock | None = None,
     overrides: list[str | Path] | None = None,
     data: list[str | Path | dict[str, Any]] | None = None,
+    faults: list[str | Path | list[dict[str, Any]]] | None = None,
+    scenarios: list[str | Path | dict[str, Any]] | None = None,
     admin_token: str | None = None,
 ) -> SpecmockApp:
     """An ASGI app serving the given specs (paths, folders, bundled names or parsed mappings).
@@ -79,4 +82,14 @@ def create_app(
         overrides=Overrides(overrides),
     )
     app.fixtures = [d if isinstance(d, dict) else read_fixtures(d) for d in data or []]
+    for source in faults or []:
+        rules = read_yaml(source) if not isinstance(source, list) else source
+        if not isinstance(rules, list):
+            raise FixtureError(f"{source}: fault rules must be a list")
+        app.faults.set([*app.faults.rules, *(parse_rule(r, i) for i, r in enumerate(rules))])
+    for source in scenarios or []:
+        found = read_yaml(source) if not isinstance(source, dict) else source
+        if not isinstance(found, dict):
+            raise FixtureError(f"{source}: scenarios must be a mapping of name → scenario")
+        app.scenarios.update(found)
     return app

@@ -18,9 +18,14 @@ class FixtureError(ValueError):
     """Seed data that does not fit the services it names."""
 
 
-def read_fixtures(path: str | Path) -> dict[str, Any]:
+def read_yaml(path: str | Path) -> Any:
+    """YAML or JSON from a file (JSON is YAML, but orjson reads it faster)."""
     text = Path(path).read_text(encoding="utf-8")
-    data = orjson.loads(text) if str(path).endswith(".json") else yaml.safe_load(text)
+    return orjson.loads(text) if str(path).endswith(".json") else yaml.safe_load(text)
+
+
+def read_fixtures(path: str | Path) -> dict[str, Any]:
+    data = read_yaml(path)
     if not isinstance(data, dict):
         raise FixtureError(f"{path}: fixtures must be a mapping of service → resource → items")
     return data

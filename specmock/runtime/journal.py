@@ -41,6 +41,7 @@ class Entry:
     response_body: str = ""
     violations: list[dict[str, str]] = field(default_factory=list)
     fault: str | None = None
+    delay_ms: float = 0.0
     matched: bool = True
 
     def as_dict(self) -> dict[str, Any]:
@@ -169,8 +170,10 @@ def _likeness(entry: Entry, template: tuple[str, str, str]) -> float:
     method, path, _ = template
     given = entry.path.strip("/").split("/")
     wanted = path.strip("/").split("/")
-    scores = [0.9 if w.startswith("{") else difflib.SequenceMatcher(None, g, w).ratio()
-              for g, w in zip(given, wanted, strict=False)]
+    scores = [
+        0.9 if w.startswith("{") else difflib.SequenceMatcher(None, g, w).ratio()
+        for g, w in zip(given, wanted, strict=False)
+    ]
     score = sum(scores) / max(len(given), len(wanted))
     return score + (0.05 if method == entry.method else 0.0)
 

@@ -38,6 +38,9 @@ class Outgoing:
     operation: Operation | None = None
     contract_errors: list[Violation] = field(default_factory=list)
     violations: list[Violation] = field(default_factory=list)  # what the request got wrong
+    fault: str | None = None  # an injected failure: a status, or a connection fault to act out
+    fault_seconds: float = 30.0
+    delay_ms: float = 0.0  # injected latency
 
 
 @dataclass

@@ -1,0 +1,215 @@
+"""Failure injection: rules that slow, break or drop answers, decided by a seeded RNG.
+
+A rule matches by service, operation, method, path, headers and body fields, fires
+with a probability, every Nth match or for the first N matches (WireMock-style
+sequences), and then adds latency, answers a declared error status (its body
+generated from the spec, so the failure is still contract-true), or breaks the
+connection (timeout, reset, empty response, truncated body, malformed chunk,
+dribble). One seed gives one sequence of decisions.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import re
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+CONNECTION_FAULTS = ("timeout", "reset", "empty", "truncated", "malformed", "dribble")
+DISTRIBUTIONS = ("fixed", "uniform", "normal", "lognormal")
+
+
+class RuleError(ValueError):
+    """A rule that cannot work, with the field and the reason."""
+
+
+@dataclass
+class Rule:
+    id: str = ""
+    service: str | None = None
+    operation: str | None = None
+    method: str | None = None
+    path: str | None = None  # a literal path, a template (/pets/{id}) or a regex (^/pets/.*)
+    headers: dict[str, str] = field(default_factory=dict)
+    body: dict[str, Any] = field(default_factory=dict)
+    probability: float = 1.0
+    every: int | None = None
+    first: int | None = None
+    latency: dict[str, Any] | None = None
+    status: int | None = None
+    fault: str | None = None
+    seconds: float = 30.0  # how long a timeout holds, or a dribble lasts
+    matched: int = 0  # how many requests matched so far (for every/first)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v not in (None, {}, "")}
+
+
+@dataclass
+class Decision:
+    rule: str
+    delay_ms: float = 0.0
+    status: int | None = None
+    fault: str | None = None
+    seconds: float = 30.0
+
+
+def parse_rule(data: Mapping[str, Any], index: int = 0) -> Rule:
+    known = set(Rule.__dataclass_fields__) - {"matched"}
+    unknown = set(data) - known
+    if unknown:
+        raise RuleError(f"rule {index}: unknown field(s) {', '.join(sorted(unknown))}")
+    rule = Rule(**{k: v for k, v in data.items() if k in known})
+    rule.id = rule.id or f"rule-{index + 1}"
+    if not 0.0 <= float(rule.probability) <= 1.0:
+        raise RuleError(f"{rule.id}: probability must be between 0 and 1")
+    for name in ("every", "first"):
+        value = getattr(rule, name)
+        if value is not None and (not isinstance(value, int) or value < 1):
+            raise RuleError(f"{rule.id}: {name} must be a whole number >= 1")
+    if rule.fault is not None and rule.fault not in CONNECTION_FAULTS:
+        raise RuleError(f"{rule.id}: fault must be one of {', '.join(CONNECTION_FAULTS)}")
+    if rule.latency is not None:
+        _check_latency(rule.id, rule.latency)
+    if rule.status is not None and not (isinstance(rule.status, int) and 100 <= rule.status < 600):
+        raise RuleError(f"{rule.id}: status must be an HTTP status code")
+    if rule.latency is None and rule.status is None and rule.fault is None:
+        raise RuleError(f"{rule.id}: a rule needs latency, status or fault")
+    return rule
+
+
+def _check_latency(rule_id: str, latency: Any) -> None:
+    if not (
+        isinstance(latency, dict) and len(latency) == 1 and next(iter(latency)) in DISTRIBUTIONS
+    ):
+        raise RuleError(
+            f"{rule_id}: latency takes one of {', '.join(DISTRIBUTIONS)}, e.g. "
+            "{fixed: 200} or {uniform: [100, 300]} (milliseconds)"
+        )
+    kind, value = next(iter(latency.items()))
+    count = 1 if kind == "fixed" else 2
+    values = value if isinstance(value, list) else [value]
+    if len(values) != count or not all(isinstance(v, int | float) for v in values):
+        raise RuleError(f"{rule_id}: latency {kind} takes {count} number(s)")
+
+
+def sample(latency: dict[str, Any], rng: random.Random) -> float:
+    """Milliseconds drawn from the rule's distribution (never negative)."""
+    kind, value = next(iter(latency.items()))
+    if kind == "fixed":
+        return float(value[0] if isinstance(value, list) else value)
+    a, b = value
+    if kind == "uniform":
+        return rng.uniform(a, b)
+    if kind == "normal":
+        return max(0.0, rng.gauss(a, b))
+    return math.exp(rng.gauss(a, b))  # lognormal: a, b are mu and sigma of log(ms)
+
+
+class Faults:
+    """The active rules and the seeded RNG their decisions draw on."""
+
+    def __init__(self, seed: int = 0, rules: list[Rule] | None = None):
+        self.rng = random.Random(seed)
+        self.rules: list[Rule] = list(rules or [])
+
+    def set(self, rules: list[Rule]) -> None:
+        self.rules = list(rules)
+
+    def add(self, rule: Rule) -> None:
+        if any(r.id == rule.id for r in self.rules):
+            raise RuleError(f"a rule with id {rule.id!r} exists")
+        self.rules.append(rule)
+
+    def from_headers(self, headers: Mapping[str, str]) -> Decision | None:
+        """`X-Specmock-Delay: 250` (or `uniform:100-300`) and `X-Specmock-Fault: reset|503|..`."""
+        delay = headers.get("x-specmock-delay")
+        fault = headers.get("x-specmock-fault")
+        if delay is None and fault is None:
+            return None
+        decision = Decision(rule="header")
+        if delay:
+            match = re.fullmatch(
+                r"(?:uniform:)?(\d+(?:\.\d+)?)(?:-(\d+(?:\.\d+)?))?", delay.strip()
+            )
+            if match is None:
+                raise RuleError("X-Specmock-Delay takes milliseconds: 250 or uniform:100-300")
+            low, high = float(match.group(1)), float(match.group(2) or match.group(1))
+            decision.delay_ms = low if high == low else self.rng.uniform(low, high)
+        if fault:
+            fault = fault.strip().lower()
+            if fault.isdigit():
+                decision.status = int(fault)
+            elif fault in CONNECTION_FAULTS:
+                decision.fault = fault
+            else:
+                raise RuleError(
+                    f"X-Specmock-Fault takes a status or one of {', '.join(CONNECTION_FAULTS)}"
+                )
+        return decision
+
+    def remove(self, rule_id: str) -> bool:
+        before = len(self.rules)
+        self.rules = [r for r in self.rules if r.id != rule_id]
+        return len(self.rules) != before
+
+    def decide(
+        self,
+        service: str,
+        operation: str,
+        method: str,
+        path: str,
+        template: str,
+        headers: Mapping[str, str],
+        body: Any,
+    ) -> Decision | None:
+        for rule in self.rules:
+            if not _matches(rule, service, operation, method, path, template, headers, body):
+                continue
+            rule.matched += 1
+            if rule.first is not None and rule.matched > rule.first:
+                continue
+            if rule.every is not None and rule.matched % rule.every:
+                continue
+            if rule.probability < 1.0 and self.rng.random() >= rule.probability:
+                continue
+            delay = sample(rule.latency, self.rng) if rule.latency else 0.0
+            return Decision(rule.id, delay, rule.status, rule.fault, rule.seconds)
+        return None
+
+
+def _matches(
+    rule: Rule,
+    service: str,
+    operation: str,
+    method: str,
+    path: str,
+    template: str,
+    headers: Mapping[str, str],
+    body: Any,
+) -> bool:
+    if rule.service and rule.service != service:
+        return False
+    if rule.operation and rule.operation != operation:
+        return False
+    if rule.method and rule.method.upper() != method:
+        return False
+    if rule.path and not _path_matches(rule.path, path, template):
+        return False
+    if any(headers.get(k.lower()) != v for k, v in rule.headers.items()):
+        return False
+    if rule.body:
+        if not isinstance(body, dict):
+            return False
+        return all(body.get(k) == v for k, v in rule.body.items())
+    return True
+
+
+def _path_matches(wanted: str, path: str, template: str) -> bool:
+    if wanted in (path, template):
+        return True
+    if wanted.startswith("^"):
+        return re.search(wanted, path) is not None
+    return False

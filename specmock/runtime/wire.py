@@ -1,0 +1,109 @@
+"""Sending answers, including the broken ones failure injection asks for.
+
+Connection faults need the socket: uvicorn's `send` is a bound method of its
+request cycle, which holds the transport. Where there is none (an in-process
+test client), a connection fault degrades to a 500 problem and says so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import struct
+from typing import Any
+
+from .responder import Outgoing
+
+
+def _transport(send: Any) -> asyncio.Transport | None:
+    return getattr(getattr(send, "__self__", None), "transport", None)
+
+
+def _headers(out: Outgoing, request_id: str, length: bool = True) -> list[tuple[bytes, bytes]]:
+    headers = []
+    if length and out.status not in (204, 304):
+        headers.append((b"content-length", str(len(out.body)).encode()))
+    if out.media_type:
+        headers.append((b"content-type", out.media_type.encode()))
+    headers.append((b"x-request-id", request_id.encode("latin-1", "replace")))
+    headers.extend((k.lower().encode(), v.encode("latin-1", "replace")) for k, v in out.headers)
+    return headers
+
+
+async def send_answer(send: Any, out: Outgoing, request_id: str, head: bool) -> None:
+    await send(
+        {"type": "http.response.start", "status": out.status, "headers": _headers(out, request_id)}
+    )
+    await send({"type": "http.response.body", "body": b"" if head else out.body})
+
+
+async def send_fault(
+    send: Any, receive: Any, out: Outgoing, request_id: str, fault: str, seconds: float
+) -> bool:
+    """Misbehave as asked; False when the transport is out of reach."""
+    if fault == "dribble":
+        await _dribble(send, out, request_id, seconds)
+        return True
+    transport = _transport(send)
+    if transport is None:
+        return False
+    if fault == "timeout":
+        await _wait_for_disconnect(receive, seconds)
+        transport.close()
+    elif fault == "reset":
+        sock = transport.get_extra_info("socket")
+        if sock is not None:  # linger 0: close() sends RST instead of FIN
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        transport.abort()
+    elif fault == "empty":
+        transport.close()
+    elif fault == "truncated":
+        await send(
+            {
+                "type": "http.response.start",
+                "status": out.status,
+                "headers": _headers(out, request_id),
+            }
+        )
+        await send(
+            {
+                "type": "http.response.body",
+                "body": out.body[: len(out.body) // 2],
+                "more_body": True,
+            }
+        )
+        transport.close()
+    elif fault == "malformed":
+        await send(
+            {
+                "type": "http.response.start",
+                "status": out.status,
+                "headers": _headers(out, request_id, length=False),
+            }
+        )
+        transport.write(b"zz\r\nthis is not a chunk\r\n")
+        transport.close()
+    await asyncio.sleep(0)  # let the server see the connection is gone before it answers
+    return True
+
+
+async def _dribble(send: Any, out: Outgoing, request_id: str, seconds: float) -> None:
+    await send(
+        {"type": "http.response.start", "status": out.status, "headers": _headers(out, request_id)}
+    )
+    pieces = max(1, min(len(out.body), 10))
+    size = -(-len(out.body) // pieces) if out.body else 0
+    for i in range(pieces):
+        await asyncio.sleep(seconds / pieces)
+        chunk = out.body[i * size : (i + 1) * size]
+        await send({"type": "http.response.body", "body": chunk, "more_body": i < pieces - 1})
+
+
+async def _wait_for_disconnect(receive: Any, seconds: float) -> None:
+    async def disconnected() -> None:
+        while (await receive()).get("type") != "http.disconnect":
+            pass
+
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(disconnected(), timeout=seconds)
