@@ -105,7 +105,7 @@ def test_headers_and_bad_rules_are_explained():
     bad = client.get(PET, headers={"X-Specmock-Fault": "explode"})
     assert bad.status_code == 400 and "X-Specmock-Fault" in bad.text
     wrong = client.post("/__specmock/faults", json={"operation": "x", "latency": {"pareto": 1}})
-    assert wrong.status_code == 400 and "latency takes one of" in wrong.text
+    assert wrong.status_code == 400 and "pareto" in wrong.json()["errors"][0]["message"]
     assert client.post("/__specmock/faults", json={"statuz": 1}).status_code == 400
 
 
@@ -116,7 +116,7 @@ def test_scenarios_switch_rules_and_state(tmp_path):
         "seeded:\n  fixtures: {petstore: {pets: [{id: 1, name: Rex}]}}\n")
     with client_for("petstore", scenarios=[scenarios]) as client:
         assert client.get("/__specmock/scenarios").json()["scenarios"] == ["outage", "seeded"]
-        assert client.post("/__specmock/scenarios/seeded").json() == {"active": "seeded"}
+        assert client.post("/__specmock/scenarios/seeded").json()["active"] == "seeded"
         assert client.get(PET).json()["name"] == "Rex"
         client.post("/__specmock/scenarios/outage")
         assert client.get(PET).status_code == 404

@@ -1,38 +1,35 @@
-"""The control plane under `/__specmock`: state and clock for tests to drive.
+"""The control plane under `/__specmock`, itself a specmock service.
 
-Open to loopback clients; from anywhere else only with the admin token.
+Its contract is `admin.yaml` beside this module: requests to it are validated
+and its answers checked like any other service's, through handlers registered on
+the override API. Open to loopback clients; from anywhere else only with the token.
 """
 
 from __future__ import annotations
 
 import ipaddress
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs
 
-import orjson
-
-from . import problems
+from ..generator.build import load_service
+from ..generator.plan import Service
 from .clock import VirtualClock, iso
 from .faults import RuleError, parse_rule
 from .fixtures import FixtureError, export_state, load_fixtures, reset_state
+from .hooks import Context, Overrides, Reply
 from .journal import Query
-from .responder import Outgoing
-from .validation import Violation
 
 if TYPE_CHECKING:
     from .app import SpecmockApp
 
 PREFIX = "/__specmock"
+NAME = "__specmock"
+SPEC = Path(__file__).with_name("admin.yaml")
 
 
-def _json(status: int, data: Any) -> Outgoing:
-    return Outgoing(status, orjson.dumps(data), "application/json")
-
-
-def _problem(status: int, where: str, rule: str, message: str) -> Outgoing:
-    body = problems.problem(status, [Violation("body", where, rule, message)])
-    return Outgoing(status, orjson.dumps(body), problems.PROBLEM_TYPE)
+def load() -> Service:
+    return load_service(SPEC, NAME)
 
 
 def allowed(scope: dict, headers: dict[str, str], token: str | None) -> bool:
@@ -46,81 +43,165 @@ def allowed(scope: dict, headers: dict[str, str], token: str | None) -> bool:
     return bool(token) and headers.get("authorization", "") == f"Bearer {token}"
 
 
-async def handle(
-    app: SpecmockApp, scope: dict, receive: Any, path: str, headers: dict[str, str]
-) -> Outgoing:
-    if not allowed(scope, headers, app.settings.admin_token):
-        return _problem(403, "/", "admin", "the admin API answers loopback clients or the token")
-    method = scope["method"]
-    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
-    service = (query.get("service") or [None])[-1]
-    route = path[len(PREFIX) :].rstrip("/") or "/"
-    if route in ("/health", "/health/live", "/health/ready") and method == "GET":
-        return _json(200, {"status": "ok", "services": [s.name for s in app.services]})
-    if route == "/metrics" and method == "GET":
-        return Outgoing(200, app.metrics.render().encode(), "text/plain; version=0.0.4")
-    if route == "/faults" or route.startswith("/faults/"):
-        return await _faults(app, method, route, receive)
-    if route == "/scenarios" or route.startswith("/scenarios/"):
-        return await _scenarios(app, method, route)
-    if route.startswith("/requests"):
-        return await _requests(app, method, route, query, receive)
-    if route == "/state":
-        return await _state(app, method, service, receive)
-    if route == "/clock":
-        return await _clock(app, method, receive)
-    return _problem(404, path, "path", f"no admin endpoint {method} {path}")
+def _problem(status: int, detail: str) -> Reply:
+    return Reply(
+        {"type": "about:blank", "title": "Refused", "status": status, "detail": detail},
+        status=status,
+    )
 
 
-async def _faults(app: SpecmockApp, method: str, route: str, receive: Any) -> Outgoing:
-    faults = app.faults
-    if route == "/faults":
-        if method == "GET":
-            return _json(200, [r.as_dict() for r in faults.rules])
-        if method == "DELETE":
-            faults.set([])
-            return Outgoing(204, b"", None)
-        if method in ("POST", "PUT"):
-            try:
-                data = await _body(receive)
-                items = data if isinstance(data, list) else [data]
-                rules = [parse_rule(item, i + len(faults.rules)) for i, item in enumerate(items)]
-                if method == "PUT":
-                    faults.set([])
-                for rule in rules:
-                    faults.add(rule)
-            except orjson.JSONDecodeError as exc:
-                return _problem(400, "/", "syntax", f"body is not JSON: {exc}")
-            except (RuleError, TypeError) as exc:
-                return _problem(400, "/", "rule", str(exc))
-            return _json(201 if method == "POST" else 200, [r.as_dict() for r in rules])
-        return _problem(405, route, "method", "faults take GET, POST, PUT or DELETE")
-    rule_id = route.split("/", 2)[2]
-    if method == "DELETE":
-        if faults.remove(rule_id):
-            return Outgoing(204, b"", None)
-        return _problem(404, route, "exists", f"no rule {rule_id!r}")
-    return _problem(405, route, "method", "a rule takes DELETE")
+def handlers(app: SpecmockApp) -> Overrides:
+    """The admin operations, bound to one app."""
+    table = Overrides()
 
+    def on(operation_id: str):
+        def register(fn: Any) -> Any:
+            table.register(f"{NAME}:{operation_id}", fn)
+            return fn
 
-async def _scenarios(app: SpecmockApp, method: str, route: str) -> Outgoing:
-    if route == "/scenarios" and method == "GET":
-        return _json(200, {"active": app.scenario, "scenarios": sorted(app.scenarios)})
-    if method != "POST" or route == "/scenarios":
-        return _problem(405, route, "method", "POST /__specmock/scenarios/{name} switches")
-    name = route.split("/", 2)[2]
-    if name not in app.scenarios:
-        return _problem(
-            404,
-            route,
-            "exists",
-            f"no scenario {name!r} (known: {', '.join(sorted(app.scenarios)) or 'none'})",
+        return register
+
+    def health(ctx: Context) -> Reply:
+        return Reply({"status": "ok", "services": [s.name for s in app.services]})
+
+    for name in ("health", "live", "ready"):
+        on(name)(health)
+
+    @on("metrics")
+    def metrics(ctx: Context) -> Reply:
+        return Reply(app.metrics.render())
+
+    @on("exportState")
+    async def export(ctx: Context) -> Reply:
+        return Reply(await export_state(app, ctx.params.get("service")))
+
+    @on("resetState")
+    async def reset(ctx: Context) -> Reply:
+        await reset_state(app, ctx.params.get("service"))
+        return Reply(status=204)
+
+    @on("loadState")
+    async def load_state(ctx: Context) -> Reply:
+        try:
+            return Reply({"stored": await load_fixtures(app, ctx.body)})
+        except FixtureError as exc:
+            return _problem(400, str(exc))
+
+    @on("getClock")
+    def get_clock(ctx: Context) -> Reply:
+        return Reply(_clock_state(app))
+
+    @on("setClock")
+    def set_clock(ctx: Context) -> Reply:
+        try:
+            apply_clock(app, ctx.body)
+        except (ValueError, TypeError) as exc:
+            return _problem(400, f"clock: {exc}")
+        return Reply(_clock_state(app))
+
+    @on("listFaults")
+    def list_faults(ctx: Context) -> Reply:
+        return Reply([r.as_dict() for r in app.faults.rules])
+
+    @on("addFaults")
+    @on("replaceFaults")
+    def add_faults(ctx: Context) -> Reply:
+        items = ctx.body if isinstance(ctx.body, list) else [ctx.body]
+        replace = ctx.operation_id == "replaceFaults"
+        start = 0 if replace else len(app.faults.rules)
+        try:
+            rules = [parse_rule(item, start + i) for i, item in enumerate(items)]
+            kept = [] if replace else app.faults.rules
+            ids = [r.id for r in [*kept, *rules]]
+            if len(ids) != len(set(ids)):
+                raise RuleError("rule ids must be unique")
+        except RuleError as exc:
+            return _problem(400, str(exc))
+        app.faults.set([*kept, *rules])
+        return Reply([r.as_dict() for r in rules], status=200 if replace else 201)
+
+    @on("clearFaults")
+    def clear_faults(ctx: Context) -> Reply:
+        app.faults.set([])
+        return Reply(status=204)
+
+    @on("deleteFault")
+    def delete_fault(ctx: Context) -> Reply:
+        rule_id = ctx.params["ruleId"]
+        if app.faults.remove(rule_id):
+            return Reply(status=204)
+        return _problem(404, f"no rule {rule_id!r}")
+
+    @on("listScenarios")
+    def list_scenarios(ctx: Context) -> Reply:
+        return Reply({"active": app.scenario, "scenarios": sorted(app.scenarios)})
+
+    @on("activateScenario")
+    async def switch(ctx: Context) -> Reply:
+        name = ctx.params["name"]
+        if name not in app.scenarios:
+            known = ", ".join(sorted(app.scenarios)) or "none"
+            return _problem(404, f"no scenario {name!r} (known: {known})")
+        try:
+            await activate(app, name)
+        except (RuleError, FixtureError, ValueError, TypeError) as exc:
+            return _problem(400, f"scenario {name!r}: {exc}")
+        return Reply({"active": name, "scenarios": sorted(app.scenarios)})
+
+    @on("findRequests")
+    def find_requests(ctx: Context) -> Reply:
+        entries = app.journal.find(_query(ctx), ctx.params.get("limit")) if app.journal else []
+        return Reply([e.as_dict() for e in entries])
+
+    @on("countRequests")
+    def count_requests(ctx: Context) -> Reply:
+        return Reply({"count": len(app.journal.find(_query(ctx))) if app.journal else 0})
+
+    @on("clearRequests")
+    def clear_requests(ctx: Context) -> Reply:
+        if app.journal:
+            app.journal.clear()
+        return Reply(status=204)
+
+    @on("nearMisses")
+    def near_misses(ctx: Context) -> Reply:
+        templates = [
+            (op.method, op.path, op.operation_id) for s in app.services for op in s.operations
+        ]
+        return Reply(app.journal.near_misses(templates) if app.journal else [])
+
+    @on("exportHar")
+    def har(ctx: Context) -> Reply:
+        return Reply(
+            app.journal.har() if app.journal else {"log": {"version": "1.2", "entries": []}}
         )
-    try:
-        await activate(app, name)
-    except (RuleError, FixtureError, ValueError) as exc:
-        return _problem(400, route, "scenario", f"scenario {name!r}: {exc}")
-    return _json(200, {"active": name})
+
+    return table
+
+
+def _query(ctx: Context) -> Query:
+    p = ctx.params
+    return Query(
+        service=p.get("service"),
+        operation=p.get("operation"),
+        method=p.get("method"),
+        path=p.get("path"),
+        status=p.get("status"),
+        since=p.get("since"),
+        until=p.get("until"),
+        matched=p.get("matched"),
+        body=p.get("body") or {},
+    )
+
+
+def _clock_state(app: SpecmockApp) -> dict[str, Any]:
+    clock = app.clock
+    return {
+        "now": iso(clock.now()),
+        "epoch": clock.now(),
+        "virtual": isinstance(clock, VirtualClock),
+        "frozen": getattr(clock, "frozen", False),
+    }
 
 
 async def activate(app: SpecmockApp, name: str) -> None:
@@ -131,115 +212,12 @@ async def activate(app: SpecmockApp, name: str) -> None:
         await reset_state(app)
         await load_fixtures(app, scenario["fixtures"])
     if "clock" in scenario:
-        _apply(app, scenario["clock"])
+        apply_clock(app, scenario["clock"])
     app.faults.set(rules)
     app.scenario = name
 
 
-def _journal_query(query: dict[str, list[str]]) -> Query:
-    def one(name: str) -> str | None:
-        return (query.get(name) or [None])[-1]
-
-    def number(name: str) -> float | None:
-        value = one(name)
-        return float(value) if value not in (None, "") else None
-
-    status = one("status")
-    matched = one("matched")
-    return Query(
-        service=one("service"),
-        operation=one("operation"),
-        method=one("method"),
-        path=one("path"),
-        status=int(status) if status else None,
-        since=number("since"),
-        until=number("until"),
-        matched=None if matched is None else matched.lower() == "true",
-        body={k[5:]: v[-1] for k, v in query.items() if k.startswith("body.")},
-    )
-
-
-async def _requests(
-    app: SpecmockApp, method: str, route: str, query: dict[str, list[str]], receive: Any
-) -> Outgoing:
-    journal = app.journal
-    if journal is None:
-        return _problem(404, route, "journal", "the journal is off (journal_size=0)")
-    if route == "/requests" and method == "DELETE":
-        journal.clear()
-        return Outgoing(204, b"", None)
-    if method != "GET":
-        return _problem(405, route, "method", f"{route} takes GET")
-    try:
-        filters = _journal_query(query)
-    except ValueError as exc:
-        return _problem(400, "/", "query", f"bad filter: {exc}")
-    if route == "/requests":
-        limit = (query.get("limit") or [None])[-1]
-        entries = journal.find(filters, int(limit) if limit and limit.isdigit() else None)
-        return _json(200, [e.as_dict() for e in entries])
-    if route == "/requests/count":
-        return _json(200, {"count": len(journal.find(filters))})
-    if route == "/requests/unmatched":
-        templates = [
-            (op.method, op.path, op.operation_id) for s in app.services for op in s.operations
-        ]
-        return _json(200, journal.near_misses(templates))
-    if route == "/requests/har":
-        return _json(200, journal.har())
-    return _problem(404, route, "path", f"no admin endpoint GET {route}")
-
-
-async def _body(receive: Any) -> Any:
-    chunks = []
-    while True:
-        message = await receive()
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body"):
-            break
-    raw = b"".join(chunks)
-    return orjson.loads(raw) if raw else {}
-
-
-async def _state(app: SpecmockApp, method: str, service: str | None, receive: Any) -> Outgoing:
-    if method == "GET":
-        return _json(200, await export_state(app, service))
-    if method == "DELETE":
-        await reset_state(app, service)
-        return Outgoing(204, b"", None)
-    if method == "POST":
-        try:
-            stored = await load_fixtures(app, await _body(receive))
-        except orjson.JSONDecodeError as exc:
-            return _problem(400, "/", "syntax", f"body is not JSON: {exc}")
-        except FixtureError as exc:
-            return _problem(400, "/", "fixtures", str(exc))
-        return _json(200, {"stored": stored})
-    return _problem(405, "/", "method", "state takes GET, POST or DELETE")
-
-
-async def _clock(app: SpecmockApp, method: str, receive: Any) -> Outgoing:
-    if method == "POST":
-        try:
-            command = await _body(receive)
-            _apply(app, command if isinstance(command, dict) else {})
-        except (orjson.JSONDecodeError, ValueError, TypeError) as exc:
-            return _problem(400, "/", "clock", f"expected freeze/resume/advance/set: {exc}")
-    elif method != "GET":
-        return _problem(405, "/", "method", "clock takes GET or POST")
-    clock = app.clock
-    return _json(
-        200,
-        {
-            "now": iso(clock.now()),
-            "epoch": clock.now(),
-            "virtual": isinstance(clock, VirtualClock),
-            "frozen": getattr(clock, "frozen", False),
-        },
-    )
-
-
-def _apply(app: SpecmockApp, command: dict[str, Any]) -> None:
+def apply_clock(app: SpecmockApp, command: dict[str, Any]) -> None:
     clock = app.clock
     if not isinstance(clock, VirtualClock):
         clock = VirtualClock(clock.now(), frozen=False)

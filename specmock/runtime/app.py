@@ -72,6 +72,9 @@ class SpecmockApp:
         self.clock: Clock = clock or RealClock()
         self.crud = Crud(self.store, self.clock, self.responder)
         self.overrides = overrides or Overrides()
+        self.admin_hooks = admin.handlers(self)
+        self.admin_router = Router()
+        self.admin_router.mount(admin.PREFIX, admin.load())
         self.journal: Journal | None = Journal(journal_size) if journal_size else None
         self.metrics = Metrics()
         self.faults = Faults(self.settings.seed)
@@ -288,9 +291,18 @@ class SpecmockApp:
     async def handle(self, scope: dict, receive: Any, headers: dict[str, str]) -> Outgoing:
         raw_path = scope.get("raw_path") or scope["path"].encode()
         path = raw_path.decode("latin-1").split("?", 1)[0]
-        if path.startswith(admin.PREFIX):
-            return await admin.handle(self, scope, receive, path, headers)
-        match = self.router.match(path)
+        router = self.router
+        if path == admin.PREFIX or path.startswith(admin.PREFIX + "/"):
+            if not admin.allowed(scope, headers, self.settings.admin_token):
+                violation = Violation(
+                    "header",
+                    "/authorization",
+                    "admin",
+                    "the admin API answers loopback clients or its token",
+                )
+                return self.responder.error(None, 403, [violation], headers.get("accept"))
+            router = self.admin_router
+        match = router.match(path)
         accept = headers.get("accept")
         if match is None:
             violation = Violation("path", path, "path", f"no operation is declared for {path}")
@@ -338,9 +350,10 @@ class SpecmockApp:
         params, violations = check_params(op, raw)
         body_violations, body = await self._body(op, scope, receive, headers)
         violations.extend(body_violations)
-        injected = await self._inject(op, match, scope, headers, body)
-        if injected is not None:
-            return injected
+        if op.service != admin.NAME:
+            injected = await self._inject(op, match, scope, headers, body)
+            if injected is not None:
+                return injected
         if violations:
             status = _validation_status(op)
             return self.responder.error(op, status, violations, headers.get("accept"))
@@ -348,7 +361,8 @@ class SpecmockApp:
         call = Call(
             op, params, match.params, raw.query, body, headers.get("accept"), _url(scope, headers)
         )
-        handler = self.overrides.find(op)
+        hooks_for = self.admin_hooks if op.service == admin.NAME else self.overrides
+        handler = hooks_for.find(op)
         if handler is not None:
             return await self._override(handler, call, match, headers, pref)
         return await self._default(call, match, pref)

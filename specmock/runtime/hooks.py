@@ -140,6 +140,10 @@ class Overrides:
         for file in files:
             self._install(file, file.stat().st_mtime, _collect(_import(file)))
 
+    def register(self, target: str, handler: Handler) -> None:
+        """Add one handler in code (what `@override` does for a module)."""
+        self._install(Path(f"<registered {target}>"), 0.0, {target: handler})
+
     def find(self, op: Operation) -> Handler | None:
         if not self._table:
             return None

@@ -59,6 +59,8 @@ def fill(body: Any, status: int, violations: list[Violation], with_list: bool = 
         low = key.lower()
         if low in _MESSAGE_KEYS and isinstance(value, str):
             body[key] = text
+        elif low == "type" and isinstance(value, str) and {"title", "status"} <= set(body):
+            body[key] = "about:blank"  # an RFC 9457 body
         elif low in ("code", "status") and isinstance(value, int) and not isinstance(value, bool):
             body[key] = status
         elif low in ("code", "status") and isinstance(value, str) and value.isdigit():
@@ -74,6 +76,8 @@ def _items(generated: list[Any], violations: list[Violation]) -> list[Any]:
     if not generated or not isinstance(generated[0], dict):
         return generated
     template = generated[0]
+    if not template:  # free-form items: the whole violation
+        return [v.as_dict() for v in violations]
     out = []
     for v in violations:
         item = dict(template)

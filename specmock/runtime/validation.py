@@ -54,17 +54,49 @@ def _escape(token: Any) -> str:
 def schema_violations(validator: Any, value: Any, location: str, prefix: str) -> list[Violation]:
     out = []
     for error in validator.iter_errors(value):
-        path = prefix + "".join("/" + _escape(t) for t in error.instance_path)
-        rule = next(
-            (str(t) for t in reversed(error.schema_path) if isinstance(t, str) and not t.isdigit()),
-            "schema",
-        )
-        if rule == "required":
-            missing = _missing_name(error.message)
-            if missing is not None:
-                path = f"{path}/{_escape(missing)}"
-        out.append(Violation(location, path or "/", rule, _short(error.message)))
+        for leaf in _leaves(error):
+            path = prefix + "".join("/" + _escape(t) for t in leaf.instance_path)
+            rule = next(
+                (
+                    str(t)
+                    for t in reversed(leaf.schema_path)
+                    if isinstance(t, str) and not t.isdigit()
+                ),
+                "schema",
+            )
+            if rule == "required":
+                missing = _missing_name(leaf.message)
+                if missing is not None:
+                    path = f"{path}/{_escape(missing)}"
+            out.append(Violation(location, path or "/", rule, _short(leaf.message)))
     return out
+
+
+def _leaves(error: Any, depth: int = 0) -> list[Any]:
+    """For a failed oneOf/anyOf, the errors of the branch the value came closest to.
+
+    "not valid under any of the schemas" names no field; the nearest branch does. A branch
+    refused only for its type at the same place is not near; of the rest, the fewest errors.
+    """
+    branches = getattr(getattr(error, "kind", None), "context", None)
+    if not branches or depth > 8:
+        return [error]
+    here = list(error.instance_path)
+    near = [
+        b
+        for b in branches
+        if b
+        and not all(
+            list(e.instance_path) == here
+            and e.schema_path
+            and e.schema_path[-1] in ("type", "const")
+            for e in b
+        )
+    ]
+    if not near:
+        return [error]
+    best = min(near, key=len)
+    return [leaf for e in best for leaf in _leaves(e, depth + 1)]
 
 
 def _short(message: str, limit: int = 200) -> str:
