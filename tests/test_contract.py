@@ -63,3 +63,15 @@ def test_schemathesis_finds_nothing(spec: Path):
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-2000:]
     assert " passed" in proc.stdout
+
+
+def test_schemathesis_against_the_admin_api_contract():
+    from specmock.runtime import admin
+
+    with serve("petstore", seed=1, strict=True, quiet=True) as server:
+        cmd = [*_schemathesis(), "run", str(admin.SPEC), "--url", server.url + admin.PREFIX,
+               "--max-examples", "20", "--phases", "examples,coverage,fuzzing,stateful",
+               "--seed", "1", "--no-color"]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-2000:]
+    assert " passed" in proc.stdout

@@ -265,6 +265,10 @@ def _query_extractor(
             ]
             if not found:
                 return MISSING
+            if any("][" in key for key, _ in found):  # name[a][b]: nesting, not a key
+                raise ParamError(
+                    "style", f"query parameter {name!r}: nested deepObject keys are not supported"
+                )
             return coerce([item for pair in found for item in pair])
 
         return deep

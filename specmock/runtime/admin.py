@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from .app import SpecmockApp
 
 PREFIX = "/__specmock"
+_YEAR_1, _YEAR_9999 = -62135596800.0, 253402300799.0
 NAME = "__specmock"
 SPEC = Path(__file__).with_name("admin.yaml")
 
@@ -84,8 +85,8 @@ def handlers(app: SpecmockApp) -> Overrides:
     async def load_state(ctx: Context) -> Reply:
         try:
             return Reply({"stored": await load_fixtures(app, ctx.body)})
-        except FixtureError as exc:
-            return _problem(400, str(exc))
+        except FixtureError as exc:  # names no service or resource specmock serves
+            return _problem(404, str(exc))
 
     @on("getClock")
     def get_clock(ctx: Context) -> Reply:
@@ -116,7 +117,7 @@ def handlers(app: SpecmockApp) -> Overrides:
             if len(ids) != len(set(ids)):
                 raise RuleError("rule ids must be unique")
         except RuleError as exc:
-            return _problem(400, str(exc))
+            return _problem(409 if "unique" in str(exc) else 400, str(exc))
         app.faults.set([*kept, *rules])
         return Reply([r.as_dict() for r in rules], status=200 if replace else 201)
 
@@ -222,13 +223,17 @@ def apply_clock(app: SpecmockApp, command: dict[str, Any]) -> None:
     if not isinstance(clock, VirtualClock):
         clock = VirtualClock(clock.now(), frozen=False)
         app.set_clock(clock)
+    target = clock.now()
     if "set" in command:
         when = command["set"]
         if isinstance(when, str):
             when = datetime.fromisoformat(when.replace("Z", "+00:00")).timestamp()
-        clock.set(float(when))
-    if "advance" in command:
-        clock.advance(float(command["advance"]))
+        target = float(when)
+    target += float(command.get("advance", 0))
+    if not _YEAR_1 <= target <= _YEAR_9999:
+        raise ValueError("the clock must stay between the years 1 and 9999")
+    if "set" in command or "advance" in command:
+        clock.set(target)
     if command.get("freeze"):
         clock.freeze()
     if command.get("resume"):

@@ -57,4 +57,5 @@ class VirtualClock:
 
 def iso(seconds: float) -> str:
     """RFC 3339 in UTC, to the second: the form generated `date-time` values take too."""
-    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    d = datetime.fromtimestamp(seconds, UTC)
+    return f"{d.year:04d}-{d.month:02d}-{d.day:02d}T{d.hour:02d}:{d.minute:02d}:{d.second:02d}Z"

@@ -67,14 +67,28 @@ def parse_rule(data: Mapping[str, Any], index: int = 0) -> Rule:
         raise RuleError(f"{rule.id}: probability must be between 0 and 1")
     for name in ("every", "first"):
         value = getattr(rule, name)
-        if value is not None and (not isinstance(value, int) or value < 1):
-            raise RuleError(f"{rule.id}: {name} must be a whole number >= 1")
+        if value is not None:
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or value < 1
+                or value != int(value)
+            ):
+                raise RuleError(f"{rule.id}: {name} must be a whole number >= 1")
+            setattr(rule, name, int(value))
     if rule.fault is not None and rule.fault not in CONNECTION_FAULTS:
         raise RuleError(f"{rule.id}: fault must be one of {', '.join(CONNECTION_FAULTS)}")
     if rule.latency is not None:
         _check_latency(rule.id, rule.latency)
-    if rule.status is not None and not (isinstance(rule.status, int) and 100 <= rule.status < 600):
-        raise RuleError(f"{rule.id}: status must be an HTTP status code")
+    if rule.status is not None:
+        if (
+            isinstance(rule.status, bool)
+            or not isinstance(rule.status, int | float)
+            or rule.status != int(rule.status)
+            or not 100 <= rule.status < 600
+        ):
+            raise RuleError(f"{rule.id}: status must be an HTTP status code")
+        rule.status = int(rule.status)
     if rule.latency is None and rule.status is None and rule.fault is None:
         raise RuleError(f"{rule.id}: a rule needs latency, status or fault")
     return rule

@@ -8,6 +8,7 @@ served from a bounded cache: same request, same bytes, no repeated work.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import random
 import zlib
@@ -394,9 +395,17 @@ def _concrete(media_type: str) -> str:
     return media_type
 
 
+def dumps(value: Any) -> bytes:
+    """JSON bytes; past orjson's limits (integers beyond 64 bits) the standard library."""
+    try:
+        return orjson.dumps(value)
+    except TypeError:
+        return json.dumps(value, separators=(",", ":")).encode()
+
+
 def _serialize(value: Any, media_type: str) -> bytes:
     if is_json(media_type):
-        return orjson.dumps(value)
+        return dumps(value)
     if isinstance(value, bytes):
         return value
     if isinstance(value, str):
