@@ -93,7 +93,7 @@ def test_fixtures_reset_and_export(tmp_path):
         loaded = client.post("/__specmock/state", json={"petstore": {"/pets": [{"name": "Z"}]}})
         assert loaded.json() == {"stored": 1}
         bad = client.post("/__specmock/state", json={"petstore": {"cats": []}})
-        assert bad.status_code == 400 and "no resource 'cats'" in bad.text
+        assert bad.status_code == 404 and "no resource 'cats'" in bad.text
 
 
 def test_clock_drives_timestamps():
