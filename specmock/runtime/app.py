@@ -359,7 +359,14 @@ class SpecmockApp:
             return self.responder.error(op, status, violations, headers.get("accept"))
         pref = parse_prefer(headers.get("prefer"))
         call = Call(
-            op, params, match.params, raw.query, body, headers.get("accept"), _url(scope, headers)
+            op,
+            params,
+            match.params,
+            raw.query,
+            body,
+            headers.get("accept"),
+            _url(scope, headers),
+            _origin(scope, headers) + match.prefix,
         )
         hooks_for = self.admin_hooks if op.service == admin.NAME else self.overrides
         handler = hooks_for.find(op)
@@ -455,6 +462,7 @@ class SpecmockApp:
             match.entry.service.document.root,
             default,
             generate,
+            base_url=call.base_url,
         )
         try:
             result = await hooks.call(handler, ctx)
@@ -546,10 +554,14 @@ def _mtime(file: str) -> float:
         return 0.0
 
 
+def _origin(scope: dict, headers: dict[str, str]) -> str:
+    host = headers.get("host") or "{}:{}".format(*(scope.get("server") or ("localhost", 80)))
+    return f"{scope.get('scheme', 'http')}://{host}{scope.get('root_path', '')}"
+
+
 def _url(scope: dict, headers: dict[str, str]) -> str:
     """The request URL without its query: base for Location and Link headers."""
-    host = headers.get("host") or "{}:{}".format(*(scope.get("server") or ("localhost", 80)))
-    return f"{scope.get('scheme', 'http')}://{host}{scope.get('root_path', '')}{scope['path']}"
+    return _origin(scope, headers) + scope["path"]
 
 
 def _too_large(limit: int) -> Violation:

@@ -73,6 +73,7 @@ class Call:
     body: Any
     accept: str | None
     url: str
+    base_url: str = ""
 
 
 class Crud:

@@ -65,6 +65,7 @@ class Context:
     spec: dict[str, Any]
     _default: Callable[[], Awaitable[Reply]] = field(repr=False)
     _generate: Callable[[int | None], Any] = field(repr=False)
+    base_url: str = ""  # scheme://host plus where the service is mounted, for absolute links
 
     @property
     def operation_id(self) -> str:

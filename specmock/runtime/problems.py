@@ -52,6 +52,8 @@ def problem(status: int, violations: list[Violation], detail: str | None = None)
 
 def fill(body: Any, status: int, violations: list[Violation], with_list: bool = True) -> Any:
     """Write the messages into a generated error body wherever its fields invite them."""
+    if isinstance(body, list) and with_list:  # e.g. Salesforce's [{"errorCode", "message"}]
+        return _items(body, violations)
     if not isinstance(body, dict):
         return body
     text = summary(status, violations)

@@ -45,6 +45,7 @@ class _Pattern:
 class Match:
     entry: PathEntry
     params: dict[str, str]
+    prefix: str = ""  # the mount prefix the path was matched under
 
 
 class Router:
@@ -84,6 +85,7 @@ class Router:
                 rest = path
             found = _match_in(rest, literal, templated)
             if found:
+                found.prefix = prefix
                 return found
         return None
 
