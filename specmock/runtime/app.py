@@ -367,6 +367,7 @@ class SpecmockApp:
             headers.get("accept"),
             _url(scope, headers),
             _origin(scope, headers) + match.prefix,
+            headers,
         )
         hooks_for = self.admin_hooks if op.service == admin.NAME else self.overrides
         handler = hooks_for.find(op)

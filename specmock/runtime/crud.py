@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import base64
 import copy
-from dataclasses import dataclass
+import hashlib
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlencode
+
+import orjson
 
 from ..generator.heuristics import snake
 from ..generator.plan import Operation
@@ -74,6 +77,7 @@ class Call:
     accept: str | None
     url: str
     base_url: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 class Crud:
@@ -85,10 +89,33 @@ class Crud:
     async def handle(self, call: Call) -> Outgoing:
         role = call.op.role
         assert role is not None and role.resource is not None
+        ns = namespace(call.op, role.resource, call.path_params)
+        if role.kind in ("read", "replace", "update", "delete"):
+            refused = await self._precondition(call, role.resource, ns, role.kind == "read")
+            if refused is not None:
+                return refused
         handler = getattr(self, "_" + role.kind)
-        return await handler(
-            call, role.resource, namespace(call.op, role.resource, call.path_params)
-        )
+        return await handler(call, role.resource, ns)
+
+    async def _precondition(
+        self, call: Call, resource: Resource, ns: str, read: bool
+    ) -> Outgoing | None:
+        """If-None-Match on reads (304), If-Match on writes (412), against the stored item."""
+        wanted = call.headers.get("if-none-match" if read else "if-match")
+        if not wanted:
+            return None
+        item = await self.store.get(ns, self._key(call, resource))
+        if item is None:
+            return None  # the verb answers 404
+        tags = {t.strip().removeprefix("W/") for t in wanted.split(",")}
+        current = etag(item)
+        if read and (current in tags or "*" in tags):
+            return Outgoing(304, b"", None, [("ETag", current)], call.op)
+        if not read and current not in tags and "*" not in tags:
+            message = f"If-Match {wanted} does not match the current ETag {current}"
+            violation = Violation("header", "/if-match", "precondition", message)
+            return self.responder.error(call.op, 412, [violation], call.accept)
+        return None
 
     # -- the six verbs ----------------------------------------------------
     async def _create(self, call: Call, resource: Resource, ns: str) -> Outgoing:
@@ -106,7 +133,7 @@ class Crud:
         key = self._assign_id(item, resource, n, validator)
         item = overlay_valid(item, self._stamps(item, created=True), validator)
         await self.store.put(ns, key, item)
-        headers = self._location(op, call, resource, key)
+        headers = [*self._location(op, call, resource, key), ("ETag", etag(item))]
         return self.responder.answer(op, status, item, call.accept, headers)
 
     async def _read(self, call: Call, resource: Resource, ns: str) -> Outgoing:
@@ -115,7 +142,7 @@ class Crud:
         if item is None:
             return self._missing(call, resource, key)
         status = status_number(call.op.success, None) if call.op.success else 200
-        return self.responder.answer(call.op, status, item, call.accept)
+        return self.responder.answer(call.op, status, item, call.accept, [("ETag", etag(item))])
 
     async def _replace(self, call: Call, resource: Resource, ns: str) -> Outgoing:
         return await self._change(call, resource, ns, merge=False)
@@ -140,7 +167,7 @@ class Crud:
         )
         item = overlay_valid(item, self._stamps(item, created=False), validator)
         await self.store.put(ns, key, item)
-        return self.responder.answer(op, status, item, call.accept)
+        return self.responder.answer(op, status, item, call.accept, [("ETag", etag(item))])
 
     async def _delete(self, call: Call, resource: Resource, ns: str) -> Outgoing:
         key = self._key(call, resource)
@@ -228,6 +255,12 @@ class Crud:
         if "location" not in declared:
             return []
         return [(declared["location"], f"{call.url.rstrip('/')}/{quote(key, safe='')}")]
+
+
+def etag(item: Any) -> str:
+    """A strong validator for a stored item: its canonical JSON, hashed."""
+    digest = hashlib.blake2b(orjson.dumps(item, option=orjson.OPT_SORT_KEYS), digest_size=12)
+    return f'"{digest.hexdigest()}"'
 
 
 def namespace(op: Operation, resource: Resource, path_params: dict[str, str]) -> str:
