@@ -20,3 +20,37 @@ def test_etag_if_none_match_and_if_match():
     fresh = client.patch("/v1/pets/1", json={"tag": "x"}, headers={**PATCH, "If-Match": tag})
     assert fresh.status_code == 200 and fresh.headers["etag"] != tag
     assert client.get("/v1/pets/1", headers={"If-None-Match": tag}).status_code == 200
+
+
+def test_idempotency_key_replays_and_refuses_a_different_body():
+    client = client_for("petstore")
+    first = client.post("/pets", json={"name": "Rex"}, headers={"Idempotency-Key": "k1"})
+    again = client.post("/pets", json={"name": "Rex"}, headers={"Idempotency-Key": "k1"})
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json() and again.headers["idempotent-replayed"] == "true"
+    assert len(client.get("/pets").json()) == 1  # created once
+    other = client.post("/pets", json={"name": "Tom"}, headers={"Idempotency-Key": "k1"})
+    assert other.status_code == 422 and other.json()["errors"][0]["rule"] == "idempotency"
+
+
+def test_rate_limit_answers_429_with_retry_after_and_resets_on_the_clock():
+    from specmock import VirtualClock
+
+    client = client_for("petstore", stateful=False, rate_limit="3/60",
+                        clock=VirtualClock(start=1_700_000_000))
+    statuses = [client.get("/pets/1", headers=KEY).status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    limited = client.get("/pets/1", headers=KEY)
+    assert int(limited.headers["retry-after"]) == 40
+    assert client.get("/pets/1", headers={"X-API-Key": "other"}).status_code == 200
+    client.post("/__specmock/clock", json={"advance": 60})
+    assert client.get("/pets/1", headers=KEY).status_code == 200
+
+
+def test_cors_headers_for_browsers():
+    client = client_for("petstore", stateful=False)
+    response = client.get("/pets/1", headers={"Origin": "http://app.test"})
+    assert response.headers["access-control-allow-origin"] == "*"
+    preflight = client.options("/pets/1", headers={"Origin": "http://app.test",
+                                                   "Access-Control-Request-Method": "GET"})
+    assert preflight.status_code == 204 and "GET" in preflight.headers["allow"]

@@ -21,7 +21,7 @@ def test_count_and_verify_what_was_received():
     assert count == {"count": 3}
     refused = client.get("/__specmock/requests?operation=createPet&status=400").json()
     assert len(refused) == 1 and refused[0]["violations"][0]["pointer"] in ("/name", "/tag")
-    by_body = client.get("/__specmock/requests/count?body[name]=Tom").json()
+    by_body = client.get("/__specmock/requests/count?field=name&value=Tom").json()
     assert by_body == {"count": 1}
     traced = client.get("/__specmock/requests?operation=showPetById").json()[0]
     assert traced["trace_id"] == "a" * 32 and traced["response_body"].startswith("{")

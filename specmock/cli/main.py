@@ -110,6 +110,12 @@ def main() -> None:
     help="YAML/JSON scenarios (fault rules, fixtures, clock) to switch between.",
 )
 @click.option("--scenario", default=None, help="The scenario active from the start.")
+@click.option(
+    "--rate-limit",
+    default=None,
+    metavar="COUNT/SECONDS",
+    help="At most COUNT requests per client key in each window, then 429.",
+)
 def serve(
     specs: tuple[str, ...],
     host: str,
@@ -132,6 +138,7 @@ def serve(
     scenarios: tuple[str, ...],
     scenario: str | None,
     tls_key: str | None,
+    rate_limit: str | None,
 ) -> None:
     """Serve SPECS (files, folders or bundled names) as mock services."""
     logs.configure(log_format)
@@ -149,6 +156,7 @@ def serve(
             data=list(data),
             admin_token=admin_token,
             faults=list(faults),
+            rate_limit=rate_limit,
             scenarios=list(scenarios),
         )
         if scenario:

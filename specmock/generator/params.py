@@ -263,6 +263,10 @@ def _query_extractor(
                 for k, v in req.query.items()
                 if k.startswith(prefix) and k.endswith("]")
             ]
+            if name in req.query:
+                raise ParamError(
+                    "style", f"query parameter {name!r} is a deepObject: send {name}[key]=value"
+                )
             if not found:
                 return MISSING
             if any("][" in key for key, _ in found):  # name[a][b]: nesting, not a key
@@ -281,6 +285,7 @@ def _query_extractor(
 
         return exploded
     sep = _DELIMITERS.get(style, ",")
+    explode_any = is_array  # repeated names only ever make an array
 
     def extract(req: RawRequest) -> Any:
         values = req.query.get(name)
@@ -290,6 +295,10 @@ def _query_extractor(
             if not explode:
                 values = _split(req, name, values, sep)
             return coerce(values)
+        if len(values) > 1 and not explode_any:
+            raise ParamError(
+                "style", f"query parameter {name!r} takes one value, got {len(values)}"
+            )
         if is_object:
             return coerce(_split(req, name, values, ","))
         return coerce(values[-1:])

@@ -191,7 +191,7 @@ def _query(ctx: Context) -> Query:
         since=p.get("since"),
         until=p.get("until"),
         matched=p.get("matched"),
-        body=p.get("body") or {},
+        body={p["field"]: p.get("value", "")} if p.get("field") else {},
     )
 
 

@@ -23,6 +23,7 @@ from ..generator.loader import load_document
 from ..generator.params import MISSING, RawRequest
 from ..generator.plan import Operation, Service
 from . import admin, hooks, logs, problems
+from .behaviours import Idempotency, RateLimit, RateLimiter
 from .clock import Clock, RealClock
 from .crud import Call, Crud
 from .faults import CONNECTION_FAULTS, Decision, Faults, RuleError
@@ -49,6 +50,7 @@ from .wire import send_answer, send_fault
 log = logging.getLogger("specmock")
 MAX_BODY = 10 * 1024 * 1024
 _ECHO_METHODS = ("POST", "PUT", "PATCH")
+_CORS = [("Access-Control-Allow-Origin", "*"), ("Access-Control-Expose-Headers", "*")]
 
 
 class SpecmockApp:
@@ -78,6 +80,11 @@ class SpecmockApp:
         self.journal: Journal | None = Journal(journal_size) if journal_size else None
         self.metrics = Metrics()
         self.faults = Faults(self.settings.seed)
+        self.idempotency = Idempotency()
+        rule = self.settings.rate_limit
+        self.rate_limiter = (
+            RateLimiter(RateLimit.parse(rule), lambda: self.clock.now()) if rule else None
+        )
         self.scenarios: dict[str, dict[str, Any]] = {}
         self.scenario: str | None = None
         self.initial_scenario: str | None = None  # activated at start-up
@@ -221,6 +228,8 @@ class SpecmockApp:
             log.exception("internal error on %s %s", scope["method"], scope["path"])
             body = problems.problem(500, [], "specmock hit an internal error; see its log")
             out = Outgoing(500, orjson.dumps(body), problems.PROBLEM_TYPE)
+        if "origin" in headers and out.status != 204:
+            out = dataclasses.replace(out, headers=[*out.headers, *_CORS])
         if out.fault in CONNECTION_FAULTS:
             if not await send_fault(send, receive, out, request_id, out.fault, out.fault_seconds):
                 detail = f"fault {out.fault} needs a real server connection"
@@ -354,6 +363,9 @@ class SpecmockApp:
             injected = await self._inject(op, match, scope, headers, body)
             if injected is not None:
                 return injected
+            limited = self._rate_limit(op, scope, headers)
+            if limited is not None:
+                return limited
         if violations:
             status = _validation_status(op)
             return self.responder.error(op, status, violations, headers.get("accept"))
@@ -369,6 +381,52 @@ class SpecmockApp:
             _origin(scope, headers) + match.prefix,
             headers,
         )
+        key = headers.get("idempotency-key")
+        if key and op.method in ("POST", "PATCH") and op.service != admin.NAME:
+            return await self._idempotent(key, call, match, headers, pref)
+        return await self._answer(call, match, headers, pref)
+
+    async def _idempotent(
+        self, key: str, call: Call, match: Match, headers: dict[str, str], pref: Preference
+    ) -> Outgoing:
+        """Same key, same body: the first answer again. Same key, other body: refused."""
+        op = call.op
+        stored, conflict = self.idempotency.lookup(op.service, key, call.body)
+        if conflict:
+            message = "this Idempotency-Key was used with a different body"
+            violation = Violation("header", "/idempotency-key", "idempotency", message)
+            return self.responder.error(op, 422, [violation], call.accept)
+        if stored is not None:
+            return dataclasses.replace(
+                stored, headers=[*stored.headers, ("Idempotent-Replayed", "true")]
+            )
+        out = await self._answer(call, match, headers, pref)
+        if out.status < 500:
+            self.idempotency.remember(op.service, key, call.body, out)
+        return out
+
+    def _rate_limit(self, op: Operation, scope: dict, headers: dict[str, str]) -> Outgoing | None:
+        if self.rate_limiter is None:
+            return None
+        client = (
+            headers.get("x-api-key")
+            or headers.get("authorization")
+            or (scope.get("client") or ("-",))[0]
+        )
+        wait = self.rate_limiter.hit(f"{op.service}:{client}")
+        if wait is None:
+            return None
+        rule = self.rate_limiter.rule
+        message = f"more than {rule.limit} requests in {rule.seconds:g} s; retry in {wait} s"
+        violation = Violation("header", "/", "rateLimit", message)
+        return self.responder.error(
+            op, 429, [violation], headers.get("accept"), {"Retry-After": str(wait)}
+        )
+
+    async def _answer(
+        self, call: Call, match: Match, headers: dict[str, str], pref: Preference
+    ) -> Outgoing:
+        op = call.op
         hooks_for = self.admin_hooks if op.service == admin.NAME else self.overrides
         handler = hooks_for.find(op)
         if handler is not None:

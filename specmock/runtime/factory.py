@@ -56,6 +56,7 @@ def create_app(
     faults: list[str | Path | list[dict[str, Any]]] | None = None,
     scenarios: list[str | Path | dict[str, Any]] | None = None,
     admin_token: str | None = None,
+    rate_limit: str | None = None,
 ) -> SpecmockApp:
     """An ASGI app serving the given specs (paths, folders, bundled names or parsed mappings).
 
@@ -72,6 +73,7 @@ def create_app(
         cache_size=cache_size,
         stateful=stateful,
         admin_token=admin_token,
+        rate_limit=rate_limit,
     )
     app = SpecmockApp(
         services,
