@@ -6,7 +6,7 @@ from .generator.plan import Operation, Service
 from .runtime.app import SpecmockApp
 from .runtime.clock import Clock, RealClock, VirtualClock
 from .runtime.factory import create_app, load_services
-from .runtime.hooks import Context, Overrides, Reply, override
+from .runtime.hooks import Context, Overrides, Reply, UploadedFile, override
 from .runtime.state import Store, open_store
 
 __all__ = [
@@ -21,6 +21,7 @@ __all__ = [
     "SpecError",
     "SpecmockApp",
     "Store",
+    "UploadedFile",
     "VirtualClock",
     "create_app",
     "load_service",

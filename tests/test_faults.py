@@ -121,3 +121,10 @@ def test_scenarios_switch_rules_and_state(tmp_path):
         client.post("/__specmock/scenarios/outage")
         assert client.get(PET).status_code == 404
         assert client.post("/__specmock/scenarios/nope").status_code == 404
+
+
+def test_a_posted_rule_can_be_deleted_by_its_id():
+    client = client_for("petstore", stateful=False)
+    created = client.post("/__specmock/faults", json={"status": 404}).json()[0]
+    assert client.delete(f"/__specmock/faults/{created['id']}").status_code == 204
+    assert client.delete(f"/__specmock/faults/{created['id']}").status_code == 404

@@ -197,3 +197,30 @@ def test_spec_hot_reload_keeps_state_and_survives_a_broken_edit(tmp_path):
     os.utime(spec, (1, 2_000_000_100))
     assert client.app.reload_specs() == []
     assert client.get("/pets/1").json()["name"] == "Rex"
+
+
+def test_overrides_see_uploaded_bytes(tmp_path):
+    module = tmp_path / "files.py"
+    module.write_text(
+        "import hashlib\nfrom specmock import Reply, override\n\n"
+        "@override('uploadDocument')\ndef up(ctx):\n"
+        "    part = ctx.files['file'][0]\n"
+        "    return Reply({'id': 'doc00001', 'size': len(part.content),\n"
+        "                  'content_type': part.content_type, 'uploaded_at': ctx.now(),\n"
+        "                  'description': hashlib.md5(part.content).hexdigest()}, 201)\n")
+    client = client_for(TEST_SPECS / "forms.yaml", overrides=[module], credentials=["u:p"])
+    import base64
+    import hashlib
+    auth = {"Authorization": "Basic " + base64.b64encode(b"u:p").decode()}
+    data = bytes(range(256)) * 10
+    response = client.post("/documents", files={"file": ("a.bin", data, "application/pdf")},
+                           headers=auth)
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["description"] == hashlib.md5(data).hexdigest() and body["size"] == 2560
+    assert body["content_type"] == "application/pdf"
+
+
+def test_double_slashes_from_joined_base_urls_still_route():
+    client = client_for("petstore", stateful=False)
+    assert client.get("http://testserver//pets//1").status_code == 200

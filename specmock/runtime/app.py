@@ -8,6 +8,7 @@ import importlib
 import importlib.util
 import logging
 import os
+import re
 import time
 import uuid
 from random import Random
@@ -15,6 +16,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote_plus
 
 import orjson
+from starlette.datastructures import UploadFile
 from starlette.requests import Request, cookie_parser
 
 from ..generator.build import build_service
@@ -28,7 +30,7 @@ from .clock import Clock, RealClock
 from .crud import Call, Crud
 from .faults import CONNECTION_FAULTS, Decision, Faults, RuleError
 from .fixtures import load_fixtures
-from .hooks import Context, Overrides, Reply
+from .hooks import Context, Overrides, Reply, UploadedFile
 from .journal import BODY_LIMIT, Entry, Journal, body_text
 from .metrics import Metrics
 from .negotiation import Preference, parse_prefer
@@ -300,6 +302,8 @@ class SpecmockApp:
     async def handle(self, scope: dict, receive: Any, headers: dict[str, str]) -> Outgoing:
         raw_path = scope.get("raw_path") or scope["path"].encode()
         path = raw_path.decode("latin-1").split("?", 1)[0]
+        if "//" in path:  # clients joining a base URL that ends in "/" with "/path"
+            path = re.sub("/{2,}", "/", path)
         router = self.router
         if path == admin.PREFIX or path.startswith(admin.PREFIX + "/"):
             if not admin.allowed(scope, headers, self.settings.admin_token):
@@ -380,6 +384,7 @@ class SpecmockApp:
             _url(scope, headers),
             _origin(scope, headers) + match.prefix,
             headers,
+            scope.get("specmock.files", {}),
         )
         key = headers.get("idempotency-key")
         if key and op.method in ("POST", "PATCH") and op.service != admin.NAME:
@@ -522,6 +527,7 @@ class SpecmockApp:
             default,
             generate,
             base_url=call.base_url,
+            files=call.files,
         )
         try:
             result = await hooks.call(handler, ctx)
@@ -580,6 +586,7 @@ class SpecmockApp:
             except Exception as exc:  # malformed multipart framing
                 raise ValueError(str(exc) or "malformed multipart body") from None
             form = {key: parsed.getlist(key) for key in parsed}
+            request.scope["specmock.files"] = await _files(form)
         value = parse_body(media, content_type, body, form)
         if isinstance(value, dict) and (form is not None or "urlencoded" in content_type.lower()):
             value = coerce_form(op, media, value)
@@ -621,6 +628,19 @@ def _origin(scope: dict, headers: dict[str, str]) -> str:
 def _url(scope: dict, headers: dict[str, str]) -> str:
     """The request URL without its query: base for Location and Link headers."""
     return _origin(scope, headers) + scope["path"]
+
+
+async def _files(form: dict[str, list[Any]]) -> dict[str, list[UploadedFile]]:
+    """The uploaded parts of a multipart body, bytes and all, for overrides."""
+    files: dict[str, list[UploadedFile]] = {}
+    for name, values in form.items():
+        for value in values:
+            if isinstance(value, UploadFile):
+                content = await value.read()
+                files.setdefault(name, []).append(
+                    UploadedFile(value.filename or "", value.content_type or "", content)
+                )
+    return files
 
 
 def _too_large(limit: int) -> Violation:

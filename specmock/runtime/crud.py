@@ -78,6 +78,7 @@ class Call:
     url: str
     base_url: str = ""
     headers: dict[str, str] = field(default_factory=dict)
+    files: dict[str, Any] = field(default_factory=dict)
 
 
 class Crud:

@@ -48,6 +48,15 @@ class Reply:
     media_type: str | None = None
 
 
+@dataclass(frozen=True)
+class UploadedFile:
+    """One uploaded part of a multipart body (the body's field holds just its file name)."""
+
+    filename: str
+    content_type: str
+    content: bytes
+
+
 @dataclass
 class Context:
     """Everything a handler may use; it never sees Starlette or the ASGI scope."""
@@ -66,6 +75,7 @@ class Context:
     _default: Callable[[], Awaitable[Reply]] = field(repr=False)
     _generate: Callable[[int | None], Any] = field(repr=False)
     base_url: str = ""  # scheme://host plus where the service is mounted, for absolute links
+    files: dict[str, list[UploadedFile]] = field(default_factory=dict)  # multipart uploads
 
     @property
     def operation_id(self) -> str:
