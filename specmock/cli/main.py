@@ -19,6 +19,11 @@ def _fail(exc: SpecError) -> None:
     sys.exit(1)
 
 
+def _paths(flag: str, text: str):
+    """An option naming existing files, given once or more."""
+    return click.option(flag, flag[2:], multiple=True, type=click.Path(exists=True), help=text)
+
+
 @click.group()
 @click.version_option(package_name="specmock")
 def main() -> None:
@@ -67,20 +72,10 @@ def main() -> None:
     metavar="VALUE",
     help="Accept only these API keys, tokens or user:password pairs (repeatable).",
 )
-@click.option(
-    "--overrides",
-    "overrides",
-    multiple=True,
-    type=click.Path(exists=True),
-    help="A Python file (or folder of files) of @override handlers; reloaded on change.",
+@_paths(
+    "--overrides", "A Python file (or folder of files) of @override handlers; reloaded on change."
 )
-@click.option(
-    "--data",
-    "data",
-    multiple=True,
-    type=click.Path(exists=True),
-    help="YAML/JSON fixtures loaded into the store at start (repeatable).",
-)
+@_paths("--data", "YAML/JSON fixtures loaded into the store at start (repeatable).")
 @click.option(
     "--watch", is_flag=True, help="Recompile a spec when its file changes, keeping state."
 )
@@ -95,20 +90,8 @@ def main() -> None:
 )
 @click.option("--tls-cert", type=click.Path(exists=True), default=None)
 @click.option("--tls-key", type=click.Path(exists=True), default=None)
-@click.option(
-    "--faults",
-    "faults",
-    multiple=True,
-    type=click.Path(exists=True),
-    help="YAML/JSON list of fault rules active from the start (repeatable).",
-)
-@click.option(
-    "--scenarios",
-    "scenarios",
-    multiple=True,
-    type=click.Path(exists=True),
-    help="YAML/JSON scenarios (fault rules, fixtures, clock) to switch between.",
-)
+@_paths("--faults", "YAML/JSON list of fault rules active from the start (repeatable).")
+@_paths("--scenarios", "YAML/JSON scenarios (fault rules, fixtures, clock) to switch between.")
 @click.option("--scenario", default=None, help="The scenario active from the start.")
 @click.option(
     "--rate-limit",

@@ -28,7 +28,7 @@ from . import admin, hooks, logs, problems
 from .behaviours import Idempotency, RateLimit, RateLimiter
 from .clock import Clock, RealClock
 from .crud import Call, Crud
-from .faults import CONNECTION_FAULTS, Decision, Faults, RuleError
+from .faults import CONNECTION_FAULTS, Decision, Faults, RuleError, Target
 from .fixtures import load_fixtures
 from .hooks import Context, Overrides, Reply, UploadedFile
 from .journal import BODY_LIMIT, Entry, Journal, body_text
@@ -444,7 +444,9 @@ class SpecmockApp:
         """Apply the first fault rule (or X-Specmock-* header) that fires for this request."""
         try:
             decision = self.faults.from_headers(headers) or self.faults.decide(
-                op.service, op.operation_id, op.method, scope["path"], op.path, headers, body
+                Target(
+                    op.service, op.operation_id, op.method, scope["path"], op.path, headers, body
+                )
             )
         except RuleError as exc:
             violation = Violation("header", "/x-specmock-fault", "fault", str(exc))

@@ -169,18 +169,9 @@ class Faults:
         self.rules = [r for r in self.rules if r.id != rule_id]
         return len(self.rules) != before
 
-    def decide(
-        self,
-        service: str,
-        operation: str,
-        method: str,
-        path: str,
-        template: str,
-        headers: Mapping[str, str],
-        body: Any,
-    ) -> Decision | None:
+    def decide(self, request: Target) -> Decision | None:
         for rule in self.rules:
-            if not _matches(rule, service, operation, method, path, template, headers, body):
+            if not _matches(rule, request):
                 continue
             rule.matched += 1
             if rule.first is not None and rule.matched > rule.first:
@@ -194,30 +185,33 @@ class Faults:
         return None
 
 
-def _matches(
-    rule: Rule,
-    service: str,
-    operation: str,
-    method: str,
-    path: str,
-    template: str,
-    headers: Mapping[str, str],
-    body: Any,
-) -> bool:
-    if rule.service and rule.service != service:
+@dataclass
+class Target:
+    """What a rule can match a request by."""
+
+    service: str
+    operation: str
+    method: str
+    path: str
+    template: str
+    headers: Mapping[str, str]
+    body: Any
+
+
+def _matches(rule: Rule, request: Target) -> bool:
+    if rule.service and rule.service != request.service:
         return False
-    if rule.operation and rule.operation != operation:
+    if rule.operation and rule.operation != request.operation:
         return False
-    if rule.method and rule.method.upper() != method:
+    if rule.method and rule.method.upper() != request.method:
         return False
-    if rule.path and not _path_matches(rule.path, path, template):
+    if rule.path and not _path_matches(rule.path, request.path, request.template):
         return False
-    if any(headers.get(k.lower()) != v for k, v in rule.headers.items()):
+    if any(request.headers.get(k.lower()) != v for k, v in rule.headers.items()):
         return False
     if rule.body:
-        if not isinstance(body, dict):
-            return False
-        return all(body.get(k) == v for k, v in rule.body.items())
+        body = request.body
+        return isinstance(body, dict) and all(body.get(k) == v for k, v in rule.body.items())
     return True
 
 
