@@ -263,6 +263,9 @@ def _query_extractor(
                 for k, v in req.query.items()
                 if k.startswith(prefix) and k.endswith("]")
             ]
+            if is_array:  # deepObject says nothing of arrays: name=a&name=b or name[]=a
+                values = [*req.query.get(name, []), *(v for _, v in found)]
+                return coerce(values) if values else MISSING
             if name in req.query:
                 raise ParamError(
                     "style", f"query parameter {name!r} is a deepObject: send {name}[key]=value"
