@@ -79,7 +79,8 @@ def _json_type(value: Any) -> str:
 
 def scalar_coercer(schema: Any, defs: dict[str, Any]) -> Coerce:
     """Turn a string into the first declared scalar type it parses as."""
-    kinds = _types(flatten(schema, defs))
+    # parse as a number, boolean or null first; text is the fallback whatever the order
+    kinds = sorted(_types(flatten(schema, defs)), key=lambda k: k in ("string", "array", "object"))
 
     def coerce(raw: str) -> Any:
         for kind in kinds:
@@ -114,7 +115,14 @@ def value_coercer(schema: Any, defs: dict[str, Any]) -> Callable[[list[str]], An
         coercers = {k: scalar_coercer(v, defs) for k, v in props.items()}
         extra = flat.get("additionalProperties") if isinstance(flat, dict) else None
         fallback = scalar_coercer(extra if isinstance(extra, dict) else {}, defs)
-        return lambda values: {k: coercers.get(k, fallback)(v) for k, v in _pairs(values)}
+        scalar = scalar_coercer(flat, defs) if set(kinds) - {"object"} else None
+
+        def to_object(values: list[str]) -> Any:
+            if scalar is not None and len(values) == 1 and "=" not in values[0]:
+                return scalar(values[0])  # anyOf [object, integer] sent as one plain value
+            return {k: coercers.get(k, fallback)(v) for k, v in _pairs(values)}
+
+        return to_object
     one = scalar_coercer(flat, defs)
     return lambda values: one(values[0]) if values else MISSING
 
@@ -196,7 +204,8 @@ def _single(req: RawRequest, name: str, location: str) -> Any:
 def _extractor(name, location, style, explode, kinds, coerce) -> Callable[[RawRequest], Any]:
     is_array, is_object = "array" in kinds, "object" in kinds
     if location == "query":
-        return _query_extractor(name, style, explode, is_array, is_object, coerce)
+        only_object = is_object and not set(kinds) - {"object"}
+        return _query_extractor(name, style, explode, is_array, only_object, coerce)
 
     def extract(req: RawRequest) -> Any:
         raw = _single(req, name, location)
@@ -267,6 +276,8 @@ def _query_extractor(
                 values = [*req.query.get(name, []), *(v for _, v in found)]
                 return coerce(values) if values else MISSING
             if name in req.query:
+                if not is_object:  # a schema that also allows a scalar takes name=value
+                    return coerce(req.query[name][-1:])
                 raise ParamError(
                     "style", f"query parameter {name!r} is a deepObject: send {name}[key]=value"
                 )
