@@ -12,15 +12,17 @@ from typing import Any
 import pytest
 
 from specmock.runtime.state import MemoryStore, Store, open_store
+from specmock.runtime.state.mysql import MysqlStore
 from specmock.runtime.state.redis import RedisStore
 from specmock.runtime.state.sqlite import SqliteStore
 
+from .mariadb_server import mysql_url  # noqa: F401
 from .redis_server import redis_url  # noqa: F401
 
 pytestmark = pytest.mark.anyio
 
-BACKENDS = ["memory", "sqlite", "redis"]
-SHARED = ["sqlite", "redis"]  # the ones several processes can share
+BACKENDS = ["memory", "sqlite", "redis", "mysql"]
+SHARED = ["sqlite", "redis", "mysql"]  # the ones several processes can share
 
 
 @pytest.fixture
@@ -33,8 +35,9 @@ def _url_for(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> st
         return "memory://"
     if backend == "sqlite":
         return f"sqlite:///{tmp_path / 'state.db'}"
-    # A fresh key prefix per test keeps tests apart on the one session server.
-    return f"{request.getfixturevalue('redis_url')}?prefix=test-{uuid.uuid4().hex}"
+    # A fresh key (or table) prefix per test keeps tests apart on the one session server.
+    server = request.getfixturevalue("redis_url" if backend == "redis" else "mysql_url")
+    return f"{server}?prefix=test{uuid.uuid4().hex[:12]}"
 
 
 @pytest.fixture(params=BACKENDS)
@@ -57,7 +60,8 @@ async def store(url: str) -> AsyncIterator[Store]:
 
 
 async def test_open_store_picks_the_backend(url: str) -> None:
-    expected = {"memory": MemoryStore, "sqlite": SqliteStore, "redis": RedisStore}
+    expected = {"memory": MemoryStore, "sqlite": SqliteStore, "redis": RedisStore,
+                "mysql": MysqlStore}
     opened = open_store(url)
     try:
         assert type(opened) is expected[url.split(":", 1)[0]]

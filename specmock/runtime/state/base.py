@@ -53,4 +53,8 @@ def open_store(url: str | None) -> Store:
         from .redis import RedisStore
 
         return RedisStore.from_url(url)
+    if scheme in ("mysql", "mariadb"):
+        from .mysql import MysqlStore
+
+        return MysqlStore.from_url(url)
     raise ValueError(f"unknown state store {url!r}: use memory://, sqlite:///path.db or redis://")

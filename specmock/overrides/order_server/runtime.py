@@ -1,0 +1,159 @@
+"""Per-app runtime of the order service: its scheduler, its settings, its clock.
+
+Handlers are plain module functions shared by every app in the process, so what belongs
+to one app (its scheduler, its lock) is kept here keyed by that app's store. Settings come
+from the environment, read once per app:
+
+    SPECMOCK_ORDER_DELAYS       seconds per automatic step, "1,1,1" (created→accepted→
+                                processing→completed)
+    SPECMOCK_CALLBACK_SECRET    HMAC secret shared with the callback service
+    SPECMOCK_CALLBACK_ATTEMPTS  attempts before a dead letter (5)
+    SPECMOCK_CALLBACK_BACKOFF   first retry delay in seconds (1); doubles each time
+    SPECMOCK_CALLBACK_JITTER    extra fraction of each delay, seeded (0.1)
+    SPECMOCK_CALLBACK_TIMEOUT   real seconds one attempt may take (2)
+    SPECMOCK_CALLBACK_HOSTS     hosts callbacks may go to, comma-separated, "*" for any
+                                (default: loopback only)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import random
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from specmock import Context
+from specmock.runtime.callbacks import (
+    DEFAULT_SECRET,
+    LOOPBACK,
+    DeclaredCallback,
+    RetryPolicy,
+    Scheduler,
+    declared_callbacks,
+    expand,
+    payload_errors,
+)
+from specmock.runtime.clock import Clock
+
+from .machine import Delays, advance, public
+
+log = logging.getLogger("specmock.order_server")
+NAMESPACE = "/order"
+
+
+@dataclass
+class Runtime:
+    """What one app's order service keeps between requests."""
+
+    store: Any
+    clock: Clock
+    scheduler: Scheduler
+    delays: Delays
+    callbacks: list[DeclaredCallback]
+    spec: dict[str, Any]
+    rng: random.Random
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+_RUNTIMES: dict[int, Runtime] = {}
+
+
+def settings() -> tuple[Delays, RetryPolicy, str, tuple[str, ...]]:
+    env = os.environ.get
+    delays = Delays.parse(env("SPECMOCK_ORDER_DELAYS", "1,1,1"))
+    policy = RetryPolicy(
+        attempts=int(env("SPECMOCK_CALLBACK_ATTEMPTS", "5")),
+        base=float(env("SPECMOCK_CALLBACK_BACKOFF", "1")),
+        jitter=float(env("SPECMOCK_CALLBACK_JITTER", "0.1")),
+        timeout=float(env("SPECMOCK_CALLBACK_TIMEOUT", "2")),
+    )
+    hosts = env("SPECMOCK_CALLBACK_HOSTS")
+    allowed = tuple(h.strip() for h in hosts.split(",") if h.strip()) if hosts else LOOPBACK
+    return delays, policy, env("SPECMOCK_CALLBACK_SECRET", DEFAULT_SECRET), allowed
+
+
+def runtime_for(ctx: Context) -> Runtime:
+    """This app's runtime (made on first use), its clock refreshed from the request's.
+
+    The admin API may swap the app's clock (real → virtual); a handler always sees the
+    current one, and the scheduler reads whatever the last request saw.
+    """
+    rt = _RUNTIMES.get(id(ctx.store))
+    if rt is None or rt.store is not ctx.store:
+        delays, policy, secret, allowed = settings()
+        seed = ctx.rng.getrandbits(32)
+        box: list[Runtime] = []  # the scheduler reads the runtime's current clock
+        scheduler = Scheduler(lambda: box[0].clock, secret, policy, seed,
+                              allowed_hosts=allowed)
+        rt = Runtime(ctx.store, ctx.clock, scheduler, delays,
+                     declared_callbacks(ctx.spec, "/order", "post"), ctx.spec,
+                     random.Random(seed))
+        box.append(rt)
+        _RUNTIMES[id(ctx.store)] = rt
+    rt.clock = ctx.clock
+    rt.scheduler.ensure_running()
+    return rt
+
+
+async def new_reference(rt: Runtime, ns: str) -> str:
+    """A seeded UUID, unique per store even across restarts (it mixes in the store counter)."""
+    n = await rt.store.next_id(ns)
+    return str(uuid.UUID(int=random.Random(f"{rt.scheduler.seed}:{n}").getrandbits(128),
+                         version=4))
+
+
+def new_trace_id(rt: Runtime) -> str:
+    return f"{rt.rng.getrandbits(128) or 1:032x}"
+
+
+async def load(rt: Runtime, ns: str, reference: str) -> dict[str, Any] | None:
+    """The order with every automatic move due by now applied, saved and notified."""
+    async with rt.lock:
+        order = await rt.store.get(ns, reference)
+        if order is None:
+            return None
+        steps = advance(order, rt.clock.now(), rt.delays)
+        if steps:
+            await rt.store.put(ns, reference, order)
+            for step in steps:
+                notify(rt, order, step)
+        return order
+
+
+def watch(rt: Runtime, ns: str, order: dict[str, Any]) -> None:
+    """Arrange for the order's next automatic move to happen when it is due."""
+    due = order.get("_due")
+    if due is None:
+        return
+    reference = order["reference"]
+
+    async def fire() -> None:
+        moved = await load(rt, ns, reference)
+        if moved is not None:
+            watch(rt, ns, moved)
+
+    rt.scheduler.call_at(due, fire)
+
+
+def notify(rt: Runtime, order: dict[str, Any], step: dict[str, Any]) -> None:
+    """Queue one status notification per declared callback, shaped and checked by the spec."""
+    history = order["history"]
+    previous = history[step["seq"] - 2]["status"] if step["seq"] > 1 else None
+    payload = {"reference": order["reference"], "status": step["status"], "previous": previous,
+               "seq": step["seq"], "at": step["at"]}
+    for callback in rt.callbacks:
+        errors = payload_errors(rt.spec, callback, payload)
+        if errors:  # a bug here, not the client's: say so loudly rather than send it
+            log.error("notification breaks callback %s: %s", callback.name, "; ".join(errors))
+            continue
+        url = expand(callback.expression, order["_request"])
+        rt.scheduler.enqueue(order["reference"], url, callback.method, payload,
+                             order.get("trace_id", ""))
+    log.info("order %s %s -> %s seq=%d trace=%s", order["reference"], previous, step["status"],
+             step["seq"], order.get("trace_id", ""))
+
+
+__all__ = ["NAMESPACE", "Runtime", "load", "new_reference", "notify", "public", "runtime_for"]

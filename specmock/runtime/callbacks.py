@@ -1,0 +1,421 @@
+"""Asynchronous callbacks: declared in the spec, signed, retried on the clock, dead-lettered.
+
+An operation's OpenAPI `callbacks` object says where a notification goes (a runtime
+expression such as `{$request.body#/callback_url}`), with which method and in which shape.
+`declared_callbacks` reads it once, `expand` evaluates the expression against the request
+that created the resource, and `Scheduler` delivers payloads:
+
+- one queue per key (an order reference): only its head is in flight, so deliveries of one
+  resource arrive in the order they were made, while different resources go in parallel;
+- every attempt is signed (HMAC-SHA256 over `timestamp + "." + body`) and carries a W3C
+  `traceparent` continuing the trace of the request that caused it;
+- a failed attempt is retried after an exponential backoff with seeded jitter, timed on
+  the app's clock (so a virtual clock drives retries without sleeping); after the last
+  attempt the delivery goes to the dead-letter list, from which `redrive` queues it again.
+
+Only the per-attempt network timeout is real time: a socket cannot wait on a virtual clock.
+A mock must not spray requests at whatever host a client (or a fuzzer) names, so only
+loopback hosts are called unless `allowed_hosts` says otherwise ("*" allows every host);
+a delivery to another host goes straight to the dead letters, saying why.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import heapq
+import hmac
+import itertools
+import json
+import logging
+import random
+import re
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from .clock import Clock
+
+log = logging.getLogger("specmock.callbacks")
+
+DEFAULT_SECRET = "specmock-callback-secret"
+SIGNATURE_HEADER = "X-Signature"
+TIMESTAMP_HEADER = "X-Signature-Timestamp"
+_EXPRESSION = re.compile(r"\{(\$[^{}]+)\}")
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+_TRACEPARENT = re.compile(r"^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$")
+
+
+# --- the contract side -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeclaredCallback:
+    """One callback of an operation: its name, URL expression, method and payload schema."""
+
+    name: str
+    expression: str
+    method: str
+    schema: dict[str, Any]
+
+
+def declared_callbacks(root: dict[str, Any], path: str, method: str) -> list[DeclaredCallback]:
+    """The callbacks an operation declares, with `$ref`s to components followed."""
+    operation = root.get("paths", {}).get(path, {}).get(method.lower(), {})
+    found = []
+    for name, item in (operation.get("callbacks") or {}).items():
+        item = _deref(root, item)
+        for expression, path_item in item.items():
+            for verb, op in _deref(root, path_item).items():
+                if verb.lower() not in ("get", "put", "post", "delete", "patch"):
+                    continue
+                content = _deref(root, op.get("requestBody", {})).get("content", {})
+                schema = content.get("application/json", {}).get("schema", {})
+                found.append(DeclaredCallback(name, expression, verb.upper(), schema))
+    return found
+
+
+_VALIDATORS: dict[tuple[int, str, str, str], Any] = {}
+
+
+def payload_errors(root: dict[str, Any], callback: DeclaredCallback, payload: Any) -> list[str]:
+    """Why a payload breaks the callback's declared schema (empty when it fits).
+
+    The validator is compiled once per spec document and callback, not per notification.
+    """
+    key = (id(root), callback.name, callback.expression, callback.method)
+    validator = _VALIDATORS.get(key)
+    if validator is None:
+        import jsonschema
+
+        schema = {**callback.schema, "components": root.get("components", {})}
+        validator = jsonschema.Draft202012Validator(schema)
+        _VALIDATORS[key] = validator
+    return [f"{'/'.join(map(str, e.absolute_path)) or '/'}: {e.message}"
+            for e in validator.iter_errors(payload)]
+
+
+def expand(expression: str, request: dict[str, Any]) -> str:
+    """Evaluate OpenAPI runtime expressions in a callback key.
+
+    `request` holds what the creating request carried: `body`, `query`, `headers`, `path`
+    (path parameters), `url` and `method`. Supports `$request.body#/pointer`,
+    `$request.query.x`, `$request.header.x`, `$request.path.x`, `$url` and `$method`.
+    """
+
+    def one(match: re.Match[str]) -> str:
+        value = _evaluate(match.group(1), request)
+        if value is None:
+            raise ValueError(f"runtime expression {match.group(1)} has no value")
+        return str(value)
+
+    return _EXPRESSION.sub(one, expression)
+
+
+def _evaluate(expr: str, request: dict[str, Any]) -> Any:
+    if expr == "$url":
+        return request.get("url")
+    if expr == "$method":
+        return request.get("method")
+    if expr.startswith("$request.body"):
+        pointer = expr.partition("#")[2]
+        return _pointer(request.get("body"), pointer)
+    for source, key in (("query", "query"), ("header", "headers"), ("path", "path")):
+        prefix = f"$request.{source}."
+        if expr.startswith(prefix):
+            name = expr[len(prefix):]
+            values = request.get(key) or {}
+            if source == "header":
+                values = {k.lower(): v for k, v in values.items()}
+                name = name.lower()
+            value = values.get(name)
+            return value[0] if isinstance(value, list) and value else value
+    raise ValueError(f"unsupported runtime expression {expr}")
+
+
+def _pointer(doc: Any, pointer: str) -> Any:
+    for raw in pointer.split("/")[1:] if pointer else []:
+        part = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(doc, dict):
+            doc = doc.get(part)
+        elif isinstance(doc, list) and part.isdigit() and int(part) < len(doc):
+            doc = doc[int(part)]
+        else:
+            return None
+    return doc
+
+
+def _deref(root: dict[str, Any], node: Any) -> Any:
+    while isinstance(node, dict) and isinstance(node.get("$ref"), str):
+        node = _pointer(root, node["$ref"].partition("#")[2]) or {}
+    return node
+
+
+# --- signing and tracing ---------------------------------------------------------------
+
+
+def canonical(payload: Any) -> bytes:
+    """The bytes that are sent and signed; a receiver re-derives them from the parsed body."""
+    return json.dumps(payload, separators=(",", ":"), sort_keys=True, ensure_ascii=False).encode()
+
+
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    """`sha256=<hex>` of HMAC-SHA256 over `timestamp + "." + body`."""
+    mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
+    return "sha256=" + mac.hexdigest()
+
+
+def verify(
+    secret: str, signature: str | None, timestamp: str | None, body: bytes, now: float,
+    tolerance: float = 300.0,
+) -> str | None:
+    """Why a signed request must be refused, or None when it is genuine and fresh."""
+    if not signature or not timestamp:
+        return f"missing {SIGNATURE_HEADER} or {TIMESTAMP_HEADER} header"
+    try:
+        sent = float(timestamp)
+    except ValueError:
+        return f"{TIMESTAMP_HEADER} is not a number of seconds"
+    if abs(now - sent) > tolerance:
+        return f"{TIMESTAMP_HEADER} is {abs(now - sent):.0f} s from now (tolerance {tolerance:g} s)"
+    if not hmac.compare_digest(sign(secret, timestamp, body), signature.strip()):
+        return f"{SIGNATURE_HEADER} does not match the body"
+    return None
+
+
+def trace_id_of(traceparent: str | None) -> str | None:
+    """The trace id of a valid W3C traceparent, else None."""
+    match = _TRACEPARENT.match((traceparent or "").strip().lower())
+    return match.group(1) if match and match.group(1) != "0" * 32 else None
+
+
+# --- delivery --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how patiently to deliver: delay n = base * factor**(n-1), capped,
+    plus up to `jitter` of itself, drawn from a RNG seeded by seed, delivery and attempt."""
+
+    attempts: int = 5
+    base: float = 1.0
+    factor: float = 2.0
+    max_delay: float = 300.0
+    jitter: float = 0.1
+    timeout: float = 2.0
+
+    def backoff(self, seed: int, delivery_id: str, attempt: int) -> float:
+        """Seconds to wait after failed attempt number `attempt` (1-based)."""
+        delay = min(self.max_delay, self.base * self.factor ** (attempt - 1))
+        rng = random.Random(f"{seed}:{delivery_id}:{attempt}")
+        return round(delay * (1 + self.jitter * rng.random()), 6)
+
+
+@dataclass
+class Delivery:
+    """One notification to one URL, with its attempt history."""
+
+    id: str
+    key: str  # deliveries sharing a key arrive in order
+    url: str
+    method: str
+    payload: dict[str, Any]
+    trace_id: str
+    attempt: int = 0
+    due: float = 0.0
+    last_error: str = ""
+
+
+Sender = Callable[[str, str, bytes, dict[str, str], float], Awaitable[int]]
+
+
+class Scheduler:
+    """Timers and deliveries on the app's clock, served by one background task."""
+
+    def __init__(
+        self,
+        clock: Callable[[], Clock],
+        secret: str = DEFAULT_SECRET,
+        policy: RetryPolicy | None = None,
+        seed: int = 0,
+        tick: float = 0.02,
+        send: Sender | None = None,
+        allowed_hosts: tuple[str, ...] = LOOPBACK,
+    ):
+        self._clock = clock
+        self.secret = secret
+        self.policy = policy or RetryPolicy()
+        self.seed = seed
+        self.tick = tick
+        self._send = send or self._http_send
+        self._client: Any = None
+        self.allowed_hosts = allowed_hosts
+        self._timers: list[tuple[float, int, Callable[[], Awaitable[None]]]] = []
+        self._order = itertools.count()
+        self._queues: dict[str, deque[Delivery]] = {}
+        self._busy: set[str] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._runner: asyncio.Task[None] | None = None
+        self._wake: asyncio.Event | None = None  # set by enqueue: no tick's wait for new work
+        self.dead: dict[str, Delivery] = {}
+        self.attempts: list[dict[str, Any]] = []
+        self._ids = itertools.count(1)
+
+    def now(self) -> float:
+        return self._clock().now()
+
+    def ensure_running(self) -> None:
+        """Start the background task in the running loop (once)."""
+        if self._runner is None or self._runner.done():
+            self._wake = asyncio.Event()
+            self._runner = asyncio.get_running_loop().create_task(self._run())
+
+    def call_at(self, when: float, action: Callable[[], Awaitable[None]]) -> None:
+        """Run `action` once the clock reaches `when`."""
+        heapq.heappush(self._timers, (when, next(self._order), action))
+
+    def enqueue(self, key: str, url: str, method: str, payload: dict[str, Any],
+                trace_id: str) -> Delivery:
+        """Queue a notification behind the ones already queued for the same key."""
+        delivery = Delivery(f"d{next(self._ids)}", key, url, method, payload, trace_id,
+                            due=self.now())
+        self._queues.setdefault(key, deque()).append(delivery)
+        if self._wake is not None:
+            self._wake.set()
+        return delivery
+
+    def redrive(self, dead_id: str) -> Delivery | None:
+        """Queue a dead letter again with a fresh attempt budget."""
+        delivery = self.dead.pop(dead_id, None)
+        if delivery is None:
+            return None
+        delivery.attempt, delivery.due = 0, self.now()
+        self._queues.setdefault(delivery.key, deque()).append(delivery)
+        return delivery
+
+    def pending(self) -> int:
+        return sum(len(q) for q in self._queues.values())
+
+    async def step(self) -> None:
+        """Fire due timers, then start the due head of every idle queue."""
+        now = self.now()
+        while self._timers and self._timers[0][0] <= now:
+            _, _, action = heapq.heappop(self._timers)
+            try:
+                await action()
+            except Exception:
+                log.exception("a scheduled action failed")
+        for key, queue in list(self._queues.items()):
+            if not queue:
+                del self._queues[key]
+                continue
+            if key in self._busy or queue[0].due > now:
+                continue
+            self._busy.add(key)
+            task = asyncio.get_running_loop().create_task(self._attempt(queue[0]))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _run(self) -> None:
+        while True:
+            await self.step()
+            wake = self._wake
+            if wake is None:
+                await asyncio.sleep(self.tick)
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(wake.wait(), self.tick)
+            wake.clear()
+
+    async def _http_send(self, method: str, url: str, body: bytes, headers: dict[str, str],
+                         timeout: float) -> int:
+        """Send over one pooled client; the status, or an exception on failure or timeout."""
+        import httpx
+
+        if self._client is None:
+            self._client = httpx.AsyncClient()
+        response = await self._client.request(method, url, content=body, headers=headers,
+                                              timeout=timeout)
+        return response.status_code
+
+    async def _attempt(self, delivery: Delivery) -> None:
+        delivery.attempt += 1
+        started = self.now()
+        timestamp = f"{started:.3f}"
+        body = canonical(delivery.payload)
+        span = random.Random(f"{self.seed}:{delivery.id}:{delivery.attempt}").getrandbits(64)
+        headers = {
+            "content-type": "application/json",
+            TIMESTAMP_HEADER: timestamp,
+            SIGNATURE_HEADER: sign(self.secret, timestamp, body),
+            "traceparent": f"00-{delivery.trace_id}-{span or 1:016x}-01",
+        }
+        host = urlsplit(delivery.url).hostname or ""
+        try:
+            if "*" not in self.allowed_hosts and host not in self.allowed_hosts:
+                delivery.attempt = self.policy.attempts  # no retry can make it allowed
+                raise PermissionError(f"host {host!r} is not an allowed callback host")
+            status = await self._send(delivery.method, delivery.url, body, headers,
+                                      self.policy.timeout)
+            outcome, ok = str(status), 200 <= status < 300
+        except Exception as exc:  # a timeout or a refused connection is a failed attempt
+            outcome, ok = f"{type(exc).__name__}: {exc}".strip(": "), False
+        self._record(delivery, started, outcome)
+        queue = self._queues.get(delivery.key)
+        if ok or delivery.attempt >= self.policy.attempts:
+            if queue and queue[0] is delivery:
+                queue.popleft()
+            if not ok:
+                delivery.last_error = outcome
+                self.dead[delivery.id] = delivery
+                log.warning("dead letter %s key=%s after %d attempts: %s trace=%s", delivery.id,
+                            delivery.key, delivery.attempt, outcome, delivery.trace_id)
+        else:
+            delivery.last_error = outcome
+            delivery.due = self.now() + self.policy.backoff(
+                self.seed, delivery.id, delivery.attempt)
+        self._busy.discard(delivery.key)
+        if self._wake is not None:
+            self._wake.set()  # the next in this key's queue may go at once
+
+    def _record(self, delivery: Delivery, started: float, outcome: str) -> None:
+        entry = {
+            "reference": delivery.key,
+            "seq": int(delivery.payload.get("seq", 0)),
+            "attempt": delivery.attempt,
+            "at": started,
+            "due": delivery.due,
+            "outcome": outcome,
+            "latency_ms": round((self.now() - delivery.due) * 1000, 3),  # due → answered
+            "trace_id": delivery.trace_id,
+        }
+        self.attempts.append(entry)
+        log.info("callback %s %s key=%s seq=%s attempt=%d -> %s trace=%s", delivery.method,
+                 delivery.url, delivery.key, entry["seq"], delivery.attempt, outcome,
+                 delivery.trace_id)
+
+    def dead_letters(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "id": d.id,
+                "reference": d.key,
+                "seq": int(d.payload.get("seq", 0)),
+                "status": d.payload.get("status"),
+                "attempts": d.attempt,
+                "last_error": d.last_error,
+                "url": d.url,
+            }
+            for d in self.dead.values()
+        ]
+
+    async def close(self) -> None:
+        for task in [self._runner, *self._tasks]:
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(BaseException):
+                    await task
+        if self._client is not None:
+            await self._client.aclose()

@@ -1,0 +1,144 @@
+"""A store in a MySQL or MariaDB database, shared by every worker and instance using it.
+
+`mysql://user:password@host:port/database[?prefix=name_]`: items live in one table
+ordered by an auto-increment `seq` that an upsert keeps (`ON DUPLICATE KEY UPDATE` leaves
+the row's seq alone), so a replaced item keeps its place. Counters are atomic across
+connections through `LAST_INSERT_ID(expr)`, which the server keeps per connection. Keys
+and namespaces compare in binary, as in the other stores (case and accents matter).
+
+The driver (PyMySQL) is blocking, so each statement runs in a worker thread, one at a time
+on one connection (reconnected when the server dropped it), and the event loop never waits
+on the network.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlparse
+
+_TEXT = "VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL"
+
+
+def _schema(prefix: str) -> list[str]:
+    return [
+        f"CREATE TABLE IF NOT EXISTS {prefix}items ("
+        f" seq BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, namespace {_TEXT}, k {_TEXT},"
+        " value LONGTEXT CHARACTER SET utf8mb4 NOT NULL, UNIQUE KEY ns_key (namespace, k),"
+        " KEY ns_seq (namespace, seq)) ENGINE=InnoDB",
+        f"CREATE TABLE IF NOT EXISTS {prefix}counters ("
+        f" namespace {_TEXT} PRIMARY KEY, value BIGINT NOT NULL) ENGINE=InnoDB",
+    ]
+
+
+def _dumps(value: Mapping[str, Any]) -> str:
+    return json.dumps(dict(value), ensure_ascii=False, separators=(",", ":"))
+
+
+class MysqlStore:
+    def __init__(self, host: str, port: int, user: str, password: str, database: str,
+                 prefix: str = "") -> None:
+        import pymysql
+
+        if prefix and not prefix.replace("_", "").isalnum():
+            raise ValueError(f"table prefix {prefix!r}: letters, digits and _ only")
+        self._connect = lambda: pymysql.connect(
+            host=host, port=port, user=user, password=password, database=database,
+            charset="utf8mb4", autocommit=True, connect_timeout=10)
+        self._lock = threading.Lock()
+        self._db = self._connect()
+        self._items, self._counters = f"{prefix}items", f"{prefix}counters"
+        for statement in _schema(prefix):
+            self._run(statement, ())
+
+    @classmethod
+    def from_url(cls, url: str) -> MysqlStore:
+        """`mysql://user:password@host:3306/database?prefix=t_` (port and prefix optional)."""
+        parts = urlparse(url)
+        database = parts.path.lstrip("/")
+        if parts.scheme not in ("mysql", "mariadb") or not parts.hostname or not database:
+            raise ValueError(
+                f"bad MySQL URL {url!r}: use mysql://user:password@host:port/database")
+        prefix = parse_qs(parts.query).get("prefix", [""])[0]
+        return cls(parts.hostname, parts.port or 3306, unquote(parts.username or ""),
+                   unquote(parts.password or ""), database, prefix)
+
+    def _live(self) -> Any:
+        """The connection, opened again if the server dropped it (call with the lock held)."""
+        import pymysql
+
+        try:
+            self._db.ping(False)
+        except pymysql.MySQLError:
+            self._db = self._connect()
+        return self._db
+
+    def _run(self, sql: str, params: tuple[Any, ...], fetch: bool = False) -> Any:
+        with self._lock, self._live().cursor() as cursor:
+            count = cursor.execute(sql, params)
+            return cursor.fetchall() if fetch else count
+
+    async def _call(self, sql: str, params: tuple[Any, ...] = (), fetch: bool = False) -> Any:
+        return await asyncio.to_thread(self._run, sql, params, fetch)
+
+    async def get(self, namespace: str, key: str) -> dict[str, Any] | None:
+        rows = await self._call(
+            f"SELECT value FROM {self._items} WHERE namespace = %s AND k = %s",
+            (namespace, key), fetch=True)
+        return json.loads(rows[0][0]) if rows else None
+
+    async def put(self, namespace: str, key: str, value: Mapping[str, Any]) -> None:
+        await self._call(
+            f"INSERT INTO {self._items} (namespace, k, value) VALUES (%s, %s, %s) "
+            "ON DUPLICATE KEY UPDATE value = VALUES(value)",
+            (namespace, key, _dumps(value)))
+
+    async def delete(self, namespace: str, key: str) -> bool:
+        count = await self._call(
+            f"DELETE FROM {self._items} WHERE namespace = %s AND k = %s", (namespace, key))
+        return bool(count)
+
+    async def items(self, namespace: str) -> list[dict[str, Any]]:
+        rows = await self._call(
+            f"SELECT value FROM {self._items} WHERE namespace = %s ORDER BY seq",
+            (namespace,), fetch=True)
+        return [json.loads(text) for (text,) in rows]
+
+    def _next_id(self, namespace: str) -> int:
+        with self._lock, self._live().cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {self._counters} (namespace, value) "
+                "VALUES (%s, LAST_INSERT_ID(1)) "
+                "ON DUPLICATE KEY UPDATE value = LAST_INSERT_ID(value + 1)", (namespace,))
+            cursor.execute("SELECT LAST_INSERT_ID()")
+            return int(cursor.fetchone()[0])
+
+    async def next_id(self, namespace: str) -> int:
+        return await asyncio.to_thread(self._next_id, namespace)
+
+    async def namespaces(self, prefix: str = "") -> list[str]:
+        rows = await self._call(
+            f"SELECT DISTINCT namespace FROM {self._items} WHERE LEFT(namespace, %s) = %s "
+            "ORDER BY namespace", (len(prefix), prefix), fetch=True)
+        return [name for (name,) in rows]
+
+    async def clear(self, prefix: str = "") -> None:
+        for table in (self._items, self._counters):
+            await self._call(f"DELETE FROM {table} WHERE LEFT(namespace, %s) = %s",
+                             (len(prefix), prefix))
+
+    async def close(self) -> None:
+        def shut() -> None:
+            with self._lock:
+                if self._db.open:
+                    self._db.close()
+
+        await asyncio.to_thread(shut)
+
+    def drop_tables(self) -> None:
+        """Remove this store's tables (tests use a table prefix each)."""
+        for table in (self._items, self._counters):
+            self._run(f"DROP TABLE IF EXISTS {table}", ())
