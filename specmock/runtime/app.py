@@ -10,7 +10,6 @@ import logging
 import os
 import re
 import time
-import uuid
 from random import Random
 from typing import Any
 from urllib.parse import parse_qs, unquote_plus
@@ -31,7 +30,7 @@ from .crud import Call, Crud
 from .faults import CONNECTION_FAULTS, Decision, Faults, RuleError, Target
 from .fixtures import load_fixtures
 from .hooks import Context, Overrides, Reply, UploadedFile
-from .journal import BODY_LIMIT, Entry, Journal, body_text
+from .journal import BODY_LIMIT, Entry, Journal
 from .metrics import Metrics
 from .negotiation import Preference, parse_prefer
 from .responder import Echo, Outgoing, Responder, Settings, status_number, to_reply
@@ -220,7 +219,7 @@ class SpecmockApp:
         if not self._started:
             await self.startup()
         headers = _headers(scope)
-        request_id = headers.get("x-request-id") or str(uuid.UUID(int=self._ids.getrandbits(128)))
+        request_id = headers.get("x-request-id") or self._request_id()
         chunks: list[bytes] = []
         if self.journal is not None:
             receive = _tee(receive, chunks)
@@ -264,6 +263,11 @@ class SpecmockApp:
             op = out.operation.operation_id if out.operation else None
             logs.request_line(scope["method"], scope["path"], out.status, ms, request_id, op)
 
+    def _request_id(self) -> str:
+        """A UUID-shaped id from the seeded generator: same seed, same ids, same bytes."""
+        h = f"{self._ids.getrandbits(128):032x}"
+        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
     def _record(
         self,
         scope: dict,
@@ -274,28 +278,20 @@ class SpecmockApp:
         ms: float,
     ) -> None:
         assert self.journal is not None
-        op = out.operation
         self.journal.add(
             Entry(
-                id=self.journal.next_id(),
-                time=self.clock.now(),
-                ms=round(ms, 3),
-                method=scope["method"],
-                path=scope["path"],
-                query=scope.get("query_string", b"").decode("latin-1"),
-                status=out.status,
-                service=op.service if op else None,
-                operation=op.operation_id if op else None,
-                request_id=request_id,
-                trace_id=_trace_id(headers),
-                request_headers=headers,
-                request_body=body_text(body),
-                response_headers={"content-type": out.media_type or "", **dict(out.headers)},
-                response_body=body_text(out.body),
-                violations=[v.as_dict() for v in out.violations + out.contract_errors],
-                fault=out.fault,
-                delay_ms=out.delay_ms or scope.get("specmock.delay_ms", 0.0),
-                matched=op is not None or out.status not in (404, 405),
+                self.journal.next_id(),
+                self.clock.now(),
+                round(ms, 3),
+                scope["method"],
+                scope["path"],
+                scope.get("query_string", b"").decode("latin-1"),
+                out,
+                request_id,
+                _trace_id(headers),
+                headers,
+                body,
+                scope.get("specmock.delay_ms", 0.0),
             )
         )
 

@@ -57,6 +57,7 @@ def create_app(
     scenarios: list[str | Path | dict[str, Any]] | None = None,
     admin_token: str | None = None,
     rate_limit: str | None = None,
+    journal_size: int = 1000,
 ) -> SpecmockApp:
     """An ASGI app serving the given specs (paths, folders, bundled names or parsed mappings).
 
@@ -82,6 +83,7 @@ def create_app(
         store=open_store(state),
         clock=clock,
         overrides=Overrides(overrides),
+        journal_size=journal_size,
     )
     app.fixtures = [d if isinstance(d, dict) else read_fixtures(d) for d in data or []]
     for source in faults or []:

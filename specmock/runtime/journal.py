@@ -10,7 +10,7 @@ import base64
 import difflib
 import threading
 from collections import deque
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,32 +20,100 @@ import orjson
 BODY_LIMIT = 64 * 1024
 
 
-@dataclass
 class Entry:
-    """One exchange. Bodies are text when they decode as UTF-8, else base64, cut at a limit."""
+    """One exchange. Recorded cheaply on the request path; bodies and headers are turned
+    into text only when someone reads the journal (text when UTF-8, else base64)."""
 
-    id: int
-    time: float
-    ms: float
-    method: str
-    path: str
-    query: str
-    status: int
-    service: str | None = None
-    operation: str | None = None
-    request_id: str = ""
-    trace_id: str = ""
-    request_headers: dict[str, str] = field(default_factory=dict)
-    request_body: str = ""
-    response_headers: dict[str, str] = field(default_factory=dict)
-    response_body: str = ""
-    violations: list[dict[str, str]] = field(default_factory=list)
-    fault: str | None = None
-    delay_ms: float = 0.0
-    matched: bool = True
+    __slots__ = (
+        "_body",
+        "_out",
+        "delay_ms",
+        "fault",
+        "id",
+        "matched",
+        "method",
+        "ms",
+        "operation",
+        "path",
+        "query",
+        "request_headers",
+        "request_id",
+        "service",
+        "status",
+        "time",
+        "trace_id",
+    )
+
+    def __init__(
+        self,
+        id: int,
+        time: float,
+        ms: float,
+        method: str,
+        path: str,
+        query: str,
+        out: Any,
+        request_id: str = "",
+        trace_id: str = "",
+        request_headers: dict[str, str] | None = None,
+        body: bytes = b"",
+        delay_ms: float = 0.0,
+    ):
+        op = getattr(out, "operation", None)
+        self.id, self.time, self.ms = id, time, ms
+        self.method, self.path, self.query = method, path, query
+        self.status: int = out.status
+        self.service: str | None = op.service if op else None
+        self.operation: str | None = op.operation_id if op else None
+        self.request_id, self.trace_id = request_id, trace_id
+        self.request_headers = request_headers or {}
+        self.fault: str | None = out.fault
+        self.delay_ms = out.delay_ms or delay_ms
+        self.matched: bool = op is not None or out.status not in (404, 405)
+        self._body = body[:BODY_LIMIT]
+        self._out = out
+
+    @property
+    def request_body(self) -> str:
+        return body_text(self._body)
+
+    @property
+    def response_body(self) -> str:
+        return body_text(self._out.body)
+
+    @property
+    def response_headers(self) -> dict[str, str]:
+        return {"content-type": self._out.media_type or "", **dict(self._out.headers)}
+
+    @property
+    def violations(self) -> list[dict[str, str]]:
+        return [v.as_dict() for v in self._out.violations + self._out.contract_errors]
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {name: getattr(self, name) for name in _FIELDS}
+
+
+_FIELDS = (
+    "id",
+    "time",
+    "ms",
+    "method",
+    "path",
+    "query",
+    "status",
+    "service",
+    "operation",
+    "request_id",
+    "trace_id",
+    "request_headers",
+    "request_body",
+    "response_headers",
+    "response_body",
+    "violations",
+    "fault",
+    "delay_ms",
+    "matched",
+)
 
 
 def body_text(data: bytes, limit: int = BODY_LIMIT) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict
 
 BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -32,11 +33,10 @@ class Metrics:
         if broken:
             self.broken[(service, operation)] += 1
         key = (service, operation)
-        counts = self.latency.setdefault(key, [0.0] * (len(BUCKETS) + 1))
-        for i, bound in enumerate(BUCKETS):
-            if seconds <= bound:
-                counts[i] += 1
-        counts[-1] += 1
+        counts = self.latency.get(key)
+        if counts is None:
+            counts = self.latency[key] = [0] * (len(BUCKETS) + 1)
+        counts[bisect_left(BUCKETS, seconds)] += 1  # per bucket; render() accumulates
         self.latency_sum[key] += seconds
 
     def render(self) -> str:
@@ -71,8 +71,10 @@ class Metrics:
         ]
         for (svc, op), counts in sorted(self.latency.items()):
             labels = f'service="{svc}",operation="{op}"'
+            total = 0
             for bound, n in zip((*BUCKETS, "+Inf"), counts, strict=True):
-                lines.append(f'specmock_request_seconds_bucket{{{labels},le="{bound}"}} {int(n)}')
+                total += n
+                lines.append(f'specmock_request_seconds_bucket{{{labels},le="{bound}"}} {total}')
             lines.append(f"specmock_request_seconds_sum{{{labels}}} {self.latency_sum[(svc, op)]}")
-            lines.append(f"specmock_request_seconds_count{{{labels}}} {int(counts[-1])}")
+            lines.append(f"specmock_request_seconds_count{{{labels}}} {total}")
         return "\n".join(lines) + "\n"
