@@ -24,7 +24,7 @@ from _harness import (
     running,
     wait_first_response,
 )
-from throughput import WrkResult, require_tools, run_wrk, server_cmd
+from throughput import WrkResult, alternate, require_tools, run_wrk, server_cmd
 
 MODES = {
     "plain": {"SPECMOCK_BENCH_JOURNAL": "0", "SPECMOCK_BENCH_RULES": "0"},
@@ -58,17 +58,8 @@ def main() -> int:
     args = parse_args()
     require_tools()
     CACHE.mkdir(parents=True, exist_ok=True)
-    results: dict[str, list[WrkResult]] = {mode: [] for mode in MODES}
     try:
-        for rnd in range(1, args.rounds + 1):
-            for mode in MODES:
-                result = measure(mode, args, rnd)
-                flag = "" if result.ok else "  FAILED: non-2xx or socket errors"
-                print(
-                    f"  round {rnd} {mode:20} {result.rps:9.0f} req/s  "
-                    f"p99 {result.p99_ms:7.2f} ms{flag}"
-                )
-                results[mode].append(result)
+        results = alternate(list(MODES), lambda mode, rnd: measure(mode, args, rnd), args.rounds)
     except BenchError as exc:
         loud(str(exc))
         return 1

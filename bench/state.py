@@ -28,7 +28,7 @@ from _harness import (
     running,
     wait_first_response,
 )
-from throughput import WrkResult, require_tools, run_wrk, server_cmd
+from throughput import WrkResult, alternate, require_tools, run_wrk, server_cmd
 
 throughput.LOADS["CRUD"] = BENCH / "wrk_crud.lua"
 MODES = {"stateless GET": ("0", "GET"), "stateful create+read": ("1", "CRUD")}
@@ -67,17 +67,8 @@ def main() -> int:
     args = parse_args()
     require_tools()
     CACHE.mkdir(parents=True, exist_ok=True)
-    results: dict[str, list[WrkResult]] = {mode: [] for mode in MODES}
     try:
-        for rnd in range(1, args.rounds + 1):
-            for mode in MODES:
-                result = measure(mode, args, rnd)
-                flag = "" if result.ok else "  FAILED: non-2xx or socket errors"
-                print(
-                    f"  round {rnd} {mode:22} {result.rps:9.0f} req/s  "
-                    f"p99 {result.p99_ms:7.2f} ms{flag}"
-                )
-                results[mode].append(result)
+        results = alternate(list(MODES), lambda mode, rnd: measure(mode, args, rnd), args.rounds)
     except BenchError as exc:
         loud(str(exc))
         return 1

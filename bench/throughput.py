@@ -14,6 +14,7 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import httpx
@@ -54,6 +55,24 @@ class WrkResult:
     @property
     def ok(self) -> bool:
         return self.requests > 0 and self.non_2xx == 0 and self.socket_errors == 0
+
+
+def alternate(
+    modes: list[str], measure: Callable[[str, int], WrkResult], rounds: int
+) -> dict[str, list[WrkResult]]:
+    """Measure each mode once per round, in turn (noise hits them alike); print each run."""
+    results: dict[str, list[WrkResult]] = {mode: [] for mode in modes}
+    width = max(len(m) for m in modes)
+    for rnd in range(1, rounds + 1):
+        for mode in modes:
+            result = measure(mode, rnd)
+            flag = "" if result.ok else "  FAILED: non-2xx or socket errors"
+            print(
+                f"  round {rnd} {mode:{width}} {result.rps:9.0f} req/s  "
+                f"p99 {result.p99_ms:7.2f} ms{flag}"
+            )
+            results[mode].append(result)
+    return results
 
 
 def parse_args() -> argparse.Namespace:
