@@ -1,7 +1,7 @@
 """Failure injection: rules that slow, break or drop answers, decided by a seeded RNG.
 
 A rule matches by service, operation, method, path, headers and body fields, fires
-with a probability, every Nth match or for the first N matches (WireMock-style
+with a probability, every Nth match or for the first N matches (call
 sequences), and then adds latency, answers a declared error status (its body
 generated from the spec, so the failure is still contract-true), or breaks the
 connection (timeout, reset, empty response, truncated body, malformed chunk,

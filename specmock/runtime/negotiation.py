@@ -73,7 +73,7 @@ def choose_media(accept: str | None, offered: list[str]) -> str | None:
 
 @dataclass(frozen=True)
 class Preference:
-    """What a `Prefer` header asks of the response (Prism-compatible keys)."""
+    """What a `Prefer` header asks of the response (code, example, dynamic, seed)."""
 
     code: int | None = None
     example: str | None = None
