@@ -6,7 +6,7 @@ from .generator.plan import Operation, Service
 from .runtime.app import SpecmockApp
 from .runtime.clock import Clock, RealClock, VirtualClock
 from .runtime.factory import create_app, load_services
-from .runtime.hooks import Context, Overrides, Reply, UploadedFile, override
+from .runtime.hooks import Context, Overrides, Reply, UploadedFile, override, rejected
 from .runtime.state import Store, open_store
 
 __all__ = [
@@ -28,5 +28,6 @@ __all__ = [
     "load_services",
     "open_store",
     "override",
+    "rejected",
 ]
 __version__ = "0.1.0"

@@ -224,3 +224,17 @@ def test_overrides_see_uploaded_bytes(tmp_path):
 def test_double_slashes_from_joined_base_urls_still_route():
     client = client_for("petstore", stateful=False)
     assert client.get("http://testserver//pets//1").status_code == 200
+
+
+def test_a_rejected_handler_shapes_refusals_its_own_way(tmp_path):
+    module = tmp_path / "refusals.py"
+    module.write_text(
+        "from specmock import Reply, rejected\n\n"
+        "@rejected('petstore')\ndef refused(ctx):\n"
+        "    first = ctx.violations[0]\n"
+        "    return Reply({'code': ctx.rejection_status, 'message': first['rule']}, 400)\n")
+    client = client_for("petstore", overrides=[module])
+    refused = client.post("/pets", json={"tag": 1})
+    assert refused.status_code == 400 and refused.json() == {"code": 400, "message": "required"}
+    journal = client.get("/__specmock/requests?operation=createPet").json()
+    assert journal[-1]["violations"]  # the journal still knows why

@@ -46,8 +46,10 @@ def test_any_version_works_and_headers_are_vaults(vault: Vault):
 
 def test_a_malformed_version_is_refused_in_the_vault_envelope(vault: Vault):
     response = requests.get(f"{vault.root}/api/latest/objects/users/me", timeout=10)
-    assert response.status_code == 400
-    assert response.json()["errors"][0]["type"] == "INVALID_DATA"
+    assert response.status_code == 200  # refused by the contract, answered as Vault does
+    assert response.json()["responseStatus"] == "FAILURE"
+    assert response.json()["errors"][0]["type"] == "MALFORMED_URL"
+    assert response.headers["X-VaultAPI-Status"] == "FAILURE"
 
 
 # -- sessions --------------------------------------------------------------------------
@@ -314,7 +316,7 @@ def test_missing_documents_and_non_integer_ids(vault: Vault):
     doc_id = vault.create("One")
     vault.fails("GET", f"/objects/documents/{doc_id}/versions/3/0", "INVALID_DATA")
     response = vault.call("GET", "/objects/documents/abc")
-    assert response.status_code == 400
+    assert response.status_code == 200
     assert response.json() == {
         "responseStatus": "FAILURE",
         "errors": [{"type": "INVALID_DATA", "message": response.json()["errors"][0]["message"]}],
@@ -530,3 +532,12 @@ def test_hostile_input_gets_a_vault_envelope_never_a_500(vault: Vault, method, p
     response = vault.call(method, path, **kwargs)
     assert response.status_code in (200, 400), response.text
     assert response.json()["responseStatus"] in ("SUCCESS", "FAILURE"), response.text
+
+
+def test_requests_refused_before_any_handler_keep_the_vault_envelope(vault: Vault):
+    response = vault.call("GET", "/objects/documents/not-a-number")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["responseStatus"] == "FAILURE"
+    assert body["errors"][0]["type"] == "INVALID_DATA"
+    assert response.headers["X-VaultAPI-Status"] == "FAILURE"

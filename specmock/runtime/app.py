@@ -325,7 +325,52 @@ class SpecmockApp:
         try:
             return await self._operation(op, match, scope, receive, headers)
         except Rejection as exc:
-            return self.responder.error(op, exc.status, exc.violations, accept, exc.headers)
+            return await self._refuse(op, match, exc.status, exc.violations, headers, exc.headers)
+
+    async def _refuse(
+        self,
+        op: Operation,
+        match: Match,
+        status: int,
+        violations: list[Violation],
+        headers: dict[str, str],
+        extra: dict[str, str] | None = None,
+    ) -> Outgoing:
+        """specmock's refusal, unless the service's @rejected handler answers it its own way."""
+        accept = headers.get("accept")
+        handler = self.overrides.find_rejection(op.service)
+        if handler is not None:
+            seed = self.responder.seed_for(op, status, match.params)
+
+            async def default() -> Reply:
+                return to_reply(self.responder.error(op, status, violations, accept, extra))
+
+            ctx = Context(
+                op,
+                dict(match.params),
+                match.params,
+                {},
+                headers,
+                None,
+                self.store,
+                self.clock,
+                Random(seed),
+                self.responder.faker,
+                match.entry.service.document.root,
+                default,
+                lambda s=None: None,
+                violations=[v.as_dict() for v in violations],
+                rejection_status=status,
+            )
+            try:
+                result = await hooks.call(handler, ctx)
+            except Exception:
+                log.exception("rejection handler of %s raised", op.service)
+                result = None
+            if result is not None:
+                out = self.responder.from_reply(op, result, accept)
+                return dataclasses.replace(out, violations=violations)
+        return self.responder.error(op, status, violations, accept, extra)
 
     def _no_method(
         self, match: Match, method: str, accept: str | None, headers: dict[str, str]
@@ -367,8 +412,7 @@ class SpecmockApp:
             if limited is not None:
                 return limited
         if violations:
-            status = _validation_status(op)
-            return self.responder.error(op, status, violations, headers.get("accept"))
+            return await self._refuse(op, match, _validation_status(op), violations, headers)
         pref = parse_prefer(headers.get("prefer"))
         call = Call(
             op,

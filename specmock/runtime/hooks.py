@@ -35,6 +35,7 @@ from .state import Store
 
 log = logging.getLogger("specmock")
 _MARK = "__specmock_override__"
+REJECTED = "!rejected"
 
 
 @dataclass
@@ -76,6 +77,8 @@ class Context:
     _generate: Callable[[int | None], Any] = field(repr=False)
     base_url: str = ""  # scheme://host plus where the service is mounted, for absolute links
     files: dict[str, list[UploadedFile]] = field(default_factory=dict)  # multipart uploads
+    violations: list[dict[str, str]] = field(default_factory=list)  # for @rejected handlers
+    rejection_status: int | None = None  # the status specmock would refuse with
 
     @property
     def operation_id(self) -> str:
@@ -117,6 +120,14 @@ def override(target: str) -> Callable[[Handler], Handler]:
     return mark
 
 
+def rejected(service: str) -> Callable[[Handler], Handler]:
+    """Mark a function as the answer to every request of `service` that specmock refuses
+    before any override runs (validation, credentials, size, content type). It sees
+    `ctx.violations` and `ctx.rejection_status`; returning None keeps specmock's answer.
+    For vendors whose errors do not follow HTTP, such as those that answer 200 + FAILURE."""
+    return override(f"{service}:{REJECTED}")
+
+
 async def call(handler: Handler, ctx: Context) -> Any:
     result = handler(ctx)
     if inspect.isawaitable(result):
@@ -154,6 +165,9 @@ class Overrides:
     def register(self, target: str, handler: Handler) -> None:
         """Add one handler in code (what `@override` does for a module)."""
         self._install(Path(f"<registered {target}>"), 0.0, {target: handler})
+
+    def find_rejection(self, service: str) -> Handler | None:
+        return self._table.get(f"{service}:{REJECTED}") if self._table else None
 
     def find(self, op: Operation) -> Handler | None:
         if not self._table:

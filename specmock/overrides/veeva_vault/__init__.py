@@ -19,6 +19,7 @@ from .documents import (
     retrieve_version,
     update,
 )
+from .envelope import refused
 from .lifecycle import entry_requirements, list_actions, run_action
 from .locks import check_out, lock_status, undo_check_out
 from .metadata import document_type, list_objects, me, object_metadata, properties, types, users
@@ -58,6 +59,7 @@ __all__ = [
     "properties",
     "query",
     "query_page",
+    "refused",
     "retrieve",
     "retrieve_record",
     "retrieve_version",

@@ -18,7 +18,7 @@ from urllib.parse import urlparse
 
 import orjson
 
-from specmock import Context, Reply, override
+from specmock import Context, Reply, override, rejected
 
 from . import config as vault_config
 from .config import User, VaultConfig
@@ -177,3 +177,22 @@ def form_value(value: Any) -> Any:
     if isinstance(value, list):
         return value[-1] if value else None
     return value
+
+
+@rejected("veeva_vault")
+async def refused(ctx: Context) -> Reply:
+    """Requests refused before a handler runs still get Vault's envelope: HTTP 200 (unless
+    `http_errors`), `responseStatus: FAILURE`, a typed error, the X-VaultAPI headers."""
+    call = Call(ctx, vault_config.load(), str(ctx.params.get("version") or "v25.1"))
+    violations = ctx.violations
+    first = violations[0] if violations else {}
+    if ctx.rejection_status == 401:
+        kind = "INVALID_SESSION_ID"
+    elif first.get("rule") == "required":
+        kind = "PARAMETER_REQUIRED"
+    elif first.get("in") == "path" and first.get("pointer") == "/version":
+        kind = "MALFORMED_URL"
+    else:
+        kind = "INVALID_DATA"
+    message = "; ".join(f"{v['in']} {v['pointer']}: {v['message']}" for v in violations[:5])
+    return await finish(call, failure(VaultError(kind, message or "invalid request")))
