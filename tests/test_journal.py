@@ -60,3 +60,26 @@ def test_metrics_and_health():
            'operation="createPet"} 1' in text
     assert "specmock_request_seconds_bucket" in text
     assert client.get("/__specmock/health/ready").json()["status"] == "ok"
+
+
+def test_replay_sends_a_recorded_request_again():
+    client = client_for("petstore")
+    client.post("/pets", json={"name": "Rex"})
+    first = client.get("/__specmock/requests?operation=createPet").json()[0]
+    replayed = client.post(f"/__specmock/requests/{first['id']}/replay").json()
+    assert replayed["id"] != first["id"] and replayed["operation"] == "createPet"
+    assert replayed["request_body"] == first["request_body"]
+    assert [p["name"] for p in client.get("/pets").json()] == ["Rex", "Rex"]
+    assert client.post("/__specmock/requests/9999/replay").status_code == 404
+
+
+def test_journal_file_gets_one_json_line_per_exchange(tmp_path):
+    import json
+
+    log = tmp_path / "journal.jsonl"
+    client = client_for("petstore", journal_file=log)
+    client.post("/pets", json={"name": "Rex"})
+    client.get("/pets/1")
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [(e["method"], e["status"]) for e in lines] == [("POST", 201), ("GET", 200)]
+    assert lines[0]["request_body"] == '{"name":"Rex"}'

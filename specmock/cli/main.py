@@ -99,6 +99,19 @@ def main() -> None:
     metavar="COUNT/SECONDS",
     help="At most COUNT requests per client key in each window, then 429.",
 )
+@click.option(
+    "--journal-size",
+    default=1000,
+    show_default=True,
+    type=int,
+    help="Exchanges the journal keeps (0 turns it off).",
+)
+@click.option(
+    "--journal-file",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="Also append every exchange to this JSONL file.",
+)
 def serve(
     specs: tuple[str, ...],
     host: str,
@@ -122,6 +135,8 @@ def serve(
     scenario: str | None,
     tls_key: str | None,
     rate_limit: str | None,
+    journal_size: int,
+    journal_file: str | None,
 ) -> None:
     """Serve SPECS (files, folders or bundled names) as mock services."""
     logs.configure(log_format)
@@ -140,6 +155,8 @@ def serve(
             admin_token=admin_token,
             faults=list(faults),
             rate_limit=rate_limit,
+            journal_size=journal_size,
+            journal_file=journal_file,
             scenarios=list(scenarios),
         )
         if scenario:

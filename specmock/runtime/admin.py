@@ -171,6 +171,14 @@ def handlers(app: SpecmockApp) -> Overrides:
         ]
         return Reply(app.journal.near_misses(templates) if app.journal else [])
 
+    @on("replayRequest")
+    async def replay(ctx: Context) -> Reply:
+        entry = app.journal.get(ctx.params["entryId"]) if app.journal else None
+        if entry is None:
+            return _problem(404, f"no journal entry {ctx.params['entryId']}")
+        replayed = await app.replay(entry)
+        return Reply(replayed.as_dict()) if replayed else _problem(404, "the journal is off")
+
     @on("exportHar")
     def har(ctx: Context) -> Reply:
         return Reply(

@@ -263,6 +263,41 @@ class SpecmockApp:
             op = out.operation.operation_id if out.operation else None
             logs.request_line(scope["method"], scope["path"], out.status, ms, request_id, op)
 
+    async def replay(self, entry: Entry) -> Entry | None:
+        """Send a recorded request through the app again; the new journal entry."""
+        scope = {
+            "type": "http",
+            "method": entry.method,
+            "path": entry.path,
+            "raw_path": entry.path.encode(),
+            "root_path": "",
+            "scheme": "http",
+            "query_string": entry.query.encode("latin-1"),
+            "client": ("127.0.0.1", 0),
+            "headers": [
+                (k.encode("latin-1"), v.encode("latin-1"))
+                for k, v in entry.request_headers.items()
+                if k not in ("content-length", "x-request-id")
+            ],
+        }
+        body = entry.raw_body
+        scope["headers"].append((b"content-length", str(len(body)).encode()))
+        sent = False
+
+        async def receive() -> dict:
+            nonlocal sent
+            if sent:
+                return {"type": "http.disconnect"}
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def discard(message: dict) -> None:
+            return None
+
+        await self(scope, receive, discard)
+        found = self.journal.find() if self.journal else []
+        return found[-1] if found else None
+
     def _request_id(self) -> str:
         """A UUID-shaped id from the seeded generator: same seed, same ids, same bytes."""
         h = f"{self._ids.getrandbits(128):032x}"

@@ -58,6 +58,7 @@ def create_app(
     admin_token: str | None = None,
     rate_limit: str | None = None,
     journal_size: int = 1000,
+    journal_file: str | Path | None = None,
 ) -> SpecmockApp:
     """An ASGI app serving the given specs (paths, folders, bundled names or parsed mappings).
 
@@ -85,6 +86,8 @@ def create_app(
         overrides=Overrides(overrides),
         journal_size=journal_size,
     )
+    if app.journal is not None and journal_file:
+        app.journal.file = Path(journal_file)
     app.fixtures = [d if isinstance(d, dict) else read_fixtures(d) for d in data or []]
     for source in faults or []:
         rules = read_yaml(source) if not isinstance(source, list) else source

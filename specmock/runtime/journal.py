@@ -74,6 +74,10 @@ class Entry:
         self._out = out
 
     @property
+    def raw_body(self) -> bytes:
+        return self._body
+
+    @property
     def request_body(self) -> str:
         return body_text(self._body)
 
