@@ -149,3 +149,22 @@ def test_tls_port_serves_https_with_a_self_signed_certificate():
                 time.sleep(0.1)
         assert response.status_code == 200
         assert response.content == httpx.get(url + "/pets/1").content
+
+
+def test_admin_commands_drive_a_running_server(tmp_path):
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("- {operation: showPetById, status: 404}\n")
+    with serving("petstore", "--quiet") as (url, _):
+        def admin(*args: str) -> subprocess.CompletedProcess:
+            return subprocess.run([sys.executable, "-m", "specmock", "admin", "--url", url,
+                                   *args], capture_output=True, text=True, timeout=30)
+
+        httpx.post(url + "/pets", json={"name": "Rex"})
+        assert json.loads(admin("requests", "--count", "--method", "POST").stdout) == {
+            "count": 1}
+        assert admin("faults", str(rules)).returncode == 0
+        assert httpx.get(url + "/pets/1").status_code == 404
+        assert admin("clear", "faults").returncode == 0
+        assert httpx.get(url + "/pets/1").json()["name"] == "Rex"
+        assert json.loads(admin("clock", "--freeze").stdout)["frozen"] is True
+        assert admin("scenario", "nope").returncode == 1

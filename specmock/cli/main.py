@@ -9,6 +9,7 @@ import click
 from ..generator.errors import SpecError
 from ..runtime import logs, server
 from ..runtime.factory import create_app, load_services
+from .admin import admin
 from .report import explain_services, lint_sources
 
 
@@ -207,3 +208,6 @@ def explain(specs: tuple[str, ...]) -> None:
         _fail(exc)
         return
     click.echo(explain_services(services))
+
+
+main.add_command(admin)
