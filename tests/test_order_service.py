@@ -107,7 +107,8 @@ def test_an_order_fails_on_request_from_processing(pair: Pair):
 
 def _signed(body: dict[str, Any], secret: str = DEFAULT_SECRET, at: float = T0) -> dict:
     stamp = f"{at:.3f}"
-    return {"X-Signature": sign(secret, stamp, canonical(body)), "X-Signature-Timestamp": stamp}
+    return {"X-Signature": sign(secret, stamp, canonical(body)), "X-Signature-Timestamp": stamp,
+            "content-type": "application/json"}
 
 
 def test_the_callback_service_rejects_unsigned_tampered_and_stale_requests(pair: Pair):
@@ -115,21 +116,24 @@ def test_the_callback_service_rejects_unsigned_tampered_and_stale_requests(pair:
             "previous": "created", "seq": 2, "at": START}
     url = pair.callbacks + "/callback"
     cases = {
-        "unsigned": {},
+        "unsigned": {"content-type": "application/json"},
         "tampered": _signed({**body, "status": "completed"}),
         "wrong secret": _signed(body, secret="guess"),
         "stale": _signed(body, at=T0 - 3600),
     }
     for name, headers in cases.items():
-        answer = pair.http.post(url, json=body, headers=headers)
+        answer = pair.http.post(url, content=canonical(body), headers=headers)
         assert answer.status_code == 401, name
         assert "X-Signature" in answer.json()["message"], name
     assert pair.check(body["reference"]) == []
-    answer = pair.http.post(url, json=body, headers=_signed(body))
+    answer = pair.http.post(url, content=canonical(body), headers=_signed(body))
     assert answer.status_code == 200 and answer.json() == {"received": True, "duplicate": False}
-    answer = pair.http.post(url, json=body, headers=_signed(body))
+    answer = pair.http.post(url, content=canonical(body), headers=_signed(body))
     assert answer.json()["duplicate"] is True
     assert len(pair.check(body["reference"])) == 1
+    # the signature covers the bytes: the same JSON re-spaced is not what was signed
+    respaced = canonical(body).replace(b',"', b', "')
+    assert pair.http.post(url, content=respaced, headers=_signed(body)).status_code == 401
 
 
 def test_a_receiver_that_times_out_is_retried(pair: Pair):

@@ -460,6 +460,7 @@ class SpecmockApp:
             _origin(scope, headers) + match.prefix,
             headers,
             scope.get("specmock.files", {}),
+            scope.get("specmock.raw_body", b""),
         )
         key = headers.get("idempotency-key")
         if key and op.method in ("POST", "PATCH") and op.service != admin.NAME:
@@ -605,6 +606,7 @@ class SpecmockApp:
             generate,
             base_url=call.base_url,
             files=call.files,
+            raw_body=call.raw_body,
         )
         try:
             result = await hooks.call(handler, ctx)
@@ -641,6 +643,7 @@ class SpecmockApp:
         body = await request.body()
         if len(body) > self.max_body:
             raise Rejection(413, [_too_large(self.max_body)])
+        scope["specmock.raw_body"] = body  # for overrides that check signatures on the bytes
         content_type = headers.get("content-type")
         media = select_body_media(op, content_type, body)
         is_form = "urlencoded" in (content_type or "").lower()

@@ -79,6 +79,7 @@ class Call:
     base_url: str = ""
     headers: dict[str, str] = field(default_factory=dict)
     files: dict[str, Any] = field(default_factory=dict)
+    raw_body: bytes = b""
 
 
 class Crud:

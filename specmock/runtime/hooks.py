@@ -77,6 +77,7 @@ class Context:
     _generate: Callable[[int | None], Any] = field(repr=False)
     base_url: str = ""  # scheme://host plus where the service is mounted, for absolute links
     files: dict[str, list[UploadedFile]] = field(default_factory=dict)  # multipart uploads
+    raw_body: bytes = b""  # the body exactly as received (signatures are over bytes)
     violations: list[dict[str, str]] = field(default_factory=list)  # for @rejected handlers
     rejection_status: int | None = None  # the status specmock would refuse with
 

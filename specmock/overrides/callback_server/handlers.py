@@ -62,7 +62,7 @@ async def receive_callback(ctx: Context) -> Reply:
     tolerance = float(os.environ.get("SPECMOCK_CALLBACK_TOLERANCE", "300"))
     trace_id = trace_id_of(ctx.headers.get("traceparent")) or ""
     why = verify(secret, ctx.headers.get(SIGNATURE_HEADER.lower()),
-                 ctx.headers.get(TIMESTAMP_HEADER.lower()), canonical(ctx.body),
+                 ctx.headers.get(TIMESTAMP_HEADER.lower()), ctx.raw_body or canonical(ctx.body),
                  ctx.clock.now(), tolerance)
     if why is not None:
         log.warning("POST /callback 401 %s trace=%s", why, trace_id)
