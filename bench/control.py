@@ -19,12 +19,11 @@ from _harness import (
     free_port,
     log_tail,
     loud,
-    median,
     ratio,
     running,
     wait_first_response,
 )
-from throughput import WrkResult, alternate, require_tools, run_wrk, server_cmd
+from throughput import WrkResult, alternate, medians, require_tools, run_wrk, server_cmd
 
 MODES = {
     "plain": {"SPECMOCK_BENCH_JOURNAL": "0", "SPECMOCK_BENCH_RULES": "0"},
@@ -63,13 +62,16 @@ def main() -> int:
     except BenchError as exc:
         loud(str(exc))
         return 1
-    rps = {mode: median([r.rps for r in rs]) for mode, rs in results.items()}
+    rps, _, failed = medians(results)
     for mode in MODES:
         print(
             f"{mode:20} {rps[mode]:9.0f} req/s (median)  "
             f"ratio to plain {ratio(rps[mode], rps['plain']):.2f}"
         )
-    return 0 if all(r.ok for rs in results.values() for r in rs) else 1
+    if failed:
+        loud("runs with errors: " + ", ".join(failed))
+        return 1
+    return 0
 
 
 if __name__ == "__main__":

@@ -23,12 +23,11 @@ from _harness import (
     free_port,
     log_tail,
     loud,
-    median,
     ratio,
     running,
     wait_first_response,
 )
-from throughput import WrkResult, alternate, require_tools, run_wrk, server_cmd
+from throughput import WrkResult, alternate, medians, require_tools, run_wrk, server_cmd
 
 throughput.LOADS["CRUD"] = BENCH / "wrk_crud.lua"
 MODES = {"stateless GET": ("0", "GET"), "stateful create+read": ("1", "CRUD")}
@@ -72,13 +71,11 @@ def main() -> int:
     except BenchError as exc:
         loud(str(exc))
         return 1
-    rps = {mode: median([r.rps for r in rs]) for mode, rs in results.items()}
-    p99 = {mode: median([r.p99_ms for r in rs]) for mode, rs in results.items()}
+    rps, p99, failed = medians(results)
     for mode in MODES:
         print(f"{mode:22} {rps[mode]:9.0f} req/s  p99 {p99[mode]:7.2f} ms (median)")
     value = ratio(rps["stateful create+read"], rps["stateless GET"])
     print(f"stateful create+read / stateless GET throughput ratio: {value:.2f}")
-    failed = [mode for mode, rs in results.items() if not all(r.ok for r in rs)]
     if failed:
         loud("runs with errors: " + ", ".join(failed))
         return 1

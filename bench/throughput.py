@@ -75,6 +75,14 @@ def alternate(
     return results
 
 
+def medians(results: dict[str, list[WrkResult]]) -> tuple[dict, dict, list[str]]:
+    """Median req/s and p99 per mode, and the modes with a failed run."""
+    rps = {mode: median([r.rps for r in rs]) for mode, rs in results.items()}
+    p99 = {mode: median([r.p99_ms for r in rs]) for mode, rs in results.items()}
+    failed = [mode for mode, rs in results.items() if not all(r.ok for r in rs)]
+    return rps, p99, failed
+
+
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")

@@ -210,15 +210,24 @@ def _parse_row_ref(ref: str) -> dict[str, str] | None:
     return pairs
 
 
-@override("upsertRow")
-@authed
-async def upsert_row(ctx: Context) -> Reply:
+async def _row_target(ctx: Context) -> tuple[dict[str, Any], dict[str, str]] | Reply:
+    """The data extension and row keys a `/rows/{rowRef}` path names, or the error reply."""
     de = await find_de(ctx, ctx.path_params["deRef"])
     if de is None:
         return not_found(f"Data extension {ctx.path_params['deRef']} was not found")
     keys = _parse_row_ref(ctx.path_params["rowRef"])
     if keys is None:
         return bad_request("rowRef must be PrimaryKeyName:value[,Name:value]", 10003)
+    return de, keys
+
+
+@override("upsertRow")
+@authed
+async def upsert_row(ctx: Context) -> Reply:
+    found = await _row_target(ctx)
+    if isinstance(found, Reply):
+        return found
+    de, keys = found
     row = check_row(de, {**ctx.body["values"], **keys})
     if row.errors:
         return aggregate(de, row.errors)
@@ -231,12 +240,10 @@ async def upsert_row(ctx: Context) -> Reply:
 @override("deleteRow")
 @authed
 async def delete_row(ctx: Context) -> Reply:
-    de = await find_de(ctx, ctx.path_params["deRef"])
-    if de is None:
-        return not_found(f"Data extension {ctx.path_params['deRef']} was not found")
-    keys = _parse_row_ref(ctx.path_params["rowRef"])
-    if keys is None:
-        return bad_request("rowRef must be PrimaryKeyName:value[,Name:value]", 10003)
+    found = await _row_target(ctx)
+    if isinstance(found, Reply):
+        return found
+    de, keys = found
     row = check_row(de, keys)
     if row.errors:
         return aggregate(de, row.errors)
