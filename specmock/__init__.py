@@ -3,6 +3,7 @@
 from .generator.build import load_service
 from .generator.errors import Problem, SpecError
 from .generator.plan import Operation, Service
+from .generator.xmlcodec import from_xml, to_xml
 from .runtime.app import SpecmockApp
 from .runtime.clock import Clock, RealClock, VirtualClock
 from .runtime.factory import create_app, load_services
@@ -24,10 +25,12 @@ __all__ = [
     "UploadedFile",
     "VirtualClock",
     "create_app",
+    "from_xml",
     "load_service",
     "load_services",
     "open_store",
     "override",
     "rejected",
+    "to_xml",
 ]
 __version__ = "0.1.0"

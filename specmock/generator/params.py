@@ -157,6 +157,9 @@ class ParamSpec:
     pointer: str
     schema: Any
     extract: Callable[[RawRequest], Any]
+    # `x-specmock-greedy: true` on the last path parameter: it takes the rest of the path,
+    # slashes included (object keys, file paths)
+    greedy: bool = False
 
 
 def compile_param(raw: dict[str, Any], schema: Any, bundle: Bundle, pointer: str) -> ParamSpec:
@@ -172,7 +175,8 @@ def compile_param(raw: dict[str, Any], schema: Any, bundle: Bundle, pointer: str
         kinds = _types(flatten(normalized, defs))
         coerce = value_coercer(normalized, defs)
         extract = _extractor(name, location, style, explode, kinds, coerce)
-    return ParamSpec(name, location, required, pointer, schema, extract)
+    greedy = location == "path" and raw.get("x-specmock-greedy") is True
+    return ParamSpec(name, location, required, pointer, schema, extract, greedy)
 
 
 def _json_extract(name: str, location: str) -> Callable[[RawRequest], Any]:

@@ -352,9 +352,7 @@ class SpecmockApp:
             violation = Violation("path", path, "path", f"no operation is declared for {path}")
             return self.responder.error(None, 404, [violation], accept)
         method = scope["method"]
-        op = match.entry.methods.get(method) or (
-            match.entry.methods.get("GET") if method == "HEAD" else None
-        )
+        op = match.entry.select(method, _query(scope))
         if op is None:
             return self._no_method(match, method, accept, headers)
         try:
@@ -461,6 +459,7 @@ class SpecmockApp:
             headers,
             scope.get("specmock.files", {}),
             scope.get("specmock.raw_body", b""),
+            scope.get("specmock.stream"),
         )
         key = headers.get("idempotency-key")
         if key and op.method in ("POST", "PATCH") and op.service != admin.NAME:
@@ -607,6 +606,7 @@ class SpecmockApp:
             base_url=call.base_url,
             files=call.files,
             raw_body=call.raw_body,
+            stream=call.stream,
         )
         try:
             result = await hooks.call(handler, ctx)
@@ -637,6 +637,9 @@ class SpecmockApp:
         if op.body is None:
             return [], None
         request = Request(scope, receive)
+        if op.extensions.get("x-specmock-stream-body") is True:
+            scope["specmock.stream"] = request.stream()  # the override reads it, unlimited
+            return [], None
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > self.max_body:
             raise Rejection(413, [_too_large(self.max_body)])
@@ -667,7 +670,7 @@ class SpecmockApp:
                 raise ValueError(str(exc) or "malformed multipart body") from None
             form = {key: parsed.getlist(key) for key in parsed}
             request.scope["specmock.files"] = await _files(form)
-        value = parse_body(media, content_type, body, form)
+        value = parse_body(media, content_type, body, form, op.compiler.doc.root)
         if isinstance(value, dict) and (form is not None or "urlencoded" in content_type.lower()):
             value = coerce_form(op, media, value)
         return value

@@ -80,6 +80,7 @@ class Call:
     headers: dict[str, str] = field(default_factory=dict)
     files: dict[str, Any] = field(default_factory=dict)
     raw_body: bytes = b""
+    stream: Any = None  # the unread body, for operations marked x-specmock-stream-body
 
 
 class Crud:

@@ -21,7 +21,7 @@ import inspect
 import logging
 import random
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -47,6 +47,9 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     raw: bytes | None = None
     media_type: str | None = None
+    # a large body sent as it is produced (give Content-Length in headers if known);
+    # an async iterator of bytes, closed unsent for HEAD
+    stream: AsyncIterator[bytes] | None = None
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,9 @@ class Context:
     base_url: str = ""  # scheme://host plus where the service is mounted, for absolute links
     files: dict[str, list[UploadedFile]] = field(default_factory=dict)  # multipart uploads
     raw_body: bytes = b""  # the body exactly as received (signatures are over bytes)
+    # operations marked `x-specmock-stream-body: true` leave the body unread: chunks come
+    # from this async iterator as the client sends them, with no size limit (large uploads)
+    stream: AsyncIterator[bytes] | None = None
     violations: list[dict[str, str]] = field(default_factory=list)  # for @rejected handlers
     rejection_status: int | None = None  # the status specmock would refuse with
 

@@ -21,6 +21,7 @@ from faker import Faker
 
 from ..generator.fake import Ctx
 from ..generator.plan import Media, Operation, Response
+from ..generator.xmlcodec import is_xml, to_xml
 from . import problems
 from .hooks import Reply
 from .negotiation import Preference, choose_media, is_json
@@ -42,6 +43,7 @@ class Outgoing:
     fault: str | None = None  # an injected failure: a status, or a connection fault to act out
     fault_seconds: float = 30.0
     delay_ms: float = 0.0  # injected latency
+    stream: Any = None  # an async iterator of body chunks sent after `body` (large answers)
 
 
 @dataclass
@@ -162,7 +164,12 @@ class Responder:
             validator = op.compiler.validator(media.schema, "response", media.pointer)
             errors = _check(validator, value)
         out = Outgoing(
-            status, _serialize(value, media_type), _concrete(media_type), extra, op, errors
+            status,
+            _serialize(value, media_type, media, op),
+            _concrete(media_type),
+            extra,
+            op,
+            errors,
         )
         return self._broken(op, out) if errors else out
 
@@ -173,6 +180,8 @@ class Responder:
         reply = result if isinstance(result, Reply) else Reply(result)
         status = reply.status or (status_number(op.success, None) if op.success else 200)
         headers = list(reply.headers.items())
+        if reply.stream is not None:
+            return self._raw(op, status, reply.raw or b"", reply.media_type, headers, reply.stream)
         if reply.raw is None:
             return self.answer(op, status, reply.body, accept, headers)
         media_type = reply.media_type or "application/octet-stream"
@@ -190,12 +199,22 @@ class Responder:
                 if out.status == status
                 else out
             )
+        return self._raw(op, status, reply.raw, media_type, headers)
+
+    def _raw(
+        self,
+        op: Operation,
+        status: int,
+        raw: bytes,
+        media_type: str | None,
+        headers: list[tuple[str, str]],
+        stream: Any = None,
+    ) -> Outgoing:
+        """Bytes an override built itself: only the status can be checked."""
         if op.response_for(status) is None:
             violation = Violation("response", "/", "status", f"status {status} is not declared")
-            return self._broken(
-                op, Outgoing(status, reply.raw, media_type, headers, op, [violation])
-            )
-        return Outgoing(status, reply.raw, media_type, headers, op)
+            return self._broken(op, Outgoing(status, raw, media_type, headers, op, [violation]))
+        return Outgoing(status, raw, media_type, headers, op, stream=stream)
 
     def generate(self, op: Operation, status: int, accept: str | None, seed: int) -> Any:
         """A valid generated body for a declared status, for state and overrides to build on."""
@@ -257,7 +276,7 @@ class Responder:
             return Outgoing(status, b"", None, headers, op)
         media = response.content[media_type]
         value, errors = self._body_value(op, media, pref, seed, echo)
-        body = _serialize(value, media_type)
+        body = _serialize(value, media_type, media, op)
         out = Outgoing(status, body, _concrete(media_type), headers, op, errors)
         if errors:
             return self._broken(op, out)
@@ -404,9 +423,11 @@ def dumps(value: Any) -> bytes:
         return json.dumps(value, separators=(",", ":")).encode()
 
 
-def _serialize(value: Any, media_type: str) -> bytes:
+def _serialize(value: Any, media_type: str, media: Media, op: Operation) -> bytes:
     if is_json(media_type):
         return dumps(value)
+    if is_xml(media_type) and media.schema is not None and not isinstance(value, str | bytes):
+        return to_xml(value, media.schema, op.compiler.doc.root)
     if isinstance(value, bytes):
         return value
     if isinstance(value, str):

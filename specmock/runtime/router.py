@@ -3,6 +3,17 @@
 Literal paths are one dict lookup. Templated paths are grouped by segment count
 and tried most-literal first, which is the order OpenAPI asks for
 (`/pets/mine` before `/pets/{id}`).
+
+Two conventions from AWS-style APIs, where several operations share a method and path:
+
+- A path key may end in a query condition, `/{Bucket}?uploads` or `/{Bucket}?list-type=2`
+  (the form Smithy's OpenAPI export writes). The operation is chosen only when the request
+  carries that query parameter (with that value, if one is given); the operation on the bare
+  path is the fallback. Clients that format the path, schemathesis included, send the
+  condition as a real query string.
+- A last path parameter marked `x-specmock-greedy: true` takes the rest of the path,
+  slashes included (`/{Bucket}/{Key}` matches `/b/photos/2024/cat.jpg`). Greedy patterns
+  are tried after every fixed-length one.
 """
 
 from __future__ import annotations
@@ -16,6 +27,9 @@ from ..generator.plan import Operation, Service
 _PARAM = re.compile(r"{([^}/]+)}")
 
 
+Condition = tuple[str, str | None]  # query parameter name, and the value it must have
+
+
 @dataclass
 class PathEntry:
     """All operations declared on one path template."""
@@ -23,10 +37,31 @@ class PathEntry:
     service: Service
     template: str
     methods: dict[str, Operation] = field(default_factory=dict)
+    # per method, operations selected by a query condition, most specific first
+    variants: dict[str, list[tuple[Condition, Operation]]] = field(default_factory=dict)
+
+    def add(self, op: Operation, condition: Condition | None) -> None:
+        if condition is None:
+            self.methods[op.method] = op
+            return
+        found = self.variants.setdefault(op.method, [])
+        found.append((condition, op))
+        found.sort(key=lambda c: c[0][1] is None)  # name=value before bare name
+
+    def select(self, method: str, query: dict[str, list[str]]) -> Operation | None:
+        """The operation for a method and query; HEAD falls back to GET's."""
+        for name in (method, "GET") if method == "HEAD" else (method,):
+            for (key, value), op in self.variants.get(name, ()):
+                if key in query and (value is None or value in query[key]):
+                    return op
+            op = self.methods.get(name)
+            if op is not None:
+                return op
+        return None
 
     @property
     def allow(self) -> list[str]:
-        methods = set(self.methods)
+        methods = set(self.methods) | set(self.variants)
         if "GET" in methods:
             methods.add("HEAD")
         methods.add("OPTIONS")
@@ -39,6 +74,7 @@ class _Pattern:
     segments: list[str | re.Pattern[str] | None]  # literal, partial-template regex, or whole param
     names: list[str | None]
     rank: tuple[int, ...]
+    greedy: bool = False  # the last segment takes the rest of the path
 
 
 @dataclass
@@ -59,15 +95,19 @@ class Router:
         literal: dict[str, PathEntry] = {}
         templated: dict[int, list[_Pattern]] = {}
         entries: dict[str, PathEntry] = {}
+        greedy: set[str] = set()
         for op in service.operations:
-            entry = entries.setdefault(op.path, PathEntry(service, op.path))
-            entry.methods[op.method] = op
+            template, condition = split_condition(op.path)
+            entry = entries.setdefault(template, PathEntry(service, template))
+            entry.add(op, condition)
+            greedy.update(p.name for p in op.params if p.greedy)
         for template, entry in entries.items():
             if "{" not in template:
                 literal[template.rstrip("/") or "/"] = entry
             else:
-                pattern = _compile(entry)
-                templated.setdefault(len(pattern.segments), []).append(pattern)
+                pattern = _compile(entry, greedy)
+                size = -len(pattern.segments) if pattern.greedy else len(pattern.segments)
+                templated.setdefault(size, []).append(pattern)
         for patterns in templated.values():
             patterns.sort(key=lambda p: p.rank, reverse=True)
         conflicts = [p for p, _, _ in self._mounts if p == prefix]
@@ -102,7 +142,25 @@ def _match_in(
         params = _try(pattern, parts)
         if params is not None:
             return Match(pattern.entry, params)
+    parts = path.split("/")[1:]  # a greedy value keeps its trailing slash ("photos/")
+    for size in sorted((s for s in templated if s < 0), reverse=True):
+        if -size > len(parts):
+            continue
+        for pattern in templated[size]:
+            head = [*parts[: -size - 1], "/".join(parts[-size - 1 :])]
+            params = _try(pattern, head)
+            if params is not None:
+                return Match(pattern.entry, params)
     return None
+
+
+def split_condition(path: str) -> tuple[str, Condition | None]:
+    """`/{Bucket}?list-type=2` -> (`/{Bucket}`, ("list-type", "2")); no `?`, no condition."""
+    template, mark, query = path.partition("?")
+    if not mark:
+        return path, None
+    name, equals, value = query.partition("=")
+    return template, (name, value if equals else None)
 
 
 def _try(pattern: _Pattern, parts: list[str]) -> dict[str, str] | None:
@@ -123,11 +181,13 @@ def _try(pattern: _Pattern, parts: list[str]) -> dict[str, str] | None:
     return params
 
 
-def _compile(entry: PathEntry) -> _Pattern:
+def _compile(entry: PathEntry, greedy: set[str]) -> _Pattern:
     segments: list[str | re.Pattern[str] | None] = []
     names: list[str | None] = []
     rank = []
-    for part in entry.template.rstrip("/").split("/")[1:]:
+    parts = entry.template.rstrip("/").split("/")[1:]
+    last = _PARAM.fullmatch(parts[-1]) if parts else None
+    for part in parts:
         whole = _PARAM.fullmatch(part)
         if whole:
             segments.append(None)
@@ -145,7 +205,7 @@ def _compile(entry: PathEntry) -> _Pattern:
             segments.append(part)
             names.append(None)
             rank.append(2)
-    return _Pattern(entry, segments, names, tuple(rank))
+    return _Pattern(entry, segments, names, tuple(rank), bool(last and last.group(1) in greedy))
 
 
 def _group(name: str) -> str:

@@ -16,6 +16,7 @@ import orjson
 from ..generator import forms
 from ..generator.params import MISSING, ParamError, RawRequest
 from ..generator.plan import Media, Operation
+from ..generator.xmlcodec import from_xml, is_xml
 from .negotiation import base_type, find_declared, is_json
 
 
@@ -229,11 +230,16 @@ def select_body_media(op: Operation, content_type: str | None, body: bytes) -> M
     return spec.content[declared]
 
 
-def parse_body(media: Media, content_type: str, body: bytes, form: Any) -> Any:
-    """Turn raw bytes into the value the schema describes; raises ValueError on bad syntax."""
+def parse_body(
+    media: Media, content_type: str, body: bytes, form: Any, root: dict[str, Any] | None = None
+) -> Any:
+    """Turn raw bytes into the value the schema describes; raises ValueError on bad syntax.
+    XML is read through the schema's `xml` objects (refs resolved against `root`)."""
     kind = base_type(content_type)
     if is_json(kind) or is_json(media.media_type):
         return orjson.loads(body)
+    if is_xml(kind) and media.schema is not None:
+        return from_xml(body, media.schema, root or {})
     if kind == "application/x-www-form-urlencoded":
         text = body.decode("utf-8")
         return parse_qs(text, keep_blank_values=True, strict_parsing=False)

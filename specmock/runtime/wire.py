@@ -22,7 +22,8 @@ def _transport(send: Any) -> asyncio.Transport | None:
 
 def _headers(out: Outgoing, request_id: str, length: bool = True) -> list[tuple[bytes, bytes]]:
     headers = []
-    if length and out.status not in (204, 304):
+    given = any(k.lower() == "content-length" for k, _ in out.headers)
+    if length and not given and out.stream is None and out.status not in (204, 304):
         headers.append((b"content-length", str(len(out.body)).encode()))
     if out.media_type:
         headers.append((b"content-type", out.media_type.encode()))
@@ -35,7 +36,19 @@ async def send_answer(send: Any, out: Outgoing, request_id: str, head: bool) -> 
     await send(
         {"type": "http.response.start", "status": out.status, "headers": _headers(out, request_id)}
     )
-    await send({"type": "http.response.body", "body": b"" if head else out.body})
+    if out.stream is None or head:
+        if out.stream is not None and hasattr(out.stream, "aclose"):
+            await out.stream.aclose()
+        await send({"type": "http.response.body", "body": b"" if head else out.body})
+        return
+    await send({"type": "http.response.body", "body": out.body, "more_body": True})
+    try:
+        async for chunk in out.stream:
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+    finally:
+        if hasattr(out.stream, "aclose"):
+            await out.stream.aclose()
+    await send({"type": "http.response.body", "body": b""})
 
 
 async def send_fault(

@@ -1,0 +1,49 @@
+"""The bundled S3 service: buckets, objects, listings and multipart uploads as boto3, the
+AWS CLI and s3fs use them, with S3's XML errors and signature checks (see docs/s3.md).
+
+The runtime collects handlers from this package's namespace only, so they are imported here.
+"""
+
+from .buckets import (
+    create_bucket,
+    delete_bucket,
+    get_bucket_location,
+    get_bucket_versioning,
+    head_bucket,
+    list_buckets,
+)
+from .errors import rejected_request
+from .listing import list_object_versions, list_objects, list_objects_v2
+from .multipart import (
+    abort_multipart_upload,
+    complete_multipart_upload,
+    create_multipart_upload,
+    list_multipart_uploads,
+    list_parts,
+    upload_part,
+)
+from .objects import delete_object, delete_objects, get_object, head_object, put_object
+
+__all__ = [
+    "abort_multipart_upload",
+    "complete_multipart_upload",
+    "create_bucket",
+    "create_multipart_upload",
+    "delete_bucket",
+    "delete_object",
+    "delete_objects",
+    "get_bucket_location",
+    "get_bucket_versioning",
+    "get_object",
+    "head_bucket",
+    "head_object",
+    "list_buckets",
+    "list_multipart_uploads",
+    "list_object_versions",
+    "list_objects",
+    "list_objects_v2",
+    "list_parts",
+    "put_object",
+    "rejected_request",
+    "upload_part",
+]

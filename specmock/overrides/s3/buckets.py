@@ -1,0 +1,105 @@
+"""Bucket operations: create (with S3's naming rules), head, list, delete, location."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+from specmock import Context, Reply
+
+from . import blobs
+from .common import S3Error, config, handler, iso, reply
+from .state import BUCKETS, bucket, objects_ns, parts_ns, uploads_ns
+
+_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+OWNER = {
+    "ID": "75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a",
+    "DisplayName": "specmock",
+}
+
+
+def name_problem(name: str) -> str | None:
+    """Why `name` is not a valid bucket name, or None."""
+    if not 3 <= len(name) <= 63:
+        return "Bucket names must be between 3 and 63 characters long"
+    if not _NAME.fullmatch(name):
+        return (
+            "Bucket names may contain only lower-case letters, digits, dots and hyphens, "
+            "and must begin and end with a letter or digit"
+        )
+    if ".." in name or ".-" in name or "-." in name:
+        return "Bucket names must not contain two adjacent periods or a period next to a hyphen"
+    try:
+        ipaddress.IPv4Address(name)
+        return "Bucket names must not be formatted as an IP address"
+    except ValueError:
+        pass
+    if name.startswith(("xn--", "sthree-")) or name.endswith(("-s3alias", "--ol-s3")):
+        return "Bucket names must not use a reserved prefix or suffix"
+    return None
+
+
+@handler("CreateBucket")
+async def create_bucket(ctx: Context) -> Reply:
+    name = ctx.path_params["Bucket"]
+    problem = name_problem(name)
+    if problem:
+        raise S3Error("InvalidBucketName", 400, problem, BucketName=name)
+    if await ctx.store.get(BUCKETS, name) is not None:
+        raise S3Error(
+            "BucketAlreadyOwnedByYou",
+            409,
+            "Your previous request to create the named bucket succeeded and you already own it.",
+            BucketName=name,
+        )
+    region = ((ctx.body or {}).get("LocationConstraint") or "") if ctx.body else ""
+    await ctx.store.put(BUCKETS, name, {"Name": name, "created": ctx.clock.now(), "region": region})
+    return reply(ctx, Location=f"/{name}")
+
+
+@handler("HeadBucket")
+async def head_bucket(ctx: Context) -> Reply:
+    found = await bucket(ctx)
+    return reply(ctx, **{"x-amz-bucket-region": found.get("region") or config().region})
+
+
+@handler("ListBuckets")
+async def list_buckets(ctx: Context) -> Reply:
+    found = sorted(await ctx.store.items(BUCKETS), key=lambda b: b["Name"])
+    body = {
+        "Owner": OWNER,
+        "Buckets": [{"Name": b["Name"], "CreationDate": iso(b["created"])} for b in found],
+    }
+    return reply(ctx, body)
+
+
+@handler("DeleteBucket")
+async def delete_bucket(ctx: Context) -> Reply:
+    name = ctx.path_params["Bucket"]
+    await bucket(ctx)
+    if await ctx.store.items(objects_ns(name)):
+        raise S3Error(
+            "BucketNotEmpty",
+            409,
+            "The bucket you tried to delete is not empty",
+            BucketName=name,
+        )
+    for upload in await ctx.store.items(uploads_ns(name)):
+        for part in await ctx.store.items(parts_ns(upload["UploadId"])):
+            blobs.remove(ctx.store, part.get("blob"))
+            await ctx.store.delete(parts_ns(upload["UploadId"]), str(part["PartNumber"]))
+        await ctx.store.delete(uploads_ns(name), upload["UploadId"])
+    await ctx.store.delete(BUCKETS, name)
+    return reply(ctx, status=204)
+
+
+@handler("GetBucketLocation")
+async def get_bucket_location(ctx: Context) -> Reply:
+    found = await bucket(ctx)
+    return reply(ctx, found.get("region") or "")
+
+
+@handler("GetBucketVersioning")
+async def get_bucket_versioning(ctx: Context) -> Reply:
+    await bucket(ctx)
+    return reply(ctx, {})

@@ -1,0 +1,147 @@
+"""What every S3 handler shares: configuration, errors, request ids, times and replies.
+
+Configuration comes from the environment so `specmock serve s3` needs no file:
+`SPECMOCK_S3_AUTH` (`on`, the default, or `off`), `SPECMOCK_S3_KEYS`
+(`ACCESS:SECRET[,ACCESS:SECRET...]`, default `specmock:specmock-secret`) and
+`SPECMOCK_S3_REGION` (default `us-east-1`). They are read per request, so a test may
+change them between calls.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import formatdate, parsedate_to_datetime
+from typing import Any
+
+from specmock import Context, Reply, override
+
+SERVICE = "s3"
+DEFAULT_KEYS = "specmock:specmock-secret"
+NAMESPACE_XML = "http://s3.amazonaws.com/doc/2006-03-01/"
+_HEAD_OPS = ("HeadObject", "HeadBucket")
+
+
+@dataclass(frozen=True)
+class Config:
+    auth: bool
+    keys: dict[str, str]  # access key id -> secret
+    region: str
+
+
+def config() -> Config:
+    keys: dict[str, str] = {}
+    for pair in os.environ.get("SPECMOCK_S3_KEYS", DEFAULT_KEYS).split(","):
+        access, _, secret = pair.strip().partition(":")
+        if access and secret:
+            keys[access] = secret
+    auth = os.environ.get("SPECMOCK_S3_AUTH", "on").strip().lower() not in ("off", "0", "false")
+    return Config(auth, keys, os.environ.get("SPECMOCK_S3_REGION", "us-east-1"))
+
+
+class S3Error(Exception):
+    """An S3 error answer: code, HTTP status, message and extra <Error> fields."""
+
+    def __init__(self, code: str, status: int, message: str, **fields: str):
+        super().__init__(message)
+        self.code = code
+        self.status = status
+        self.message = message
+        self.fields = fields
+
+
+def no_bucket(bucket: str) -> S3Error:
+    return S3Error("NoSuchBucket", 404, "The specified bucket does not exist", BucketName=bucket)
+
+
+def no_key(key: str) -> S3Error:
+    return S3Error("NoSuchKey", 404, "The specified key does not exist.", Key=key)
+
+
+def invalid(message: str, **fields: str) -> S3Error:
+    return S3Error("InvalidArgument", 400, message, **fields)
+
+
+# -- times --------------------------------------------------------------------------------
+def iso(seconds: float) -> str:
+    """XML timestamps: ISO 8601 with milliseconds, as S3 writes them."""
+    moment = datetime.fromtimestamp(seconds, UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def http_date(seconds: float) -> str:
+    """Header timestamps: RFC 1123 (`Wed, 12 Oct 2009 17:50:00 GMT`)."""
+    return formatdate(int(seconds), usegmt=True)
+
+
+def parse_http_date(text: str | None) -> float | None:
+    if not text:
+        return None
+    try:
+        return parsedate_to_datetime(text).timestamp()
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+# -- replies ------------------------------------------------------------------------------
+def request_id(ctx: Context) -> str:
+    """Fixed per context: the header and the error body carry the same id."""
+    found = getattr(ctx, "_s3_request_id", None)
+    if found is None:
+        found = f"{ctx.rng.getrandbits(64):016X}"
+        ctx._s3_request_id = found  # type: ignore[attr-defined]
+    return found
+
+
+def base_headers(ctx: Context) -> dict[str, str]:
+    rid = request_id(ctx)
+    return {"x-amz-request-id": rid, "x-amz-id-2": rid, "Date": http_date(ctx.clock.now())}
+
+
+def reply(ctx: Context, body: Any = None, status: int = 200, **headers: str) -> Reply:
+    return Reply(body, status, {**base_headers(ctx), **headers})
+
+
+def error_reply(ctx: Context, error: S3Error) -> Reply:
+    headers = base_headers(ctx)
+    if ctx.operation_id in _HEAD_OPS or ctx.operation.method == "HEAD":
+        return Reply(None, error.status, headers)
+    body = {
+        "Code": error.code,
+        "Message": error.message,
+        **error.fields,
+        "Resource": resource(ctx),
+        "RequestId": headers["x-amz-request-id"],
+        "HostId": headers["x-amz-id-2"],
+    }
+    return Reply(body, error.status, headers)
+
+
+def resource(ctx: Context) -> str:
+    bucket = ctx.path_params.get("Bucket")
+    key = ctx.path_params.get("Key")
+    return "/" + "/".join(p for p in (bucket, key) if p)
+
+
+Handler = Callable[[Context], Awaitable[Reply]]
+
+
+def handler(operation: str) -> Callable[[Handler], Handler]:
+    """An S3 operation handler: signature checked first, S3Error turned into S3's answer."""
+    from .auth import verify
+
+    def wrap(fn: Handler) -> Handler:
+        @functools.wraps(fn)
+        async def run(ctx: Context) -> Reply:
+            try:
+                verify(ctx, config())
+                return await fn(ctx)
+            except S3Error as exc:
+                return error_reply(ctx, exc)
+
+        return override(f"{SERVICE}:{operation}")(run)
+
+    return wrap

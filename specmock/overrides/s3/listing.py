@@ -1,0 +1,180 @@
+"""Listings: ListObjects (v1, `marker`), ListObjectsV2 (continuation tokens) and
+ListObjectVersions (every object once, version `null`: buckets are never versioned).
+
+All three share one walk: keys in order after a start point, filtered by prefix, rolled up
+into CommonPrefixes at the delimiter, cut at max-keys. With `encoding-type=url` (which
+botocore always sends) keys and prefixes go out percent-encoded, and botocore decodes them.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+from specmock import Context, Reply
+
+from .buckets import OWNER
+from .common import handler, invalid, iso, reply
+from .state import bucket, objects_ns
+
+MAX_KEYS = 1000
+
+
+@dataclass
+class Page:
+    contents: list[dict[str, Any]] = field(default_factory=list)
+    prefixes: list[str] = field(default_factory=list)
+    truncated: bool = False
+    last: str | None = None  # the last key or prefix returned, where the next page starts
+
+
+def walk(
+    records: list[dict[str, Any]], prefix: str, delimiter: str, after: str, limit: int
+) -> Page:
+    page = Page()
+    seen: set[str] = set()
+    for record in sorted(records, key=lambda r: r["Key"]):
+        key = record["Key"]
+        if key <= after or not key.startswith(prefix):
+            continue
+        rolled = None
+        if delimiter:
+            cut = key.find(delimiter, len(prefix))
+            if cut >= 0:
+                rolled = key[: cut + len(delimiter)]
+                if rolled in seen or rolled <= after:
+                    continue
+        if len(page.contents) + len(page.prefixes) >= limit:
+            page.truncated = True
+            break
+        if rolled is not None:
+            seen.add(rolled)
+            page.prefixes.append(rolled)
+            page.last = rolled
+        else:
+            page.contents.append(record)
+            page.last = key
+    return page
+
+
+def _query(ctx: Context, name: str, default: str = "") -> str:
+    values = ctx.query.get(name)
+    return values[0] if values else default
+
+
+def _max_keys(ctx: Context, name: str = "max-keys") -> int:
+    text = _query(ctx, name, str(MAX_KEYS))
+    if not text.lstrip("-").isdigit() or int(text) < 0:
+        raise invalid(f"{name} must be a non-negative integer", ArgumentName=name)
+    return min(int(text), MAX_KEYS)
+
+
+def _encoder(ctx: Context) -> Any:
+    encoding = _query(ctx, "encoding-type")
+    if encoding and encoding != "url":
+        raise invalid("Invalid Encoding Method specified in Request", ArgumentName="encoding-type")
+    if encoding == "url":
+        return lambda text: quote(text, safe="/~")
+    return lambda text: text
+
+
+def _entry(record: dict[str, Any], encode: Any, owner: bool) -> dict[str, Any]:
+    out = {
+        "Key": encode(record["Key"]),
+        "LastModified": iso(record["modified"]),
+        "ETag": record["ETag"],
+        "Size": record["Size"],
+        "StorageClass": "STANDARD",
+    }
+    if record.get("checksum"):
+        out["ChecksumAlgorithm"] = next(iter(record["checksum"]))
+    if owner:
+        out["Owner"] = OWNER
+    return out
+
+
+def _common(ctx: Context, page: Page, encode: Any, limit: int) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "Name": ctx.path_params["Bucket"],
+        "Prefix": encode(_query(ctx, "prefix")),
+        "MaxKeys": limit,
+        "IsTruncated": page.truncated,
+    }
+    if _query(ctx, "delimiter"):
+        body["Delimiter"] = encode(_query(ctx, "delimiter"))
+    if _query(ctx, "encoding-type"):
+        body["EncodingType"] = "url"
+    if page.prefixes:
+        body["CommonPrefixes"] = [{"Prefix": encode(p)} for p in page.prefixes]
+    return body
+
+
+@handler("ListObjects")
+async def list_objects(ctx: Context) -> Reply:
+    await bucket(ctx)
+    encode, limit = _encoder(ctx), _max_keys(ctx)
+    marker = _query(ctx, "marker")
+    records = await ctx.store.items(objects_ns(ctx.path_params["Bucket"]))
+    page = walk(records, _query(ctx, "prefix"), _query(ctx, "delimiter"), marker, limit)
+    body = _common(ctx, page, encode, limit)
+    body["Marker"] = encode(marker)
+    if page.truncated and _query(ctx, "delimiter") and page.last:
+        body["NextMarker"] = encode(page.last)
+    if page.contents:
+        body["Contents"] = [_entry(r, encode, True) for r in page.contents]
+    return reply(ctx, body)
+
+
+@handler("ListObjectsV2")
+async def list_objects_v2(ctx: Context) -> Reply:
+    await bucket(ctx)
+    encode, limit = _encoder(ctx), _max_keys(ctx)
+    token = _query(ctx, "continuation-token")
+    start_after = _query(ctx, "start-after")
+    after = _decode_token(token) if token else start_after
+    records = await ctx.store.items(objects_ns(ctx.path_params["Bucket"]))
+    page = walk(records, _query(ctx, "prefix"), _query(ctx, "delimiter"), after, limit)
+    body = _common(ctx, page, encode, limit)
+    body["KeyCount"] = len(page.contents) + len(page.prefixes)
+    if token:
+        body["ContinuationToken"] = token
+    if start_after:
+        body["StartAfter"] = encode(start_after)
+    if page.truncated and page.last:
+        body["NextContinuationToken"] = base64.urlsafe_b64encode(page.last.encode()).decode()
+    if page.contents:
+        owner = _query(ctx, "fetch-owner") == "true"
+        body["Contents"] = [_entry(r, encode, owner) for r in page.contents]
+    return reply(ctx, body)
+
+
+def _decode_token(token: str) -> str:
+    try:
+        return base64.urlsafe_b64decode(token.encode()).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise invalid(
+            "The continuation token provided is incorrect", ArgumentName="continuation-token"
+        ) from None
+
+
+@handler("ListObjectVersions")
+async def list_object_versions(ctx: Context) -> Reply:
+    await bucket(ctx)
+    encode, limit = _encoder(ctx), _max_keys(ctx)
+    marker = _query(ctx, "key-marker")
+    records = await ctx.store.items(objects_ns(ctx.path_params["Bucket"]))
+    page = walk(records, _query(ctx, "prefix"), _query(ctx, "delimiter"), marker, limit)
+    body = _common(ctx, page, encode, limit)
+    body["KeyMarker"] = encode(marker)
+    if page.truncated and page.last:
+        body["NextKeyMarker"] = encode(page.last)
+        body["NextVersionIdMarker"] = "null"
+    if page.contents:
+        body["Versions"] = [
+            {**_entry(r, encode, True), "VersionId": "null", "IsLatest": True}
+            for r in page.contents
+        ]
+    return reply(ctx, body)

@@ -1,0 +1,327 @@
+"""Object operations: put, copy, get (ranges, conditions), head, delete, batch delete."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import re
+from typing import Any
+from urllib.parse import unquote
+
+from specmock import Context, Reply, to_xml
+
+from . import blobs
+from .common import S3Error, handler, http_date, invalid, iso, no_key, parse_http_date, reply
+from .state import bucket, objects_ns, remove_object, replace_object, unique
+
+_STORED_HEADERS = (
+    "cache-control",
+    "content-disposition",
+    "content-encoding",
+    "content-language",
+    "expires",
+)
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+DEFAULT_TYPE = "binary/octet-stream"
+
+
+def user_metadata(headers: dict[str, str]) -> dict[str, str]:
+    return {k[len("x-amz-meta-") :]: v for k, v in headers.items() if k.startswith("x-amz-meta-")}
+
+
+def stored_headers(headers: dict[str, str]) -> dict[str, str]:
+    out = {k: headers[k] for k in _STORED_HEADERS if headers.get(k)}
+    encoding = [e.strip() for e in out.get("content-encoding", "").split(",")]
+    encoding = [e for e in encoding if e and e != "aws-chunked"]
+    if encoding:
+        out["content-encoding"] = ", ".join(encoding)
+    else:
+        out.pop("content-encoding", None)
+    return out
+
+
+def check_body(digests: blobs.Digests, headers: dict[str, str], trailers: dict[str, str]) -> None:
+    """Content-MD5, the signed SHA-256, the decoded length and the client's checksum."""
+    md5 = headers.get("content-md5")
+    if md5 is not None:
+        try:
+            given = base64.b64decode(md5, validate=True)
+        except (binascii.Error, ValueError):
+            raise S3Error(
+                "InvalidDigest", 400, "The Content-MD5 you specified was invalid."
+            ) from None
+        if given != digests.md5.digest():
+            raise S3Error(
+                "BadDigest", 400, "The Content-MD5 you specified did not match what we received."
+            )
+    signed = headers.get("x-amz-content-sha256", "")
+    if _SHA256.fullmatch(signed) and signed != digests.sha256.hexdigest():
+        raise S3Error(
+            "XAmzContentSHA256Mismatch",
+            400,
+            "The provided 'x-amz-content-sha256' header does not match what was computed.",
+        )
+    decoded = headers.get("x-amz-decoded-content-length")
+    if decoded is not None and decoded.isdigit() and int(decoded) != digests.size:
+        raise S3Error("IncompleteBody", 400, "You did not provide the number of bytes specified.")
+    algorithm = digests.algorithm
+    if algorithm is None:
+        return
+    name = f"x-amz-checksum-{algorithm.lower()}"
+    claimed = headers.get(name) or trailers.get(name)
+    computed = digests.checksum()
+    if claimed and computed and claimed != computed:
+        raise S3Error(
+            "BadDigest",
+            400,
+            f"The {algorithm} you specified did not match the calculated checksum.",
+        )
+
+
+def checksum_of(digests: blobs.Digests, headers: dict[str, str], trailers: dict[str, str]) -> dict:
+    algorithm = digests.algorithm
+    if algorithm is None:
+        return {}
+    name = f"x-amz-checksum-{algorithm.lower()}"
+    value = digests.checksum() or headers.get(name) or trailers.get(name)
+    return {algorithm: value} if value else {}
+
+
+@handler("PutObject")
+async def put_object(ctx: Context) -> Reply:
+    if ctx.headers.get("x-amz-copy-source"):
+        return await copy_object(ctx)
+    bucket_name = ctx.path_params["Bucket"]
+    await bucket(ctx)
+    name = await unique(ctx, "blob")
+    digests, trailers = await blobs.receive(ctx.store, name, ctx.stream, ctx.headers)
+    try:
+        check_body(digests, ctx.headers, trailers)
+    except S3Error:
+        blobs.remove(ctx.store, name)
+        raise
+    record = {
+        "Key": ctx.path_params["Key"],
+        "Size": digests.size,
+        "ETag": f'"{digests.md5.hexdigest()}"',
+        "modified": ctx.clock.now(),
+        "type": ctx.headers.get("content-type") or DEFAULT_TYPE,
+        "meta": user_metadata(ctx.headers),
+        "headers": stored_headers(ctx.headers),
+        "checksum": checksum_of(digests, ctx.headers, trailers),
+        "blob": name,
+    }
+    await replace_object(ctx, bucket_name, record)
+    return reply(ctx, ETag=record["ETag"], **_checksum_headers(record))
+
+
+def copy_source(ctx: Context, header: str = "x-amz-copy-source") -> tuple[str, str]:
+    source = unquote(ctx.headers[header].split("?versionId=", 1)[0]).lstrip("/")
+    bucket_name, _, key = source.partition("/")
+    if not bucket_name or not key:
+        raise invalid("Copy Source must mention the source bucket and key: sourcebucket/sourcekey")
+    return bucket_name, key
+
+
+async def source_object(ctx: Context, header: str = "x-amz-copy-source") -> dict[str, Any]:
+    bucket_name, key = copy_source(ctx, header)
+    await bucket(ctx, bucket_name)
+    found = await ctx.store.get(objects_ns(bucket_name), key)
+    if found is None:
+        raise no_key(key)
+    return found
+
+
+async def copy_object(ctx: Context) -> Reply:
+    target_bucket = ctx.path_params["Bucket"]
+    await bucket(ctx)
+    source = await source_object(ctx)
+    directive = (ctx.headers.get("x-amz-metadata-directive") or "COPY").upper()
+    same = copy_source(ctx) == (target_bucket, ctx.path_params["Key"])
+    if same and directive == "COPY":
+        raise S3Error(
+            "InvalidRequest",
+            400,
+            "This copy request is illegal because it is trying to copy an object to itself "
+            "without changing the object's metadata, storage class, website redirect location "
+            "or encryption attributes.",
+        )
+    name = await unique(ctx, "blob")
+    md5, size = blobs.copy(ctx.store, source["blob"], name)
+    replace = directive == "REPLACE"
+    record = {
+        **source,
+        "Key": ctx.path_params["Key"],
+        "Size": size,
+        "ETag": source["ETag"] if source.get("parts") else f'"{md5}"',
+        "modified": ctx.clock.now(),
+        "blob": name,
+    }
+    if replace:
+        record["type"] = ctx.headers.get("content-type") or DEFAULT_TYPE
+        record["meta"] = user_metadata(ctx.headers)
+        record["headers"] = stored_headers(ctx.headers)
+    await replace_object(ctx, target_bucket, record)
+    body = {"ETag": record["ETag"], "LastModified": iso(record["modified"])}
+    xml = to_xml(body, {"$ref": "#/components/schemas/CopyObjectResult"}, ctx.spec)
+    return Reply(None, 200, reply(ctx).headers, raw=xml, media_type="application/xml")
+
+
+def object_headers(record: dict[str, Any]) -> dict[str, str]:
+    headers = {
+        "ETag": record["ETag"],
+        "Last-Modified": http_date(record["modified"]),
+        "Content-Type": record.get("type") or DEFAULT_TYPE,
+        "Accept-Ranges": "bytes",
+        **{k.title(): v for k, v in record.get("headers", {}).items()},
+        **{f"x-amz-meta-{k}": v for k, v in record.get("meta", {}).items()},
+    }
+    if record.get("parts"):
+        headers["x-amz-mp-parts-count"] = str(record["parts"])
+    return headers
+
+
+def _checksum_headers(record: dict[str, Any]) -> dict[str, str]:
+    return {f"x-amz-checksum-{k.lower()}": v for k, v in record.get("checksum", {}).items()}
+
+
+async def _load(ctx: Context) -> dict[str, Any]:
+    await bucket(ctx)
+    found = await ctx.store.get(objects_ns(ctx.path_params["Bucket"]), ctx.path_params["Key"])
+    if found is None:
+        raise no_key(ctx.path_params["Key"])
+    return found
+
+
+def preconditions(ctx: Context, record: dict[str, Any]) -> int | None:
+    """304 or 412 where the conditional headers say so (RFC 9110 order), else None."""
+    etag = record["ETag"]
+    modified = int(record["modified"])
+    if_match = ctx.headers.get("if-match")
+    if if_match is not None:
+        if not _etag_in(etag, if_match):
+            return 412
+    else:
+        since = parse_http_date(ctx.headers.get("if-unmodified-since"))
+        if since is not None and modified > since:
+            return 412
+    if_none = ctx.headers.get("if-none-match")
+    if if_none is not None:
+        if _etag_in(etag, if_none):
+            return 304
+    else:
+        since = parse_http_date(ctx.headers.get("if-modified-since"))
+        if since is not None and modified <= since:
+            return 304
+    return None
+
+
+def _etag_in(etag: str, header: str) -> bool:
+    wanted = {t.strip().removeprefix("W/") for t in header.split(",")}
+    return "*" in wanted or etag in wanted or etag.strip('"') in wanted
+
+
+def byte_range(header: str | None, size: int) -> tuple[int, int] | None:
+    """(first, last) for a single satisfiable range; None for none or one to ignore."""
+    if not header:
+        return None
+    match = _RANGE.fullmatch(header.strip())
+    if match is None:
+        return None
+    first, last = match.groups()
+    if not first and not last:
+        return None
+    if not first:
+        length = int(last)
+        if length == 0:
+            raise _bad_range(size)
+        return max(size - length, 0), size - 1
+    start = int(first)
+    end = min(int(last), size - 1) if last else size - 1
+    if last and int(last) < start:
+        return None
+    if start >= size:
+        raise _bad_range(size)
+    return start, end
+
+
+def _bad_range(size: int) -> S3Error:
+    return S3Error(
+        "InvalidRange",
+        416,
+        "The requested range is not satisfiable",
+        ActualObjectSize=str(size),
+        RangeRequested="bytes",
+    )
+
+
+async def _serve(ctx: Context, head: bool) -> Reply:
+    record = await _load(ctx)
+    status = preconditions(ctx, record)
+    headers = object_headers(record)
+    if status == 304:
+        kept = {k: headers[k] for k in ("ETag", "Last-Modified")}
+        return reply(ctx, status=304, **kept)
+    if status == 412:
+        condition = "If-Match" if "if-match" in ctx.headers else "If-Unmodified-Since"
+        raise S3Error(
+            "PreconditionFailed",
+            412,
+            "At least one of the pre-conditions you specified did not hold",
+            Condition=condition,
+        )
+    size = record["Size"]
+    span = None if head else byte_range(ctx.headers.get("range"), size)
+    if span is None:
+        first, last, status = 0, size - 1, 200
+        if ctx.headers.get("x-amz-checksum-mode", "").upper() == "ENABLED":
+            headers.update(_checksum_headers(record))
+    else:
+        first, last = span
+        status = 206
+        headers["Content-Range"] = f"bytes {first}-{last}/{size}"
+    headers["Content-Length"] = str(max(last - first + 1, 0))
+    full = reply(ctx, **headers)
+    if head:
+        return Reply(None, 200, full.headers)
+    stream = blobs.read(ctx.store, record["blob"], first, last) if size else None
+    media_type = full.headers.pop("Content-Type")  # sent once, as the body's media type
+    return Reply(None, status, full.headers, raw=b"", media_type=media_type, stream=stream)
+
+
+@handler("GetObject")
+async def get_object(ctx: Context) -> Reply:
+    return await _serve(ctx, head=False)
+
+
+@handler("HeadObject")
+async def head_object(ctx: Context) -> Reply:
+    return await _serve(ctx, head=True)
+
+
+@handler("DeleteObject")
+async def delete_object(ctx: Context) -> Reply:
+    await bucket(ctx)
+    await remove_object(ctx, ctx.path_params["Bucket"], ctx.path_params["Key"])
+    return reply(ctx, status=204)
+
+
+@handler("DeleteObjects")
+async def delete_objects(ctx: Context) -> Reply:
+    await bucket(ctx)
+    md5 = ctx.headers.get("content-md5")
+    if md5 is not None and base64.b64encode(hashlib.md5(ctx.raw_body).digest()).decode() != md5:
+        raise S3Error(
+            "BadDigest", 400, "The Content-MD5 you specified did not match what we received."
+        )
+    body = ctx.body or {}
+    deleted = []
+    for item in body.get("Objects", []):
+        await remove_object(ctx, ctx.path_params["Bucket"], item["Key"])
+        deleted.append(
+            {"Key": item["Key"], **({"VersionId": "null"} if "VersionId" in item else {})}
+        )
+    result: dict[str, Any] = {} if body.get("Quiet") else {"Deleted": deleted}
+    return reply(ctx, result)
