@@ -9,6 +9,7 @@ Installed as a pytest plugin, it provides the `specmock_server` fixture:
 
 from __future__ import annotations
 
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -23,6 +24,7 @@ import uvicorn
 from .runtime.app import SpecmockApp
 from .runtime.factory import create_app
 from .runtime.server import config as server_config
+from .runtime.tls import self_signed
 
 
 @dataclass
@@ -31,13 +33,23 @@ class RunningServer:
 
     url: str
     app: SpecmockApp
+    cert: str | None = None  # the self-signed certificate (PEM file) of a tls=True server
 
 
 @contextmanager
-def serve(specs: Any, host: str = "127.0.0.1", **options: Any) -> Iterator[RunningServer]:
-    """Serve specs (or a ready SpecmockApp) on a free port in a background thread."""
+def serve(
+    specs: Any, host: str = "127.0.0.1", tls: bool = False, **options: Any
+) -> Iterator[RunningServer]:
+    """Serve specs (or a ready SpecmockApp) on a free port in a background thread;
+    `tls=True` serves https with a self-signed certificate (`RunningServer.cert`)."""
     app = specs if isinstance(specs, SpecmockApp) else create_app(specs, **options)
-    server = uvicorn.Server(server_config(app, host, 0))
+    extra: dict[str, Any] = {}
+    cert = None
+    if tls:
+        cert_path, key_path = self_signed(Path(tempfile.gettempdir()) / "specmock-tls")
+        cert = str(cert_path)
+        extra = {"ssl_certfile": cert, "ssl_keyfile": str(key_path)}
+    server = uvicorn.Server(server_config(app, host, 0, **extra))
     thread = threading.Thread(target=server.run, name="specmock-server", daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -47,7 +59,7 @@ def serve(specs: Any, host: str = "127.0.0.1", **options: Any) -> Iterator[Runni
         time.sleep(0.01)
     port = server.servers[0].sockets[0].getsockname()[1]
     try:
-        yield RunningServer(f"http://{host}:{port}", app)
+        yield RunningServer(f"{'https' if tls else 'http'}://{host}:{port}", app, cert)
     finally:
         server.should_exit = True
         thread.join(timeout=10)

@@ -464,7 +464,11 @@ class SpecmockApp:
         key = headers.get("idempotency-key")
         if key and op.method in ("POST", "PATCH") and op.service != admin.NAME:
             return await self._idempotent(key, call, match, headers, pref)
-        return await self._answer(call, match, headers, pref)
+        out = await self._answer(call, match, headers, pref)
+        if call.stream is not None:  # what a handler left unread would corrupt the connection
+            async for _ in call.stream:
+                pass
+        return out
 
     async def _idempotent(
         self, key: str, call: Call, match: Match, headers: dict[str, str], pref: Preference

@@ -426,7 +426,8 @@ def dumps(value: Any) -> bytes:
 def _serialize(value: Any, media_type: str, media: Media, op: Operation) -> bytes:
     if is_json(media_type):
         return dumps(value)
-    if is_xml(media_type) and media.schema is not None and not isinstance(value, str | bytes):
+    written = isinstance(value, bytes) or (isinstance(value, str) and value.startswith("<"))
+    if is_xml(media_type) and media.schema is not None and not written:
         return to_xml(value, media.schema, op.compiler.doc.root)
     if isinstance(value, bytes):
         return value

@@ -219,6 +219,8 @@ def select_body_media(op: Operation, content_type: str | None, body: bytes) -> M
     if not content_type:
         if not body:
             return None
+        if len(spec.content) == 1:  # no Content-Type, one declared type: read the body as it
+            return next(iter(spec.content.values()))
         content_type = "application/octet-stream"
     declared = find_declared(spec.content, content_type)
     if declared is None:
@@ -238,7 +240,7 @@ def parse_body(
     kind = base_type(content_type)
     if is_json(kind) or is_json(media.media_type):
         return orjson.loads(body)
-    if is_xml(kind) and media.schema is not None:
+    if (is_xml(kind) or is_xml(media.media_type)) and media.schema is not None:
         return from_xml(body, media.schema, root or {})
     if kind == "application/x-www-form-urlencoded":
         text = body.decode("utf-8")

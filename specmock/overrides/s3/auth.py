@@ -127,12 +127,22 @@ def _sigv2(ctx: Context, cfg: Config, access: str, signature: str, expires: str 
             raise S3Error("AccessDenied", 403, "Expires is not a number of seconds") from None
         if ctx.clock.now() > deadline:
             raise S3Error("AccessDenied", 403, "Request has expired", Expires=expires)
-        headers["Date"] = expires
-    signer = HmacV1Auth(Credentials(access, secret))
+    signer = _SigV2(Credentials(access, secret), expires or ctx.headers.get("date", ""))
     split = urlsplit(_path(ctx) + "?" + _raw_query(ctx))
     expected = signer.sign_string(signer.canonical_string(ctx.operation.method, split, headers))
     if not hmac.compare_digest(expected, signature):
         raise _mismatch()
+
+
+class _SigV2(HmacV1Auth):
+    """botocore's SigV2 signer with the date line taken from the request, not the clock."""
+
+    def __init__(self, credentials: Credentials, date: str):
+        super().__init__(credentials)
+        self._date = date
+
+    def _get_date(self) -> str:
+        return self._date
 
 
 def _compare(signer: S3SigV4Auth, request: AWSRequest, timestamp: str, given: str) -> None:
