@@ -9,6 +9,7 @@ import base64
 import hashlib
 import io
 import os
+import ssl
 import time
 import zlib
 from collections.abc import Iterator
@@ -66,7 +67,8 @@ def code(exc: pytest.ExceptionInfo[ClientError]) -> str:
 
 
 def http(server: RunningServer) -> httpx.Client:
-    return httpx.Client(verify=server.cert or True, timeout=30)
+    verify = ssl.create_default_context(cafile=server.cert) if server.cert else True
+    return httpx.Client(verify=verify, timeout=30)
 
 
 # -- buckets ------------------------------------------------------------------------------
