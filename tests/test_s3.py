@@ -142,9 +142,10 @@ def test_missing_key_and_request_id(s3, bucket):
         s3.get_object(Bucket=bucket, Key="absent")
     assert code(exc) == "NoSuchKey"
     response = exc.value.response
-    assert response["Error"]["RequestId"] if "RequestId" in response["Error"] else True
-    assert response["ResponseMetadata"]["RequestId"] == (
-        response["ResponseMetadata"]["HTTPHeaders"]["x-amz-request-id"]
+    assert response["Error"].get("RequestId", True)
+    assert (
+        response["ResponseMetadata"]["RequestId"]
+        == (response["ResponseMetadata"]["HTTPHeaders"]["x-amz-request-id"])
     )
     with pytest.raises(ClientError) as exc:
         s3.head_object(Bucket=bucket, Key="absent")
@@ -231,7 +232,9 @@ def test_aws_chunked_body_is_decoded(server, bucket, monkeypatch):
     data = b"a" * 70_000 + b"tail"
     crc = base64.b64encode(zlib.crc32(data).to_bytes(4, "big")).decode()
     framed = (
-        f"{len(data):x}\r\n".encode() + data + b"\r\n0\r\n"
+        f"{len(data):x}\r\n".encode()
+        + data
+        + b"\r\n0\r\n"
         + f"x-amz-checksum-crc32:{crc}\r\n\r\n".encode()
     )
     headers = {
@@ -293,7 +296,9 @@ def test_pagination_through_2500_keys(s3, bucket):
     pages = list(s3.get_paginator("list_objects_v2").paginate(Bucket=bucket))
     assert len(pages) == 3
     assert [o["Key"] for p in pages for o in p["Contents"]] == keys
-    v1 = s3.get_paginator("list_objects").paginate(Bucket=bucket, PaginationConfig={"PageSize": 700})
+    v1 = s3.get_paginator("list_objects").paginate(
+        Bucket=bucket, PaginationConfig={"PageSize": 700}
+    )
     assert [o["Key"] for p in v1 for o in p.get("Contents", [])] == keys
     small = s3.list_objects_v2(Bucket=bucket, MaxKeys=10, StartAfter="k/02490")
     assert [o["Key"] for o in small["Contents"]] == keys[2491:]
@@ -459,8 +464,9 @@ def test_presigned_sigv4_get_and_put_with_httpx(server, bucket):
 def test_presigned_urls_expire(server, bucket):
     s3v4 = client(server, signature_version="s3v4")
     s3v4.put_object(Bucket=bucket, Key="soon", Body=b"x")
-    v4 = s3v4.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "soon"},
-                                     ExpiresIn=60)
+    v4 = s3v4.generate_presigned_url(
+        "get_object", Params={"Bucket": bucket, "Key": "soon"}, ExpiresIn=60
+    )
     v2 = client(server).generate_presigned_url(
         "get_object", Params={"Bucket": bucket, "Key": "soon"}, ExpiresIn=60
     )
@@ -508,8 +514,11 @@ def test_s3fs(server):
     fs = s3fs.S3FileSystem(
         key=ACCESS,
         secret=SECRET,
-        client_kwargs={"endpoint_url": server.url, "region_name": "us-east-1",
-                       "verify": server.cert or True},
+        client_kwargs={
+            "endpoint_url": server.url,
+            "region_name": "us-east-1",
+            "verify": server.cert or True,
+        },
     )
     fs.mkdir("fs-bucket")
     with fs.open("fs-bucket/dir/data.txt", "wb") as out:

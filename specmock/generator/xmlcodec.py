@@ -108,6 +108,8 @@ def _text(value: Any) -> str:
 # -- reading --------------------------------------------------------------------------------
 def _read(element: Element, schema: dict[str, Any], root: dict[str, Any]) -> Any:
     kind = _kind(schema, root)
+    if kind in ("object", "array") and not len(element) and (element.text or "").strip():
+        return element.text  # text where elements belong: validation names the wrong type
     if kind == "object":
         return _read_object(element, schema, root)
     if kind == "array":

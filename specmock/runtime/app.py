@@ -34,7 +34,7 @@ from .journal import BODY_LIMIT, Entry, Journal
 from .metrics import Metrics
 from .negotiation import Preference, parse_prefer
 from .responder import Echo, Outgoing, Responder, Settings, status_number, to_reply
-from .router import Match, Router
+from .router import Match, Router, without_marker
 from .state import MemoryStore, Store
 from .validation import (
     Rejection,
@@ -354,7 +354,7 @@ class SpecmockApp:
         method = scope["method"]
         op = match.entry.select(method, _query(scope))
         if op is None:
-            return self._no_method(match, method, accept, headers)
+            return self._no_method(match, method, accept, headers, _query(scope))
         try:
             return await self._operation(op, match, scope, receive, headers)
         except Rejection as exc:
@@ -406,9 +406,14 @@ class SpecmockApp:
         return self.responder.error(op, status, violations, accept, extra)
 
     def _no_method(
-        self, match: Match, method: str, accept: str | None, headers: dict[str, str]
+        self,
+        match: Match,
+        method: str,
+        accept: str | None,
+        headers: dict[str, str],
+        query: dict[str, list[str]],
     ) -> Outgoing:
-        allow = ", ".join(match.entry.allow)
+        allow = ", ".join(match.entry.allow_for(query))
         if method == "OPTIONS":
             extra = [("Allow", allow)]
             if "origin" in headers:
@@ -432,7 +437,13 @@ class SpecmockApp:
     async def _operation(
         self, op: Operation, match: Match, scope: dict, receive: Any, headers: dict[str, str]
     ) -> Outgoing:
-        raw = RawRequest(match.params, _query(scope), headers, _cookies(headers), _query_raw(scope))
+        raw = RawRequest(
+            match.params,
+            without_marker(op.path, _query(scope)),
+            headers,
+            _cookies(headers),
+            without_marker(op.path, _query_raw(scope)),
+        )
         check_security(op, match.entry.service.security_schemes, raw, self.settings.credentials)
         params, violations = check_params(op, raw)
         body_violations, body = await self._body(op, scope, receive, headers)

@@ -49,15 +49,29 @@ class PathEntry:
         found.sort(key=lambda c: c[0][1] is None)  # name=value before bare name
 
     def select(self, method: str, query: dict[str, list[str]]) -> Operation | None:
-        """The operation for a method and query; HEAD falls back to GET's."""
+        """The operation for a method and query; HEAD falls back to GET's. A query naming
+        a condition of this path (a sub-resource such as `?uploads`) never falls back to
+        the bare path's operation: that method is not declared for the sub-resource."""
+        marked = self._marked(query)
         for name in (method, "GET") if method == "HEAD" else (method,):
             for (key, value), op in self.variants.get(name, ()):
                 if key in query and (value is None or value in query[key]):
                     return op
-            op = self.methods.get(name)
+            op = None if marked else self.methods.get(name)
             if op is not None:
                 return op
         return None
+
+    def _marked(self, query: dict[str, list[str]]) -> bool:
+        return any(key in query for found in self.variants.values() for (key, _), _ in found)
+
+    def allow_for(self, query: dict[str, list[str]]) -> list[str]:
+        """The methods declared for this path and query (the Allow header of a 405)."""
+        methods = {m for m in (*self.methods, *self.variants) if self.select(m, query)}
+        if "GET" in methods:
+            methods.add("HEAD")
+        methods.add("OPTIONS")
+        return sorted(methods)
 
     @property
     def allow(self) -> list[str]:
@@ -161,6 +175,17 @@ def split_condition(path: str) -> tuple[str, Condition | None]:
         return path, None
     name, equals, value = query.partition("=")
     return template, (name, value if equals else None)
+
+
+def without_marker(path: str, query: dict[str, list[str]]) -> dict[str, list[str]]:
+    """A client formatting `/{Bucket}/{Key}?uploadId` and adding `uploadId=abc` sends the name
+    twice (`?uploadId&uploadId=abc`); the bare marker is dropped so the value reads as one."""
+    condition = split_condition(path)[1]
+    values = query.get(condition[0], []) if condition else []
+    if condition is None or len(values) < 2 or all(values):
+        return query
+    kept = [v for v in values if v]
+    return {**query, condition[0]: kept or values[:1]}
 
 
 def _try(pattern: _Pattern, parts: list[str]) -> dict[str, str] | None:
