@@ -528,3 +528,69 @@ def test_s3fs(server):
     assert fs.info("fs-bucket/dir/data.txt")["size"] == 15
     fs.rm("fs-bucket", recursive=True)
     assert not fs.exists("fs-bucket/dir/data.txt")
+
+
+# -- virtual-host addressing --------------------------------------------------------------
+def _resolve_localhost(request, **_) -> None:
+    """`*.localhost` needs no DNS here: send to 127.0.0.1, keep the signed Host header."""
+    scheme, rest = request.url.split("://", 1)
+    host, _, path = rest.partition("/")
+    if host.split(":")[0].endswith(".localhost"):
+        request.headers["Host"] = host
+        request.url = f"{scheme}://127.0.0.1:{host.rsplit(':', 1)[1]}/{path}"
+
+
+def test_virtual_host_addressing(server):
+    port = server.url.rsplit(":", 1)[1]
+    scheme = server.url.split("://")[0]
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=f"{scheme}://localhost:{port}",
+        region_name="us-east-1",
+        aws_access_key_id=ACCESS,
+        aws_secret_access_key=SECRET,
+        verify=server.cert or True,
+        config=Config(s3={"addressing_style": "virtual"}),
+    )
+    s3.meta.events.register_last("before-send.s3", _resolve_localhost)
+    s3.create_bucket(Bucket="virtual-bucket")
+    s3.put_object(Bucket="virtual-bucket", Key="dir/v.txt", Body=b"virtual")
+    assert s3.get_object(Bucket="virtual-bucket", Key="dir/v.txt")["Body"].read() == b"virtual"
+    listed = s3.list_objects_v2(Bucket="virtual-bucket")
+    assert [o["Key"] for o in listed["Contents"]] == ["dir/v.txt"]
+    path_style = client(server)
+    assert path_style.get_object(Bucket="virtual-bucket", Key="dir/v.txt")["Body"].read() == (
+        b"virtual"
+    )
+
+
+def test_presign_endpoint_and_cli(server, s3, bucket):
+    from click.testing import CliRunner
+
+    from specmock.cli import main
+
+    s3.put_object(Bucket=bucket, Key="minted.txt", Body=b"minted")
+    with http(server) as web:
+        answer = web.post(
+            server.url + "/_specmock/presign", json={"bucket": bucket, "key": "minted.txt"}
+        )
+        assert answer.status_code == 200
+        assert web.get(answer.json()["url"]).content == b"minted"
+        result = CliRunner().invoke(
+            main,
+            [
+                "s3",
+                "presign",
+                bucket,
+                "up.txt",
+                "--url",
+                server.url,
+                "--method",
+                "PUT",
+                "--sigv2",
+                "--insecure",
+            ],
+        )
+        assert result.exit_code == 0, result.output
+        assert web.put(result.output.strip(), content=b"put via cli").status_code == 200
+    assert s3.get_object(Bucket=bucket, Key="up.txt")["Body"].read() == b"put via cli"

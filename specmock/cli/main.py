@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -11,6 +12,7 @@ from ..runtime import logs, server
 from ..runtime.factory import create_app, load_services
 from .admin import admin
 from .report import explain_services, lint_sources
+from .s3 import s3
 
 
 def _fail(exc: SpecError) -> None:
@@ -113,6 +115,12 @@ def main() -> None:
     type=click.Path(dir_okay=False),
     help="Also append every exchange to this JSONL file.",
 )
+@click.option(
+    "--s3-auth",
+    type=click.Choice(["on", "off"]),
+    default=None,
+    help="The bundled s3 service: check request signatures (on, the default) or not.",
+)
 def serve(
     specs: tuple[str, ...],
     host: str,
@@ -138,9 +146,12 @@ def serve(
     rate_limit: str | None,
     journal_size: int,
     journal_file: str | None,
+    s3_auth: str | None,
 ) -> None:
     """Serve SPECS (files, folders or bundled names) as mock services."""
     logs.configure(log_format)
+    if s3_auth:  # the s3 override reads its settings from the environment (docs/s3.md)
+        os.environ["SPECMOCK_S3_AUTH"] = s3_auth
     try:
         app = create_app(
             list(specs),
@@ -211,3 +222,4 @@ def explain(specs: tuple[str, ...]) -> None:
 
 
 main.add_command(admin)
+main.add_command(s3)

@@ -23,7 +23,7 @@ from ..generator.errors import Problem, SpecError
 from ..generator.loader import load_document
 from ..generator.params import MISSING, RawRequest
 from ..generator.plan import Operation, Service
-from . import admin, hooks, logs, problems
+from . import admin, hooks, logs, problems, vhost
 from .behaviours import Idempotency, RateLimit, RateLimiter
 from .clock import Clock, RealClock
 from .crud import Call, Crud
@@ -91,6 +91,7 @@ class SpecmockApp:
         self.initial_scenario: str | None = None  # activated at start-up
         self._builtin_overrides()
         self.router = Router()
+        self.virtual_hosts: list[vhost.VirtualHost] = []
         self.watch_interval: float | None = None  # seconds; set to reload changed files
         self.watch_specs = False
         self._mtimes = {s.document.file: _mtime(s.document.file) for s in services}
@@ -208,6 +209,11 @@ class SpecmockApp:
         if problems_found:
             raise SpecError(problems_found)
         self.router = router
+        self.virtual_hosts = [
+            vhost.VirtualHost("" if single else f"/{service.name}", str(domain).lower())
+            for service in self.services
+            for domain in service.document.root.get(vhost.EXTENSION) or []
+        ]
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
@@ -335,6 +341,7 @@ class SpecmockApp:
         path = raw_path.decode("latin-1").split("?", 1)[0]
         if "//" in path:  # clients joining a base URL that ends in "/" with "/path"
             path = re.sub("/{2,}", "/", path)
+        path = vhost.rewrite(self.virtual_hosts, headers.get("host"), path)
         router = self.router
         if path == admin.PREFIX or path.startswith(admin.PREFIX + "/"):
             if not admin.allowed(scope, headers, self.settings.admin_token):

@@ -23,6 +23,7 @@ from .multipart import (
     upload_part,
 )
 from .objects import delete_object, delete_objects, get_object, head_object, put_object
+from .presign import mint_presigned_url
 
 __all__ = [
     "abort_multipart_upload",
@@ -43,6 +44,7 @@ __all__ = [
     "list_objects",
     "list_objects_v2",
     "list_parts",
+    "mint_presigned_url",
     "put_object",
     "rejected_request",
     "upload_part",

@@ -155,16 +155,20 @@ def _compare(signer: S3SigV4Auth, request: AWSRequest, timestamp: str, given: st
 
 def _request(ctx: Context, signed: list[str], query: str) -> AWSRequest:
     headers = {name: ctx.headers.get(name, "") for name in signed}
-    url = "http://" + ctx.headers.get("host", "localhost") + _path(ctx)
+    url = "http://" + ctx.headers.get("host", "localhost") + _path(ctx, virtual=True)
     return AWSRequest(ctx.operation.method, url + ("?" + query if query else ""), headers)
 
 
-def _path(ctx: Context) -> str:
-    """The path as the client signed it: the mount prefix stripped, keys percent-encoded."""
+def _path(ctx: Context, virtual: bool = False) -> str:
+    """The path as the client signed it: the mount prefix stripped, keys percent-encoded;
+    for SigV4 a virtual-host request (`bucket.localhost`) signed the path without the bucket."""
     bucket = ctx.path_params.get("Bucket")
     key = ctx.path_params.get("Key")
+    host = ctx.headers.get("host", "").rsplit(":", 1)[0]
+    if virtual and bucket and host.startswith(bucket + "."):
+        bucket = None
     path = "/" + "/".join(quote(p, safe="/~") for p in (bucket, key) if p)
-    return path if bucket else "/"
+    return path
 
 
 def _raw_query(ctx: Context) -> str:
