@@ -594,3 +594,12 @@ def test_presign_endpoint_and_cli(server, s3, bucket):
         assert result.exit_code == 0, result.output
         assert web.put(result.output.strip(), content=b"put via cli").status_code == 200
     assert s3.get_object(Bucket=bucket, Key="up.txt")["Body"].read() == b"put via cli"
+
+
+def test_sigv2_header_auth(server, bucket):
+    legacy = client(server, signature_version="s3")
+    legacy.put_object(Bucket=bucket, Key="v2", Body=b"signed the old way")
+    assert legacy.get_object(Bucket=bucket, Key="v2")["Body"].read() == b"signed the old way"
+    with pytest.raises(ClientError) as exc:
+        client(server, secret="wrong", signature_version="s3").get_object(Bucket=bucket, Key="v2")
+    assert code(exc) == "SignatureDoesNotMatch"
