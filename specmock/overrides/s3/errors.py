@@ -14,9 +14,24 @@ _CODES = {
 
 
 @rejected("s3")
-async def rejected_request(ctx: Context) -> Reply:
+async def rejected_request(ctx: Context) -> Reply | None:
+    if ctx.operation_id == "MintPresignedUrl":  # specmock's own JSON endpoint: its own errors
+        return None
     status = ctx.rejection_status or 400
     detail = "; ".join(f"{v.get('pointer', '')}: {v.get('message', '')}" for v in ctx.violations)
+    if any(
+        v.get("in") == "path" and v.get("pointer", "").startswith("/Bucket") for v in ctx.violations
+    ):
+        name = ctx.path_params.get("Bucket", "")
+        return error_reply(
+            ctx,
+            S3Error(
+                "InvalidBucketName",
+                400,
+                f"The specified bucket is not valid: {detail}",
+                BucketName=name,
+            ),
+        )
     if status in _CODES:
         code, message = _CODES[status]
         return error_reply(ctx, S3Error(code, status, f"{message}: {detail}"))

@@ -7,6 +7,7 @@ configured key, so the URL passes the same checks as one a client made itself.
 from __future__ import annotations
 
 from botocore.config import Config as BotoConfig
+from botocore.exceptions import ParamValidationError
 from botocore.session import get_session
 
 from specmock import Context, Reply, override
@@ -46,12 +47,15 @@ async def mint_presigned_url(ctx: Context) -> Reply:
     expires = int(body.get("expires", 3600))
     if not config().keys:
         return Reply({"detail": "no access keys are configured (SPECMOCK_S3_KEYS)"}, 400)
-    url = presign(
-        ctx.base_url,
-        body["bucket"],
-        body["key"],
-        method,
-        expires,
-        v2=body.get("signature") == "v2",
-    )
+    try:
+        url = presign(
+            ctx.base_url,
+            body["bucket"],
+            body["key"],
+            method,
+            expires,
+            v2=body.get("signature") == "v2",
+        )
+    except ParamValidationError as exc:  # botocore's own rules for bucket names and keys
+        return Reply({"detail": str(exc)}, 400)
     return Reply({"url": url, "method": method, "expires_at": int(ctx.clock.now()) + expires})
