@@ -603,3 +603,56 @@ def test_sigv2_header_auth(server, bucket):
     with pytest.raises(ClientError) as exc:
         client(server, secret="wrong", signature_version="s3").get_object(Bucket=bucket, Key="v2")
     assert code(exc) == "SignatureDoesNotMatch"
+
+
+def test_single_put_larger_than_the_engine_body_limit(s3, bucket):
+    data = os.urandom(12 * MiB)  # specmock's default limit for parsed bodies is 10 MiB
+    s3.put_object(Bucket=bucket, Key="large", Body=data)
+    tail = s3.get_object(Bucket=bucket, Key="large", Range=f"bytes={11 * MiB}-")
+    assert tail["Body"].read() == data[11 * MiB :]
+    assert s3.get_object(Bucket=bucket, Key="large")["Body"].read() == data
+
+
+def test_list_objects_v1_with_delimiter_pages_by_next_marker(s3, bucket):
+    for key in ("a/1", "a/2", "b/1", "c"):
+        s3.put_object(Bucket=bucket, Key=key, Body=b"")
+    first = s3.list_objects(Bucket=bucket, Delimiter="/", MaxKeys=2)
+    assert [p["Prefix"] for p in first["CommonPrefixes"]] == ["a/", "b/"]
+    assert first["IsTruncated"] is True
+    rest = s3.list_objects(Bucket=bucket, Delimiter="/", Marker=first["NextMarker"])
+    assert [o["Key"] for o in rest["Contents"]] == ["c"]
+    assert "CommonPrefixes" not in rest
+
+
+def test_response_header_overrides_in_presigned_links(s3, server, bucket):
+    s3.put_object(Bucket=bucket, Key="report.bin", Body=b"report")
+    url = s3.generate_presigned_url(
+        "get_object",
+        Params={
+            "Bucket": bucket,
+            "Key": "report.bin",
+            "ResponseContentType": "text/csv",
+            "ResponseContentDisposition": 'attachment; filename="r.csv"',
+        },
+    )
+    with http(server) as web:
+        answer = web.get(url)
+    assert answer.status_code == 200
+    assert answer.headers["content-type"] == "text/csv"
+    assert answer.headers["content-disposition"] == 'attachment; filename="r.csv"'
+
+
+def test_served_beside_other_specs_under_its_mount():
+    with serve(["s3", "petstore"], quiet=True) as running:
+        s3 = boto3.client(
+            "s3",
+            endpoint_url=running.url + "/s3",
+            region_name="us-east-1",
+            aws_access_key_id=ACCESS,
+            aws_secret_access_key=SECRET,
+        )
+        s3.create_bucket(Bucket="mounted")
+        s3.put_object(Bucket="mounted", Key="a/b", Body=b"under /s3")
+        assert s3.get_object(Bucket="mounted", Key="a/b")["Body"].read() == b"under /s3"
+        url = s3.generate_presigned_url("get_object", Params={"Bucket": "mounted", "Key": "a/b"})
+        assert httpx.get(url).content == b"under /s3"

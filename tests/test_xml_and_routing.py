@@ -201,3 +201,78 @@ def test_virtual_host_rewrite():
     mounted = [VirtualHost("/s3", "localhost")]
     assert rewrite(mounted, "b.localhost", "/s3/k") == "/s3/b/k"
     assert rewrite(mounted, "b.localhost", "/other/k") == "/other/k"
+
+
+XML_API = {
+    "openapi": "3.0.3",
+    "info": {"title": "xml", "version": "1"},
+    "x-specmock-stateful": False,
+    "paths": {
+        "/notes": {
+            "post": {
+                "operationId": "addNote",
+                "parameters": [{"name": "n", "in": "query", "schema": {"type": "integer"}}],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/xml": {"schema": {"$ref": "#/components/schemas/Note"}}
+                    },
+                },
+                "responses": {
+                    "200": {
+                        "description": "ok",
+                        "content": {
+                            "application/xml": {"schema": {"$ref": "#/components/schemas/Note"}}
+                        },
+                    },
+                    "400": {
+                        "description": "bad",
+                        "content": {
+                            "application/xml": {"schema": {"$ref": "#/components/schemas/Error"}}
+                        },
+                    },
+                },
+            }
+        }
+    },
+    "components": {
+        "schemas": {
+            "Note": {
+                "type": "object",
+                "required": ["text"],
+                "properties": {"text": {"type": "string"}, "stars": {"type": "integer"}},
+            },
+            "Error": {
+                "type": "object",
+                "required": ["Code", "Message"],
+                "properties": {"Code": {"type": "string"}, "Message": {"type": "string"}},
+            },
+        }
+    },
+}
+
+
+def test_xml_api_end_to_end():
+    web = TestClient(create_app(XML_API, quiet=True, seed=3))
+    ok = web.post(
+        "/notes",
+        content=b"<Note><text>hi</text><stars>4</stars></Note>",
+        headers={"content-type": "application/xml"},
+    )
+    assert ok.status_code == 200
+    assert ok.headers["content-type"].startswith("application/xml")
+    assert ok.content.startswith(b'<?xml version="1.0" encoding="UTF-8"?>\n<Note>')
+    bad = web.post(
+        "/notes",
+        content=b"<Note><stars>many</stars></Note>",
+        headers={"content-type": "application/xml"},
+    )
+    assert bad.status_code == 400
+    assert bad.headers["content-type"].startswith("application/xml")
+    assert b"<Error><Code>" in bad.content and b"text" in bad.content
+    hostile = web.post(
+        "/notes?n=x",
+        content=b"<Note><text>a</text></Note>",
+        headers={"content-type": "application/xml"},
+    )
+    assert hostile.status_code == 400 and b"<Message>" in hostile.content

@@ -329,7 +329,11 @@ class Responder:
         violations: list[Violation],
         accept: str | None,
     ) -> tuple[str, bytes] | None:
-        offered = [m for m in response.content if is_json(m)]
+        offered = [m for m in response.content if is_json(m)] or [
+            m
+            for m in response.content
+            if is_xml(m)  # an XML-only API's declared error body
+        ]
         if not offered:
             return None
         media_type = choose_media(accept, offered) or offered[0]
@@ -346,7 +350,7 @@ class Responder:
                     orjson.loads(orjson.dumps(generated)), status, violations, with_list
                 )
                 if validator.is_valid(value):
-                    return _concrete(media_type), orjson.dumps(value)
+                    return _concrete(media_type), _serialize(value, media_type, media, op)
         return None
 
     def _broken(self, op: Operation, out: Outgoing) -> Outgoing:

@@ -128,7 +128,7 @@ def _sigv2(ctx: Context, cfg: Config, access: str, signature: str, expires: str 
         if ctx.clock.now() > deadline:
             raise S3Error("AccessDenied", 403, "Request has expired", Expires=expires)
     signer = _SigV2(Credentials(access, secret), expires or ctx.headers.get("date", ""))
-    split = urlsplit(_path(ctx) + "?" + _raw_query(ctx))
+    split = urlsplit(_resource(ctx) + "?" + _raw_query(ctx))
     expected = signer.sign_string(signer.canonical_string(ctx.operation.method, split, headers))
     if not hmac.compare_digest(expected, signature):
         raise _mismatch()
@@ -160,15 +160,22 @@ def _request(ctx: Context, signed: list[str], query: str) -> AWSRequest:
 
 
 def _path(ctx: Context, virtual: bool = False) -> str:
-    """The path as the client signed it: the mount prefix stripped, keys percent-encoded;
-    for SigV4 a virtual-host request (`bucket.localhost`) signed the path without the bucket."""
+    """The path as a SigV4 client signed it: mount prefix and bucket, keys percent-encoded;
+    a virtual-host request (`bucket.localhost`) signed the path without the bucket.
+    (SigV2 signs `/bucket/key` whatever the URL: `_resource`.)"""
+    bucket = ctx.path_params.get("Bucket")
+    host = ctx.headers.get("host", "").rsplit(":", 1)[0]
+    path = _resource(ctx)
+    if virtual and bucket and host.startswith(bucket + "."):
+        path = path[len(bucket) + 1 :] or "/"
+    mount = urlsplit(ctx.base_url).path.rstrip("/")  # `/s3` when served beside other specs
+    return mount + path if mount and path != "/" else (mount or path)
+
+
+def _resource(ctx: Context) -> str:
     bucket = ctx.path_params.get("Bucket")
     key = ctx.path_params.get("Key")
-    host = ctx.headers.get("host", "").rsplit(":", 1)[0]
-    if virtual and bucket and host.startswith(bucket + "."):
-        bucket = None
-    path = "/" + "/".join(quote(p, safe="/~") for p in (bucket, key) if p)
-    return path
+    return "/" + "/".join(quote(p, safe="/~") for p in (bucket, key) if p)
 
 
 def _raw_query(ctx: Context) -> str:

@@ -155,10 +155,11 @@ async def copy_object(ctx: Context) -> Reply:
         **source,
         "Key": ctx.path_params["Key"],
         "Size": size,
-        "ETag": source["ETag"] if source.get("parts") else f'"{md5}"',
+        "ETag": f'"{md5}"',  # a copy is stored in one piece: a plain MD5 ETag
         "modified": ctx.clock.now(),
         "blob": name,
     }
+    record.pop("parts", None)
     if replace:
         record["type"] = ctx.headers.get("content-type") or DEFAULT_TYPE
         record["meta"] = user_metadata(ctx.headers)
@@ -272,6 +273,7 @@ async def _serve(ctx: Context, head: bool) -> Reply:
             "At least one of the pre-conditions you specified did not hold",
             Condition=condition,
         )
+    headers.update(_response_overrides(ctx))
     size = record["Size"]
     span = None if head else byte_range(ctx.headers.get("range"), size)
     if span is None:
@@ -289,6 +291,22 @@ async def _serve(ctx: Context, head: bool) -> Reply:
     stream = blobs.read(ctx.store, record["blob"], first, last) if size else None
     media_type = full.headers.pop("Content-Type")  # sent once, as the body's media type
     return Reply(None, status, full.headers, raw=b"", media_type=media_type, stream=stream)
+
+
+_RESPONSE_OVERRIDES = {
+    "response-content-type": "Content-Type",
+    "response-content-disposition": "Content-Disposition",
+    "response-content-encoding": "Content-Encoding",
+    "response-content-language": "Content-Language",
+    "response-cache-control": "Cache-Control",
+    "response-expires": "Expires",
+}
+
+
+def _response_overrides(ctx: Context) -> dict[str, str]:
+    """`?response-content-type=...` and friends (common in presigned download links)."""
+    found = {h: ctx.query[n][0] for n, h in _RESPONSE_OVERRIDES.items() if ctx.query.get(n)}
+    return {h: v for h, v in found.items() if v.isprintable()}  # never a line break in a header
 
 
 @handler("GetObject")
