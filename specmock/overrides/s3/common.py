@@ -120,6 +120,11 @@ def error_reply(ctx: Context, error: S3Error) -> Reply:
     return Reply(body, error.status, headers)
 
 
+def query_value(ctx: Context, name: str, default: str = "") -> str:
+    values = ctx.query.get(name)
+    return values[0] if values else default
+
+
 def resource(ctx: Context) -> str:
     bucket = ctx.path_params.get("Bucket")
     key = ctx.path_params.get("Key")

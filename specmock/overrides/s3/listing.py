@@ -17,7 +17,7 @@ from urllib.parse import quote
 from specmock import Context, Reply
 
 from .buckets import OWNER
-from .common import handler, invalid, iso, reply
+from .common import handler, invalid, iso, query_value, reply
 from .state import bucket, objects_ns
 
 MAX_KEYS = 1000
@@ -60,20 +60,15 @@ def walk(
     return page
 
 
-def _query(ctx: Context, name: str, default: str = "") -> str:
-    values = ctx.query.get(name)
-    return values[0] if values else default
-
-
 def _max_keys(ctx: Context, name: str = "max-keys") -> int:
-    text = _query(ctx, name, str(MAX_KEYS))
+    text = query_value(ctx, name, str(MAX_KEYS))
     if not text.lstrip("-").isdigit() or int(text) < 0:
         raise invalid(f"{name} must be a non-negative integer", ArgumentName=name)
     return min(int(text), MAX_KEYS)
 
 
 def _encoder(ctx: Context) -> Any:
-    encoding = _query(ctx, "encoding-type")
+    encoding = query_value(ctx, "encoding-type")
     if encoding and encoding != "url":
         raise invalid("Invalid Encoding Method specified in Request", ArgumentName="encoding-type")
     if encoding == "url":
@@ -99,13 +94,13 @@ def _entry(record: dict[str, Any], encode: Any, owner: bool) -> dict[str, Any]:
 def _common(ctx: Context, page: Page, encode: Any, limit: int) -> dict[str, Any]:
     body: dict[str, Any] = {
         "Name": ctx.path_params["Bucket"],
-        "Prefix": encode(_query(ctx, "prefix")),
+        "Prefix": encode(query_value(ctx, "prefix")),
         "MaxKeys": limit,
         "IsTruncated": page.truncated,
     }
-    if _query(ctx, "delimiter"):
-        body["Delimiter"] = encode(_query(ctx, "delimiter"))
-    if _query(ctx, "encoding-type"):
+    if query_value(ctx, "delimiter"):
+        body["Delimiter"] = encode(query_value(ctx, "delimiter"))
+    if query_value(ctx, "encoding-type"):
         body["EncodingType"] = "url"
     if page.prefixes:
         body["CommonPrefixes"] = [{"Prefix": encode(p)} for p in page.prefixes]
@@ -116,12 +111,12 @@ def _common(ctx: Context, page: Page, encode: Any, limit: int) -> dict[str, Any]
 async def list_objects(ctx: Context) -> Reply:
     await bucket(ctx)
     encode, limit = _encoder(ctx), _max_keys(ctx)
-    marker = _query(ctx, "marker")
+    marker = query_value(ctx, "marker")
     records = await ctx.store.items(objects_ns(ctx.path_params["Bucket"]))
-    page = walk(records, _query(ctx, "prefix"), _query(ctx, "delimiter"), marker, limit)
+    page = walk(records, query_value(ctx, "prefix"), query_value(ctx, "delimiter"), marker, limit)
     body = _common(ctx, page, encode, limit)
     body["Marker"] = encode(marker)
-    if page.truncated and _query(ctx, "delimiter") and page.last:
+    if page.truncated and query_value(ctx, "delimiter") and page.last:
         body["NextMarker"] = encode(page.last)
     if page.contents:
         body["Contents"] = [_entry(r, encode, True) for r in page.contents]
@@ -132,11 +127,11 @@ async def list_objects(ctx: Context) -> Reply:
 async def list_objects_v2(ctx: Context) -> Reply:
     await bucket(ctx)
     encode, limit = _encoder(ctx), _max_keys(ctx)
-    token = _query(ctx, "continuation-token")
-    start_after = _query(ctx, "start-after")
+    token = query_value(ctx, "continuation-token")
+    start_after = query_value(ctx, "start-after")
     after = _decode_token(token) if token else start_after
     records = await ctx.store.items(objects_ns(ctx.path_params["Bucket"]))
-    page = walk(records, _query(ctx, "prefix"), _query(ctx, "delimiter"), after, limit)
+    page = walk(records, query_value(ctx, "prefix"), query_value(ctx, "delimiter"), after, limit)
     body = _common(ctx, page, encode, limit)
     body["KeyCount"] = len(page.contents) + len(page.prefixes)
     if token:
@@ -146,7 +141,7 @@ async def list_objects_v2(ctx: Context) -> Reply:
     if page.truncated and page.last:
         body["NextContinuationToken"] = base64.urlsafe_b64encode(page.last.encode()).decode()
     if page.contents:
-        owner = _query(ctx, "fetch-owner") == "true"
+        owner = query_value(ctx, "fetch-owner") == "true"
         body["Contents"] = [_entry(r, encode, owner) for r in page.contents]
     return reply(ctx, body)
 
@@ -164,9 +159,9 @@ def _decode_token(token: str) -> str:
 async def list_object_versions(ctx: Context) -> Reply:
     await bucket(ctx)
     encode, limit = _encoder(ctx), _max_keys(ctx)
-    marker = _query(ctx, "key-marker")
+    marker = query_value(ctx, "key-marker")
     records = await ctx.store.items(objects_ns(ctx.path_params["Bucket"]))
-    page = walk(records, _query(ctx, "prefix"), _query(ctx, "delimiter"), marker, limit)
+    page = walk(records, query_value(ctx, "prefix"), query_value(ctx, "delimiter"), marker, limit)
     body = _common(ctx, page, encode, limit)
     body["KeyMarker"] = encode(marker)
     if page.truncated and page.last:

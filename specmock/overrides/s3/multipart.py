@@ -12,8 +12,7 @@ from typing import Any
 from specmock import Context, Reply, to_xml
 
 from . import blobs
-from .common import S3Error, handler, invalid, iso, reply
-from .listing import _query
+from .common import S3Error, handler, invalid, iso, query_value, reply
 from .objects import (
     DEFAULT_TYPE,
     check_body,
@@ -40,7 +39,7 @@ def _no_upload(upload_id: str) -> S3Error:
 
 async def _upload(ctx: Context) -> dict[str, Any]:
     await bucket(ctx)
-    upload_id = _query(ctx, "uploadId")
+    upload_id = query_value(ctx, "uploadId")
     found = await ctx.store.get(uploads_ns(ctx.path_params["Bucket"]), upload_id)
     if found is None or found["Key"] != ctx.path_params["Key"]:
         raise _no_upload(upload_id)
@@ -69,7 +68,7 @@ async def create_multipart_upload(ctx: Context) -> Reply:
 
 
 def _part_number(ctx: Context) -> int:
-    text = _query(ctx, "partNumber")
+    text = query_value(ctx, "partNumber")
     if not text.isdigit() or not 1 <= int(text) <= 10000:
         raise invalid(
             "Part number must be an integer between 1 and 10000, inclusive",
@@ -155,8 +154,8 @@ async def _parts(ctx: Context, upload_id: str) -> list[dict[str, Any]]:
 @handler("ListParts")
 async def list_parts(ctx: Context) -> Reply:
     upload = await _upload(ctx)
-    limit = int(_query(ctx, "max-parts", str(MAX_PARTS)) or MAX_PARTS)
-    marker = int(_query(ctx, "part-number-marker", "0") or 0)
+    limit = int(query_value(ctx, "max-parts", str(MAX_PARTS)) or MAX_PARTS)
+    marker = int(query_value(ctx, "part-number-marker", "0") or 0)
     parts = [p for p in await _parts(ctx, upload["UploadId"]) if p["PartNumber"] > marker]
     page, truncated = parts[:limit], len(parts) > limit
     body: dict[str, Any] = {
@@ -186,8 +185,8 @@ async def list_parts(ctx: Context) -> Reply:
 @handler("ListMultipartUploads")
 async def list_multipart_uploads(ctx: Context) -> Reply:
     await bucket(ctx)
-    prefix = _query(ctx, "prefix")
-    limit = int(_query(ctx, "max-uploads", "1000") or 1000)
+    prefix = query_value(ctx, "prefix")
+    limit = int(query_value(ctx, "max-uploads", "1000") or 1000)
     found = await ctx.store.items(uploads_ns(ctx.path_params["Bucket"]))
     found = sorted(
         (u for u in found if u["Key"].startswith(prefix)), key=lambda u: (u["Key"], u["initiated"])
