@@ -1,6 +1,6 @@
-"""The bundled s3 service driven by real clients: boto3 (over http and https), plain httpx
-with presigned URLs, and s3fs. Every test runs against both listeners: over https boto3
-streams uploads as aws-chunked bodies with trailing checksums, over http it does not.
+"""The bundled s3 service driven by real clients: boto3, plain httpx with presigned URLs,
+s3fs and the AWS CLI. Every test runs against both listeners: over https boto3 streams
+uploads as aws-chunked bodies with trailing checksums, over http it does not.
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ import hashlib
 import io
 import os
 import ssl
+import subprocess
+import sys
 import time
 import zlib
 from collections.abc import Iterator
@@ -656,3 +658,39 @@ def test_served_beside_other_specs_under_its_mount():
         assert s3.get_object(Bucket="mounted", Key="a/b")["Body"].read() == b"under /s3"
         url = s3.generate_presigned_url("get_object", Params={"Bucket": "mounted", "Key": "a/b"})
         assert httpx.get(url).content == b"under /s3"
+
+
+def test_aws_cli(server, tmp_path):
+    pytest.importorskip("awscli")
+    env = {
+        **os.environ,
+        "AWS_ACCESS_KEY_ID": ACCESS,
+        "AWS_SECRET_ACCESS_KEY": SECRET,
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_CONFIG_FILE": str(tmp_path / "none"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+    }
+    if server.cert:
+        env["AWS_CA_BUNDLE"] = server.cert
+
+    def aws(*args: str) -> str:
+        proc = subprocess.run(
+            [sys.executable, "-m", "awscli", "--endpoint-url", server.url, *args],
+            env=env, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout
+
+    small, large = tmp_path / "small.txt", tmp_path / "large.bin"
+    small.write_text("from the aws cli")
+    large.write_bytes(os.urandom(9 * MiB))  # above the CLI's 8 MiB multipart threshold
+    aws("s3", "mb", "s3://cli-bucket")
+    aws("s3", "cp", str(small), "s3://cli-bucket/dir/small.txt")
+    aws("s3", "cp", str(large), "s3://cli-bucket/dir/large.bin")
+    listing = aws("s3", "ls", "s3://cli-bucket", "--recursive")
+    assert "dir/small.txt" in listing and "dir/large.bin" in listing
+    assert aws("s3", "cp", "s3://cli-bucket/dir/small.txt", "-") == "from the aws cli"
+    aws("s3", "cp", "s3://cli-bucket/dir/large.bin", str(tmp_path / "back.bin"))
+    assert (tmp_path / "back.bin").read_bytes() == large.read_bytes()
+    aws("s3", "rb", "s3://cli-bucket", "--force")
+    assert "cli-bucket" not in aws("s3", "ls")
