@@ -94,10 +94,8 @@ def payload_errors(root: dict[str, Any], callback: DeclaredCallback, payload: An
         schema = {**callback.schema, "components": root.get("components", {})}
         validator = jsonschema.Draft202012Validator(schema)
         _VALIDATORS[key] = validator
-    return [
-        f"{'/'.join(map(str, e.absolute_path)) or '/'}: {e.message}"
-        for e in validator.iter_errors(payload)
-    ]
+    return [f"{'/'.join(map(str, e.absolute_path)) or '/'}: {e.message}"
+            for e in validator.iter_errors(payload)]
 
 
 def expand(expression: str, request: dict[str, Any]) -> str:
@@ -128,7 +126,7 @@ def _evaluate(expr: str, request: dict[str, Any]) -> Any:
     for source, key in (("query", "query"), ("header", "headers"), ("path", "path")):
         prefix = f"$request.{source}."
         if expr.startswith(prefix):
-            name = expr[len(prefix) :]
+            name = expr[len(prefix):]
             values = request.get(key) or {}
             if source == "header":
                 values = {k.lower(): v for k, v in values.items()}
@@ -171,11 +169,7 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
 
 
 def verify(
-    secret: str,
-    signature: str | None,
-    timestamp: str | None,
-    body: bytes,
-    now: float,
+    secret: str, signature: str | None, timestamp: str | None, body: bytes, now: float,
     tolerance: float = 300.0,
 ) -> str | None:
     """Why a signed request must be refused, or None when it is genuine and fresh."""
@@ -283,13 +277,11 @@ class Scheduler:
         """Run `action` once the clock reaches `when`."""
         heapq.heappush(self._timers, (when, next(self._order), action))
 
-    def enqueue(
-        self, key: str, url: str, method: str, payload: dict[str, Any], trace_id: str
-    ) -> Delivery:
+    def enqueue(self, key: str, url: str, method: str, payload: dict[str, Any],
+                trace_id: str) -> Delivery:
         """Queue a notification behind the ones already queued for the same key."""
-        delivery = Delivery(
-            f"d{next(self._ids)}", key, url, method, payload, trace_id, due=self.now()
-        )
+        delivery = Delivery(f"d{next(self._ids)}", key, url, method, payload, trace_id,
+                            due=self.now())
         self._queues.setdefault(key, deque()).append(delivery)
         if self._wake is not None:
             self._wake.set()
@@ -338,17 +330,15 @@ class Scheduler:
                 await asyncio.wait_for(wake.wait(), self.tick)
             wake.clear()
 
-    async def _http_send(
-        self, method: str, url: str, body: bytes, headers: dict[str, str], timeout: float
-    ) -> int:
+    async def _http_send(self, method: str, url: str, body: bytes, headers: dict[str, str],
+                         timeout: float) -> int:
         """Send over one pooled client; the status, or an exception on failure or timeout."""
         import httpx
 
         if self._client is None:
             self._client = httpx.AsyncClient()
-        response = await self._client.request(
-            method, url, content=body, headers=headers, timeout=timeout
-        )
+        response = await self._client.request(method, url, content=body, headers=headers,
+                                              timeout=timeout)
         return response.status_code
 
     async def _attempt(self, delivery: Delivery) -> None:
@@ -368,9 +358,8 @@ class Scheduler:
             if "*" not in self.allowed_hosts and host not in self.allowed_hosts:
                 delivery.attempt = self.policy.attempts  # no retry can make it allowed
                 raise PermissionError(f"host {host!r} is not an allowed callback host")
-            status = await self._send(
-                delivery.method, delivery.url, body, headers, self.policy.timeout
-            )
+            status = await self._send(delivery.method, delivery.url, body, headers,
+                                      self.policy.timeout)
             outcome, ok = str(status), 200 <= status < 300
         except Exception as exc:  # a timeout or a refused connection is a failed attempt
             outcome, ok = f"{type(exc).__name__}: {exc}".strip(": "), False
@@ -382,19 +371,12 @@ class Scheduler:
             if not ok:
                 delivery.last_error = outcome
                 self.dead[delivery.id] = delivery
-                log.warning(
-                    "dead letter %s key=%s after %d attempts: %s trace=%s",
-                    delivery.id,
-                    delivery.key,
-                    delivery.attempt,
-                    outcome,
-                    delivery.trace_id,
-                )
+                log.warning("dead letter %s key=%s after %d attempts: %s trace=%s", delivery.id,
+                            delivery.key, delivery.attempt, outcome, delivery.trace_id)
         else:
             delivery.last_error = outcome
             delivery.due = self.now() + self.policy.backoff(
-                self.seed, delivery.id, delivery.attempt
-            )
+                self.seed, delivery.id, delivery.attempt)
         self._busy.discard(delivery.key)
         if self._wake is not None:
             self._wake.set()  # the next in this key's queue may go at once
@@ -411,16 +393,9 @@ class Scheduler:
             "trace_id": delivery.trace_id,
         }
         self.attempts.append(entry)
-        log.info(
-            "callback %s %s key=%s seq=%s attempt=%d -> %s trace=%s",
-            delivery.method,
-            delivery.url,
-            delivery.key,
-            entry["seq"],
-            delivery.attempt,
-            outcome,
-            delivery.trace_id,
-        )
+        log.info("callback %s %s key=%s seq=%s attempt=%d -> %s trace=%s", delivery.method,
+                 delivery.url, delivery.key, entry["seq"], delivery.attempt, outcome,
+                 delivery.trace_id)
 
     def dead_letters(self) -> list[dict[str, Any]]:
         return [

@@ -329,11 +329,9 @@ class Responder:
         violations: list[Violation],
         accept: str | None,
     ) -> tuple[str, bytes] | None:
-        offered = [m for m in response.content if is_json(m)] or [
-            m
-            for m in response.content
-            if is_xml(m)  # an XML-only API's declared error body
-        ]
+        offered = [m for m in response.content if is_json(m)]
+        if not offered:  # an XML-only API declares its error body in XML
+            offered = [m for m in response.content if is_xml(m)]
         if not offered:
             return None
         media_type = choose_media(accept, offered) or offered[0]

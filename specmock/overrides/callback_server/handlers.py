@@ -61,14 +61,9 @@ async def receive_callback(ctx: Context) -> Reply:
     secret = os.environ.get("SPECMOCK_CALLBACK_SECRET", DEFAULT_SECRET)
     tolerance = float(os.environ.get("SPECMOCK_CALLBACK_TOLERANCE", "300"))
     trace_id = trace_id_of(ctx.headers.get("traceparent")) or ""
-    why = verify(
-        secret,
-        ctx.headers.get(SIGNATURE_HEADER.lower()),
-        ctx.headers.get(TIMESTAMP_HEADER.lower()),
-        ctx.raw_body or canonical(ctx.body),
-        ctx.clock.now(),
-        tolerance,
-    )
+    why = verify(secret, ctx.headers.get(SIGNATURE_HEADER.lower()),
+                 ctx.headers.get(TIMESTAMP_HEADER.lower()), ctx.raw_body or canonical(ctx.body),
+                 ctx.clock.now(), tolerance)
     if why is not None:
         log.warning("POST /callback 401 %s trace=%s", why, trace_id)
         return _error(401, why)
@@ -78,19 +73,12 @@ async def receive_callback(ctx: Context) -> Reply:
         return Reply({"received": True, "duplicate": True})
     note = {**body, "received_at": ctx.now(), "trace_id": trace_id}
     seen.append(note)
-    line = (
-        f"{note['received_at']} ref={body['reference']} seq={body['seq']} "
-        f"status={body['status']} previous={body.get('previous')} trace={trace_id} "
-        f"body={json.dumps(body, sort_keys=True)}"
-    )
+    line = (f"{note['received_at']} ref={body['reference']} seq={body['seq']} "
+            f"status={body['status']} previous={body.get('previous')} trace={trace_id} "
+            f"body={json.dumps(body, sort_keys=True)}")
     _write(line)
-    log.info(
-        "POST /callback 200 ref=%s seq=%s status=%s trace=%s",
-        body["reference"],
-        body["seq"],
-        body["status"],
-        trace_id,
-    )
+    log.info("POST /callback 200 ref=%s seq=%s status=%s trace=%s", body["reference"],
+             body["seq"], body["status"], trace_id)
     return Reply({"received": True, "duplicate": False})
 
 

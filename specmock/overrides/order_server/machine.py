@@ -37,9 +37,8 @@ class Delays:
 
     def after(self, status: str) -> float | None:
         """How long an order stays in `status` before moving on by itself (None: it stays)."""
-        return {"created": self.accept, "accepted": self.process, "processing": self.complete}.get(
-            status
-        )
+        return {"created": self.accept, "accepted": self.process,
+                "processing": self.complete}.get(status)
 
     @classmethod
     def parse(cls, text: str) -> Delays:
@@ -54,9 +53,8 @@ class IllegalTransition(ValueError):
     """A move the state machine does not allow; never applied."""
 
 
-def new_order(
-    reference: str, body: dict[str, Any], now: float, delays: Delays, trace_id: str
-) -> dict[str, Any]:
+def new_order(reference: str, body: dict[str, Any], now: float, delays: Delays,
+              trace_id: str) -> dict[str, Any]:
     """A freshly created order, with its first history step and its first timer."""
     after = delays.after("created")
     return {
@@ -74,16 +72,14 @@ def new_order(
     }
 
 
-def move(
-    order: dict[str, Any], status: str, at: float, delays: Delays, reason: str | None = None
-) -> dict[str, Any]:
+def move(order: dict[str, Any], status: str, at: float, delays: Delays,
+         reason: str | None = None) -> dict[str, Any]:
     """Apply one legal move in place and return its history step; IllegalTransition else."""
     current = order["status"]
     if status not in ALLOWED.get(current, frozenset()):
         allowed = ", ".join(sorted(ALLOWED.get(current, ()))) or "none (final state)"
         raise IllegalTransition(
-            f"status: an order in {current!r} cannot move to {status!r} (allowed: {allowed})"
-        )
+            f"status: an order in {current!r} cannot move to {status!r} (allowed: {allowed})")
     step: dict[str, Any] = {"seq": len(order["history"]) + 1, "status": status, "at": iso(at)}
     if reason:
         step["reason"] = reason

@@ -86,16 +86,11 @@ def runtime_for(ctx: Context) -> Runtime:
         delays, policy, secret, allowed = settings()
         seed = ctx.rng.getrandbits(32)
         box: list[Runtime] = []  # the scheduler reads the runtime's current clock
-        scheduler = Scheduler(lambda: box[0].clock, secret, policy, seed, allowed_hosts=allowed)
-        rt = Runtime(
-            ctx.store,
-            ctx.clock,
-            scheduler,
-            delays,
-            declared_callbacks(ctx.spec, "/order", "post"),
-            ctx.spec,
-            random.Random(seed),
-        )
+        scheduler = Scheduler(lambda: box[0].clock, secret, policy, seed,
+                              allowed_hosts=allowed)
+        rt = Runtime(ctx.store, ctx.clock, scheduler, delays,
+                     declared_callbacks(ctx.spec, "/order", "post"), ctx.spec,
+                     random.Random(seed))
         box.append(rt)
         _RUNTIMES[id(ctx.store)] = rt
     rt.clock = ctx.clock
@@ -106,7 +101,8 @@ def runtime_for(ctx: Context) -> Runtime:
 async def new_reference(rt: Runtime, ns: str) -> str:
     """A seeded UUID, unique per store even across restarts (it mixes in the store counter)."""
     n = await rt.store.next_id(ns)
-    return str(uuid.UUID(int=random.Random(f"{rt.scheduler.seed}:{n}").getrandbits(128), version=4))
+    return str(uuid.UUID(int=random.Random(f"{rt.scheduler.seed}:{n}").getrandbits(128),
+                         version=4))
 
 
 def new_trace_id(rt: Runtime) -> str:
@@ -146,30 +142,18 @@ def notify(rt: Runtime, order: dict[str, Any], step: dict[str, Any]) -> None:
     """Queue one status notification per declared callback, shaped and checked by the spec."""
     history = order["history"]
     previous = history[step["seq"] - 2]["status"] if step["seq"] > 1 else None
-    payload = {
-        "reference": order["reference"],
-        "status": step["status"],
-        "previous": previous,
-        "seq": step["seq"],
-        "at": step["at"],
-    }
+    payload = {"reference": order["reference"], "status": step["status"], "previous": previous,
+               "seq": step["seq"], "at": step["at"]}
     for callback in rt.callbacks:
         errors = payload_errors(rt.spec, callback, payload)
         if errors:  # a bug here, not the client's: say so loudly rather than send it
             log.error("notification breaks callback %s: %s", callback.name, "; ".join(errors))
             continue
         url = expand(callback.expression, order["_request"])
-        rt.scheduler.enqueue(
-            order["reference"], url, callback.method, payload, order.get("trace_id", "")
-        )
-    log.info(
-        "order %s %s -> %s seq=%d trace=%s",
-        order["reference"],
-        previous,
-        step["status"],
-        step["seq"],
-        order.get("trace_id", ""),
-    )
+        rt.scheduler.enqueue(order["reference"], url, callback.method, payload,
+                             order.get("trace_id", ""))
+    log.info("order %s %s -> %s seq=%d trace=%s", order["reference"], previous, step["status"],
+             step["seq"], order.get("trace_id", ""))
 
 
 __all__ = ["NAMESPACE", "Runtime", "load", "new_reference", "notify", "public", "runtime_for"]

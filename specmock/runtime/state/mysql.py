@@ -39,23 +39,15 @@ def _dumps(value: Mapping[str, Any]) -> str:
 
 
 class MysqlStore:
-    def __init__(
-        self, host: str, port: int, user: str, password: str, database: str, prefix: str = ""
-    ) -> None:
+    def __init__(self, host: str, port: int, user: str, password: str, database: str,
+                 prefix: str = "") -> None:
         import pymysql
 
         if prefix and not prefix.replace("_", "").isalnum():
             raise ValueError(f"table prefix {prefix!r}: letters, digits and _ only")
         self._connect = lambda: pymysql.connect(
-            host=host,
-            port=port,
-            user=user,
-            password=password,
-            database=database,
-            charset="utf8mb4",
-            autocommit=True,
-            connect_timeout=10,
-        )
+            host=host, port=port, user=user, password=password, database=database,
+            charset="utf8mb4", autocommit=True, connect_timeout=10)
         self._lock = threading.Lock()
         self._db = self._connect()
         self._items, self._counters = f"{prefix}items", f"{prefix}counters"
@@ -68,16 +60,11 @@ class MysqlStore:
         parts = urlparse(url)
         database = parts.path.lstrip("/")
         if parts.scheme not in ("mysql", "mariadb") or not parts.hostname or not database:
-            raise ValueError(f"bad MySQL URL {url!r}: use mysql://user:password@host:port/database")
+            raise ValueError(
+                f"bad MySQL URL {url!r}: use mysql://user:password@host:port/database")
         prefix = parse_qs(parts.query).get("prefix", [""])[0]
-        return cls(
-            parts.hostname,
-            parts.port or 3306,
-            unquote(parts.username or ""),
-            unquote(parts.password or ""),
-            database,
-            prefix,
-        )
+        return cls(parts.hostname, parts.port or 3306, unquote(parts.username or ""),
+                   unquote(parts.password or ""), database, prefix)
 
     def _live(self) -> Any:
         """The connection, opened again if the server dropped it (call with the lock held)."""
@@ -100,30 +87,24 @@ class MysqlStore:
     async def get(self, namespace: str, key: str) -> dict[str, Any] | None:
         rows = await self._call(
             f"SELECT value FROM {self._items} WHERE namespace = %s AND k = %s",
-            (namespace, key),
-            fetch=True,
-        )
+            (namespace, key), fetch=True)
         return json.loads(rows[0][0]) if rows else None
 
     async def put(self, namespace: str, key: str, value: Mapping[str, Any]) -> None:
         await self._call(
             f"INSERT INTO {self._items} (namespace, k, value) VALUES (%s, %s, %s) "
             "ON DUPLICATE KEY UPDATE value = VALUES(value)",
-            (namespace, key, _dumps(value)),
-        )
+            (namespace, key, _dumps(value)))
 
     async def delete(self, namespace: str, key: str) -> bool:
         count = await self._call(
-            f"DELETE FROM {self._items} WHERE namespace = %s AND k = %s", (namespace, key)
-        )
+            f"DELETE FROM {self._items} WHERE namespace = %s AND k = %s", (namespace, key))
         return bool(count)
 
     async def items(self, namespace: str) -> list[dict[str, Any]]:
         rows = await self._call(
             f"SELECT value FROM {self._items} WHERE namespace = %s ORDER BY seq",
-            (namespace,),
-            fetch=True,
-        )
+            (namespace,), fetch=True)
         return [json.loads(text) for (text,) in rows]
 
     def _next_id(self, namespace: str) -> int:
@@ -131,9 +112,7 @@ class MysqlStore:
             cursor.execute(
                 f"INSERT INTO {self._counters} (namespace, value) "
                 "VALUES (%s, LAST_INSERT_ID(1)) "
-                "ON DUPLICATE KEY UPDATE value = LAST_INSERT_ID(value + 1)",
-                (namespace,),
-            )
+                "ON DUPLICATE KEY UPDATE value = LAST_INSERT_ID(value + 1)", (namespace,))
             cursor.execute("SELECT LAST_INSERT_ID()")
             return int(cursor.fetchone()[0])
 
@@ -143,17 +122,13 @@ class MysqlStore:
     async def namespaces(self, prefix: str = "") -> list[str]:
         rows = await self._call(
             f"SELECT DISTINCT namespace FROM {self._items} WHERE LEFT(namespace, %s) = %s "
-            "ORDER BY namespace",
-            (len(prefix), prefix),
-            fetch=True,
-        )
+            "ORDER BY namespace", (len(prefix), prefix), fetch=True)
         return [name for (name,) in rows]
 
     async def clear(self, prefix: str = "") -> None:
         for table in (self._items, self._counters):
-            await self._call(
-                f"DELETE FROM {table} WHERE LEFT(namespace, %s) = %s", (len(prefix), prefix)
-            )
+            await self._call(f"DELETE FROM {table} WHERE LEFT(namespace, %s) = %s",
+                             (len(prefix), prefix))
 
     async def close(self) -> None:
         def shut() -> None:
