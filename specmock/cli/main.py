@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 
@@ -23,6 +24,11 @@ def _fail(exc: SpecError) -> None:
 def _paths(flag: str, text: str):
     """An option naming existing files, given once or more."""
     return click.option(flag, flag[2:], multiple=True, type=click.Path(exists=True), help=text)
+
+
+def _output_file(flag: str, text: str) -> Any:
+    """An option naming a file specmock writes (it need not exist yet)."""
+    return click.option(flag, default=None, type=click.Path(dir_okay=False), help=text)
 
 
 @click.group()
@@ -107,12 +113,23 @@ def main() -> None:
     type=int,
     help="Exchanges the journal keeps (0 turns it off).",
 )
+@_output_file("--journal-file", "Also append every exchange to this JSONL file.")
 @click.option(
-    "--journal-file",
-    default=None,
-    type=click.Path(dir_okay=False),
-    help="Also append every exchange to this JSONL file.",
+    "--mode",
+    type=click.Choice(["mock", "proxy", "record", "playback", "hybrid"]),
+    default="mock",
+    show_default=True,
+    help="Generate answers, forward to --upstream (proxy, record) or answer from --cassette.",
 )
+@click.option(
+    "--upstream",
+    "upstreams",
+    multiple=True,
+    metavar="[SERVICE=]URL",
+    help="The real service proxy and record modes forward to.",
+)
+@_output_file("--cassette", "HAR file record mode writes and playback/hybrid modes answer from.")
+@_output_file("--drift-report", "JSON file: where upstream traffic broke the contract.")
 def serve(
     specs: tuple[str, ...],
     host: str,
@@ -138,6 +155,10 @@ def serve(
     rate_limit: str | None,
     journal_size: int,
     journal_file: str | None,
+    mode: str,
+    upstreams: tuple[str, ...],
+    cassette: str | None,
+    drift_report: str | None,
 ) -> None:
     """Serve SPECS (files, folders or bundled names) as mock services."""
     logs.configure(log_format)
@@ -159,6 +180,10 @@ def serve(
             journal_size=journal_size,
             journal_file=journal_file,
             scenarios=list(scenarios),
+            mode=mode,
+            upstreams=list(upstreams),
+            cassette=cassette,
+            drift_report=drift_report,
         )
         if scenario:
             if scenario not in app.scenarios:

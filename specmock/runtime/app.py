@@ -33,9 +33,11 @@ from .hooks import Context, Overrides, Reply, UploadedFile
 from .journal import BODY_LIMIT, Entry, Journal
 from .metrics import Metrics
 from .negotiation import Preference, parse_prefer
+from .relay import through, unmatched
 from .responder import Echo, Outgoing, Responder, Settings, status_number, to_reply
 from .router import Match, Router
 from .state import MemoryStore, Store
+from .traffic import Mode, Traffic
 from .validation import (
     Rejection,
     Violation,
@@ -75,6 +77,7 @@ class SpecmockApp:
         self.clock: Clock = clock or RealClock()
         self.crud = Crud(self.store, self.clock, self.responder)
         self.overrides = overrides or Overrides()
+        self.traffic = Traffic()  # mock, or proxy/record/playback/hybrid
         self.admin_hooks = admin.handlers(self)
         self.admin_router = Router()
         self.admin_router.mount(admin.PREFIX, admin.load())
@@ -133,6 +136,7 @@ class SpecmockApp:
                 if self._watcher is not None:
                     self._watcher.cancel()
                 await self.store.close()
+                await self.traffic.close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
@@ -349,6 +353,11 @@ class SpecmockApp:
         match = router.match(path)
         accept = headers.get("accept")
         if match is None:
+            if self.traffic.mode.forwards and router is self.router:
+                service, prefix = self._service_of(path)
+                out = await unmatched(self.traffic, scope, receive, headers, service, prefix)
+                if out is not None:
+                    return out
             violation = Violation("path", path, "path", f"no operation is declared for {path}")
             return self.responder.error(None, 404, [violation], accept)
         method = scope["method"]
@@ -361,6 +370,23 @@ class SpecmockApp:
             return await self._operation(op, match, scope, receive, headers)
         except Rejection as exc:
             return await self._refuse(op, match, exc.status, exc.violations, headers, exc.headers)
+
+    def _security(self, op: Operation, match: Match, raw: RawRequest) -> list[Violation]:
+        """Refuses (raises) a request without the credentials; a proxy lets the upstream decide."""
+        try:
+            check_security(op, match.entry.service.security_schemes, raw, self.settings.credentials)
+        except Rejection as exc:
+            if not self.traffic.mode.forwards or op.service == admin.NAME:
+                raise
+            return exc.violations
+        return []
+
+    def _service_of(self, path: str) -> tuple[str, str]:
+        """The service a path would belong to, and its mount prefix."""
+        if len(self.services) == 1:
+            return self.services[0].name, ""
+        name = path.lstrip("/").split("/", 1)[0]
+        return name, f"/{name}"
 
     async def _refuse(
         self,
@@ -435,8 +461,9 @@ class SpecmockApp:
         self, op: Operation, match: Match, scope: dict, receive: Any, headers: dict[str, str]
     ) -> Outgoing:
         raw = RawRequest(match.params, _query(scope), headers, _cookies(headers), _query_raw(scope))
-        check_security(op, match.entry.service.security_schemes, raw, self.settings.credentials)
+        refused = self._security(op, match, raw)
         params, violations = check_params(op, raw)
+        violations[:0] = refused
         body_violations, body = await self._body(op, scope, receive, headers)
         violations.extend(body_violations)
         if op.service != admin.NAME:
@@ -446,6 +473,13 @@ class SpecmockApp:
             limited = self._rate_limit(op, scope, headers)
             if limited is not None:
                 return limited
+            if self.traffic.mode is not Mode.MOCK:
+                prefix = "" if len(self.services) == 1 else f"/{op.service}"
+                out = await through(
+                    self.traffic, self.responder, op, prefix, scope, headers, violations
+                )
+                if out is not None:
+                    return out
         if violations:
             return await self._refuse(op, match, _validation_status(op), violations, headers)
         pref = parse_prefer(headers.get("prefer"))
