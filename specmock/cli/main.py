@@ -102,9 +102,11 @@ def main() -> None:
 @click.option("--scenario", default=None, help="The scenario active from the start.")
 @click.option(
     "--rate-limit",
-    default=None,
-    metavar="COUNT/SECONDS",
-    help="At most COUNT requests per client key in each window, then 429.",
+    "rate_limits",
+    multiple=True,
+    metavar="[TARGET=]COUNT/SECONDS",
+    help="At most COUNT requests per client key in each window, then 429; TARGET is a "
+    "service or operationId (the most specific limit applies).",
 )
 @click.option(
     "--journal-size",
@@ -152,7 +154,7 @@ def serve(
     scenarios: tuple[str, ...],
     scenario: str | None,
     tls_key: str | None,
-    rate_limit: str | None,
+    rate_limits: tuple[str, ...],
     journal_size: int,
     journal_file: str | None,
     mode: str,
@@ -176,7 +178,7 @@ def serve(
             data=list(data),
             admin_token=admin_token,
             faults=list(faults),
-            rate_limit=rate_limit,
+            rate_limit=",".join(rate_limits) or None,
             journal_size=journal_size,
             journal_file=journal_file,
             scenarios=list(scenarios),

@@ -24,7 +24,7 @@ from ..generator.loader import load_document
 from ..generator.params import MISSING, RawRequest
 from ..generator.plan import Operation, Service
 from . import admin, hooks, logs, problems
-from .behaviours import Idempotency, RateLimit, RateLimiter
+from .behaviours import Idempotency, RateLimiter, parse_limits
 from .clock import Clock, RealClock
 from .crud import Call, Crud
 from .faults import CONNECTION_FAULTS, Decision, Faults, RuleError, Target
@@ -87,8 +87,10 @@ class SpecmockApp:
         self.idempotency = Idempotency()
         rule = self.settings.rate_limit
         self.rate_limiter = (
-            RateLimiter(RateLimit.parse(rule), lambda: self.clock.now()) if rule else None
+            RateLimiter(parse_limits(rule), lambda: self.clock.now()) if rule else None
         )
+        if self.rate_limiter is not None:
+            _check_targets(self.rate_limiter.rules, services)
         self.scenarios: dict[str, dict[str, Any]] = {}
         self.scenario: str | None = None
         self.initial_scenario: str | None = None  # activated at start-up
@@ -528,10 +530,10 @@ class SpecmockApp:
             or headers.get("authorization")
             or (scope.get("client") or ("-",))[0]
         )
-        wait = self.rate_limiter.hit(f"{op.service}:{client}")
-        if wait is None:
+        limited = self.rate_limiter.hit(op.service, op.operation_id, client)
+        if limited is None:
             return None
-        rule = self.rate_limiter.rule
+        wait, rule = limited
         message = f"more than {rule.limit} requests in {rule.seconds:g} s; retry in {wait} s"
         violation = Violation("header", "/", "rateLimit", message)
         return self.responder.error(
@@ -717,6 +719,13 @@ def _tee(receive: Any, chunks: list[bytes]) -> Any:
         return message
 
     return tee
+
+
+def _check_targets(rules: dict[str, Any], services: list[Service]) -> None:
+    known = {s.name for s in services} | {op.operation_id for s in services for op in s.operations}
+    unknown = sorted(t for t in rules if t and t not in known)
+    if unknown:
+        raise ValueError(f"rate limit for {', '.join(unknown)}: no such service or operationId")
 
 
 def _trace_id(headers: dict[str, str]) -> str:
