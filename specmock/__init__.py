@@ -4,7 +4,7 @@ from .generator.build import load_service
 from .generator.errors import Problem, SpecError
 from .generator.plan import Operation, Service
 from .runtime.app import SpecmockApp
-from .runtime.clock import Clock, RealClock, VirtualClock
+from .runtime.clock import Clock, RealClock, VirtualClock, iso
 from .runtime.factory import create_app, load_services
 from .runtime.hooks import Context, Overrides, Reply, UploadedFile, override, rejected
 from .runtime.state import Store, open_store
@@ -24,6 +24,7 @@ __all__ = [
     "UploadedFile",
     "VirtualClock",
     "create_app",
+    "iso",
     "load_service",
     "load_services",
     "open_store",

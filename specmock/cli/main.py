@@ -26,6 +26,16 @@ def _paths(flag: str, text: str):
     return click.option(flag, flag[2:], multiple=True, type=click.Path(exists=True), help=text)
 
 
+def _options(given: tuple[str, ...]) -> dict[str, str]:
+    pairs = {}
+    for item in given:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise click.BadParameter(f"{item!r}: expected NAME=VALUE", param_hint="--option")
+        pairs[name.strip()] = value
+    return pairs
+
+
 def _output_file(flag: str, text: str) -> Any:
     """An option naming a file specmock writes (it need not exist yet)."""
     return click.option(flag, default=None, type=click.Path(dir_okay=False), help=text)
@@ -132,6 +142,14 @@ def main() -> None:
 )
 @_output_file("--cassette", "HAR file record mode writes and playback/hybrid modes answer from.")
 @_output_file("--drift-report", "JSON file: where upstream traffic broke the contract.")
+@click.option(
+    "--option",
+    "options",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A service setting (see docs/<service>.md), e.g. callback_secret=s3cr3t; "
+    "the same as the environment variable SPECMOCK_<NAME>.",
+)
 def serve(
     specs: tuple[str, ...],
     host: str,
@@ -161,6 +179,7 @@ def serve(
     upstreams: tuple[str, ...],
     cassette: str | None,
     drift_report: str | None,
+    options: tuple[str, ...],
 ) -> None:
     """Serve SPECS (files, folders or bundled names) as mock services."""
     logs.configure(log_format)
@@ -186,6 +205,7 @@ def serve(
             upstreams=list(upstreams),
             cassette=cassette,
             drift_report=drift_report,
+            options=_options(options),
         )
         if scenario:
             if scenario not in app.scenarios:

@@ -10,6 +10,7 @@ import logging
 import os
 import re
 import time
+from collections.abc import Awaitable, Callable
 from random import Random
 from typing import Any
 from urllib.parse import parse_qs, unquote_plus
@@ -78,6 +79,8 @@ class SpecmockApp:
         self.crud = Crud(self.store, self.clock, self.responder)
         self.overrides = overrides or Overrides()
         self.traffic = Traffic()  # mock, or proxy/record/playback/hybrid
+        self.options: dict[str, str] = {}  # service settings, `--option name=value`
+        self._shutdown_actions: list[Callable[[], Awaitable[None]]] = []
         self.admin_hooks = admin.handlers(self)
         self.admin_router = Router()
         self.admin_router.mount(admin.PREFIX, admin.load())
@@ -137,6 +140,11 @@ class SpecmockApp:
             elif message["type"] == "lifespan.shutdown":
                 if self._watcher is not None:
                     self._watcher.cancel()
+                for action in self._shutdown_actions:
+                    try:
+                        await action()
+                    except Exception:
+                        log.exception("a shutdown action failed")
                 await self.store.close()
                 await self.traffic.close()
                 await send({"type": "lifespan.shutdown.complete"})
@@ -383,6 +391,14 @@ class SpecmockApp:
             return exc.violations
         return []
 
+    def _ctx_links(self) -> dict[str, Any]:
+        """What a handler's Context reaches of the app beyond its request."""
+        return {
+            "options": self.options,
+            "_app_clock": lambda: self.clock,
+            "_on_shutdown": self._shutdown_actions.append,
+        }
+
     def _service_of(self, path: str) -> tuple[str, str]:
         """The service a path would belong to, and its mount prefix."""
         if len(self.services) == 1:
@@ -424,6 +440,7 @@ class SpecmockApp:
                 lambda s=None: None,
                 violations=[v.as_dict() for v in violations],
                 rejection_status=status,
+                **self._ctx_links(),
             )
             try:
                 result = await hooks.call(handler, ctx)
@@ -643,6 +660,7 @@ class SpecmockApp:
             base_url=call.base_url,
             files=call.files,
             raw_body=call.raw_body,
+            **self._ctx_links(),
         )
         try:
             result = await hooks.call(handler, ctx)

@@ -412,6 +412,7 @@ class Scheduler:
         ]
 
     async def close(self) -> None:
+        """Stop the background work and the HTTP client (the server is shutting down)."""
         for task in [self._runner, *self._tasks]:
             if task is not None:
                 task.cancel()

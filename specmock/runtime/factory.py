@@ -65,6 +65,7 @@ def create_app(
     upstreams: list[str] | None = None,
     cassette: str | Path | None = None,
     drift_report: str | Path | None = None,
+    options: dict[str, str] | None = None,
 ) -> SpecmockApp:
     """An ASGI app serving the given specs (paths, folders, bundled names or parsed mappings).
 
@@ -108,6 +109,7 @@ def create_app(
             raise FixtureError(f"{source}: scenarios must be a mapping of name → scenario")
         app.scenarios.update(found)
     _traffic(app, mode, upstreams, cassette, drift_report)
+    app.options = {k.lower(): v for k, v in (options or {}).items()}
     return app
 
 

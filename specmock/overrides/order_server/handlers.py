@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from specmock import Context, Reply, override
-from specmock.runtime.callbacks import trace_id_of
+from specmock.callbacks import trace_id_of
 
 from .machine import IllegalTransition, move, new_order, public
 from .runtime import NAMESPACE, load, new_reference, new_trace_id, notify, runtime_for, watch
