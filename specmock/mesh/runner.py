@@ -155,7 +155,7 @@ class Mesh:
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
-            await self.app(scope, _closing(receive, self.caller.close), send)
+            await self.app(scope, _closing(receive, self.close), send)
             return
         if scope["type"] != "http":
             await self.app(scope, receive, send)
@@ -211,6 +211,13 @@ class Mesh:
                 span.faults.append(str(fault))
             span.finish(inner.get("specmock.status"))
             self.tracer.record(span)
+
+    async def close(self) -> None:
+        """Shut the HTTP pool and flush span exporters (at lifespan shutdown)."""
+        await self.caller.close()
+        for exporter in self.tracer.exporters:
+            if hasattr(exporter, "shutdown"):
+                exporter.shutdown()
 
     # -- health, for the graph ----------------------------------------------------------
 
