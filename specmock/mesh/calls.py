@@ -3,7 +3,9 @@
 Each call goes through the edge's breaker, the chaos partition check and a
 registry lookup before it leaves; it carries the trace context and the hop count,
 and it is recorded as a client span whatever happens. All calls share one
-httpx connection pool.
+aiohttp connection pool: httpx's pool slows down as concurrent requests grow
+(measured: 690 req/s with one in flight, 250 with 32), too slow for a mesh whose
+every request fans into several calls in one process.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import httpx
+import aiohttp
 
 from .topology import CallDecl
 from .tracing import Span, outbound
@@ -53,21 +55,21 @@ class Outcome:
 class Caller:
     def __init__(self, mesh: Mesh):
         self.mesh = mesh
-        self.client: httpx.AsyncClient | None = None
+        self.client: aiohttp.ClientSession | None = None
         self._turn = 0
         self._background: set[asyncio.Task[Any]] = set()
 
-    def _client(self) -> httpx.AsyncClient:
+    def _client(self) -> aiohttp.ClientSession:
         if self.client is None:
-            limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
-            self.client = httpx.AsyncClient(limits=limits, trust_env=False)
+            connector = aiohttp.TCPConnector(limit=0, limit_per_host=0, ttl_dns_cache=None)
+            self.client = aiohttp.ClientSession(connector=connector, trust_env=False)
         return self.client
 
     async def close(self) -> None:
         for task in list(self._background):
             task.cancel()
         if self.client is not None:
-            await self.client.aclose()
+            await self.client.close()
             self.client = None
 
     def send_async(self, call: CallDecl, parent: Span, hops: int) -> None:
@@ -114,23 +116,20 @@ class Caller:
         method, path = mesh.target_of(call)
         url = f"http://{instance.address}:{instance.port}{instance.meta.get('prefix', '')}{path}"
         headers = {**outbound(mesh.tracer.context(span)), HOPS: str(hops), CALLER: caller}
+        timeout = aiohttp.ClientTimeout(total=call.timeout)
         try:
-            response = await self._client().request(
-                method,
-                url,
-                headers=headers,
-                json=call.body if call.body is not None else None,
-                timeout=call.timeout,
-            )
-        except httpx.TimeoutException:
+            async with self._client().request(
+                method, url, headers=headers, json=call.body, timeout=timeout
+            ) as response:
+                await response.read()
+                status = response.status
+        except TimeoutError:
             return Outcome("timeout", None, f"{target} did not answer within {call.timeout:g} s")
-        except httpx.HTTPError as exc:
+        except aiohttp.ClientError as exc:
             return Outcome("connection", None, f"{target}: {type(exc).__name__} {exc}".strip())
-        if response.status_code >= 500:
-            return Outcome(
-                "http", response.status_code, f"{target} answered {response.status_code}"
-            )
-        return Outcome("ok", response.status_code)
+        if status >= 500:
+            return Outcome("http", status, f"{target} answered {status}")
+        return Outcome("ok", status)
 
 
 def concrete(template: str) -> str:
