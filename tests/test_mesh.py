@@ -303,9 +303,9 @@ def test_the_graph_changes_at_run_time():
         assert client.post("/__specmock/mesh/calls", json=call).status_code == 409
         cyclic = {"from": "db:get_db", "to": "edge:get_edge"}
         refused = client.post("/__specmock/mesh/calls", json=cyclic)
-        assert refused.status_code == 400 and "circular" in refused.json()["detail"]
+        assert refused.status_code == 409 and "circular" in refused.json()["detail"]
         unknown = client.post("/__specmock/mesh/calls", json={"from": "db:get_db", "to": "x:y"})
-        assert unknown.status_code == 400 and "no service 'x'" in unknown.json()["detail"]
+        assert unknown.status_code == 404 and "no service 'x'" in unknown.json()["detail"]
         mermaid = client.get("/__specmock/mesh/graph", params={"format": "mermaid"}).text
         assert "s_orders -->|closed| s_audit" in mermaid
         assert root(client).status_code == 200

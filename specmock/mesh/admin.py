@@ -28,6 +28,17 @@ def _problem(status: int, detail: str) -> Reply:
     return Reply({"title": "Refused", "status": status, "detail": detail}, status=status)
 
 
+def _status(message: str) -> int:
+    """404 for a name the mesh does not know, 409 for a graph it refuses, else 400."""
+    if any(
+        m in message for m in ("no service", "has no operation", "not a mesh service", "no chaos")
+    ):
+        return 404
+    if "already calls" in message or "circular" in message:
+        return 409
+    return 400
+
+
 def install(mesh: Mesh) -> None:
     """Mount the mesh operations on the mesh app's /__specmock."""
     service = load_service(SPEC, core_admin.NAME)
@@ -61,7 +72,7 @@ def handlers(mesh: Mesh) -> dict[str, Any]:
             call = parse_call(ctx.body)
             mesh.add_call(call)
         except MeshError as exc:
-            return _problem(409 if "already calls" in str(exc) else 400, str(exc))
+            return _problem(_status(str(exc)), str(exc))
         return Reply(call.as_dict(), status=201)
 
     def remove_call(ctx: Context) -> Reply:
@@ -114,7 +125,7 @@ def handlers(mesh: Mesh) -> dict[str, Any]:
                 events, _ = parse_scenario(body["events"], "events", set(topology.services))
                 mesh.chaos.start(events, body.get("seed"))
         except ChaosError as exc:
-            return _problem(404 if str(exc).startswith("no chaos") else 400, str(exc))
+            return _problem(_status(str(exc)), str(exc))
         return Reply(mesh.chaos.as_dict())
 
     def stop_chaos(ctx: Context) -> Reply:
