@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ import yaml
 from ..generator.build import build_service
 from ..generator.loader import load_document
 from ..generator.plan import Operation
+from ..generator.sources import expand
 from ..runtime import admin as core_admin
 from ..runtime import hooks
 from ..runtime.app import SpecmockApp
@@ -35,6 +37,7 @@ from .registry import Instance, Registry
 from .topology import CallDecl, MeshError, Topology, generated_spec, parse, resolve
 from .tracing import Span, Tracer
 
+log = logging.getLogger("specmock")
 CURRENT: contextvars.ContextVar[Span | None] = contextvars.ContextVar("mesh_span", default=None)
 _FAILURE_STATUSES = (503, 502, 504, 500)
 
@@ -55,7 +58,9 @@ class Mesh:
         self.topology = topology
         self.seed = seed
         services = [
-            build_service(load_document(decl.spec or generated_spec(decl), name))
+            build_service(
+                load_document(_source(decl.spec) if decl.spec else generated_spec(decl), name)
+            )
             for name, decl in topology.services.items()
         ]
         settings = Settings(seed=seed, stateful=stateful)
@@ -114,6 +119,12 @@ class Mesh:
         self._hooked.add(ref)
         service, op_id = ref.split(":", 1)
         op = self.operations[service][op_id]
+        if not any(s.startswith("5") or s == "default" for s in op.responses):
+            log.warning(
+                "%s calls downstreams but declares no 5xx or default response; a failed "
+                "call makes it answer specmock's contract-break 500",
+                ref,
+            )
         self.app.overrides.register(ref, self._handler(op, self.app.overrides.find(op)))
 
     def _handler(self, op: Operation, previous: Callable[..., Any] | None) -> Any:
@@ -229,6 +240,11 @@ class Mesh:
             return "unregistered" if self.url else "not started"
         states = {self.registry.health(i) for i in instances}
         return "passing" if "passing" in states else sorted(states)[0]
+
+
+def _source(spec: str) -> Path:
+    """A spec file, or the file of a bundled spec name such as `petstore`."""
+    return expand([spec])[0]
 
 
 def _int(value: str | None) -> int:

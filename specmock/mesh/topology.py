@@ -196,8 +196,10 @@ def _service(name: str, raw: Any, base: Path | None) -> ServiceDecl:
         if not isinstance(line, str) or not _OPERATION.match(line.strip()):
             raise MeshError(f"{where}.operations.{op}: must be 'METHOD /path', e.g. 'GET /items'")
     if spec is not None:
-        path = Path(str(spec))
-        spec = str(path if path.is_absolute() or base is None else base / path)
+        path = Path(str(spec))  # relative to the mesh file; else as given (a bundled name)
+        if base is not None and not path.is_absolute() and (base / path).exists():
+            path = base / path
+        spec = str(path)
     tags = raw.get("tags") or []
     meta = raw.get("meta") or {}
     if not isinstance(tags, list) or not isinstance(meta, dict):
