@@ -6,6 +6,8 @@ on a virtual clock moved through the admin API, never by sleeping.
 
 from __future__ import annotations
 
+import json
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from itertools import pairwise
@@ -334,3 +336,60 @@ def test_mesh_files_are_checked_field_by_field(tmp_path):
     for doc, message in cases:
         with pytest.raises(MeshError, match=message):
             load_mesh(doc)
+
+
+def test_spec_services_take_part_and_async_messages_do_not_block(tmp_path):
+    spec = tmp_path / "shop.yaml"
+    spec.write_text(
+        "openapi: 3.1.0\ninfo: {title: shop, version: '1'}\n"
+        "paths:\n  /basket:\n    get:\n      operationId: getBasket\n      responses:\n"
+        "        '200': {description: ok, content: {application/json: {schema: {}}}}\n"
+        "        '503': {description: down, content: {application/json: {schema: {}}}}\n"
+    )
+    mesh_file = tmp_path / "mesh.yaml"
+    mesh_file.write_text(
+        "services:\n"
+        "  shop: {spec: shop.yaml}\n"
+        "  pets: {spec: petstore}\n"
+        "  audit: {operations: {record: POST /events}}\n"
+        "calls:\n"
+        "  - {from: 'shop:getBasket', to: 'pets:listPets'}\n"
+        "  - {from: 'shop:getBasket', to: 'audit:record', async: true, body: {seen: 1}}\n"
+    )
+    mesh = load_mesh(mesh_file, clock=VirtualClock(START))
+    with serve_asgi(mesh) as url, httpx.Client(base_url=url) as client:
+        assert (
+            client.get(
+                "/shop/basket", headers={"traceparent": f"00-{TRACE}-{PARENT}-01"}
+            ).status_code
+            == 200
+        )
+        for _ in range(100):  # the message goes out in the background
+            if any(s.kind == "producer" and s.end for s in mesh.tracer.find(TRACE)):
+                break
+            time.sleep(0.01)
+        kinds = sorted((s.kind, s.name) for s in mesh.tracer.find(TRACE))
+        assert ("producer", "audit:record") in kinds and ("server", "audit:record") in kinds
+        sent = client.get("/__specmock/requests", params={"service": "audit"}).json()
+        assert json.loads(sent[0]["request_body"]) == {"seen": 1}
+        client.put("/__specmock/mesh/breakers/shop->audit", json={"state": "open"})
+        client.put("/__specmock/mesh/breakers/shop->pets", json={"state": "open"})
+        answer = client.get("/shop/basket")
+        assert answer.status_code == 503  # the declared failure status of getBasket
+
+
+def test_the_latch_policy_keeps_a_flapping_breaker_open_until_closed_by_hand():
+    policy = {"consecutive_failures": 1, "open_seconds": 5, "flap_opens": 2, "flap_policy": "latch"}
+    breakers = {"default": {"consecutive_failures": 1000}, "edges": {"stock->db": policy}}
+    with running(chain(breakers=breakers)) as client:
+        client.post("/__specmock/faults", json={"service": "db", "status": 503}).raise_for_status()
+        root(client)
+        advance(client, 5)
+        root(client)  # the probe fails: second open within a minute, latched
+        client.delete("/__specmock/faults")
+        advance(client, 3600)
+        assert root(client).status_code == 502
+        breaker = client.get("/__specmock/mesh/breakers").json()[-1]
+        assert breaker["latched"] and breaker["state"] == "open"
+        client.put("/__specmock/mesh/breakers/stock->db", json={"state": "closed"})
+        assert root(client).status_code == 200
