@@ -39,10 +39,9 @@ class Event:
         return self.at <= elapsed < self.at + self.duration
 
     def as_dict(self) -> dict[str, Any]:
-        out = asdict(self)
-        if out["duration"] == float("inf"):
-            out.pop("duration")
-        return {k: v for k, v in out.items() if v not in (None, [], 0.0) or k == "at"}
+        """The fields that say something: kind, at, and what differs from the defaults."""
+        defaults = asdict(Event(self.kind))
+        return {k: v for k, v in asdict(self).items() if k in ("kind", "at") or v != defaults[k]}
 
 
 @dataclass
