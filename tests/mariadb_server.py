@@ -67,47 +67,22 @@ def mariadb_server() -> Iterator[str]:
     server = shutil.which("mariadbd") or shutil.which("mysqld", path="/usr/sbin:/usr/bin")
     install = shutil.which("mariadb-install-db") or shutil.which("mysql_install_db")
     if server is None or install is None:
-        raise MariadbError(
-            "mariadbd was not found: `apt-get install mariadb-server`, or set "
-            "SPECMOCK_MYSQL_URL=mysql://user:pass@host:port/db"
-        )
+        raise MariadbError("mariadbd was not found: `apt-get install mariadb-server`, or set "
+                           "SPECMOCK_MYSQL_URL=mysql://user:pass@host:port/db")
     with tempfile.TemporaryDirectory(prefix="specmock-mariadb-") as tmp:
         data, log = Path(tmp) / "data", Path(tmp) / "mariadb.log"
         user = ["--user=root"] if os.geteuid() == 0 else []
-        subprocess.run(
-            [
-                install,
-                "--no-defaults",
-                f"--datadir={data}",
-                "--skip-test-db",
-                "--auth-root-authentication-method=normal",
-                *user,
-            ],
-            check=True,
-            capture_output=True,
-            timeout=120,
-        )
+        subprocess.run([install, "--no-defaults", f"--datadir={data}", "--skip-test-db",
+                        "--auth-root-authentication-method=normal", *user],
+                       check=True, capture_output=True, timeout=120)
         port = _free_port()
         with log.open("wb") as out:
             proc = subprocess.Popen(
-                [
-                    server,
-                    "--no-defaults",
-                    f"--datadir={data}",
-                    f"--port={port}",
-                    "--bind-address=127.0.0.1",
-                    f"--socket={tmp}/mariadb.sock",
-                    f"--pid-file={tmp}/mariadb.pid",
-                    "--skip-grant-tables",
-                    "--skip-log-bin",
-                    "--innodb-buffer-pool-size=32M",
-                    "--innodb-log-file-size=8M",
-                    *user,
-                ],
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
+                [server, "--no-defaults", f"--datadir={data}", f"--port={port}",
+                 "--bind-address=127.0.0.1", f"--socket={tmp}/mariadb.sock",
+                 f"--pid-file={tmp}/mariadb.pid", "--skip-grant-tables", "--skip-log-bin",
+                 "--innodb-buffer-pool-size=32M", "--innodb-log-file-size=8M", *user],
+                stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
         try:
             deadline = time.monotonic() + START_TIMEOUT
             while not _answers(port):

@@ -55,9 +55,8 @@ def test_serve_bundled_spec_by_name_is_reproducible():
         first = httpx.get(url + "/pets/7").content
     with serving("petstore", "--seed", "42", "--stateless") as (url, _):
         again = httpx.get(url + "/pets/7").content
-        bad = httpx.post(
-            url + "/pets", content=b'{"tag":1}', headers={"content-type": "application/json"}
-        )
+        bad = httpx.post(url + "/pets", content=b'{"tag":1}',
+                         headers={"content-type": "application/json"})
     assert first == again
     pointers = {e["pointer"] for e in bad.json()["errors"]}
     assert bad.status_code == 400 and {"/name", "/tag"} <= pointers
@@ -92,13 +91,9 @@ def test_serve_folder_mounts_every_spec(tmp_path):
 
 def test_serve_refuses_broken_spec_with_location():
     env = dict(os.environ)
-    proc = subprocess.run(
-        [sys.executable, "-m", "specmock", "serve", str(TEST_SPECS / "broken" / "bad_ref.yaml")],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        env=env,
-    )
+    proc = subprocess.run([sys.executable, "-m", "specmock", "serve",
+                           str(TEST_SPECS / "broken" / "bad_ref.yaml")],
+                          capture_output=True, text=True, timeout=30, env=env)
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
     assert "#/components/schemas/Nope" in proc.stderr and "bad_ref.yaml#/paths" in proc.stderr
@@ -160,17 +155,13 @@ def test_admin_commands_drive_a_running_server(tmp_path):
     rules = tmp_path / "rules.yaml"
     rules.write_text("- {operation: showPetById, status: 404}\n")
     with serving("petstore", "--quiet") as (url, _):
-
         def admin(*args: str) -> subprocess.CompletedProcess:
-            return subprocess.run(
-                [sys.executable, "-m", "specmock", "admin", "--url", url, *args],
-                capture_output=True,
-                text=True,
-                timeout=30,
-            )
+            return subprocess.run([sys.executable, "-m", "specmock", "admin", "--url", url,
+                                   *args], capture_output=True, text=True, timeout=30)
 
         httpx.post(url + "/pets", json={"name": "Rex"})
-        assert json.loads(admin("requests", "--count", "--method", "POST").stdout) == {"count": 1}
+        assert json.loads(admin("requests", "--count", "--method", "POST").stdout) == {
+            "count": 1}
         assert admin("faults", str(rules)).returncode == 0
         assert httpx.get(url + "/pets/1").status_code == 404
         assert admin("clear", "faults").returncode == 0

@@ -55,21 +55,9 @@ def test_schemathesis_finds_nothing(spec: Path):
     settings = _settings(spec)
     headers = settings.get("headers", ["X-API-Key: k", "Authorization: Bearer k"])
     with serve(spec, seed=1, strict=True, quiet=True, credentials=CREDENTIALS) as server:
-        cmd = [
-            *_schemathesis(),
-            "run",
-            str(spec),
-            "--url",
-            server.url + prefix,
-            "--max-examples",
-            "20",
-            "--phases",
-            "examples,coverage,fuzzing,stateful",
-            "--seed",
-            "1",
-            "--no-color",
-            *settings.get("args", []),
-        ]
+        cmd = [*_schemathesis(), "run", str(spec), "--url", server.url + prefix,
+               "--max-examples", "20", "--phases", "examples,coverage,fuzzing,stateful",
+               "--seed", "1", "--no-color", *settings.get("args", [])]
         for header in headers:
             cmd += ["-H", header]
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
@@ -85,22 +73,9 @@ def test_schemathesis_against_the_admin_api_contract():
         # all) or DELETE /faults (clear) between creating a rule and deleting it by id rightly
         # leaves nothing to delete; a rule posted and deleted directly is checked in
         # tests/test_faults.py.
-        cmd = [
-            *_schemathesis(),
-            "run",
-            str(admin.SPEC),
-            "--url",
-            server.url + admin.PREFIX,
-            "--max-examples",
-            "20",
-            "--phases",
-            "examples,coverage,fuzzing,stateful",
-            "--seed",
-            "1",
-            "--no-color",
-            "--exclude-checks",
-            "ensure_resource_availability",
-        ]
+        cmd = [*_schemathesis(), "run", str(admin.SPEC), "--url", server.url + admin.PREFIX,
+               "--max-examples", "20", "--phases", "examples,coverage,fuzzing,stateful",
+               "--seed", "1", "--no-color", "--exclude-checks", "ensure_resource_availability"]
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-2000:]
     assert " passed" in proc.stdout

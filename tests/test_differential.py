@@ -87,7 +87,7 @@ EMPTY = "empty value"
 # KNOWN BUGS: cases that meet one are compared in test_known_bug_*, not in the main test.
 EMPTY_STRING_BUG = (
     "a deliberate divergence: specmock accepts an empty value (`?tag=`) for a string query "
-    'parameter whose schema allows "", as schemathesis and most servers do; openapi-core '
+    "parameter whose schema allows \"\", as schemathesis and most servers do; openapi-core "
     "reads `allowEmptyValue: false` (the OAS 3.0 default, deprecated in 3.1) as forbidding it"
 )
 MULTIPART = "multipart/form-data"

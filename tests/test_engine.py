@@ -168,18 +168,12 @@ def test_security_401_without_credentials_and_with_wrong_ones(pets):
 def test_basic_and_bearer_schemes():
     forms = client_for(TEST_SPECS / "forms.yaml", credentials=["user:pass"])
     token = base64.b64encode(b"user:pass").decode()
-    ok = forms.post(
-        "/documents",
-        files={"file": ("a.txt", b"hello", "text/plain")},
-        headers={"Authorization": f"Basic {token}"},
-    )
+    ok = forms.post("/documents", files={"file": ("a.txt", b"hello", "text/plain")},
+                    headers={"Authorization": f"Basic {token}"})
     assert ok.status_code in (200, 201), ok.text
     wrong = base64.b64encode(b"user:nope").decode()
-    denied = forms.post(
-        "/documents",
-        files={"file": ("a.txt", b"hello", "text/plain")},
-        headers={"Authorization": f"Basic {wrong}"},
-    )
+    denied = forms.post("/documents", files={"file": ("a.txt", b"hello", "text/plain")},
+                        headers={"Authorization": f"Basic {wrong}"})
     assert denied.status_code == 401
     assert denied.headers["www-authenticate"].startswith("Basic")
 
@@ -202,25 +196,10 @@ def test_base_path_and_bare_path_both_route(pets):
 
 def test_strict_mode_turns_a_broken_response_into_500():
     spec = {
-        "openapi": "3.1.0",
-        "info": {"title": "t", "version": "1"},
-        "paths": {
-            "/x": {
-                "get": {
-                    "responses": {
-                        "200": {
-                            "description": "ok",
-                            "content": {
-                                "application/json": {
-                                    "schema": {"type": "integer"},
-                                    "examples": {"bad": {"value": "not a number"}},
-                                }
-                            },
-                        }
-                    }
-                }
-            }
-        },
+        "openapi": "3.1.0", "info": {"title": "t", "version": "1"},
+        "paths": {"/x": {"get": {"responses": {"200": {"description": "ok", "content": {
+            "application/json": {"schema": {"type": "integer"},
+                                 "examples": {"bad": {"value": "not a number"}}}}}}}}},
     }
     strict = client_for(spec, strict=True).get("/x", headers={"Prefer": "example=bad"})
     assert strict.status_code == 500
@@ -232,25 +211,10 @@ def test_strict_mode_turns_a_broken_response_into_500():
 
 def test_invalid_examples_are_skipped_for_generated_data():
     spec = {
-        "openapi": "3.1.0",
-        "info": {"title": "t", "version": "1"},
-        "paths": {
-            "/x": {
-                "get": {
-                    "responses": {
-                        "200": {
-                            "description": "ok",
-                            "content": {
-                                "application/json": {
-                                    "schema": {"type": "integer", "minimum": 1},
-                                    "example": "nope",
-                                }
-                            },
-                        }
-                    }
-                }
-            }
-        },
+        "openapi": "3.1.0", "info": {"title": "t", "version": "1"},
+        "paths": {"/x": {"get": {"responses": {"200": {"description": "ok", "content": {
+            "application/json": {"schema": {"type": "integer", "minimum": 1},
+                                 "example": "nope"}}}}}}},
     }
     response = client_for(spec).get("/x")
     assert response.status_code == 200
@@ -259,7 +223,7 @@ def test_invalid_examples_are_skipped_for_generated_data():
 
 def test_recursive_schemas_terminate_and_validate():
     client = client_for(TEST_SPECS / "polymorphic.yaml", credentials=["k"])
-    for path in ("/api/categories/tree",):
+    for path in ("/api/categories/tree", ):
         response = client.get(path)
         assert response.status_code == 200, response.text
 
@@ -275,40 +239,16 @@ def test_generated_answers_reflect_path_ids_and_sent_fields(petstore):
     assert (created["name"], created["tag"]) == ("Rex", "dog")
 
 
+
 def test_reflection_never_breaks_the_contract():
     spec = {
-        "openapi": "3.1.0",
-        "info": {"title": "t", "version": "1"},
-        "paths": {
-            "/things": {
-                "post": {
-                    "requestBody": {
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "properties": {"kind": {"type": "string"}},
-                                }
-                            }
-                        }
-                    },
-                    "responses": {
-                        "201": {
-                            "description": "ok",
-                            "content": {
-                                "application/json": {
-                                    "schema": {
-                                        "type": "object",
-                                        "required": ["kind"],
-                                        "properties": {"kind": {"enum": ["a", "b"]}},
-                                    }
-                                }
-                            },
-                        }
-                    },
-                }
-            }
-        },
+        "openapi": "3.1.0", "info": {"title": "t", "version": "1"},
+        "paths": {"/things": {"post": {
+            "requestBody": {"content": {"application/json": {"schema": {
+                "type": "object", "properties": {"kind": {"type": "string"}}}}}},
+            "responses": {"201": {"description": "ok", "content": {"application/json": {
+                "schema": {"type": "object", "required": ["kind"], "properties": {
+                    "kind": {"enum": ["a", "b"]}}}}}}}}}},
     }
     client = client_for(spec)
     assert client.post("/things", json={"kind": "b"}).json()["kind"] == "b"

@@ -20,15 +20,12 @@ def live(specmock_server):
     return specmock_server("petstore", seed=7, stateful=False)
 
 
-@pytest.mark.parametrize(
-    ("fault", "error"),
-    [
-        ("reset", (httpx.ReadError, httpx.RemoteProtocolError)),
-        ("empty", httpx.RemoteProtocolError),
-        ("truncated", httpx.RemoteProtocolError),
-        ("malformed", httpx.RemoteProtocolError),
-    ],
-)
+@pytest.mark.parametrize(("fault", "error"), [
+    ("reset", (httpx.ReadError, httpx.RemoteProtocolError)),
+    ("empty", httpx.RemoteProtocolError),
+    ("truncated", httpx.RemoteProtocolError),
+    ("malformed", httpx.RemoteProtocolError),
+])
 def test_connection_faults_reach_the_client(live, fault, error):
     with pytest.raises(error):
         httpx.get(live.url + PET, headers={"X-Specmock-Fault": fault}, timeout=5)
@@ -62,24 +59,19 @@ def test_error_status_must_be_declared_and_its_body_follows_the_spec():
 
 def test_sequences_first_and_every():
     client = client_for("petstore", stateful=False)
-    client.post(
-        "/__specmock/faults",
-        json={"id": "flaky", "operation": "showPetById", "first": 2, "status": 404},
-    )
+    client.post("/__specmock/faults", json={"id": "flaky", "operation": "showPetById",
+                                            "first": 2, "status": 404})
     assert [client.get(PET).status_code for _ in range(3)] == [404, 404, 200]
-    client.put("/__specmock/faults", json={"operation": "showPetById", "every": 3, "status": 404})
+    client.put("/__specmock/faults", json={"operation": "showPetById", "every": 3,
+                                           "status": 404})
     assert [client.get(PET).status_code for _ in range(6)] == [200, 200, 404, 200, 200, 404]
 
 
 def test_same_seed_same_fault_sequence():
     def run() -> list[int]:
-        app = create_app(
-            "petstore",
-            seed=11,
-            stateful=False,
-            quiet=True,
-            faults=[[{"probability": 0.5, "status": 404, "operation": "showPetById"}]],
-        )
+        app = create_app("petstore", seed=11, stateful=False, quiet=True,
+                         faults=[[{"probability": 0.5, "status": 404,
+                                   "operation": "showPetById"}]])
         client = TestClient(app)
         return [client.get(PET).status_code for _ in range(40)]
 
@@ -88,15 +80,12 @@ def test_same_seed_same_fault_sequence():
     assert 10 < first.count(404) < 30  # roughly half
 
 
-@pytest.mark.parametrize(
-    ("latency", "mean", "spread"),
-    [
-        ({"fixed": 3}, 3.0, 0.0),
-        ({"uniform": [1, 5]}, 3.0, (5 - 1) / 12**0.5),
-        ({"normal": [4, 1]}, 4.0, 1.0),
-        ({"lognormal": [1.0, 0.25]}, 2.718 * 1.0317, None),
-    ],
-)
+@pytest.mark.parametrize(("latency", "mean", "spread"), [
+    ({"fixed": 3}, 3.0, 0.0),
+    ({"uniform": [1, 5]}, 3.0, (5 - 1) / 12 ** 0.5),
+    ({"normal": [4, 1]}, 4.0, 1.0),
+    ({"lognormal": [1.0, 0.25]}, 2.718 * 1.0317, None),
+])
 def test_latency_distributions(latency, mean, spread):
     client = client_for("petstore", stateful=False)
     client.post("/__specmock/faults", json={"operation": "showPetById", "latency": latency})
@@ -124,8 +113,7 @@ def test_scenarios_switch_rules_and_state(tmp_path):
     scenarios = tmp_path / "scenarios.yaml"
     scenarios.write_text(
         "outage:\n  faults:\n    - {operation: showPetById, status: 404}\n"
-        "seeded:\n  fixtures: {petstore: {pets: [{id: 1, name: Rex}]}}\n"
-    )
+        "seeded:\n  fixtures: {petstore: {pets: [{id: 1, name: Rex}]}}\n")
     with client_for("petstore", scenarios=[scenarios]) as client:
         assert client.get("/__specmock/scenarios").json()["scenarios"] == ["outage", "seeded"]
         assert client.post("/__specmock/scenarios/seeded").json()["active"] == "seeded"

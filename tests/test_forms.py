@@ -10,42 +10,24 @@ SCHEMA = {
         "amount": {"type": "integer"},
         "capture": {"type": "boolean"},
         "expand": {"type": "array", "items": {"type": "string"}},
-        "card": {
-            "type": "object",
-            "properties": {"exp_month": {"type": "integer"}, "cvc": {"type": "string"}},
-        },
-        "items": {
-            "type": "array",
-            "items": {"type": "object", "properties": {"price": {"type": "number"}}},
-        },
-        "metadata": {
-            "anyOf": [
-                {"type": "object", "additionalProperties": {"type": "string"}},
-                {"type": "string", "enum": [""]},
-            ]
-        },
+        "card": {"type": "object", "properties": {"exp_month": {"type": "integer"},
+                                                  "cvc": {"type": "string"}}},
+        "items": {"type": "array", "items": {"type": "object", "properties": {
+            "price": {"type": "number"}}}},
+        "metadata": {"anyOf": [{"type": "object", "additionalProperties": {"type": "string"}},
+                               {"type": "string", "enum": [""]}]},
     },
 }
 
 
 def test_nested_names_become_objects_and_arrays():
-    fields = {
-        "amount": ["100"],
-        "capture": ["true"],
-        "expand[]": ["a", "b"],
-        "card[exp_month]": ["12"],
-        "card[cvc]": ["012"],
-        "items[1][price]": ["2.5"],
-        "items[0][price]": ["1"],
-        "metadata[k]": ["v"],
-    }
+    fields = {"amount": ["100"], "capture": ["true"], "expand[]": ["a", "b"],
+              "card[exp_month]": ["12"], "card[cvc]": ["012"],
+              "items[1][price]": ["2.5"], "items[0][price]": ["1"], "metadata[k]": ["v"]}
     assert coerce(SCHEMA, {}, nest(fields)) == {
-        "amount": 100,
-        "capture": True,
-        "expand": ["a", "b"],
+        "amount": 100, "capture": True, "expand": ["a", "b"],
         "card": {"exp_month": 12, "cvc": "012"},
-        "items": [{"price": 1}, {"price": 2.5}],
-        "metadata": {"k": "v"},
+        "items": [{"price": 1}, {"price": 2.5}], "metadata": {"k": "v"},
     }
 
 
@@ -61,14 +43,9 @@ def test_repeated_plain_fields_fill_an_array_and_one_value_is_an_array_of_one():
 def test_bracketed_or_plain_arrays_and_a_missing_required_array_stays_missing():
     from specmock.generator.forms import coerce_fields
 
-    schema = {
-        "type": "object",
-        "required": ["features"],
-        "properties": {
-            "features": {"type": "array", "items": {"type": "string"}},
-            "expand": {"type": "array", "items": {"type": "string"}},
-        },
-    }
+    schema = {"type": "object", "required": ["features"], "properties": {
+        "features": {"type": "array", "items": {"type": "string"}},
+        "expand": {"type": "array", "items": {"type": "string"}}}}
     encoding = {"expand": {"style": "deepObject", "explode": True}}
     assert coerce_fields(schema, {}, {"expand[]": ["a"]}, encoding) == {"expand": ["a"]}
     assert coerce_fields(schema, {}, {"expand": ["a"]}, encoding) == {"expand": ["a"]}

@@ -36,9 +36,8 @@ def test_idempotency_key_replays_and_refuses_a_different_body():
 def test_rate_limit_answers_429_with_retry_after_and_resets_on_the_clock():
     from specmock import VirtualClock
 
-    client = client_for(
-        "petstore", stateful=False, rate_limit="3/60", clock=VirtualClock(start=1_700_000_000)
-    )
+    client = client_for("petstore", stateful=False, rate_limit="3/60",
+                        clock=VirtualClock(start=1_700_000_000))
     statuses = [client.get("/pets/1", headers=KEY).status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
     limited = client.get("/pets/1", headers=KEY)
@@ -52,7 +51,6 @@ def test_cors_headers_for_browsers():
     client = client_for("petstore", stateful=False)
     response = client.get("/pets/1", headers={"Origin": "http://app.test"})
     assert response.headers["access-control-allow-origin"] == "*"
-    preflight = client.options(
-        "/pets/1", headers={"Origin": "http://app.test", "Access-Control-Request-Method": "GET"}
-    )
+    preflight = client.options("/pets/1", headers={"Origin": "http://app.test",
+                                                   "Access-Control-Request-Method": "GET"})
     assert preflight.status_code == 204 and "GET" in preflight.headers["allow"]

@@ -54,14 +54,10 @@ def test_journal_is_bounded():
 def test_metrics_and_health():
     client = _client()
     text = client.get("/__specmock/metrics").text
-    assert (
-        'specmock_requests_total{service="petstore",operation="createPet",method="POST",'
-        'status="201"} 2' in text
-    )
-    assert (
-        'specmock_request_validation_failures_total{service="petstore",'
-        'operation="createPet"} 1' in text
-    )
+    assert 'specmock_requests_total{service="petstore",operation="createPet",method="POST",' \
+           'status="201"} 2' in text
+    assert 'specmock_request_validation_failures_total{service="petstore",' \
+           'operation="createPet"} 1' in text
     assert "specmock_request_seconds_bucket" in text
     assert client.get("/__specmock/health/ready").json()["status"] == "ok"
 

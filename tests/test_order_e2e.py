@@ -33,29 +33,16 @@ def _free_port() -> int:
 class Process:
     """One `specmock serve` child with its log file; stopped by its own pid."""
 
-    def __init__(
-        self, name: str, env: dict[str, str], folder: Path, extra: list[str] | None = None
-    ):
+    def __init__(self, name: str, env: dict[str, str], folder: Path,
+                 extra: list[str] | None = None):
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = folder / f"{name}.log"
-        cmd = [
-            sys.executable,
-            "-m",
-            "specmock",
-            "serve",
-            name,
-            "--port",
-            str(self.port),
-            "--seed",
-            str(SEED),
-            "--strict",
-            *(extra or []),
-        ]
+        cmd = [sys.executable, "-m", "specmock", "serve", name, "--port", str(self.port),
+               "--seed", str(SEED), "--strict", *(extra or [])]
         with self.log.open("a") as out:
-            self.proc = subprocess.Popen(
-                cmd, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **env}
-            )
+            self.proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT,
+                                         env={**os.environ, **env})
         ready = wait_for(self._healthy, timeout=20)
         if not ready:
             self.stop()
@@ -105,11 +92,8 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Report]:
 @pytest.fixture(scope="module")
 def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Process, Process]]:
     folder = tmp_path_factory.mktemp("e2e")
-    env = {
-        "SPECMOCK_CALLBACK_LOG_DIR": str(folder / "callbacks"),
-        "SPECMOCK_CALLBACK_ATTEMPTS": "3",
-        "SPECMOCK_CALLBACK_TIMEOUT": "1",
-    }
+    env = {"SPECMOCK_CALLBACK_LOG_DIR": str(folder / "callbacks"),
+           "SPECMOCK_CALLBACK_ATTEMPTS": "3", "SPECMOCK_CALLBACK_TIMEOUT": "1"}
     callbacks = Process("callback_server", env, folder)
     try:
         orders = Process("order_server", env, folder)
@@ -139,19 +123,14 @@ def _attempts(pair: Pair, reference: str, seq: int, n: int) -> list[dict[str, An
 
 
 def test_an_order_completes_and_every_notification_arrives_in_order(
-    pair: Pair, services: tuple[Process, Process], report: Report
-):
+        pair: Pair, services: tuple[Process, Process], report: Report):
     report.section("Lifecycle: creation to completion")
     trace = "4bf92f3577b34da6a3ce929d0e0e4736"
     answer = pair.http.post(
         pair.orders + "/order",
-        json={
-            "customer_id": "c-1",
-            "items": [{"sku": "SKU-1", "quantity": 2}],
-            "callback_url": pair.callbacks + "/callback",
-        },
-        headers={"traceparent": f"00-{trace}-00f067aa0ba902b7-01"},
-    )
+        json={"customer_id": "c-1", "items": [{"sku": "SKU-1", "quantity": 2}],
+              "callback_url": pair.callbacks + "/callback"},
+        headers={"traceparent": f"00-{trace}-00f067aa0ba902b7-01"})
     assert answer.status_code == 201
     reference = answer.json()["reference"]
     report.step(f"POST /order → 201, reference {reference}, trace {trace}")
@@ -162,11 +141,8 @@ def test_an_order_completes_and_every_notification_arrives_in_order(
     assert [n["status"] for n in seen] == ["created", "accepted", "processing", "completed"]
     assert [n["seq"] for n in seen] == [1, 2, 3, 4]
     assert {n["trace_id"] for n in seen} == {trace}
-    report.step(
-        f"GET /check?reference={reference} → "
-        + " → ".join(n["status"] for n in seen)
-        + " (in order, one trace id)"
-    )
+    report.step(f"GET /check?reference={reference} → "
+                + " → ".join(n["status"] for n in seen) + " (in order, one trace id)")
     order = pair.http.get(pair.orders + "/order", params={"reference": reference}).json()
     assert order["status"] == "completed" and order["trace_id"] == trace
     report.step(f"GET /order?reference={reference} → completed, history of 4 steps")
@@ -177,10 +153,10 @@ def test_an_order_completes_and_every_notification_arrives_in_order(
 
 
 def test_a_receiver_failing_twice_gets_three_attempts_at_the_configured_backoff(
-    pair: Pair, report: Report
-):
+        pair: Pair, report: Report):
     report.section("Retries: receiver fails twice, then succeeds")
-    rule = {"service": "callback_server", "operation": "receiveCallback", "first": 2, "status": 503}
+    rule = {"service": "callback_server", "operation": "receiveCallback", "first": 2,
+            "status": 503}
     assert pair.http.post(pair.callbacks + "/__specmock/faults", json=[rule]).status_code == 201
     report.step("fault rule on callback_server: the first 2 deliveries answer 503")
     pair.clock({"set": "2030-01-02T00:00:00Z"})
@@ -202,8 +178,7 @@ def test_a_receiver_failing_twice_gets_three_attempts_at_the_configured_backoff(
 
 
 def test_an_always_failing_receiver_ends_in_dead_letters_and_is_redriven(
-    pair: Pair, report: Report
-):
+        pair: Pair, report: Report):
     report.section("Dead letters: receiver always fails, then recovers")
     pair.clock({"set": "2030-01-03T00:00:00Z"})
     rule = {"service": "callback_server", "operation": "receiveCallback", "status": 500}
@@ -235,28 +210,18 @@ def test_an_always_failing_receiver_ends_in_dead_letters_and_is_redriven(
     seen = wait_for(lambda: len(pair.check(reference)) == 4 and pair.check(reference))
     assert sorted(n["seq"] for n in seen) == [1, 2, 3, 4]
     assert dead() == []
-    report.step(
-        f"GET /check?reference={reference} → "
-        + ", ".join(n["status"] for n in seen)
-        + " (the re-driven one last)"
-    )
+    report.step(f"GET /check?reference={reference} → "
+                + ", ".join(n["status"] for n in seen) + " (the re-driven one last)")
     missing = pair.http.post(pair.orders + "/admin/dead-letters/nope/redrive")
     assert missing.status_code == 404
 
 
 def test_a_tampered_signature_is_rejected(pair: Pair, report: Report):
     report.section("Signatures")
-    body = {
-        "reference": "6f1c5a4e-1b2f-4c3a-9d8e-7f6a5b4c3d2e",
-        "status": "completed",
-        "previous": "processing",
-        "seq": 4,
-        "at": START,
-    }
-    headers = {
-        "X-Signature": "sha256=" + "0" * 64,
-        "X-Signature-Timestamp": f"{1_893_456_000.0:.3f}",
-    }
+    body = {"reference": "6f1c5a4e-1b2f-4c3a-9d8e-7f6a5b4c3d2e", "status": "completed",
+            "previous": "processing", "seq": 4, "at": START}
+    headers = {"X-Signature": "sha256=" + "0" * 64,
+               "X-Signature-Timestamp": f"{1_893_456_000.0:.3f}"}
     answer = pair.http.post(pair.callbacks + "/callback", json=body, headers=headers)
     assert answer.status_code == 401
     report.step(f"POST /callback with a forged signature for {body['reference']} → 401")

@@ -60,7 +60,8 @@ def test_the_store_keeps_items_counters_and_namespaces(url: str):
 def test_two_stores_on_one_database_share_counters(url: str):
     async def main() -> None:
         one, two = open_store(url), open_store(url)
-        assert [await one.next_id("n"), await two.next_id("n"), await one.next_id("n")] == [1, 2, 3]
+        assert [await one.next_id("n"), await two.next_id("n"), await one.next_id("n")] == [
+            1, 2, 3]
         await one.put("n", "x", {"v": 1})
         assert await two.get("n", "x") == {"v": 1}
         await one.close()
@@ -90,14 +91,9 @@ def test_orders_live_in_mysql_and_survive_a_restart(url: str, tmp_path):
         orders = Process("order_server", env, tmp_path, ["--state", url])
         answer = httpx.get(orders.url + "/order", params={"reference": reference})
         assert answer.status_code == 200 and answer.json()["status"] == "completed"
-        again = httpx.post(
-            orders.url + "/order",
-            json={
-                "customer_id": "c-2",
-                "items": [{"sku": "S", "quantity": 1}],
-                "callback_url": callbacks.url + "/callback",
-            },
-        ).json()["reference"]
+        again = httpx.post(orders.url + "/order", json={
+            "customer_id": "c-2", "items": [{"sku": "S", "quantity": 1}],
+            "callback_url": callbacks.url + "/callback"}).json()["reference"]
         assert again != reference  # references mix in the store's counter
     finally:
         orders.stop()

@@ -39,12 +39,8 @@ class Pair:
             assert self.http.post(url + "/__specmock/clock", json=command).status_code == 200
 
     def order(self, **extra: Any) -> httpx.Response:
-        body = {
-            "customer_id": "c-1",
-            "items": [{"sku": "SKU-1", "quantity": 2}],
-            "callback_url": self.callbacks + "/callback",
-            **extra,
-        }
+        body = {"customer_id": "c-1", "items": [{"sku": "SKU-1", "quantity": 2}],
+                "callback_url": self.callbacks + "/callback", **extra}
         return self.http.post(self.orders + "/order", json=body)
 
     def check(self, reference: str) -> list[dict[str, Any]]:
@@ -56,18 +52,14 @@ class Pair:
 def pair(monkeypatch: pytest.MonkeyPatch, tmp_path) -> Iterator[Pair]:
     monkeypatch.setenv("SPECMOCK_CALLBACK_LOG_DIR", str(tmp_path))
     monkeypatch.setenv("SPECMOCK_CALLBACK_TIMEOUT", "0.3")
-    with (
-        serve("callback_server", seed=1, quiet=True) as cb,
-        serve("order_server", seed=1, quiet=True) as orders,
-    ):
+    with serve("callback_server", seed=1, quiet=True) as cb, \
+            serve("order_server", seed=1, quiet=True) as orders:
         yield Pair(orders.url, cb.url)
 
 
 def test_health_on_both_services(pair: Pair):
-    assert pair.http.get(pair.orders + "/health").json() == {
-        "status": "ok",
-        "service": "order_server",
-    }
+    assert pair.http.get(pair.orders + "/health").json() == {"status": "ok",
+                                                            "service": "order_server"}
     assert pair.http.get(pair.callbacks + "/health").json()["status"] == "ok"
 
 
@@ -91,9 +83,8 @@ def test_an_illegal_transition_is_409_and_a_legal_one_is_applied_and_notified(pa
     assert "'created' cannot move to 'completed'" in answer.json()["message"]
     order = pair.http.get(pair.orders + "/order", params={"reference": reference}).json()
     assert order["status"] == "created" and len(order["history"]) == 1
-    answer = pair.http.post(
-        url, json={"reference": reference, "status": "cancelled", "reason": "customer asked"}
-    )
+    answer = pair.http.post(url, json={"reference": reference, "status": "cancelled",
+                                       "reason": "customer asked"})
     assert answer.status_code == 200 and answer.json()["status"] == "cancelled"
     pair.clock({"advance": 10})  # a cancelled order stays cancelled
     order = pair.http.get(pair.orders + "/order", params={"reference": reference}).json()
@@ -107,9 +98,8 @@ def test_an_order_fails_on_request_from_processing(pair: Pair):
     pair.clock({"advance": 2})
     order = pair.http.get(pair.orders + "/order", params={"reference": reference}).json()
     assert order["status"] == "processing"
-    answer = pair.http.post(
-        pair.orders + "/order/transition", json={"reference": reference, "status": "failed"}
-    )
+    answer = pair.http.post(pair.orders + "/order/transition",
+                            json={"reference": reference, "status": "failed"})
     assert answer.json()["status"] == "failed"
     seen = wait_for(lambda: len(pair.check(reference)) == 4 and pair.check(reference))
     assert [n["status"] for n in seen] == ["created", "accepted", "processing", "failed"]
@@ -117,21 +107,13 @@ def test_an_order_fails_on_request_from_processing(pair: Pair):
 
 def _signed(body: dict[str, Any], secret: str = DEFAULT_SECRET, at: float = T0) -> dict:
     stamp = f"{at:.3f}"
-    return {
-        "X-Signature": sign(secret, stamp, canonical(body)),
-        "X-Signature-Timestamp": stamp,
-        "content-type": "application/json",
-    }
+    return {"X-Signature": sign(secret, stamp, canonical(body)), "X-Signature-Timestamp": stamp,
+            "content-type": "application/json"}
 
 
 def test_the_callback_service_rejects_unsigned_tampered_and_stale_requests(pair: Pair):
-    body = {
-        "reference": "6f1c5a4e-1b2f-4c3a-9d8e-7f6a5b4c3d2e",
-        "status": "accepted",
-        "previous": "created",
-        "seq": 2,
-        "at": START,
-    }
+    body = {"reference": "6f1c5a4e-1b2f-4c3a-9d8e-7f6a5b4c3d2e", "status": "accepted",
+            "previous": "created", "seq": 2, "at": START}
     url = pair.callbacks + "/callback"
     cases = {
         "unsigned": {"content-type": "application/json"},
@@ -155,13 +137,8 @@ def test_the_callback_service_rejects_unsigned_tampered_and_stale_requests(pair:
 
 
 def test_a_receiver_that_times_out_is_retried(pair: Pair):
-    rule = {
-        "service": "callback_server",
-        "operation": "receiveCallback",
-        "first": 1,
-        "fault": "timeout",
-        "seconds": 2,
-    }
+    rule = {"service": "callback_server", "operation": "receiveCallback", "first": 1,
+            "fault": "timeout", "seconds": 2}
     assert pair.http.post(pair.callbacks + "/__specmock/faults", json=[rule]).status_code == 201
     reference = pair.order().json()["reference"]
     deliveries = pair.orders + "/admin/deliveries"
@@ -183,9 +160,6 @@ def test_the_order_api_answers_injected_errors_in_its_contract_shape(pair: Pair)
     failed = pair.order()
     assert failed.status_code == 503 and set(failed.json()) >= {"code", "message"}
     assert pair.order().status_code == 201
-    answer = pair.http.get(
-        pair.orders + "/order",
-        headers={"X-Specmock-Fault": "500"},
-        params={"reference": "6f1c5a4e-1b2f-4c3a-9d8e-7f6a5b4c3d2e"},
-    )
+    answer = pair.http.get(pair.orders + "/order", headers={"X-Specmock-Fault": "500"},
+                           params={"reference": "6f1c5a4e-1b2f-4c3a-9d8e-7f6a5b4c3d2e"})
     assert answer.status_code == 500

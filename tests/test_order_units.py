@@ -33,11 +33,8 @@ from specmock.runtime.clock import VirtualClock
 from .conftest import SPECS
 
 T0 = 1_893_456_000.0
-BODY = {
-    "customer_id": "c1",
-    "items": [{"sku": "a", "quantity": 1}],
-    "callback_url": "http://127.0.0.1:9/callback",
-}
+BODY = {"customer_id": "c1", "items": [{"sku": "a", "quantity": 1}],
+        "callback_url": "http://127.0.0.1:9/callback"}
 
 
 def _order(delays: Delays | None = None) -> dict:
@@ -49,11 +46,8 @@ def test_the_automatic_path_completes_on_the_clock_at_each_due_time():
     assert advance(order, T0 + 0.5, Delays()) == []
     steps = advance(order, T0 + 10, Delays())
     assert [s["status"] for s in steps] == ["accepted", "processing", "completed"]
-    assert [s["at"] for s in steps] == [
-        "2030-01-01T00:00:01Z",
-        "2030-01-01T00:00:02Z",
-        "2030-01-01T00:00:03Z",
-    ]
+    assert [s["at"] for s in steps] == ["2030-01-01T00:00:01Z", "2030-01-01T00:00:02Z",
+                                        "2030-01-01T00:00:03Z"]
     assert order["status"] == "completed" and order["_due"] is None
     assert "_request" not in public(order) and "_due" not in public(order)
 
@@ -62,22 +56,13 @@ def test_configured_delays_move_the_steps():
     order = _order(Delays(5, 0, 10))
     assert advance(order, T0 + 4.9, Delays(5, 0, 10)) == []
     assert [s["status"] for s in advance(order, T0 + 5, Delays(5, 0, 10))] == [
-        "accepted",
-        "processing",
-    ]
+        "accepted", "processing"]
 
 
-@pytest.mark.parametrize(
-    "start, target",
-    [
-        ("created", "completed"),
-        ("created", "processing"),
-        ("processing", "cancelled"),
-        ("completed", "failed"),
-        ("cancelled", "accepted"),
-        ("created", "created"),
-    ],
-)
+@pytest.mark.parametrize("start, target", [
+    ("created", "completed"), ("created", "processing"), ("processing", "cancelled"),
+    ("completed", "failed"), ("cancelled", "accepted"), ("created", "created"),
+])
 def test_an_illegal_move_is_refused_and_changes_nothing(start, target):
     order = _order()
     order["status"] = start
@@ -93,12 +78,8 @@ def test_every_legal_move_is_applied_with_the_next_seq():
             order = _order()
             order["status"] = start
             step = move(order, target, T0 + 1, Delays(), "asked")
-            assert step == {
-                "seq": 2,
-                "status": target,
-                "at": "2030-01-01T00:00:01Z",
-                "reason": "asked",
-            }
+            assert step == {"seq": 2, "status": target, "at": "2030-01-01T00:00:01Z",
+                            "reason": "asked"}
 
 
 def test_delays_parse_and_refuse_nonsense():
@@ -138,19 +119,13 @@ def test_traceparent_gives_its_trace_id_only_when_valid():
 
 
 def test_runtime_expressions_expand_from_the_request():
-    request = {
-        "body": {"callback_url": "http://h/cb", "a/b": {"c": [1, 2]}},
-        "query": {"q": ["x"]},
-        "headers": {"X-Id": "7"},
-        "path": {"id": "9"},
-        "url": "http://h/order",
-        "method": "POST",
-    }
+    request = {"body": {"callback_url": "http://h/cb", "a/b": {"c": [1, 2]}},
+               "query": {"q": ["x"]}, "headers": {"X-Id": "7"}, "path": {"id": "9"},
+               "url": "http://h/order", "method": "POST"}
     assert expand("{$request.body#/callback_url}", request) == "http://h/cb"
     assert expand("{$request.body#/a~1b/c/1}/x", request) == "2/x"
-    assert (
-        expand("{$request.query.q}-{$request.header.x-id}-{$request.path.id}", request) == "x-7-9"
-    )
+    assert expand("{$request.query.q}-{$request.header.x-id}-{$request.path.id}",
+                  request) == "x-7-9"
     assert expand("{$method} {$url}", request) == "POST http://h/order"
     with pytest.raises(ValueError, match="has no value"):
         expand("{$request.body#/missing}", request)
@@ -160,26 +135,17 @@ def test_the_order_contract_declares_its_notification():
     root = read_file(SPECS / "order_server.yaml")
     (callback,) = declared_callbacks(root, "/order", "post")
     assert (callback.name, callback.expression, callback.method) == (
-        "orderStatus",
-        "{$request.body#/callback_url}",
-        "POST",
-    )
-    good = {
-        "reference": "6f1c5a4e-1b2f-4c3a-9d8e-7f6a5b4c3d2e",
-        "status": "accepted",
-        "previous": "created",
-        "seq": 2,
-        "at": "2030-01-01T00:00:01Z",
-    }
+        "orderStatus", "{$request.body#/callback_url}", "POST")
+    good = {"reference": "6f1c5a4e-1b2f-4c3a-9d8e-7f6a5b4c3d2e", "status": "accepted",
+            "previous": "created", "seq": 2, "at": "2030-01-01T00:00:01Z"}
     assert payload_errors(root, callback, good) == []
     errors = payload_errors(root, callback, {**good, "status": "lost", "seq": 0})
     assert any("status" in e for e in errors) and any("seq" in e for e in errors)
     assert declared_callbacks(root, "/order", "get") == []
 
 
-def _run_scheduler(
-    outcomes: list[int], url: str = "http://127.0.0.1:9/cb", advance: list[float] | None = None
-) -> tuple[Scheduler, list[tuple]]:
+def _run_scheduler(outcomes: list[int], url: str = "http://127.0.0.1:9/cb",
+                   advance: list[float] | None = None) -> tuple[Scheduler, list[tuple]]:
     """Drive a Scheduler by hand on a virtual clock with a fake sender."""
     clock = VirtualClock(T0)
     sent: list[tuple] = []
@@ -189,9 +155,8 @@ def _run_scheduler(
         sent.append((to, json.loads(body), dict(headers), clock.now()))
         return next(replies)
 
-    scheduler = Scheduler(
-        lambda: clock, "s", RetryPolicy(attempts=3, jitter=0.1), seed=3, send=send
-    )
+    scheduler = Scheduler(lambda: clock, "s", RetryPolicy(attempts=3, jitter=0.1), seed=3,
+                          send=send)
 
     async def main() -> None:
         scheduler.enqueue("r1", url, "POST", {"seq": 1, "status": "created"}, "ab" * 16)
@@ -212,12 +177,8 @@ def test_deliveries_of_one_key_go_in_order_and_retry_on_the_clock():
     first = scheduler.attempts[1]
     assert first["due"] - T0 == pytest.approx(RetryPolicy(attempts=3).backoff(3, "d1", 1))
     headers = sent[0][2]
-    assert (
-        verify(
-            "s", headers["X-Signature"], headers["X-Signature-Timestamp"], canonical(sent[0][1]), T0
-        )
-        is None
-    )
+    assert verify("s", headers["X-Signature"], headers["X-Signature-Timestamp"],
+                  canonical(sent[0][1]), T0) is None
     assert headers["traceparent"].startswith("00-" + "ab" * 16 + "-")
 
 

@@ -12,9 +12,7 @@ from .conftest import ROOT
 def test_wheel_contains_bundled_specs_and_entry_point(tmp_path):
     proc = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
-        capture_output=True,
-        text=True,
-        timeout=300,
+        capture_output=True, text=True, timeout=300,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     (wheel,) = tmp_path.glob("specmock-*.whl")
@@ -29,11 +27,6 @@ def test_wheel_contains_bundled_specs_and_entry_point(tmp_path):
 
 
 def test_ruff_is_clean():
-    proc = subprocess.run(
-        [sys.executable, "-m", "ruff", "check", "specmock", "tests", "bench"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    proc = subprocess.run([sys.executable, "-m", "ruff", "check", "specmock", "tests", "bench"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout[-3000:]

@@ -9,57 +9,28 @@ from .conftest import client_for
 
 
 def _spec(params: list[dict], envelope: bool, extra: dict | None = None) -> dict:
-    item = {
-        "type": "object",
-        "required": ["id", "name"],
-        "properties": {
-            "id": {"type": "integer", "readOnly": True},
-            "name": {"type": "string"},
-            "color": {"type": "string"},
-        },
-    }
+    item = {"type": "object", "required": ["id", "name"],
+            "properties": {"id": {"type": "integer", "readOnly": True},
+                           "name": {"type": "string"}, "color": {"type": "string"}}}
     listing = {"type": "array", "items": item}
     if envelope:
-        listing = {
-            "type": "object",
-            "properties": {
-                "data": listing,
-                "total_count": {"type": "integer"},
-                "has_more": {"type": "boolean"},
-            },
-            "required": ["data"],
-        }
+        listing = {"type": "object", "properties": {"data": listing,
+                                                     "total_count": {"type": "integer"},
+                                                     "has_more": {"type": "boolean"}},
+                   "required": ["data"]}
     ops = {
-        "get": {
-            "parameters": params,
-            "responses": {
-                "200": {"description": "ok", "content": {"application/json": {"schema": listing}}}
-            },
-        },
-        "post": {
-            "requestBody": {"required": True, "content": {"application/json": {"schema": item}}},
-            "responses": {
-                "201": {"description": "ok", "content": {"application/json": {"schema": item}}}
-            },
-            **(extra or {}),
-        },
+        "get": {"parameters": params, "responses": {"200": {"description": "ok", "content": {
+            "application/json": {"schema": listing}}}}},
+        "post": {"requestBody": {"required": True, "content": {"application/json": {
+            "schema": item}}}, "responses": {"201": {"description": "ok", "content": {
+                "application/json": {"schema": item}}}}, **(extra or {})},
     }
-    one = {
-        "get": {
-            "parameters": [
-                {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
-            ],
-            "responses": {
-                "200": {"description": "ok", "content": {"application/json": {"schema": item}}},
-                "404": {"description": "no"},
-            },
-        }
-    }
-    return {
-        "openapi": "3.1.0",
-        "info": {"title": "t", "version": "1"},
-        "paths": {"/things": ops, "/things/{id}": one},
-    }
+    one = {"get": {"parameters": [{"name": "id", "in": "path", "required": True,
+                                   "schema": {"type": "integer"}}],
+                   "responses": {"200": {"description": "ok", "content": {
+                       "application/json": {"schema": item}}}, "404": {"description": "no"}}}}
+    return {"openapi": "3.1.0", "info": {"title": "t", "version": "1"},
+            "paths": {"/things": ops, "/things/{id}": one}}
 
 
 def _fill(client, count: int = 7) -> None:

@@ -51,29 +51,12 @@ def _wait(port: int, proc: subprocess.Popen) -> None:
 @pytest.fixture(scope="module")
 def servers() -> Iterator[Servers]:
     http, tls = _free_port(), _free_port()
-    env = {
-        **os.environ,
-        "SPECMOCK_SALESFORCE_CDP_TENANT_HOST": f"127.0.0.1:{tls}",
-        "SPECMOCK_SALESFORCE_CDP_BATCH_ROWS": "250",
-    }
-    cmd = [
-        sys.executable,
-        "-m",
-        "specmock",
-        "serve",
-        str(SPECS / "salesforce_cdp.yaml"),
-        "--port",
-        str(http),
-        "--tls-port",
-        str(tls),
-        "--seed",
-        "1",
-        "--strict",
-        "--quiet",
-    ]
-    proc = subprocess.Popen(
-        cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
-    )
+    env = {**os.environ, "SPECMOCK_SALESFORCE_CDP_TENANT_HOST": f"127.0.0.1:{tls}",
+           "SPECMOCK_SALESFORCE_CDP_BATCH_ROWS": "250"}
+    cmd = [sys.executable, "-m", "specmock", "serve", str(SPECS / "salesforce_cdp.yaml"),
+           "--port", str(http), "--tls-port", str(tls), "--seed", "1", "--strict", "--quiet"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            text=True)
     try:
         _wait(http, proc)
         _wait(tls, proc)
@@ -90,63 +73,38 @@ def servers() -> Iterator[Servers]:
 @pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
 def test_connector_reads_streamed_rows_over_tls(servers):
     conn = connector.SalesforceCDPConnection(
-        servers.http,
-        username="u@example.com",
-        password="pw",
-        client_id="cid",
-        client_secret="secret",
-    )
+        servers.http, username="u@example.com", password="pw", client_id="cid",
+        client_secret="secret")
     token, instance = conn.authentication_helper.get_token()
     assert instance == f"127.0.0.1:{servers.tls_port}"
     ingested = requests.post(
         f"https://{instance}/api/v1/ingest/sources/Customer_API/customers",
-        json={
-            "data": [
-                {
-                    "customer_id": "TLS-1",
-                    "first_name": "Tess",
-                    "last_name": "Layer",
-                    "created_at": "2024-03-04T05:06:07.089Z",
-                }
-            ]
-        },
-        headers={"Authorization": f"Bearer {token}"},
-        verify=False,
-        timeout=10,
-    )
+        json={"data": [{"customer_id": "TLS-1", "first_name": "Tess", "last_name": "Layer",
+                        "created_at": "2024-03-04T05:06:07.089Z"}]},
+        headers={"Authorization": f"Bearer {token}"}, verify=False, timeout=10)
     assert ingested.status_code == 202
     cursor = conn.cursor()
-    cursor.execute(
-        "SELECT ssot__Id__c, ssot__FirstName__c, ssot__CreatedDate__c "
-        "FROM ssot__Individual__dlm WHERE ssot__Id__c = 'TLS-1'"
-    )
+    cursor.execute("SELECT ssot__Id__c, ssot__FirstName__c, ssot__CreatedDate__c "
+                   "FROM ssot__Individual__dlm WHERE ssot__Id__c = 'TLS-1'")
     (row,) = cursor.fetchall()
     assert row[:2] == ["TLS-1", "Tess"]
     assert row[2].isoformat() == "2024-03-04T05:06:07.089000+00:00"  # TIMESTAMP → datetime
     assert [d[0] for d in cursor.description] == [
-        "ssot__Id__c",
-        "ssot__FirstName__c",
-        "ssot__CreatedDate__c",
-    ]
+        "ssot__Id__c", "ssot__FirstName__c", "ssot__CreatedDate__c"]
 
 
 @pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
 def test_connector_follows_batches_and_lists_tables(servers):
     conn = connector.SalesforceCDPConnection(
-        servers.http, client_id="cid", client_secret="secret"
-    )  # client_credentials
+        servers.http, client_id="cid", client_secret="secret")  # client_credentials
     cursor = conn.cursor()
-    cursor.execute(
-        "SELECT ssot__Id__c, ssot__GrandTotalAmount__c FROM ssot__SalesOrder__dlm "
-        "ORDER BY ssot__Id__c"
-    )
+    cursor.execute("SELECT ssot__Id__c, ssot__GrandTotalAmount__c FROM ssot__SalesOrder__dlm "
+                   "ORDER BY ssot__Id__c")
     rows = cursor.fetchall()  # 800 seeded orders: four batches of at most 250
     assert len(rows) == 800 and rows[0][0] == "ORD-00001"
     assert all(isinstance(r[1], float) for r in rows)  # DECIMAL strings → float
-    cursor.execute(
-        "SELECT ssot__DataSourceId__c AS src, COUNT(*) AS n "
-        "FROM ssot__Individual__dlm GROUP BY ssot__DataSourceId__c ORDER BY src"
-    )
+    cursor.execute("SELECT ssot__DataSourceId__c AS src, COUNT(*) AS n "
+                   "FROM ssot__Individual__dlm GROUP BY ssot__DataSourceId__c ORDER BY src")
     assert cursor.fetchall()[-1] == ["POS", 600]
     with pytest.raises(Exception, match="arrow streams are not supported"):
         conn.get_pandas_dataframe("SELECT 1 AS one")  # asks for Arrow batches: refused by name

@@ -26,14 +26,8 @@ def test_classification_of_a_crud_spec():
     app = create_app(TEST_SPECS / "petstore.yaml")
     roles = {op.operation_id: op.role for op in app.services[0].operations}
     kinds = {name: role.kind for name, role in roles.items()}
-    assert kinds == {
-        "listPets": "list",
-        "createPet": "create",
-        "getPet": "read",
-        "replacePet": "replace",
-        "updatePet": "update",
-        "deletePet": "delete",
-    }
+    assert kinds == {"listPets": "list", "createPet": "create", "getPet": "read",
+                     "replacePet": "replace", "updatePet": "update", "deletePet": "delete"}
     resource = roles["createPet"].resource
     assert (resource.name, resource.id_field, resource.id_param) == ("pets", "id", "petId")
     assert classify(app.services[0])  # stable when run again
@@ -56,11 +50,8 @@ def _crud_round_trip(client):
     assert client.get("/v1/pets/2").json()["name"] == "Tom"
     page = client.get("/v1/pets?limit=2&offset=2").json()
     assert [p["name"] for p in page["items"]] == ["Kit", "Bo"] and page["total"] == 5
-    patched = client.patch(
-        "/v1/pets/2",
-        json={"tag": "dog"},
-        headers={**KEY, "content-type": "application/merge-patch+json"},
-    )
+    patched = client.patch("/v1/pets/2", json={"tag": "dog"}, headers={
+        **KEY, "content-type": "application/merge-patch+json"})
     assert patched.status_code == 200 and patched.json()["tag"] == "dog"
     assert patched.json()["name"] == "Tom"
     replaced = client.put("/v1/pets/3", json={"name": "Kitty"}, headers=KEY)
@@ -70,14 +61,8 @@ def _crud_round_trip(client):
     gone = client.get("/v1/pets/2")
     assert gone.status_code == 404 and gone.json()["errors"][0]["rule"] == "exists"
     assert client.get("/v1/pets/999").status_code == 404
-    assert (
-        client.patch(
-            "/v1/pets/999",
-            json={"tag": "x"},
-            headers={**KEY, "content-type": "application/merge-patch+json"},
-        ).status_code
-        == 404
-    )
+    assert client.patch("/v1/pets/999", json={"tag": "x"}, headers={
+        **KEY, "content-type": "application/merge-patch+json"}).status_code == 404
     assert client.get("/v1/pets").json()["total"] == 4
 
 
@@ -113,95 +98,31 @@ def test_fixtures_reset_and_export(tmp_path):
 
 def test_clock_drives_timestamps():
     spec = {
-        "openapi": "3.1.0",
-        "info": {"title": "t", "version": "1"},
+        "openapi": "3.1.0", "info": {"title": "t", "version": "1"},
         "paths": {
-            "/notes": {
-                "post": {
-                    "requestBody": {
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "properties": {"text": {"type": "string"}},
-                                }
-                            }
-                        }
-                    },
-                    "responses": {
-                        "201": {
-                            "description": "ok",
-                            "content": {
-                                "application/json": {
-                                    "schema": {"$ref": "#/components/schemas/Note"}
-                                }
-                            },
-                        }
-                    },
-                }
-            },
+            "/notes": {"post": {
+                "requestBody": {"content": {"application/json": {"schema": {
+                    "type": "object", "properties": {"text": {"type": "string"}}}}}},
+                "responses": {"201": {"description": "ok", "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/Note"}}}}}}},
             "/notes/{id}": {
-                "get": {
-                    "parameters": [
-                        {
-                            "name": "id",
-                            "in": "path",
-                            "required": True,
-                            "schema": {"type": "integer"},
-                        }
-                    ],
-                    "responses": {
-                        "200": {
-                            "description": "ok",
-                            "content": {
-                                "application/json": {
-                                    "schema": {"$ref": "#/components/schemas/Note"}
-                                }
-                            },
-                        },
-                        "404": {"description": "missing"},
-                    },
-                },
-                "patch": {
-                    "parameters": [
-                        {
-                            "name": "id",
-                            "in": "path",
-                            "required": True,
-                            "schema": {"type": "integer"},
-                        }
-                    ],
-                    "requestBody": {
-                        "content": {"application/merge-patch+json": {"schema": {"type": "object"}}}
-                    },
-                    "responses": {
-                        "200": {
-                            "description": "ok",
-                            "content": {
-                                "application/json": {
-                                    "schema": {"$ref": "#/components/schemas/Note"}
-                                }
-                            },
-                        },
-                        "404": {"description": "missing"},
-                    },
-                },
-            },
-        },
-        "components": {
-            "schemas": {
-                "Note": {
-                    "type": "object",
-                    "required": ["id", "created_at"],
-                    "properties": {
-                        "id": {"type": "integer", "readOnly": True},
-                        "text": {"type": "string"},
-                        "created_at": {"type": "string", "format": "date-time"},
-                        "updated_at": {"type": "string", "format": "date-time"},
-                    },
-                }
-            }
-        },
+                "get": {"parameters": [{"name": "id", "in": "path", "required": True,
+                                        "schema": {"type": "integer"}}],
+                        "responses": {"200": {"description": "ok", "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Note"}}}},
+                            "404": {"description": "missing"}}},
+                "patch": {"parameters": [{"name": "id", "in": "path", "required": True,
+                                          "schema": {"type": "integer"}}],
+                          "requestBody": {"content": {"application/merge-patch+json": {
+                              "schema": {"type": "object"}}}},
+                          "responses": {"200": {"description": "ok", "content": {
+                              "application/json": {"schema": {"$ref": "#/components/schemas/Note"}}
+                          }}, "404": {"description": "missing"}}}}},
+        "components": {"schemas": {"Note": {"type": "object", "required": ["id", "created_at"],
+            "properties": {"id": {"type": "integer", "readOnly": True},
+                           "text": {"type": "string"},
+                           "created_at": {"type": "string", "format": "date-time"},
+                           "updated_at": {"type": "string", "format": "date-time"}}}}},
     }
     clock = VirtualClock(start=1_700_000_000)
     client = client_for(spec, clock=clock)
@@ -209,11 +130,8 @@ def test_clock_drives_timestamps():
     assert note["created_at"] == "2023-11-14T22:13:20Z"
     moved = client.post("/__specmock/clock", json={"advance": 3600}).json()
     assert moved["now"] == "2023-11-14T23:13:20Z" and moved["frozen"]
-    patched = client.patch(
-        f"/notes/{note['id']}",
-        json={"text": "later"},
-        headers={"content-type": "application/merge-patch+json"},
-    ).json()
+    patched = client.patch(f"/notes/{note['id']}", json={"text": "later"},
+                           headers={"content-type": "application/merge-patch+json"}).json()
     assert patched["created_at"] == "2023-11-14T22:13:20Z"
     assert patched.get("updated_at") in (None, "2023-11-14T23:13:20Z")
 
@@ -237,8 +155,7 @@ def test_override_results_are_checked_against_the_contract(tmp_path):
         "@override('showPetById')\n"
         "def show(ctx):\n    return Reply({'id': 'not-an-int', 'name': 'x'})\n\n"
         "@override('listPets')\n"
-        "def boom(ctx):\n    raise RuntimeError('kaput')\n"
-    )
+        "def boom(ctx):\n    raise RuntimeError('kaput')\n")
     client = client_for("petstore", overrides=[module], strict=True)
     broken = client.get("/pets/1")
     assert broken.status_code == 500 and broken.json()["errors"][0]["pointer"] == "/id"
@@ -248,17 +165,14 @@ def test_override_results_are_checked_against_the_contract(tmp_path):
 
 def test_overrides_reload_on_change_keeping_state(tmp_path):
     module = tmp_path / "hooks.py"
-    module.write_text(
-        "from specmock import override\n\n@override('listPets')\ndef pets(ctx):\n    return []\n"
-    )
+    module.write_text("from specmock import override\n\n"
+                      "@override('listPets')\ndef pets(ctx):\n    return []\n")
     client = client_for("petstore", overrides=[module])
     client.post("/pets", json={"name": "Rex"})
     assert client.get("/pets").json() == []
-    module.write_text(
-        "from specmock import override\n\n@override('listPets')\ndef pets(ctx):\n    return None\n"
-    )
+    module.write_text("from specmock import override\n\n"
+                      "@override('listPets')\ndef pets(ctx):\n    return None\n")
     import os
-
     os.utime(module, (1, 2_000_000_000))
     assert client.app.overrides.reload_changed() == [module]
     assert [p["name"] for p in client.get("/pets").json()] == ["Rex"]
@@ -275,7 +189,6 @@ def test_spec_hot_reload_keeps_state_and_survives_a_broken_edit(tmp_path):
     client = client_for(spec)
     client.post("/pets", json={"name": "Rex"})
     import os
-
     spec.write_text(text.replace("summary: One pet", "summary: One pet, reloaded"))
     os.utime(spec, (1, 2_000_000_000))
     assert client.app.reload_specs() == [str(spec)]
@@ -294,17 +207,14 @@ def test_overrides_see_uploaded_bytes(tmp_path):
         "    part = ctx.files['file'][0]\n"
         "    return Reply({'id': 'doc00001', 'size': len(part.content),\n"
         "                  'content_type': part.content_type, 'uploaded_at': ctx.now(),\n"
-        "                  'description': hashlib.md5(part.content).hexdigest()}, 201)\n"
-    )
+        "                  'description': hashlib.md5(part.content).hexdigest()}, 201)\n")
     client = client_for(TEST_SPECS / "forms.yaml", overrides=[module], credentials=["u:p"])
     import base64
     import hashlib
-
     auth = {"Authorization": "Basic " + base64.b64encode(b"u:p").decode()}
     data = bytes(range(256)) * 10
-    response = client.post(
-        "/documents", files={"file": ("a.bin", data, "application/pdf")}, headers=auth
-    )
+    response = client.post("/documents", files={"file": ("a.bin", data, "application/pdf")},
+                           headers=auth)
     assert response.status_code == 201, response.text
     body = response.json()
     assert body["description"] == hashlib.md5(data).hexdigest() and body["size"] == 2560
@@ -322,8 +232,7 @@ def test_a_rejected_handler_shapes_refusals_its_own_way(tmp_path):
         "from specmock import Reply, rejected\n\n"
         "@rejected('petstore')\ndef refused(ctx):\n"
         "    first = ctx.violations[0]\n"
-        "    return Reply({'code': ctx.rejection_status, 'message': first['rule']}, 400)\n"
-    )
+        "    return Reply({'code': ctx.rejection_status, 'message': first['rule']}, 400)\n")
     client = client_for("petstore", overrides=[module])
     refused = client.post("/pets", json={"tag": 1})
     assert refused.status_code == 400 and refused.json() == {"code": 400, "message": "required"}

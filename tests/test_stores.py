@@ -60,12 +60,8 @@ async def store(url: str) -> AsyncIterator[Store]:
 
 
 async def test_open_store_picks_the_backend(url: str) -> None:
-    expected = {
-        "memory": MemoryStore,
-        "sqlite": SqliteStore,
-        "redis": RedisStore,
-        "mysql": MysqlStore,
-    }
+    expected = {"memory": MemoryStore, "sqlite": SqliteStore, "redis": RedisStore,
+                "mysql": MysqlStore}
     opened = open_store(url)
     try:
         assert type(opened) is expected[url.split(":", 1)[0]]

@@ -12,10 +12,8 @@ from .test_cli import serving
 
 def test_two_workers_share_state_and_lose_no_concurrent_create(redis_url):  # noqa: F811
     state = redis_url
-    with (
-        serving("petstore", "--state", state, "--quiet") as (one, _),
-        serving("petstore", "--state", state, "--quiet") as (two, _),
-    ):
+    with serving("petstore", "--state", state, "--quiet") as (one, _), \
+            serving("petstore", "--state", state, "--quiet") as (two, _):
         httpx.delete(one + "/__specmock/state")
         created = httpx.post(one + "/pets", json={"name": "Rex"}).json()
         assert httpx.get(f"{two}/pets/{created['id']}").json()["name"] == "Rex"
