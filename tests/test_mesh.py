@@ -78,6 +78,8 @@ def test_a_healthy_chain_answers_through_every_hop_in_one_trace():
         assert servers[0]["parent_id"] == PARENT
         assert all(s["parent_id"] in ids for s in found if s is not servers[0])
         assert [s["attributes"]["hop"] for s in servers] == [0, 1, 2, 3, 4]
+        journal = client.get("/__specmock/requests", params={"service": "db"}).json()
+        assert journal[0]["trace_id"] == TRACE  # the engine's journal links each hop too
 
 
 def test_a_fault_at_the_leaf_surfaces_at_the_root_with_one_trace():
