@@ -111,6 +111,7 @@ def measure(cmd: list[str], name: str, paths: list[str], args) -> tuple:
 def probes(base: str) -> dict[str, list[float]]:
     """Registry visibility, breaker decisions and per-hop latency, against the live mesh."""
     out: dict[str, list[float]] = {"visible": [], "blocking": [], "short": [], "hop": []}
+    time.sleep(1.0)  # let the requests wrk left in flight finish
     with httpx.Client(base_url=base, timeout=10) as client:
         for i in range(30):
             name = f"probe{i}"

@@ -27,6 +27,7 @@ from ..runtime import admin as core_admin
 from ..runtime import hooks
 from ..runtime.app import SpecmockApp
 from ..runtime.clock import Clock
+from ..runtime.faults import CONNECTION_FAULTS
 from ..runtime.hooks import Context, Reply
 from ..runtime.responder import Settings
 from . import consul, tracing
@@ -203,10 +204,13 @@ class Mesh:
         extra = [
             (b"traceparent", tracing.outbound(self.tracer.context(span))["traceparent"].encode())
         ]
-        if effect.outage:
-            extra.append((b"x-specmock-fault", b"reset"))
-        elif effect.status:
-            extra.append((b"x-specmock-fault", str(effect.status).encode()))
+        status = _declared_failure(op, effect.status) if effect.status and op else effect.status
+        if effect.outage or (effect.status and status is None):
+            extra.append((b"x-specmock-fault", b"reset"))  # no 5xx declared: fail the connection
+            if not effect.outage:
+                span.faults.append(f"{name} declares no 5xx: reset")
+        elif status:
+            extra.append((b"x-specmock-fault", str(status).encode()))
         replaced = {b"traceparent", b"x-specmock-fault"} if len(extra) > 1 else {b"traceparent"}
         inner = {
             **scope,
@@ -220,7 +224,10 @@ class Mesh:
             fault = inner.get("specmock.fault")
             if fault and f"{fault}" not in " ".join(span.faults):
                 span.faults.append(str(fault))
-            span.finish(inner.get("specmock.status"))
+            if fault in CONNECTION_FAULTS:  # no status reached the caller
+                span.finish(None, f"connection fault: {fault}")
+            else:
+                span.finish(inner.get("specmock.status"))
             self.tracer.record(span)
 
     async def close(self) -> None:
@@ -240,6 +247,13 @@ class Mesh:
             return "unregistered" if self.url else "not started"
         states = {self.registry.health(i) for i in instances}
         return "passing" if "passing" in states else sorted(states)[0]
+
+
+def _declared_failure(op: Operation, wanted: int) -> int | None:
+    """The burst's status if the operation declares it (or 5XX/default), else its first 5xx."""
+    if op.response_for(wanted) is not None:
+        return wanted
+    return next((int(s) for s in sorted(op.responses) if s.isdigit() and s[0] == "5"), None)
 
 
 def _source(spec: str) -> Path:
