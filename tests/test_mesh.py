@@ -395,3 +395,31 @@ def test_the_latch_policy_keeps_a_flapping_breaker_open_until_closed_by_hand():
         assert breaker["latched"] and breaker["state"] == "open"
         client.put("/__specmock/mesh/breakers/stock->db", json={"state": "closed"})
         assert root(client).status_code == 200
+
+
+def test_parallel_calls_go_out_together_and_the_first_failure_wins():
+    doc = {
+        "services": {
+            "hub": {"operations": {"fan": "GET /fan"}},
+            **{n: {"operations": {f"get_{n}": f"GET /{n}"}} for n in ("a", "b", "c", "d")},
+        },
+        "calls": [
+            {"from": "hub:fan", "to": "a:get_a", "parallel": True},
+            {"from": "hub:fan", "to": "b:get_b", "parallel": True},
+            {"from": "hub:fan", "to": "c:get_c", "parallel": True},
+            {"from": "hub:fan", "to": "d:get_d"},
+        ],
+    }
+    with running(doc) as client:
+        headers = {"traceparent": f"00-{TRACE}-{PARENT}-01"}
+        assert client.get("/hub/fan", headers=headers).status_code == 200
+        calls = {s["name"]: s for s in spans(client, TRACE) if s["kind"] == "client"}
+        fanned = [calls[n] for n in ("a:get_a", "b:get_b", "c:get_c")]
+        assert max(s["start"] for s in fanned) < min(s["end"] for s in fanned)  # overlapping
+        assert calls["d:get_d"]["start"] >= max(s["end"] for s in fanned)  # after the group
+        client.post("/__specmock/faults", json={"service": "b", "status": 503})
+        answer = client.get("/hub/fan")
+        assert answer.status_code == 502 and answer.json()["error"] == "b answered 503"
+        assert client.get("/__specmock/requests/count", params={"service": "d"}).json() == {
+            "count": 1
+        }

@@ -145,13 +145,21 @@ class Mesh:
         return call_downstreams
 
     async def _call_all(self, calls: list[CallDecl], span: Span, hops: int) -> Outcome | None:
+        """In declaration order; neighbouring `parallel` calls go out together. The first
+        failure (in declaration order) stops the rest."""
+        groups: list[list[CallDecl]] = []
         for call in calls:
             if call.asynchronous:
                 self.caller.send_async(call, span, hops)
-                continue
-            outcome = await self.caller.call(call, span, hops)
-            if outcome.failed:
-                return outcome
+            elif call.parallel and groups and groups[-1][-1].parallel:
+                groups[-1].append(call)
+            else:
+                groups.append([call])
+        for group in groups:
+            outcomes = await asyncio.gather(*(self.caller.call(c, span, hops) for c in group))
+            failed = next((o for o in outcomes if o.failed), None)
+            if failed is not None:
+                return failed
         return None
 
     def _failure(self, ctx: Context, outcome: Outcome) -> Reply:

@@ -44,6 +44,7 @@ class CallDecl:
     body: Any = None
     asynchronous: bool = False
     timeout: float = 5.0
+    parallel: bool = False  # goes out together with the neighbouring parallel calls
 
     @property
     def caller_service(self) -> str:
@@ -140,7 +141,7 @@ def parse(data: Any, base: Path | None = None) -> Topology:
 def parse_call(raw: Any, where: str = "call") -> CallDecl:
     if not isinstance(raw, dict):
         raise MeshError(f"{where}: must be a mapping with `from` and `to`")
-    unknown = set(raw) - {"from", "to", "path", "body", "async", "timeout"}
+    unknown = set(raw) - {"from", "to", "path", "body", "async", "timeout", "parallel"}
     if unknown:
         raise MeshError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
     for key in ("from", "to"):
@@ -154,7 +155,13 @@ def parse_call(raw: Any, where: str = "call") -> CallDecl:
     if path is not None and not (isinstance(path, str) and path.startswith("/")):
         raise MeshError(f"{where}.path: must start with /")
     return CallDecl(
-        raw["from"], raw["to"], path, raw.get("body"), bool(raw.get("async")), float(timeout)
+        raw["from"],
+        raw["to"],
+        path,
+        raw.get("body"),
+        bool(raw.get("async")),
+        float(timeout),
+        bool(raw.get("parallel")),
     )
 
 
