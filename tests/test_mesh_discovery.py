@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
+import time
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import consul
@@ -137,3 +140,32 @@ def test_the_cli_refuses_a_broken_mesh_file(tmp_path):
     )
     assert result.returncode == 2
     assert "calls[0].from: must be `service:operationId`" in result.stderr
+
+
+def test_the_cli_serves_the_example_mesh():
+    with socket.socket() as probe:  # a free port for the child to bind
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    example = Path(__file__).resolve().parent.parent / "examples" / "mesh.yaml"
+    cmd = [sys.executable, "-m", "specmock", "mesh", str(example), "--port", str(port), "--quiet"]
+    child = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        answer = None
+        for _ in range(300):  # until the child is up
+            if child.poll() is not None:
+                raise AssertionError(child.stderr.read() if child.stderr else "exited")
+            try:
+                answer = httpx.get(url + "/gateway/home")
+                break
+            except httpx.TransportError:
+                time.sleep(0.05)
+        assert answer is not None and answer.status_code == 200
+        assert answer.json() == {"service": "gateway", "ok": True}
+        _, nodes = _client(url).health.service("db", passing=True)
+        assert nodes[0]["Service"]["Meta"]["tier"] == "data"
+        started = httpx.post(url + "/__specmock/mesh/chaos", json={"scenario": "db-down"})
+        assert started.json()["scenario"] == "db-down"
+    finally:
+        child.terminate()
+        child.wait(timeout=30)
