@@ -37,6 +37,13 @@ class RunningServer:
 def serve(specs: Any, host: str = "127.0.0.1", **options: Any) -> Iterator[RunningServer]:
     """Serve specs (or a ready SpecmockApp) on a free port in a background thread."""
     app = specs if isinstance(specs, SpecmockApp) else create_app(specs, **options)
+    with serve_asgi(app, host) as url:
+        yield RunningServer(url, app)
+
+
+@contextmanager
+def serve_asgi(app: Any, host: str = "127.0.0.1") -> Iterator[str]:
+    """Any ASGI app on a free port in a background thread; yields its base URL."""
     server = uvicorn.Server(server_config(app, host, 0))
     thread = threading.Thread(target=server.run, name="specmock-server", daemon=True)
     thread.start()
@@ -47,7 +54,7 @@ def serve(specs: Any, host: str = "127.0.0.1", **options: Any) -> Iterator[Runni
         time.sleep(0.01)
     port = server.servers[0].sockets[0].getsockname()[1]
     try:
-        yield RunningServer(f"http://{host}:{port}", app)
+        yield f"http://{host}:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=10)

@@ -11,6 +11,7 @@ from ..generator.errors import SpecError
 from ..runtime import logs, server
 from ..runtime.factory import create_app, load_services
 from .admin import admin
+from .mesh import mesh
 from .report import explain_services, lint_sources
 
 
@@ -258,3 +259,4 @@ def explain(specs: tuple[str, ...]) -> None:
 
 
 main.add_command(admin)
+main.add_command(mesh)

@@ -120,6 +120,16 @@ class SpecmockApp:
         if self.initial_scenario:
             await admin.activate(self, self.initial_scenario)
 
+    def add_admin(self, prefix: str, service: Service, handlers: dict[str, Any]) -> None:
+        """Mount more control-plane operations under /__specmock: a contract of their own
+        (named like the admin service, so they are validated and left out of faults, metrics
+        and the journal the same way) answered by `handlers` keyed by operationId."""
+        if service.name != admin.NAME:
+            raise ValueError(f"an admin extension must be named {admin.NAME!r}")
+        self.admin_router.mount(admin.PREFIX + prefix, service)
+        for operation_id, handler in handlers.items():
+            self.admin_hooks.register(f"{admin.NAME}:{operation_id}", handler)
+
     def set_clock(self, clock: Clock) -> None:
         """Swap the clock everything reads (the admin API does this to go virtual)."""
         self.clock = clock
@@ -243,6 +253,8 @@ class SpecmockApp:
             log.exception("internal error on %s %s", scope["method"], scope["path"])
             body = problems.problem(500, [], "specmock hit an internal error; see its log")
             out = Outgoing(500, orjson.dumps(body), problems.PROBLEM_TYPE)
+        scope["specmock.status"] = out.status  # for layers around the app (the mesh)
+        scope["specmock.fault"] = out.fault
         if "origin" in headers and out.status != 204:
             out = dataclasses.replace(out, headers=[*out.headers, *_CORS])
         if out.fault in CONNECTION_FAULTS:
