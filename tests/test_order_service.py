@@ -202,3 +202,50 @@ def test_the_scheduler_follows_the_clock_the_admin_api_swaps_in(monkeypatch, tmp
             http.post(url + "/__specmock/clock", json={"set": now, "freeze": True})
             http.post(url + "/__specmock/clock", json={"advance": 400})
         assert wait_for(lambda: arrived() == 4), "the scheduler kept waiting on real time"
+
+
+def test_pending_notifications_and_dead_letters_survive_a_restart(monkeypatch, tmp_path):
+    monkeypatch.setenv("SPECMOCK_CALLBACK_LOG_DIR", str(tmp_path))
+    state = f"sqlite:///{tmp_path / 'orders.db'}"
+    retry = {"callback_attempts": "2", "callback_backoff": "100"}
+    with serve("callback_server", seed=1, quiet=True) as cb:
+        http = httpx.Client(timeout=10)
+        faults = cb.url + "/__specmock/faults"
+        always = {"service": "callback_server", "operation": "receiveCallback", "status": 500}
+        assert http.post(faults, json=[always]).status_code == 201
+        body = {"customer_id": "c-1", "items": [{"sku": "SKU-1", "quantity": 1}],
+                "callback_url": cb.url + "/callback"}
+        with serve("order_server", seed=1, quiet=True, state=state, options=retry) as orders:
+            reference = http.post(orders.url + "/order", json=body).json()["reference"]
+            first = orders.url + "/admin/deliveries"
+            assert wait_for(lambda: http.get(first).json())  # one failed attempt, retry in 100 s
+        http.delete(faults)  # the receiver recovers while the order service is down
+        with serve("order_server", seed=1, quiet=True, state=state, options=retry) as orders:
+            http.get(orders.url + "/health")
+            now = time.time()
+            http.post(orders.url + "/__specmock/clock", json={"set": now + 200, "freeze": True})
+
+            def arrived() -> list[dict[str, Any]]:
+                check = http.get(cb.url + "/check", params={"reference": reference}).json()
+                return check["notifications"]
+
+            seen = wait_for(lambda: len(arrived()) == 4 and arrived())
+            assert [n["status"] for n in seen] == ["created", "accepted", "processing",
+                                                   "completed"]
+        assert http.post(faults, json=[always]).status_code == 201
+        dead_after = {**retry, "callback_attempts": "1"}
+        with serve("order_server", seed=1, quiet=True, state=state, options=dead_after) as orders:
+            second = http.post(orders.url + "/order", json=body).json()["reference"]
+            dead = orders.url + "/admin/dead-letters"
+            letters = wait_for(lambda: http.get(dead).json())
+            assert [d["reference"] for d in letters] == [second]
+        http.delete(faults)
+        with serve("order_server", seed=1, quiet=True, state=state, options=dead_after) as orders:
+            dead = orders.url + "/admin/dead-letters"
+            kept = http.get(dead).json()
+            assert [d["id"] for d in kept] == [d["id"] for d in letters]
+            redriven = http.post(f"{dead}/{kept[0]['id']}/redrive")
+            assert redriven.status_code == 202
+            assert wait_for(lambda: any(n["reference"] == second and n["status"] == "created"
+                                        for n in http.get(cb.url + "/check", params={
+                                            "reference": second}).json()["notifications"]))

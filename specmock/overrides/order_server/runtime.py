@@ -42,6 +42,7 @@ from .machine import Delays, advance, public
 
 log = logging.getLogger("specmock.order_server")
 NAMESPACE = "/order"
+DELIVERIES = "/deliveries"  # pending notifications and dead letters, kept across restarts
 
 
 @dataclass
@@ -56,6 +57,7 @@ class Runtime:
     spec: dict[str, Any]
     rng: random.Random
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    restored: bool = False
 
     @property
     def clock(self) -> Clock:
@@ -93,7 +95,8 @@ def runtime_for(ctx: Context) -> Runtime:
     if rt is None or rt.store is not ctx.store:
         delays, policy, secret, allowed = settings(ctx)
         seed = ctx.rng.getrandbits(32)
-        scheduler = Scheduler(ctx.current_clock, secret, policy, seed, allowed_hosts=allowed)
+        scheduler = Scheduler(ctx.current_clock, secret, policy, seed, allowed_hosts=allowed,
+                              persist=_keeper(ctx.store, ctx.namespace(DELIVERIES)))
         ctx.on_shutdown(scheduler.close)
         rt = Runtime(ctx.store, ctx.current_clock, scheduler, delays,
                      declared_callbacks(ctx.spec, "/order", "post"), ctx.spec,
@@ -101,6 +104,32 @@ def runtime_for(ctx: Context) -> Runtime:
         _RUNTIMES[id(ctx.store)] = rt
     rt.scheduler.ensure_running()
     return rt
+
+
+async def runtime(ctx: Context) -> Runtime:
+    """The runtime, with what a previous run left in the store taken back on first use:
+    pending notifications and dead letters, and the clock-driven moves of unfinished orders."""
+    rt = runtime_for(ctx)
+    if rt.restored:
+        return rt
+    async with rt.lock:
+        if not rt.restored:
+            rt.restored = True
+            rt.scheduler.restore(await rt.store.items(ctx.namespace(DELIVERIES)))
+            orders = ctx.namespace(NAMESPACE)
+            for order in await rt.store.items(orders):
+                watch(rt, orders, order)
+    return rt
+
+
+def _keeper(store: Any, ns: str) -> Any:
+    async def keep(delivery: dict[str, Any], state: str) -> None:
+        if state == "done":
+            await store.delete(ns, delivery["id"])
+        else:
+            await store.put(ns, delivery["id"], {**delivery, "state": state})
+
+    return keep
 
 
 async def new_reference(rt: Runtime, ns: str) -> str:
@@ -161,4 +190,13 @@ def notify(rt: Runtime, order: dict[str, Any], step: dict[str, Any]) -> None:
              step["seq"], order.get("trace_id", ""))
 
 
-__all__ = ["NAMESPACE", "Runtime", "load", "new_reference", "notify", "public", "runtime_for"]
+__all__ = [
+    "NAMESPACE",
+    "Runtime",
+    "load",
+    "new_reference",
+    "notify",
+    "public",
+    "runtime",
+    "runtime_for",
+]
