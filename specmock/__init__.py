@@ -5,7 +5,7 @@ from .generator.errors import Problem, SpecError
 from .generator.plan import Operation, Service
 from .generator.xmlcodec import from_xml, to_xml
 from .runtime.app import SpecmockApp
-from .runtime.clock import Clock, RealClock, VirtualClock
+from .runtime.clock import Clock, RealClock, VirtualClock, iso
 from .runtime.factory import create_app, load_services
 from .runtime.hooks import Context, Overrides, Reply, UploadedFile, override, rejected
 from .runtime.state import Store, open_store
@@ -26,6 +26,7 @@ __all__ = [
     "VirtualClock",
     "create_app",
     "from_xml",
+    "iso",
     "load_service",
     "load_services",
     "open_store",

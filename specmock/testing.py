@@ -43,12 +43,21 @@ def serve(
     """Serve specs (or a ready SpecmockApp) on a free port in a background thread;
     `tls=True` serves https with a self-signed certificate (`RunningServer.cert`)."""
     app = specs if isinstance(specs, SpecmockApp) else create_app(specs, **options)
-    extra: dict[str, Any] = {}
-    cert = None
+    cert = key = None
     if tls:
         cert_path, key_path = self_signed(Path(tempfile.gettempdir()) / "specmock-tls")
-        cert = str(cert_path)
-        extra = {"ssl_certfile": cert, "ssl_keyfile": str(key_path)}
+        cert, key = str(cert_path), str(key_path)
+    with serve_asgi(app, host, cert, key) as url:
+        yield RunningServer(url, app, cert)
+
+
+@contextmanager
+def serve_asgi(
+    app: Any, host: str = "127.0.0.1", cert: str | None = None, key: str | None = None
+) -> Iterator[str]:
+    """Any ASGI app on a free port in a background thread (https given a certificate and
+    its key); yields its base URL."""
+    extra = {"ssl_certfile": cert, "ssl_keyfile": key} if cert and key else {}
     server = uvicorn.Server(server_config(app, host, 0, **extra))
     thread = threading.Thread(target=server.run, name="specmock-server", daemon=True)
     thread.start()
@@ -59,7 +68,7 @@ def serve(
         time.sleep(0.01)
     port = server.servers[0].sockets[0].getsockname()[1]
     try:
-        yield RunningServer(f"{'https' if tls else 'http'}://{host}:{port}", app, cert)
+        yield f"{'https' if cert else 'http'}://{host}:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=10)

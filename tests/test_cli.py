@@ -168,3 +168,25 @@ def test_admin_commands_drive_a_running_server(tmp_path):
         assert httpx.get(url + "/pets/1").json()["name"] == "Rex"
         assert json.loads(admin("clock", "--freeze").stdout)["frozen"] is True
         assert admin("scenario", "nope").returncode == 1
+
+
+def test_record_and_play_back_between_two_processes(tmp_path):
+    cassette = tmp_path / "pets.har"
+    with serving("petstore", "--quiet", "--seed", "5") as (upstream, _), serving(
+        "petstore", "--quiet", "--mode", "record", "--upstream", upstream,
+        "--cassette", str(cassette), "--drift-report", str(tmp_path / "drift.json"),
+    ) as (url, _):
+        def admin(*args: str) -> dict:
+            done = subprocess.run([sys.executable, "-m", "specmock", "admin", "--url", url,
+                                   *args], capture_output=True, text=True, timeout=30)
+            assert done.returncode == 0, done.stderr
+            return json.loads(done.stdout or "{}")
+
+        created = httpx.post(url + "/pets", json={"name": "Rex"}).json()
+        assert admin("drift")["findings"] == 0
+        assert admin("mode", "playback")["recorded"] == 2  # the readiness probe, the POST
+        again = httpx.post(url + "/pets", json={"name": "Rex"})
+        assert again.json() == created
+        assert len(admin("cassette")["log"]["entries"]) == 2
+    statuses = [e["response"]["status"] for e in json.loads(cassette.read_text())["log"]["entries"]]
+    assert statuses == [404, 201]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from .conftest import TEST_SPECS, client_for
 
 KEY = {"X-API-Key": "k"}
@@ -45,6 +47,16 @@ def test_rate_limit_answers_429_with_retry_after_and_resets_on_the_clock():
     assert client.get("/pets/1", headers={"X-API-Key": "other"}).status_code == 200
     client.post("/__specmock/clock", json={"advance": 60})
     assert client.get("/pets/1", headers=KEY).status_code == 200
+
+
+def test_rate_limits_per_service_and_operation_most_specific_first():
+    client = client_for("petstore", stateful=False, rate_limit="petstore=3/60,createPet=1/60")
+    assert [client.post("/pets", json={"name": "a"}).status_code for _ in range(2)] == [201, 429]
+    assert [client.get("/pets/1").status_code for _ in range(4)] == [200, 200, 200, 429]
+    with pytest.raises(ValueError, match="nope: no such service or operationId"):
+        client_for("petstore", rate_limit="nope=1/60")
+    with pytest.raises(ValueError, match="use COUNT/SECONDS"):
+        client_for("petstore", rate_limit="createPet=x/60")
 
 
 def test_cors_headers_for_browsers():

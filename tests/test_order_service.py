@@ -163,3 +163,89 @@ def test_the_order_api_answers_injected_errors_in_its_contract_shape(pair: Pair)
     answer = pair.http.get(pair.orders + "/order", headers={"X-Specmock-Fault": "500"},
                            params={"reference": "6f1c5a4e-1b2f-4c3a-9d8e-7f6a5b4c3d2e"})
     assert answer.status_code == 500
+
+
+def test_a_shared_secret_set_by_option_signs_and_verifies(monkeypatch, tmp_path):
+    monkeypatch.setenv("SPECMOCK_CALLBACK_LOG_DIR", str(tmp_path))
+    team = {"callback_secret": "team-secret", "order_delays": "1,1,1"}
+    with serve("callback_server", seed=1, quiet=True, options=team) as cb, \
+            serve("order_server", seed=1, quiet=True, options=team) as orders:
+        pair = Pair(orders.url, cb.url)
+        reference = pair.order().json()["reference"]
+        pair.clock({"advance": 5})
+        seen = wait_for(lambda: len(pair.check(reference)) == 4 and pair.check(reference))
+        assert [n["status"] for n in seen] == ["created", "accepted", "processing", "completed"]
+        body = {"reference": reference, "status": "accepted", "previous": "created", "seq": 9,
+                "at": START}
+        default_signed = pair.http.post(cb.url + "/callback", content=canonical(body),
+                                        headers=_signed(body))
+        assert default_signed.status_code == 401  # the default secret no longer verifies
+
+
+def test_the_scheduler_follows_the_clock_the_admin_api_swaps_in(monkeypatch, tmp_path):
+    monkeypatch.setenv("SPECMOCK_CALLBACK_LOG_DIR", str(tmp_path))
+    slow = {"order_delays": "100,100,100"}
+    with serve("callback_server", seed=1, quiet=True) as cb, \
+            serve("order_server", seed=1, quiet=True, options=slow) as orders:
+        http = httpx.Client(timeout=10)
+        body = {"customer_id": "c-1", "items": [{"sku": "SKU-1", "quantity": 1}],
+                "callback_url": cb.url + "/callback"}
+        reference = http.post(orders.url + "/order", json=body).json()["reference"]  # real time
+        check = cb.url + "/check"
+
+        def arrived() -> int:
+            return len(http.get(check, params={"reference": reference}).json()["notifications"])
+
+        assert wait_for(lambda: arrived() == 1)  # "created", signed and received in real time
+        now = time.time()
+        for url in (orders.url, cb.url):  # virtual time from here; no order request follows
+            http.post(url + "/__specmock/clock", json={"set": now, "freeze": True})
+            http.post(url + "/__specmock/clock", json={"advance": 400})
+        assert wait_for(lambda: arrived() == 4), "the scheduler kept waiting on real time"
+
+
+def test_pending_notifications_and_dead_letters_survive_a_restart(monkeypatch, tmp_path):
+    monkeypatch.setenv("SPECMOCK_CALLBACK_LOG_DIR", str(tmp_path))
+    state = f"sqlite:///{tmp_path / 'orders.db'}"
+    retry = {"callback_attempts": "2", "callback_backoff": "100"}
+    with serve("callback_server", seed=1, quiet=True) as cb:
+        http = httpx.Client(timeout=10)
+        faults = cb.url + "/__specmock/faults"
+        always = {"service": "callback_server", "operation": "receiveCallback", "status": 500}
+        assert http.post(faults, json=[always]).status_code == 201
+        body = {"customer_id": "c-1", "items": [{"sku": "SKU-1", "quantity": 1}],
+                "callback_url": cb.url + "/callback"}
+        with serve("order_server", seed=1, quiet=True, state=state, options=retry) as orders:
+            reference = http.post(orders.url + "/order", json=body).json()["reference"]
+            first = orders.url + "/admin/deliveries"
+            assert wait_for(lambda: http.get(first).json())  # one failed attempt, retry in 100 s
+        http.delete(faults)  # the receiver recovers while the order service is down
+        with serve("order_server", seed=1, quiet=True, state=state, options=retry) as orders:
+            http.get(orders.url + "/health")
+            now = time.time()
+            http.post(orders.url + "/__specmock/clock", json={"set": now + 200, "freeze": True})
+
+            def arrived() -> list[dict[str, Any]]:
+                check = http.get(cb.url + "/check", params={"reference": reference}).json()
+                return check["notifications"]
+
+            seen = wait_for(lambda: len(arrived()) == 4 and arrived())
+            assert [n["status"] for n in seen] == ["created", "accepted", "processing",
+                                                   "completed"]
+        assert http.post(faults, json=[always]).status_code == 201
+        dead_after = {**retry, "callback_attempts": "1"}
+        with serve("order_server", seed=1, quiet=True, state=state, options=dead_after) as orders:
+            second = http.post(orders.url + "/order", json=body).json()["reference"]
+            dead = orders.url + "/admin/dead-letters"
+            letters = wait_for(lambda: http.get(dead).json())
+            assert [d["reference"] for d in letters] == [second]
+        http.delete(faults)
+        with serve("order_server", seed=1, quiet=True, state=state, options=dead_after) as orders:
+            dead = orders.url + "/admin/dead-letters"
+            kept = http.get(dead).json()
+            assert [d["id"] for d in kept] == [d["id"] for d in letters]
+            redriven = http.post(f"{dead}/{kept[0]['id']}/redrive")
+            assert redriven.status_code == 202
+            assert wait_for(lambda: any(n["reference"] == second and n["status"] == "created"
+                                        for n in http.get(cb.url + "/check", params={
+                                            "reference": second}).json()["notifications"]))

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
+from starlette.testclient import TestClient
 
 from specmock import VirtualClock, create_app
 from specmock.generator.resources import classify
@@ -238,3 +241,26 @@ def test_a_rejected_handler_shapes_refusals_its_own_way(tmp_path):
     assert refused.status_code == 400 and refused.json() == {"code": 400, "message": "required"}
     journal = client.get("/__specmock/requests?operation=createPet").json()
     assert journal[-1]["violations"]  # the journal still knows why
+
+
+def test_overrides_read_options_the_live_clock_and_run_at_shutdown(tmp_path, monkeypatch):
+    module = tmp_path / "opts.py"
+    module.write_text(
+        "from specmock import Reply, override\n"
+        "closed = []\n\n"
+        "@override('showPetById')\n"
+        "def show(ctx):\n"
+        "    async def close():\n        closed.append(ctx.option('greeting'))\n"
+        "    ctx.on_shutdown(close)\n"
+        "    name = ctx.option('greeting') + '/' + (ctx.option('mood', 'calm') or '')\n"
+        "    return Reply({'id': int(ctx.current_clock().now()), 'name': name})\n")
+    monkeypatch.setenv("SPECMOCK_GREETING", "from-env")
+    monkeypatch.setenv("SPECMOCK_MOOD", "sunny")
+    app = create_app("petstore", quiet=True, overrides=[module], options={"Greeting": "hi"},
+                     clock=VirtualClock(start=1_000))
+    with TestClient(app) as client:
+        assert client.get("/pets/1").json() == {"id": 1000, "name": "hi/sunny"}
+        client.post("/__specmock/clock", json={"advance": 5})
+        assert client.get("/pets/1").json()["id"] == 1005
+    loaded = [m for m in sys.modules.values() if getattr(m, "__file__", None) == str(module)]
+    assert loaded and loaded[0].closed == ["hi", "hi"]  # one action per registration, at shutdown

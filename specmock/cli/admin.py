@@ -132,3 +132,38 @@ def clock(
         _call(ctx, "POST", "/clock", json=command)
     else:
         _call(ctx, "GET", "/clock")
+
+
+@admin.command()
+@click.argument(
+    "new_mode",
+    required=False,
+    type=click.Choice(["mock", "proxy", "record", "playback", "hybrid"]),
+)
+@click.option("--upstream", "upstreams", multiple=True, metavar="[SERVICE=]URL")
+@click.pass_context
+def mode(ctx: click.Context, new_mode: str | None, upstreams: tuple[str, ...]) -> None:
+    """Show or switch where answers come from (with --upstream for proxy and record)."""
+    if new_mode is None:
+        _call(ctx, "GET", "/mode")
+        return
+    body: dict[str, Any] = {"mode": new_mode}
+    if upstreams:
+        pairs = [u.partition("=") if "=" in u.split("://")[0] else ("", "", u) for u in upstreams]
+        body["upstreams"] = {name: url for name, _, url in pairs}
+    _call(ctx, "PUT", "/mode", json=body)
+
+
+@admin.command()
+@click.option("--clear", is_flag=True, help="Empty the report instead.")
+@click.pass_context
+def drift(ctx: click.Context, clear: bool) -> None:
+    """Where proxied traffic broke the contract."""
+    _call(ctx, "DELETE" if clear else "GET", "/drift")
+
+
+@admin.command()
+@click.pass_context
+def cassette(ctx: click.Context) -> None:
+    """The recorded exchanges as HAR."""
+    _call(ctx, "GET", "/cassette")

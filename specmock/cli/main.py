@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Any
 
 import click
 
@@ -11,6 +12,7 @@ from ..generator.errors import SpecError
 from ..runtime import logs, server
 from ..runtime.factory import create_app, load_services
 from .admin import admin
+from .mesh import mesh
 from .report import explain_services, lint_sources
 from .s3 import s3
 
@@ -25,6 +27,21 @@ def _fail(exc: SpecError) -> None:
 def _paths(flag: str, text: str):
     """An option naming existing files, given once or more."""
     return click.option(flag, flag[2:], multiple=True, type=click.Path(exists=True), help=text)
+
+
+def _options(given: tuple[str, ...]) -> dict[str, str]:
+    pairs = {}
+    for item in given:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise click.BadParameter(f"{item!r}: expected NAME=VALUE", param_hint="--option")
+        pairs[name.strip()] = value
+    return pairs
+
+
+def _output_file(flag: str, text: str) -> Any:
+    """An option naming a file specmock writes (it need not exist yet)."""
+    return click.option(flag, default=None, type=click.Path(dir_okay=False), help=text)
 
 
 @click.group()
@@ -98,9 +115,11 @@ def main() -> None:
 @click.option("--scenario", default=None, help="The scenario active from the start.")
 @click.option(
     "--rate-limit",
-    default=None,
-    metavar="COUNT/SECONDS",
-    help="At most COUNT requests per client key in each window, then 429.",
+    "rate_limits",
+    multiple=True,
+    metavar="[TARGET=]COUNT/SECONDS",
+    help="At most COUNT requests per client key in each window, then 429; TARGET is a "
+    "service or operationId (the most specific limit applies).",
 )
 @click.option(
     "--journal-size",
@@ -109,11 +128,30 @@ def main() -> None:
     type=int,
     help="Exchanges the journal keeps (0 turns it off).",
 )
+@_output_file("--journal-file", "Also append every exchange to this JSONL file.")
 @click.option(
-    "--journal-file",
-    default=None,
-    type=click.Path(dir_okay=False),
-    help="Also append every exchange to this JSONL file.",
+    "--mode",
+    type=click.Choice(["mock", "proxy", "record", "playback", "hybrid"]),
+    default="mock",
+    show_default=True,
+    help="Generate answers, forward to --upstream (proxy, record) or answer from --cassette.",
+)
+@click.option(
+    "--upstream",
+    "upstreams",
+    multiple=True,
+    metavar="[SERVICE=]URL",
+    help="The real service proxy and record modes forward to.",
+)
+@_output_file("--cassette", "HAR file record mode writes and playback/hybrid modes answer from.")
+@_output_file("--drift-report", "JSON file: where upstream traffic broke the contract.")
+@click.option(
+    "--option",
+    "options",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A service setting (see docs/<service>.md), e.g. callback_secret=s3cr3t; "
+    "the same as the environment variable SPECMOCK_<NAME>.",
 )
 @click.option(
     "--s3-auth",
@@ -143,9 +181,14 @@ def serve(
     scenarios: tuple[str, ...],
     scenario: str | None,
     tls_key: str | None,
-    rate_limit: str | None,
+    rate_limits: tuple[str, ...],
     journal_size: int,
     journal_file: str | None,
+    mode: str,
+    upstreams: tuple[str, ...],
+    cassette: str | None,
+    drift_report: str | None,
+    options: tuple[str, ...],
     s3_auth: str | None,
 ) -> None:
     """Serve SPECS (files, folders or bundled names) as mock services."""
@@ -166,10 +209,15 @@ def serve(
             data=list(data),
             admin_token=admin_token,
             faults=list(faults),
-            rate_limit=rate_limit,
+            rate_limit=",".join(rate_limits) or None,
             journal_size=journal_size,
             journal_file=journal_file,
             scenarios=list(scenarios),
+            mode=mode,
+            upstreams=list(upstreams),
+            cassette=cassette,
+            drift_report=drift_report,
+            options=_options(options),
         )
         if scenario:
             if scenario not in app.scenarios:
@@ -222,4 +270,5 @@ def explain(specs: tuple[str, ...]) -> None:
 
 
 main.add_command(admin)
+main.add_command(mesh)
 main.add_command(s3)

@@ -19,6 +19,7 @@ from .faults import RuleError, parse_rule
 from .fixtures import FixtureError, export_state, load_fixtures, reset_state
 from .hooks import Context, Overrides, Reply
 from .journal import Query
+from .traffic import TrafficError
 
 if TYPE_CHECKING:
     from .app import SpecmockApp
@@ -185,7 +186,45 @@ def handlers(app: SpecmockApp) -> Overrides:
             app.journal.har() if app.journal else {"log": {"version": "1.2", "entries": []}}
         )
 
+    _traffic_handlers(app, on)
     return table
+
+
+def _traffic_handlers(app: SpecmockApp, on: Any) -> None:
+    traffic = app.traffic
+
+    def mode_state() -> dict[str, Any]:
+        return {
+            "mode": traffic.mode.value,
+            "upstreams": traffic.upstreams,
+            "cassette": str(traffic.cassette_file) if traffic.cassette_file else None,
+            "recorded": len(traffic.cassette.exchanges),
+        }
+
+    @on("getMode")
+    def get_mode(ctx: Context) -> Reply:
+        return Reply(mode_state())
+
+    @on("setMode")
+    def set_mode(ctx: Context) -> Reply:
+        try:
+            traffic.configure(ctx.body["mode"], ctx.body.get("upstreams"))
+        except TrafficError as exc:
+            return _problem(409, str(exc))
+        return Reply(mode_state())
+
+    @on("getDrift")
+    def get_drift(ctx: Context) -> Reply:
+        return Reply(traffic.drift.summary())
+
+    @on("clearDrift")
+    def clear_drift(ctx: Context) -> Reply:
+        traffic.drift.clear()
+        return Reply(status=204)
+
+    @on("exportCassette")
+    def cassette(ctx: Context) -> Reply:
+        return Reply(traffic.cassette.har())
 
 
 def _query(ctx: Context) -> Query:

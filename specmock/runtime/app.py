@@ -10,6 +10,7 @@ import logging
 import os
 import re
 import time
+from collections.abc import Awaitable, Callable
 from random import Random
 from typing import Any
 from urllib.parse import parse_qs, unquote_plus
@@ -24,7 +25,7 @@ from ..generator.loader import load_document
 from ..generator.params import MISSING, RawRequest
 from ..generator.plan import Operation, Service
 from . import admin, hooks, logs, problems, vhost
-from .behaviours import Idempotency, RateLimit, RateLimiter
+from .behaviours import Idempotency, RateLimiter, parse_limits
 from .clock import Clock, RealClock
 from .crud import Call, Crud
 from .faults import CONNECTION_FAULTS, Decision, Faults, RuleError, Target
@@ -33,9 +34,11 @@ from .hooks import Context, Overrides, Reply, UploadedFile
 from .journal import BODY_LIMIT, Entry, Journal
 from .metrics import Metrics
 from .negotiation import Preference, parse_prefer
+from .relay import through, unmatched
 from .responder import Echo, Outgoing, Responder, Settings, status_number, to_reply
 from .router import Match, Router, without_marker
 from .state import MemoryStore, Store
+from .traffic import Mode, Traffic
 from .validation import (
     Rejection,
     Violation,
@@ -75,6 +78,9 @@ class SpecmockApp:
         self.clock: Clock = clock or RealClock()
         self.crud = Crud(self.store, self.clock, self.responder)
         self.overrides = overrides or Overrides()
+        self.traffic = Traffic()  # mock, or proxy/record/playback/hybrid
+        self.options: dict[str, str] = {}  # service settings, `--option name=value`
+        self._shutdown_actions: list[Callable[[], Awaitable[None]]] = []
         self.admin_hooks = admin.handlers(self)
         self.admin_router = Router()
         self.admin_router.mount(admin.PREFIX, admin.load())
@@ -84,8 +90,10 @@ class SpecmockApp:
         self.idempotency = Idempotency()
         rule = self.settings.rate_limit
         self.rate_limiter = (
-            RateLimiter(RateLimit.parse(rule), lambda: self.clock.now()) if rule else None
+            RateLimiter(parse_limits(rule), lambda: self.clock.now()) if rule else None
         )
+        if self.rate_limiter is not None:
+            _check_targets(self.rate_limiter.rules, services)
         self.scenarios: dict[str, dict[str, Any]] = {}
         self.scenario: str | None = None
         self.initial_scenario: str | None = None  # activated at start-up
@@ -113,6 +121,16 @@ class SpecmockApp:
         if self.initial_scenario:
             await admin.activate(self, self.initial_scenario)
 
+    def add_admin(self, prefix: str, service: Service, handlers: dict[str, Any]) -> None:
+        """Mount more control-plane operations under /__specmock: a contract of their own
+        (named like the admin service, so they are validated and left out of faults, metrics
+        and the journal the same way) answered by `handlers` keyed by operationId."""
+        if service.name != admin.NAME:
+            raise ValueError(f"an admin extension must be named {admin.NAME!r}")
+        self.admin_router.mount(admin.PREFIX + prefix, service)
+        for operation_id, handler in handlers.items():
+            self.admin_hooks.register(f"{admin.NAME}:{operation_id}", handler)
+
     def set_clock(self, clock: Clock) -> None:
         """Swap the clock everything reads (the admin API does this to go virtual)."""
         self.clock = clock
@@ -133,7 +151,13 @@ class SpecmockApp:
             elif message["type"] == "lifespan.shutdown":
                 if self._watcher is not None:
                     self._watcher.cancel()
+                for action in self._shutdown_actions:
+                    try:
+                        await action()
+                    except Exception:
+                        log.exception("a shutdown action failed")
                 await self.store.close()
+                await self.traffic.close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
@@ -235,6 +259,8 @@ class SpecmockApp:
             log.exception("internal error on %s %s", scope["method"], scope["path"])
             body = problems.problem(500, [], "specmock hit an internal error; see its log")
             out = Outgoing(500, orjson.dumps(body), problems.PROBLEM_TYPE)
+        scope["specmock.status"] = out.status  # for layers around the app (the mesh)
+        scope["specmock.fault"] = out.fault
         if "origin" in headers and out.status != 204:
             out = dataclasses.replace(out, headers=[*out.headers, *_CORS])
         if out.fault in CONNECTION_FAULTS:
@@ -356,6 +382,11 @@ class SpecmockApp:
         match = router.match(path)
         accept = headers.get("accept")
         if match is None:
+            if self.traffic.mode.forwards and router is self.router:
+                service, prefix = self._service_of(path)
+                out = await unmatched(self.traffic, scope, receive, headers, service, prefix)
+                if out is not None:
+                    return out
             violation = Violation("path", path, "path", f"no operation is declared for {path}")
             return self.responder.error(None, 404, [violation], accept)
         method = scope["method"]
@@ -366,6 +397,31 @@ class SpecmockApp:
             return await self._operation(op, match, scope, receive, headers)
         except Rejection as exc:
             return await self._refuse(op, match, exc.status, exc.violations, headers, exc.headers)
+
+    def _security(self, op: Operation, match: Match, raw: RawRequest) -> list[Violation]:
+        """Refuses (raises) a request without the credentials; a proxy lets the upstream decide."""
+        try:
+            check_security(op, match.entry.service.security_schemes, raw, self.settings.credentials)
+        except Rejection as exc:
+            if not self.traffic.mode.forwards or op.service == admin.NAME:
+                raise
+            return exc.violations
+        return []
+
+    def _ctx_links(self) -> dict[str, Any]:
+        """What a handler's Context reaches of the app beyond its request."""
+        return {
+            "options": self.options,
+            "_app_clock": lambda: self.clock,
+            "_on_shutdown": self._shutdown_actions.append,
+        }
+
+    def _service_of(self, path: str) -> tuple[str, str]:
+        """The service a path would belong to, and its mount prefix."""
+        if len(self.services) == 1:
+            return self.services[0].name, ""
+        name = path.lstrip("/").split("/", 1)[0]
+        return name, f"/{name}"
 
     async def _refuse(
         self,
@@ -401,6 +457,7 @@ class SpecmockApp:
                 lambda s=None: None,
                 violations=[v.as_dict() for v in violations],
                 rejection_status=status,
+                **self._ctx_links(),
             )
             try:
                 result = await hooks.call(handler, ctx)
@@ -451,8 +508,9 @@ class SpecmockApp:
             _cookies(headers),
             without_marker(op.path, _query_raw(scope)),
         )
-        check_security(op, match.entry.service.security_schemes, raw, self.settings.credentials)
+        refused = self._security(op, match, raw)
         params, violations = check_params(op, raw)
+        violations[:0] = refused
         body_violations, body = await self._body(op, scope, receive, headers)
         violations.extend(body_violations)
         if op.service != admin.NAME:
@@ -462,6 +520,13 @@ class SpecmockApp:
             limited = self._rate_limit(op, scope, headers)
             if limited is not None:
                 return limited
+            if self.traffic.mode is not Mode.MOCK:
+                prefix = "" if len(self.services) == 1 else f"/{op.service}"
+                out = await through(
+                    self.traffic, self.responder, op, prefix, scope, headers, violations
+                )
+                if out is not None:
+                    return out
         if violations:
             return await self._refuse(op, match, _validation_status(op), violations, headers)
         pref = parse_prefer(headers.get("prefer"))
@@ -515,10 +580,10 @@ class SpecmockApp:
             or headers.get("authorization")
             or (scope.get("client") or ("-",))[0]
         )
-        wait = self.rate_limiter.hit(f"{op.service}:{client}")
-        if wait is None:
+        limited = self.rate_limiter.hit(op.service, op.operation_id, client)
+        if limited is None:
             return None
-        rule = self.rate_limiter.rule
+        wait, rule = limited
         message = f"more than {rule.limit} requests in {rule.seconds:g} s; retry in {wait} s"
         violation = Violation("header", "/", "rateLimit", message)
         return self.responder.error(
@@ -629,6 +694,7 @@ class SpecmockApp:
             files=call.files,
             raw_body=call.raw_body,
             stream=call.stream,
+            **self._ctx_links(),
         )
         try:
             result = await hooks.call(handler, ctx)
@@ -708,6 +774,13 @@ def _tee(receive: Any, chunks: list[bytes]) -> Any:
         return message
 
     return tee
+
+
+def _check_targets(rules: dict[str, Any], services: list[Service]) -> None:
+    known = {s.name for s in services} | {op.operation_id for s in services for op in s.operations}
+    unknown = sorted(t for t in rules if t and t not in known)
+    if unknown:
+        raise ValueError(f"rate limit for {', '.join(unknown)}: no such service or operationId")
 
 
 def _trace_id(headers: dict[str, str]) -> str:

@@ -60,23 +60,45 @@ class RateLimit:
         return cls(limit, seconds)
 
 
-class RateLimiter:
-    def __init__(self, rule: RateLimit, now: Callable[[], float]):
-        self.rule = rule
-        self.now = now  # the app's clock, read at each hit: it can be swapped or moved
-        self._windows: dict[str, tuple[int, int]] = {}
+def parse_limits(text: str) -> dict[str, RateLimit]:
+    """ "100/60" for every operation, or "petstore=100/60,createPet=5/60" per service/operation."""
+    limits: dict[str, RateLimit] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        target, _, rule = part.rpartition("=")
+        limits[target.strip()] = RateLimit.parse(rule.strip())
+    return limits
 
-    def hit(self, client: str) -> int | None:
-        """None when allowed; else the seconds to wait (for Retry-After)."""
+
+class RateLimiter:
+    """Fixed windows per client key; the most specific limit (operation, service, all) applies."""
+
+    def __init__(self, rules: dict[str, RateLimit], now: Callable[[], float]):
+        self.rules = rules
+        self.now = now  # the app's clock, read at each hit: it can be swapped or moved
+        self._windows: dict[tuple[str, str], tuple[int, int]] = {}
+
+    def rule_for(self, service: str, operation: str) -> tuple[str, RateLimit] | None:
+        for target in (operation, service, ""):
+            if target in self.rules:
+                return target, self.rules[target]
+        return None
+
+    def hit(self, service: str, operation: str, client: str) -> tuple[int, RateLimit] | None:
+        """None when allowed; else the seconds to wait (for Retry-After) and the limit hit."""
+        found = self.rule_for(service, operation)
+        if found is None:
+            return None
+        target, rule = found
+        key = (target or service, client)
         now = self.now()
-        window = int(now // self.rule.seconds)
-        start, count = self._windows.get(client, (window, 0))
+        window = int(now // rule.seconds)
+        start, count = self._windows.get(key, (window, 0))
         if start != window:
             start, count = window, 0
         count += 1
-        self._windows[client] = (start, count)
+        self._windows[key] = (start, count)
         if len(self._windows) > 100_000:
             self._windows.clear()
-        if count <= self.rule.limit:
+        if count <= rule.limit:
             return None
-        return max(1, math.ceil((window + 1) * self.rule.seconds - now))
+        return max(1, math.ceil((window + 1) * rule.seconds - now)), rule

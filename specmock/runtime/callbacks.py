@@ -33,7 +33,7 @@ import random
 import re
 from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -230,6 +230,8 @@ class Delivery:
 
 
 Sender = Callable[[str, str, bytes, dict[str, str], float], Awaitable[int]]
+# Keeps a delivery's state ("pending", "dead" or "done") where it survives a restart.
+Persist = Callable[[dict[str, Any], str], Awaitable[None]]
 
 
 class Scheduler:
@@ -244,8 +246,11 @@ class Scheduler:
         tick: float = 0.02,
         send: Sender | None = None,
         allowed_hosts: tuple[str, ...] = LOOPBACK,
+        persist: Persist | None = None,
     ):
         self._clock = clock
+        self._persist = persist
+        self._writes: deque[tuple[dict[str, Any], str]] = deque()
         self.secret = secret
         self.policy = policy or RetryPolicy()
         self.seed = seed
@@ -283,9 +288,36 @@ class Scheduler:
         delivery = Delivery(f"d{next(self._ids)}", key, url, method, payload, trace_id,
                             due=self.now())
         self._queues.setdefault(key, deque()).append(delivery)
+        self._note(delivery, "pending")
         if self._wake is not None:
             self._wake.set()
         return delivery
+
+    def restore(self, saved: list[dict[str, Any]]) -> None:
+        """Take back what `persist` kept before a restart: pending in order, dead letters."""
+        fields = set(Delivery.__dataclass_fields__)
+        ordered = sorted(saved, key=lambda d: _number(d.get("id", "")))
+        for item in ordered:
+            delivery = Delivery(**{k: v for k, v in item.items() if k in fields})
+            if item.get("state") == "dead":
+                self.dead[delivery.id] = delivery
+            else:
+                self._queues.setdefault(delivery.key, deque()).append(delivery)
+        if ordered:
+            self._ids = itertools.count(_number(ordered[-1]["id"]) + 1)
+
+    def _note(self, delivery: Delivery, state: str) -> None:
+        if self._persist is not None:
+            self._writes.append((asdict(delivery), state))
+
+    async def flush(self) -> None:
+        """Write the state changes noted so far, in the order they happened."""
+        while self._writes and self._persist is not None:
+            snapshot, state = self._writes.popleft()
+            try:
+                await self._persist(snapshot, state)
+            except Exception:
+                log.exception("could not keep delivery %s as %s", snapshot["id"], state)
 
     def redrive(self, dead_id: str) -> Delivery | None:
         """Queue a dead letter again with a fresh attempt budget."""
@@ -294,13 +326,15 @@ class Scheduler:
             return None
         delivery.attempt, delivery.due = 0, self.now()
         self._queues.setdefault(delivery.key, deque()).append(delivery)
+        self._note(delivery, "pending")
         return delivery
 
     def pending(self) -> int:
         return sum(len(q) for q in self._queues.values())
 
     async def step(self) -> None:
-        """Fire due timers, then start the due head of every idle queue."""
+        """Keep state changes, fire due timers, then start the due head of every idle queue."""
+        await self.flush()
         now = self.now()
         while self._timers and self._timers[0][0] <= now:
             _, _, action = heapq.heappop(self._timers)
@@ -371,12 +405,16 @@ class Scheduler:
             if not ok:
                 delivery.last_error = outcome
                 self.dead[delivery.id] = delivery
+                self._note(delivery, "dead")
                 log.warning("dead letter %s key=%s after %d attempts: %s trace=%s", delivery.id,
                             delivery.key, delivery.attempt, outcome, delivery.trace_id)
+            else:
+                self._note(delivery, "done")
         else:
             delivery.last_error = outcome
             delivery.due = self.now() + self.policy.backoff(
                 self.seed, delivery.id, delivery.attempt)
+            self._note(delivery, "pending")
         self._busy.discard(delivery.key)
         if self._wake is not None:
             self._wake.set()  # the next in this key's queue may go at once
@@ -412,6 +450,8 @@ class Scheduler:
         ]
 
     async def close(self) -> None:
+        """Stop the background work and the HTTP client (the server is shutting down)."""
+        await self.flush()
         for task in [self._runner, *self._tasks]:
             if task is not None:
                 task.cancel()
@@ -419,3 +459,8 @@ class Scheduler:
                     await task
         if self._client is not None:
             await self._client.aclose()
+
+
+def _number(delivery_id: str) -> int:
+    digits = delivery_id.lstrip("d")
+    return int(digits) if digits.isdigit() else 0

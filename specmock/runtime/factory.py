@@ -11,12 +11,14 @@ from ..generator.loader import load_document
 from ..generator.plan import Service
 from ..generator.sources import expand
 from .app import SpecmockApp
+from .cassette import Cassette
 from .clock import Clock
 from .faults import parse_rule
 from .fixtures import FixtureError, read_fixtures, read_yaml
 from .hooks import Overrides
 from .responder import Settings
 from .state import open_store
+from .traffic import parse_upstreams
 
 
 def load_services(
@@ -59,11 +61,18 @@ def create_app(
     rate_limit: str | None = None,
     journal_size: int = 1000,
     journal_file: str | Path | None = None,
+    mode: str = "mock",
+    upstreams: list[str] | None = None,
+    cassette: str | Path | None = None,
+    drift_report: str | Path | None = None,
+    options: dict[str, str] | None = None,
 ) -> SpecmockApp:
     """An ASGI app serving the given specs (paths, folders, bundled names or parsed mappings).
 
     `state` is a store URL (`memory://`, `sqlite:///file.db`, `redis://host:port/0`);
     `stateful=False` answers every operation with generated data instead.
+    `mode` is mock, proxy, record, playback or hybrid (see `runtime/traffic.py`); `upstreams`
+    are `URL` or `service=URL`; `cassette` is a HAR file; `drift_report` a JSON file.
     """
     sources = specs if isinstance(specs, list) else [specs]
     services = load_services(sources, eager)
@@ -99,4 +108,32 @@ def create_app(
         if not isinstance(found, dict):
             raise FixtureError(f"{source}: scenarios must be a mapping of name → scenario")
         app.scenarios.update(found)
+    _traffic(app, mode, upstreams, cassette, drift_report)
+    app.options = {k.lower(): v for k, v in (options or {}).items()}
     return app
+
+
+def _traffic(
+    app: SpecmockApp,
+    mode: str,
+    upstreams: list[str] | None,
+    cassette: str | Path | None,
+    drift_report: str | Path | None,
+) -> None:
+    traffic = app.traffic
+    if cassette:
+        traffic.cassette_file = Path(cassette)
+        traffic.cassette = Cassette.load(cassette, secret_names(app.services))
+    if drift_report:
+        traffic.drift.file = Path(drift_report)
+    traffic.configure(mode, parse_upstreams(upstreams or []))
+
+
+def secret_names(services: list[Service]) -> frozenset[str]:
+    """Header, query and cookie names the specs' apiKey schemes carry credentials in."""
+    return frozenset(
+        scheme["name"]
+        for service in services
+        for scheme in service.security_schemes.values()
+        if isinstance(scheme, dict) and scheme.get("type") == "apiKey" and "name" in scheme
+    )

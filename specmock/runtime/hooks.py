@@ -19,9 +19,10 @@ from __future__ import annotations
 import importlib.util
 import inspect
 import logging
+import os
 import random
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -86,6 +87,11 @@ class Context:
     stream: AsyncIterator[bytes] | None = None
     violations: list[dict[str, str]] = field(default_factory=list)  # for @rejected handlers
     rejection_status: int | None = None  # the status specmock would refuse with
+    options: Mapping[str, str] = field(default_factory=dict)  # `--option name=value`
+    _app_clock: Callable[[], Clock] | None = field(default=None, repr=False)
+    _on_shutdown: Callable[[Callable[[], Awaitable[None]]], None] | None = field(
+        default=None, repr=False
+    )
 
     @property
     def operation_id(self) -> str:
@@ -99,6 +105,23 @@ class Context:
         """The store namespace auto-CRUD uses for a collection path such as "/pets"."""
         path = resource if resource.startswith("/") else "/" + resource
         return f"{self.service}:{path}"
+
+    def option(self, name: str, default: str | None = None) -> str | None:
+        """A service setting: `--option name=value`, else env `SPECMOCK_<NAME>`, else default."""
+        key = name.lower()
+        if key in self.options:
+            return self.options[key]
+        return os.environ.get(f"SPECMOCK_{key.upper()}", default)
+
+    def current_clock(self) -> Clock:
+        """The app's clock now: background work outlives the request whose `clock` it saw,
+        and the admin API may swap real for virtual time meanwhile."""
+        return self._app_clock() if self._app_clock else self.clock
+
+    def on_shutdown(self, action: Callable[[], Awaitable[None]]) -> None:
+        """Run `action` when the server stops (close clients, cancel background tasks)."""
+        if self._on_shutdown is not None:
+            self._on_shutdown(action)
 
     def now(self) -> str:
         """The clock's time as an RFC 3339 string."""

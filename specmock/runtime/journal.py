@@ -17,6 +17,8 @@ from typing import Any
 
 import orjson
 
+from .cassette import har_log
+
 BODY_LIMIT = 64 * 1024
 
 
@@ -228,13 +230,7 @@ class Journal:
         return out
 
     def har(self) -> dict[str, Any]:
-        return {
-            "log": {
-                "version": "1.2",
-                "creator": {"name": "specmock", "version": "0.1"},
-                "entries": [_har_entry(e) for e in self._entries],
-            }
-        }
+        return har_log([_har_entry(e) for e in self._entries])
 
 
 def _likeness(entry: Entry, template: tuple[str, str, str]) -> float:

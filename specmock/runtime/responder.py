@@ -65,7 +65,7 @@ class Settings:
     cache_size: int = 4096
     stateful: bool = True  # serve create/read/list/... from the store where inferred
     admin_token: str | None = None  # lets non-loopback clients use /__specmock
-    rate_limit: str | None = None  # "COUNT/SECONDS" per client key, e.g. "100/60"
+    rate_limit: str | None = None  # "[TARGET=]COUNT/SECONDS,..." per client key, e.g. "100/60"
     credentials: frozenset[str] = frozenset()  # accepted keys/tokens/user:password; empty = any
 
 

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from specmock import Context, Reply, override
-from specmock.runtime.callbacks import (
+from specmock.callbacks import (
     DEFAULT_SECRET,
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
@@ -29,9 +28,9 @@ log = logging.getLogger("specmock.callback_server")
 _RECEIVED: dict[int, tuple[Any, dict[str, list[dict[str, Any]]]]] = {}
 
 
-def log_dir() -> Path:
+def log_dir(ctx: Context) -> Path:
     default = Path(tempfile.gettempdir()) / "specmock-callbacks"
-    return Path(os.environ.get("SPECMOCK_CALLBACK_LOG_DIR") or default)
+    return Path(ctx.option("callback_log_dir") or default)
 
 
 def _received(ctx: Context) -> dict[str, list[dict[str, Any]]]:
@@ -43,8 +42,8 @@ def _received(ctx: Context) -> dict[str, list[dict[str, Any]]]:
     return entry[1]
 
 
-def _write(line: str) -> None:
-    folder = log_dir()
+def _write(ctx: Context, line: str) -> None:
+    folder = log_dir(ctx)
     folder.mkdir(parents=True, exist_ok=True)
     with (folder / "callbacks.log").open("a", encoding="utf-8") as out:
         out.write(line + "\n")
@@ -58,8 +57,8 @@ def _error(status: int, message: str) -> Reply:
 @override("callback_server:receiveCallback")
 async def receive_callback(ctx: Context) -> Reply:
     """Verify the HMAC signature and timestamp, then record the notification once."""
-    secret = os.environ.get("SPECMOCK_CALLBACK_SECRET", DEFAULT_SECRET)
-    tolerance = float(os.environ.get("SPECMOCK_CALLBACK_TOLERANCE", "300"))
+    secret = ctx.option("callback_secret") or DEFAULT_SECRET
+    tolerance = float(ctx.option("callback_tolerance") or "300")
     trace_id = trace_id_of(ctx.headers.get("traceparent")) or ""
     why = verify(secret, ctx.headers.get(SIGNATURE_HEADER.lower()),
                  ctx.headers.get(TIMESTAMP_HEADER.lower()), ctx.raw_body or canonical(ctx.body),
@@ -76,7 +75,7 @@ async def receive_callback(ctx: Context) -> Reply:
     line = (f"{note['received_at']} ref={body['reference']} seq={body['seq']} "
             f"status={body['status']} previous={body.get('previous')} trace={trace_id} "
             f"body={json.dumps(body, sort_keys=True)}")
-    _write(line)
+    _write(ctx, line)
     log.info("POST /callback 200 ref=%s seq=%s status=%s trace=%s", body["reference"],
              body["seq"], body["status"], trace_id)
     return Reply({"received": True, "duplicate": False})

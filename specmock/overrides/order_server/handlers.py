@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 
 from specmock import Context, Reply, override
-from specmock.runtime.callbacks import trace_id_of
+from specmock.callbacks import trace_id_of
 
 from .machine import IllegalTransition, move, new_order, public
-from .runtime import NAMESPACE, load, new_reference, new_trace_id, notify, runtime_for, watch
+from .runtime import NAMESPACE, load, new_reference, new_trace_id, notify, runtime, watch
 
 log = logging.getLogger("specmock.order_server")
 
@@ -21,7 +21,7 @@ def _error(status: int, message: str) -> Reply:
 @override("order_server:createOrder")
 async def create_order(ctx: Context) -> Reply:
     """Store the order as `created`, notify it, and start its clock-driven lifecycle."""
-    rt = runtime_for(ctx)
+    rt = await runtime(ctx)
     ns = ctx.namespace(NAMESPACE)
     trace_id = trace_id_of(ctx.headers.get("traceparent")) or new_trace_id(rt)
     reference = await new_reference(rt, ns)
@@ -38,7 +38,7 @@ async def create_order(ctx: Context) -> Reply:
 @override("order_server:getOrder")
 async def get_order(ctx: Context) -> Reply:
     """The order as of the clock's now."""
-    rt = runtime_for(ctx)
+    rt = await runtime(ctx)
     reference = str(ctx.params["reference"]).lower()
     order = await load(rt, ctx.namespace(NAMESPACE), reference)
     if order is None:
@@ -51,7 +51,7 @@ async def get_order(ctx: Context) -> Reply:
 @override("order_server:transitionOrder")
 async def transition_order(ctx: Context) -> Reply:
     """Apply one legal move now; an illegal one is refused with 409 and changes nothing."""
-    rt = runtime_for(ctx)
+    rt = await runtime(ctx)
     ns = ctx.namespace(NAMESPACE)
     reference = str(ctx.body["reference"]).lower()
     order = await load(rt, ns, reference)
@@ -73,7 +73,7 @@ async def transition_order(ctx: Context) -> Reply:
 @override("order_server:listDeliveries")
 async def list_deliveries(ctx: Context) -> Reply:
     """Every delivery attempt, oldest first (optionally for one order)."""
-    rt = runtime_for(ctx)
+    rt = await runtime(ctx)
     wanted = ctx.params.get("reference")
     attempts = rt.scheduler.attempts
     if wanted:
@@ -83,13 +83,13 @@ async def list_deliveries(ctx: Context) -> Reply:
 
 @override("order_server:listDeadLetters")
 async def list_dead_letters(ctx: Context) -> Reply:
-    return Reply(runtime_for(ctx).scheduler.dead_letters())
+    return Reply((await runtime(ctx)).scheduler.dead_letters())
 
 
 @override("order_server:redriveDeadLetter")
 async def redrive_dead_letter(ctx: Context) -> Reply:
     """Queue a dead letter again behind whatever its order has queued."""
-    rt = runtime_for(ctx)
+    rt = await runtime(ctx)
     before = {d["id"]: d for d in rt.scheduler.dead_letters()}
     dead_id = str(ctx.params["id"])
     if rt.scheduler.redrive(dead_id) is None:
@@ -99,5 +99,5 @@ async def redrive_dead_letter(ctx: Context) -> Reply:
 
 @override("order_server:orderHealth")
 async def order_health(ctx: Context) -> Reply:
-    runtime_for(ctx)
+    await runtime(ctx)
     return Reply({"status": "ok", "service": "order_server"})

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from specmock.runtime.clock import iso
+from specmock import iso
 
 ALLOWED: dict[str, frozenset[str]] = {
     "created": frozenset({"accepted", "cancelled"}),

@@ -2,7 +2,8 @@
 
 Handlers are plain module functions shared by every app in the process, so what belongs
 to one app (its scheduler, its lock) is kept here keyed by that app's store. Settings come
-from the environment, read once per app:
+from `specmock serve --option name=value` (name in lower case, without the prefix) or the
+environment, read once per app:
 
     SPECMOCK_ORDER_DELAYS       seconds per automatic step, "1,1,1" (created→accepted→
                                 processing→completed)
@@ -19,14 +20,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import random
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from specmock import Context
-from specmock.runtime.callbacks import (
+from specmock import Clock, Context
+from specmock.callbacks import (
     DEFAULT_SECRET,
     LOOPBACK,
     DeclaredCallback,
@@ -36,12 +37,12 @@ from specmock.runtime.callbacks import (
     expand,
     payload_errors,
 )
-from specmock.runtime.clock import Clock
 
 from .machine import Delays, advance, public
 
 log = logging.getLogger("specmock.order_server")
 NAMESPACE = "/order"
+DELIVERIES = "/deliveries"  # pending notifications and dead letters, kept across restarts
 
 
 @dataclass
@@ -49,20 +50,29 @@ class Runtime:
     """What one app's order service keeps between requests."""
 
     store: Any
-    clock: Clock
+    current_clock: Callable[[], Clock]  # the app's clock at each look, not a request's
     scheduler: Scheduler
     delays: Delays
     callbacks: list[DeclaredCallback]
     spec: dict[str, Any]
     rng: random.Random
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    restored: bool = False
+
+    @property
+    def clock(self) -> Clock:
+        return self.current_clock()
 
 
 _RUNTIMES: dict[int, Runtime] = {}
 
 
-def settings() -> tuple[Delays, RetryPolicy, str, tuple[str, ...]]:
-    env = os.environ.get
+def settings(ctx: Context) -> tuple[Delays, RetryPolicy, str, tuple[str, ...]]:
+    """From `--option name=value` or the SPECMOCK_<NAME> environment variables."""
+
+    def env(name: str, default: str | None = None) -> str | None:
+        return ctx.option(name.removeprefix("SPECMOCK_"), default)
+
     delays = Delays.parse(env("SPECMOCK_ORDER_DELAYS", "1,1,1"))
     policy = RetryPolicy(
         attempts=int(env("SPECMOCK_CALLBACK_ATTEMPTS", "5")),
@@ -76,26 +86,50 @@ def settings() -> tuple[Delays, RetryPolicy, str, tuple[str, ...]]:
 
 
 def runtime_for(ctx: Context) -> Runtime:
-    """This app's runtime (made on first use), its clock refreshed from the request's.
+    """This app's runtime (made on first use); its scheduler stops with the server.
 
-    The admin API may swap the app's clock (real → virtual); a handler always sees the
-    current one, and the scheduler reads whatever the last request saw.
+    The admin API may swap the app's clock (real → virtual): handlers see the request's
+    clock, the scheduler reads the app's current one whenever it looks.
     """
     rt = _RUNTIMES.get(id(ctx.store))
     if rt is None or rt.store is not ctx.store:
-        delays, policy, secret, allowed = settings()
+        delays, policy, secret, allowed = settings(ctx)
         seed = ctx.rng.getrandbits(32)
-        box: list[Runtime] = []  # the scheduler reads the runtime's current clock
-        scheduler = Scheduler(lambda: box[0].clock, secret, policy, seed,
-                              allowed_hosts=allowed)
-        rt = Runtime(ctx.store, ctx.clock, scheduler, delays,
+        scheduler = Scheduler(ctx.current_clock, secret, policy, seed, allowed_hosts=allowed,
+                              persist=_keeper(ctx.store, ctx.namespace(DELIVERIES)))
+        ctx.on_shutdown(scheduler.close)
+        rt = Runtime(ctx.store, ctx.current_clock, scheduler, delays,
                      declared_callbacks(ctx.spec, "/order", "post"), ctx.spec,
                      random.Random(seed))
-        box.append(rt)
         _RUNTIMES[id(ctx.store)] = rt
-    rt.clock = ctx.clock
     rt.scheduler.ensure_running()
     return rt
+
+
+async def runtime(ctx: Context) -> Runtime:
+    """The runtime, with what a previous run left in the store taken back on first use:
+    pending notifications and dead letters, and the clock-driven moves of unfinished orders."""
+    rt = runtime_for(ctx)
+    if rt.restored:
+        return rt
+    async with rt.lock:
+        if not rt.restored:
+            rt.restored = True
+            rt.scheduler.restore(await rt.store.items(ctx.namespace(DELIVERIES)))
+            orders = ctx.namespace(NAMESPACE)
+            for order in await rt.store.items(orders):
+                watch(rt, orders, order)
+    return rt
+
+
+def _keeper(store: Any, ns: str) -> Any:
+    async def keep(delivery: dict[str, Any], state: str) -> None:
+        if state == "done":
+            await store.delete(ns, delivery["id"])
+        else:
+            await store.put(ns, delivery["id"], {**delivery, "state": state})
+
+    return keep
 
 
 async def new_reference(rt: Runtime, ns: str) -> str:
@@ -156,4 +190,13 @@ def notify(rt: Runtime, order: dict[str, Any], step: dict[str, Any]) -> None:
              step["seq"], order.get("trace_id", ""))
 
 
-__all__ = ["NAMESPACE", "Runtime", "load", "new_reference", "notify", "public", "runtime_for"]
+__all__ = [
+    "NAMESPACE",
+    "Runtime",
+    "load",
+    "new_reference",
+    "notify",
+    "public",
+    "runtime",
+    "runtime_for",
+]

@@ -11,7 +11,6 @@ import base64
 import hashlib
 import hmac
 import json
-import os
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from functools import wraps
@@ -107,7 +106,7 @@ async def _lookup(ctx: Context, value: str, kind: str) -> Token | None:
 
 def core_url(ctx: Context) -> str:
     """The core instance URL: where the exchange and the Connect API are called."""
-    configured = os.environ.get("SPECMOCK_SALESFORCE_CDP_CORE_URL")
+    configured = ctx.option("salesforce_cdp_core_url")
     if configured:
         return configured.rstrip("/")
     scheme = ctx.headers.get("x-forwarded-proto", "http")
@@ -121,7 +120,7 @@ def tenant_host(ctx: Context) -> str:
     it (e.g. 127.0.0.1:8443 for `specmock serve --tls-port 8443`); without it the host the
     request came to is used.
     """
-    return os.environ.get("SPECMOCK_SALESFORCE_CDP_TENANT_HOST") or ctx.headers.get(
+    return ctx.option("salesforce_cdp_tenant_host") or ctx.headers.get(
         "host", "localhost"
     )
 

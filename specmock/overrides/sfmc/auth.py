@@ -9,7 +9,6 @@ scheme and Host of the request, because the Context does not carry the mount pre
 
 from __future__ import annotations
 
-import os
 import random
 from typing import Any
 
@@ -65,7 +64,7 @@ def oauth_error(status: int, code: str, description: str) -> Reply:
 
 
 def base_url(ctx: Context) -> str:
-    configured = os.environ.get("SPECMOCK_SFMC_BASE_URL")
+    configured = ctx.option("sfmc_base_url")
     if configured:
         return configured.rstrip("/") + "/"
     proto = ctx.headers.get("x-forwarded-proto", "http").split(",")[0].strip() or "http"
@@ -99,8 +98,8 @@ async def request_token(ctx: Context) -> Reply:
         return oauth_error(400, "invalid_request", "grant_type is required")
     if grant not in ("client_credentials", "refresh_token"):
         return oauth_error(400, "unsupported_grant_type", f"grant_type {grant!r} is not supported")
-    client_id = os.environ.get("SPECMOCK_SFMC_CLIENT_ID", DEFAULT_CLIENT_ID)
-    secret = os.environ.get("SPECMOCK_SFMC_CLIENT_SECRET", DEFAULT_CLIENT_SECRET)
+    client_id = ctx.option("sfmc_client_id", DEFAULT_CLIENT_ID)
+    secret = ctx.option("sfmc_client_secret", DEFAULT_CLIENT_SECRET)
     if not body.get("client_id"):
         return oauth_error(400, "invalid_request", "client_id is required")
     if grant == "client_credentials" and not body.get("client_secret"):
@@ -137,7 +136,7 @@ async def _use_refresh_token(ctx: Context, token: str) -> dict[str, Any] | None:
 
 
 async def _issue(ctx: Context, account: str, scope: str) -> dict[str, Any]:
-    ttl = int(os.environ.get("SPECMOCK_SFMC_TOKEN_TTL", "1080"))
+    ttl = int(ctx.option("sfmc_token_ttl", "1080"))
     token = "eyJhbGciOiJIUzI1NiIsImtpZCI6IjQiLCJ2ZXIiOiIxIiwidHlwIjoiSldUIn0." + await _secret(
         ctx, 60
     )

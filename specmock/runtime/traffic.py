@@ -1,0 +1,156 @@
+"""Where answers come from: generated (mock), a real upstream, or a cassette.
+
+mock      generate from the contract (the default)
+proxy     forward to the upstream; check request and answer, report drift
+record    proxy, and keep every exchange in the cassette (secrets redacted)
+playback  answer from the cassette; a request nothing matches is refused
+hybrid    answer from the cassette, generate where nothing matches
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+import httpx
+
+from .cassette import Cassette, Exchange
+from .drift import DriftReport
+
+
+class Mode(StrEnum):
+    MOCK = "mock"
+    PROXY = "proxy"
+    RECORD = "record"
+    PLAYBACK = "playback"
+    HYBRID = "hybrid"
+
+    @property
+    def forwards(self) -> bool:
+        return self in (Mode.PROXY, Mode.RECORD)
+
+    @property
+    def replays(self) -> bool:
+        return self in (Mode.PLAYBACK, Mode.HYBRID)
+
+
+class TrafficError(ValueError):
+    """A mode that cannot work as configured (no upstream, an unknown mode)."""
+
+
+# hop-by-hop and framing headers: they describe one connection, not the exchange
+_HOP = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-connection",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+        "content-length",
+        "content-encoding",
+        "host",
+    }
+)
+
+
+def parse_upstreams(values: list[str] | tuple[str, ...]) -> dict[str, str]:
+    """`URL` (every service) or `service=URL`, repeated."""
+    upstreams: dict[str, str] = {}
+    for value in values:
+        name, _, url = value.partition("=") if "=" in value.split("://")[0] else ("", "", value)
+        try:
+            host = httpx.URL(url).host if url.startswith(("http://", "https://")) else ""
+        except httpx.InvalidURL:
+            host = ""
+        if not host:
+            raise TrafficError(f"upstream {value!r}: expected [service=]http(s)://host[:port]")
+        upstreams[name] = url.rstrip("/")
+    return upstreams
+
+
+@dataclass
+class Traffic:
+    """The mode and everything it needs; the app asks it before generating."""
+
+    mode: Mode = Mode.MOCK
+    upstreams: dict[str, str] = field(default_factory=dict)
+    cassette: Cassette = field(default_factory=Cassette)
+    cassette_file: Path | None = None
+    drift: DriftReport = field(default_factory=DriftReport)
+    timeout: float = 30.0
+    _client: httpx.AsyncClient | None = None
+    _loop: asyncio.AbstractEventLoop | None = None
+
+    def configure(self, mode: str, upstreams: dict[str, str] | None = None) -> None:
+        try:
+            wanted = Mode(mode)
+        except ValueError:
+            allowed = ", ".join(m.value for m in Mode)
+            raise TrafficError(f"mode {mode!r} is not one of {allowed}") from None
+        if upstreams is not None:
+            self.upstreams = parse_upstreams([f"{k}={v}" if k else v for k, v in upstreams.items()])
+        if wanted.forwards and not self.upstreams:
+            raise TrafficError(f"mode {wanted} needs an upstream URL")
+        if wanted is Mode.RECORD and self.cassette_file is None:
+            raise TrafficError("mode record needs a cassette file")
+        self.mode = wanted
+        self.cassette.rewind()
+
+    def upstream_for(self, service: str) -> str | None:
+        return self.upstreams.get(service) or self.upstreams.get("")
+
+    async def forward(
+        self,
+        base: str,
+        method: str,
+        path: str,
+        query: str,
+        headers: dict[str, str],
+        body: bytes,
+        prefix: str = "",
+    ) -> Exchange:
+        """Send the request on, less the service's mount prefix; a failed connection is a 502."""
+        client = self._client_for_loop()
+        sent = {
+            k: v for k, v in headers.items() if k not in _HOP and not k.startswith("x-specmock-")
+        }
+        started = time.time()
+        clock = time.perf_counter()
+        url = base + path[len(prefix) :] + (f"?{query}" if query else "")
+        try:
+            answer = await client.request(method, url, headers=sent, content=body)
+            status, content = answer.status_code, answer.content
+            received = {k.lower(): v for k, v in answer.headers.items() if k.lower() not in _HOP}
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
+            status, content = 502, f"upstream {base} failed: {exc!r}".encode()
+            received = {"content-type": "text/plain"}
+        ms = (time.perf_counter() - clock) * 1000
+        return Exchange(
+            method, path, query, dict(headers), body, status, received, content, started, ms
+        )
+
+    def _client_for_loop(self) -> httpx.AsyncClient:
+        """One pooled client per event loop: an in-process test client runs a loop per call."""
+        loop = asyncio.get_running_loop()
+        if self._client is None or self._loop is not loop:
+            self._client = httpx.AsyncClient(timeout=self.timeout, follow_redirects=False)
+            self._loop = loop
+        return self._client
+
+    def replayed(self, method: str, path: str, query: str, body: bytes) -> Exchange | None:
+        return self.cassette.find(method, path, query, body)
+
+    def keep(self, exchange: Exchange) -> None:
+        self.cassette.add(exchange)
+        if self.cassette_file is not None:
+            self.cassette.save(self.cassette_file)
+
+    async def close(self) -> None:
+        if self._client is not None and self._loop is asyncio.get_running_loop():
+            await self._client.aclose()
+            self._client = None
