@@ -397,6 +397,11 @@ class SpecmockApp:
             return await self._operation(op, match, scope, receive, headers)
         except Rejection as exc:
             return await self._refuse(op, match, exc.status, exc.violations, headers, exc.headers)
+        finally:  # a streamed body left unread (fault, refusal, early answer) would otherwise
+            stream = scope.get("specmock.stream")  # be read as the connection's next request
+            if stream is not None:
+                async for _ in stream:
+                    pass
 
     def _security(self, op: Operation, match: Match, raw: RawRequest) -> list[Violation]:
         """Refuses (raises) a request without the credentials; a proxy lets the upstream decide."""
@@ -547,11 +552,7 @@ class SpecmockApp:
         key = headers.get("idempotency-key")
         if key and op.method in ("POST", "PATCH") and op.service != admin.NAME:
             return await self._idempotent(key, call, match, headers, pref)
-        out = await self._answer(call, match, headers, pref)
-        if call.stream is not None:  # what a handler left unread would corrupt the connection
-            async for _ in call.stream:
-                pass
-        return out
+        return await self._answer(call, match, headers, pref)
 
     async def _idempotent(
         self, key: str, call: Call, match: Match, headers: dict[str, str], pref: Preference
