@@ -240,3 +240,21 @@ def test_httpx_through_a_recording_server(specmock_server, upstream, tmp_path):
         assert created.status_code == 201
         assert client.get(f"/pets/{created.json()['id']}").json() == created.json()
     assert len(json.loads(cassette.read_text())["log"]["entries"]) == 2
+
+
+def test_streamed_uploads_are_forwarded_and_recorded(specmock_server, monkeypatch, tmp_path):
+    monkeypatch.setenv("SPECMOCK_S3_AUTH", "off")
+    monkeypatch.setenv("SPECMOCK_S3_BLOBS", str(tmp_path / "blobs"))
+    s3 = specmock_server("s3", seed=1)
+    cassette = tmp_path / "s3.har"
+    recorder = specmock_server("s3", mode="record", upstreams=[s3.url], cassette=str(cassette))
+    payload = bytes(range(256)) * 4096  # 1 MiB
+    with httpx.Client(base_url=recorder.url) as client:
+        assert client.put("/films").status_code == 200
+        stored = client.put("/films/reel 1.bin", content=payload)
+        assert stored.status_code == 200, stored.text
+        assert client.get("/films/reel 1.bin").content == payload
+    entries = json.loads(cassette.read_text())["log"]["entries"]
+    assert [e["request"]["method"] for e in entries] == ["PUT", "PUT", "GET"]
+    put = Cassette.load(cassette).exchanges[1]
+    assert put.request_body == payload

@@ -6,6 +6,7 @@ too and request violations become drift findings instead of refusals.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 from starlette.requests import Request
@@ -39,12 +40,16 @@ async def through(
     query = scope.get("query_string", b"").decode("latin-1")
     body = scope.get("specmock.raw_body", b"")
     if traffic.mode.forwards:
+        streamed: list[bytes] = []
+        sent: Any = body if scope.get("specmock.stream") is None else _tee(scope, streamed)
         base = traffic.upstream_for(op.service)
         if base is None:
             message = f"no upstream is configured for service {op.service}"
             return responder.error(op, 502, [Violation("path", path, "upstream", message)], None)
-        exchange = await traffic.forward(base, method, path, query, headers, body, prefix)
+        exchange = await traffic.forward(base, method, path, query, headers, sent, prefix)
         exchange.operation = op.operation_id
+        if streamed:
+            exchange.request_body = b"".join(streamed)
         traffic.drift.check(op.service, op, exchange, violations)
         if traffic.mode is Mode.RECORD:
             traffic.keep(exchange)
@@ -59,6 +64,13 @@ async def through(
         violation = Violation("path", path, "recording", message)
         return responder.error(op, 404, [violation], headers.get("accept"))
     return None
+
+
+async def _tee(scope: dict, chunks: list[bytes]) -> AsyncIterator[bytes]:
+    """Forward a streamed body as it arrives, keeping a copy for the cassette."""
+    async for chunk in scope.pop("specmock.stream"):
+        chunks.append(chunk)
+        yield chunk
 
 
 async def unmatched(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -111,7 +112,7 @@ class Traffic:
         path: str,
         query: str,
         headers: dict[str, str],
-        body: bytes,
+        body: bytes | AsyncIterator[bytes],
         prefix: str = "",
     ) -> Exchange:
         """Send the request on, less the service's mount prefix; a failed connection is a 502."""
@@ -121,6 +122,8 @@ class Traffic:
         }
         started = time.time()
         clock = time.perf_counter()
+        if not isinstance(body, bytes) and "content-length" in headers:
+            sent["content-length"] = headers["content-length"]  # streamed, but not chunked
         url = base + path[len(prefix) :] + (f"?{query}" if query else "")
         try:
             answer = await client.request(method, url, headers=sent, content=body)
@@ -130,8 +133,9 @@ class Traffic:
             status, content = 502, f"upstream {base} failed: {exc!r}".encode()
             received = {"content-type": "text/plain"}
         ms = (time.perf_counter() - clock) * 1000
+        kept = body if isinstance(body, bytes) else b""  # a stream's copy is the caller's
         return Exchange(
-            method, path, query, dict(headers), body, status, received, content, started, ms
+            method, path, query, dict(headers), kept, status, received, content, started, ms
         )
 
     def _client_for_loop(self) -> httpx.AsyncClient:
