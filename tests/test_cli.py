@@ -12,6 +12,7 @@ import time
 from contextlib import contextmanager
 
 import httpx
+import pytest
 from click.testing import CliRunner
 
 from specmock.cli import main
@@ -190,3 +191,24 @@ def test_record_and_play_back_between_two_processes(tmp_path):
         assert len(admin("cassette")["log"]["entries"]) == 2
     statuses = [e["response"]["status"] for e in json.loads(cassette.read_text())["log"]["entries"]]
     assert statuses == [404, 201]
+
+
+def test_s3_auth_off_and_service_options_from_the_command_line():
+    import boto3
+    from botocore.exceptions import ClientError
+
+    with serving("s3", "--quiet", "--s3-auth", "off") as (url, _):
+        assert httpx.put(url + "/open-bucket").status_code == 200
+    with serving("s3", "--quiet", "--option", "s3_keys=team:team-secret") as (url, _):
+        refused = httpx.put(url + "/closed-bucket")
+        assert refused.status_code == 403 and b"<Code>AccessDenied</Code>" in refused.content
+
+        def client(key: str, secret: str):
+            return boto3.client("s3", endpoint_url=url, region_name="us-east-1",
+                                aws_access_key_id=key, aws_secret_access_key=secret)
+
+        client("team", "team-secret").create_bucket(Bucket="team-bucket")
+        with pytest.raises(ClientError, match="InvalidAccessKeyId"):
+            client("specmock", "specmock-secret").list_buckets()
+    result = CliRunner().invoke(main, ["serve", "s3", "--option", "s3_auth"])
+    assert result.exit_code == 2 and "expected NAME=VALUE" in result.output

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import Any
 
@@ -193,8 +192,6 @@ def serve(
 ) -> None:
     """Serve SPECS (files, folders or bundled names) as mock services."""
     logs.configure(log_format)
-    if s3_auth:  # the s3 override reads its settings from the environment (docs/s3.md)
-        os.environ["SPECMOCK_S3_AUTH"] = s3_auth
     try:
         app = create_app(
             list(specs),
@@ -217,7 +214,7 @@ def serve(
             upstreams=list(upstreams),
             cassette=cassette,
             drift_report=drift_report,
-            options=_options(options),
+            options={**_options(options), **({"s3_auth": s3_auth} if s3_auth else {})},
         )
         if scenario:
             if scenario not in app.scenarios:

@@ -60,7 +60,7 @@ async def create_bucket(ctx: Context) -> Reply:
 @handler("HeadBucket")
 async def head_bucket(ctx: Context) -> Reply:
     found = await bucket(ctx)
-    return reply(ctx, **{"x-amz-bucket-region": found.get("region") or config().region})
+    return reply(ctx, **{"x-amz-bucket-region": found.get("region") or config(ctx).region})
 
 
 @handler("ListBuckets")

@@ -32,14 +32,21 @@ class Config:
     region: str
 
 
-def config() -> Config:
+def config(ctx: Context | None = None) -> Config:
+    """`--option s3_keys=...` (with a request at hand) or SPECMOCK_S3_* variables."""
+
+    def setting(name: str, default: str) -> str:
+        if ctx is not None:
+            return ctx.option(name, default) or default
+        return os.environ.get(f"SPECMOCK_{name.upper()}", default)
+
     keys: dict[str, str] = {}
-    for pair in os.environ.get("SPECMOCK_S3_KEYS", DEFAULT_KEYS).split(","):
+    for pair in setting("s3_keys", DEFAULT_KEYS).split(","):
         access, _, secret = pair.strip().partition(":")
         if access and secret:
             keys[access] = secret
-    auth = os.environ.get("SPECMOCK_S3_AUTH", "on").strip().lower() not in ("off", "0", "false")
-    return Config(auth, keys, os.environ.get("SPECMOCK_S3_REGION", "us-east-1"))
+    auth = setting("s3_auth", "on").strip().lower() not in ("off", "0", "false")
+    return Config(auth, keys, setting("s3_region", "us-east-1"))
 
 
 class S3Error(Exception):
@@ -142,7 +149,7 @@ def handler(operation: str) -> Callable[[Handler], Handler]:
         @functools.wraps(fn)
         async def run(ctx: Context) -> Reply:
             try:
-                verify(ctx, config())
+                verify(ctx, config(ctx))
                 return await fn(ctx)
             except S3Error as exc:
                 return error_reply(ctx, exc)

@@ -12,7 +12,7 @@ from botocore.session import get_session
 
 from specmock import Context, Reply, override
 
-from .common import SERVICE, config
+from .common import SERVICE, Config, config
 
 _CLIENT_METHODS = {
     "GET": "get_object",
@@ -23,9 +23,15 @@ _CLIENT_METHODS = {
 
 
 def presign(
-    endpoint: str, bucket: str, key: str, method: str = "GET", expires: int = 3600, v2: bool = False
+    endpoint: str,
+    bucket: str,
+    key: str,
+    method: str = "GET",
+    expires: int = 3600,
+    v2: bool = False,
+    cfg: Config | None = None,
 ) -> str:
-    cfg = config()
+    cfg = cfg or config()
     access, secret = next(iter(cfg.keys.items()))
     client = get_session().create_client(
         "s3",
@@ -45,7 +51,8 @@ async def mint_presigned_url(ctx: Context) -> Reply:
     body = ctx.body or {}
     method = body.get("method", "GET")
     expires = int(body.get("expires", 3600))
-    if not config().keys:
+    cfg = config(ctx)
+    if not cfg.keys:
         return Reply({"detail": "no access keys are configured (SPECMOCK_S3_KEYS)"}, 400)
     try:
         url = presign(
@@ -55,6 +62,7 @@ async def mint_presigned_url(ctx: Context) -> Reply:
             method,
             expires,
             v2=body.get("signature") == "v2",
+            cfg=cfg,
         )
     except ParamValidationError as exc:  # botocore's own rules for bucket names and keys
         return Reply({"detail": str(exc)}, 400)
