@@ -367,7 +367,8 @@ class SpecmockApp:
         path = raw_path.decode("latin-1").split("?", 1)[0]
         if "//" in path:  # clients joining a base URL that ends in "/" with "/path"
             path = re.sub("/{2,}", "/", path)
-        path = vhost.rewrite(self.virtual_hosts, headers.get("host"), path)
+        if self.virtual_hosts:
+            path = vhost.rewrite(self.virtual_hosts, headers.get("host"), path)
         router = self.router
         if path == admin.PREFIX or path.startswith(admin.PREFIX + "/"):
             if not admin.allowed(scope, headers, self.settings.admin_token):
@@ -390,7 +391,7 @@ class SpecmockApp:
             violation = Violation("path", path, "path", f"no operation is declared for {path}")
             return self.responder.error(None, 404, [violation], accept)
         method = scope["method"]
-        op = match.entry.select(method, _query(scope))
+        op = match.entry.select(method, _query(scope) if match.entry.variants else {})
         if op is None:
             return self._no_method(match, method, accept, headers, _query(scope))
         try:
@@ -513,9 +514,10 @@ class SpecmockApp:
             _cookies(headers),
             without_marker(op.path, _query_raw(scope)),
         )
-        refused = self._security(op, match, raw)
+        refused = self._security(op, match, raw) if op.security else []
         params, violations = check_params(op, raw)
-        violations[:0] = refused
+        if refused:
+            violations[:0] = refused
         body_violations, body = await self._body(op, scope, receive, headers)
         violations.extend(body_violations)
         if op.service != admin.NAME:

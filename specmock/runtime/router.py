@@ -52,6 +52,9 @@ class PathEntry:
         """The operation for a method and query; HEAD falls back to GET's. A query naming
         a condition of this path (a sub-resource such as `?uploads`) never falls back to
         the bare path's operation: that method is not declared for the sub-resource."""
+        if not self.variants:  # the common case: no sub-resources on this path
+            found = self.methods.get(method)
+            return found if found or method != "HEAD" else self.methods.get("GET")
         marked = self._marked(query)
         for name in (method, "GET") if method == "HEAD" else (method,):
             for (key, value), op in self.variants.get(name, ()):
@@ -180,6 +183,8 @@ def split_condition(path: str) -> tuple[str, Condition | None]:
 def without_marker(path: str, query: dict[str, list[str]]) -> dict[str, list[str]]:
     """A client formatting `/{Bucket}/{Key}?uploadId` and adding `uploadId=abc` sends the name
     twice (`?uploadId&uploadId=abc`); the bare marker is dropped so the value reads as one."""
+    if not query or "?" not in path:
+        return query
     condition = split_condition(path)[1]
     values = query.get(condition[0], []) if condition else []
     if condition is None or len(values) < 2 or all(values):

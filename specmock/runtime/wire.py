@@ -22,7 +22,7 @@ def _transport(send: Any) -> asyncio.Transport | None:
 
 def _headers(out: Outgoing, request_id: str, length: bool = True) -> list[tuple[bytes, bytes]]:
     headers = []
-    given = any(k.lower() == "content-length" for k, _ in out.headers)
+    given = bool(out.headers) and any(k.lower() == "content-length" for k, _ in out.headers)
     if length and not given and out.stream is None and out.status not in (204, 304):
         headers.append((b"content-length", str(len(out.body)).encode()))
     if out.media_type:
