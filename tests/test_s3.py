@@ -9,6 +9,7 @@ import base64
 import hashlib
 import io
 import os
+import shutil
 import ssl
 import subprocess
 import sys
@@ -660,8 +661,18 @@ def test_served_beside_other_specs_under_its_mount():
         assert httpx.get(url).content == b"under /s3"
 
 
-def test_aws_cli(server, tmp_path):
+def _aws_cli() -> list[str]:
+    """The AWS CLI: $SPECMOCK_AWS_CLI (CI installs it in a venv of its own, since it pins
+    an exact botocore), `aws` on PATH, or the awscli module beside the tests."""
+    found = os.environ.get("SPECMOCK_AWS_CLI") or shutil.which("aws")
+    if found:
+        return [found]
     pytest.importorskip("awscli")
+    return [sys.executable, "-m", "awscli"]
+
+
+def test_aws_cli(server, tmp_path):
+    cli = _aws_cli()
     env = {
         **os.environ,
         "AWS_ACCESS_KEY_ID": ACCESS,
@@ -675,7 +686,7 @@ def test_aws_cli(server, tmp_path):
 
     def aws(*args: str) -> str:
         proc = subprocess.run(
-            [sys.executable, "-m", "awscli", "--endpoint-url", server.url, *args],
+            [*cli, "--endpoint-url", server.url, *args],
             env=env, capture_output=True, text=True, timeout=120,
         )  # fmt: skip
         assert proc.returncode == 0, proc.stderr
