@@ -11,6 +11,8 @@ import click
 import httpx
 import yaml
 
+from ..runtime.traffic import split_upstream
+
 
 @click.group()
 @click.option(
@@ -149,8 +151,7 @@ def mode(ctx: click.Context, new_mode: str | None, upstreams: tuple[str, ...]) -
         return
     body: dict[str, Any] = {"mode": new_mode}
     if upstreams:
-        pairs = [u.partition("=") if "=" in u.split("://")[0] else ("", "", u) for u in upstreams]
-        body["upstreams"] = {name: url for name, _, url in pairs}
+        body["upstreams"] = dict(split_upstream(u) for u in upstreams)
     _call(ctx, "PUT", "/mode", json=body)
 
 

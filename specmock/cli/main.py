@@ -229,7 +229,7 @@ def serve(
     app.watch_interval = 0.5
     app.watch_specs = watch
     for service in app.services:
-        mount = "/" if len(app.services) == 1 else f"/{service.name}"
+        mount = app.mount_prefix(service.name) or "/"
         click.echo(
             f"specmock: {service.name} ({len(service.operations)} operations) "
             f"on http://{host}:{port}{mount.rstrip('/')}{service.base_path or '/'}",

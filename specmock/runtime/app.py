@@ -216,14 +216,13 @@ class SpecmockApp:
         router = Router()
         names: dict[str, Service] = {}
         problems_found: list[Problem] = []
-        single = len(self.services) == 1
         for service in self.services:
             if service.name in names:
                 reason = f"service name {service.name!r} is used by two specs"
                 problems_found.append(Problem(service.document.file, "/info", reason))
                 continue
             names[service.name] = service
-            prefix = "" if single else f"/{service.name}"
+            prefix = self.mount_prefix(service.name)
             prefixes = [prefix + service.base_path] if service.base_path else []
             prefixes.append(prefix)
             for mount in prefixes:
@@ -234,7 +233,7 @@ class SpecmockApp:
             raise SpecError(problems_found)
         self.router = router
         self.virtual_hosts = [
-            vhost.VirtualHost("" if single else f"/{service.name}", str(domain).lower())
+            vhost.VirtualHost(self.mount_prefix(service.name), str(domain).lower())
             for service in self.services
             for domain in service.document.root.get(vhost.EXTENSION) or []
         ]
@@ -422,12 +421,14 @@ class SpecmockApp:
             "_on_shutdown": self._shutdown_actions.append,
         }
 
+    def mount_prefix(self, name: str) -> str:
+        """Where a service is served: at the root when it is alone, else under `/<name>`."""
+        return "" if len(self.services) == 1 else f"/{name}"
+
     def _service_of(self, path: str) -> tuple[str, str]:
         """The service a path would belong to, and its mount prefix."""
-        if len(self.services) == 1:
-            return self.services[0].name, ""
-        name = path.lstrip("/").split("/", 1)[0]
-        return name, f"/{name}"
+        name = self.services[0].name if len(self.services) == 1 else path.split("/")[1]
+        return name, self.mount_prefix(name)
 
     async def _refuse(
         self,
@@ -528,7 +529,7 @@ class SpecmockApp:
             if limited is not None:
                 return limited
             if self.traffic.mode is not Mode.MOCK:
-                prefix = "" if len(self.services) == 1 else f"/{op.service}"
+                prefix = self.mount_prefix(op.service)
                 out = await through(
                     self.traffic, self.responder, op, prefix, scope, headers, violations
                 )

@@ -100,7 +100,7 @@ class Cassette:
         self._served.clear()
 
     def har(self) -> dict[str, Any]:
-        return har_log([_to_har(e) for e in self.exchanges])
+        return har_log([har_entry(e) for e in self.exchanges])
 
     def save(self, file: str | Path) -> None:
         """Write atomically: a reader never sees half a cassette."""
@@ -198,7 +198,8 @@ def _decode(content: dict[str, Any]) -> bytes:
     return text.encode("utf-8")
 
 
-def _to_har(e: Exchange) -> dict[str, Any]:
+def har_entry(e: Exchange, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """One HAR entry; `extra` is specmock's own record of it (kept under `_specmock`)."""
     started = datetime.fromtimestamp(e.started, UTC).isoformat().replace("+00:00", "Z")
     request: dict[str, Any] = {
         "method": e.method,
@@ -234,7 +235,7 @@ def _to_har(e: Exchange) -> dict[str, Any]:
         },
         "cache": {},
         "timings": {"send": 0, "wait": e.ms, "receive": 0},
-        "_specmock": {"operation": e.operation},
+        "_specmock": extra if extra is not None else {"operation": e.operation},
     }
 
 

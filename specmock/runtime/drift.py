@@ -18,7 +18,7 @@ import orjson
 
 from ..generator.plan import Operation
 from .cassette import Exchange
-from .negotiation import is_json
+from .negotiation import base_type, find_declared, is_json
 from .validation import Violation, schema_violations
 
 
@@ -52,8 +52,8 @@ def response_drift(op: Operation, exchange: Exchange) -> list[Violation]:
     ]
     if not response.content:
         return found
-    media_type = (exchange.media_type or "").split(";")[0].strip().lower()
-    declared = _declared(response.content, media_type)
+    media_type = base_type(exchange.media_type or "")
+    declared = find_declared(response.content, media_type)
     if declared is None:
         offered = ", ".join(response.content)
         message = f"content type {media_type or '(none)'} is not declared (declared: {offered})"
@@ -69,14 +69,6 @@ def response_drift(op: Operation, exchange: Exchange) -> list[Violation]:
     if validator.is_valid(value):
         return found
     return [*found, *schema_violations(validator, value, "response", "")]
-
-
-def _declared(content: dict[str, Any], media_type: str) -> str | None:
-    for candidate in (media_type, media_type.split("/")[0] + "/*", "*/*"):
-        for declared in content:
-            if declared.split(";")[0].strip().lower() == candidate:
-                return declared
-    return None
 
 
 @dataclass

@@ -11,13 +11,12 @@ import difflib
 import threading
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-from .cassette import har_log
+from .cassette import Exchange, har_entry, har_log
 
 BODY_LIMIT = 64 * 1024
 
@@ -247,49 +246,22 @@ def _likeness(entry: Entry, template: tuple[str, str, str]) -> float:
 
 
 def _har_entry(entry: Entry) -> dict[str, Any]:
-    started = datetime.fromtimestamp(entry.time, UTC).isoformat().replace("+00:00", "Z")
-    url = entry.path + (f"?{entry.query}" if entry.query else "")
-    return {
-        "startedDateTime": started,
-        "time": entry.ms,
-        "request": {
-            "method": entry.method,
-            "url": url,
-            "httpVersion": "HTTP/1.1",
-            "headers": [{"name": k, "value": v} for k, v in entry.request_headers.items()],
-            "queryString": [],
-            "cookies": [],
-            "headersSize": -1,
-            "bodySize": len(entry.request_body),
-            **(
-                {
-                    "postData": {
-                        "mimeType": entry.request_headers.get("content-type", ""),
-                        "text": entry.request_body,
-                    }
-                }
-                if entry.request_body
-                else {}
-            ),
-        },
-        "response": {
-            "status": entry.status,
-            "statusText": "",
-            "httpVersion": "HTTP/1.1",
-            "headers": [{"name": k, "value": v} for k, v in entry.response_headers.items()],
-            "cookies": [],
-            "redirectURL": "",
-            "headersSize": -1,
-            "bodySize": len(entry.response_body),
-            "content": {
-                "size": len(entry.response_body),
-                "mimeType": entry.response_headers.get("content-type", ""),
-                "text": entry.response_body,
-            },
-        },
-        "cache": {},
-        "timings": {"send": 0, "wait": entry.ms, "receive": 0},
-        "_specmock": {
+    exchange = Exchange(
+        entry.method,
+        entry.path,
+        entry.query,
+        entry.request_headers,
+        entry.raw_body,
+        entry.status,
+        entry.response_headers,
+        entry._out.body[:BODY_LIMIT],
+        entry.time,
+        entry.ms,
+        entry.operation,
+    )
+    return har_entry(
+        exchange,
+        {
             "id": entry.id,
             "service": entry.service,
             "operation": entry.operation,
@@ -298,4 +270,4 @@ def _har_entry(entry: Entry) -> dict[str, Any]:
             "violations": entry.violations,
             "fault": entry.fault,
         },
-    }
+    )

@@ -47,12 +47,9 @@ async def through(
             message = f"no upstream is configured for service {op.service}"
             return responder.error(op, 502, [Violation("path", path, "upstream", message)], None)
         exchange = await traffic.forward(base, method, path, query, headers, sent, prefix)
-        exchange.operation = op.operation_id
         if streamed:
             exchange.request_body = b"".join(streamed)
-        traffic.drift.check(op.service, op, exchange, violations)
-        if traffic.mode is Mode.RECORD:
-            traffic.keep(exchange)
+        traffic.observe(op.service, op, exchange, violations)
         return relay(op, exchange)
     if violations:
         return None
@@ -89,7 +86,5 @@ async def unmatched(
     query = scope.get("query_string", b"").decode("latin-1")
     path = scope["path"]
     exchange = await traffic.forward(base, scope["method"], path, query, headers, body, prefix)
-    traffic.drift.check(service, None, exchange, [])
-    if traffic.mode is Mode.RECORD:
-        traffic.keep(exchange)
+    traffic.observe(service, None, exchange, [])
     return relay(None, exchange)

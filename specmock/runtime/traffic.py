@@ -18,8 +18,10 @@ from pathlib import Path
 
 import httpx
 
+from ..generator.plan import Operation
 from .cassette import Cassette, Exchange
 from .drift import DriftReport
+from .validation import Violation
 
 
 class Mode(StrEnum):
@@ -59,19 +61,28 @@ _HOP = frozenset(
 )
 
 
+def split_upstream(value: str) -> tuple[str, str]:
+    """`service=URL` -> (service, URL); a bare `URL` is for every service ("")."""
+    name, _, url = value.partition("=") if "=" in value.split("://")[0] else ("", "", value)
+    return name, url
+
+
 def parse_upstreams(values: list[str] | tuple[str, ...]) -> dict[str, str]:
     """`URL` (every service) or `service=URL`, repeated."""
-    upstreams: dict[str, str] = {}
-    for value in values:
-        name, _, url = value.partition("=") if "=" in value.split("://")[0] else ("", "", value)
+    return checked_upstreams(dict(split_upstream(v) for v in values))
+
+
+def checked_upstreams(upstreams: dict[str, str]) -> dict[str, str]:
+    """The base URLs without a trailing slash; one that is no http(s) URL is refused."""
+    for name, url in upstreams.items():
         try:
             host = httpx.URL(url).host if url.startswith(("http://", "https://")) else ""
         except httpx.InvalidURL:
             host = ""
         if not host:
-            raise TrafficError(f"upstream {value!r}: expected [service=]http(s)://host[:port]")
-        upstreams[name] = url.rstrip("/")
-    return upstreams
+            given = f"{name}={url}" if name else url
+            raise TrafficError(f"upstream {given!r}: expected [service=]http(s)://host[:port]")
+    return {name: url.rstrip("/") for name, url in upstreams.items()}
 
 
 @dataclass
@@ -94,7 +105,7 @@ class Traffic:
             allowed = ", ".join(m.value for m in Mode)
             raise TrafficError(f"mode {mode!r} is not one of {allowed}") from None
         if upstreams is not None:
-            self.upstreams = parse_upstreams([f"{k}={v}" if k else v for k, v in upstreams.items()])
+            self.upstreams = checked_upstreams(upstreams)
         if wanted.forwards and not self.upstreams:
             raise TrafficError(f"mode {wanted} needs an upstream URL")
         if wanted is Mode.RECORD and self.cassette_file is None:
@@ -149,10 +160,16 @@ class Traffic:
     def replayed(self, method: str, path: str, query: str, body: bytes) -> Exchange | None:
         return self.cassette.find(method, path, query, body)
 
-    def keep(self, exchange: Exchange) -> None:
-        self.cassette.add(exchange)
-        if self.cassette_file is not None:
-            self.cassette.save(self.cassette_file)
+    def observe(
+        self, service: str, op: Operation | None, exchange: Exchange, violations: list[Violation]
+    ) -> None:
+        """A forwarded exchange: checked for drift, and kept when recording."""
+        exchange.operation = op.operation_id if op else None
+        self.drift.check(service, op, exchange, violations)
+        if self.mode is Mode.RECORD:
+            self.cassette.add(exchange)
+            if self.cassette_file is not None:
+                self.cassette.save(self.cassette_file)
 
     async def close(self) -> None:
         if self._client is not None and self._loop is asyncio.get_running_loop():

@@ -69,20 +69,17 @@ _RUNTIMES: dict[int, Runtime] = {}
 
 def settings(ctx: Context) -> tuple[Delays, RetryPolicy, str, tuple[str, ...]]:
     """From `--option name=value` or the SPECMOCK_<NAME> environment variables."""
-
-    def env(name: str, default: str | None = None) -> str | None:
-        return ctx.option(name.removeprefix("SPECMOCK_"), default)
-
-    delays = Delays.parse(env("SPECMOCK_ORDER_DELAYS", "1,1,1"))
+    opt = ctx.option
+    delays = Delays.parse(opt("order_delays") or "1,1,1")
     policy = RetryPolicy(
-        attempts=int(env("SPECMOCK_CALLBACK_ATTEMPTS", "5")),
-        base=float(env("SPECMOCK_CALLBACK_BACKOFF", "1")),
-        jitter=float(env("SPECMOCK_CALLBACK_JITTER", "0.1")),
-        timeout=float(env("SPECMOCK_CALLBACK_TIMEOUT", "2")),
+        attempts=int(opt("callback_attempts") or 5),
+        base=float(opt("callback_backoff") or 1),
+        jitter=float(opt("callback_jitter") or 0.1),
+        timeout=float(opt("callback_timeout") or 2),
     )
-    hosts = env("SPECMOCK_CALLBACK_HOSTS")
+    hosts = opt("callback_hosts")
     allowed = tuple(h.strip() for h in hosts.split(",") if h.strip()) if hosts else LOOPBACK
-    return delays, policy, env("SPECMOCK_CALLBACK_SECRET", DEFAULT_SECRET), allowed
+    return delays, policy, opt("callback_secret") or DEFAULT_SECRET, allowed
 
 
 def runtime_for(ctx: Context) -> Runtime:

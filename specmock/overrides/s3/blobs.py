@@ -15,9 +15,9 @@ import os
 import shutil
 import tempfile
 import zlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from specmock import Store
 
@@ -159,15 +159,21 @@ async def read(
 ) -> AsyncIterator[bytes]:
     """Bytes start..end (inclusive) of a blob, a chunk at a time."""
     with open(folder(store) / name, "rb") as src:
-        src.seek(start)
-        left = None if end is None else end - start + 1
-        while left is None or left > 0:
-            data = src.read(CHUNK if left is None else min(CHUNK, left))
-            if not data:
-                break
-            if left is not None:
-                left -= len(data)
+        for data in _chunks(src, start, end):
             yield data
+
+
+def _chunks(src: BinaryIO, start: int, end: int | None) -> Iterator[bytes]:
+    """Bytes start..end (inclusive) of an open file, at most CHUNK at a time."""
+    src.seek(start)
+    left = None if end is None else end - start + 1
+    while left is None or left > 0:
+        data = src.read(CHUNK if left is None else min(CHUNK, left))
+        if not data:
+            return
+        if left is not None:
+            left -= len(data)
+        yield data
 
 
 def copy(
@@ -178,14 +184,7 @@ def copy(
     size = 0
     base = folder(store)
     with open(base / source, "rb") as src, open(base / target, "wb") as out:
-        src.seek(start)
-        left = None if end is None else end - start + 1
-        while left is None or left > 0:
-            data = src.read(CHUNK if left is None else min(CHUNK, left))
-            if not data:
-                break
-            if left is not None:
-                left -= len(data)
+        for data in _chunks(src, start, end):
             md5.update(data)
             size += len(data)
             out.write(data)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -21,6 +22,9 @@ from .common import handler, invalid, iso, query_value, reply
 from .state import bucket, objects_ns
 
 MAX_KEYS = 1000
+
+
+Encoder = Callable[[str | None], Any]  # a key as the listing shows it (url-encoded or not)
 
 
 @dataclass
@@ -67,7 +71,7 @@ def _max_keys(ctx: Context, name: str = "max-keys") -> int:
     return min(int(text), MAX_KEYS)
 
 
-def _encoder(ctx: Context) -> Any:
+def _encoder(ctx: Context) -> Encoder:
     encoding = query_value(ctx, "encoding-type")
     if encoding and encoding != "url":
         raise invalid("Invalid Encoding Method specified in Request", ArgumentName="encoding-type")
@@ -107,14 +111,20 @@ def _common(ctx: Context, page: Page, encode: Any, limit: int) -> dict[str, Any]
     return body
 
 
-@handler("ListObjects")
-async def list_objects(ctx: Context) -> Reply:
+async def _page(ctx: Context, after: str | None) -> tuple[Page, dict[str, Any], Encoder]:
+    """One page of the bucket's keys after `after`, the listing body's common part, and
+    the key encoder (`encoding-type=url`)."""
     await bucket(ctx)
     encode, limit = _encoder(ctx), _max_keys(ctx)
-    marker = query_value(ctx, "marker")
     records = await ctx.store.items(objects_ns(ctx.path_params["Bucket"]))
-    page = walk(records, query_value(ctx, "prefix"), query_value(ctx, "delimiter"), marker, limit)
-    body = _common(ctx, page, encode, limit)
+    page = walk(records, query_value(ctx, "prefix"), query_value(ctx, "delimiter"), after, limit)
+    return page, _common(ctx, page, encode, limit), encode
+
+
+@handler("ListObjects")
+async def list_objects(ctx: Context) -> Reply:
+    marker = query_value(ctx, "marker")
+    page, body, encode = await _page(ctx, marker)
     body["Marker"] = encode(marker)
     if page.truncated and query_value(ctx, "delimiter") and page.last:
         body["NextMarker"] = encode(page.last)
@@ -125,14 +135,9 @@ async def list_objects(ctx: Context) -> Reply:
 
 @handler("ListObjectsV2")
 async def list_objects_v2(ctx: Context) -> Reply:
-    await bucket(ctx)
-    encode, limit = _encoder(ctx), _max_keys(ctx)
     token = query_value(ctx, "continuation-token")
     start_after = query_value(ctx, "start-after")
-    after = _decode_token(token) if token else start_after
-    records = await ctx.store.items(objects_ns(ctx.path_params["Bucket"]))
-    page = walk(records, query_value(ctx, "prefix"), query_value(ctx, "delimiter"), after, limit)
-    body = _common(ctx, page, encode, limit)
+    page, body, encode = await _page(ctx, _decode_token(token) if token else start_after)
     body["KeyCount"] = len(page.contents) + len(page.prefixes)
     if token:
         body["ContinuationToken"] = token
@@ -157,12 +162,8 @@ def _decode_token(token: str) -> str:
 
 @handler("ListObjectVersions")
 async def list_object_versions(ctx: Context) -> Reply:
-    await bucket(ctx)
-    encode, limit = _encoder(ctx), _max_keys(ctx)
     marker = query_value(ctx, "key-marker")
-    records = await ctx.store.items(objects_ns(ctx.path_params["Bucket"]))
-    page = walk(records, query_value(ctx, "prefix"), query_value(ctx, "delimiter"), marker, limit)
-    body = _common(ctx, page, encode, limit)
+    page, body, encode = await _page(ctx, marker)
     body["KeyMarker"] = encode(marker)
     if page.truncated and page.last:
         body["NextKeyMarker"] = encode(page.last)

@@ -15,8 +15,8 @@ from . import blobs
 from .common import S3Error, handler, invalid, iso, query_value, reply
 from .objects import (
     DEFAULT_TYPE,
-    check_body,
     checksum_of,
+    receive_checked,
     source_object,
     stored_headers,
     user_metadata,
@@ -84,12 +84,7 @@ async def upload_part(ctx: Context) -> Reply:
     name = await unique(ctx, "blob")
     if ctx.headers.get("x-amz-copy-source"):
         return await _copy_part(ctx, upload, number, name)
-    digests, trailers = await blobs.receive(ctx.store, name, ctx.stream, ctx.headers)
-    try:
-        check_body(digests, ctx.headers, trailers)
-    except S3Error:
-        blobs.remove(ctx.store, name)
-        raise
+    digests, trailers = await receive_checked(ctx, name)
     part = {
         "PartNumber": number,
         "ETag": f'"{digests.md5.hexdigest()}"',

@@ -42,6 +42,17 @@ def stored_headers(headers: dict[str, str]) -> dict[str, str]:
     return out
 
 
+async def receive_checked(ctx: Context, name: str) -> tuple[blobs.Digests, dict[str, str]]:
+    """Store the streamed body as blob `name`; a body failing its checks is not kept."""
+    digests, trailers = await blobs.receive(ctx.store, name, ctx.stream, ctx.headers)
+    try:
+        check_body(digests, ctx.headers, trailers)
+    except S3Error:
+        blobs.remove(ctx.store, name)
+        raise
+    return digests, trailers
+
+
 def check_body(digests: blobs.Digests, headers: dict[str, str], trailers: dict[str, str]) -> None:
     """Content-MD5, the signed SHA-256, the decoded length and the client's checksum."""
     md5 = headers.get("content-md5")
@@ -96,12 +107,7 @@ async def put_object(ctx: Context) -> Reply:
     bucket_name = ctx.path_params["Bucket"]
     await bucket(ctx)
     name = await unique(ctx, "blob")
-    digests, trailers = await blobs.receive(ctx.store, name, ctx.stream, ctx.headers)
-    try:
-        check_body(digests, ctx.headers, trailers)
-    except S3Error:
-        blobs.remove(ctx.store, name)
-        raise
+    digests, trailers = await receive_checked(ctx, name)
     record = {
         "Key": ctx.path_params["Key"],
         "Size": digests.size,
