@@ -5,14 +5,24 @@ from .generator.errors import Problem, SpecError
 from .generator.plan import Operation, Service
 from .generator.xmlcodec import from_xml, to_xml
 from .runtime.app import SpecmockApp
+from .runtime.catalogue import (
+    Catalogue,
+    Failure,
+    NamedError,
+    register_catalogue,
+    standard_presets,
+)
 from .runtime.clock import Clock, RealClock, VirtualClock, iso
 from .runtime.factory import create_app, load_services
 from .runtime.hooks import Context, Overrides, Reply, UploadedFile, override, rejected
 from .runtime.state import Store, open_store
 
 __all__ = [
+    "Catalogue",
     "Clock",
     "Context",
+    "Failure",
+    "NamedError",
     "Operation",
     "Overrides",
     "Problem",
@@ -31,7 +41,9 @@ __all__ = [
     "load_services",
     "open_store",
     "override",
+    "register_catalogue",
     "rejected",
+    "standard_presets",
     "to_xml",
 ]
 __version__ = "0.1.0"

@@ -24,11 +24,11 @@ from ..generator.errors import Problem, SpecError
 from ..generator.loader import load_document
 from ..generator.params import MISSING, RawRequest
 from ..generator.plan import Operation, Service
-from . import admin, hooks, logs, problems, vhost
+from . import admin, failures, hooks, logs, problems, vhost
 from .behaviours import Idempotency, RateLimiter, parse_limits
 from .clock import Clock, RealClock
 from .crud import Call, Crud
-from .faults import CONNECTION_FAULTS, Decision, Faults, RuleError, Target
+from .faults import CONNECTION_FAULTS, Faults
 from .fixtures import load_fixtures
 from .hooks import Context, Overrides, Reply, UploadedFile
 from .journal import BODY_LIMIT, Entry, Journal
@@ -608,49 +608,7 @@ class SpecmockApp:
         self, op: Operation, match: Match, scope: dict, headers: dict[str, str], body: Any
     ) -> Outgoing | None:
         """Apply the first fault rule (or X-Specmock-* header) that fires for this request."""
-        try:
-            decision = self.faults.from_headers(headers) or self.faults.decide(
-                Target(
-                    op.service, op.operation_id, op.method, scope["path"], op.path, headers, body
-                )
-            )
-        except RuleError as exc:
-            violation = Violation("header", "/x-specmock-fault", "fault", str(exc))
-            return self.responder.error(op, 400, [violation], headers.get("accept"))
-        if decision is None:
-            return None
-        if decision.delay_ms:
-            await asyncio.sleep(decision.delay_ms / 1000)
-        if decision.status is None and decision.fault is None:
-            scope["specmock.delay_ms"] = decision.delay_ms
-            return None
-        out = await self._fault_answer(op, match, decision, headers)
-        # a copy: answers are cached and shared, the fault belongs to this request alone
-        return dataclasses.replace(
-            out,
-            fault=decision.fault or f"status {decision.status}",
-            fault_seconds=decision.seconds,
-            delay_ms=decision.delay_ms,
-        )
-
-    async def _fault_answer(
-        self, op: Operation, match: Match, decision: Decision, headers: dict[str, str]
-    ) -> Outgoing:
-        accept = headers.get("accept")
-        if decision.status is not None:
-            if op.response_for(decision.status) is None:
-                declared = ", ".join(op.responses)
-                message = (
-                    f"fault {decision.rule} asks for status {decision.status}, which "
-                    f"{op.operation_id} does not declare ({declared})"
-                )
-                return self.responder.error(
-                    op, 400, [Violation("fault", "/status", "status", message)], accept
-                )
-            return self.responder.success(
-                op, match.params, Preference(code=decision.status), accept
-            )
-        return self.responder.success(op, match.params, Preference(), accept)
+        return await failures.inject(self, op, match, scope, headers, body)
 
     async def _default(self, call: Call, match: Match, pref: Preference) -> Outgoing:
         """State where the operation is stateful, generated data otherwise."""

@@ -13,6 +13,7 @@ from ..generator.sources import expand
 from .app import SpecmockApp
 from .cassette import Cassette
 from .clock import Clock
+from .failures import presets
 from .faults import parse_rule
 from .fixtures import FixtureError, read_fixtures, read_yaml
 from .hooks import Overrides
@@ -103,6 +104,7 @@ def create_app(
         if not isinstance(rules, list):
             raise FixtureError(f"{source}: fault rules must be a list")
         app.faults.set([*app.faults.rules, *(parse_rule(r, i) for i, r in enumerate(rules))])
+    app.scenarios.update(presets(app.services))  # each service's own; a user's file wins
     for source in scenarios or []:
         found = read_yaml(source) if not isinstance(source, dict) else source
         if not isinstance(found, dict):

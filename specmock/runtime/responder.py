@@ -43,6 +43,7 @@ class Outgoing:
     fault: str | None = None  # an injected failure: a status, or a connection fault to act out
     fault_seconds: float = 30.0
     delay_ms: float = 0.0  # injected latency
+    contract: str | None = None  # "injected, outside the contract" for such injected answers
     stream: Any = None  # an async iterator of body chunks sent after `body` (large answers)
 
 
@@ -133,7 +134,7 @@ class Responder:
         extra = list((headers or {}).items())
         response = op.response_for(status) if op else None
         if op is not None and response is not None:
-            body = self._declared_error(op, response, status, violations, accept)
+            body = self.declared_error(op, status, None, violations, accept)
             if body is not None:
                 media_type, data = body
                 return Outgoing(status, data, media_type, extra, op, violations=violations)
@@ -321,14 +322,20 @@ class Responder:
             out.append((name, _header_text(value)))
         return out
 
-    def _declared_error(
+    def declared_error(
         self,
         op: Operation,
-        response: Response,
         status: int,
+        message: str | None,
         violations: list[Violation],
         accept: str | None,
     ) -> tuple[str, bytes] | None:
+        """The error body the spec declares for `status`, generated, then given readable
+        text: the message (else the violations) where it invites one, the status reason in
+        the other text fields the schema lets us write (never lorem); None if none fits."""
+        response = op.response_for(status)
+        if response is None:
+            return None
         offered = [m for m in response.content if is_json(m)]
         if not offered:  # an XML-only API declares its error body in XML
             offered = [m for m in response.content if is_xml(m)]
@@ -345,9 +352,10 @@ class Responder:
             generated = builder(self._ctx(seed + attempt, complete=True))
             for with_list in (True, False):
                 value = problems.fill(
-                    orjson.loads(orjson.dumps(generated)), status, violations, with_list
+                    orjson.loads(orjson.dumps(generated)), status, violations, with_list, message
                 )
                 if validator.is_valid(value):
+                    value = problems.readable(value, generated, status, validator)
                     return _concrete(media_type), _serialize(value, media_type, media, op)
         return None
 
