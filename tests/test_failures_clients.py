@@ -65,18 +65,27 @@ def test_boto3_rides_out_a_slowdown_burst():
 def test_vault_client_sees_failure_with_the_named_type_at_http_200():
     with serve("veeva_vault", seed=1, quiet=True, strict=True) as server:
         vault = login(server.url)
-        rule = {"method": "POST", "path": "/api/v25.1/objects/documents",
-                "error": "OPERATION_NOT_ALLOWED", "first": 1}
+        rule = {
+            "method": "POST",
+            "path": "/api/v25.1/objects/documents",
+            "error": "OPERATION_NOT_ALLOWED",
+            "first": 1,
+        }
         assert httpx.post(server.url + "/__specmock/faults", json=rule).status_code == 201
-        data = {"name__v": "Refused", "type__v": "general__c",
-                "lifecycle__v": "general_lifecycle__c"}
+        data = {
+            "name__v": "Refused",
+            "type__v": "general__c",
+            "lifecycle__v": "general_lifecycle__c",
+        }
         body = vault.fails("POST", "/objects/documents", "OPERATION_NOT_ALLOWED", data=data)
         assert body["errors"][0]["message"].startswith("Operation not allowed")
         # the next one goes through: the rule fired for the first match only
         assert vault.create("Accepted") > 0
         # and an httpx client sees the same envelope for a header-injected error
-        reply = httpx.get(f"{vault.api}/objects/documents",
-                          headers={**vault.headers(), "X-Specmock-Fault": "API_LIMIT_EXCEEDED"})
+        reply = httpx.get(
+            f"{vault.api}/objects/documents",
+            headers={**vault.headers(), "X-Specmock-Fault": "API_LIMIT_EXCEEDED"},
+        )
         assert reply.status_code == 200 and reply.json()["responseStatus"] == "FAILURE"
         assert reply.json()["errors"][0]["type"] == "API_LIMIT_EXCEEDED"
         assert reply.headers["X-VaultAPI-BurstLimitRemaining"] == "0"
@@ -98,21 +107,31 @@ def test_sfmc_client_sees_sfmcs_errorcode_and_retry_after():
             def auth_base_url(self) -> SecretStr:
                 return SecretStr(server.url)
 
-        settings = Settings(client_id="specmock-sfmc-client-id",
-                            client_secret="specmock-sfmc-client-secret", account_id="100000001",
-                            subdomain="mc")
+        settings = Settings(
+            client_id="specmock-sfmc-client-id",
+            client_secret="specmock-sfmc-client-secret",
+            account_id="100000001",
+            subdomain="mc",
+        )
         with SFMCClient(settings) as client:
             assert "items" in client.get("/data/v1/customobjects")
-            httpx.put(server.url + "/__specmock/faults",
-                      json={"service": "sfmc", "path": "/data/v1/customobjects",
-                            "error": "RateLimitExceeded"})
+            httpx.put(
+                server.url + "/__specmock/faults",
+                json={
+                    "service": "sfmc",
+                    "path": "/data/v1/customobjects",
+                    "error": "RateLimitExceeded",
+                },
+            )
             with pytest.raises(SFMCRateLimitError) as limited:
                 client.get("/data/v1/customobjects")
             assert limited.value.retry_after == 5
             assert limited.value.response.json()["errorcode"] == 0
             assert str(limited.value).startswith("Too many requests")
-            httpx.put(server.url + "/__specmock/faults",
-                      json={"service": "sfmc", "path": "/data/v1/customobjects", "status": 500})
+            httpx.put(
+                server.url + "/__specmock/faults",
+                json={"service": "sfmc", "path": "/data/v1/customobjects", "status": 500},
+            )
             with pytest.raises(SFMCServerError) as failed:
                 client.get("/data/v1/customobjects")
             body = failed.value.response.json()
@@ -125,5 +144,7 @@ def test_requests_sees_the_order_service_outage():
         httpx.post(server.url + "/__specmock/scenarios/outage")
         reply = requests.get(server.url + "/order", timeout=10)
         assert reply.status_code == 503 and reply.headers["Retry-After"] == "5"
-        assert reply.json() == {"code": 503, "message":
-                                "The order database is unavailable; retry later."}
+        assert reply.json() == {
+            "code": 503,
+            "message": "The order database is unavailable; retry later.",
+        }

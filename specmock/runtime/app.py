@@ -388,6 +388,8 @@ class SpecmockApp:
                 if out is not None:
                     return out
             violation = Violation("path", path, "path", f"no operation is declared for {path}")
+            if router is self.router:
+                return self._vendor_refusal(None, 404, [violation], headers, scope, path)
             return self.responder.error(None, 404, [violation], accept)
         method = scope["method"]
         op = match.entry.select(method, _query(scope) if match.entry.variants else {})
@@ -474,7 +476,41 @@ class SpecmockApp:
             if result is not None:
                 out = self.responder.from_reply(op, result, accept)
                 return dataclasses.replace(out, violations=violations)
-        return self.responder.error(op, status, violations, accept, extra)
+            return self.responder.error(op, status, violations, accept, extra)
+        out = self._vendor_refusal(op, status, violations, headers, {}, op.path)
+        return dataclasses.replace(out, headers=[*out.headers, *(extra or {}).items()])
+
+    def _vendor_refusal(
+        self,
+        op: Operation | None,
+        status: int,
+        violations: list[Violation],
+        headers: dict[str, str],
+        scope: dict,
+        path: str,
+        service: Service | None = None,
+    ) -> Outgoing:
+        """A refusal in the vendor's envelope where the service has a catalogue of its own
+        (unknown path, method not allowed, credentials, validation); specmock's otherwise."""
+        if service is None:
+            name = op.service if op else self._service_of(path)[0]
+            service = next((s for s in self.services if s.name == name), None)
+        if service is not None:
+            out = failures.refusal(
+                self.responder,
+                service,
+                op,
+                status,
+                violations,
+                headers,
+                scope.get("method", "GET"),
+                path,
+                self.clock.now(),
+                self.options,
+            )
+            if out is not None:
+                return out
+        return self.responder.error(op, status, violations, headers.get("accept"))
 
     def _no_method(
         self,
@@ -503,7 +539,18 @@ class SpecmockApp:
             "method",
             f"{method} is not declared for {match.entry.template}; allowed: {allow}",
         )
-        return self.responder.error(None, 405, [violation], accept, {"Allow": allow})
+        if match.entry.service.name == admin.NAME:
+            return self.responder.error(None, 405, [violation], accept, {"Allow": allow})
+        out = self._vendor_refusal(
+            None,
+            405,
+            [violation],
+            headers,
+            {"method": method},
+            match.entry.template,
+            match.entry.service,
+        )
+        return dataclasses.replace(out, headers=[*out.headers, ("Allow", allow)])
 
     async def _operation(
         self, op: Operation, match: Match, scope: dict, receive: Any, headers: dict[str, str]

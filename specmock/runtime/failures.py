@@ -189,7 +189,7 @@ def refusal(
     if catalogue is None:
         return None
     error = catalogue.for_status(status)
-    detail = problems.summary(status, violations) if violations else ""
+    detail = "; ".join(_said(v) for v in violations[:5])
     out = render(responder, op, service, error, headers, method, path, now, options, detail)
     return dataclasses.replace(out, violations=violations, contract=None)
 
@@ -295,3 +295,10 @@ def errors_by_service(services: list[Service], only: str | None = None) -> dict[
         catalogue = catalogue_of(service)
         out[service.name] = [e.as_dict() for e in catalogue.errors] if catalogue else []
     return out
+
+
+def _said(violation: Violation) -> str:
+    """One violation as a clause: where, when that helps, and what."""
+    if violation.location in ("path", "method") or violation.pointer in ("", "/"):
+        return violation.message
+    return f"{violation.location} {violation.pointer}: {violation.message}"

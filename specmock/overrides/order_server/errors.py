@@ -7,6 +7,7 @@ from specmock import Catalogue, Failure, NamedError, Reply, register_catalogue, 
 SERVICE = "order_server"
 
 ERRORS = (
+    NamedError("NotFound", 404, 404, "Nothing is served at this path."),
     NamedError("OrderNotFound", 404, 404, "No order with this id exists."),
     NamedError(
         "InvalidTransition", 409, 409, "The order's current state does not allow this transition."
@@ -55,7 +56,7 @@ CATALOGUE = register_catalogue(
         presets=standard_presets(SERVICE, "RateLimited", "DatabaseUnavailable", "InternalError"),
         statuses={
             400: "InvalidOrder",
-            404: "OrderNotFound",
+            404: "NotFound",
             409: "InvalidTransition",
             429: "RateLimited",
             500: "InternalError",

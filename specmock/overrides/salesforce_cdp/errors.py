@@ -77,6 +77,12 @@ ERRORS = (
     ),
     NamedError("NOT_FOUND", 404, "NOT_FOUND", "The requested resource was not found."),
     NamedError(
+        "METHOD_NOT_ALLOWED",
+        405,
+        "METHOD_NOT_ALLOWED",
+        "The HTTP method is not allowed for this resource.",
+    ),
+    NamedError(
         "INVALID_STATE",
         409,
         "INVALID_STATE",
@@ -127,6 +133,8 @@ def render(failure: Failure) -> Reply:
             "error": _OAUTH.get(e.status, "server_error"),
             "error_description": failure.message,
         }
+    elif "/services/data/" in path and e.status == 401:  # the core host's fixed words
+        body = [{"errorCode": "INVALID_SESSION_ID", "message": "Session expired or invalid"}]
     elif "/services/data/" in path:
         body = [{"errorCode": str(e.code), "message": failure.message}]
     else:
@@ -174,7 +182,7 @@ CATALOGUE = register_catalogue(
             401: "INVALID_TOKEN",
             403: "INSUFFICIENT_SCOPE",
             404: "NOT_FOUND",
-            405: "NOT_FOUND",
+            405: "METHOD_NOT_ALLOWED",
             409: "INVALID_STATE",
             429: "REQUEST_LIMIT_EXCEEDED",
             500: "UNKNOWN_EXCEPTION",

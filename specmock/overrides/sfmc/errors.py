@@ -26,6 +26,12 @@ ERRORS = (
     NamedError("MissingRequiredField", 400, 10002, "A required field of the request is missing."),
     NamedError("NotFound", 404, 10000, "The requested resource was not found."),
     NamedError(
+        "MethodNotAllowed",
+        405,
+        0,
+        "The HTTP method is not allowed for this resource.",
+    ),
+    NamedError(
         "Conflict", 409, 10000, "The request conflicts with the current state of the resource."
     ),
     NamedError(
@@ -94,7 +100,7 @@ CATALOGUE = register_catalogue(
             401: "NotAuthorized",
             403: "Forbidden",
             404: "NotFound",
-            405: "NotFound",
+            405: "MethodNotAllowed",
             409: "Conflict",
             429: "RateLimitExceeded",
             500: "InternalServerError",
