@@ -235,3 +235,11 @@ def test_a_specs_own_named_errors():
     assert closed.headers["Retry-After"] == "60"
     listed = client.get("/__specmock/errors").json()["shop"]
     assert [e["name"] for e in listed] == ["OUT_OF_STOCK", "CLOSED"]
+
+
+def test_a_broken_named_error_stops_the_start_naming_the_entry():
+    from specmock.generator.errors import SpecError
+
+    broken = {**SPEC, "x-specmock-errors": {"GONE": {"status": 999, "message": "Gone."}}}
+    with pytest.raises(SpecError, match="x-specmock-errors/GONE/status: error: must be an HTTP"):
+        create_app(broken, quiet=True)

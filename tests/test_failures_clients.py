@@ -148,3 +148,45 @@ def test_requests_sees_the_order_service_outage():
             "code": 503,
             "message": "The order database is unavailable; retry later.",
         }
+
+
+def test_cli_starts_in_a_preset_scenario():
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    cmd = [
+        sys.executable,
+        "-m",
+        "specmock",
+        "serve",
+        "order_server",
+        "--port",
+        str(port),
+        "--scenario",
+        "outage",
+        "--quiet",
+    ]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                reply = httpx.get(f"http://127.0.0.1:{port}/order", timeout=2)
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+                time.sleep(0.1)
+        assert reply.status_code == 503
+        assert reply.json()["message"] == "The order database is unavailable; retry later."
+        wrong = subprocess.run(
+            [*cmd[:-3], "--scenario", "nope"], capture_output=True, text=True, timeout=60
+        )
+        assert wrong.returncode == 2 and "known: " in wrong.stderr and "outage" in wrong.stderr
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

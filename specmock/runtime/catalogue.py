@@ -200,7 +200,12 @@ def registered(service: str) -> Catalogue | None:
 
 
 class CatalogueError(ValueError):
-    """An `x-specmock-errors` entry that cannot work, with the entry and the reason."""
+    """An `x-specmock-errors` entry that cannot work: where (a JSON pointer) and why."""
+
+    def __init__(self, pointer: str, reason: str):
+        super().__init__(f"{pointer}: {reason}")
+        self.pointer = pointer
+        self.reason = reason
 
 
 def from_spec(service: str, root: Mapping[str, Any]) -> Catalogue | None:
@@ -222,21 +227,21 @@ def from_spec(service: str, root: Mapping[str, Any]) -> Catalogue | None:
     if not entries:
         return None
     if not isinstance(entries, Mapping):
-        raise CatalogueError(f"{EXTENSION} must map error names to errors")
+        raise CatalogueError(f"/{EXTENSION}", "must map error names to errors")
     errors = []
     for name, entry in entries.items():
-        where = f"{EXTENSION}/{name}"
+        where = f"/{EXTENSION}/{name}"
         if not isinstance(entry, Mapping):
-            raise CatalogueError(f"{where}: must be a mapping with status and message")
+            raise CatalogueError(where, "must be a mapping with status and message")
         status = entry.get("status")
         if isinstance(status, bool) or not isinstance(status, int) or not 100 <= status < 600:
-            raise CatalogueError(f"{where}/status: must be an HTTP status code")
+            raise CatalogueError(f"{where}/status", "must be an HTTP status code (100-599)")
         message = entry.get("message")
         if not isinstance(message, str) or not message.strip():
-            raise CatalogueError(f"{where}/message: must be a sentence")
+            raise CatalogueError(f"{where}/message", "must be a sentence (a non-empty string)")
         headers = entry.get("headers") or {}
         if not isinstance(headers, Mapping):
-            raise CatalogueError(f"{where}/headers: must map names to values")
+            raise CatalogueError(f"{where}/headers", "must map header names to values")
         body = entry.get("body")
         errors.append(
             NamedError(
