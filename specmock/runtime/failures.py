@@ -191,6 +191,8 @@ def refusal(
     error = catalogue.for_status(status)
     detail = "; ".join(_said(v) for v in violations[:5])
     out = render(responder, op, service, error, headers, method, path, now, options, detail)
+    if op is not None and op.response_for(out.status) is not None and out.contract == OUTSIDE:
+        return None  # the contract declares this refusal's body: it wins over the catalogue
     return dataclasses.replace(out, violations=violations, contract=None)
 
 

@@ -67,8 +67,16 @@ ERRORS = (
 )
 
 
+_OAUTH = {400: "invalid_request", 401: "invalid_client", 403: "unauthorized_client"}
+
+
 def render(failure: Failure) -> Reply:
+    """SFMC's REST body; the token endpoint answers in OAuth's words instead."""
     error = failure.error
+    if failure.path.endswith("/v2/token"):
+        oauth = _OAUTH.get(error.status, "temporarily_unavailable")
+        body = {"error": oauth, "error_description": failure.message, "error_uri": DOCS}
+        return Reply(body, error.status, media_type="application/json")
     # "Not Authorized" is a fixed text SDKs compare against: no detail appended to it
     message = error.message if error.code == 0 and error.status == 401 else failure.message
     body = {"message": message, "errorcode": error.code, "documentation": DOCS}
