@@ -30,10 +30,12 @@ from .catalogue import (
     reason,
     registered,
 )
+from .engine import Engine
 from .faults import CONNECTION_FAULTS, Decision, Faults, RuleError, Target, parse_rule
 from .hooks import Reply
 from .negotiation import Preference, is_json
 from .responder import Outgoing, Responder
+from .router import Match
 from .validation import Violation
 
 OUTSIDE = "injected, outside the contract"
@@ -199,10 +201,10 @@ def refusal(
 SCENARIO_HEADER = "x-specmock-scenario"
 
 
-def scenario_faults(app: Any, name: str) -> Faults:
+def scenario_faults(app: Engine, name: str) -> Faults:
     """The rules of a scenario a request names in `X-Specmock-Scenario`, kept per name so
     their counters (`every`, `first`, `after`) run across the requests that name it."""
-    kept: dict[str, Faults] = app.__dict__.setdefault("header_scenarios", {})
+    kept = app.header_scenarios
     if name not in kept:
         if name not in app.scenarios:
             known = ", ".join(sorted(app.scenarios)) or "none"
@@ -212,7 +214,7 @@ def scenario_faults(app: Any, name: str) -> Faults:
     return kept[name]
 
 
-def decide(app: Any, target: Target, headers: Mapping[str, str]) -> Decision | None:
+def decide(app: Engine, target: Target, headers: Mapping[str, str]) -> Decision | None:
     """The header's fault, else the named scenario's rules, else the active rules."""
     decision = app.faults.from_headers(headers)
     if decision is not None:
@@ -224,7 +226,7 @@ def decide(app: Any, target: Target, headers: Mapping[str, str]) -> Decision | N
 
 
 async def inject(
-    app: Any, op: Operation, match: Any, scope: dict, headers: dict[str, str], body: Any
+    app: Engine, op: Operation, match: Match, scope: dict, headers: dict[str, str], body: Any
 ) -> Outgoing | None:
     """Apply the first fault rule (or X-Specmock-* header) that fires for this request."""
     accept = headers.get("accept")
