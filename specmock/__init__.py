@@ -9,6 +9,7 @@ from .runtime.catalogue import (
     Catalogue,
     Failure,
     NamedError,
+    code_and_message,
     register_catalogue,
     standard_presets,
 )
@@ -34,6 +35,7 @@ __all__ = [
     "Store",
     "UploadedFile",
     "VirtualClock",
+    "code_and_message",
     "create_app",
     "from_xml",
     "iso",

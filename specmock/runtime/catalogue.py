@@ -130,6 +130,14 @@ class Catalogue:
         return [e.name for e in self.errors]
 
 
+def code_and_message(failure: Failure) -> Reply:
+    """`{"code": <status>, "message": ...}`: the error body of services that follow the
+    common `Error` schema (the order and callback services, many user specs)."""
+    error = failure.error
+    body = {"code": error.status, "message": failure.message}
+    return Reply(body, error.status, media_type="application/json")
+
+
 def reason(status: int) -> str:
     """The HTTP reason phrase, or a plain name for statuses without one."""
     try:

@@ -3,7 +3,7 @@ meets when the receiver refuses or is down (it then retries and dead-letters).""
 
 from __future__ import annotations
 
-from specmock import Catalogue, Failure, NamedError, Reply, register_catalogue, standard_presets
+from specmock import Catalogue, NamedError, code_and_message, register_catalogue, standard_presets
 
 SERVICE = "callback_server"
 
@@ -22,20 +22,11 @@ ERRORS = (
 )
 
 
-def render(failure: Failure) -> Reply:
-    error = failure.error
-    return Reply(
-        {"code": error.status, "message": failure.message},
-        error.status,
-        media_type="application/json",
-    )
-
-
 CATALOGUE = register_catalogue(
     Catalogue(
         SERVICE,
         ERRORS,
-        render,
+        code_and_message,
         presets=standard_presets(SERVICE, 429, "ReceiverUnavailable", "ReceiverError"),
         statuses={
             400: "InvalidPayload",

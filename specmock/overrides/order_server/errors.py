@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from specmock import Catalogue, Failure, NamedError, Reply, register_catalogue, standard_presets
+from specmock import Catalogue, NamedError, code_and_message, register_catalogue, standard_presets
 
 SERVICE = "order_server"
 
@@ -39,20 +39,11 @@ ERRORS = (
 )
 
 
-def render(failure: Failure) -> Reply:
-    error = failure.error
-    return Reply(
-        {"code": error.status, "message": failure.message},
-        error.status,
-        media_type="application/json",
-    )
-
-
 CATALOGUE = register_catalogue(
     Catalogue(
         SERVICE,
         ERRORS,
-        render,
+        code_and_message,
         presets=standard_presets(SERVICE, "RateLimited", "DatabaseUnavailable", "InternalError"),
         statuses={
             400: "InvalidOrder",
