@@ -52,7 +52,13 @@ ERRORS = (
     _failure("INVALID_DATA", "Invalid value for a field of the request."),
     _failure("PARAMETER_REQUIRED", "Missing required parameter."),
     _failure("MALFORMED_URL", "The resource requested does not exist."),
-    _failure("METHOD_NOT_SUPPORTED", "The request method is not supported for this resource."),
+    # answered by the web tier before the API: a real 405 (with Allow), in the envelope
+    NamedError(
+        "METHOD_NOT_SUPPORTED",
+        405,
+        "METHOD_NOT_SUPPORTED",
+        "The request method is not supported for this resource.",
+    ),
     _failure("ATTRIBUTE_NOT_SUPPORTED", "The attribute is not supported for this object."),
     _failure("INVALID_FILTER", "The filter given is not valid for this resource."),
     _failure("INCORRECT_QUERY_SYNTAX_ERROR", "The query has a syntax error."),
