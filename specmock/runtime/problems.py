@@ -107,10 +107,13 @@ _KEEP = re.compile(r"(url|uri|link|href|documentation|id)$", re.IGNORECASE)
 _CODE = re.compile(r"(code|type|error|kind|reason)$", re.IGNORECASE)
 
 
-def readable(body: Any, generated: Any, status: int, validator: Any) -> Any:
+def readable(
+    body: Any, generated: Any, status: int, validator: Any, message: str | None = None
+) -> Any:
     """Replace the generated words `fill` left in an error body (strings still equal to
-    `generated` at the same place) by the status reason, or its code form for fields named
-    like codes, wherever the schema still accepts the result."""
+    `generated` at the same place) by the message in message fields, the status reason's
+    code form in fields named like codes, the reason elsewhere, wherever the schema still
+    accepts the result."""
     try:
         phrase = HTTPStatus(status).phrase
     except ValueError:
@@ -121,7 +124,10 @@ def readable(body: Any, generated: Any, status: int, validator: Any) -> Any:
         name = key if isinstance(key, str) else ""
         if name and _KEEP.search(name):
             continue
-        container[key] = code if name and _CODE.search(name) else phrase
+        if name.lower() in _MESSAGE_KEYS:
+            container[key] = message or phrase
+        else:
+            container[key] = code if name and _CODE.search(name) else phrase
         if not validator.is_valid(body):
             container[key] = old
     return body

@@ -23,6 +23,7 @@ from ..generator.fake import Ctx
 from ..generator.plan import Media, Operation, Response
 from ..generator.xmlcodec import is_xml, to_xml
 from . import problems
+from .catalogue import generic_error
 from .hooks import Reply
 from .negotiation import Preference, choose_media, is_json
 from .validation import Rejection, Violation, schema_violations
@@ -277,11 +278,28 @@ class Responder:
             return Outgoing(status, b"", None, headers, op)
         media = response.content[media_type]
         value, errors = self._body_value(op, media, pref, seed, echo)
+        if status >= 400 and not errors and not media.examples and is_json(media_type):
+            value = self._readable_error(op, media, status, value)
         body = _serialize(value, media_type, media, op)
         out = Outgoing(status, body, _concrete(media_type), headers, op, errors)
         if errors:
             return self._broken(op, out)
         return out
+
+    def _readable_error(self, op: Operation, media: Media, status: int, value: Any) -> Any:
+        """A generated error body (`Prefer: code=503`) with a sentence for the status in its
+        message fields and the reason in its other text: an error never reads as lorem."""
+        if media.schema is None or not isinstance(value, dict | list):
+            return value
+        validator = op.compiler.validator(media.schema, "response", media.pointer)
+        message = generic_error(status).message
+        for with_list in (True, False):
+            candidate = problems.fill(
+                orjson.loads(orjson.dumps(value)), status, [], with_list, message
+            )
+            if validator.is_valid(candidate):
+                return problems.readable(candidate, value, status, validator, message)
+        return value
 
     def _body_value(
         self, op: Operation, media: Media, pref: Preference, seed: int, echo: Echo | None = None
@@ -355,7 +373,7 @@ class Responder:
                     orjson.loads(orjson.dumps(generated)), status, violations, with_list, message
                 )
                 if validator.is_valid(value):
-                    value = problems.readable(value, generated, status, validator)
+                    value = problems.readable(value, generated, status, validator, message)
                     return _concrete(media_type), _serialize(value, media_type, media, op)
         return None
 
