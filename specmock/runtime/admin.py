@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..generator.build import load_service
 from ..generator.plan import Service
+from . import console
 from .clock import VirtualClock, iso
 from .faults import RuleError, parse_rule
 from .fixtures import FixtureError, export_state, load_fixtures, reset_state
@@ -187,6 +188,7 @@ def handlers(app: SpecmockApp) -> Overrides:
         )
 
     _traffic_handlers(app, on)
+    console.register(app, on, _problem)
     return table
 
 
