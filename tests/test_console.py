@@ -69,7 +69,7 @@ def server() -> Iterator[str]:
 def test_a_request_appears_live_and_opens_with_both_sides(page: Any, server: str, tmp_path: Path):
     page.goto(f"{server}/__specmock/ui#journal")
     page.wait_for_selector("#live.on")
-    assert page.locator("#journal-table tbody tr").count() == 0
+    assert page.locator("#journal-table tbody tr", has_text="/pets").count() == 0
     httpx.get(f"{server}/pets", params={"limit": 2}).raise_for_status()
     httpx.get(f"{server}/pets/not-a-number")
     row = page.locator("#journal-table tbody tr", has_text="/pets?limit=2")
@@ -172,3 +172,26 @@ def test_the_mesh_graph_and_a_trace_waterfall(page: Any, tmp_path: Path):
         assert page.locator("#waterfall g.span").count() >= len(CHAIN)
         shot(page, tmp_path, "console-mesh")
         page.close()
+
+
+def test_the_index_links_a_reference_that_renders_offline(page: Any, tmp_path: Path):
+    from specmock.runtime.docs import ServedDocs
+
+    requested: list[str] = []
+    blocked: set[str] = set()  # refused by the page's Content-Security-Policy, never sent
+    page.on("request", lambda request: requested.append(request.url))
+    page.on("requestfailed", lambda r: r.failure == "csp" and blocked.add(r.url))
+    app = create_app(["petstore", "s3"], seed=1, quiet=True)
+    with serve_asgi(ServedDocs(app)) as url:
+        page.goto(f"{url}/")
+        page.click("a[href='/petstore/docs']")
+        page.get_by_text("List pets").first.wait_for()
+        assert page.locator("text=Add a pet").count() >= 1
+        shot(page, tmp_path, "docs-reference")
+        page.goto(f"{url}/")
+        page.click("a[href='/__specmock/ui']")
+        page.locator("[data-service=s3]").wait_for()
+    elsewhere = [
+        u for u in requested if not u.startswith((url, "blob:", "data:")) and u not in blocked
+    ]
+    assert requested and not elsewhere, elsewhere

@@ -67,8 +67,10 @@ def test_the_console_page_and_its_files_are_served_and_unknown_ones_refused():
     page = client.get("/__specmock/ui")
     assert page.headers["content-type"].startswith("text/html")
     assert 'src="ui/console.js"' in page.text
-    assert client.get("/__specmock/ui/console.js").headers["content-type"].startswith(
-        "text/javascript"
+    assert (
+        client.get("/__specmock/ui/console.js")
+        .headers["content-type"]
+        .startswith("text/javascript")
     )
     assert client.get("/__specmock/ui/missing.js").status_code == 404
     assert client.get("/__specmock/ui/..%2Fadmin.py").status_code in (400, 404)

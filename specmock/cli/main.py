@@ -9,6 +9,7 @@ import click
 
 from ..generator.errors import SpecError
 from ..runtime import logs, server
+from ..runtime.docs import ServedDocs
 from ..runtime.factory import create_app, load_services
 from .admin import admin
 from .mesh import mesh
@@ -228,16 +229,26 @@ def serve(
         sys.exit(2)
     app.watch_interval = 0.5
     app.watch_specs = watch
-    for service in app.services:
-        mount = app.mount_prefix(service.name) or "/"
-        click.echo(
-            f"specmock: {service.name} ({len(service.operations)} operations) "
-            f"on http://{host}:{port}{mount.rstrip('/')}{service.base_path or '/'}",
-            err=True,
-        )
+    for line in banner(app, f"http://{host}:{port}"):
+        click.echo(f"specmock: {line}", err=True)
     if tls_port:
         click.echo(f"specmock: https on https://{host}:{tls_port}", err=True)
-    server.run(app, host, port, tls_port, tls_cert, tls_key)
+    server.run(ServedDocs(app), host, port, tls_port, tls_cert, tls_key)
+
+
+def banner(app: Any, base: str) -> list[str]:
+    """What is served where: each service, its operation count and reference, the console."""
+    lines = []
+    for service in app.services:
+        mount = app.mount_prefix(service.name)
+        lines.append(
+            f"{service.name} ({len(service.operations)} operations) on "
+            f"{base}{mount}{service.base_path or '/'}  docs {base}{mount}/docs"
+        )
+    if len(app.services) > 1:
+        lines.append(f"index of services and docs on {base}/")
+    lines.append(f"console on {base}/__specmock/ui")
+    return lines
 
 
 @main.command()

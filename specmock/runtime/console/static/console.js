@@ -457,4 +457,5 @@ setInterval(() => {
 }, 2000);
 panels.services().catch((e) => fail($("#services"), e));
 startJournal().catch((e) => fail($("#journal"), e));
-show((location.hash || "#services").slice(1) in panels ? location.hash.slice(1) : "services");
+const start = location.hash.slice(1);
+show(start in panels ? start : "services");
