@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from ..extras import missing
 from ..generator.errors import SpecError
 from ..runtime import logs, server
 from ..runtime.docs import ServedDocs
@@ -227,13 +228,22 @@ def serve(
     except (ValueError, OSError) as exc:
         click.echo(f"specmock: {exc}", err=True)
         sys.exit(2)
+    except ImportError as exc:
+        click.echo(f"specmock: {missing(exc) or exc}", err=True)
+        sys.exit(2)
     app.watch_interval = 0.5
     app.watch_specs = watch
     for line in banner(app, f"http://{host}:{port}"):
         click.echo(f"specmock: {line}", err=True)
     if tls_port:
         click.echo(f"specmock: https on https://{host}:{tls_port}", err=True)
-    server.run(ServedDocs(app), host, port, tls_port, tls_cert, tls_key)
+    try:
+        server.run(ServedDocs(app), host, port, tls_port, tls_cert, tls_key)
+    except ImportError as exc:  # --tls-port without a certificate makes one: the tls extra
+        if missing(exc) is None:
+            raise
+        click.echo(f"specmock: {missing(exc)}", err=True)
+        sys.exit(2)
 
 
 def banner(app: Any, base: str) -> list[str]:

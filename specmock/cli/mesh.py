@@ -6,8 +6,8 @@ import sys
 
 import click
 
+from ..extras import missing
 from ..generator.errors import SpecError
-from ..mesh import MeshError, load_mesh
 from ..runtime import logs, server
 
 
@@ -40,6 +40,11 @@ def mesh(
     Consul-compatible discovery under /v1; the mesh control plane under /__specmock/mesh.
     """
     logs.configure(log_format)
+    try:
+        from ..mesh import MeshError, load_mesh  # aiohttp: the mesh extra
+    except ImportError as exc:
+        click.echo(f"specmock: {missing(exc) or exc}", err=True)
+        sys.exit(2)
     try:
         running = load_mesh(mesh_file, seed=seed, quiet=quiet)
         if chaos:
