@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import orjson
+from starlette.testclient import TestClient
+
+from specmock import create_app
 
 from .conftest import client_for
 
@@ -74,3 +77,24 @@ def test_the_console_page_and_its_files_are_served_and_unknown_ones_refused():
     )
     assert client.get("/__specmock/ui/missing.js").status_code == 404
     assert client.get("/__specmock/ui/..%2Fadmin.py").status_code in (400, 404)
+
+
+def test_away_from_loopback_the_console_takes_the_token_once_then_its_cookie():
+    app = create_app("petstore", seed=1, quiet=True, admin_token="s3cret-token")
+    remote = TestClient(app, client=("10.1.2.3", 40000))
+    assert remote.get("/__specmock/ui").status_code == 403
+    assert remote.get("/__specmock/ui?token=wrong").status_code == 403
+    page = remote.get("/__specmock/ui?token=s3cret-token")
+    assert page.status_code == 200
+    cookie = page.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "Path=/__specmock" in cookie
+    assert remote.get("/__specmock/services").status_code == 200  # the cookie came back
+    stranger = TestClient(app, client=("10.9.9.9", 40000))
+    assert stranger.get("/__specmock/services?token=s3cret-token").status_code == 403
+    assert (
+        stranger.get("/__specmock/faults", headers={"cookie": "specmock-admin=nope"}).status_code
+        == 403
+    )
+    assert stranger.get("/__specmock/faults", headers={"cookie": "bad\\x00;;=="}).status_code == 403
+    bearer = {"authorization": "Bearer s3cret-token"}
+    assert stranger.get("/__specmock/faults", headers=bearer).status_code == 200

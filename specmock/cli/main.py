@@ -53,8 +53,8 @@ def main() -> None:
 
 @main.command()
 @click.argument("specs", nargs=-1, required=True)
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--host", default="127.0.0.1", show_default=True, envvar="SPECMOCK_HOST")
+@click.option("--port", default=8000, show_default=True, type=int, envvar="SPECMOCK_PORT")
 @click.option(
     "--seed",
     default=0,

@@ -7,10 +7,13 @@ the override API. Open to loopback clients; from anywhere else only with the tok
 
 from __future__ import annotations
 
+import hmac
 import ipaddress
 from datetime import datetime
+from http.cookies import CookieError, Morsel, SimpleCookie
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs
 
 from ..generator.build import load_service
 from ..generator.plan import Service
@@ -36,6 +39,8 @@ def load() -> Service:
 
 
 def allowed(scope: dict, headers: dict[str, str], token: str | None) -> bool:
+    """Loopback clients; others with the token as a Bearer header or, for a browser on the
+    console, as the cookie the console sets (its page takes `?token=` once)."""
     client = scope.get("client") or ("127.0.0.1", 0)
     try:
         if ipaddress.ip_address(client[0]).is_loopback:
@@ -43,7 +48,17 @@ def allowed(scope: dict, headers: dict[str, str], token: str | None) -> bool:
     except ValueError:
         if client[0] in ("testclient", "localhost"):
             return True
-    return bool(token) and headers.get("authorization", "") == f"Bearer {token}"
+    if not token:
+        return False
+    given = headers.get("authorization", "").removeprefix("Bearer ")
+    if not given and "cookie" in headers:
+        try:
+            given = SimpleCookie(headers["cookie"]).get(console.COOKIE, Morsel()).value or ""
+        except CookieError:
+            given = ""
+    if not given and scope.get("path") == PREFIX + "/ui":
+        given = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("token", [""])[0]
+    return hmac.compare_digest(given.encode(), token.encode())
 
 
 def _problem(status: int, detail: str) -> Reply:

@@ -26,12 +26,21 @@ POLL = 0.2  # seconds between looks at the journal while a stream is open
 KEEPALIVE = 5.0  # seconds of silence before a comment line keeps proxies from closing
 
 
+COOKIE = "specmock-admin"  # named the same in admin.allowed, which reads it
+PREFIX = "/__specmock"
+
+
 def register(app: SpecmockApp, on: Any, problem: Any) -> None:
     """Bind the console's operations to `app` through the admin table's `on`."""
 
     @on("console")
     def page(ctx: Context) -> Reply:
-        return Reply(raw=(STATIC / "index.html").read_bytes(), media_type="text/html")
+        headers = {"cache-control": "no-store"}
+        token = app.settings.admin_token
+        if token and ctx.params.get("token") == token:  # the page's own calls carry it from now
+            headers["set-cookie"] = f"{COOKIE}={token}; Path={PREFIX}; HttpOnly; SameSite=Strict"
+        page = (STATIC / "index.html").read_bytes()
+        return Reply(raw=page, media_type="text/html", headers=headers)
 
     @on("consoleAsset")
     def asset(ctx: Context) -> Reply:
