@@ -18,6 +18,7 @@ from urllib.parse import parse_qs
 from ..generator.build import load_service
 from ..generator.plan import Service
 from . import console
+from .cassette import Cassette, CassetteError
 from .clock import VirtualClock, iso
 from .faults import RuleError, parse_rule
 from .fixtures import FixtureError, export_state, load_fixtures, reset_state
@@ -224,9 +225,18 @@ def _traffic_handlers(app: SpecmockApp, on: Any) -> None:
 
     @on("setMode")
     def set_mode(ctx: Context) -> Reply:
+        before = (traffic.cassette, traffic.cassette_file)
         try:
+            if ctx.body.get("cassette"):  # named at run time: record into it, or play it back
+                file = Path(ctx.body["cassette"])
+                traffic.cassette = Cassette.load(file, traffic.cassette.secret_names)
+                traffic.cassette_file = file
             traffic.configure(ctx.body["mode"], ctx.body.get("upstreams"))
+        except CassetteError as exc:
+            traffic.cassette, traffic.cassette_file = before
+            return _problem(400, f"cassette: {exc}")
         except TrafficError as exc:
+            traffic.cassette, traffic.cassette_file = before
             return _problem(409, str(exc))
         return Reply(mode_state())
 
