@@ -368,7 +368,7 @@ function waterfall(trace) {
   const depthOf = {};
   for (const sp of spans) depthOf[sp.span_id] = sp.parent_id && sp.parent_id in depthOf ? depthOf[sp.parent_id] + 1 : 0;
   const [W, R, L] = [520, 22, 260];
-  const svg = s("svg", { id: "waterfall", width: L + W + 80, height: spans.length * R + 10 });
+  const svg = s("svg", { id: "waterfall", width: L + W + 200, height: spans.length * R + 10 });
   spans.forEach((sp, i) => {
     const x = L + ((sp.start - t0) / total) * W;
     const w = Math.max(2, (((sp.end || sp.start) - sp.start) / total) * W);
