@@ -256,3 +256,27 @@ def test_shell_completion_as_documented():
     assert "complete -o nosort -F" in _complete(_SPECMOCK_COMPLETE="bash_source")
     asked = _complete(_SPECMOCK_COMPLETE="bash_complete", COMP_WORDS="specmock se", COMP_CWORD="1")
     assert "plain,serve" in asked.split(), asked
+
+
+def _fault_claim() -> str:
+    text = " ".join((ROOT / "README.md").read_text().split())
+    claim = "`X-Specmock-Fault: reset|503|...`"
+    assert claim in text
+    return claim
+
+
+def test_the_fault_header_claim_reset():
+    _fault_claim()
+    with _serving("specmock serve petstore --port 8000") as base:
+        with pytest.raises(httpx.TransportError):
+            httpx.get(base + "/pets", headers={"X-Specmock-Fault": "reset"})
+        assert httpx.get(base + "/pets").status_code == 200
+
+
+@pytest.mark.xfail(
+    strict=True, reason="petstore declares no 503, and an undeclared status is refused (400)"
+)
+def test_the_fault_header_claim_503_on_petstore():
+    _fault_claim()
+    with _serving("specmock serve petstore --port 8000") as base:
+        assert httpx.get(base + "/pets", headers={"X-Specmock-Fault": "503"}).status_code == 503
