@@ -168,8 +168,10 @@ def _free_port() -> int:
 def _serving(line: str) -> Iterator[str]:
     """Run a documented `specmock serve ... --port 8000` on a free port instead."""
     port = _free_port()
-    args = shlex.split(re.sub(r"\s#.*$", "", line).replace("8000", str(port)))[1:]
-    if "--port" not in args:  # the documented default, 8000
+    args = shlex.split(re.sub(r"\s#.*$", "", line))[1:]
+    if "--port" in args:
+        args[args.index("--port") + 1] = str(port)
+    else:  # the documented default, 8000
         args += ["--port", str(port)]
     proc = subprocess.Popen(
         [sys.executable, "-m", "specmock", *args, "--quiet"],
@@ -208,7 +210,7 @@ def _curl(line: str, base: str) -> httpx.Response:
             headers[name.strip()] = value.strip()
         elif not arg.startswith("-"):
             url = arg
-    path = url.split("localhost:8000", 1)[1]
+    path = re.split(r"localhost:\d+", url, maxsplit=1)[1]
     return httpx.request(method, base + path, content=body, headers=headers)
 
 
@@ -280,3 +282,17 @@ def test_the_fault_header_claim_503_on_petstore():
     _fault_claim()
     with _serving("specmock serve petstore --port 8000") as base:
         assert httpx.get(base + "/pets", headers={"X-Specmock-Fault": "503"}).status_code == 503
+
+
+def test_the_readme_mesh_block_runs():
+    lines = [line for line in _shell_lines(_snippet("### Mesh mode")) if line]
+    assert lines[0] == "specmock mesh examples/mesh.yaml --port 8080"
+    with _serving(lines[0]) as base:
+        home = _curl(lines[1], base)
+        assert home.status_code == 200
+        traces = _curl(lines[2], base).json()
+        assert len(traces) == 1  # one trace, every hop: five answer, audit hears of it
+        answering = {"gateway", "catalog", "pricing", "inventory", "db"}
+        assert set(traces[0]["services"]) == answering | {"audit"}
+        chaos = _curl(lines[3], base)
+        assert chaos.status_code == 200 and chaos.json()["scenario"] == "db-down"
