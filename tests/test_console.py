@@ -142,6 +142,11 @@ def test_clock_and_traffic_controls(page: Any, server: str):
     assert httpx.get(f"{server}/__specmock/mode").json()["mode"] == "mock"
 
 
+def test_the_inbox_says_what_to_serve_when_no_provider_is_served(page: Any, server: str):
+    page.goto(f"{server}/__specmock/ui#inbox")
+    sync_api.expect(page.locator("#inbox")).to_contain_text("No email, SMS or LLM service")
+
+
 CHAIN = ["edge", "api", "orders", "stock", "db"]
 
 
