@@ -406,6 +406,8 @@ panels.mesh = async () => {
 };
 
 // ---- inbox: captured email, SMS and LLM calls, when those providers are served ----
+const address = (a) => (a && a.Address ? (a.Name ? `${a.Name} <${a.Address}>` : a.Address) : String(a || ""));
+
 async function providerList() {
   try { return await api("GET", "/providers"); } catch { return null; }
 }
@@ -428,8 +430,8 @@ panels.inbox = async () => {
         h("table", {}, h("tbody", {}, list.map((m) => h("tr", { class: "pick", "data-message": m.ID, onclick: async () => {
           const full = await (await fetch(`${base}/api/v1/message/${encodeURIComponent(m.ID)}`)).json();
           view.replaceChildren(h("h3", {}, full.Subject || "(no subject)"),
-            h("p", {}, "from ", JSON.stringify(full.From), " to ", JSON.stringify(full.To)), h("pre", {}, full.Text || full.HTML || ""));
-        } }, h("td", {}, (m.From && (m.From.Address || m.From)) || ""), h("td", {}, m.Subject || ""), h("td", {}, m.Created || ""))))), view));
+            h("p", {}, "from ", address(full.From), " to ", (full.To || []).map(address).join(", ")), h("pre", {}, full.Text || full.HTML || ""));
+        } }, h("td", {}, address(m.From)), h("td", {}, m.Subject || ""), h("td", {}, m.Created || ""))))), view));
     } catch (err) { cards.push(h("p", { class: "error" }, `email: ${err.message}`)); }
   }
   for (const [name, label] of [["twilio", "SMS"], ["openai", "LLM calls"]]) {
