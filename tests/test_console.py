@@ -200,3 +200,23 @@ def test_the_index_links_a_reference_that_renders_offline(page: Any, tmp_path: P
         u for u in requested if not u.startswith((url, "blob:", "data:")) and u not in blocked
     ]
     assert requested and not elsewhere, elsewhere
+
+
+def test_a_rule_is_edited_as_json_and_a_scenario_switched(page: Any):
+    scenarios = {"slow-list": {"faults": [{"id": "slow", "operation": "listPets", "status": 400}]}}
+    app = create_app("petstore", seed=7, quiet=True, scenarios=[scenarios])
+    with serve_asgi(app) as url:
+        httpx.post(
+            f"{url}/__specmock/faults", json={"id": "r1", "operation": "showPetById", "status": 404}
+        ).raise_for_status()
+        page.goto(f"{url}/__specmock/ui#faults")
+        page.locator("tr[data-rule=r1] button", has_text="Edit").click()
+        edited = {"id": "r1", "operation": "listPets", "status": 400}
+        page.fill("#fault-json", str(edited).replace("'", '"'))
+        page.click("#fault-save")
+        sync_api.expect(page.locator("tr[data-rule=r1]")).to_contain_text("listPets")
+        assert httpx.get(f"{url}/pets").status_code == 400
+        assert httpx.get(f"{url}/__specmock/faults").json()[0]["operation"] == "listPets"
+        page.locator("#scenarios li", has_text="slow-list").locator("button").click()
+        sync_api.expect(page.locator("#scenarios")).to_contain_text("slow-list (active)")
+        assert [r["id"] for r in httpx.get(f"{url}/__specmock/faults").json()] == ["slow"]
