@@ -71,3 +71,18 @@ def test_the_reference_script_ships_in_the_package_and_head_has_no_body():
     head = client.head("/openapi.json")
     assert head.status_code == 200 and head.content == b""
     assert int(head.headers["content-length"]) == len(client.get("/openapi.json").content)
+
+
+def test_a_template_that_takes_docs_keeps_it_and_the_reference_moves():
+    """S3's /{Bucket}: a bucket named docs stays a bucket, even on GET."""
+    app = create_app(["petstore", "s3"], seed=1, quiet=True, options={"s3_auth": "off"})
+    client = TestClient(ServedDocs(app))
+    assert client.put("/s3/docs").status_code == 200  # a bucket named docs
+    listing = client.get("/s3/docs")
+    assert listing.status_code == 200 and "ListBucketResult" in listing.text
+    index = client.get("/").text
+    assert "href='/__specmock/docs/s3'" in index and "href='/petstore/docs'" in index
+    moved = client.get("/__specmock/docs/s3")
+    assert 'spec-url="/s3/openapi.json"' in moved.text
+    assert client.get("/s3/openapi.json").json()["info"]["title"]
+    assert client.get("/__specmock/docs/nothing").status_code == 404

@@ -10,7 +10,7 @@ import click
 from ..extras import missing
 from ..generator.errors import SpecError
 from ..runtime import logs, server
-from ..runtime.docs import ServedDocs
+from ..runtime.docs import ServedDocs, reference_path
 from ..runtime.factory import create_app, load_services
 from .admin import admin
 from .mesh import mesh
@@ -247,7 +247,7 @@ def banner(app: Any, base: str) -> list[str]:
         mount = app.mount_prefix(service.name)
         lines.append(
             f"{service.name} ({len(service.operations)} operations) on "
-            f"{base}{mount}{service.base_path or '/'}  docs {base}{mount}/docs"
+            f"{base}{mount}{service.base_path or '/'}  docs {base}{reference_path(app, service)}"
         )
     if len(app.services) > 1:
         lines.append(f"index of services and docs on {base}/")

@@ -65,4 +65,5 @@ def mesh(
     for name, prefix in running.prefixes.items():
         click.echo(f"specmock: {name} on http://{host}:{port}{prefix}/", err=True)
     click.echo(f"specmock: discovery (Consul API) on http://{host}:{port}/v1", err=True)
+    click.echo(f"specmock: console on http://{host}:{port}/__specmock/ui", err=True)
     server.run(running, host, port)

@@ -1,8 +1,9 @@
 """Served docs: each contract as JSON and YAML, a Redoc reference per service, an index.
 
 A thin ASGI layer in front of the app. A path a served spec declares itself (its own
-`/docs` or `/openapi.json`, written literally, not matched by a template such as
-`/{bucket}`) is left to that spec; otherwise, for GET and HEAD:
+`/docs` or `/openapi.json`, written literally) is left to that spec, and so is a `/docs`
+a template takes (S3's `/{Bucket}`: a bucket named docs); that reference moves to
+`/__specmock/docs/<service>`. Otherwise, for GET and HEAD:
 
 - one spec: `/openapi.json`, `/openapi.yaml`, `/docs`;
 - several: `/<service>/openapi.json`, `/<service>/openapi.yaml`, `/<service>/docs`, and an
@@ -24,10 +25,12 @@ import orjson
 import yaml
 
 if TYPE_CHECKING:
+    from ...generator.plan import Service
     from ..app import SpecmockApp
 
 STATIC = Path(__file__).with_name("static")
 ASSET = "/__specmock/assets/redoc.standalone.js"
+REFERENCES = "/__specmock/docs/"
 CONSOLE = "/__specmock/ui"
 # the reference page reaches nothing but this server (Redoc's footer logo lives on a CDN)
 POLICY = (
@@ -55,8 +58,17 @@ class ServedDocs:
         path = scope["path"]
         if path == ASSET:
             return 200, "text/javascript", (STATIC / "redoc.standalone.js").read_bytes()
-        if path.startswith("/__specmock") or _declared(self.app, path):
+        if path.startswith(REFERENCES):  # where a reference goes when the spec owns /docs
+            service = next((s for s in self.app.services if REFERENCES + s.name == path), None)
+            if service is None:
+                return None
+            page = reference(service.title, self.app.mount_prefix(service.name))
+            return 200, "text/html; charset=utf-8", page.encode()
+        if path.startswith("/__specmock"):
             return None
+        match = self.app.router.match(path)
+        if match is not None and "{" not in match.entry.template:
+            return None  # the spec declares this very path
         services = {self.app.mount_prefix(s.name): s for s in self.app.services}
         if len(services) > 1 and path in ("/", "/docs", "/docs/"):
             return 200, "text/html; charset=utf-8", index(self.app).encode()
@@ -71,15 +83,16 @@ class ServedDocs:
                 return 200, "application/json", orjson.dumps(document, default=str)
             text = yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
             return 200, "application/yaml", text.encode()
-        if leaf == "docs":
+        if leaf == "docs" and match is None:  # a bucket named docs stays a bucket
             return 200, "text/html; charset=utf-8", reference(service.title, head).encode()
         return None
 
 
-def _declared(app: SpecmockApp, path: str) -> bool:
-    """A literal path of a served spec; a template such as /{bucket} does not count."""
-    match = app.router.match(path)
-    return match is not None and "{" not in match.entry.template
+def reference_path(app: SpecmockApp, service: Service) -> str:
+    """Where a service's reference is: `<prefix>/docs`, unless one of its templates (S3's
+    `/{Bucket}`) takes that path; then under /__specmock/docs/."""
+    path = app.mount_prefix(service.name) + "/docs"
+    return path if app.router.match(path) is None else REFERENCES + service.name
 
 
 def served_document(root: dict[str, Any], url: str) -> dict[str, Any]:
@@ -110,7 +123,8 @@ def index(app: SpecmockApp) -> str:
         rows.append(
             f"<tr><td><a href='{prefix}{html.escape(service.base_path) or '/'}'>"
             f"{html.escape(service.name)}</a></td><td>{html.escape(service.title)}</td>"
-            f"<td>{len(service.operations)}</td><td><a href='{prefix}/docs'>reference</a> · "
+            f"<td>{len(service.operations)}</td>"
+            f"<td><a href='{html.escape(reference_path(app, service))}'>reference</a> · "
             f"<a href='{prefix}/openapi.json'>openapi.json</a> · "
             f"<a href='{prefix}/openapi.yaml'>openapi.yaml</a></td></tr>"
         )
