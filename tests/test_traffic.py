@@ -284,3 +284,6 @@ def test_admin_mode_record_names_its_cassette_at_run_time(upstream, tmp_path, mo
                                        "junk.har"])
         assert refused.exit_code != 0 and "not a HAR file" in refused.output
         assert admin("mode")["cassette"] == str(tmp_path / "pets.har")  # unchanged
+        folder = httpx.put(url + "/__specmock/mode", json={"mode": "playback",
+                                                            "cassette": str(tmp_path)})
+        assert folder.status_code == 400 and "cassette" in folder.json()["detail"]

@@ -232,7 +232,7 @@ def _traffic_handlers(app: Engine, on: Any) -> None:
                 traffic.cassette = Cassette.load(file, traffic.cassette.secret_names)
                 traffic.cassette_file = file
             traffic.configure(ctx.body["mode"], ctx.body.get("upstreams"))
-        except CassetteError as exc:
+        except (CassetteError, OSError) as exc:  # not HAR, a folder, unreadable
             traffic.cassette, traffic.cassette_file = before
             return _problem(400, f"cassette: {exc}")
         except TrafficError as exc:
