@@ -287,3 +287,11 @@ def test_admin_mode_record_names_its_cassette_at_run_time(upstream, tmp_path, mo
         folder = httpx.put(url + "/__specmock/mode", json={"mode": "playback",
                                                             "cassette": str(tmp_path)})
         assert folder.status_code == 400 and "cassette" in folder.json()["detail"]
+
+
+@pytest.mark.parametrize("url", ["http://[", "http://a]", "https://[::1"])
+def test_an_upstream_with_unpaired_brackets_is_refused(url):
+    client = client_for("petstore")
+    answer = client.put("/__specmock/mode", json={"mode": "mock", "upstreams": {"": url}})
+    assert answer.status_code == 409 and "expected [service=]http(s)://host" in answer.text
+    assert client.get("/__specmock/mode").json()["upstreams"] == {}
