@@ -147,6 +147,21 @@ def test_the_inbox_says_what_to_serve_when_no_provider_is_served(page: Any, serv
     sync_api.expect(page.locator("#inbox")).to_contain_text("No email, SMS or LLM service")
 
 
+def test_the_inbox_lists_and_opens_a_captured_email(page: Any, tmp_path: Path):
+    """Read through the Mailpit-shaped API of a service named email (here a small spec)."""
+    spec = Path(__file__).parent / "specs" / "mailpit_inbox.yaml"
+    with serve_asgi(create_app([spec, "petstore"], seed=1, quiet=True)) as url:
+        page.goto(f"{url}/__specmock/ui#inbox")
+        row = page.locator("#email tr[data-message=m-1]")
+        sync_api.expect(row).to_contain_text("Your order shipped")
+        assert "shop@example.com" in row.inner_text()
+        row.click()
+        view = page.locator("#message-view")
+        sync_api.expect(view).to_contain_text("Parcel 42 is on its way.")
+        assert "ann@example.com" in view.inner_text()
+        shot(page, tmp_path, "console-inbox")
+
+
 CHAIN = ["edge", "api", "orders", "stock", "db"]
 
 

@@ -406,6 +406,7 @@ panels.mesh = async () => {
 };
 
 // ---- inbox: captured email, SMS and LLM calls, when those providers are served ----
+const inboxRun = h("input", { id: "inbox-run", placeholder: "X-Specmock-Run (empty: shared)", size: 30 });
 const address = (a) => (a && a.Address ? (a.Name ? `${a.Name} <${a.Address}>` : a.Address) : String(a || ""));
 
 async function providerList() {
@@ -422,13 +423,17 @@ panels.inbox = async () => {
   if (byName.email) {
     const base = byName.email.prefix;
     const view = h("div", { id: "message-view" });
+    const run = inboxRun.value.trim();
+    const init = run ? { headers: { "X-Specmock-Run": run } } : {};
+    cards.push(h("div", { class: "row" }, "mailbox of run ", inboxRun,
+      h("button", { onclick: () => panels.inbox() }, "Show")));
     try {
-      const res = await fetch(`${base}/api/v1/messages`);
+      const res = await fetch(`${base}/api/v1/messages`, init);
       const data = res.ok ? await res.json() : { messages: [] };
       const list = data.messages || [];
       cards.push(h("div", { class: "card", id: "email" }, h("h3", {}, `Email (${list.length})`),
         h("table", {}, h("tbody", {}, list.map((m) => h("tr", { class: "pick", "data-message": m.ID, onclick: async () => {
-          const full = await (await fetch(`${base}/api/v1/message/${encodeURIComponent(m.ID)}`)).json();
+          const full = await (await fetch(`${base}/api/v1/message/${encodeURIComponent(m.ID)}`, init)).json();
           view.replaceChildren(h("h3", {}, full.Subject || "(no subject)"),
             h("p", {}, "from ", address(full.From), " to ", (full.To || []).map(address).join(", ")), h("pre", {}, full.Text || full.HTML || ""));
         } }, h("td", {}, address(m.From)), h("td", {}, m.Subject || ""), h("td", {}, m.Created || ""))))), view));
