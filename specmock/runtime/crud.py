@@ -23,7 +23,7 @@ from ..generator.resources import Resource, list_location
 from ..generator.schema import flatten
 from .clock import Clock, iso
 from .responder import Outgoing, Responder, overlay_valid, status_number
-from .state import Store
+from .state import Query, Store
 from .validation import Violation
 
 _CREATED = {"created_at", "created", "creation_date", "date_created", "created_on", "inserted_at"}
@@ -193,13 +193,23 @@ class Crud:
     async def _list(self, call: Call, resource: Resource, ns: str) -> Outgoing:
         op = call.op
         status = status_number(op.success, None) if op.success else 200
-        items = _filter(await self.store.items(ns), call, resource)
-        page, links, total = _paginate(items, call)
+        window = _window(call)
+        found = await self.store.page(
+            ns, Query(_filters(call), _sort(call), window.start, window.limit)
+        )
+        page, total = found.items, found.total
+        links = _links(call, window, total)
         seed = self.responder.seed_for(op, status, call.path_params)
         base = self.responder.generate(op, status, call.accept, seed)
+        headers = (
+            [("Link", ", ".join(f'<{u}>; rel="{r}"' for r, u in links.items()))] if links else []
+        )
+        declared = {h.lower(): h for h in (op.success.headers if op.success else ())}
+        if "x-total-count" in declared:
+            headers.append((declared["x-total-count"], str(total)))
         media = next((m for t, m in op.success.content.items() if "json" in t), None)
         if media is None or media.schema is None:
-            return self.responder.answer(op, status, page, call.accept)
+            return self.responder.answer(op, status, page, call.accept, headers)
         bundle = op.compiler.bundle(media.schema, "response")
         where = list_location(bundle.schema, bundle.defs, resource.name)
         body: Any = page
@@ -211,9 +221,6 @@ class Crud:
                     body[name] = total
                 elif snake(name) == "has_more" and isinstance(body[name], bool):
                     body[name] = "next" in links
-        headers = (
-            [("Link", ", ".join(f'<{u}>; rel="{r}"' for r, u in links.items()))] if links else []
-        )
         return self.responder.answer(op, status, body, call.accept, headers)
 
     # -- helpers ----------------------------------------------------------
@@ -323,31 +330,44 @@ def _kept(old: dict[str, Any], resource: Resource) -> dict[str, Any]:
     return {k: v for k, v in old.items() if k in keep or snake(k) in _CREATED}
 
 
-def _filter(items: list[dict[str, Any]], call: Call, resource: Resource) -> list[dict[str, Any]]:
-    paging = {*_LIMIT, *_OFFSET, *_PAGE, *_CURSOR}
-    wanted = {
+_SORT = ("sort", "sort_by", "order_by", "orderby", "ordering")
+
+
+def _filters(call: Call) -> dict[str, str]:
+    """Query parameters that are not paging, sorting or path parameters: field filters."""
+    skip = {*_LIMIT, *_OFFSET, *_PAGE, *_CURSOR, *_SORT}
+    return {
         k: v[-1]
         for k, v in call.query.items()
-        if snake(k) not in paging and k not in call.path_params
+        if snake(k) not in skip and k not in call.path_params
     }
-    if not wanted:
-        return items
-    out = []
-    for item in items:
-        if all(_same(item.get(k), v) for k, v in wanted.items() if k in item):
-            out.append(item)
-    return out
 
 
-def _same(value: Any, wanted: str) -> bool:
-    if isinstance(value, bool):
-        return str(value).lower() == wanted.lower()
-    if isinstance(value, list):
-        return any(_same(v, wanted) for v in value)
-    return str(value) == wanted
+def _sort(call: Call) -> str | None:
+    """`?sort=name` or `?sort=-name` (one field), when the operation declares such a parameter."""
+    for param in call.op.params:
+        if param.location == "query" and snake(param.name) in _SORT:
+            value = call.params.get(param.name)
+            if isinstance(value, list):
+                value = value[0] if value else None
+            if isinstance(value, str) and value.strip(" -+"):
+                return value.strip().removeprefix("+")
+    return None
 
 
-def _paginate(items: list[Any], call: Call) -> tuple[list[Any], dict[str, str], int]:
+@dataclass
+class _Window:
+    """Where a page starts, how long it is, and how the client asked (for the next link)."""
+
+    start: int = 0
+    limit: int | None = None
+    limit_name: str | None = None
+    mode: str | None = None
+    key: str | None = None
+    value: Any = None
+
+
+def _window(call: Call) -> _Window:
     names = {snake(p.name): p.name for p in call.op.params if p.location == "query"}
     limit_name = next((names[n] for n in _LIMIT if n in names), None)
     limit = call.params.get(limit_name) if limit_name else None
@@ -367,19 +387,27 @@ def _paginate(items: list[Any], call: Call) -> tuple[list[Any], dict[str, str], 
         start = max(value - first, 0) * limit
     elif mode == "cursor" and isinstance(value, str):
         start = _decode_cursor(value)
-    total = len(items)
-    if not isinstance(limit, int) or limit <= 0:
-        return items[start:], {}, total
-    page = items[start : start + limit]
+    size = limit if isinstance(limit, int) and limit > 0 else None
+    return _Window(start, size, limit_name, mode, key, value)
+
+
+def _links(call: Call, window: _Window, total: int) -> dict[str, str]:
+    start, limit, key, mode, value = (
+        window.start,
+        window.limit,
+        window.key,
+        window.mode,
+        window.value,
+    )
     links: dict[str, str] = {}
-    if start + limit < total and key:
+    if limit is not None and start + limit < total and key:
         following = {"offset": start + limit, "cursor": _encode_cursor(start + limit)}.get(
             mode or ""
         )
         if mode == "page":
             following = (value or 1) + 1 if isinstance(value, int) else 2
-        links["next"] = _link(call, key, following, limit_name, limit)
-    return page, links, total
+        links["next"] = _link(call, key, following, window.limit_name, limit)
+    return links
 
 
 def _link(call: Call, key: str, value: Any, limit_name: str | None, limit: int) -> str:

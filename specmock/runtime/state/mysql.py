@@ -20,6 +20,9 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
+from .base import Page, Query
+from .where import mysql_order, mysql_where
+
 _TEXT = "VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL"
 
 
@@ -106,6 +109,30 @@ class MysqlStore:
             f"SELECT value FROM {self._items} WHERE namespace = %s ORDER BY seq",
             (namespace,), fetch=True)
         return [json.loads(text) for (text,) in rows]
+
+    def _page(self, namespace: str, query: Query) -> Page:
+        where, params = mysql_where(query.filters)
+        order, order_params = mysql_order(query.sort)
+        limit = 2**63 - 1 if query.limit is None else max(query.limit, 0)
+        with self._lock, self._live().cursor() as cursor:
+            # One snapshot for the page and its total (REPEATABLE READ, InnoDB's default).
+            cursor.execute("START TRANSACTION READ ONLY")
+            try:
+                cursor.execute(
+                    f"SELECT value FROM {self._items} WHERE namespace = %s AND {where}"
+                    f" ORDER BY {order} LIMIT %s OFFSET %s",
+                    (namespace, *params, *order_params, limit, max(query.offset, 0)))
+                rows = cursor.fetchall()
+                cursor.execute(
+                    f"SELECT COUNT(*) FROM {self._items} WHERE namespace = %s AND {where}",
+                    (namespace, *params))
+                (total,) = cursor.fetchone()
+            finally:
+                cursor.execute("COMMIT")
+        return Page([json.loads(text) for (text,) in rows], int(total))
+
+    async def page(self, namespace: str, query: Query) -> Page:
+        return await asyncio.to_thread(self._page, namespace, query)
 
     def _next_id(self, namespace: str) -> int:
         with self._lock, self._live().cursor() as cursor:

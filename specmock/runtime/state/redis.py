@@ -22,7 +22,11 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import redis.asyncio as aioredis
 
+from .base import Page, Query, matches
+from .memory import ordered
+
 DEFAULT_PREFIX = "specmock"
+_SLICE = 1000
 
 
 def _dumps(value: Mapping[str, Any]) -> str:
@@ -96,6 +100,38 @@ class RedisStore:
             pipe.hgetall(self._items(namespace))
             order, values = await pipe.execute()
         return [json.loads(values[key]) for key in order if key in values]
+
+    async def page(self, namespace: str, query: Query) -> Page:
+        """Insertion order is the sorted set: an unfiltered page is one ZRANGE of its keys
+        and one HMGET of their values. A filter or sort reads the namespace in slices of
+        `_SLICE` items, keeping only matches, so memory follows the matches, not the size."""
+        start = max(query.offset, 0)
+        if not query.filters and not query.sort:
+            stop = -1 if query.limit is None else start + max(query.limit, 0) - 1
+            if stop != -1 and stop < start:
+                return Page([], await self._redis.zcard(self._order(namespace)))
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.zrange(self._order(namespace), start, stop)
+                pipe.zcard(self._order(namespace))
+                keys, total = await pipe.execute()
+            values = await self._redis.hmget(self._items(namespace), keys) if keys else []
+            return Page([json.loads(v) for v in values if v is not None], int(total))
+        chosen: list[dict[str, Any]] = []
+        offset = 0
+        while True:
+            keys = await self._redis.zrange(self._order(namespace), offset, offset + _SLICE - 1)
+            if not keys:
+                break
+            offset += len(keys)
+            for text in await self._redis.hmget(self._items(namespace), keys):
+                if text is not None:
+                    item = json.loads(text)
+                    if matches(item, query.filters):
+                        chosen.append(item)
+        if query.sort:
+            chosen = ordered(chosen, query.sort)
+        stop = None if query.limit is None else start + max(query.limit, 0)
+        return Page(chosen[start:stop], len(chosen))
 
     async def next_id(self, namespace: str) -> int:
         async with self._redis.pipeline(transaction=True) as pipe:

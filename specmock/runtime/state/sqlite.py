@@ -21,6 +21,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from .base import Page, Query
+from .where import sqlite_order, sqlite_where
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS items (
     seq INTEGER PRIMARY KEY,
@@ -131,6 +134,27 @@ class SqliteStore:
     async def items(self, namespace: str) -> list[dict[str, Any]]:
         rows = self._read("SELECT value FROM items WHERE namespace = ? ORDER BY seq", (namespace,))
         return [json.loads(text) for (text,) in rows]
+
+    async def page(self, namespace: str, query: Query) -> Page:
+        where, params = sqlite_where(query.filters)
+        order, order_params = sqlite_order(query.sort)
+        limit = -1 if query.limit is None else max(query.limit, 0)
+        with self._lock:
+            # One read transaction: the page and its total come from the same snapshot.
+            self._db.execute("BEGIN")
+            try:
+                rows = self._db.execute(
+                    f"SELECT value FROM items WHERE namespace = ? AND {where}"
+                    f" ORDER BY {order} LIMIT ? OFFSET ?",
+                    (namespace, *params, *order_params, limit, max(query.offset, 0)),
+                ).fetchall()
+                (total,) = self._db.execute(
+                    f"SELECT count(*) FROM items WHERE namespace = ? AND {where}",
+                    (namespace, *params),
+                ).fetchone()
+            finally:
+                self._db.execute("COMMIT")
+        return Page([json.loads(text) for (text,) in rows], int(total))
 
     async def next_id(self, namespace: str) -> int:
         with self._write() as db:
