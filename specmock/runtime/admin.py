@@ -7,6 +7,7 @@ the override API. Open to loopback clients; from anywhere else only with the tok
 
 from __future__ import annotations
 
+import hmac
 import ipaddress
 from datetime import datetime
 from pathlib import Path
@@ -42,7 +43,8 @@ def allowed(scope: dict, headers: dict[str, str], token: str | None) -> bool:
     except ValueError:
         if client[0] in ("testclient", "localhost"):
             return True
-    return bool(token) and headers.get("authorization", "") == f"Bearer {token}"
+    given = headers.get("authorization", "").encode()
+    return bool(token) and hmac.compare_digest(given, f"Bearer {token}".encode())
 
 
 def _problem(status: int, detail: str) -> Reply:
@@ -66,8 +68,23 @@ def handlers(app: SpecmockApp) -> Overrides:
     def health(ctx: Context) -> Reply:
         return Reply({"status": "ok", "services": [s.name for s in app.services]})
 
-    for name in ("health", "live", "ready"):
+    for name in ("health", "live"):
         on(name)(health)
+
+    @on("ready")
+    async def ready(ctx: Context) -> Reply:
+        """Ready only while the state store answers (a memory store always does)."""
+        check = getattr(app.store, "check", None)
+        cause = await check() if check is not None else None
+        if cause is None:
+            return health(ctx)
+        detail = f"the state store {app.store.name} is unavailable: {cause}"
+        body = {
+            "status": "unavailable",
+            "services": [s.name for s in app.services],
+            "detail": detail,
+        }
+        return Reply(body, status=503, headers={"Retry-After": "1"})
 
     @on("metrics")
     def metrics(ctx: Context) -> Reply:

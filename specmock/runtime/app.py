@@ -24,7 +24,7 @@ from ..generator.errors import Problem, SpecError
 from ..generator.loader import load_document
 from ..generator.params import MISSING, RawRequest
 from ..generator.plan import Operation, Service
-from . import admin, hooks, logs, problems, vhost
+from . import admin, hooks, limits, logs, problems, vhost
 from .behaviours import Idempotency, RateLimiter, parse_limits
 from .clock import Clock, RealClock
 from .crud import Call, Crud
@@ -38,6 +38,7 @@ from .relay import through, unmatched
 from .responder import Echo, Outgoing, Responder, Settings, status_number, to_reply
 from .router import Match, Router, without_marker
 from .state import MemoryStore, Store
+from .state.guard import StoreDown
 from .traffic import Mode, Traffic
 from .validation import (
     Rejection,
@@ -52,7 +53,7 @@ from .validation import (
 from .wire import send_answer, send_fault
 
 log = logging.getLogger("specmock")
-MAX_BODY = 10 * 1024 * 1024
+MAX_BODY = limits.MAX_BODY
 _ECHO_METHODS = ("POST", "PUT", "PATCH")
 _CORS = [("Access-Control-Allow-Origin", "*"), ("Access-Control-Expose-Headers", "*")]
 
@@ -254,6 +255,9 @@ class SpecmockApp:
             receive = _tee(receive, chunks)
         try:
             out = await self.handle(scope, receive, headers)
+        except StoreDown as exc:  # a store that is down says so, and which, and why
+            body = problems.problem(503, [], str(exc))
+            out = Outgoing(503, orjson.dumps(body), problems.PROBLEM_TYPE, [("Retry-After", "1")])
         except Exception:  # the last line of defence: a bug must not drop the connection
             log.exception("internal error on %s %s", scope["method"], scope["path"])
             body = problems.problem(500, [], "specmock hit an internal error; see its log")
@@ -620,7 +624,7 @@ class SpecmockApp:
         if decision is None:
             return None
         if decision.delay_ms:
-            await asyncio.sleep(decision.delay_ms / 1000)
+            await limits.pause(scope, decision.delay_ms / 1000)  # ends if the client leaves
         if decision.status is None and decision.fault is None:
             scope["specmock.delay_ms"] = decision.delay_ms
             return None
@@ -702,7 +706,7 @@ class SpecmockApp:
         )
         try:
             result = await hooks.call(handler, ctx)
-        except Rejection:
+        except (Rejection, StoreDown):
             raise
         except Exception as exc:
             log.exception("override for %s raised", op.operation_id)
@@ -735,9 +739,13 @@ class SpecmockApp:
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > self.max_body:
             raise Rejection(413, [_too_large(self.max_body)])
-        body = await request.body()
-        if len(body) > self.max_body:
-            raise Rejection(413, [_too_large(self.max_body)])
+        try:  # never more than max_body + one chunk held, whatever the framing
+            body = await limits.read_body(receive, self.max_body)
+        except limits.BodyTooLarge:
+            raise Rejection(413, [_too_large(self.max_body)]) from None
+        except limits.BodyTimeout as exc:
+            raise Rejection(400, [Violation("body", "/", "complete", str(exc))]) from None
+        request = Request(scope, limits.replay(body))
         scope["specmock.raw_body"] = body  # for overrides that check signatures on the bytes
         content_type = headers.get("content-type")
         media = select_body_media(op, content_type, body)
