@@ -63,7 +63,4 @@ def run(settings: dict[str, Any], host: str, port: int, workers: int, limits: Li
 
     os.environ[ENV] = json.dumps(settings)
     config = server.config(f"{__name__}:app", host, port, limits, factory=True, workers=workers)
-    sock = config.bind_socket()
-    import uvicorn
-
-    Multiprocess(config, target=uvicorn.Server(config).run, sockets=[sock]).run()
+    Multiprocess(config, sockets=[config.bind_socket()]).run()
