@@ -103,3 +103,40 @@ async def test_memory_page_copies_only_what_it_returns(monkeypatch) -> None:
     page = await store.page("svc:pets", Query(offset=500, limit=20))
     assert [p["id"] for p in page.items] == list(range(500, 520))
     assert (page.total, len(copied)) == (1000, 20)
+
+
+async def test_totals_follow_puts_replacements_deletes_and_clears(store: Store) -> None:
+    await store.put("svc:pets", "1", PETS[0])  # the same value again
+    await store.put("svc:pets", "2", {**PETS[1], "name": "Tim"})  # a new value
+    await store.put("svc:pets", "6", {"id": 6})
+    assert (await store.page("svc:pets", Query(limit=1))).total == 6
+    assert await store.delete("svc:pets", "3")
+    assert not await store.delete("svc:pets", "3")
+    assert (await store.page("svc:pets", Query(limit=0))).total == 5
+    await store.clear("svc:pets")
+    assert (await store.page("svc:pets", Query(limit=1))).total == 0
+    await store.put("svc:pets", "1", PETS[0])
+    assert (await store.page("svc:pets", Query())).total == 1
+    assert (await store.page("svc:other", Query())).total == 1
+
+
+async def test_a_sqlite_file_from_before_sizes_gets_its_totals(tmp_path) -> None:
+    import sqlite3
+
+    from specmock.runtime.state.sqlite import SqliteStore
+
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "CREATE TABLE items (seq INTEGER PRIMARY KEY, namespace TEXT NOT NULL,"
+            " key TEXT NOT NULL, value TEXT NOT NULL, UNIQUE (namespace, key))"
+        )
+        db.executemany(
+            "INSERT INTO items (namespace, key, value) VALUES ('svc:a', ?, '{}')",
+            [(str(n),) for n in range(7)],
+        )
+    store = SqliteStore(path)
+    try:
+        assert (await store.page("svc:a", Query(limit=2))).total == 7
+    finally:
+        await store.close()
