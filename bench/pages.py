@@ -85,6 +85,7 @@ async def fill(store, backend: str, ns: str, count: int) -> None:
                         [(ns, str(n), json.dumps(pet(n)))
                          for n in range(start, min(start + 5000, count + 1))])
                 cursor.execute(f"REPLACE INTO {inner._counters} VALUES (%s, %s)", (ns, count))
+                cursor.execute(f"REPLACE INTO {inner._sizes} VALUES (%s, %s)", (ns, count))
 
         await asyncio.to_thread(load)
 
@@ -129,9 +130,13 @@ async def one(backend: str, url: str, count: int) -> dict:
         times.append((time.perf_counter() - started) * 1000)
     # the reference: the whole collection read and sliced, as lists did before
     old = []
-    for _ in range(max(5, READS // 20)):
+    for _ in range(5):
         started = time.perf_counter()
-        items = await app.store.items(ns)
+        try:
+            items = await app.store.items(ns)
+        except Exception:  # e.g. a Redis read timeout on a whole 100k namespace
+            old.append(float("nan"))
+            break
         items[count // 2: count // 2 + PAGE]
         old.append((time.perf_counter() - started) * 1000)
     page = await app.store.page(ns, Query(offset=count // 2, limit=PAGE))
