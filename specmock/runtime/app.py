@@ -25,7 +25,7 @@ from ..generator.loader import load_document
 from ..generator.params import MISSING, RawRequest
 from ..generator.plan import Operation, Service
 from . import admin, hooks, limits, logs, problems, vhost
-from .behaviours import Idempotency, RateLimiter, parse_limits
+from .behaviours import CONFLICT, REPLAYED, Idempotency, RateLimiter, parse_limits
 from .clock import Clock, RealClock
 from .crud import Call, Crud
 from .faults import CONNECTION_FAULTS, Decision, Faults, RuleError, Target
@@ -529,7 +529,7 @@ class SpecmockApp:
             injected = await self._inject(op, match, scope, headers, body)
             if injected is not None:
                 return injected
-            limited = self._rate_limit(op, scope, headers)
+            limited = await self._rate_limit(op, scope, headers)
             if limited is not None:
                 return limited
             if self.traffic.mode is not Mode.MOCK:
@@ -566,21 +566,26 @@ class SpecmockApp:
     ) -> Outgoing:
         """Same key, same body: the first answer again. Same key, other body: refused."""
         op = call.op
-        stored, conflict = self.idempotency.lookup(op.service, key, call.body)
-        if conflict:
-            message = "this Idempotency-Key was used with a different body"
-            violation = Violation("header", "/idempotency-key", "idempotency", message)
-            return self.responder.error(op, 422, [violation], call.accept)
-        if stored is not None:
-            return dataclasses.replace(
-                stored, headers=[*stored.headers, ("Idempotent-Replayed", "true")]
+        out, outcome = await self.idempotency.run(
+            op.service, key, call.body, op, lambda: self._answer(call, match, headers, pref)
+        )
+        if out is None:
+            message = (
+                "this Idempotency-Key was used with a different body"
+                if outcome == CONFLICT
+                else "a request with this Idempotency-Key is still being answered"
             )
-        out = await self._answer(call, match, headers, pref)
-        if out.status < 500:
-            self.idempotency.remember(op.service, key, call.body, out)
+            violation = Violation("header", "/idempotency-key", "idempotency", message)
+            return self.responder.error(
+                op, 422 if outcome == CONFLICT else 409, [violation], call.accept
+            )
+        if outcome == REPLAYED:
+            return dataclasses.replace(out, headers=[*out.headers, ("Idempotent-Replayed", "true")])
         return out
 
-    def _rate_limit(self, op: Operation, scope: dict, headers: dict[str, str]) -> Outgoing | None:
+    async def _rate_limit(
+        self, op: Operation, scope: dict, headers: dict[str, str]
+    ) -> Outgoing | None:
         if self.rate_limiter is None:
             return None
         client = (
@@ -588,7 +593,7 @@ class SpecmockApp:
             or headers.get("authorization")
             or (scope.get("client") or ("-",))[0]
         )
-        limited = self.rate_limiter.hit(op.service, op.operation_id, client)
+        limited = await self.rate_limiter.check(op.service, op.operation_id, client)
         if limited is None:
             return None
         wait, rule = limited

@@ -11,6 +11,7 @@ from ..generator.loader import load_document
 from ..generator.plan import Service
 from ..generator.sources import expand
 from .app import SpecmockApp
+from .behaviours import SharedIdempotency, SharedRateLimiter
 from .cassette import Cassette
 from .clock import Clock
 from .faults import parse_rule
@@ -115,6 +116,11 @@ def create_app(
     _traffic(app, mode, upstreams, cassette, drift_report)
     app.traffic.lock(allow_upstreams or [])
     app.options = {k.lower(): v for k, v in (options or {}).items()}
+    if isinstance(app.store, Guarded):  # shared by other processes: so are these
+        app.idempotency = SharedIdempotency(app.store)
+        if app.rate_limiter is not None:
+            limiter = app.rate_limiter
+            app.rate_limiter = SharedRateLimiter(limiter.rules, limiter.now, app.store)
     if limits is not None:
         app.max_body = limits.max_body
         app.faults.max_delay_ms = limits.max_delay_ms
