@@ -31,10 +31,8 @@ from pathlib import Path
 
 import orjson
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from specmock.runtime.factory import create_app  # noqa: E402
-from specmock.runtime.state.base import Query  # noqa: E402
+from specmock.runtime.factory import create_app
+from specmock.runtime.state.base import Query
 
 PAGE = 20
 READS = 200
@@ -49,8 +47,13 @@ def rss_kb() -> int:
 
 
 def pet(n: int) -> dict:
-    return {"id": n, "name": f"pet{n}", "tag": "dog" if n % 2 else "cat",
-            "status": "available", "created_at": "2026-01-01T00:00:00Z"}
+    return {
+        "id": n,
+        "name": f"pet{n}",
+        "tag": "dog" if n % 2 else "cat",
+        "status": "available",
+        "created_at": "2026-01-01T00:00:00Z",
+    }
 
 
 async def fill(store, backend: str, ns: str, count: int) -> None:
@@ -63,7 +66,8 @@ async def fill(store, backend: str, ns: str, count: int) -> None:
         with inner._write() as db:
             db.executemany(
                 "INSERT INTO items (namespace, key, value) VALUES (?, ?, ?)",
-                [(ns, str(n), json.dumps(pet(n))) for n in range(1, count + 1)])
+                [(ns, str(n), json.dumps(pet(n))) for n in range(1, count + 1)],
+            )
             db.execute("INSERT OR REPLACE INTO counters VALUES (?, ?)", (ns, count))
     elif backend == "redis":
         r = inner._redis
@@ -77,13 +81,17 @@ async def fill(store, backend: str, ns: str, count: int) -> None:
         await r.set(inner._ids(ns), count)
         await r.set(inner._seq, count)
     elif backend == "mysql":
+
         def load() -> None:
             with inner._lock, inner._live().cursor() as cursor:
                 for start in range(1, count + 1, 5000):
                     cursor.executemany(
                         f"INSERT INTO {inner._items} (namespace, k, value) VALUES (%s, %s, %s)",
-                        [(ns, str(n), json.dumps(pet(n)))
-                         for n in range(start, min(start + 5000, count + 1))])
+                        [
+                            (ns, str(n), json.dumps(pet(n)))
+                            for n in range(start, min(start + 5000, count + 1))
+                        ],
+                    )
                 cursor.execute(f"REPLACE INTO {inner._counters} VALUES (%s, %s)", (ns, count))
                 cursor.execute(f"REPLACE INTO {inner._sizes} VALUES (%s, %s)", (ns, count))
 
@@ -99,11 +107,23 @@ async def call(app, method: str, path: str, query: bytes = b"", body: bytes = b"
     async def send(message: dict) -> None:
         sent.append(message)
 
-    scope = {"type": "http", "method": method, "path": path, "raw_path": path.encode(),
-             "query_string": query, "root_path": "", "scheme": "http", "http_version": "1.1",
-             "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 80),
-             "headers": [(b"host", b"bench"), (b"content-type", b"application/json"),
-                         (b"x-api-key", b"bench")]}
+    scope = {
+        "type": "http",
+        "method": method,
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": query,
+        "root_path": "",
+        "scheme": "http",
+        "http_version": "1.1",
+        "client": ("127.0.0.1", 1),
+        "server": ("127.0.0.1", 80),
+        "headers": [
+            (b"host", b"bench"),
+            (b"content-type", b"application/json"),
+            (b"x-api-key", b"bench"),
+        ],
+    }
     await app(scope, receive, send)
     return sent[0]["status"]
 
@@ -137,7 +157,7 @@ async def one(backend: str, url: str, count: int) -> dict:
         except Exception:  # e.g. a Redis read timeout on a whole 100k namespace
             old.append(float("nan"))
             break
-        items[count // 2: count // 2 + PAGE]
+        items[count // 2 : count // 2 + PAGE]
         old.append((time.perf_counter() - started) * 1000)
     page = await app.store.page(ns, Query(offset=count // 2, limit=PAGE))
     assert len(page.items) == PAGE and page.total == count
@@ -150,9 +170,14 @@ async def one(backend: str, url: str, count: int) -> dict:
     cpu = time.process_time() - cpu
     await app.store.clear("petstore:")
     await app.store.close()
-    return {"p50": percentile(times, 0.5), "p99": percentile(times, 0.99),
-            "old_p50": percentile(old, 0.5), "creates": made / CREATE_SECONDS,
-            "create_cpu_us": cpu / max(made, 1) * 1e6, "rss_kb": grown}
+    return {
+        "p50": percentile(times, 0.5),
+        "p99": percentile(times, 0.99),
+        "old_p50": percentile(old, 0.5),
+        "creates": made / CREATE_SECONDS,
+        "create_cpu_us": cpu / max(made, 1) * 1e6,
+        "rss_kb": grown,
+    }
 
 
 def free_port() -> int:
@@ -166,8 +191,10 @@ def start_redis(folder: str) -> tuple[subprocess.Popen, str]:
     if exe is None:
         raise SystemExit("redis-server is not installed")
     port = free_port()
-    proc = subprocess.Popen([exe, "--port", str(port), "--save", "", "--appendonly", "no",
-                             "--dir", folder], stdout=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [exe, "--port", str(port), "--save", "", "--appendonly", "no", "--dir", folder],
+        stdout=subprocess.DEVNULL,
+    )
     for _ in range(200):
         try:
             socket.create_connection(("127.0.0.1", port), 0.2).close()
@@ -192,10 +219,14 @@ def main() -> int:
     mysql = os.environ.get("SPECMOCK_MYSQL_URL")
     if mysql:
         urls["mysql"] = f"{mysql}?prefix=bench{uuid.uuid4().hex[:8]}_"
-    print(f"list page (limit {PAGE}, middle offset) and creates, in-process ASGI; "
-          "reference: items() sliced")
-    print(f"{'store':8} {'items':>7} {'page p50':>9} {'page p99':>9} {'items() p50':>12} "
-          f"{'creates/s':>10} {'create CPU':>11} {'RSS':>9}")
+    print(
+        f"list page (limit {PAGE}, middle offset) and creates, in-process ASGI; "
+        "reference: items() sliced"
+    )
+    print(
+        f"{'store':8} {'items':>7} {'page p50':>9} {'page p99':>9} {'items() p50':>12} "
+        f"{'creates/s':>10} {'create CPU':>11} {'RSS':>9}"
+    )
     try:
         for backend in stores:
             if backend not in urls:
@@ -207,9 +238,12 @@ def main() -> int:
                         Path(f"{folder}/state.db{suffix}").unlink(missing_ok=True)
                 r = asyncio.run(one(backend, urls[backend], count))
                 rss = f"{r['rss_kb'] / 1024:.0f} MB" if backend == "memory" else "-"
-                print(f"{backend:8} {count:7d} {r['p50']:7.2f}ms {r['p99']:7.2f}ms "
-                      f"{r['old_p50']:10.2f}ms {r['creates']:10.0f} "
-                      f"{r['create_cpu_us']:8.0f} us {rss:>9}", flush=True)
+                print(
+                    f"{backend:8} {count:7d} {r['p50']:7.2f}ms {r['p99']:7.2f}ms "
+                    f"{r['old_p50']:10.2f}ms {r['creates']:10.0f} "
+                    f"{r['create_cpu_us']:8.0f} us {rss:>9}",
+                    flush=True,
+                )
         if "mysql" in urls:
             from specmock.runtime.state.mysql import MysqlStore
 

@@ -15,18 +15,12 @@ from ..runtime.factory import load_services
 from ..runtime.limits import Limits
 from .admin import admin
 from .mesh import mesh
+from .problems import fail as _fail
 from .report import explain_services, lint_sources
 from .s3 import s3
 from .workers import build as build_app
 from .workers import check as check_workers
 from .workers import run as run_workers
-
-
-def _fail(exc: SpecError) -> None:
-    click.echo(f"specmock: {len(exc.problems)} problem(s) in the spec(s):", err=True)
-    for problem in exc.problems:
-        click.echo(f"  {problem}", err=True)
-    sys.exit(1)
 
 
 def _paths(flag: str, text: str):

@@ -12,7 +12,7 @@ import base64
 import hashlib
 import math
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,25 +49,19 @@ class Idempotency:
         if len(self._seen) > self.size:
             self._seen.popitem(last=False)
 
-    async def run(
-        self,
-        service: str,
-        key: str,
-        body: object,
-        op: Any,
-        answer: Callable[[], Awaitable[Outgoing]],
+    async def begin(
+        self, service: str, key: str, body: object, op: Any
     ) -> tuple[Outgoing | None, str]:
-        """The answer for this key and an outcome: FIRST (answered now), REPLAYED (the
-        stored first answer), CONFLICT (same key, other body: no answer)."""
+        """The stored first answer and REPLAYED, or (None, CONFLICT) for another body, or
+        (None, FIRST): answer it, then `finish`."""
         stored, conflict = self.lookup(service, key, body)
         if conflict:
             return None, CONFLICT
-        if stored is not None:
-            return stored, REPLAYED
-        out = await answer()
+        return (stored, REPLAYED) if stored is not None else (None, FIRST)
+
+    async def finish(self, service: str, key: str, body: object, out: Outgoing) -> None:
         if out.status < 500:
             self.remember(service, key, body, out)
-        return out, FIRST
 
 
 class SharedIdempotency:
@@ -86,34 +80,33 @@ class SharedIdempotency:
         tag = hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
         return f"__specmock:idempotency:{service}", tag, f"__specmock:idempotency-claim:{tag}:"
 
-    async def run(
-        self,
-        service: str,
-        key: str,
-        body: object,
-        op: Any,
-        answer: Callable[[], Awaitable[Outgoing]],
+    async def begin(
+        self, service: str, key: str, body: object, op: Any
     ) -> tuple[Outgoing | None, str]:
+        """As Idempotency.begin, plus (None, IN_PROGRESS) when another process holds the
+        key longer than `wait` (its claim is then freed for the next request)."""
         records, tag, claim = self._names(service, key)
-        sent = digest(body)
         record = await self.store.get(records, tag)
         if record is None and await self.store.next_id(claim) == 1:
-            out = await answer()
-            if out.status < 500:
-                await self.store.put(records, tag, _record(sent, out))
-            else:
-                await self.store.clear(claim)
-            return out, FIRST
+            return None, FIRST
         waited = 0.0
         while record is None and waited < self.wait:
             await asyncio.sleep(self.poll)
             waited += self.poll
             record = await self.store.get(records, tag)
-        if record is None:
+        if record is None:  # the holder died or never finished: free the key for a retry
+            await self.store.clear(claim)
             return None, IN_PROGRESS
-        if record["digest"] != sent:
+        if record["digest"] != digest(body):
             return None, CONFLICT
         return _outgoing(record, op), REPLAYED
+
+    async def finish(self, service: str, key: str, body: object, out: Outgoing) -> None:
+        records, tag, claim = self._names(service, key)
+        if out.status < 500:
+            await self.store.put(records, tag, _record(digest(body), out))
+        else:  # not kept: the key is free for a retry
+            await self.store.clear(claim)
 
 
 def _record(sent: str, out: Outgoing) -> dict[str, Any]:

@@ -16,7 +16,8 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from .base import Page, Query, Store
+from .base import Store
+from .query import Page, Query
 
 CHECK_TIMEOUT = 2.0  # seconds readiness waits for the store
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from .base import Page, Query, matches, sort_key
+from .query import Page, Query, matches, sort_key
 
 
 def _copy(value: Mapping[str, Any]) -> dict[str, Any]:

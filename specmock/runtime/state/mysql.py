@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
-from .base import Page, Query
+from .query import Page, Query
 from .where import mysql_order, mysql_where
 
 _TEXT = "VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL"
@@ -51,15 +51,23 @@ def _dumps(value: Mapping[str, Any]) -> str:
 
 
 class MysqlStore:
-    def __init__(self, host: str, port: int, user: str, password: str, database: str,
-                 prefix: str = "") -> None:
+    def __init__(
+        self, host: str, port: int, user: str, password: str, database: str, prefix: str = ""
+    ) -> None:
         import pymysql
 
         if prefix and not prefix.replace("_", "").isalnum():
             raise ValueError(f"table prefix {prefix!r}: letters, digits and _ only")
         self._connect = lambda: pymysql.connect(
-            host=host, port=port, user=user, password=password, database=database,
-            charset="utf8mb4", autocommit=True, connect_timeout=10)
+            host=host,
+            port=port,
+            user=user,
+            password=password,
+            database=database,
+            charset="utf8mb4",
+            autocommit=True,
+            connect_timeout=10,
+        )
         self._lock = threading.Lock()
         self._db = self._connect()
         self._items, self._counters = f"{prefix}items", f"{prefix}counters"
@@ -71,7 +79,9 @@ class MysqlStore:
         if not had_sizes:  # tables from before `sizes`: count once
             self._run(
                 f"REPLACE INTO {self._sizes} SELECT namespace, COUNT(*) FROM {self._items}"
-                " GROUP BY namespace", ())
+                " GROUP BY namespace",
+                (),
+            )
 
     @classmethod
     def from_url(cls, url: str) -> MysqlStore:
@@ -79,11 +89,16 @@ class MysqlStore:
         parts = urlparse(url)
         database = parts.path.lstrip("/")
         if parts.scheme not in ("mysql", "mariadb") or not parts.hostname or not database:
-            raise ValueError(
-                f"bad MySQL URL {url!r}: use mysql://user:password@host:port/database")
+            raise ValueError(f"bad MySQL URL {url!r}: use mysql://user:password@host:port/database")
         prefix = parse_qs(parts.query).get("prefix", [""])[0]
-        return cls(parts.hostname, parts.port or 3306, unquote(parts.username or ""),
-                   unquote(parts.password or ""), database, prefix)
+        return cls(
+            parts.hostname,
+            parts.port or 3306,
+            unquote(parts.username or ""),
+            unquote(parts.password or ""),
+            database,
+            prefix,
+        )
 
     def _live(self) -> Any:
         """The connection, opened again if the server dropped it (call with the lock held)."""
@@ -106,7 +121,9 @@ class MysqlStore:
     async def get(self, namespace: str, key: str) -> dict[str, Any] | None:
         rows = await self._call(
             f"SELECT value FROM {self._items} WHERE namespace = %s AND k = %s",
-            (namespace, key), fetch=True)
+            (namespace, key),
+            fetch=True,
+        )
         return json.loads(rows[0][0]) if rows else None
 
     def _change(self, sql: str, params: tuple[Any, ...], namespace: str, added: int) -> int:
@@ -119,7 +136,9 @@ class MysqlStore:
                 if count == 1:  # 1: inserted or deleted; 2 or 0: an insert that replaced
                     cursor.execute(
                         f"INSERT INTO {self._sizes} VALUES (%s, %s) "
-                        "ON DUPLICATE KEY UPDATE n = n + VALUES(n)", (namespace, added))
+                        "ON DUPLICATE KEY UPDATE n = n + VALUES(n)",
+                        (namespace, added),
+                    )
             except BaseException:
                 cursor.execute("ROLLBACK")
                 raise
@@ -131,19 +150,27 @@ class MysqlStore:
             self._change,
             f"INSERT INTO {self._items} (namespace, k, value) VALUES (%s, %s, %s) "
             "ON DUPLICATE KEY UPDATE value = VALUES(value)",
-            (namespace, key, _dumps(value)), namespace, 1)
+            (namespace, key, _dumps(value)),
+            namespace,
+            1,
+        )
 
     async def delete(self, namespace: str, key: str) -> bool:
         count = await asyncio.to_thread(
             self._change,
-            f"DELETE FROM {self._items} WHERE namespace = %s AND k = %s", (namespace, key),
-            namespace, -1)
+            f"DELETE FROM {self._items} WHERE namespace = %s AND k = %s",
+            (namespace, key),
+            namespace,
+            -1,
+        )
         return bool(count)
 
     async def items(self, namespace: str) -> list[dict[str, Any]]:
         rows = await self._call(
             f"SELECT value FROM {self._items} WHERE namespace = %s ORDER BY seq",
-            (namespace,), fetch=True)
+            (namespace,),
+            fetch=True,
+        )
         return [json.loads(text) for (text,) in rows]
 
     def _page(self, namespace: str, query: Query) -> Page:
@@ -160,21 +187,26 @@ class MysqlStore:
                     cursor.execute(
                         f"SELECT i.value FROM {self._items} i JOIN (SELECT seq FROM"
                         f" {self._items} WHERE namespace = %s ORDER BY seq LIMIT %s OFFSET %s)"
-                        " p ON i.seq = p.seq ORDER BY i.seq", (namespace, limit, offset))
+                        " p ON i.seq = p.seq ORDER BY i.seq",
+                        (namespace, limit, offset),
+                    )
                     rows = cursor.fetchall()
                     cursor.execute(
-                        f"SELECT n FROM {self._sizes} WHERE namespace = %s", (namespace,))
+                        f"SELECT n FROM {self._sizes} WHERE namespace = %s", (namespace,)
+                    )
                     found = cursor.fetchone()
                     total = found[0] if found else 0
                 else:
                     cursor.execute(
                         f"SELECT value FROM {self._items} WHERE namespace = %s AND {where}"
                         f" ORDER BY {order} LIMIT %s OFFSET %s",
-                        (namespace, *params, *order_params, limit, offset))
+                        (namespace, *params, *order_params, limit, offset),
+                    )
                     rows = cursor.fetchall()
                     cursor.execute(
                         f"SELECT COUNT(*) FROM {self._items} WHERE namespace = %s AND {where}",
-                        (namespace, *params))
+                        (namespace, *params),
+                    )
                     (total,) = cursor.fetchone()
             finally:
                 cursor.execute("COMMIT")
@@ -188,7 +220,9 @@ class MysqlStore:
             cursor.execute(
                 f"INSERT INTO {self._counters} (namespace, value) "
                 "VALUES (%s, LAST_INSERT_ID(1)) "
-                "ON DUPLICATE KEY UPDATE value = LAST_INSERT_ID(value + 1)", (namespace,))
+                "ON DUPLICATE KEY UPDATE value = LAST_INSERT_ID(value + 1)",
+                (namespace,),
+            )
             cursor.execute("SELECT LAST_INSERT_ID()")
             return int(cursor.fetchone()[0])
 
@@ -198,13 +232,17 @@ class MysqlStore:
     async def namespaces(self, prefix: str = "") -> list[str]:
         rows = await self._call(
             f"SELECT DISTINCT namespace FROM {self._items} WHERE LEFT(namespace, %s) = %s "
-            "ORDER BY namespace", (len(prefix), prefix), fetch=True)
+            "ORDER BY namespace",
+            (len(prefix), prefix),
+            fetch=True,
+        )
         return [name for (name,) in rows]
 
     async def clear(self, prefix: str = "") -> None:
         for table in (self._items, self._counters, self._sizes):
-            await self._call(f"DELETE FROM {table} WHERE LEFT(namespace, %s) = %s",
-                             (len(prefix), prefix))
+            await self._call(
+                f"DELETE FROM {table} WHERE LEFT(namespace, %s) = %s", (len(prefix), prefix)
+            )
 
     async def close(self) -> None:
         def shut() -> None:

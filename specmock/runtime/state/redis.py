@@ -22,8 +22,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import redis.asyncio as aioredis
 
-from .base import Page, Query, matches
 from .memory import ordered
+from .query import Page, Query, matches
 
 DEFAULT_PREFIX = "specmock"
 _SLICE = 1000

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from .base import Page, Query
+from .query import Page, Query
 from .where import sqlite_order, sqlite_where
 
 _SCHEMA = """

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .base import sort_key
+from .query import sort_key
 
 
 def path(field: str) -> str:
