@@ -79,7 +79,9 @@ def test_too_many_or_too_large_headers_get_431_and_cost_no_memory():
 
 
 def test_oversized_chunked_body_gets_413_with_bounded_memory():
-    with serving("petstore", "--quiet", "--limit", "max_body=1048576") as (url, proc):
+    # the command docs/deployment.md shows
+    limits = ("--limit", "max_body=1048576", "--limit", "max_delay_ms=5000")
+    with serving("petstore", "--quiet", *limits) as (url, proc):
         before = _rss_kb(proc.pid)
         answers = []
         for _ in range(4):

@@ -274,19 +274,11 @@ class SpecmockApp:
         }
         body = entry.raw_body
         scope["headers"].append((b"content-length", str(len(body)).encode()))
-        sent = False
-
-        async def receive() -> dict:
-            nonlocal sent
-            if sent:
-                return {"type": "http.disconnect"}
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
 
         async def discard(message: dict) -> None:
             return None
 
-        await self(scope, receive, discard)
+        await self(scope, limits.replay(body), discard)
         found = self.journal.find() if self.journal else []
         return found[-1] if found else None
 

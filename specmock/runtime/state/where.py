@@ -55,12 +55,16 @@ def sqlite_where(filters: Mapping[str, str]) -> tuple[str, list[Any]]:
     return " AND ".join(clauses) or "1", params
 
 
+def _sorting(sort: str) -> tuple[str, str]:
+    """The JSON path of the sort field and the SQL direction."""
+    field, descending = sort_key(sort)
+    return path(field), "DESC" if descending else "ASC"
+
+
 def sqlite_order(sort: str | None) -> tuple[str, list[Any]]:
     if not sort:
         return "seq", []
-    field, descending = sort_key(sort)
-    p = path(field)
-    direction = "DESC" if descending else "ASC"
+    p, direction = _sorting(sort)
     return (
         f"json_type(value, ?) IN ('null', 'object', 'array') OR json_type(value, ?) IS NULL,"
         f" json_extract(value, ?) {direction}, seq",
@@ -97,9 +101,7 @@ def mysql_where(filters: Mapping[str, str]) -> tuple[str, list[Any]]:
 def mysql_order(sort: str | None) -> tuple[str, list[Any]]:
     if not sort:
         return "seq", []
-    field, descending = sort_key(sort)
-    p = path(field)
-    direction = "DESC" if descending else "ASC"
+    p, direction = _sorting(sort)
     return (
         f"JSON_TYPE(JSON_EXTRACT(value, %s)) NOT IN {_SCALAR}"
         " OR JSON_EXTRACT(value, %s) IS NULL,"
