@@ -103,7 +103,14 @@ def test_slowloris_and_a_chunk_that_never_comes_are_closed():
     limits = ("--limit", "header_timeout=1", "--limit", "body_timeout=1")
     with serving("petstore", "--quiet", *limits) as (url, _):
         drips = [_connect(url) for _ in range(20)]
-        for sock in drips:
+        for sock in drips[:10]:
+            sock.sendall(b"GET /pets HTTP/1.1\r\nHost: x\r\n")
+        for sock in drips[10:]:  # a kept-alive connection: one request answered, then drips
+            sock.sendall(b"GET /pets HTTP/1.1\r\nHost: x\r\n\r\n")
+            first = sock.recv(65536)
+            assert first.startswith(b"HTTP/1.1 200 ")
+            while not first.endswith(b"]"):  # the whole (small) JSON list
+                first += sock.recv(65536)
             sock.sendall(b"GET /pets HTTP/1.1\r\nHost: x\r\n")
 
         def drip(sock: socket.socket) -> bytes:

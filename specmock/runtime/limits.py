@@ -237,6 +237,7 @@ class _Bounded:
             self._arm(LINGER, "")
             return
         super().on_response_complete()  # type: ignore[misc]
+        self._in_head, self._raw = True, 0  # what comes next is the next request's head
         if not self.transport.is_closing():  # type: ignore[attr-defined]
             # The next head must come in time too: uvicorn's keep-alive timer restarts on
             # every byte, so a client dripping one byte at a time would never meet it.
