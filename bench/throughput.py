@@ -16,12 +16,14 @@ it in the same run, and `specmock / baseline` ratios are printed.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 from _harness import (
@@ -58,6 +60,7 @@ class WrkResult:
     requests: int
     non_2xx: int
     socket_errors: int
+    cpu_us: float = 0.0  # server CPU time per request: steadier than req/s on a busy machine
 
     @property
     def ok(self) -> bool:
@@ -209,10 +212,19 @@ def measure_server(name: str, args: argparse.Namespace, rnd: int) -> dict[str, W
         for kind in LOADS:
             if args.warmup:
                 run_wrk(base, kind, args.warmup, args.connections)
+            before = cpu_seconds(proc.pid)
             results[kind] = run_wrk(base, kind, args.duration, args.connections)
+            spent = cpu_seconds(proc.pid) - before
+            results[kind].cpu_us = spent / max(results[kind].requests, 1) * 1e6
         if proc.poll() is not None:
             raise BenchError(f"{name} died during the run:\n{log_tail(log)}")
     return results
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def report_round(rnd: int, name: str, results: dict[str, WrkResult]) -> None:
@@ -221,7 +233,8 @@ def report_round(rnd: int, name: str, results: dict[str, WrkResult]) -> None:
         flag = "" if res.ok else f"  FAILED: {errors}"
         print(
             f"  round {rnd} {name:<8} {kind:<4} {res.rps:>10.0f} req/s  "
-            f"p99 {res.p99_ms:>8.2f} ms  ({res.requests} requests){flag}",
+            f"p99 {res.p99_ms:>8.2f} ms  {res.cpu_us:>5.0f} us CPU/req  "
+            f"({res.requests} requests){flag}",
             flush=True,
         )
         if not res.ok:
@@ -230,13 +243,14 @@ def report_round(rnd: int, name: str, results: dict[str, WrkResult]) -> None:
 
 def summarize(all_results: dict[str, dict[str, list[WrkResult]]]) -> None:
     print("\nMedians over rounds")
-    print(f"  {'server':<9}{'load':<6}{'req/s':>10}{'p99 ms':>10}")
+    print(f"  {'server':<9}{'load':<6}{'req/s':>10}{'p99 ms':>10}{'CPU us/req':>12}")
     meds: dict[tuple[str, str], tuple[float, float]] = {}
     for name, per_kind in all_results.items():
         for kind, runs in per_kind.items():
             meds[name, kind] = (median([r.rps for r in runs]), median([r.p99_ms for r in runs]))
             rps, p99 = meds[name, kind]
-            print(f"  {name:<9}{kind:<6}{rps:>10.0f}{p99:>10.2f}")
+            cpu = median([r.cpu_us for r in runs])
+            print(f"  {name:<9}{kind:<6}{rps:>10.0f}{p99:>10.2f}{cpu:>12.0f}")
     for name, targets in (("specmock", TARGETS), ("cli", CLI_TARGETS)):
         print(f"\n{name} / bare (same run)")
         for kind in LOADS:
