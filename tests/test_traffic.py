@@ -288,3 +288,15 @@ def test_admin_upstreams_are_limited_to_start_ones_and_allowed_patterns():
     assert refused.status_code == 409
     assert "'http://169.254.169.254' is not allowed" in refused.json()["detail"]
     assert client.get(mode).json()["upstreams"] == {"": "https://api.example.com"}
+
+
+def test_admin_token_opens_the_admin_api_to_other_hosts_only_when_exact():
+    from specmock.runtime import admin
+
+    remote = {"client": ("10.1.2.3", 5000)}
+    assert admin.allowed(remote, {"authorization": "Bearer s3cret"}, "s3cret")
+    assert not admin.allowed(remote, {"authorization": "Bearer s3cres"}, "s3cret")
+    assert not admin.allowed(remote, {"authorization": "Bearer s3cret2"}, "s3cret")
+    assert not admin.allowed(remote, {}, "s3cret")
+    assert not admin.allowed(remote, {"authorization": "Bearer "}, None)
+    assert admin.allowed({"client": ("127.0.0.1", 1)}, {}, None)
