@@ -49,17 +49,16 @@ class Idempotency:
         if len(self._seen) > self.size:
             self._seen.popitem(last=False)
 
-    async def begin(
-        self, service: str, key: str, body: object, op: Any
-    ) -> tuple[Outgoing | None, str]:
+    def begin(self, service: str, key: str, body: object, op: Any) -> tuple[Outgoing | None, str]:
         """The stored first answer and REPLAYED, or (None, CONFLICT) for another body, or
-        (None, FIRST): answer it, then `finish`."""
+        (None, FIRST): answer it, then `finish`. (SharedIdempotency answers the same,
+        awaitably.)"""
         stored, conflict = self.lookup(service, key, body)
         if conflict:
             return None, CONFLICT
         return (stored, REPLAYED) if stored is not None else (None, FIRST)
 
-    async def finish(self, service: str, key: str, body: object, out: Outgoing) -> None:
+    def finish(self, service: str, key: str, body: object, out: Outgoing) -> None:
         if out.status < 500:
             self.remember(service, key, body, out)
 
@@ -154,6 +153,9 @@ def parse_limits(text: str) -> dict[str, RateLimit]:
     return limits
 
 
+Limited = tuple[int, "RateLimit"]  # seconds to wait (Retry-After) and the limit hit
+
+
 class RateLimiter:
     """Fixed windows per client key; the most specific limit (operation, service, all) applies."""
 
@@ -168,9 +170,8 @@ class RateLimiter:
                 return target, self.rules[target]
         return None
 
-    async def check(
-        self, service: str, operation: str, client: str
-    ) -> tuple[int, RateLimit] | None:
+    def check(self, service: str, operation: str, client: str) -> Limited | None:
+        """As `hit`; SharedRateLimiter answers the same, awaitably."""
         return self.hit(service, operation, client)
 
     def hit(self, service: str, operation: str, client: str) -> tuple[int, RateLimit] | None:
@@ -204,9 +205,9 @@ class SharedRateLimiter(RateLimiter):
         self.store = store
         self._last: dict[str, int] = {}
 
-    async def check(
+    async def check(  # type: ignore[override]
         self, service: str, operation: str, client: str
-    ) -> tuple[int, RateLimit] | None:
+    ) -> Limited | None:
         found = self.rule_for(service, operation)
         if found is None:
             return None

@@ -5,6 +5,7 @@ store shared by several processes), 409."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Awaitable
 
 from ..behaviours import CONFLICT, IN_PROGRESS
 from ..exchange import Exchange
@@ -14,13 +15,27 @@ from ..validation import Violation
 METHODS = ("POST", "PATCH")
 
 
-async def replay(x: Exchange) -> Outgoing | None:
+def replay(x: Exchange) -> Outgoing | Awaitable[Outgoing | None] | None:
     key = x.headers.get("idempotency-key")
     if not key:
         return None
     assert x.op is not None
+    found = x.app.idempotency.begin(x.op.service, key, x.body, x.op)
+    if isinstance(found, tuple):
+        return _decide(x, key, found)
+    return _claimed(x, key, found)  # claimed in a shared store: wait for it
+
+
+async def _claimed(
+    x: Exchange, key: str, found: Awaitable[tuple[Outgoing | None, str]]
+) -> Outgoing | None:
+    return _decide(x, key, await found)
+
+
+def _decide(x: Exchange, key: str, found: tuple[Outgoing | None, str]) -> Outgoing | None:
+    assert x.op is not None
     op, store = x.op, x.app.idempotency
-    stored, outcome = await store.begin(op.service, key, x.body, op)
+    stored, outcome = found
     if outcome in (CONFLICT, IN_PROGRESS):
         message = (
             "this Idempotency-Key was used with a different body"
@@ -34,10 +49,6 @@ async def replay(x: Exchange) -> Outgoing | None:
         return dataclasses.replace(
             stored, headers=[*stored.headers, ("Idempotent-Replayed", "true")]
         )
-    body = x.body
-
-    async def remember(out: Outgoing) -> None:
-        await store.finish(op.service, key, body, out)
-
-    x.on_answer.append(remember)
+    body = x.body  # remembered (or, shared, stored: an awaitable the pipeline awaits)
+    x.on_answer.append(lambda out: store.finish(op.service, key, body, out))
     return None
