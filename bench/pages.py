@@ -35,6 +35,9 @@ from specmock.runtime.factory import create_app
 from specmock.runtime.state.base import Query
 
 PAGE = 20
+# The fuller petstore of the tests: its list declares limit and offset (the bundled one
+# only limit), so the middle page is really asked for.
+SPEC = str(Path(__file__).resolve().parent.parent / "tests" / "specs" / "petstore.yaml")
 READS = 200
 CREATE_SECONDS = 1.5
 
@@ -134,7 +137,7 @@ def percentile(values: list[float], q: float) -> float:
 
 
 async def one(backend: str, url: str, count: int) -> dict:
-    app = create_app(["petstore"], seed=42, quiet=True, state=url, journal_size=0)
+    app = create_app([SPEC], seed=42, quiet=True, state=url, journal_size=0)
     await app.startup()
     ns = "petstore:/pets"
     await app.store.clear("petstore:")
