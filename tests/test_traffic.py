@@ -13,6 +13,7 @@ from starlette.testclient import TestClient
 from specmock import create_app
 from specmock.cli import main
 from specmock.runtime.cassette import REDACTED, Cassette, Exchange, redact
+from specmock.testing import serve_asgi
 
 from .conftest import SPECS, client_for
 
@@ -284,10 +285,12 @@ def test_admin_upstreams_are_limited_to_start_ones_and_allowed_patterns():
         .status_code == 200
     ok = client.put(mode, json={"mode": "proxy", "upstreams": {"": "https://api.example.com"}})
     assert ok.status_code == 200 and ok.json()["upstreams"] == {"": "https://api.example.com"}
+    local = client.put(mode, json={"mode": "proxy", "upstreams": {"": "http://localhost:8080"}})
+    assert local.status_code == 200  # this host is always allowed
     refused = client.put(mode, json={"mode": "proxy", "upstreams": {"": "http://169.254.169.254"}})
     assert refused.status_code == 409
     assert "'http://169.254.169.254' is not allowed" in refused.json()["detail"]
-    assert client.get(mode).json()["upstreams"] == {"": "https://api.example.com"}
+    assert client.get(mode).json()["upstreams"] == {"": "http://localhost:8080"}
 
 
 def test_admin_token_opens_the_admin_api_to_other_hosts_only_when_exact():
@@ -300,3 +303,39 @@ def test_admin_token_opens_the_admin_api_to_other_hosts_only_when_exact():
     assert not admin.allowed(remote, {}, "s3cret")
     assert not admin.allowed(remote, {"authorization": "Bearer "}, None)
     assert admin.allowed({"client": ("127.0.0.1", 1)}, {}, None)
+
+
+def test_admin_mode_record_names_its_cassette_at_run_time(upstream, tmp_path, monkeypatch):
+    """`specmock admin mode record --cassette FILE` on a server started without one."""
+    with serve_asgi(create_app("petstore", seed=1, quiet=True)) as url:
+        monkeypatch.chdir(tmp_path)
+        runner = CliRunner()
+
+        def admin(*args: str) -> dict:
+            done = runner.invoke(main, ["admin", "--url", url, *args])
+            assert done.exit_code == 0, done.output
+            return json.loads(done.output)
+
+        state = admin("mode", "record", "--upstream", upstream.url, "--cassette", "pets.har")
+        assert (state["mode"], state["cassette"]) == ("record", str(tmp_path / "pets.har"))
+        recorded = httpx.get(url + "/pets/3").content
+        assert (tmp_path / "pets.har").exists()
+        admin("mode", "mock")
+        assert admin("mode", "playback", "--cassette", "pets.har")["recorded"] == 1
+        assert httpx.get(url + "/pets/3").content == recorded
+        (tmp_path / "junk.har").write_text("not json")
+        refused = runner.invoke(main, ["admin", "--url", url, "mode", "playback", "--cassette",
+                                       "junk.har"])
+        assert refused.exit_code != 0 and "not a HAR file" in refused.output
+        assert admin("mode")["cassette"] == str(tmp_path / "pets.har")  # unchanged
+        folder = httpx.put(url + "/__specmock/mode", json={"mode": "playback",
+                                                            "cassette": str(tmp_path)})
+        assert folder.status_code == 400 and "cassette" in folder.json()["detail"]
+
+
+@pytest.mark.parametrize("url", ["http://[", "http://a]", "https://[::1"])
+def test_an_upstream_with_unpaired_brackets_is_refused(url):
+    client = client_for("petstore")
+    answer = client.put("/__specmock/mode", json={"mode": "mock", "upstreams": {"": url}})
+    assert answer.status_code == 409 and "expected [service=]http(s)://host" in answer.text
+    assert client.get("/__specmock/mode").json()["upstreams"] == {}

@@ -15,6 +15,7 @@ from typing import Any
 
 from ..runtime import logs, server
 from ..runtime.app import SpecmockApp
+from ..runtime.docs import ServedDocs
 from ..runtime.factory import create_app
 from ..runtime.limits import Limits
 
@@ -33,18 +34,19 @@ def build(settings: dict[str, Any]) -> SpecmockApp:
     scenario = settings.get("scenario")
     if scenario:
         if scenario not in app.scenarios:
-            raise ValueError(f"no scenario {scenario!r} in --scenarios")
+            known = ", ".join(sorted(app.scenarios)) or "none"
+            raise ValueError(f"no scenario {scenario!r} (known: {known})")
         app.initial_scenario = scenario
     app.watch_interval = 0.5
     app.watch_specs = bool(settings.get("watch"))
     return app
 
 
-def app() -> SpecmockApp:
+def app() -> ServedDocs:
     """uvicorn's factory in each worker process."""
     settings = json.loads(os.environ[ENV])
     logs.configure(settings.get("log_format", "text"))
-    return build(settings)
+    return ServedDocs(build(settings))
 
 
 def check(state: str | None, workers: int) -> None:

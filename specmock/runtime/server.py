@@ -14,7 +14,6 @@ from typing import Any
 import uvicorn
 
 from .limits import Limits
-from .tls import self_signed
 
 
 def config(
@@ -58,6 +57,8 @@ def run(
     servers = [uvicorn.Server(config(app, host, port, limits))]
     if tls_port is not None:
         if not (cert and key):
+            from .tls import self_signed  # cryptography: the tls extra
+
             folder = Path(tempfile.gettempdir()) / "specmock-tls"
             cert_path, key_path = self_signed(folder)
             cert, key = str(cert_path), str(key_path)

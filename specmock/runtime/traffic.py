@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -62,6 +63,15 @@ _HOP = frozenset(
 )
 
 
+# Upstreams on this host are always allowed: the admin API answers loopback clients anyway.
+LOOPBACK = [
+    f"{scheme}://{host}{port}"
+    for scheme in ("http", "https")
+    for host in ("127.0.0.1", "localhost", "[::1]")
+    for port in ("", ":*", "/*")
+]
+
+
 def split_upstream(value: str) -> tuple[str, str]:
     """`service=URL` -> (service, URL); a bare `URL` is for every service ("")."""
     name, _, url = value.partition("=") if "=" in value.split("://")[0] else ("", "", value)
@@ -78,7 +88,8 @@ def checked_upstreams(upstreams: dict[str, str]) -> dict[str, str]:
     for name, url in upstreams.items():
         try:
             host = httpx.URL(url).host if url.startswith(("http://", "https://")) else ""
-        except httpx.InvalidURL:
+            host = host and urlsplit(url).hostname  # brackets must pair: http://[ is no host
+        except (httpx.InvalidURL, ValueError):
             host = ""
         if not host:
             given = f"{name}={url}" if name else url
@@ -130,8 +141,10 @@ class Traffic:
         return any(url == p or fnmatch.fnmatchcase(url, p) for p in self.allowed)
 
     def lock(self, patterns: list[str]) -> None:
-        """From now on only the current upstreams and URLs matching `patterns`."""
-        self.allowed = [*self.upstreams.values(), *(p.rstrip("/") for p in patterns)]
+        """From now on only the current upstreams, this host (loopback) and URLs matching
+        `patterns`."""
+        given = [p.rstrip("/") for p in patterns]
+        self.allowed = [*self.upstreams.values(), *LOOPBACK, *given]
 
     def upstream_for(self, service: str) -> str | None:
         return self.upstreams.get(service) or self.upstreams.get("")
