@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import click
@@ -10,6 +12,7 @@ import click
 from ..generator.errors import SpecError
 from ..runtime import logs, server
 from ..runtime.factory import create_app, load_services
+from ..runtime.tls import self_signed
 from .admin import admin
 from .mesh import mesh
 from .report import explain_services, lint_sources
@@ -41,6 +44,21 @@ def _options(given: tuple[str, ...]) -> dict[str, str]:
 def _output_file(flag: str, text: str) -> Any:
     """An option naming a file specmock writes (it need not exist yet)."""
     return click.option(flag, default=None, type=click.Path(dir_okay=False), help=text)
+
+
+def _smtp(
+    host: str, port: int | None, tls_port: int | None, cert: str | None, key: str | None
+) -> dict[str, str]:
+    """The email service's SMTP settings; STARTTLS uses the HTTPS certificate."""
+    if port is None:
+        return {}
+    settings = {"smtp_port": str(port), "smtp_host": host}
+    if not (cert and key) and tls_port:
+        cert_path, key_path = self_signed(Path(tempfile.gettempdir()) / "specmock-tls")
+        cert, key = str(cert_path), str(key_path)
+    if cert and key:
+        settings |= {"smtp_tls_cert": cert, "smtp_tls_key": key}
+    return settings
 
 
 @click.group()
@@ -158,6 +176,13 @@ def main() -> None:
     default=None,
     help="The bundled s3 service: check request signatures (on, the default) or not.",
 )
+@click.option(
+    "--smtp-port",
+    type=int,
+    default=None,
+    help="The bundled email service: also accept SMTP on this port (STARTTLS with the "
+    "--tls-cert/--tls-key certificate, or a self-signed one when --tls-port is given).",
+)
 def serve(
     specs: tuple[str, ...],
     host: str,
@@ -189,6 +214,7 @@ def serve(
     drift_report: str | None,
     options: tuple[str, ...],
     s3_auth: str | None,
+    smtp_port: int | None,
 ) -> None:
     """Serve SPECS (files, folders or bundled names) as mock services."""
     logs.configure(log_format)
@@ -214,7 +240,11 @@ def serve(
             upstreams=list(upstreams),
             cassette=cassette,
             drift_report=drift_report,
-            options={**_options(options), **({"s3_auth": s3_auth} if s3_auth else {})},
+            options={
+                **_options(options),
+                **({"s3_auth": s3_auth} if s3_auth else {}),
+                **_smtp(host, smtp_port, tls_port, tls_cert, tls_key),
+            },
         )
         if scenario:
             if scenario not in app.scenarios:
@@ -237,6 +267,8 @@ def serve(
         )
     if tls_port:
         click.echo(f"specmock: https on https://{host}:{tls_port}", err=True)
+    if smtp_port is not None:
+        click.echo(f"specmock: smtp on {host}:{smtp_port}", err=True)
     server.run(app, host, port, tls_port, tls_cert, tls_key)
 
 
