@@ -7,8 +7,8 @@ import base64
 import concurrent.futures
 import smtplib
 import ssl
-import threading
 import tempfile
+import threading
 import time
 from contextlib import contextmanager
 from email.message import EmailMessage
