@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
@@ -48,8 +49,91 @@ def errors(*found: tuple[str, str | None]) -> Reply:
     return Reply({"errors": body}, status=400)
 
 
-def problems(body: dict[str, Any]) -> list[tuple[str, str | None]]:
+_TYPE = re.compile(r"[A-Za-z0-9][\w.+-]*/[A-Za-z0-9][\w.+-]*")
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+RESERVED = frozenset(
+    [
+        "x-sg-id",
+        "x-sg-eid",
+        "received",
+        "dkim-signature",
+        "content-type",
+        "content-transfer-encoding",
+        "to",
+        "from",
+        "subject",
+        "reply-to",
+        "cc",
+        "bcc",
+    ]
+)
+
+
+def _header_values(body: dict[str, Any]) -> list[tuple[str, Any]]:
+    """Every (field, value) that ends up in a header line."""
+    found: list[tuple[str, Any]] = [("subject", body.get("subject"))]
+
+    def people(where: str, entries: list[dict[str, Any]]) -> None:
+        for n, entry in enumerate(entries):
+            found.extend((f"{where}.{n}.{k}", entry.get(k)) for k in ("email", "name"))
+
+    people("from", [body["from"]])
+    people("reply_to", [body["reply_to"]] if body.get("reply_to") else [])
+    people("reply_to_list", body.get("reply_to_list") or [])
+    for i, person in enumerate(body["personalizations"]):
+        found.append((f"personalizations.{i}.subject", person.get("subject")))
+        for key in ("to", "cc", "bcc"):
+            people(f"personalizations.{i}.{key}", person.get(key) or [])
+        people(f"personalizations.{i}.from", [person["from"]] if person.get("from") else [])
+        found.extend(
+            (f"personalizations.{i}.headers", v) for v in (person.get("headers") or {}).values()
+        )
+    found.extend(("headers", v) for v in (body.get("headers") or {}).values())
+    found.extend((f"categories.{n}", c) for n, c in enumerate(body.get("categories") or []))
+    for n, attachment in enumerate(body.get("attachments") or []):
+        found.extend(
+            (f"attachments.{n}.{k}", attachment.get(k)) for k in ("filename", "content_id")
+        )
+    return found
+
+
+def _header_problems(body: dict[str, Any]) -> list[tuple[str, str | None]]:
     found: list[tuple[str, str | None]] = []
+    for field, value in _header_values(body):
+        if isinstance(value, str) and ("\r" in value or "\n" in value or "\0" in value):
+            found.append((f"The {field} value may not contain line breaks.", field))
+    headers = [("headers", body.get("headers") or {})] + [
+        (f"personalizations.{i}.headers", p.get("headers") or {})
+        for i, p in enumerate(body["personalizations"])
+    ]
+    for field, names in headers:
+        for name in names:
+            if not _HEADER_NAME.fullmatch(name):
+                found.append((f"The header name {name!r} is not a valid header name.", field))
+            elif name.lower() in RESERVED:
+                found.append((f"The header {name!r} is reserved and cannot be set.", field))
+    kinds = [(f"content.{n}.type", c["type"]) for n, c in enumerate(body.get("content") or [])]
+    kinds += [
+        (f"attachments.{n}.type", a["type"])
+        for n, a in enumerate(body.get("attachments") or [])
+        if "type" in a
+    ]
+    for field, kind in kinds:
+        if not _TYPE.fullmatch(kind):
+            found.append((f"The type {kind!r} is not a valid MIME type.", field))
+    for n, item in enumerate(body.get("content") or []):
+        if _TYPE.fullmatch(item["type"]) and not item["type"].lower().startswith("text/"):
+            found.append(
+                (
+                    "Content types must be text, such as text/plain or text/html.",
+                    f"content.{n}.type",
+                )
+            )
+    return found
+
+
+def problems(body: dict[str, Any]) -> list[tuple[str, str | None]]:
+    found = _header_problems(body)
     template = body.get("template_id")
     everyone_has_subject = all(p.get("subject") for p in body["personalizations"])
     if not (body.get("subject") or template or everyone_has_subject):
@@ -79,10 +163,22 @@ def _fill(text: str, substitutions: dict[str, str]) -> str:
     return text
 
 
+def _people(body: dict[str, Any], person: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        body["from"],
+        *([person["from"]] if person.get("from") else []),
+        *([body["reply_to"]] if body.get("reply_to") else []),
+        *(body.get("reply_to_list") or []),
+        *(entry for key in ("to", "cc", "bcc") for entry in person.get(key) or []),
+    ]
+
+
 def build(body: dict[str, Any], person: dict[str, Any], ident: str, now: float) -> EmailMessage:
     """The MIME message SendGrid would send for one personalization."""
     subs = person.get("substitutions") or {}
-    message = EmailMessage(policy=policy.SMTP)
+    addresses = [e.get("email", "") for e in _people(body, person)]
+    wide = any(not a.isascii() for a in addresses)  # SMTPUTF8 addresses stay UTF-8
+    message = EmailMessage(policy=policy.SMTPUTF8 if wide else policy.SMTP)
     sender = person.get("from") or body["from"]
     message["From"] = _address(sender)
     message["To"] = ", ".join(_address(t) for t in person["to"])
@@ -138,7 +234,10 @@ async def send(ctx: Context) -> Reply:
     for person in body["personalizations"]:
         number = await box.store.next_id("email:sendgrid")
         ident = message_id(box.seed, -number)  # its own series: SMTP traffic leaves it alone
-        raw = bytes(build(body, person, ident, box.clock().now()))
+        try:
+            raw = bytes(build(body, person, ident, box.clock().now()))
+        except (ValueError, TypeError, LookupError) as exc:  # what no rule above foresaw
+            return errors((f"The message could not be built: {exc}", None))
         envelope = [t["email"] for key in ("to", "cc", "bcc") for t in person.get(key) or []]
         sender = (person.get("from") or body["from"])["email"]
         record = await box.capture(raw, sender, envelope, "sendgrid", username, run)
