@@ -125,6 +125,20 @@ def test_auth_starttls_smtputf8_attachments_and_utf8_headers():
         assert part.headers["content-type"].startswith("application/pdf")
         found = inbox(server, "/api/v1/search", query="has:attachment subject:grüße")
         assert [m["ID"] for m in found["messages"]] == [full["ID"]]
+        # without SMTPUTF8 the client sends RFC 2047 encoded words; they read back decoded
+        encoded = message(subject="Grüße aus Zürich", to="Zoë <zoe@example.com>")
+        encoded.add_attachment(b"x", maintype="text", subtype="plain", filename="Rechnung-ü.txt")
+        with smtplib.SMTP("127.0.0.1", port) as smtp:
+            smtp.send_message(encoded)
+        full = inbox(server, "/api/v1/message/latest")
+        assert b"=?utf-8?" in httpx.get(f"{server.url}/api/v1/message/{full['ID']}/raw").content
+        assert full["Subject"] == "Grüße aus Zürich" and full["To"][0]["Name"] == "Zoë"
+        [attachment] = full["Attachments"]
+        assert attachment["FileName"] == "Rechnung-ü.txt"
+        part = httpx.get(f"{server.url}/api/v1/message/{full['ID']}/part/{attachment['PartID']}")
+        assert part.headers["content-disposition"] == (
+            "attachment; filename*=UTF-8''Rechnung-%C3%BC.txt"
+        )
 
 
 def test_sendgrid_client_by_host(mail):
