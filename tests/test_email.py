@@ -328,3 +328,38 @@ def test_paging_search_and_bad_queries(mail):
     assert httpx.get(server.url + "/api/v1/message/nope").status_code == 404
     deleted = httpx.request("DELETE", server.url + "/api/v1/search", params={"query": "to:p0"})
     assert deleted.text == "ok" and inbox(server)["total"] == 3
+
+
+def test_sfmc_transactional_sends_land_in_the_inbox_once_sent():
+    from .test_sfmc import token
+
+    with serve(["sfmc", "email"], seed=1, quiet=True, clock=VirtualClock(START)) as server:
+        sfmc = f"{server.url}/sfmc"
+        auth = {"Authorization": "Bearer " + token(sfmc).json()["access_token"]}
+        definition = {
+            "definitionKey": "otp",
+            "name": "One-time code",
+            "subject": "Your sign-in code",
+            "content": {"customerKey": "otp-email"},
+            "options": {"bcc": ["audit@example.com"]},
+        }
+        made = httpx.post(f"{sfmc}/messaging/v1/email/definitions", json=definition, headers=auth)
+        assert made.status_code == 201, made.text
+        for key, to in (("m-1", "ann+sfmc-run@example.com"), ("m-2", "bounce@example.com")):
+            send = {
+                "definitionKey": "otp",
+                "recipient": {"contactKey": key, "to": to, "attributes": {"code": "551234"}},
+            }
+            sent = httpx.post(f"{sfmc}/messaging/v1/email/messages/{key}", json=send, headers=auth)
+            assert sent.status_code == 202, sent.text
+        inbox_url = f"{server.url}/email/api/v1"
+        assert httpx.get(f"{inbox_url}/messages").json()["total"] == 0  # still Queued
+        httpx.post(f"{server.url}/__specmock/clock", json={"advance": 6})
+        found = httpx.get(
+            f"{inbox_url}/wait", params={"timeout": 5}, headers={"X-Specmock-Run": "sfmc-run"}
+        ).json()
+        assert found["Subject"] == "Your sign-in code" and found["Source"] == "sfmc"
+        assert found["Envelope"]["To"] == ["ann+sfmc-run@example.com", "audit@example.com"]
+        assert codes(found) == ["551234"]
+        listing = httpx.get(f"{inbox_url}/messages").json()
+        assert listing["total"] == 1  # the bounce never arrives, and nothing twice
