@@ -123,3 +123,14 @@ def test_the_fault_rules_file(tmp_path: Path):
             smtp.sendmail("shop@example.com", ["ann@example.com"], b"Subject: y\r\n\r\ny")
         inbox = httpx.get(f"http://127.0.0.1:{ports['--port']}/api/v1/messages").json()
         assert [m["Subject"] for m in inbox["messages"]] == ["y"]
+
+
+def test_the_readme_line_is_the_documented_one():
+    readme = (ROOT / "README.md").read_text()
+    plain = _serve_lines()[0]
+    assert f"`{plain}`" in readme
+    with _serving(plain) as ports:
+        with smtplib.SMTP("127.0.0.1", ports["--smtp-port"]) as smtp:
+            smtp.sendmail("shop@example.com", ["ann@example.com"], b"Subject: hi\r\n\r\nhi")
+        url = f"http://127.0.0.1:{ports['--port']}/api/v1/wait?query=to:ann@example.com"
+        assert httpx.get(url).json()["Subject"] == "hi"
