@@ -32,13 +32,18 @@ CERT, KEY = (str(p) for p in self_signed(Path(tempfile.gettempdir()) / "specmock
 
 
 @contextmanager
-def mail_server(seed: int = 1, tls: bool = False, **options: str):
+def mail_server(seed: int = 1, tls: bool = False, state: str | None = None, **options: str):
     """The email service with SMTP on a free port (STARTTLS with a self-signed certificate)."""
     if tls:
         options |= {"smtp_tls_cert": CERT, "smtp_tls_key": KEY}
     clock = VirtualClock(START)
     with serve(
-        "email", seed=seed, quiet=True, clock=clock, options={"smtp_port": "0", **options}
+        "email",
+        seed=seed,
+        quiet=True,
+        clock=clock,
+        state=state,
+        options={"smtp_port": "0", **options},
     ) as server:
         yield server, int(server.app.options["smtp_port"])
 
@@ -363,3 +368,41 @@ def test_sfmc_transactional_sends_land_in_the_inbox_once_sent():
         assert codes(found) == ["551234"]
         listing = httpx.get(f"{inbox_url}/messages").json()
         assert listing["total"] == 1  # the bounce never arrives, and nothing twice
+
+
+def test_messages_live_in_the_state_store(tmp_path):
+    state = f"sqlite:///{tmp_path / 'mail.db'}"
+    with mail_server(state=state) as (server, port):
+        with smtplib.SMTP("127.0.0.1", port) as smtp:
+            smtp.send_message(message(subject="kept"))
+        first = inbox(server)["messages"][0]["ID"]
+    with mail_server(state=state) as (server, port):  # a restart keeps them, ids go on
+        with smtplib.SMTP("127.0.0.1", port) as smtp:
+            smtp.send_message(message(subject="after"))
+        listing = inbox(server)
+        assert [m["Subject"] for m in listing["messages"]] == ["after", "kept"]
+        assert listing["messages"][1]["ID"] == first != listing["messages"][0]["ID"]
+        raw = httpx.get(f"{server.url}/api/v1/message/{first}/raw").content
+        assert b"Subject: kept" in raw
+
+
+def test_bad_input_is_refused_or_kept_never_a_crash(mail):
+    server, port = mail
+    with smtplib.SMTP("127.0.0.1", port) as smtp:
+        # not a MIME message at all, bytes that are not UTF-8, a header without a value
+        smtp.sendmail("a@example.com", ["b@example.com"], b"\xff\xfe garbage\r\nX:\r\n\r\n\x00\x81")
+        code, _ = smtp.mail("a@example.com", ["SIZE=999999999999"])
+        assert code == 552  # over the advertised SIZE
+        smtp.rset()
+        code, _ = smtp.rcpt("not an address")
+        assert code in (501, 503, 553)
+    listing = inbox(server)
+    assert listing["total"] == 1
+    full = inbox(server, f"/api/v1/message/{listing['messages'][0]['ID']}")
+    assert full["Envelope"]["From"] == "a@example.com"
+    raw = httpx.get(f"{server.url}/api/v1/message/{full['ID']}/raw").content
+    assert raw.startswith(b"\xff\xfe garbage")
+    too_long = httpx.get(server.url + "/api/v1/wait", params={"timeout": 301})
+    assert too_long.status_code == 400 and "timeout" in too_long.json()["Error"]
+    bad_part = httpx.get(f"{server.url}/api/v1/message/{full['ID']}/part/9")
+    assert bad_part.status_code == 404 and "part" in bad_part.json()["Error"]
