@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 import sendgrid
-from sendgrid.helpers.mail import Attachment, Mail
+from sendgrid.helpers.mail import Attachment, Header, Mail
 
 from specmock import VirtualClock
 from specmock.overrides.email import codes, links
@@ -100,6 +100,8 @@ def test_plain_smtp_message_lands_in_the_inbox(mail):
     extracted = inbox(server, f"/api/v1/message/{summary['ID']}/extract")
     assert extracted == {"Links": ["https://app.example.com/verify?t=abc"], "Codes": ["482913"]}
     assert codes(full) == ["482913"] and links(full) == ["https://app.example.com/verify?t=abc"]
+    metrics = httpx.get(server.url + "/__specmock/metrics").text
+    assert 'service="email",operation="SMTP DATA",method="SMTP",status="250"} 1' in metrics
 
 
 def test_auth_starttls_smtputf8_attachments_and_utf8_headers():
@@ -162,9 +164,12 @@ def test_sendgrid_client_by_host(mail):
         file_type="text/csv",
         disposition="attachment",
     )
+    mail_body.header = Header("X-Specmock-Run", "sendgrid-run")
     response = client.send(mail_body)
     assert response.status_code == 202
     ident = response.headers["X-Message-Id"]
+    assert inbox(server, run="sendgrid-run")["total"] == 1
+    assert inbox(server, run="another-run")["total"] == 0
     full = inbox(server, f"/api/v1/message/{ident}")
     assert full["Subject"] == "Receipt 1042" and full["Source"] == "sendgrid"
     assert full["From"]["Address"] == "shop@example.com"
@@ -270,6 +275,8 @@ def test_smtp_fault_rule_makes_smtplib_raise_with_its_code(mail, code):
     )
     assert reply == code
     assert inbox(server)["total"] == 0
+    metrics = httpx.get(server.url + "/__specmock/metrics").text
+    assert f'operation="SMTP {command}",method="SMTP",status="{code}"}} 1' in metrics
     with smtplib.SMTP("127.0.0.1", port) as smtp:  # `first: 1`: the next message goes through
         smtp.send_message(message())
     assert inbox(server)["total"] == 1

@@ -18,7 +18,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import ssl
-from dataclasses import dataclass, field
+import time
+from dataclasses import dataclass
 from email.parser import BytesHeaderParser
 from typing import Any
 
@@ -53,8 +54,13 @@ class Capture:
 
     app: SpecmockApp
     inbox: Inbox
-    connections: int = 0
-    faults_fired: dict[str, int] = field(default_factory=dict)
+
+    def _count(self, command: str, reply: str, started: float) -> None:
+        """SMTP in the app's metrics beside HTTP: operation `SMTP <command>`, method SMTP,
+        the reply code as status (so /__specmock/metrics and provider counters see it)."""
+        status = int(reply[:3]) if reply[:3].isdigit() else 0
+        seconds = time.perf_counter() - started
+        self.app.metrics.observe(SERVICE, f"SMTP {command}", "SMTP", status, seconds, False, False)
 
     async def _fault(
         self, command: str, server: SMTP, envelope: Envelope, body: dict[str, Any], headers=None
@@ -67,7 +73,6 @@ class Capture:
         decision = faults.decide(target)
         if decision is None:
             return None
-        self.faults_fired[command] = self.faults_fired.get(command, 0) + 1
         if decision.delay_ms:
             await asyncio.sleep(decision.delay_ms / 1000)
         transport = server.transport
@@ -88,8 +93,10 @@ class Capture:
     async def handle_MAIL(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list
     ) -> str:
+        started = time.perf_counter()
         refused = await self._fault("MAIL", server, envelope, {"from": address})
         if refused:
+            self._count("MAIL", refused, started)
             return refused
         envelope.mail_from = address
         envelope.mail_options.extend(options)
@@ -99,14 +106,22 @@ class Capture:
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list
     ) -> str:
         body = {"from": envelope.mail_from, "to": address}
+        started = time.perf_counter()
         refused = await self._fault("RCPT", server, envelope, body)
         if refused:
+            self._count("RCPT", refused, started)
             return refused
         envelope.rcpt_tos.append(address)
         envelope.rcpt_options.extend(options)
         return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        started = time.perf_counter()
+        reply = await self._data(session, envelope, server)
+        self._count("DATA", reply, started)
+        return reply
+
+    async def _data(self, session: Session, envelope: Envelope, server: SMTP) -> str:
         raw = envelope.original_content or envelope.content
         data = raw if isinstance(raw, bytes) else str(raw).encode("utf-8")
         if self.app.faults.rules:
@@ -157,7 +172,6 @@ class Listener:
     server: asyncio.AbstractServer | None = None
 
     def _protocol(self) -> SMTP:
-        self.capture.connections += 1
         return SMTP(
             self.capture,
             hostname="specmock",
