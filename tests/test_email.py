@@ -204,6 +204,10 @@ def test_sendgrid_errors_name_the_field(mail):
         client.send(Mail("s@example.com", "a@example.com", "s", "x").get() | {"content": []})
     assert getattr(raised.value, "status_code", None) == 400
     assert inbox(server)["total"] == 0
+    body |= {"from": {"email": "s@example.com"}, "subject": "by header"}
+    run = {**auth, "X-Specmock-Run": "header-run"}
+    assert httpx.post(server.url + "/v3/mail/send", json=body, headers=run).status_code == 202
+    assert [m["Subject"] for m in inbox(server, run="header-run")["messages"]] == ["by header"]
 
 
 def test_wait_returns_a_message_sent_after_it_began(mail):
