@@ -63,7 +63,12 @@ class Capture:
         self.app.metrics.observe(SERVICE, f"SMTP {command}", "SMTP", status, seconds, False, False)
 
     async def _fault(
-        self, command: str, server: SMTP, envelope: Envelope, body: dict[str, Any], headers=None
+        self,
+        command: str,
+        server: SMTP,
+        envelope: Envelope,
+        body: dict[str, Any],
+        headers: dict[str, str] | None = None,
     ) -> str | None:
         """The reply a fault rule asks for, after its delay; None to carry on."""
         faults = self.app.faults
