@@ -6,7 +6,10 @@ from __future__ import annotations
 import base64
 import concurrent.futures
 import smtplib
+import socket
 import ssl
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -417,3 +420,15 @@ def test_bad_input_is_refused_or_kept_never_a_crash(mail):
     assert too_long.status_code == 400 and "timeout" in too_long.json()["Error"]
     bad_part = httpx.get(f"{server.url}/api/v1/message/{full['ID']}/part/9")
     assert bad_part.status_code == 404 and "part" in bad_part.json()["Error"]
+
+
+def test_a_busy_smtp_port_is_a_clear_error():
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        command = [sys.executable, "-m", "specmock", "serve", "email", "--port", "0",
+                   "--smtp-port", str(port), "--quiet"]  # fmt: skip
+        done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0
+    assert f"smtp_port (--smtp-port): cannot listen on 127.0.0.1:{port}" in done.stderr

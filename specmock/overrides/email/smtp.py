@@ -193,7 +193,12 @@ class Listener:
     async def start(self) -> int:
         """Bind and serve; the port actually bound (useful when asked for port 0)."""
         loop = asyncio.get_running_loop()
-        self.server = await loop.create_server(self._protocol, self.host, self.port)
+        try:
+            self.server = await loop.create_server(self._protocol, self.host, self.port)
+        except OSError as exc:
+            where = f"{self.host}:{self.port}"
+            reason = exc.strerror or str(exc)
+            raise OSError(f"smtp_port (--smtp-port): cannot listen on {where}: {reason}") from exc
         self.port = self.server.sockets[0].getsockname()[1]
         return self.port
 
