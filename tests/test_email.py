@@ -24,7 +24,7 @@ import sendgrid
 from sendgrid.helpers.mail import Attachment, Header, Mail
 
 from specmock import VirtualClock
-from specmock.overrides.email import codes, links
+from specmock.overrides.email import codes, links, listener
 from specmock.runtime.tls import self_signed
 from specmock.testing import serve
 
@@ -48,7 +48,11 @@ def mail_server(seed: int = 1, tls: bool = False, state: str | None = None, **op
         state=state,
         options={"smtp_port": "0", **options},
     ) as server:
-        yield server, int(server.app.options["smtp_port"])
+        port = int(server.app.options["smtp_port"])
+        running = listener(server.app)
+        assert running is not None and running.port == port
+        yield server, port
+    assert listener(server.app) is None  # stopped with the app
 
 
 @pytest.fixture

@@ -74,7 +74,7 @@ def install(app: SpecmockApp) -> None:
 
 
 def listener(app: SpecmockApp) -> Listener | None:
-    """The app's running SMTP listener (its `port`, its counters), if it has one."""
+    """The app's running SMTP listener (its `host` and bound `port`), if it has one."""
     return _LISTENERS.get(id(app))
 
 
