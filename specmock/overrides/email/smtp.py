@@ -30,6 +30,14 @@ from specmock import FaultTarget, SpecmockApp
 from .inbox import Inbox
 
 log = logging.getLogger("specmock")
+
+
+def _not_login_data(record: logging.LogRecord) -> bool:
+    """aiosmtpd 1.4 warns about its own `Session.login_data` on every successful AUTH."""
+    return not str(record.msg).startswith("Session.login_data is deprecated")
+
+
+logging.getLogger("mail.log").addFilter(_not_login_data)
 SERVICE = "email"
 _HEADERS = BytesHeaderParser()
 REPLIES = {
