@@ -107,6 +107,12 @@ def test_plain_smtp_message_lands_in_the_inbox(mail):
     extracted = inbox(server, f"/api/v1/message/{summary['ID']}/extract")
     assert extracted == {"Links": ["https://app.example.com/verify?t=abc"], "Codes": ["482913"]}
     assert codes(full) == ["482913"] and links(full) == ["https://app.example.com/verify?t=abc"]
+    six = inbox(server, f"/api/v1/message/{summary['ID']}/extract", digits="7-8")
+    assert six["Codes"] == []  # the code has six digits
+    reversed_range = httpx.get(
+        f"{server.url}/api/v1/message/{summary['ID']}/extract", params={"digits": "8-4"}
+    )
+    assert reversed_range.status_code == 400 and "digits" in reversed_range.json()["Error"]
     metrics = httpx.get(server.url + "/__specmock/metrics").text
     assert 'service="email",operation="SMTP DATA",method="SMTP",status="250"} 1' in metrics
 
