@@ -442,3 +442,15 @@ def test_a_busy_smtp_port_is_a_clear_error():
         done = subprocess.run(command, capture_output=True, text=True, timeout=60)
     assert done.returncode != 0
     assert f"smtp_port (--smtp-port): cannot listen on 127.0.0.1:{port}" in done.stderr
+
+
+def test_codes_and_links_skip_what_is_not_a_code():
+    text = "Call 555-1234 or open https://x.example/verify/123456?n=4321, then type 998877."
+    assert codes(text) == ["998877"]
+    assert links(text) == ["https://x.example/verify/123456?n=4321"]
+    html = '<a href="https://x.example/a?b=1&amp;c=2">go</a> <p>PIN: <b>2468</b></p>'
+    message = {"Subject": "Sign-in 1357", "Text": "", "HTML": html}
+    assert codes(message) == ["1357", "2468"]
+    assert links(message) == ["https://x.example/a?b=1&c=2"]
+    with pytest.raises(ValueError):
+        codes(text, 5, 2)
