@@ -454,3 +454,22 @@ def test_codes_and_links_skip_what_is_not_a_code():
     assert links(message) == ["https://x.example/a?b=1&c=2"]
     with pytest.raises(ValueError):
         codes(text, 5, 2)
+
+
+def test_connect_rules_refuse_the_greeting_or_drop(mail):
+    server, port = mail
+    rules = [
+        {"id": "busy", "service": "email", "method": "SMTP", "operation": "CONNECT",
+         "status": 421, "first": 1},
+        {"id": "gone", "service": "email", "method": "SMTP", "operation": "CONNECT",
+         "fault": "reset", "every": 2},
+    ]  # fmt: skip
+    assert httpx.put(server.url + "/__specmock/faults", json=rules).status_code == 200
+    with pytest.raises(smtplib.SMTPConnectError) as refused:
+        smtplib.SMTP("127.0.0.1", port, timeout=10)
+    assert refused.value.smtp_code == 421
+    with smtplib.SMTP("127.0.0.1", port, timeout=10) as smtp:  # `first: 1` has passed
+        smtp.send_message(message())
+    with pytest.raises(smtplib.SMTPServerDisconnected):  # "gone" matches a 2nd time: dropped
+        smtplib.SMTP("127.0.0.1", port, timeout=10)
+    assert inbox(server)["total"] == 1

@@ -25,6 +25,7 @@ from typing import Any
 
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, Session
 
+from specmock import FaultDecision as Decision
 from specmock import FaultTarget, SpecmockApp
 
 from .inbox import Inbox
@@ -103,6 +104,17 @@ class Capture:
             return reply_text(decision.status)
         return None
 
+    def at_connect(self) -> Refusal | None:
+        """A CONNECT rule's refusal of a new connection (its status, a drop or a hold)."""
+        if not self.app.faults.rules:
+            return None
+        target = FaultTarget(SERVICE, "CONNECT", "SMTP", "CONNECT", "CONNECT", {}, {})
+        decision = self.app.faults.decide(target)
+        if decision is None or (decision.status is None and decision.fault in (None, "dribble")):
+            return None  # latency and dribble have no reply to slow down before the greeting
+        self._count("CONNECT", str(decision.status or 0), time.perf_counter())
+        return Refusal(decision)
+
     async def handle_MAIL(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list
     ) -> str:
@@ -160,6 +172,30 @@ class Capture:
         return f"250 2.0.0 OK queued as {record['ID']}"
 
 
+class Refusal(asyncio.Protocol):
+    """A connection refused by a CONNECT rule: its reply instead of the greeting, then
+    closed; or dropped at once (`reset` and the like); or held `seconds` (`timeout`)."""
+
+    def __init__(self, decision: Decision) -> None:
+        self.decision = decision
+
+    def connection_made(self, transport: Any) -> None:  # asyncio's or uvloop's transport
+        decision, loop = self.decision, asyncio.get_running_loop()
+        if decision.fault == "timeout":
+            loop.call_later(decision.seconds, transport.abort)
+        elif decision.fault is not None and decision.status is None:
+            transport.abort()
+        else:
+            reply = f"{reply_text(decision.status or 421)}\r\n".encode()
+            loop.call_later(decision.delay_ms / 1000, _say_and_close, transport, reply)
+
+
+def _say_and_close(transport: Any, reply: bytes) -> None:
+    if not transport.is_closing():
+        transport.write(reply)
+        transport.close()
+
+
 def _accept_any(
     server: SMTP, session: Session, envelope: Envelope, mechanism: str, auth_data: Any
 ) -> AuthResult:
@@ -184,7 +220,10 @@ class Listener:
     size_limit: int = 25 * 1024 * 1024
     server: asyncio.AbstractServer | None = None
 
-    def _protocol(self) -> SMTP:
+    def _protocol(self) -> asyncio.Protocol:
+        refusal = self.capture.at_connect()
+        if refusal is not None:
+            return refusal
         return SMTP(
             self.capture,
             hostname="specmock",
