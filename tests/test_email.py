@@ -473,3 +473,28 @@ def test_connect_rules_refuse_the_greeting_or_drop(mail):
     with pytest.raises(smtplib.SMTPServerDisconnected):  # "gone" matches a 2nd time: dropped
         smtplib.SMTP("127.0.0.1", port, timeout=10)
     assert inbox(server)["total"] == 1
+
+
+def test_8bitmime_body_arrives_as_sent(mail):
+    server, port = mail
+    body = "Grüße, Ærøskøbing: 100 €\r\n".encode()
+    raw = b"From: a@example.com\r\nTo: b@example.com\r\nSubject: 8bit\r\n"
+    raw += b"Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+    with smtplib.SMTP("127.0.0.1", port) as smtp:
+        smtp.ehlo()
+        assert smtp.has_extn("8bitmime")
+        smtp.sendmail("a@example.com", ["b@example.com"], raw + body, ["BODY=8BITMIME"])
+    full = inbox(server, "/api/v1/message/latest")
+    assert full["Text"] == body.decode()
+    assert httpx.get(f"{server.url}/api/v1/message/{full['ID']}/raw").content == raw + body
+    latin = raw.replace(b"utf-8", b"iso-8859-1") + body.decode().replace("€", "EUR").encode(
+        "latin-1"
+    )
+    quoted = EmailMessage()
+    quoted["Subject"] = "qp"
+    quoted.set_content(body.decode(), cte="quoted-printable")
+    with smtplib.SMTP("127.0.0.1", port) as smtp:
+        smtp.sendmail("a@example.com", ["b@example.com"], latin, ["BODY=8BITMIME"])
+        assert inbox(server, "/api/v1/message/latest")["Text"] == "Grüße, Ærøskøbing: 100 EUR\r\n"
+        smtp.send_message(quoted, "a@example.com", ["b@example.com"])
+        assert inbox(server, "/api/v1/message/latest")["Text"] == body.decode()
