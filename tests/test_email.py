@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import concurrent.futures
+import os
 import smtplib
 import socket
 import ssl
@@ -498,3 +499,8 @@ def test_8bitmime_body_arrives_as_sent(mail):
         assert inbox(server, "/api/v1/message/latest")["Text"] == "Grüße, Ærøskøbing: 100 EUR\r\n"
         smtp.send_message(quoted, "a@example.com", ["b@example.com"])
         assert inbox(server, "/api/v1/message/latest")["Text"] == body.decode()
+    env = {**os.environ, "SPECMOCK_SMTP_PORT": "twenty-five"}
+    command = [sys.executable, "-m", "specmock", "serve", "email", "--port", "0", "--quiet"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60, env=env)
+    assert done.returncode != 0
+    assert "smtp_port (--smtp-port): 'twenty-five' is not a port number" in done.stderr
