@@ -504,3 +504,20 @@ def test_8bitmime_body_arrives_as_sent(mail):
     done = subprocess.run(command, capture_output=True, text=True, timeout=60, env=env)
     assert done.returncode != 0
     assert "smtp_port (--smtp-port): 'twenty-five' is not a port number" in done.stderr
+
+
+def test_sendgrid_template_data_is_readable(mail):
+    server, _ = mail
+    body = {
+        "personalizations": [
+            {"to": [{"email": "t@example.com"}], "dynamic_template_data": {"code": "246810"}}
+        ],
+        "from": {"email": "s@example.com"},
+        "template_id": "d-1234abcd",
+    }
+    headers = {"Authorization": "Bearer SG.k"}
+    sent = httpx.post(server.url + "/v3/mail/send", json=body, headers=headers)
+    assert sent.status_code == 202, sent.text
+    full = inbox(server, f"/api/v1/message/{sent.headers['X-Message-Id']}")
+    assert full["Subject"] == "" and "template d-1234abcd" in full["Text"]
+    assert codes(full) == ["246810"]
