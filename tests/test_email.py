@@ -89,8 +89,11 @@ def inbox(server, path: str = "/api/v1/messages", run: str | None = None, **para
 
 def test_plain_smtp_message_lands_in_the_inbox(mail):
     server, port = mail
+    msg = message()
+    msg["List-Unsubscribe"] = "<mailto:out@example.com>, <https://example.com/out?u=1>"
+    msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     with smtplib.SMTP("127.0.0.1", port) as smtp:
-        smtp.send_message(message())
+        smtp.send_message(msg)
     listing = inbox(server)
     assert listing["total"] == 1 and listing["messages_count"] == 1
     summary = listing["messages"][0]
@@ -102,6 +105,12 @@ def test_plain_smtp_message_lands_in_the_inbox(mail):
     assert full["MessageID"] == "fixed-1@example.com"
     assert "482913" in full["Text"] and "<b>482913</b>" in full["HTML"]
     assert full["Envelope"] == {"From": "shop@example.com", "To": ["ann@example.com"]}
+    assert full["ListUnsubscribe"] == {
+        "Header": "<mailto:out@example.com>, <https://example.com/out?u=1>",
+        "Links": ["mailto:out@example.com", "https://example.com/out?u=1"],
+        "Errors": "",
+        "HeaderPost": "List-Unsubscribe=One-Click",
+    }
     assert full["Source"] == "smtp"
     raw = httpx.get(f"{server.url}/api/v1/message/{summary['ID']}/raw").content
     assert b"Subject: Hello" in raw and b"Message-ID: <fixed-1@example.com>" in raw

@@ -151,6 +151,22 @@ def _date(message: Message) -> float | None:
     return when.timestamp() if when.tzinfo is not None else None
 
 
+def list_unsubscribe(message: Message) -> dict[str, Any]:
+    """Mailpit's ListUnsubscribe: the header, its <links> (at most one mailto: and one
+    http(s):), and List-Unsubscribe-Post."""
+    value = header(message, "List-Unsubscribe")
+    links = [link.strip() for link in re.findall(r"<([^>]*)>", value)]
+    mailto = [link for link in links if link.lower().startswith("mailto:")][:1]
+    web = [link for link in links if re.match(r"https?://", link, re.I)][:1]
+    errors = "" if not value or links else "List-Unsubscribe holds no <link>"
+    return {
+        "Header": value,
+        "Links": mailto + web,
+        "Errors": errors,
+        "HeaderPost": header(message, "List-Unsubscribe-Post"),
+    }
+
+
 def read(raw: bytes) -> dict[str, Any]:
     """The parsed fields of a record (everything but ids, envelope, times and tags)."""
     message = parse(raw)
@@ -164,6 +180,7 @@ def read(raw: bytes) -> dict[str, Any]:
         "ReplyTo": addresses(message, "Reply-To"),
         "ReturnPath": header(message, "Return-Path").strip("<>"),
         "Subject": header(message, "Subject"),
+        "ListUnsubscribe": list_unsubscribe(message),
         "Text": text,
         "HTML": html,
         "Size": len(raw),
