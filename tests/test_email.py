@@ -530,3 +530,30 @@ def test_sendgrid_template_data_is_readable(mail):
     full = inbox(server, f"/api/v1/message/{sent.headers['X-Message-Id']}")
     assert full["Subject"] == "" and "template d-1234abcd" in full["Text"]
     assert codes(full) == ["246810"]
+
+
+def test_sendgrid_one_message_per_personalization(mail):
+    server, _ = mail
+    body = {
+        "personalizations": [
+            {"to": [{"email": "a@example.com", "name": "Ann"}], "substitutions": {"-n-": "Ann"}},
+            {"to": [{"email": "b@example.com"}], "bcc": [{"email": "audit@example.com"}],
+             "substitutions": {"-n-": "Bob"}, "subject": "For -n-"},
+        ],
+        "from": {"email": "s@example.com"},
+        "subject": "Hello -n-",
+        "content": [{"type": "text/plain", "value": "Dear -n-"}],
+        "categories": ["welcome"],
+    }  # fmt: skip
+    sent = httpx.post(
+        server.url + "/v3/mail/send", json=body, headers={"Authorization": "Bearer k"}
+    )
+    assert sent.status_code == 202, sent.text
+    found = {
+        m["Subject"]: m for m in inbox(server, "/api/v1/search", query="tag:welcome")["messages"]
+    }
+    assert set(found) == {"Hello Ann", "For Bob"}
+    bob = inbox(server, f"/api/v1/message/{found['For Bob']['ID']}")
+    assert bob["Text"].strip() == "Dear Bob" and bob["Bcc"] == []
+    assert bob["Envelope"]["To"] == ["b@example.com", "audit@example.com"]
+    assert found["Hello Ann"]["To"] == [{"Name": "Ann", "Address": "a@example.com"}]
