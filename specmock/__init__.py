@@ -5,6 +5,14 @@ from .generator.errors import Problem, SpecError
 from .generator.plan import Operation, Service
 from .generator.xmlcodec import from_xml, to_xml
 from .runtime.app import SpecmockApp
+from .runtime.catalogue import (
+    Catalogue,
+    Failure,
+    NamedError,
+    code_and_message,
+    register_catalogue,
+    standard_presets,
+)
 from .runtime.clock import Clock, RealClock, VirtualClock, iso
 from .runtime.factory import create_app, load_services
 from .runtime.faults import Decision as FaultDecision
@@ -13,10 +21,13 @@ from .runtime.hooks import Context, Overrides, Reply, UploadedFile, override, re
 from .runtime.state import Store, open_store
 
 __all__ = [
+    "Catalogue",
     "Clock",
     "Context",
+    "Failure",
     "FaultDecision",
     "FaultTarget",
+    "NamedError",
     "Operation",
     "Overrides",
     "Problem",
@@ -28,6 +39,7 @@ __all__ = [
     "Store",
     "UploadedFile",
     "VirtualClock",
+    "code_and_message",
     "create_app",
     "from_xml",
     "iso",
@@ -35,7 +47,9 @@ __all__ = [
     "load_services",
     "open_store",
     "override",
+    "register_catalogue",
     "rejected",
+    "standard_presets",
     "to_xml",
 ]
 __version__ = "0.1.0"
