@@ -26,7 +26,7 @@ from .api import (
     search_messages,
     wait_message,
 )
-from .errors import rejected_request
+from .errors import CATALOGUE, rejected_request
 from .extract import codes, links
 from .inbox import Inbox, inbox_for
 from .sendgrid import send
@@ -94,6 +94,7 @@ def listener(app: SpecmockApp) -> Listener | None:
 
 
 __all__ = [
+    "CATALOGUE",
     "Inbox",
     "codes",
     "delete_messages",
