@@ -15,6 +15,8 @@ from .runtime.catalogue import (
 )
 from .runtime.clock import Clock, RealClock, VirtualClock, iso
 from .runtime.factory import create_app, load_services
+from .runtime.faults import Decision as FaultDecision
+from .runtime.faults import Target as FaultTarget
 from .runtime.hooks import Context, Overrides, Reply, UploadedFile, override, rejected
 from .runtime.state import Store, open_store
 
@@ -23,6 +25,8 @@ __all__ = [
     "Clock",
     "Context",
     "Failure",
+    "FaultDecision",
+    "FaultTarget",
     "NamedError",
     "Operation",
     "Overrides",

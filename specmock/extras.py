@@ -14,6 +14,7 @@ EXTRAS = {
     "cryptography": "tls",  # --tls-port without --tls-cert
     "botocore": "s3",  # the bundled s3 service
     "sqlglot": "sql",  # the bundled salesforce_cdp and veeva_vault services
+    "aiosmtpd": "email",  # the bundled email service's SMTP listener (--smtp-port)
 }
 
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import importlib
 import sys
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import click
@@ -43,6 +46,24 @@ def _options(given: tuple[str, ...], flag: str = "--option") -> dict[str, str]:
 def _output_file(flag: str, text: str) -> Any:
     """An option naming a file specmock writes (it need not exist yet)."""
     return click.option(flag, default=None, type=click.Path(dir_okay=False), help=text)
+
+
+def _smtp(
+    host: str, port: int | None, tls_port: int | None, cert: str | None, key: str | None
+) -> dict[str, str]:
+    """The email service's SMTP settings; STARTTLS uses the HTTPS certificate."""
+    if port is None:
+        return {}
+    importlib.import_module("aiosmtpd")  # the email extra: named at once if missing
+    settings = {"smtp_port": str(port), "smtp_host": host}
+    if not (cert and key) and tls_port:
+        from ..runtime.tls import self_signed  # the tls extra, only when a certificate is made
+
+        cert_path, key_path = self_signed(Path(tempfile.gettempdir()) / "specmock-tls")
+        cert, key = str(cert_path), str(key_path)
+    if cert and key:
+        settings |= {"smtp_tls_cert": cert, "smtp_tls_key": key}
+    return settings
 
 
 @click.group()
@@ -182,6 +203,13 @@ def main() -> None:
     default=None,
     help="The bundled s3 service: check request signatures (on, the default) or not.",
 )
+@click.option(
+    "--smtp-port",
+    type=int,
+    default=None,
+    help="The bundled email service: also accept SMTP on this port (STARTTLS with the "
+    "--tls-cert/--tls-key certificate, or a self-signed one when --tls-port is given).",
+)
 def serve(
     specs: tuple[str, ...],
     host: str,
@@ -216,6 +244,7 @@ def serve(
     allow_upstreams: tuple[str, ...],
     workers: int,
     s3_auth: str | None,
+    smtp_port: int | None,
 ) -> None:
     """Serve SPECS (files, folders or bundled names) as mock services."""
     logs.configure(log_format)
@@ -244,7 +273,11 @@ def serve(
                 "upstreams": list(upstreams),
                 "cassette": cassette,
                 "drift_report": drift_report,
-                "options": {**_options(options), **({"s3_auth": s3_auth} if s3_auth else {})},
+                "options": {
+                    **_options(options),
+                    **({"s3_auth": s3_auth} if s3_auth else {}),
+                    **_smtp(host, smtp_port, tls_port, tls_cert, tls_key),
+                },
                 "allow_upstreams": list(allow_upstreams),
             },
             "limits": dataclasses.asdict(limits),
@@ -266,9 +299,11 @@ def serve(
         click.echo(f"specmock: {line}", err=True)
     if tls_port:
         click.echo(f"specmock: https on https://{host}:{tls_port}", err=True)
+    if smtp_port is not None:
+        click.echo(f"specmock: smtp on {host}:{smtp_port}", err=True)
     if workers > 1:
-        if tls_port:
-            click.echo("specmock: --tls-port serves from one process only", err=True)
+        if tls_port or smtp_port is not None:
+            click.echo("specmock: --tls-port and --smtp-port serve from one process only", err=True)
             sys.exit(2)
         asyncio.run(app.store.close())  # each worker opens its own
         click.echo(f"specmock: {workers} worker processes", err=True)

@@ -213,11 +213,16 @@ class SpecmockApp:
         return changed
 
     def _builtin_overrides(self) -> None:
-        """Vendor modules in specmock.overrides apply to the service of the same name."""
+        """Vendor modules in specmock.overrides apply to the service of the same name; one
+        that defines `install(app)` is also handed the app once (to add start-up actions)."""
         for service in self.services:
             name = f"specmock.overrides.{service.name}"
             if importlib.util.find_spec(name) is not None:
-                self.overrides.add(importlib.import_module(name))
+                module = importlib.import_module(name)
+                self.overrides.add(module)
+                install = getattr(module, "install", None)
+                if callable(install):  # a vendor module that needs the app (a listener)
+                    install(self)
 
     def _mount_all(self) -> None:
         """Build a new router for the current services and swap it in at once."""
