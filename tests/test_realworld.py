@@ -6,6 +6,7 @@ from pathlib import Path
 
 import openai
 import pytest
+import regress
 import twilio.rest
 from click.testing import CliRunner
 
@@ -116,3 +117,14 @@ def test_twilio_official_spec_lists_messages_through_the_twilio_client():
         page = client.api.v2010.accounts(sid).messages.page(page_size=5)
         messages = list(page)
         assert messages and all(m.sid for m in messages)
+
+
+def test_ecma_patterns_validate_requests_and_shape_generated_values():
+    client = client_for(DEFECTS, strict=True)
+    assert client.get("/things/12-_3").status_code == 200  # `[\d-_/]` is fine in ECMA-262
+    refused = client.get("/things/abc")
+    assert refused.status_code == 400 and "/id" in refused.text
+    upper = regress.Regex(r"^\p{Lu}[a-z]*$", "u")
+    for seed in range(5):
+        labels = client_for(DEFECTS, seed=seed, strict=True).get("/labels").json()
+        assert all(upper.find(label) is not None for label in labels), labels
