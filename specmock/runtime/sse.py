@@ -45,6 +45,12 @@ MEDIA_TYPE = "text/event-stream"
 HEADERS = [("Cache-Control", "no-cache"), ("X-Accel-Buffering", "no")]
 PING = b": ping\n\n"
 _KNOBS = ("interval", "count", "heartbeat")
+_open = 0  # generated streams now running
+
+
+def open_streams() -> int:
+    """How many generated event streams are running (each ends when its client leaves)."""
+    return _open
 
 
 class DropConnection(Exception):
@@ -195,14 +201,19 @@ def generated_events(
     make = _event_maker(op, media, faker)
 
     async def events() -> AsyncIterator[ServerSentEvent]:
-        index = after + 1
-        while not settings.count or index <= settings.count:
-            if index > after + 1:
-                await wait(clock(), settings.interval)
-            event = make(seed + index)
-            event.id = index
-            yield event
-            index += 1
+        global _open
+        _open += 1
+        try:
+            index = after + 1
+            while not settings.count or index <= settings.count:
+                if index > after + 1:
+                    await wait(clock(), settings.interval)
+                event = make(seed + index)
+                event.id = index
+                yield event
+                index += 1
+        finally:
+            _open -= 1
 
     return event_stream(events(), settings.heartbeat)
 
