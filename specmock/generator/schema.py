@@ -132,6 +132,8 @@ class SchemaSet:
             self._fix_30(node, out)
         else:
             _fix_30_bounds(out)
+            if node.get("nullable") is True:  # a 3.0 habit in a 3.1 file (OpenAI's): honoured
+                _allow_null(out)
         _repair(out)
         _fix_int_format(out)
         self._fix_required(node, out)
@@ -302,3 +304,15 @@ def flatten(schema: Any, defs: dict[str, Any], fold: bool = True, depth: int = 0
         if isinstance(part, dict):
             out = merge(out, part)
     return merge(out, {k: v for k, v in schema.items() if k != "allOf"})
+
+
+def _allow_null(out: dict[str, Any]) -> None:
+    """`nullable: true` beside a type (and its enum) lets null through as 3.0 meant it."""
+    kind = out.get("type")
+    if isinstance(kind, str):
+        out["type"] = [kind, "null"]
+    elif isinstance(kind, list) and "null" not in kind:
+        out["type"] = [*kind, "null"]
+    enum = out.get("enum")
+    if isinstance(enum, list) and None not in enum:
+        out["enum"] = [*enum, None]

@@ -111,8 +111,6 @@ def _chunks(head: dict[str, Any], answers: list[Answer], usage: bool) -> Any:
         "object": "chat.completion.chunk",
         **{k: v for k, v in head.items() if k != "id"},
     }
-    if usage:
-        base["usage"] = None
 
     def chunk(index: int, delta: dict[str, Any], finish: str | None = None) -> bytes:
         choice = {"index": index, "delta": delta, "logprobs": None, "finish_reason": finish}

@@ -81,7 +81,9 @@ def refused(ctx: Context) -> Reply | None:
         return error(401, message, "invalid_request_error", "invalid_api_key")
     if status >= 500 or not ctx.violations:
         return None
-    first = ctx.violations[0]
-    where = str(first.get("path") or first.get("pointer") or "").strip("/")
-    messages = "; ".join(str(v.get("message")) for v in ctx.violations)
-    return error(status, messages, "invalid_request_error", None, where.replace("/", ".") or None)
+    names = [str(v.get("pointer") or "").strip("/").replace("/", ".") for v in ctx.violations]
+    messages = "; ".join(
+        f"Invalid '{name}': {v.get('message')}" if name else str(v.get("message"))
+        for name, v in zip(names, ctx.violations, strict=True)
+    )
+    return error(status, messages, "invalid_request_error", None, names[0] or None)

@@ -153,9 +153,9 @@ def _events(final: dict[str, Any]) -> list[bytes]:
         "status": "in_progress",
         "completed_at": None,
         "output": [],
-        "usage": None,
         "incomplete_details": None,
     }
+    pending.pop("usage")
     out.append({"type": "response.created", "response": pending})
     out.append({"type": "response.in_progress", "response": pending})
     for index, item in enumerate(final["output"]):
