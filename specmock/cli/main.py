@@ -16,7 +16,6 @@ from .problems import fail as _fail
 from .report import explain_services, lint_sources
 from .s3 import s3
 
-
 WARNINGS_SHOWN = 20
 
 _strict_spec = click.option(
