@@ -75,9 +75,14 @@ def _live_events(x: Exchange) -> Outgoing | None:
         return None
     app = x.app
     op = call.op
-    seed = app.responder.seed_for(op, 200, match.params, pref.seed)
     live = sse.live_answer(
-        op, call.accept, call.headers, app.options, seed, app.responder.faker, lambda: app.clock
+        op,
+        call.accept,
+        call.headers,
+        app.options,
+        lambda: app.responder.seed_for(op, 200, match.params, pref.seed),
+        app.responder.faker,
+        lambda: app.clock,
     )
     if live is None:
         return None
