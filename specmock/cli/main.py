@@ -27,6 +27,34 @@ from .workers import build as build_app
 from .workers import check as check_workers
 from .workers import run as run_workers
 
+WARNINGS_SHOWN = 20
+
+_strict_spec = click.option(
+    "--strict-spec",
+    is_flag=True,
+    help="Refuse specs with defects specmock can serve around (repeated `required` names, "
+    "invalid examples, unknown formats, patterns no engine compiles).",
+)
+
+
+def _warn(services: list[Any]) -> None:
+    """Each spec's servable defects, once at start: `file#/pointer: reason`, with a count."""
+    for service in services:
+        found = [p for p in service.problems if p.severity != "error"]
+        if not found:
+            continue
+        click.echo(
+            f"specmock: {service.name}: {len(found)} warning(s) in {service.document.file}, "
+            "served anyway (--strict-spec refuses):",
+            err=True,
+        )
+        for problem in found[:WARNINGS_SHOWN]:
+            where = f"{problem.file}#{problem.pointer}" if problem.pointer else problem.file
+            click.echo(f"  {where}: {problem.reason}", err=True)
+        if len(found) > WARNINGS_SHOWN:
+            more = len(found) - WARNINGS_SHOWN
+            click.echo(f"  ... and {more} more (specmock validate lists them all)", err=True)
+
 
 def _paths(flag: str, text: str):
     """An option naming existing files, given once or more."""
@@ -210,6 +238,7 @@ def main() -> None:
     help="The bundled email service: also accept SMTP on this port (STARTTLS with the "
     "--tls-cert/--tls-key certificate, or a self-signed one when --tls-port is given).",
 )
+@_strict_spec
 def serve(
     specs: tuple[str, ...],
     host: str,
@@ -245,6 +274,7 @@ def serve(
     workers: int,
     s3_auth: str | None,
     smtp_port: int | None,
+    strict_spec: bool,
 ) -> None:
     """Serve SPECS (files, folders or bundled names) as mock services."""
     logs.configure(log_format)
@@ -279,6 +309,7 @@ def serve(
                     **_smtp(host, smtp_port, tls_port, tls_cert, tls_key),
                 },
                 "allow_upstreams": list(allow_upstreams),
+                "strict_spec": strict_spec,
             },
             "limits": dataclasses.asdict(limits),
             "scenario": scenario,
@@ -295,6 +326,7 @@ def serve(
     except ImportError as exc:
         click.echo(f"specmock: {missing(exc) or exc}", err=True)
         sys.exit(2)
+    _warn(app.services)
     for line in banner(app, f"http://{host}:{port}"):
         click.echo(f"specmock: {line}", err=True)
     if tls_port:
@@ -335,10 +367,14 @@ def banner(app: Any, base: str) -> list[str]:
 
 @main.command()
 @click.argument("specs", nargs=-1, required=True)
-@click.option("--strict-spec", is_flag=True, help="Also run the OpenAPI meta-schema check.")
+@click.option(
+    "--strict-spec",
+    is_flag=True,
+    help="Count servable defects as errors and run the OpenAPI meta-schema check.",
+)
 def validate(specs: tuple[str, ...], strict_spec: bool) -> None:
     """Lint SPECS: every problem with its file and JSON pointer; exit 1 on error."""
-    errors, warnings = lint_sources(list(specs), meta=strict_spec)
+    errors, warnings = lint_sources(list(specs), meta=strict_spec, strict=strict_spec)
     for problem in [*errors, *warnings]:
         click.echo(str(problem), err=problem.severity == "error")
     if errors:
@@ -349,10 +385,11 @@ def validate(specs: tuple[str, ...], strict_spec: bool) -> None:
 
 @main.command()
 @click.argument("specs", nargs=-1, required=True)
-def explain(specs: tuple[str, ...]) -> None:
+@_strict_spec
+def explain(specs: tuple[str, ...], strict_spec: bool) -> None:
     """Every operation and how specmock will answer it."""
     try:
-        services = load_services(list(specs), eager=False)
+        services = load_services(list(specs), eager=False, strict_spec=strict_spec)
     except SpecError as exc:
         _fail(exc)
         return

@@ -153,7 +153,7 @@ class Pipeline:
         if out.fault in CONNECTION_FAULTS:
             out = await deliver.broken(x, out, send)
         else:
-            await send_answer(send, out, request_id, x.method == "HEAD")
+            await send_answer(send, out, request_id, x.method == "HEAD", x.receive)
         ms = (time.perf_counter() - started) * 1000
         record.observe(x, out, b"".join(chunks), ms)
 
