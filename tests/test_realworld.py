@@ -128,3 +128,41 @@ def test_ecma_patterns_validate_requests_and_shape_generated_values():
     for seed in range(5):
         labels = client_for(DEFECTS, seed=seed, strict=True).get("/labels").json()
         assert all(upper.find(label) is not None for label in labels), labels
+
+
+AWS = REALWORLD / "aws_keys.yaml"
+AMZ_JSON = "application/x-amz-json-1.1"
+
+
+def _target(op: str) -> dict[str, str]:
+    return {"X-Amz-Target": f"Shelf_20200101.{op}", "Content-Type": AMZ_JSON}
+
+
+def test_amz_target_keys_route_post_root_by_header():
+    client = client_for(AWS, strict=True)
+    listed = client.post("/", content=b'{"Limit": 2}', headers=_target("ListBooks"))
+    assert listed.status_code == 200 and "Books" in listed.json()
+    got = client.post("/", content=b'{"Id": "b1"}', headers=_target("GetBook"))
+    assert got.status_code == 200 and "Title" in got.json()
+    # each operation's own body schema applies: GetBook requires Id
+    assert client.post("/", content=b"{}", headers=_target("GetBook")).status_code == 400
+    unknown = client.post("/", content=b"{}", headers=_target("Nope"))
+    assert unknown.status_code in (404, 405)
+
+
+def test_hash_query_keys_pick_the_variant_by_named_parameters():
+    client = client_for(AWS, strict=True)
+    assert client.get("/tags/arn:aws:x").status_code == 200
+    assert client.delete("/tags/arn:aws:x?tagKeys=a&tagKeys=b").status_code == 204
+    missing = client.delete("/tags/arn:aws:x")
+    assert missing.status_code == 405 and "GET" in missing.headers["allow"]
+
+
+def test_slash_and_no_slash_are_distinct_when_both_declared():
+    client = client_for(AWS, strict=True)
+    assert client.get("/coupon").status_code == 200
+    assert client.post("/coupon").status_code == 201
+    assert client.post("/coupon/").status_code == 202
+    assert client.get("/coupon/").status_code == 405  # only POST is declared on /coupon/
+    pets = client_for("petstore")
+    assert pets.get("/pets/").status_code == pets.get("/pets").status_code == 200

@@ -390,7 +390,7 @@ class SpecmockApp:
             violation = Violation("path", path, "path", f"no operation is declared for {path}")
             return self.responder.error(None, 404, [violation], accept)
         method = scope["method"]
-        op = match.entry.select(method, _query(scope) if match.entry.variants else {})
+        op = match.entry.select(method, _query(scope) if match.entry.variants else {}, headers)
         if op is None:
             return self._no_method(match, method, accept, headers, _query(scope))
         try:
@@ -484,7 +484,7 @@ class SpecmockApp:
         headers: dict[str, str],
         query: dict[str, list[str]],
     ) -> Outgoing:
-        allow = ", ".join(match.entry.allow_for(query))
+        allow = ", ".join(match.entry.allow_for(query, headers))
         if method == "OPTIONS":
             extra = [("Allow", allow)]
             if "origin" in headers:
