@@ -166,3 +166,34 @@ def test_slash_and_no_slash_are_distinct_when_both_declared():
     assert client.get("/coupon/").status_code == 405  # only POST is declared on /coupon/
     pets = client_for("petstore")
     assert pets.get("/pets/").status_code == pets.get("/pets").status_code == 200
+
+
+ERRORS = REALWORLD / "errors.yaml"
+
+
+def test_refusals_use_the_declared_error_media_type_and_schema():
+    client = client_for(ERRORS, credentials=["k"])
+    refused = client.get("/widgets")
+    assert refused.status_code == 401
+    assert refused.headers["content-type"] == "application/json"
+    assert set(refused.json()) == {"code", "message"} and refused.json()["code"] == 401
+    # no operation matched: the service's declared 404 shape
+    missing = client.get("/nowhere", headers={"X-Key": "k"})
+    assert missing.status_code == 404 and missing.headers["content-type"] == "application/json"
+    assert missing.json()["code"] == 404
+    # a declared media type without a schema: the problem's fields under that type
+    bare = client.get("/gadgets")
+    assert bare.status_code == 401 and bare.headers["content-type"] == "application/json"
+    assert bare.json()["status"] == 401
+    # nothing declared at all: problem+json
+    pets = client_for("petstore", credentials=["k"]).delete("/pets")
+    assert pets.headers["content-type"] == "application/problem+json"
+
+
+def test_a_declared_accept_parameter_does_not_drive_negotiation():
+    client = client_for(ERRORS, credentials=["k"])
+    asked = client.get("/widgets", headers={"X-Key": "k", "Accept": "application/vnd.widgets+json"})
+    assert asked.status_code == 200 and asked.headers["content-type"] == "application/json"
+    # an operation without that parameter still negotiates
+    refused = client.get("/gadgets", headers={"X-Key": "k", "Accept": "text/csv"})
+    assert refused.status_code == 406

@@ -108,7 +108,7 @@ class _Builder:
 
     def operation(self, path: str, method: str, item: dict, pointer: str) -> Operation | None:
         raw = item[method]
-        params = self.params(path, item, raw, pointer)
+        params, accept_declared = self.params(path, item, raw, pointer)
         body = self.body(raw.get("requestBody"), pointer + "/requestBody")
         responses = self.responses(raw.get("responses"), pointer + "/responses")
         op_id = raw.get("operationId") or f"{method}{path}"
@@ -125,12 +125,15 @@ class _Builder:
             responses,
             self.compiler,
             summary=str(raw.get("summary") or ""),
+            accept_declared=accept_declared,
             extensions={
                 k: v for src in (item, raw) for k, v in src.items() if k.startswith("x-specmock-")
             },
         )
 
-    def params(self, path: str, item: dict, raw: dict, pointer: str) -> list:
+    def params(self, path: str, item: dict, raw: dict, pointer: str) -> tuple[list, bool]:
+        """The compiled parameters, and whether an `Accept` header one is declared (OpenAPI
+        ignores `Accept`, `Content-Type` and `Authorization` header parameters)."""
         merged: dict[tuple[str, str], tuple[dict, str]] = {}
         for owner, where in ((item, pointer.rsplit("/", 1)[0]), (raw, pointer)):
             for i, param in enumerate(owner.get("parameters") or []):
@@ -150,6 +153,7 @@ class _Builder:
                     pointer,
                 )
         out = []
+        accept_declared = any(n.lower() == "accept" and w == "header" for n, w in merged)
         for (name, where), (param, ptr) in merged.items():
             if where == "header" and name.lower() in ("accept", "content-type", "authorization"):
                 continue
@@ -160,7 +164,7 @@ class _Builder:
             if schema is None:
                 schema = {}
             out.append(compile_param(param, schema, self.compiler.bundle(schema, "request"), ptr))
-        return out
+        return out, accept_declared
 
     def _param_ok(self, param: Any, ptr: str) -> bool:
         if not isinstance(param, dict):
@@ -262,6 +266,7 @@ def build_service(doc: Document, eager: bool | None = None, strict: bool = False
     builder = _Builder(doc, strict)
     service = builder.run()
     service.stateful = doc.root.get("x-specmock-stateful", True) is not False
+    builder.compiler.operations = service.operations
     for op in service.operations:
         op.role = None
     roles = classify(service)

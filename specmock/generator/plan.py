@@ -34,6 +34,7 @@ class Compiler:
         self.doc = doc
         self.strict = strict
         self.problems: list[Problem] = []  # schemas served unchecked (lenient loading)
+        self.operations: list[Operation] = []  # the document's, once built
         self._sets = {"request": SchemaSet(doc, "request"), "response": SchemaSet(doc, "response")}
         self._bundles: dict[tuple[int, str], Bundle] = {}
         self._validators: dict[tuple[int, str], Any] = {}
@@ -133,6 +134,7 @@ class Operation:
     summary: str = ""
     extensions: dict[str, Any] = field(default_factory=dict)
     role: Role | None = None
+    accept_declared: bool = False  # an `Accept` header parameter is declared (and ignored)
 
     @cached_property
     def success(self) -> Response | None:

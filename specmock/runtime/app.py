@@ -388,7 +388,9 @@ class SpecmockApp:
                 if out is not None:
                     return out
             violation = Violation("path", path, "path", f"no operation is declared for {path}")
-            return self.responder.error(None, 404, [violation], accept)
+            owner = self._service_named(self._service_of(path)[0])
+            ops = owner.operations if owner and router is self.router else None
+            return self.responder.error(None, 404, [violation], accept, operations=ops)
         method = scope["method"]
         op = match.entry.select(method, _query(scope) if match.entry.variants else {}, headers)
         if op is None:
@@ -424,6 +426,9 @@ class SpecmockApp:
     def mount_prefix(self, name: str) -> str:
         """Where a service is served: at the root when it is alone, else under `/<name>`."""
         return "" if len(self.services) == 1 else f"/{name}"
+
+    def _service_named(self, name: str) -> Service | None:
+        return next((s for s in self.services if s.name == name), None)
 
     def _service_of(self, path: str) -> tuple[str, str]:
         """The service a path would belong to, and its mount prefix."""
@@ -503,7 +508,8 @@ class SpecmockApp:
             "method",
             f"{method} is not declared for {match.entry.template}; allowed: {allow}",
         )
-        return self.responder.error(None, 405, [violation], accept, {"Allow": allow})
+        ops = match.entry.service.operations
+        return self.responder.error(None, 405, [violation], accept, {"Allow": allow}, ops)
 
     async def _operation(
         self, op: Operation, match: Match, scope: dict, receive: Any, headers: dict[str, str]

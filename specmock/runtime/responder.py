@@ -100,7 +100,7 @@ class Responder:
             message = f"no response declared for status {pref.code}"
             raise Rejection(400, [Violation("header", "/prefer", "code", message)])
         status = status_number(response, pref.code)
-        media_type = self._media(response, accept)
+        media_type = self._media(op, response, accept)
         key = (
             id(op),
             status,
@@ -129,11 +129,18 @@ class Responder:
         violations: list[Violation],
         accept: str | None,
         headers: dict[str, str] | None = None,
+        operations: list[Operation] | None = None,
     ) -> Outgoing:
+        """specmock's own refusal: in the shape the operation declares for the status, else
+        the one its service declares most (`operations` when no operation matched), else
+        RFC 9457 problem+json."""
         extra = list((headers or {}).items())
-        response = op.response_for(status) if op else None
-        if op is not None and response is not None:
-            body = self._declared_error(op, response, status, violations, accept)
+        if operations is None and op is not None:
+            operations = op.compiler.operations
+        found = declared_error(op, status, operations or [])
+        if found is not None:
+            owner, response = found
+            body = self._declared_error(owner, response, status, violations, accept)
             if body is not None:
                 media_type, data = body
                 return Outgoing(status, data, media_type, extra, op, violations=violations)
@@ -155,7 +162,7 @@ class Responder:
         if response is None:
             violation = Violation("response", "/", "status", f"status {status} is not declared")
             return self._broken(op, Outgoing(status, b"", None, extra, op, [violation]))
-        media_type = self._media(response, accept)
+        media_type = self._media(op, response, accept)
         if media_type is None:
             return Outgoing(status, b"", None, extra, op)
         media = response.content[media_type]
@@ -219,7 +226,7 @@ class Responder:
     def generate(self, op: Operation, status: int, accept: str | None, seed: int) -> Any:
         """A valid generated body for a declared status, for state and overrides to build on."""
         response = op.response_for(status)
-        media_type = self._media(response, accept) if response else None
+        media_type = self._media(op, response, accept) if response else None
         if response is None or media_type is None:
             return None
         value, _ = self._body_value(
@@ -236,11 +243,13 @@ class Responder:
             return None
         return op.compiler.validator(media.schema, "response", media.pointer)
 
-    def _media(self, response: Response, accept: str | None) -> str | None:
+    def _media(self, op: Operation, response: Response, accept: str | None) -> str | None:
         if not response.content:
             return None
         offered = list(response.content)
         media_type = choose_media(accept, offered)
+        if media_type is None and op.accept_declared:
+            return offered[0]  # OpenAPI ignores a declared `Accept` parameter; so does 406
         if media_type is None:
             message = f"none of {', '.join(offered)} is acceptable to {accept!r}"
             raise Rejection(406, [Violation("header", "/accept", "accept", message)])
@@ -342,8 +351,10 @@ class Responder:
             return None
         media_type = choose_media(accept, offered) or offered[0]
         media = response.content[media_type]
-        if media.schema is None:
-            return None
+        if media.schema is None:  # the declared media type, with the problem's fields
+            if not is_json(media_type):
+                return None
+            return _concrete(media_type), orjson.dumps(problems.problem(status, violations))
         validator = op.compiler.validator(media.schema, "response", media.pointer)
         builder = op.compiler.builder(media.schema)
         seed = self._seed(op, status, {}, None)
@@ -368,6 +379,33 @@ class Responder:
             f"the {op.operation_id} response would break the contract: {text}",
         )
         return Outgoing(500, orjson.dumps(body), problems.PROBLEM_TYPE, [], op, out.contract_errors)
+
+
+def declared_error(
+    op: Operation | None, status: int, operations: list[Operation]
+) -> tuple[Operation, Response] | None:
+    """The response (and its operation) a refusal with this status is shaped after: the
+    operation's own, else (when it declares none) the one most of the service declare."""
+    if op is not None:
+        response = op.response_for(status)
+        if response is not None:
+            return (op, response) if _structured(response) else None
+    tally: dict[int, list[Any]] = {}
+    for other in operations:
+        response = other.response_for(status)
+        if response is None or not _structured(response):
+            continue
+        media = next(iter(response.content.values()))
+        entry = tally.setdefault(id(media.schema), [0, other, response])
+        entry[0] += 1
+    if not tally:
+        return None
+    _, owner, response = max(tally.values(), key=lambda entry: entry[0])
+    return owner, response
+
+
+def _structured(response: Response) -> bool:
+    return any(is_json(m) or is_xml(m) for m in response.content)
 
 
 def to_reply(out: Outgoing) -> Reply:
