@@ -72,6 +72,7 @@ def _check(node: dict[str, Any], pointer: str, is31: bool, found: list) -> None:
     kind = node.get("type")
     if isinstance(kind, str) and kind in _SECURITY_TYPES:
         return  # a security scheme, not a schema
+    found.extend((pointer, reason) for reason in _unsatisfiable(node))
     kinds = kind if isinstance(kind, list) else [kind] if isinstance(kind, str) else []
     for k in kinds:
         if isinstance(k, str) and k not in JSON_TYPES:
@@ -94,3 +95,47 @@ def _check(node: dict[str, Any], pointer: str, is31: bool, found: list) -> None:
             if isinstance(node.get(bound), bool):
                 reason = f"boolean `{bound}` is OpenAPI 3.0 syntax; read as 3.0 meant it"
                 found.append((f"{pointer}/{bound}", reason))
+
+
+_RANGES = (
+    ("minimum", "maximum"),
+    ("minLength", "maxLength"),
+    ("minItems", "maxItems"),
+    ("minProperties", "maxProperties"),
+    ("minContains", "maxContains"),
+)
+
+
+def _unsatisfiable(node: dict[str, Any]) -> list[str]:
+    """Schemas no value can meet: answers for them cannot be valid, whatever is generated."""
+    reasons = []
+    for low, high in _RANGES:
+        a, b = node.get(low), node.get(high)
+        if _number(a) and _number(b) and a > b:
+            reasons.append(f"unsatisfiable: {low} {a} is above {high} {b}")
+    enum = node.get("enum")
+    if isinstance(enum, list) and not enum:
+        reasons.append("unsatisfiable: `enum` lists no value")
+    required = node.get("required")
+    props = node.get("properties")
+    if (
+        isinstance(required, list)
+        and node.get("additionalProperties") is False
+        and not node.get("patternProperties")
+        and not any(k in node for k in ("allOf", "anyOf", "oneOf", "$ref"))
+    ):
+        missing = [n for n in required if not (isinstance(props, dict) and n in props)]
+        if missing:
+            names = ", ".join(map(str, missing))
+            reasons.append(
+                f"unsatisfiable: required {names} not in `properties` and "
+                "additionalProperties is false"
+            )
+    high = node.get("maxProperties")
+    if isinstance(required, list) and _number(high) and len(set(map(str, required))) > high:
+        reasons.append(f"unsatisfiable: {len(required)} required names, maxProperties {high}")
+    return reasons
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
