@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import openai
@@ -197,3 +199,14 @@ def test_a_declared_accept_parameter_does_not_drive_negotiation():
     # an operation without that parameter still negotiates
     refused = client.get("/gadgets", headers={"X-Key": "k", "Accept": "text/csv"})
     assert refused.status_code == 406
+
+
+def test_importing_the_cli_leaves_mesh_proxy_and_tls_libraries_unloaded():
+    code = (
+        "import sys, specmock.cli\n"
+        "heavy = ('aiohttp', 'httpx', 'cryptography.x509', 'specmock.mesh', 'specmock.overrides.s3')\n"
+        "print(','.join(m for m in heavy if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == ""

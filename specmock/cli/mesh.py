@@ -7,7 +7,6 @@ import sys
 import click
 
 from ..generator.errors import SpecError
-from ..mesh import MeshError, load_mesh
 from ..runtime import logs, server
 
 
@@ -39,6 +38,8 @@ def mesh(
 
     Consul-compatible discovery under /v1; the mesh control plane under /__specmock/mesh.
     """
+    from ..mesh import MeshError, load_mesh  # aiohttp and the mesh load only for this command
+
     logs.configure(log_format)
     try:
         running = load_mesh(mesh_file, seed=seed, quiet=quiet)

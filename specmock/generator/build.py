@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from .errors import Problem, SpecError, escape_token, join_pointer
+from .errors import Problem, SpecError, join_pointer
 from .lint import document_defects
 from .loader import Document, deref, load_document, resolve
 from .params import compile_param
@@ -24,6 +24,7 @@ class _Builder:
         self.compiler = Compiler(doc, strict)
         self.problems: list[Problem] = list(doc.warnings)
         self.security = self.root.get("security") or []
+        self.refs: list[tuple[str, str]] = []
 
     def problem(self, pointer: str, reason: str, severity: str = "error") -> None:
         self.problems.append(Problem(self.doc.file, pointer, reason, severity))
@@ -56,7 +57,7 @@ class _Builder:
                     op = self.operation(path, method, item, join_pointer("paths", path, method))
                     if op:
                         operations.append(op)
-        self._check_refs()
+        self._check_refs(self.refs)
         errors = [p for p in self.problems if p.severity == "error"]
         if errors:
             raise SpecError(errors)
@@ -80,31 +81,16 @@ class _Builder:
                     self.defect(f"/info/{key}", f"required field `info.{key}` is missing")
         if "paths" not in self.root and "webhooks" not in self.root and self.doc.version == "3.0":
             self.defect("/paths", "required field `paths` is missing")
-        for pointer, reason in document_defects(self.root, self.doc.version):
+        defects, self.refs = document_defects(self.root, self.doc.version)
+        for pointer, reason in defects:
             self.defect(pointer, reason)
 
-    def _check_refs(self) -> None:
-        seen: set[str] = set()
-        stack: list[tuple[Any, str]] = [(self.root, "")]
-        while stack:
-            node, pointer = stack.pop()
-            if isinstance(node, dict):
-                ref = node.get("$ref")
-                if isinstance(ref, str) and ref.startswith("#") and ref not in seen:
-                    seen.add(ref)
-                    try:
-                        resolve(self.root, ref)
-                    except (KeyError, IndexError, ValueError):
-                        self.problem(pointer + "/$ref", f"$ref {ref!r} does not resolve")
-                stack.extend(
-                    (v, f"{pointer}/{escape_token(str(k))}")
-                    for k, v in node.items()
-                    if isinstance(v, dict | list)
-                )
-            elif isinstance(node, list):
-                stack.extend(
-                    (v, f"{pointer}/{i}") for i, v in enumerate(node) if isinstance(v, dict | list)
-                )
+    def _check_refs(self, refs: list[tuple[str, str]]) -> None:
+        for pointer, ref in refs:
+            try:
+                resolve(self.root, ref)
+            except (KeyError, IndexError, ValueError):
+                self.problem(pointer, f"$ref {ref!r} does not resolve")
 
     def operation(self, path: str, method: str, item: dict, pointer: str) -> Operation | None:
         raw = item[method]

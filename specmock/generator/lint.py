@@ -32,24 +32,44 @@ _DATA_KEYS = frozenset({"example", "examples", "default", "enum", "const", "valu
 _INT_FORMAT = re.compile(r"^u?int\d+$")
 
 
-def document_defects(root: dict[str, Any], version: str) -> list[tuple[str, str]]:
-    """(pointer, reason) for every servable defect in the document's schemas."""
+_CHECKED = frozenset(
+    {"required", "type", "pattern", "format", "exclusiveMinimum", "exclusiveMaximum", "enum"}
+    | {k for pair in (
+        ("minimum", "maximum"), ("minLength", "maxLength"), ("minItems", "maxItems"),
+        ("minProperties", "maxProperties"), ("minContains", "maxContains"),
+    ) for k in pair}
+)  # fmt: skip
+
+
+def document_defects(
+    root: dict[str, Any], version: str
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """One walk over the document: (pointer, reason) for every servable defect in its
+    schemas, and (pointer, target) for every internal `$ref` (each target once)."""
     found: list[tuple[str, str]] = []
+    refs: dict[str, str] = {}
     is31 = version == "3.1"
-    stack: list[tuple[Any, str]] = [(root, "")]
+    stack: list[tuple[Any, str, bool]] = [(root, "", False)]
     while stack:
-        node, pointer = stack.pop()
+        node, pointer, data = stack.pop()
         if isinstance(node, dict):
-            _check(node, pointer, is31, found)
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#"):
+                refs.setdefault(ref, pointer + "/$ref")
+            if not data and not _CHECKED.isdisjoint(node):
+                _check(node, pointer, is31, found)
             for key, value in node.items():
-                if isinstance(value, dict | list) and not _is_data(key, value):
-                    stack.append((value, f"{pointer}/{escape_token(str(key))}"))
+                if isinstance(value, dict | list):
+                    inner = data or _is_data(key, value)
+                    stack.append((value, f"{pointer}/{escape_token(str(key))}", inner))
         elif isinstance(node, list):
             stack.extend(
-                (v, f"{pointer}/{i}") for i, v in enumerate(node) if isinstance(v, dict | list)
+                (v, f"{pointer}/{i}", data)
+                for i, v in enumerate(node)
+                if isinstance(v, dict | list)
             )
     found.sort()
-    return found
+    return found, [(pointer, ref) for ref, pointer in refs.items()]
 
 
 def _is_data(key: Any, value: Any) -> bool:

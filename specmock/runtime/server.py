@@ -9,8 +9,6 @@ from typing import Any
 
 import uvicorn
 
-from .tls import self_signed
-
 
 def config(app: Any, host: str, port: int, **extra: Any) -> uvicorn.Config:
     """One place for the uvicorn settings specmock always uses (no Date or Server header:
@@ -38,6 +36,8 @@ def run(
     if tls_port is not None:
         if not (cert and key):
             folder = Path(tempfile.gettempdir()) / "specmock-tls"
+            from .tls import self_signed  # cryptography loads only for TLS
+
             cert_path, key_path = self_signed(folder)
             cert, key = str(cert_path), str(key_path)
         https = config(app, host, tls_port, ssl_certfile=cert, ssl_keyfile=key, lifespan="off")
