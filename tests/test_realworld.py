@@ -204,7 +204,8 @@ def test_a_declared_accept_parameter_does_not_drive_negotiation():
 def test_importing_the_cli_leaves_mesh_proxy_and_tls_libraries_unloaded():
     code = (
         "import sys, specmock.cli\n"
-        "heavy = ('aiohttp', 'httpx', 'cryptography.x509', 'specmock.mesh', 'specmock.overrides.s3')\n"
+        "heavy = ('aiohttp', 'httpx', 'cryptography.x509', 'specmock.mesh',\n"
+        "         'specmock.overrides.s3')\n"
         "print(','.join(m for m in heavy if m in sys.modules))\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
