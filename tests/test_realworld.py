@@ -10,6 +10,7 @@ import openai
 import pytest
 import regress
 import twilio.rest
+import yaml
 from click.testing import CliRunner
 
 from specmock import SpecError, create_app, load_service
@@ -211,3 +212,47 @@ def test_importing_the_cli_leaves_mesh_proxy_and_tls_libraries_unloaded():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == ""
+
+
+SWAGGER = REALWORLD / "swagger2.yaml"
+
+
+def test_swagger2_is_served_as_openapi3():
+    client = client_for(SWAGGER, credentials=["k", "user:pw"], strict=True)
+    listed = client.get("/v1/items?limit=3&tags=a,b", headers={"X-Key": "k"})
+    assert listed.status_code == 200 and listed.json() == []
+    generated = client_for(SWAGGER, credentials=["k"], stateful=False, strict=True)
+    answer = generated.get("/v1/items", headers={"X-Key": "k"})
+    assert int(answer.headers["x-total"]) >= 0 and all("name" in i for i in answer.json())
+    assert client.get("/v1/items?limit=99", headers={"X-Key": "k"}).status_code == 400
+    created = client.post("/v1/items", json={"name": "lamp"}, headers={"X-Key": "k"})
+    assert created.status_code == 201 and created.json()["name"] == "lamp"
+    assert client.post("/v1/items", json={}, headers={"X-Key": "k"}).status_code == 400
+    missing = client.get("/v1/items/999999", headers={"X-Key": "k"})
+    assert missing.status_code == 404 and set(missing.json()) == {"code", "message"}
+    photo = client.post(
+        "/v1/items/1/photo", files={"file": ("a.png", b"\x89PNG", "image/png")}, auth=("user", "pw")
+    )
+    assert photo.status_code == 204, photo.text
+    caption_only = {"caption": (None, "x")}  # multipart, but without the required file
+    no_file = client.post("/v1/items/1/photo", auth=("user", "pw"), files=caption_only)
+    assert no_file.status_code == 400
+
+
+def test_convert_command_writes_a_valid_openapi3_document(tmp_path):
+    from openapi_spec_validator import validate
+
+    out = tmp_path / "shop.yaml"
+    result = CliRunner().invoke(main, ["convert", str(SWAGGER), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    converted = yaml.safe_load(out.read_text())
+    validate(converted)
+    assert converted["openapi"].startswith("3.0")
+    assert converted["servers"] == [{"url": "https://shop.example.com/v1"}]
+    body = converted["paths"]["/items/{id}/photo"]["post"]["requestBody"]
+    assert (
+        body["content"]["multipart/form-data"]["schema"]["properties"]["file"]["format"] == "binary"
+    )
+    assert load_service(out).operations  # and it loads as it is
+    printed = CliRunner().invoke(main, ["convert", str(SWAGGER)])
+    assert printed.exit_code == 0 and yaml.safe_load(printed.output) == converted

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -302,6 +303,45 @@ def explain(specs: tuple[str, ...], strict_spec: bool) -> None:
         _fail(exc)
         return
     click.echo(explain_services(services))
+
+
+@main.command()
+@click.argument("source", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Where to write (YAML, or JSON for a .json name); standard output if left out.",
+)
+def convert(source: str, output: str | None) -> None:
+    """Convert a Swagger 2.0 SOURCE to OpenAPI 3.0, as `serve` does at load."""
+    import json
+
+    import yaml
+
+    from ..generator.loader import read_file
+    from ..generator.swagger2 import convert as to_openapi3
+    from ..generator.swagger2 import is_swagger2
+
+    try:
+        root = read_file(Path(source), source)
+    except SpecError as exc:
+        _fail(exc)
+        return
+    if not is_swagger2(root):
+        click.echo(f"specmock: {source} is not a Swagger 2.0 document", err=True)
+        sys.exit(1)
+    converted = to_openapi3(root)
+    if output and output.endswith(".json"):
+        text = json.dumps(converted, indent=2, ensure_ascii=False) + "\n"
+    else:
+        text = yaml.safe_dump(converted, sort_keys=False, allow_unicode=True)
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+        click.echo(f"specmock: wrote {output}", err=True)
+    else:
+        click.echo(text, nl=False)
 
 
 main.add_command(admin)

@@ -18,6 +18,7 @@ import fast_yaml
 import yaml
 
 from .errors import Problem, SpecError, escape_token, unescape_token
+from .swagger2 import convert, is_swagger2
 
 try:  # the C loader is ~10x faster than the pure-Python one
     _YamlLoader: type = yaml.CSafeLoader
@@ -87,8 +88,8 @@ def check_version(root: Any, file: str) -> str:
         raise SpecError([Problem(file, "", f"an OpenAPI document must be a mapping, got {kind}")])
     if "swagger" in root:
         reason = (
-            f"Swagger {root.get('swagger')} is not supported; convert the document to "
-            "OpenAPI 3.0 or 3.1 first"
+            f"Swagger {root.get('swagger')} is not supported (2.0 is converted); use "
+            "OpenAPI 2.0, 3.0 or 3.1"
         )
         raise SpecError([Problem(file, "/swagger", reason)])
     version = str(root.get("openapi", ""))
@@ -184,12 +185,22 @@ def load_document(source: str | Path | dict[str, Any], name: str | None = None) 
         path = Path(source).resolve()
         file = str(source)
         root = read_file(path, file)
+    warnings = []
+    if is_swagger2(root):
+        root = convert(root)
+        warnings.append(Problem(file, "/swagger", "Swagger 2.0, served as OpenAPI 3.0", "info"))
     version = check_version(root, file)
     bundler = _Bundler(root, path)
     bundler.run()
     if bundler.problems:
         raise SpecError(bundler.problems)
-    return Document(root=root, file=file, version=version, name=name or service_name(root, file))
+    return Document(
+        root=root,
+        file=file,
+        version=version,
+        name=name or service_name(root, file),
+        warnings=warnings,
+    )
 
 
 def resolve(root: dict[str, Any], ref: str) -> Any:
