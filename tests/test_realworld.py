@@ -256,3 +256,38 @@ def test_convert_command_writes_a_valid_openapi3_document(tmp_path):
     assert load_service(out).operations  # and it loads as it is
     printed = CliRunner().invoke(main, ["convert", str(SWAGGER)])
     assert printed.exit_code == 0 and yaml.safe_load(printed.output) == converted
+
+
+def test_progress_line_appears_only_when_loading_is_slow(monkeypatch):
+    import io
+    import time
+
+    from specmock.cli import progress as progress_module
+
+    monkeypatch.setattr(progress_module, "DELAY_S", 0.05)
+    monkeypatch.setattr(progress_module, "INTERVAL_S", 0.05)
+    out = io.StringIO()
+    with progress_module.progress_line(stream=out) as progress:
+        progress.start("big", "compiling", 300)
+        progress.done = 120
+        time.sleep(0.3)
+    assert "specmock: big: compiling 120/300 operations" in out.getvalue()
+    assert out.getvalue().endswith("\r")  # the line is wiped once loading is done
+    quiet = io.StringIO()
+    with progress_module.progress_line(enabled=False, stream=quiet) as progress:
+        progress.start("big", "compiling", 300)
+        time.sleep(0.2)
+    assert quiet.getvalue() == ""
+    fast = io.StringIO()
+    monkeypatch.setattr(progress_module, "DELAY_S", 5)
+    with progress_module.progress_line(stream=fast) as progress:
+        progress.start("small", "compiling", 3)
+    assert fast.getvalue() == ""
+
+
+def test_loading_reports_phases_and_counts_to_the_progress():
+    from specmock.generator.progress import Progress
+
+    seen = Progress()
+    create_app(AWS, progress=seen)
+    assert (seen.phase, seen.done, seen.total) == ("compiling", 7, 7)

@@ -13,6 +13,7 @@ from ..runtime import logs, server
 from ..runtime.factory import create_app, load_services
 from .admin import admin
 from .mesh import mesh
+from .progress import progress_line
 from .report import explain_services, lint_sources
 from .s3 import s3
 
@@ -35,7 +36,8 @@ _strict_spec = click.option(
 
 
 def _warn(services: list[Any]) -> None:
-    """Each spec's servable defects, once at start: `file#/pointer: reason`, with a count."""
+    """Each spec's servable defects, once at start: `file#/pointer: reason`, with a count.
+    A reason found in many places is shown once, with how many more there are."""
     for service in services:
         found = [p for p in service.problems if p.severity != "error"]
         if not found:
@@ -45,12 +47,17 @@ def _warn(services: list[Any]) -> None:
             "served anyway (--strict-spec refuses):",
             err=True,
         )
-        for problem in found[:WARNINGS_SHOWN]:
-            where = f"{problem.file}#{problem.pointer}" if problem.pointer else problem.file
-            click.echo(f"  {where}: {problem.reason}", err=True)
-        if len(found) > WARNINGS_SHOWN:
-            more = len(found) - WARNINGS_SHOWN
-            click.echo(f"  ... and {more} more (specmock validate lists them all)", err=True)
+        groups: dict[str, list[Any]] = {}
+        for problem in found:
+            groups.setdefault(problem.reason, []).append(problem)
+        for reason, same in list(groups.items())[:WARNINGS_SHOWN]:
+            first = same[0]
+            where = f"{first.file}#{first.pointer}" if first.pointer else first.file
+            more = f" (and {len(same) - 1} more like it)" if len(same) > 1 else ""
+            click.echo(f"  {where}: {reason}{more}", err=True)
+        if len(groups) > WARNINGS_SHOWN:
+            rest = sum(len(v) for v in list(groups.values())[WARNINGS_SHOWN:])
+            click.echo(f"  ... and {rest} more (specmock validate lists them all)", err=True)
 
 
 def _paths(flag: str, text: str):
@@ -225,30 +232,32 @@ def serve(
     """Serve SPECS (files, folders or bundled names) as mock services."""
     logs.configure(log_format)
     try:
-        app = create_app(
-            list(specs),
-            seed=seed,
-            strict=strict,
-            quiet=quiet,
-            eager=eager,
-            credentials=list(credentials),
-            state=state,
-            stateful=not stateless,
-            overrides=list(overrides),
-            data=list(data),
-            admin_token=admin_token,
-            faults=list(faults),
-            rate_limit=",".join(rate_limits) or None,
-            journal_size=journal_size,
-            journal_file=journal_file,
-            scenarios=list(scenarios),
-            mode=mode,
-            upstreams=list(upstreams),
-            cassette=cassette,
-            drift_report=drift_report,
-            options={**_options(options), **({"s3_auth": s3_auth} if s3_auth else {})},
-            strict_spec=strict_spec,
-        )
+        with progress_line(enabled=not quiet) as progress:
+            app = create_app(
+                list(specs),
+                seed=seed,
+                strict=strict,
+                quiet=quiet,
+                eager=eager,
+                credentials=list(credentials),
+                state=state,
+                stateful=not stateless,
+                overrides=list(overrides),
+                data=list(data),
+                admin_token=admin_token,
+                faults=list(faults),
+                rate_limit=",".join(rate_limits) or None,
+                journal_size=journal_size,
+                journal_file=journal_file,
+                scenarios=list(scenarios),
+                mode=mode,
+                upstreams=list(upstreams),
+                cassette=cassette,
+                drift_report=drift_report,
+                options={**_options(options), **({"s3_auth": s3_auth} if s3_auth else {})},
+                strict_spec=strict_spec,
+                progress=progress,
+            )
         if scenario:
             if scenario not in app.scenarios:
                 raise ValueError(f"no scenario {scenario!r} in --scenarios")

@@ -11,14 +11,16 @@ from .lint import document_defects
 from .loader import Document, deref, load_document, resolve
 from .params import compile_param
 from .plan import _TEMPLATE, METHODS, Body, Compiler, Header, Media, Operation, Response, Service
+from .progress import Progress
 from .resources import classify
 
 EAGER_LIMIT = 400  # specs with more operations compile validators on first use
 
 
 class _Builder:
-    def __init__(self, doc: Document, strict: bool = False):
+    def __init__(self, doc: Document, strict: bool = False, progress: Progress | None = None):
         self.doc = doc
+        self.progress = progress or Progress()
         self.root = doc.root
         self.strict = strict
         self.compiler = Compiler(doc, strict)
@@ -44,6 +46,8 @@ class _Builder:
         self._check_top()
         operations = []
         paths = self.root.get("paths") or {}
+        count = len(paths) if isinstance(paths, dict) else 0
+        self.progress.start(self.doc.name, "reading", count, "paths")
         for path, item in paths.items() if isinstance(paths, dict) else ():
             pointer = join_pointer("paths", path)
             item = self.deref(item, pointer) if isinstance(item, dict) else None
@@ -57,6 +61,7 @@ class _Builder:
                     op = self.operation(path, method, item, join_pointer("paths", path, method))
                     if op:
                         operations.append(op)
+            self.progress.done += 1
         self._check_refs(self.refs)
         errors = [p for p in self.problems if p.severity == "error"]
         if errors:
@@ -247,9 +252,14 @@ def base_path(root: dict[str, Any]) -> str:
     return path.rstrip("/")
 
 
-def build_service(doc: Document, eager: bool | None = None, strict: bool = False) -> Service:
+def build_service(
+    doc: Document,
+    eager: bool | None = None,
+    strict: bool = False,
+    progress: Progress | None = None,
+) -> Service:
     """Compile a document; `strict` refuses servable defects instead of warning about them."""
-    builder = _Builder(doc, strict)
+    builder = _Builder(doc, strict, progress)
     service = builder.run()
     service.stateful = doc.root.get("x-specmock-stateful", True) is not False
     builder.compiler.operations = service.operations
@@ -259,7 +269,8 @@ def build_service(doc: Document, eager: bool | None = None, strict: bool = False
     for op in service.operations:
         op.role = roles[id(op)]
     if eager or (eager is None and len(service.operations) <= EAGER_LIMIT):
-        service.compile_all()
+        builder.progress.start(doc.name, "compiling", len(service.operations))
+        service.compile_all(builder.progress)
         service.problems.extend(builder.compiler.problems)
         service.problems.extend(example_problems(service))
         if strict:

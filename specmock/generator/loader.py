@@ -18,6 +18,7 @@ import fast_yaml
 import yaml
 
 from .errors import Problem, SpecError, escape_token, unescape_token
+from .progress import Progress
 from .swagger2 import convert, is_swagger2
 
 try:  # the C loader is ~10x faster than the pure-Python one
@@ -177,13 +178,17 @@ class _Bundler:
             return file.as_posix()
 
 
-def load_document(source: str | Path | dict[str, Any], name: str | None = None) -> Document:
+def load_document(
+    source: str | Path | dict[str, Any], name: str | None = None, progress: Progress | None = None
+) -> Document:
     """Load a spec from a path or an already parsed mapping."""
     if isinstance(source, dict):
         root, path, file = source, None, "<memory>"
     else:
         path = Path(source).resolve()
         file = str(source)
+        if progress is not None:
+            progress.start(Path(file).name, "parsing")
         root = read_file(path, file)
     warnings = []
     if is_swagger2(root):

@@ -17,6 +17,7 @@ from .errors import Problem, SpecError
 from .fake import Builder
 from .loader import Document
 from .params import ParamSpec
+from .progress import Progress
 from .schema import Bundle, SchemaSet, schema_problems
 from .validators import compile_validator, fallback_validator
 
@@ -196,12 +197,14 @@ class Service:
     def title(self) -> str:
         return str((self.document.root.get("info") or {}).get("title", self.name))
 
-    def compile_all(self) -> None:
+    def compile_all(self, progress: Progress | None = None) -> None:
         errors: list[Problem] = []
         for op in self.operations:
             try:
                 op.compile_all()
             except SpecError as exc:
                 errors.extend(exc.problems)
+            if progress is not None:
+                progress.done += 1
         if errors:
             raise SpecError(errors)
