@@ -291,3 +291,10 @@ def test_loading_reports_phases_and_counts_to_the_progress():
     seen = Progress()
     create_app(AWS, progress=seen)
     assert (seen.phase, seen.done, seen.total) == ("compiling", 7, 7)
+
+
+def test_explain_shows_the_defects_inside_an_operation():
+    result = CliRunner().invoke(main, ["explain", str(DEFECTS)])
+    assert result.exit_code == 0, result.output
+    section = result.output.split("[getThing]")[1].split("[listLabels]")[0]
+    assert "spec defect" in section and "'broken' does not match its schema; not served" in section

@@ -307,7 +307,7 @@ def validate(specs: tuple[str, ...], strict_spec: bool) -> None:
 def explain(specs: tuple[str, ...], strict_spec: bool) -> None:
     """Every operation and how specmock will answer it."""
     try:
-        services = load_services(list(specs), eager=False, strict_spec=strict_spec)
+        services = load_services(list(specs), eager=True, strict_spec=strict_spec)
     except SpecError as exc:
         _fail(exc)
         return
