@@ -45,31 +45,39 @@ def document_defects(
     root: dict[str, Any], version: str
 ) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """One walk over the document: (pointer, reason) for every servable defect in its
-    schemas, and (pointer, target) for every internal `$ref` (each target once)."""
+    schemas, and (pointer, target) for every internal `$ref` (each target once).
+
+    Locations are kept as (parent, key) links and spelled out only for what is reported:
+    a large spec has hundreds of thousands of nodes and a handful of defects."""
     found: list[tuple[str, str]] = []
     refs: dict[str, str] = {}
     is31 = version == "3.1"
-    stack: list[tuple[Any, str, bool]] = [(root, "", False)]
+    stack: list[tuple[Any, Any, bool]] = [(root, None, False)]
     while stack:
-        node, pointer, data = stack.pop()
+        node, where, data = stack.pop()
         if isinstance(node, dict):
             ref = node.get("$ref")
-            if isinstance(ref, str) and ref.startswith("#"):
-                refs.setdefault(ref, pointer + "/$ref")
+            if isinstance(ref, str) and ref.startswith("#") and ref not in refs:
+                refs[ref] = _pointer(where) + "/$ref"
             if not data and not _CHECKED.isdisjoint(node):
-                _check(node, pointer, is31, found)
+                _check(node, where, is31, found)
             for key, value in node.items():
                 if isinstance(value, dict | list):
-                    inner = data or _is_data(key, value)
-                    stack.append((value, f"{pointer}/{escape_token(str(key))}", inner))
-        elif isinstance(node, list):
+                    stack.append((value, (where, key), data or _is_data(key, value)))
+        else:
             stack.extend(
-                (v, f"{pointer}/{i}", data)
-                for i, v in enumerate(node)
-                if isinstance(v, dict | list)
+                (v, (where, i), data) for i, v in enumerate(node) if isinstance(v, dict | list)
             )
     found.sort()
     return found, [(pointer, ref) for ref, pointer in refs.items()]
+
+
+def _pointer(where: Any) -> str:
+    keys = []
+    while where is not None:
+        where, key = where
+        keys.append(escape_token(str(key)))
+    return "".join("/" + k for k in reversed(keys))
 
 
 def _is_data(key: Any, value: Any) -> bool:
@@ -81,26 +89,33 @@ def _is_data(key: Any, value: Any) -> bool:
     return key in _DATA_KEYS and not (key == "examples" and isinstance(value, dict))
 
 
-def _check(node: dict[str, Any], pointer: str, is31: bool, found: list) -> None:
+def _check(node: dict[str, Any], where: Any, is31: bool, found: list) -> None:
+    here: list[str] = []  # the pointer, spelled out on the first defect
+
+    def add(suffix: str, reason: str) -> None:
+        if not here:
+            here.append(_pointer(where))
+        found.append((here[0] + suffix, reason))
+
     required = node.get("required")
-    if isinstance(required, list):
+    if isinstance(required, list) and len(set(map(str, required))) != len(required):
         seen: set[Any] = set()
         twice = [n for n in required if isinstance(n, str) and (n in seen or seen.add(n))]
         if twice:
-            names = ", ".join(dict.fromkeys(twice))
-            found.append((pointer + "/required", f"names repeated in `required`: {names}"))
+            add("/required", f"names repeated in `required`: {', '.join(dict.fromkeys(twice))}")
     kind = node.get("type")
     if isinstance(kind, str) and kind in _SECURITY_TYPES:
         return  # a security scheme, not a schema
-    found.extend((pointer, reason) for reason in _unsatisfiable(node))
+    for reason in _unsatisfiable(node):
+        add("", reason)
     kinds = kind if isinstance(kind, list) else [kind] if isinstance(kind, str) else []
     for k in kinds:
         if isinstance(k, str) and k not in JSON_TYPES:
-            reason = f"unknown type {k!r} (expected one of {', '.join(sorted(JSON_TYPES))})"
-            found.append((pointer + "/type", reason + "; not checked"))
+            expected = ", ".join(sorted(JSON_TYPES))
+            add("/type", f"unknown type {k!r} (expected one of {expected}); not checked")
     pattern = node.get("pattern")
     if isinstance(pattern, str) and compile_pattern(pattern) is None:
-        found.append((pointer + "/pattern", f"pattern {pattern!r} does not compile; not checked"))
+        add("/pattern", f"pattern {pattern!r} does not compile; not checked")
     fmt = node.get("format")
     if (
         isinstance(fmt, str)
@@ -109,12 +124,11 @@ def _check(node: dict[str, Any], pointer: str, is31: bool, found: list) -> None:
         and not _INT_FORMAT.match(fmt)
         and "properties" not in node
     ):
-        found.append((pointer + "/format", f"unknown format {fmt!r}; not checked"))
+        add("/format", f"unknown format {fmt!r}; not checked")
     if is31:
         for bound in ("exclusiveMinimum", "exclusiveMaximum"):
             if isinstance(node.get(bound), bool):
-                reason = f"boolean `{bound}` is OpenAPI 3.0 syntax; read as 3.0 meant it"
-                found.append((f"{pointer}/{bound}", reason))
+                add(f"/{bound}", f"boolean `{bound}` is OpenAPI 3.0 syntax; read as 3.0 meant it")
 
 
 _RANGES = (
@@ -130,13 +144,17 @@ def _unsatisfiable(node: dict[str, Any]) -> list[str]:
     """Schemas no value can meet: answers for them cannot be valid, whatever is generated."""
     reasons = []
     for low, high in _RANGES:
-        a, b = node.get(low), node.get(high)
+        if low not in node or high not in node:
+            continue
+        a, b = node[low], node[high]
         if _number(a) and _number(b) and a > b:
             reasons.append(f"unsatisfiable: {low} {a} is above {high} {b}")
     enum = node.get("enum")
     if isinstance(enum, list) and not enum:
         reasons.append("unsatisfiable: `enum` lists no value")
     required = node.get("required")
+    if not isinstance(required, list):
+        return reasons
     props = node.get("properties")
     if (
         isinstance(required, list)

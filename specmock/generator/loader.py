@@ -73,14 +73,21 @@ def parse_text(text: str, file: str) -> Any:
         raise SpecError([Problem(file, "", f"invalid YAML{where}: {problem}")]) from None
 
 
-def read_file(path: Path, shown: str | None = None) -> Any:
+def read_text(path: Path) -> str:
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise SpecError([Problem(str(path), "", "file not found")]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise SpecError([Problem(str(path), "", f"cannot read file: {exc}")]) from None
-    return parse_text(text, shown or str(path))
+
+
+def read_file(path: Path, shown: str | None = None) -> Any:
+    return parse_text(read_text(path), shown or str(path))
+
+
+# a `$ref` whose value does not start with `#`: only then is there a file to bundle
+_EXTERNAL_REF = re.compile(r"""\$ref["']?\s*:\s*+(?!["']?#)""")
 
 
 def check_version(root: Any, file: str) -> str:
@@ -183,20 +190,23 @@ def load_document(
 ) -> Document:
     """Load a spec from a path or an already parsed mapping."""
     if isinstance(source, dict):
-        root, path, file = source, None, "<memory>"
+        root, path, file, external = source, None, "<memory>", True
     else:
         path = Path(source).resolve()
         file = str(source)
         if progress is not None:
             progress.start(Path(file).name, "parsing")
-        root = read_file(path, file)
+        text = read_text(path)
+        root = parse_text(text, file)
+        external = _EXTERNAL_REF.search(text) is not None
     warnings = []
     if is_swagger2(root):
         root = convert(root)
         warnings.append(Problem(file, "/swagger", "Swagger 2.0, served as OpenAPI 3.0", "info"))
     version = check_version(root, file)
     bundler = _Bundler(root, path)
-    bundler.run()
+    if external:  # a walk over a large spec costs; one without file references skips it
+        bundler.run()
     if bundler.problems:
         raise SpecError(bundler.problems)
     return Document(
