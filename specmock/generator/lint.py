@@ -27,8 +27,10 @@ KNOWN_FORMATS = frozenset(
         "int32", "int64", "float", "double", "byte", "binary", "password",
     }
 )  # fmt: skip
-# Keys whose values are data, not schemas or spec structure.
+# Keys whose values are data, not schemas or spec structure (so are `x-` extensions;
+# `examples` is a map of Example objects in OpenAPI, a list of values in JSON Schema).
 _DATA_KEYS = frozenset({"example", "examples", "default", "enum", "const", "value"})
+_CONTAINERS = (dict, list)
 _INT_FORMAT = re.compile(r"^u?int\d+$")
 
 
@@ -62,11 +64,15 @@ def document_defects(
             if not data and not _CHECKED.isdisjoint(node):
                 _check(node, where, is31, found)
             for key, value in node.items():
-                if isinstance(value, dict | list):
-                    stack.append((value, (where, key), data or _is_data(key, value)))
+                kind = type(value)
+                if kind is dict or kind is list:
+                    inner = data or (key in _DATA_KEYS and (key != "examples" or kind is list))
+                    if not inner and type(key) is str and key[:2] == "x-":
+                        inner = True
+                    stack.append((value, (where, key), inner))
         else:
             stack.extend(
-                (v, (where, i), data) for i, v in enumerate(node) if isinstance(v, dict | list)
+                (v, (where, i), data) for i, v in enumerate(node) if type(v) in _CONTAINERS
             )
     found.sort()
     return found, [(pointer, ref) for ref, pointer in refs.items()]
@@ -78,15 +84,6 @@ def _pointer(where: Any) -> str:
         where, key = where
         keys.append(escape_token(str(key)))
     return "".join("/" + k for k in reversed(keys))
-
-
-def _is_data(key: Any, value: Any) -> bool:
-    if not isinstance(key, str):
-        return False
-    if key.startswith("x-"):
-        return True
-    # `examples` is a map of Example objects in OpenAPI, a list of values in JSON Schema
-    return key in _DATA_KEYS and not (key == "examples" and isinstance(value, dict))
 
 
 def _check(node: dict[str, Any], where: Any, is31: bool, found: list) -> None:
