@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -298,3 +299,26 @@ def test_explain_shows_the_defects_inside_an_operation():
     assert result.exit_code == 0, result.output
     section = result.output.split("[getThing]")[1].split("[listLabels]")[0]
     assert "spec defect" in section and "'broken' does not match its schema; not served" in section
+
+
+def test_draft_2019_recursive_refs_point_at_their_anchor():
+    service = load_service(DEFECTS)
+    assert (
+        "2019-09"
+        in _warnings(service)["/components/schemas/Filter/properties/filters/items/$recursiveRef"]
+    )
+    node = {"$ref": "#/components/schemas/Filter"}  # as a media type refers to it
+    compiler = service.operations[0].compiler
+    validator = compiler.validator(node, "request", "/components/schemas/Filter")
+    assert validator.is_valid({"op": "and", "filters": [{"op": "eq"}]})
+    assert not validator.is_valid({"op": "and", "filters": [{"op": "nope"}]})
+    assert not any("invalid schema" in p.reason for p in compiler.problems)
+
+
+def test_convert_writes_json_for_a_json_name(tmp_path):
+    out = tmp_path / "shop.json"
+    result = CliRunner().invoke(main, ["convert", str(SWAGGER), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(out.read_text())["openapi"] == "3.0.3"
+    not_swagger = CliRunner().invoke(main, ["convert", str(AWS)])
+    assert not_swagger.exit_code == 1 and "not a Swagger 2.0 document" in not_swagger.output

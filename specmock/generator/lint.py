@@ -36,6 +36,7 @@ _INT_FORMAT = re.compile(r"^u?int\d+$")
 
 _CHECKED = frozenset(
     {"required", "type", "pattern", "format", "exclusiveMinimum", "exclusiveMaximum", "enum"}
+    | {"$recursiveRef"}
     | {k for pair in (
         ("minimum", "maximum"), ("minLength", "maxLength"), ("minItems", "maxItems"),
         ("minProperties", "maxProperties"), ("minContains", "maxContains"),
@@ -122,6 +123,9 @@ def _check(node: dict[str, Any], where: Any, is31: bool, found: list) -> None:
         and "properties" not in node
     ):
         add("/format", f"unknown format {fmt!r}; not checked")
+    if "$recursiveRef" in node:
+        add("/$recursiveRef", "`$recursiveRef` is JSON Schema 2019-09; read as a `$ref` to the "
+            "schema with `$recursiveAnchor`")  # fmt: skip
     if is31:
         for bound in ("exclusiveMinimum", "exclusiveMaximum"):
             if isinstance(node.get(bound), bool):

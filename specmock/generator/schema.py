@@ -36,6 +36,7 @@ _SCHEMA_ONE = (
     "contentSchema",
 )
 _DROP_30 = {"nullable", "example", "xml", "externalDocs", "deprecated"}
+_DRAFT_2019 = ("$recursiveAnchor", "$recursiveRef")  # read as a `$ref` to the anchor
 _JSON_TYPES = {"string", "number", "integer", "boolean", "array", "object", "null"}
 
 
@@ -79,6 +80,7 @@ class SchemaSet:
         self.direction = direction
         self._defs: dict[str, Any] = {}
         self._deps: dict[str, set[str]] = {}
+        self._anchor: str | None = None  # the schema a `$recursiveRef` points to, if any
 
     def bundle(self, schema: Any) -> Bundle:
         refs: set[str] = set()
@@ -102,7 +104,14 @@ class SchemaSet:
         if key not in self._defs:
             self._defs[key] = True  # placeholder while recursing
             deps: set[str] = set()
-            self._defs[key] = self._normalize(resolve(self.root, ref), deps)
+            node = resolve(self.root, ref)
+            outer = self._anchor
+            if isinstance(node, dict) and node.get("$recursiveAnchor") is True:
+                self._anchor = ref  # draft 2019-09: `$recursiveRef: "#"` below means this
+            try:
+                self._defs[key] = self._normalize(node, deps)
+            finally:
+                self._anchor = outer
             self._deps[key] = deps
         return self._deps.get(key, set())
 
@@ -118,6 +127,10 @@ class SchemaSet:
         for key, value in node.items():
             if key == "$ref":
                 out[key] = def_ref(value)
+            elif key in _DRAFT_2019:
+                if key == "$recursiveRef" and self._anchor is not None:
+                    refs.add(self._anchor)
+                    out["$ref"] = def_ref(self._anchor)
             elif key in _SCHEMA_MAPS and isinstance(value, dict):
                 out[key] = {k: self._normalize(v, refs) for k, v in value.items()}
             elif key in _SCHEMA_LISTS and isinstance(value, list):
