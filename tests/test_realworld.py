@@ -322,3 +322,21 @@ def test_convert_writes_json_for_a_json_name(tmp_path):
     assert json.loads(out.read_text())["openapi"] == "3.0.3"
     not_swagger = CliRunner().invoke(main, ["convert", str(AWS)])
     assert not_swagger.exit_code == 1 and "not a Swagger 2.0 document" in not_swagger.output
+
+
+def test_boto3_reaches_amz_target_operations_through_the_spec():
+    import boto3
+
+    with serve(REALWORLD / "dynamodb_min.yaml", quiet=True, seed=4, strict=True) as server:
+        client = boto3.client(
+            "dynamodb",
+            endpoint_url=server.url,
+            region_name="us-east-1",
+            aws_access_key_id="AKID",
+            aws_secret_access_key="secret",
+        )
+        tables = client.list_tables(Limit=5)
+        assert tables["ResponseMetadata"]["HTTPStatusCode"] == 200
+        assert all(len(name) >= 3 for name in tables.get("TableNames", []))
+        limits = client.describe_limits()
+        assert limits["AccountMaxReadCapacityUnits"] >= 1

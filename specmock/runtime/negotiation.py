@@ -39,6 +39,8 @@ def find_declared(declared: Iterable[str], content_type: str) -> str | None:
     for pattern in sorted(candidates, key=lambda p: p.count("*")):
         if media_matches(pattern, kind):
             return pattern
+    if kind.startswith("application/x-amz-json-") and "application/json" in candidates:
+        return "application/json"  # what AWS SDKs send to an API its spec calls JSON
     return None
 
 
