@@ -274,28 +274,20 @@ class Builder:
             count = ctx.rng.randint(min(floor, top), top)
             out = [p(ctx, d + 1) for p in prefix[:count]]
             seen = {orjson.dumps(v, option=orjson.OPT_SORT_KEYS) for v in out} if unique else None
-            tries = 0
-            while len(out) < count and tries < count * 10:
-                tries += 1
-                value = item_gen(ctx, d + 1)
-                if seen is not None:
-                    key = orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
-                    if key in seen:
-                        continue
-                    seen.add(key)
-                out.append(value)
-            if contain_gen is not None and need:
-                _place(ctx, d, out, contain_gen, need, len(prefix), seen)
+            out.extend(_draw(ctx, d, item_gen, count - len(out), seen))
+            if contain_gen is not None and need:  # the last items are made for `contains`
+                made = _draw(ctx, d, contain_gen, need, seen)
+                out[max(len(prefix), len(out) - len(made)) :] = made
             return out
 
         return gen
 
 
-def _place(ctx: Ctx, d: int, out: list, build: Gen, need: int, start: int, seen) -> None:
-    """Put `need` items made for `contains` at the end of the array (after prefixItems)."""
-    made = []
-    for _ in range(need * 10):
-        if len(made) >= need:
+def _draw(ctx: Ctx, d: int, build: Gen, count: int, seen: set[bytes] | None) -> list[Any]:
+    """`count` values (fewer if they keep repeating), unique against `seen` when given."""
+    made: list[Any] = []
+    for _ in range(count * 10):
+        if len(made) >= count:
             break
         value = build(ctx, d + 1)
         if seen is not None:
@@ -304,8 +296,7 @@ def _place(ctx: Ctx, d: int, out: list, build: Gen, need: int, start: int, seen)
                 continue
             seen.add(key)
         made.append(value)
-    keep = max(start, len(out) - len(made))
-    out[keep:] = made
+    return made
 
 
 def _fill(ctx, d, out, props, keyed, want_extra, min_props, max_props, depends) -> None:
