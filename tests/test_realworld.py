@@ -340,3 +340,46 @@ def test_boto3_reaches_amz_target_operations_through_the_spec():
         assert all(len(name) >= 3 for name in tables.get("TableNames", []))
         limits = client.describe_limits()
         assert limits["AccountMaxReadCapacityUnits"] >= 1
+
+
+def test_percent_encoded_refs_into_paths_resolve():
+    shape = {"type": "object", "required": ["id"], "properties": {"id": {"type": "integer"}}}
+    ref = "#/paths/~1apps~1%7Bapp_id%7D/get/responses/200/content/application~1json;%20v=1/schema"
+    spec = {
+        "openapi": "3.0.3",
+        "info": {"title": "t", "version": "1"},
+        "paths": {
+            "/apps/{app_id}": {
+                "get": {
+                    "parameters": [
+                        {
+                            "name": "app_id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string"},
+                        }
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "ok",
+                            "content": {"application/json; v=1": {"schema": shape}},
+                        }
+                    },
+                }
+            },
+            "/copies": {
+                "get": {
+                    "responses": {
+                        "200": {
+                            "description": "ok",
+                            "content": {"application/json": {"schema": {"$ref": ref}}},
+                        }
+                    }
+                }
+            },
+        },
+    }
+    service = load_service(spec, strict=True)
+    assert not service.problems
+    answer = client_for(spec, strict=True, stateful=False).get("/copies")
+    assert answer.status_code == 200 and isinstance(answer.json()["id"], int)

@@ -18,11 +18,10 @@ import orjson
 import rstr
 from faker import Faker
 
-from .errors import unescape_token
 from .heuristics import FORMATS, number_hint, string_maker, word
 from .patterns import KEYWORD as ECMA_PATTERN
 from .patterns import for_python, matches, native
-from .schema import Bundle, flatten, merge
+from .schema import Bundle, flatten, key_of, merge
 from .validators import compile_validator
 
 Gen = Callable[["Ctx", int], Any]
@@ -73,7 +72,7 @@ class Builder:
 
     @staticmethod
     def _key(ref: str) -> str:
-        return unescape_token(ref.removeprefix("#/$defs/"))
+        return key_of(ref)
 
     # -- compilation ------------------------------------------------------
     def compile(self, schema: Any, name: str | None = None) -> Gen:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, Literal
+from urllib.parse import quote, unquote
 
 from .errors import escape_token, unescape_token
 from .loader import Document, resolve
@@ -37,16 +38,24 @@ _SCHEMA_ONE = (
 )
 _DROP_30 = {"nullable", "example", "xml", "externalDocs", "deprecated"}
 _DRAFT_2019 = ("$recursiveAnchor", "$recursiveRef")  # read as a `$ref` to the anchor
+_POINTER_SAFE = "~!$&'()*+,;=:@/"  # left as they are in a URI fragment
 _JSON_TYPES = {"string", "number", "integer", "boolean", "array", "object", "null"}
 
 
 def def_key(ref: str) -> str:
-    """The `$defs` key a document reference is bundled under."""
-    return ref[2:] if ref.startswith("#/") else ref
+    """The `$defs` key a document reference is bundled under: the pointer, percent-decoded
+    (`#/paths/~1apps~1%7Bid%7D/...` and `#/paths/~1apps~1{id}/...` are one target)."""
+    return unquote(ref[2:]) if ref.startswith("#/") else ref
 
 
 def def_ref(ref: str) -> str:
-    return "#/$defs/" + escape_token(def_key(ref))
+    """The bundle-internal reference to a document reference's `$defs` entry."""
+    return "#/$defs/" + quote(escape_token(def_key(ref)), safe=_POINTER_SAFE)
+
+
+def key_of(bundle_ref: str) -> str:
+    """The `$defs` key a `def_ref` reference points at."""
+    return unescape_token(unquote(bundle_ref.removeprefix("#/$defs/")))
 
 
 @dataclass
@@ -305,7 +314,7 @@ def flatten(schema: Any, defs: dict[str, Any], fold: bool = True, depth: int = 0
         if not (isinstance(schema, dict) and "$ref" in schema):
             break
         rest = {k: v for k, v in schema.items() if k != "$ref"}
-        target = defs.get(unescape_token(schema["$ref"].removeprefix("#/$defs/")), {})
+        target = defs.get(key_of(schema["$ref"]), {})
         schema = merge(target, rest) if rest and isinstance(target, dict) else target
     if not fold or not isinstance(schema, dict) or "allOf" not in schema or depth > 16:
         return schema
