@@ -383,3 +383,13 @@ def test_percent_encoded_refs_into_paths_resolve():
     assert not service.problems
     answer = client_for(spec, strict=True, stateful=False).get("/copies")
     assert answer.status_code == 200 and isinstance(answer.json()["id"], int)
+
+
+def test_refusals_declared_without_a_body_or_as_text_keep_to_that():
+    client = client_for(ERRORS, credentials=["k"])
+    bad = client.post("/certificates", json={}, headers={"X-Key": "k"})
+    assert bad.status_code == 400 and bad.content == b"" and "content-type" not in bad.headers
+    assert "number" in bad.headers["x-specmock-problem"]
+    denied = client.post("/certificates", json={"number": "1"})
+    assert denied.status_code == 401 and denied.headers["content-type"].startswith("text/plain")
+    assert "credentials" in denied.text

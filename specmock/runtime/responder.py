@@ -135,6 +135,9 @@ class Responder:
         the one its service declares most (`operations` when no operation matched), else
         RFC 9457 problem+json."""
         extra = list((headers or {}).items())
+        own = op.response_for(status) if op is not None else None
+        if own is not None and not _structured(own):  # declared without a JSON/XML body
+            return _plain_error(op, own, status, violations, extra)
         if operations is None and op is not None:
             operations = op.compiler.operations
         found = declared_error(op, status, operations or [])
@@ -402,6 +405,24 @@ def declared_error(
         return None
     _, owner, response = max(tally.values(), key=lambda entry: entry[0])
     return owner, response
+
+
+def _plain_error(
+    op: Operation | None,
+    response: Response,
+    status: int,
+    violations: list[Violation],
+    extra: list[tuple[str, str]],
+) -> Outgoing:
+    """A refusal whose status the operation declares with no body, or only a binary one
+    (the reason goes in `X-Specmock-Problem`), or with a text body (the reason is the text)."""
+    text = problems.summary(status, violations)
+    textual = next((m for m in response.content if m.startswith("text/")), None)
+    if textual is not None:
+        body = text.encode()
+        return Outgoing(status, body, _concrete(textual), extra, op, violations=violations)
+    header = ("X-Specmock-Problem", text.encode("ascii", "replace").decode()[:500])
+    return Outgoing(status, b"", None, [*extra, header], op, violations=violations)
 
 
 def _structured(response: Response) -> bool:
