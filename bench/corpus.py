@@ -11,10 +11,11 @@ time limit, and reports the share loaded, the refusals by reason and any crash (
 exception other than a refused spec is a specmock defect).
 
 `--sample N` serves each of N specs drawn with `--seed` and runs schemathesis against it
-(examples and fuzzing phases, `--max-examples`, at most `--per-spec` seconds). Failures
-are split by cause: a server error (5xx) is specmock's; a failed check on an operation
-whose spec has a load-time defect inside it is the spec's; any other failed check is
-counted as specmock's.
+(examples and fuzzing phases, `--max-examples`, at most `--per-spec` seconds), sending a
+credential for each security scheme it can (bearer, basic, API keys in headers). Failures
+are split by cause: a server error (5xx) is specmock's; a 4xx refusal the operation does
+not document, or a failed check on an operation whose spec has a load-time defect inside
+it, is the spec's; any other failed check is counted as specmock's.
 """
 
 from __future__ import annotations
@@ -182,6 +183,7 @@ class SpecRun:
     by_check: dict[str, list[str]] = field(default_factory=dict)  # check -> operations
     ours: collections.Counter[str] = field(default_factory=collections.Counter)
     spec_side: collections.Counter[str] = field(default_factory=collections.Counter)
+    examples: dict[str, str] = field(default_factory=dict)  # check -> one of ours
 
 
 def run_sample(files: list[Path], args: argparse.Namespace) -> list[SpecRun]:
@@ -235,21 +237,41 @@ def _serve_and_check(
         st += ["--generation-database", "none", "--suppress-health-check", "all"]
         st += ["--request-timeout", "10", "--no-color", "--report", "junit"]
         st += ["--report-junit-path", str(junit)]
+        for name, value in _credentials(service).items():
+            st += ["-H", f"{name}: {value}"]
         try:
             subprocess.run(st, capture_output=True, text=True, timeout=args.per_spec)
         except subprocess.TimeoutExpired:
             run.status = "timeout"  # what ran so far is in the report, when it was written
-    for check, operations in _failures(junit).items():
-        run.by_check[check] = operations
-        for op in operations:
-            label = " ".join(op.split()[:2])
-            if "server error" in check.lower():
-                run.server_errors += 1
-                run.ours[check] += 1
-            elif label in defective:
-                run.spec_side[check] += 1
-            else:
-                run.ours[check] += 1
+    for check, op, text in _failures(junit):
+        run.by_check.setdefault(check, []).append(op)
+        label = " ".join(op.split()[:2])
+        received = re.search(r"Received: (\d{3})", text)
+        status = int(received.group(1)) if received else 0
+        if "server error" in check.lower() or status >= 500:
+            run.server_errors += 1
+            run.ours[check] += 1
+        elif (400 <= status < 500 and "Undocumented status" in check) or label in defective:
+            run.spec_side[check] += 1
+        else:
+            run.ours[check] += 1
+            run.examples.setdefault(check, f"{op}: {text.strip()[:300]}")
+
+
+def _credentials(service: Any) -> dict[str, str]:
+    """Headers that satisfy the spec's security schemes (specmock accepts any value)."""
+    headers: dict[str, str] = {}
+    for scheme in service.security_schemes.values():
+        if not isinstance(scheme, dict):
+            continue
+        kind = scheme.get("type")
+        if kind == "apiKey" and scheme.get("in") == "header" and scheme.get("name"):
+            headers[str(scheme["name"])] = "x"
+        elif kind == "http" and str(scheme.get("scheme", "")).lower() == "basic":
+            headers.setdefault("Authorization", "Basic dXNlcjpwYXNz")
+        elif kind in ("http", "oauth2", "openIdConnect"):
+            headers.setdefault("Authorization", "Bearer x")
+    return headers
 
 
 def _wait_listening(port: int, proc: Any, seconds: float) -> bool:
@@ -267,8 +289,9 @@ def _wait_listening(port: int, proc: Any, seconds: float) -> bool:
     return False
 
 
-def _failures(junit: Path) -> dict[str, list[str]]:
-    found: dict[str, list[str]] = collections.defaultdict(list)
+def _failures(junit: Path) -> list[tuple[str, str, str]]:
+    """(check, operation, the failure's text from that check on) from a JUnit report."""
+    found: list[tuple[str, str, str]] = []
     if not junit.exists():
         return found
     try:
@@ -277,9 +300,12 @@ def _failures(junit: Path) -> dict[str, list[str]]:
         return found
     for case in root.iter("testcase"):
         for bad in [*case.iter("failure"), *case.iter("error")]:
-            titles = re.findall(r"^- (.+)$", bad.text or "", re.MULTILINE)
-            for title in titles or [bad.get("message") or bad.tag]:
-                found[title.strip()].append(case.get("name", "?"))
+            text = bad.text or ""
+            parts = re.split(r"^- (.+)$", text, flags=re.MULTILINE)
+            if len(parts) < 3:
+                found.append((bad.get("message") or bad.tag, case.get("name", "?"), text))
+            for title, body in zip(parts[1::2], parts[2::2], strict=False):
+                found.append((title.strip(), case.get("name", "?"), body))
     return found
 
 
@@ -301,6 +327,8 @@ def print_sample(runs: list[SpecRun], show: int) -> bool:
     for check, n in ours.most_common(show):
         where = [r.name for r in served if r.ours.get(check)]
         print(f"    x{n} {check}  ({', '.join(where[:3])})")
+        example = next((r.examples[check] for r in served if check in r.examples), "")
+        print("      e.g. " + " ".join(example.split())[:400])
     print(f"  failures caused by the spec: {sum(theirs.values())}")
     for check, n in theirs.most_common(show):
         print(f"    x{n} {check}")

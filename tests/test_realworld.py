@@ -393,3 +393,11 @@ def test_refusals_declared_without_a_body_or_as_text_keep_to_that():
     denied = client.post("/certificates", json={"number": "1"})
     assert denied.status_code == 401 and denied.headers["content-type"].startswith("text/plain")
     assert "credentials" in denied.text
+
+
+def test_refusal_bodies_stay_valid_when_the_message_cannot_be_written_in():
+    client = client_for(ERRORS, credentials=["k"])
+    bad = client.post("/coded", json={}, headers={"X-Key": "k"})
+    assert bad.status_code == 400 and bad.headers["content-type"] == "application/json"
+    assert bad.json()["error"] in ("missing_parameter", "invalid_parameter")
+    assert "/n" in bad.headers["x-specmock-problem"]

@@ -145,7 +145,9 @@ class Responder:
             owner, response = found
             body = self._declared_error(owner, response, status, violations, accept)
             if body is not None:
-                media_type, data = body
+                media_type, data, filled = body
+                if not filled:
+                    extra.append(("X-Specmock-Problem", _header_safe(status, violations)))
                 return Outgoing(status, data, media_type, extra, op, violations=violations)
         body = orjson.dumps(problems.problem(status, violations))
         return Outgoing(status, body, problems.PROBLEM_TYPE, extra, op, violations=violations)
@@ -346,7 +348,8 @@ class Responder:
         status: int,
         violations: list[Violation],
         accept: str | None,
-    ) -> tuple[str, bytes] | None:
+    ) -> tuple[str, bytes, bool] | None:
+        """(media type, body, whether the reason is written into the body)."""
         offered = [m for m in response.content if is_json(m)]
         if not offered:  # an XML-only API declares its error body in XML
             offered = [m for m in response.content if is_xml(m)]
@@ -357,10 +360,11 @@ class Responder:
         if media.schema is None:  # the declared media type, with the problem's fields
             if not is_json(media_type):
                 return None
-            return _concrete(media_type), orjson.dumps(problems.problem(status, violations))
+            return _concrete(media_type), orjson.dumps(problems.problem(status, violations)), True
         validator = op.compiler.validator(media.schema, "response", media.pointer)
         builder = op.compiler.builder(media.schema)
         seed = self._seed(op, status, {}, None)
+        unfilled = None  # a valid body the messages could not be written into (an enum)
         for attempt in range(_ATTEMPTS):
             generated = builder(self._ctx(seed + attempt, complete=True))
             for with_list in (True, False):
@@ -368,7 +372,11 @@ class Responder:
                     orjson.loads(orjson.dumps(generated)), status, violations, with_list
                 )
                 if validator.is_valid(value):
-                    return _concrete(media_type), _serialize(value, media_type, media, op)
+                    return _concrete(media_type), _serialize(value, media_type, media, op), True
+            if unfilled is None and validator.is_valid(generated):
+                unfilled = generated
+        if unfilled is not None:  # the reason travels in a header instead
+            return _concrete(media_type), _serialize(unfilled, media_type, media, op), False
         return None
 
     def _broken(self, op: Operation, out: Outgoing) -> Outgoing:
@@ -421,8 +429,14 @@ def _plain_error(
     if textual is not None:
         body = text.encode()
         return Outgoing(status, body, _concrete(textual), extra, op, violations=violations)
-    header = ("X-Specmock-Problem", text.encode("ascii", "replace").decode()[:500])
+    header = ("X-Specmock-Problem", _header_safe(status, violations))
     return Outgoing(status, b"", None, [*extra, header], op, violations=violations)
+
+
+def _header_safe(status: int, violations: list[Violation]) -> str:
+    """The refusal's reason as a header value: ASCII, one line, bounded."""
+    text = problems.summary(status, violations).encode("ascii", "replace").decode()
+    return " ".join(text.split())[:500]
 
 
 def _structured(response: Response) -> bool:
