@@ -131,3 +131,22 @@ def test_unsatisfiable_schemas_are_load_warnings():
         and "unsatisfiable" in found["/components/schemas/S"]
     )
     assert "minLength 5 is above maxLength 2" in found["/components/schemas/S/properties/id"]
+
+
+def test_cycles_through_merged_refs_generate_finite_values():
+    expression = {
+        "type": "object",
+        "properties": {
+            "Not": {"allOf": [{"$ref": "#/components/schemas/S"}, {"description": "negated"}]},
+            "And": {"type": "array", "items": {"$ref": "#/components/schemas/S"}},
+            "Key": {"type": "string"},
+        },
+    }
+    doc = load_document(_document(expression))
+    compiler = Compiler(doc)
+    node = {"allOf": [{"$ref": "#/components/schemas/S"}, {"description": "top"}]}
+    validator = compiler.validator(node, "response", "/x")
+    builder = compiler.builder(node)
+    for seed in range(20):
+        value = builder(Ctx(random.Random(seed), Faker()))
+        assert validator.is_valid(value), value

@@ -26,6 +26,7 @@ from .validators import compile_validator
 
 Gen = Callable[["Ctx", int], Any]
 _TRIES = 12
+_NESTING = 40  # schemas compiled inside one another before the rest waits for first use
 _ANNOTATIONS = (
     "discriminator",
     "description",
@@ -58,6 +59,7 @@ class Builder:
     def __init__(self, bundle: Bundle):
         self.defs = bundle.defs
         self._refs: dict[str, Gen] = {}
+        self._nesting = 0
         self.root = self.compile(bundle.schema)
 
     def __call__(self, ctx: Ctx) -> Any:
@@ -76,6 +78,15 @@ class Builder:
 
     # -- compilation ------------------------------------------------------
     def compile(self, schema: Any, name: str | None = None) -> Gen:
+        if self._nesting > _NESTING:  # a cycle through merged refs (`allOf: [$ref]`)
+            return self._lazy(lambda: schema, name)
+        self._nesting += 1
+        try:
+            return self._compile(schema, name)
+        finally:
+            self._nesting -= 1
+
+    def _compile(self, schema: Any, name: str | None) -> Gen:
         if schema is False:
             return lambda ctx, d: None
         if not isinstance(schema, dict):
