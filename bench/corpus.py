@@ -14,8 +14,9 @@ exception other than a refused spec is a specmock defect).
 (examples and fuzzing phases, `--max-examples`, at most `--per-spec` seconds), sending a
 credential for each security scheme it can (bearer, basic, API keys in headers). Failures
 are split by cause: a server error (5xx) is specmock's; a 4xx refusal the operation does
-not document, or a failed check on an operation whose spec has a load-time defect inside
-it, is the spec's; any other failed check is counted as specmock's.
+not document (or documents under a code schemathesis does not expect, such as AWS's
+480), or a failed check on an operation whose spec has a load-time defect inside it, is
+the spec's; any other failed check is counted as specmock's.
 """
 
 from __future__ import annotations
@@ -256,7 +257,7 @@ def _serve_and_check(
             run.server_errors += 1
             run.ours[check] += 1
         elif (
-            (400 <= status < 500 and "Undocumented status" in check)
+            (400 <= status < 500 and ("Undocumented status" in check or "rejected" not in check))
             or _IGNORED_PARAM.search(text)
             or label in defective
         ):
