@@ -251,8 +251,8 @@ def _serve_and_check(
     for check, op, text in _failures(junit):
         run.by_check.setdefault(check, []).append(op)
         label = " ".join(op.split()[:2])
-        received = re.search(r"Received: (\d{3})", text)
-        status = int(received.group(1)) if received else 0
+        received = re.search(r"Received: (\d{3})|^\s*\[(\d{3})\]", text, re.MULTILINE)
+        status = int(received.group(1) or received.group(2)) if received else 0
         if "server error" in check.lower() or status >= 500:
             run.server_errors += 1
             run.ours[check] += 1
