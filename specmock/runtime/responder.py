@@ -23,6 +23,7 @@ from ..generator.fake import Ctx
 from ..generator.plan import Media, Operation, Response
 from ..generator.xmlcodec import is_xml, to_xml
 from . import problems
+from .catalogue import generic_error
 from .hooks import Reply
 from .negotiation import Preference, choose_media, is_json
 from .validation import Rejection, Violation, schema_violations
@@ -43,6 +44,7 @@ class Outgoing:
     fault: str | None = None  # an injected failure: a status, or a connection fault to act out
     fault_seconds: float = 30.0
     delay_ms: float = 0.0  # injected latency
+    contract: str | None = None  # "injected, outside the contract" for such injected answers
     stream: Any = None  # an async iterator of body chunks sent after `body` (large answers)
 
 
@@ -140,10 +142,9 @@ class Responder:
             return _plain_error(op, own, status, violations, extra)
         if operations is None and op is not None:
             operations = op.compiler.operations
-        found = declared_error(op, status, operations or [])
-        if found is not None:
-            owner, response = found
-            body = self._declared_error(owner, response, status, violations, accept)
+        owner = error_owner(op, status, operations or [])
+        if owner is not None:
+            body = self._declared_body(owner, status, None, violations, accept)
             if body is not None:
                 media_type, data, filled = body
                 if not filled:
@@ -290,11 +291,28 @@ class Responder:
             return Outgoing(status, b"", None, headers, op)
         media = response.content[media_type]
         value, errors = self._body_value(op, media, pref, seed, echo)
+        if status >= 400 and not errors and not media.examples and is_json(media_type):
+            value = self._readable_error(op, media, status, value)
         body = _serialize(value, media_type, media, op)
         out = Outgoing(status, body, _concrete(media_type), headers, op, errors)
         if errors:
             return self._broken(op, out)
         return out
+
+    def _readable_error(self, op: Operation, media: Media, status: int, value: Any) -> Any:
+        """A generated error body (`Prefer: code=503`) with a sentence for the status in its
+        message fields and the reason in its other text: an error never reads as lorem."""
+        if media.schema is None or not isinstance(value, dict | list):
+            return value
+        validator = op.compiler.validator(media.schema, "response", media.pointer)
+        message = generic_error(status).message
+        for with_list in (True, False):
+            candidate = problems.fill(
+                orjson.loads(orjson.dumps(value)), status, [], with_list, message
+            )
+            if validator.is_valid(candidate):
+                return problems.readable(candidate, value, status, validator, message)
+        return value
 
     def _body_value(
         self, op: Operation, media: Media, pref: Preference, seed: int, echo: Echo | None = None
@@ -341,15 +359,33 @@ class Responder:
             out.append((name, _header_text(value)))
         return out
 
-    def _declared_error(
+    def declared_error(
         self,
         op: Operation,
-        response: Response,
         status: int,
+        message: str | None,
+        violations: list[Violation],
+        accept: str | None,
+    ) -> tuple[str, bytes] | None:
+        """The error body the spec declares for `status`, generated, then given readable
+        text: the message (else the violations) where it invites one, the status reason in
+        the other text fields the schema lets us write (never lorem); None if none fits."""
+        found = self._declared_body(op, status, message, violations, accept)
+        return found[:2] if found is not None else None
+
+    def _declared_body(
+        self,
+        op: Operation,
+        status: int,
+        message: str | None,
         violations: list[Violation],
         accept: str | None,
     ) -> tuple[str, bytes, bool] | None:
-        """(media type, body, whether the reason is written into the body)."""
+        """As `declared_error`, and whether the reason could be written into the body (an
+        enum-only message field cannot carry it; the body is still the declared shape)."""
+        response = op.response_for(status)
+        if response is None:
+            return None
         offered = [m for m in response.content if is_json(m)]
         if not offered:  # an XML-only API declares its error body in XML
             offered = [m for m in response.content if is_xml(m)]
@@ -369,9 +405,10 @@ class Responder:
             generated = builder(self._ctx(seed + attempt, complete=True))
             for with_list in (True, False):
                 value = problems.fill(
-                    orjson.loads(orjson.dumps(generated)), status, violations, with_list
+                    orjson.loads(orjson.dumps(generated)), status, violations, with_list, message
                 )
                 if validator.is_valid(value):
+                    value = problems.readable(value, generated, status, validator, message)
                     return _concrete(media_type), _serialize(value, media_type, media, op), True
             if unfilled is None and validator.is_valid(generated):
                 unfilled = generated
@@ -392,27 +429,25 @@ class Responder:
         return Outgoing(500, orjson.dumps(body), problems.PROBLEM_TYPE, [], op, out.contract_errors)
 
 
-def declared_error(
-    op: Operation | None, status: int, operations: list[Operation]
-) -> tuple[Operation, Response] | None:
-    """The response (and its operation) a refusal with this status is shaped after: the
-    operation's own, else (when it declares none) the one most of the service declare."""
+def error_owner(op: Operation | None, status: int, operations: list[Operation]) -> Operation | None:
+    """The operation whose declared response a refusal with this status is shaped after:
+    the refused one, else (when it declares none) the one whose shape most of the service
+    declares for it."""
     if op is not None:
         response = op.response_for(status)
         if response is not None:
-            return (op, response) if _structured(response) else None
+            return op if _structured(response) else None
     tally: dict[int, list[Any]] = {}
     for other in operations:
         response = other.response_for(status)
         if response is None or not _structured(response):
             continue
         media = next(iter(response.content.values()))
-        entry = tally.setdefault(id(media.schema), [0, other, response])
+        entry = tally.setdefault(id(media.schema), [0, other])
         entry[0] += 1
     if not tally:
         return None
-    _, owner, response = max(tally.values(), key=lambda entry: entry[0])
-    return owner, response
+    return max(tally.values(), key=lambda entry: entry[0])[1]
 
 
 def _plain_error(

@@ -35,9 +35,9 @@ def run(
     servers = [uvicorn.Server(config(app, host, port))]
     if tls_port is not None:
         if not (cert and key):
-            folder = Path(tempfile.gettempdir()) / "specmock-tls"
-            from .tls import self_signed  # cryptography loads only for TLS
+            from .tls import self_signed  # cryptography: the tls extra
 
+            folder = Path(tempfile.gettempdir()) / "specmock-tls"
             cert_path, key_path = self_signed(folder)
             cert, key = str(cert_path), str(key_path)
         https = config(app, host, tls_port, ssl_certfile=cert, ssl_keyfile=key, lifespan="off")

@@ -80,7 +80,7 @@ def checked_upstreams(upstreams: dict[str, str]) -> dict[str, str]:
     for name, url in upstreams.items():
         try:
             host = urlsplit(url).hostname if url.startswith(("http://", "https://")) else ""
-        except ValueError:
+        except ValueError:  # brackets must pair: http://[ is no host
             host = ""
         if not host:
             given = f"{name}={url}" if name else url

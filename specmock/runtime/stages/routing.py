@@ -3,6 +3,7 @@ for an undeclared method, and OPTIONS answered from the contract."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Awaitable
 
@@ -11,6 +12,7 @@ from ..exchange import Exchange, query_of
 from ..relay import unmatched
 from ..responder import Outgoing
 from ..validation import Violation
+from .refusal import vendor_refusal
 
 _CORS_PREFLIGHT = "Access-Control-Allow-Headers"
 
@@ -49,9 +51,15 @@ async def _forward_unknown(x: Exchange) -> Outgoing:
 def _unknown(x: Exchange) -> Outgoing:
     """404, in the error shape the service declares most for it (problem+json if none)."""
     violation = Violation("path", x.path, "path", f"no operation is declared for {x.path}")
-    name = _service_of(x)[0]
-    owner = None if x.is_admin else next((s for s in x.app.services if s.name == name), None)
-    ops = owner.operations if owner else None
+    ops = None
+    if not x.is_admin:
+        name = _service_of(x)[0]
+        service = next((s for s in x.app.services if s.name == name), None)
+        if service is not None:  # in the vendor's envelope, where it has a catalogue
+            out = vendor_refusal(x, service, 404, [violation], x.path)
+            if out is not None:
+                return out
+            ops = service.operations  # else the error shape the service declares most
     return x.app.responder.error(None, 404, [violation], x.accept, operations=ops)
 
 
@@ -75,6 +83,10 @@ def select_operation(x: Exchange) -> Outgoing | None:
         return Outgoing(204, b"", None, extra)
     message = f"{x.method} is not declared for {entry.template}; allowed: {allow}"
     violation = Violation("method", "/", "method", message)
+    if not x.is_admin:
+        out = vendor_refusal(x, entry.service, 405, [violation], entry.template)
+        if out is not None:
+            return dataclasses.replace(out, headers=[*out.headers, ("Allow", allow)])
     ops = entry.service.operations  # the service's declared error shape, if any
     return x.app.responder.error(None, 405, [violation], x.accept, {"Allow": allow}, ops)
 
