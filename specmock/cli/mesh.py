@@ -40,8 +40,6 @@ def mesh(
 
     Consul-compatible discovery under /v1; the mesh control plane under /__specmock/mesh.
     """
-    from ..mesh import MeshError, load_mesh  # aiohttp and the mesh load only for this command
-
     logs.configure(log_format)
     try:
         from ..mesh import MeshError, load_mesh  # aiohttp: the mesh extra
