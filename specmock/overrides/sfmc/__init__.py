@@ -64,6 +64,7 @@ from .journeys import (
     update_journey,
 )
 from .sends import delivery_record, send_sms, send_triggered, sms_history
+from .soap import get_wsdl, soap_service, soap_service_lower
 
 __all__ = [
     "CATALOGUE",
@@ -97,6 +98,7 @@ __all__ = [
     "get_journey",
     "get_list",
     "get_subscriber",
+    "get_wsdl",
     "insert_rows",
     "list_assets",
     "list_assets_page",
@@ -122,6 +124,8 @@ __all__ = [
     "send_sms",
     "send_triggered",
     "sms_history",
+    "soap_service",
+    "soap_service_lower",
     "stop_journey",
     "update_contact",
     "update_definition",

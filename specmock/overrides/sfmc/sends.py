@@ -28,7 +28,8 @@ async def triggered_definition(ctx: Context, ref: str) -> dict[str, Any] | None:
             if str(item.get("ObjectID")) == key:
                 found = item
     if found is not None:
-        return {"definitionKey": found["CustomerKey"], "status": found.get("status", "Active")}
+        active = found.get("TriggeredSendStatus") == "Active"
+        return {"definitionKey": found["CustomerKey"], "status": "Active" if active else "Inactive"}
     email = await ctx.store.get(ctx.namespace("/email/definitions"), key.lower())
     if email is not None:
         return email
