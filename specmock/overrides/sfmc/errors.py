@@ -80,14 +80,16 @@ def soap_fault(code: str, message: str, actor: str = "") -> Reply:
 
 def render(failure: Failure) -> Reply:
     """SFMC's REST body; the token endpoint answers in OAuth's words, the SOAP endpoint
-    with a fault (Security for 401/403, Client for other 4xx, Server otherwise)."""
+    with a fault (Security for 401/403, Client for other 4xx, Server otherwise) under the
+    status injected."""
     error = failure.error
     if failure.path.lower().endswith("/service.asmx"):
         if error.status in (401, 403):
-            return soap_fault("Security", "Login Failed")
-        code = "Client" if error.status < 500 and error.status != 429 else "Server"
-        reply = soap_fault(code, failure.message)
-        reply.headers.update(error.headers)
+            reply = soap_fault("Security", "Login Failed")
+        else:
+            code = "Client" if error.status < 500 and error.status != 429 else "Server"
+            reply = soap_fault(code, failure.message)
+        reply.status = error.status  # the status asked for is kept, as on every service
         return reply
     if failure.path.endswith("/v2/token"):
         oauth = _OAUTH.get(error.status, "temporarily_unavailable")
