@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 from xml.sax.saxutils import escape
 
+from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
 
 SOAP_NS = "http://schemas.xmlsoap.org/soap/envelope/"
@@ -67,7 +68,9 @@ def read(data: bytes) -> tuple[dict[str, Any], str, dict[str, Any]]:
     """(header children, body element's local name, body element as a value)."""
     try:
         root = SafeET.fromstring(data)
-    except Exception as exc:  # defusedxml raises ParseError or its own forbidden-* errors
+    except DefusedXmlException as exc:
+        raise EnvelopeError(f"the request declares entities, which are refused: {exc}") from None
+    except SafeET.ParseError as exc:
         raise EnvelopeError(f"the request is not well-formed XML: {exc}") from None
     if root.tag != f"{{{SOAP_NS}}}Envelope":
         raise EnvelopeError(f"the root element is {local(root.tag)}, not a SOAP 1.1 Envelope")
