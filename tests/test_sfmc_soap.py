@@ -111,8 +111,10 @@ def test_data_extension_rows_crud_shared_with_rest(client, server):
     assert row(client, {"Email": "bob@example.com"}, CustomerKey="people").delete().status
     gone = row(client, {"Email": "bob@example.com"}, CustomerKey="people").delete()
     assert gone.status is False and gone.results[0].ErrorCode == 3
-    left = row(client, ["Email"], Name="People").get()
-    assert [r.Properties.Property[0].Value for r in left.results] == ["ada@example.com"]
+    left = row(client, None, Name="People").get()  # no properties: the columns, via Describe
+    assert [{p.Name: p.Value for p in r.Properties.Property} for r in left.results] == [
+        {"Email": "ada@example.com", "Age": "37"}
+    ]
 
     unknown = row(client, ["Nope"], Name="People").get()
     assert unknown.status is False and "Nope" in unknown.message
@@ -224,6 +226,12 @@ def test_subscribers_and_lists_shared_with_rest(client, server):
     assert [(s.SubscriberKey, s.Status) for s in found.results] == [("ada", "Unsubscribed")]
     lists = make(FuelSDK.ET_List, client, props=["ID", "ListName"]).get()
     assert [(int(x.ID), x.ListName) for x in lists.results] == [(list_id, "Newsletter")]
+    described = make(FuelSDK.ET_List, client).get()  # no properties: FuelSDK asks Describe
+    assert described.status, described.message
+    assert described.results[0].Description == "Weekly"
+    assert "ListName" in [
+        p.Name for p in make(FuelSDK.ET_List, client).info().results[0].Properties
+    ]
     assert make(FuelSDK.ET_Subscriber, client, props={"SubscriberKey": "ada"}).delete().status
     assert rest(server).call("GET", f"/email/v1/lists/{list_id}/subscribers").json() == []
     assert make(FuelSDK.ET_List, client, props={"ID": list_id}).delete().status

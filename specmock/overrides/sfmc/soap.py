@@ -1,4 +1,4 @@
-"""The SFMC SOAP endpoint (`/Service.asmx`): Retrieve, Create, Update and Delete.
+"""The SFMC SOAP endpoint (`/Service.asmx`): Retrieve, Create, Update, Delete, Describe.
 
 One handler reads the envelope, checks the token in its header (the same access tokens the
 REST API issues: `fueloauth`, or `oAuth/oAuthToken` beside a WS-Security header) and hands
@@ -19,7 +19,7 @@ from specmock import Context, Reply, override
 from .common import live_token, new_id
 from .errors import soap_fault
 from .soapobjects import KINDS, Outcome
-from .soapretrieve import retrieve
+from .soapretrieve import describe, retrieve
 from .soapxml import EnvelopeError, envelope, many, read
 
 WSDL = Path(__file__).with_name("etframework.wsdl")
@@ -29,6 +29,7 @@ _OPERATIONS = {
     "CreateRequest": "Create",
     "UpdateRequest": "Update",
     "DeleteRequest": "Delete",
+    "DefinitionRequestMsg": "Describe",
 }
 
 
@@ -74,6 +75,13 @@ async def serve_soap(ctx: Context) -> Reply:
     if await live_token(ctx, _token(headers)) is None:
         return soap_fault("Security", "Login Failed", actor)
     request_id = await new_id(ctx)
+    if operation == "Describe":
+        requests = payload.get("DescribeRequests")
+        wanted = many(requests.get("ObjectDefinitionRequest")) if isinstance(requests, dict) else []
+        types = [str(w.get("ObjectType") or "") for w in wanted if isinstance(w, dict)]
+        definitions = [await describe(ctx, t) for t in types]
+        body = {"ObjectDefinition": definitions, "RequestID": request_id}
+        return _xml(envelope("DefinitionResponseMsg", body))
     if operation == "Retrieve":
         request = payload.get("RetrieveRequest")
         status, results = await retrieve(ctx, request if isinstance(request, dict) else {})

@@ -136,3 +136,29 @@ async def retrieve(ctx: Context, request: dict[str, Any]) -> tuple[str, list[dic
 async def _columns(ctx: Context, name: str) -> list[str]:
     de = await de_by_name(ctx, name) or await find_de(ctx, "key:" + name)
     return [f["name"] for f in de["fields"]] if de else []
+
+
+async def describe(ctx: Context, object_type: str) -> dict[str, Any]:
+    """An ObjectDefinition: the retrievable properties (a data extension's columns for
+    `DataExtensionObject[Name]`), which FuelSDK asks for when `get()` names none."""
+    found = _OBJECT.match(object_type)
+    kind = KINDS.get(found[1]) if found else None
+    if found is None or kind is None:
+        return {"ObjectType": object_type, "IsRetrievable": False}
+    if found[1] == "DataExtensionObject":
+        names = await _columns(ctx, found[2] or "")
+    else:
+        names = [p for p in kind.properties if "." not in p]
+    creatable = "Create" in kind.operations
+    properties = [
+        {"Name": n, "DataType": "String", "IsCreatable": creatable, "IsRetrievable": True}
+        for n in names
+    ]
+    return {
+        "ObjectType": object_type,
+        "Name": found[1],
+        "IsCreatable": creatable,
+        "IsUpdatable": "Update" in kind.operations,
+        "IsRetrievable": kind.records is not None,
+        "Properties": properties,
+    }
