@@ -101,6 +101,21 @@ def test_data_extension_rows_crud_shared_with_rest(client, server):
         {"Email": "bob@example.com", "Age": "41"}
     ]
 
+    either = {
+        "LeftOperand": {"Property": "Age", "SimpleOperator": "lessThan", "Value": "40"},
+        "LogicalOperator": "OR",
+        "RightOperand": {"Property": "Email", "SimpleOperator": "like", "Value": "bob"},
+    }
+    both = row(client, ["Email"], Name="People", search_filter=either).get()
+    assert sorted(r.Properties.Property[0].Value for r in both.results) == [
+        "ada@example.com",
+        "bob@example.com",
+    ]
+    either["LogicalOperator"] = "AND"
+    assert row(client, ["Email"], Name="People", search_filter=either).get().results == []
+    typo = {"Property": "Agee", "SimpleOperator": "equals", "Value": "1"}
+    refused = row(client, ["Email"], Name="People", search_filter=typo).get()
+    assert refused.status is False and "Agee" in refused.message
     assert (
         row(client, {"Email": "ada@example.com", "Age": "37"}, CustomerKey="people").patch().status
     )
