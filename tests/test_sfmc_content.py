@@ -125,6 +125,11 @@ def test_assets_create_get_list_query_delete(sfmc):
     )
     assert_sfmc_error(broken, 400, 10001, "rightOperand")
 
+    changed = sfmc.call(
+        "PATCH", f"/asset/v1/content/assets/{made[1]['id']}", json={"content": "<p>Hi</p>"}
+    ).json()
+    assert (changed["version"], changed["content"], changed["name"]) == (2, "<p>Hi</p>", "Banner")
+    assert sfmc.call("GET", f"/asset/v1/content/assets/{made[1]['id']}").json()["version"] == 2
     assert sfmc.call("DELETE", f"/asset/v1/content/assets/{made[0]['id']}").json() == "OK"
     assert_sfmc_error(sfmc.call("GET", f"/asset/v1/content/assets/{made[0]['id']}"), 404, 10000)
     unknown = sfmc.call(

@@ -4,7 +4,14 @@ The runtime collects handlers from this package's namespace only, so every modul
 handlers are imported here (their names are unique across the package).
 """
 
-from .assets import create_asset, delete_asset, get_asset, list_assets_page, query_assets
+from .assets import (
+    create_asset,
+    delete_asset,
+    get_asset,
+    list_assets_page,
+    query_assets,
+    update_asset,
+)
 from .asyncrows import async_results, async_status, insert_rows, upsert_rows
 from .auth import request_token
 from .automations import create_automation, get_automation, list_automations, run_automation
@@ -127,6 +134,7 @@ __all__ = [
     "soap_service",
     "soap_service_lower",
     "stop_journey",
+    "update_asset",
     "update_contact",
     "update_definition",
     "update_journey",

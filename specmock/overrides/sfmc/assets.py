@@ -1,4 +1,5 @@
-"""Content Builder assets (`/asset/v1/content/assets`): create, get, list, query, delete.
+"""Content Builder assets (`/asset/v1/content/assets`): create, get, list, query, change,
+delete.
 
 Assets get integer ids from one sequence and a GUID customer key unless one is given. The
 list's `$filter` takes one `property=value` condition; the query endpoint takes the
@@ -142,6 +143,21 @@ async def create_asset(ctx: Context) -> Reply:
 async def get_asset(ctx: Context) -> Reply:
     asset = await ctx.store.get(ctx.namespace(ASSETS), str(ctx.path_params["id"]))
     return Reply(asset) if asset else not_found(f"Asset {ctx.path_params['id']} was not found")
+
+
+_CHANGEABLE = ("name", "description", "content", "views", "channels", "file")
+
+
+@override("updateAsset")
+@authed
+async def update_asset(ctx: Context) -> Reply:
+    asset = await ctx.store.get(ctx.namespace(ASSETS), str(ctx.path_params["id"]))
+    if asset is None:
+        return not_found(f"Asset {ctx.path_params['id']} was not found")
+    asset.update({k: v for k, v in ctx.body.items() if k in _CHANGEABLE})
+    asset.update(version=asset["version"] + 1, modifiedDate=ctx.now())
+    await ctx.store.put(ctx.namespace(ASSETS), str(asset["id"]), asset)
+    return Reply(asset)
 
 
 @override("deleteAsset")
