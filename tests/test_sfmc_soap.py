@@ -131,6 +131,10 @@ def test_data_extension_rows_crud_shared_with_rest(client, server):
         {"Email": "ada@example.com", "Age": "37"}
     ]
 
+    nameless = FuelSDK.ET_Get(client, "DataExtensionObject", ["Email"])
+    assert nameless.status is False and "DataExtensionObject[Name]" in nameless.message
+    missing = FuelSDK.ET_Get(client, "DataExtensionObject[Nope]", ["Email"])
+    assert missing.status is False and "Nope does not exist" in missing.message
     unknown = row(client, ["Nope"], Name="People").get()
     assert unknown.status is False and "Nope" in unknown.message
     assert make(FuelSDK.ET_DataExtension, client, props={"CustomerKey": "people"}).delete().status

@@ -96,10 +96,14 @@ async def retrieve(ctx: Context, request: dict[str, Any]) -> tuple[str, list[dic
     kind = KINDS.get(found[1]) if found else None
     if found is None or kind is None or kind.records is None:
         return f"Error: Unable to retrieve objects of type {object_type or '(none)'}", []
+    if found[1] == "DataExtensionObject" and not found[2]:
+        return "Error: name the data extension: DataExtensionObject[Name]", []
     records = await kind.records(ctx, found[2] or "")
     if records is None:
         return f"Error: Data extension {found[2]} does not exist", []
     wanted = [p for p in many(request.get("Properties")) if isinstance(p, str)]
+    if not wanted:
+        return "Error: a RetrieveRequest needs at least one of Properties", []
     is_row = found[1] == "DataExtensionObject"
     if is_row:
         de_columns = await _columns(ctx, found[2] or "")
