@@ -297,6 +297,20 @@ def test_soap_auth_and_faults_over_plain_http(server):
     unknown = soap(server, "", body=other)
     assert "PerformRequestMsg is not an operation" in unknown.text
 
+    create = """<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"
+    xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><s:Header>{header}</s:Header>
+    <s:Body><CreateRequest xmlns="http://exacttarget.com/wsdl/partnerAPI">{objects}
+    </CreateRequest></s:Body></s:Envelope>"""
+    fresh = token(server.url).json()["access_token"]
+    fuel = f'<fueloauth xmlns="http://exacttarget.com">{fresh}</fueloauth>'
+    email = '<Objects xsi:type="Email"><Name>x</Name></Objects>'
+    unsupported = soap(server, "", body=create.format(header=fuel, objects=email))
+    assert unsupported.status_code == 200, unsupported.text
+    assert "<OverallStatus>Error</OverallStatus>" in unsupported.text
+    assert "<ErrorCode>1</ErrorCode>" in unsupported.text
+    empty = soap(server, "", body=create.format(header=fuel, objects=""))
+    assert "needs at least one of Objects" in empty.text
+
     injected = soap(server, fuel, **{"X-Specmock-Fault": "503"})
     assert injected.status_code == 503
     assert "<faultcode>soap:Server</faultcode>" in injected.text

@@ -18,7 +18,7 @@ from specmock import Context, Reply, override
 
 from .common import live_token, new_id
 from .errors import soap_fault
-from .soapobjects import KINDS, Outcome
+from .soapobjects import KINDS, UNSUPPORTED, Outcome
 from .soapretrieve import describe, retrieve
 from .soapxml import EnvelopeError, envelope, many, read
 
@@ -95,11 +95,12 @@ async def serve_soap(ctx: Context) -> Reply:
         kind = KINDS.get(str(obj.get("@type", "")))
         if kind is None or operation not in kind.operations:
             what = obj.get("@type") or "an object without xsi:type"
-            outcome = Outcome.error(f"{operation} of {what} is not supported here", 1)
+            outcome = Outcome.error(f"{operation} of {what} is not supported here", UNSUPPORTED)
         else:
             outcome = await kind.operations[operation](ctx, obj)
-        results.append(outcome.result(operation, ordinal, request_id))
-    body = {"Results": results, "RequestID": request_id, "OverallStatus": _overall(results)}
+        results.append(outcome.result(operation, ordinal))
+    overall = _overall(results) if results else f"Error: a {name} needs at least one of Objects"
+    body = {"Results": results, "RequestID": request_id, "OverallStatus": overall}
     return _xml(envelope(f"{operation}Response", body))
 
 

@@ -25,6 +25,7 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _FIELD_TYPES = {"Text", "Number", "Date", "Boolean", "EmailAddress", "Phone", "Decimal", "Locale"}
 _TS_STATES = {"New", "Active", "Inactive", "Canceled", "Deleted"}
 # ErrorCode values of per-object results (docs/sfmc.md lists them)
+UNSUPPORTED = 1
 ROW_INVALID = 2
 NOT_FOUND = 3
 DUPLICATE = 12014
@@ -47,7 +48,7 @@ class Outcome:
     def error(cls, message: str, code: int) -> Outcome:
         return cls(False, message, code)
 
-    def result(self, operation: str, ordinal: int, request_id: str) -> dict[str, Any]:
+    def result(self, operation: str, ordinal: int) -> dict[str, Any]:
         out: dict[str, Any] = {
             "StatusCode": "OK" if self.ok else "Error",
             "StatusMessage": self.message,
