@@ -77,6 +77,19 @@ def test_data_extension_rows_crud_shared_with_rest(client, server):
     )
     created = de.post()
     assert (created.status, created.code, created.message) == (True, 200, "OK")
+    grown = make(
+        FuelSDK.ET_DataExtension,
+        client,
+        props={"CustomerKey": "people", "Description": "Everyone"},
+        columns=[{"Name": "City", "FieldType": "Text", "MaxLength": "50"}],
+    ).patch()
+    assert grown.status, grown.results
+    fields = rest(server).call("GET", "/data/v1/customobjects/key:people").json()["fields"]
+    assert [(f["name"], f["type"]) for f in fields] == [
+        ("Email", "EmailAddress"),
+        ("Age", "Number"),
+        ("City", "Text"),
+    ]
     found = make(FuelSDK.ET_DataExtension, client, props=["Name", "CustomerKey"]).get()
     assert [(d.Name, d.CustomerKey) for d in found.results] == [("People", "people")]
 
@@ -128,7 +141,7 @@ def test_data_extension_rows_crud_shared_with_rest(client, server):
     assert gone.status is False and gone.results[0].ErrorCode == 3
     left = row(client, None, Name="People").get()  # no properties: the columns, via Describe
     assert [{p.Name: p.Value for p in r.Properties.Property} for r in left.results] == [
-        {"Email": "ada@example.com", "Age": "37"}
+        {"Email": "ada@example.com", "Age": "37", "City": None}
     ]
 
     nameless = FuelSDK.ET_Get(client, "DataExtensionObject", ["Email"])
