@@ -148,11 +148,21 @@ def test_the_inbox_says_what_to_serve_when_no_provider_is_served(page: Any, serv
 
 
 def test_the_inbox_lists_and_opens_a_captured_email(page: Any, tmp_path: Path):
-    """Read through the Mailpit-shaped API of a service named email (here a small spec)."""
-    spec = Path(__file__).parent / "specs" / "mailpit_inbox.yaml"
-    with serve_asgi(create_app([spec, "petstore"], seed=1, quiet=True)) as url:
+    """A message sent through the bundled email service's SendGrid API, read in the inbox."""
+    with serve_asgi(create_app(["email", "petstore"], seed=1, quiet=True)) as url:
+        mail = {
+            "personalizations": [{"to": [{"email": "ann@example.com"}]}],
+            "from": {"email": "shop@example.com"},
+            "subject": "Your order shipped",
+            "content": [{"type": "text/plain", "value": "Parcel 42 is on its way."}],
+        }
+        sent = httpx.post(
+            f"{url}/email/v3/mail/send", json=mail, headers={"Authorization": "Bearer SG.test"}
+        )
+        assert sent.status_code == 202, sent.text
+        message_id = httpx.get(f"{url}/email/api/v1/messages").json()["messages"][0]["ID"]
         page.goto(f"{url}/__specmock/ui#inbox")
-        row = page.locator("#email tr[data-message=m-1]")
+        row = page.locator(f"#email tr[data-message='{message_id}']")
         sync_api.expect(row).to_contain_text("Your order shipped")
         assert "shop@example.com" in row.inner_text()
         row.click()
