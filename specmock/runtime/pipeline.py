@@ -178,11 +178,26 @@ class Pipeline:
             raise RuntimeError(f"no stage answered {x.op.operation_id}")
         except Rejection as exc:
             return await refuse(x, exc.status, exc.violations, exc.headers)
-        finally:  # a streamed body left unread (fault, refusal, early answer) would otherwise
-            stream = x.scope.get("specmock.stream")  # be read as the connection's next request
+        finally:  # a body left unread (fault, refusal, early answer, an operation that
+            # declares none) would otherwise make the connection unfit for its next request
+            stream = x.scope.get("specmock.stream")
             if stream is not None:
                 async for _ in stream:
                     pass
+            elif "specmock.raw_body" not in x.scope:
+                await _drain(x)
+
+
+async def _drain(x: Exchange) -> None:
+    """Read and drop a small declared body nobody read, so keep-alive goes on; a large one
+    is left to the connection limits (read briefly, then the connection is closed)."""
+    length = x.headers.get("content-length", "")
+    if not length.isdigit() or not 0 < int(length) <= x.app.max_body:
+        return
+    while True:
+        message = await x.receive()
+        if message.get("type") != "http.request" or not message.get("more_body"):
+            return
 
 
 def _tee(receive: Any, chunks: list[bytes]) -> Any:
