@@ -10,8 +10,10 @@ import click
 from ..generator.errors import SpecError
 from ..runtime import logs, server
 from ..runtime.factory import create_app, load_services
+from ..runtime.providers import describe
 from .admin import admin
 from .mesh import mesh
+from .mockmode import banner, exports, origin
 from .report import explain_services, lint_sources
 from .s3 import s3
 
@@ -158,6 +160,13 @@ def main() -> None:
     default=None,
     help="The bundled s3 service: check request signatures (on, the default) or not.",
 )
+@click.option(
+    "--env",
+    "print_env",
+    is_flag=True,
+    help="Print `export` lines for the providers' environment variables and exit "
+    '(eval "$(specmock serve mockmode --port 8000 --env)").',
+)
 def serve(
     specs: tuple[str, ...],
     host: str,
@@ -189,8 +198,11 @@ def serve(
     drift_report: str | None,
     options: tuple[str, ...],
     s3_auth: str | None,
+    print_env: bool,
 ) -> None:
-    """Serve SPECS (files, folders or bundled names) as mock services."""
+    """Serve SPECS (files, folders or bundled names) as mock services.
+
+    `mockmode` names every bundled mock-mode provider (storage, SMS, email, PDF, LLM)."""
     logs.configure(log_format)
     try:
         app = create_app(
@@ -226,6 +238,9 @@ def serve(
     except (ValueError, OSError) as exc:
         click.echo(f"specmock: {exc}", err=True)
         sys.exit(2)
+    if print_env:
+        click.echo("\n".join(exports(describe(app, origin(host, port)))))
+        return
     app.watch_interval = 0.5
     app.watch_specs = watch
     for service in app.services:
@@ -237,6 +252,9 @@ def serve(
         )
     if tls_port:
         click.echo(f"specmock: https on https://{host}:{tls_port}", err=True)
+    providers = banner(app, host, port)
+    if providers:
+        click.echo(providers)
     server.run(app, host, port, tls_port, tls_cert, tls_key)
 
 
