@@ -4,6 +4,7 @@ template, into a PDF. Stylesheets uploaded beside index.html count for page brea
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from markdown_it import MarkdownIt
 
@@ -21,56 +22,41 @@ _MARKDOWN = MarkdownIt("commonmark").enable(["table", "strikethrough"])
 
 @override("gotenberg:convertHtml")
 def convert_html(ctx: Context) -> Reply:
-    try:
-        problems: list[str] = []
-        uploads = forms.files(ctx)
-        index = uploads.get("index.html")
-        if index is None:
-            problems.append("form file 'index.html' is required")
-        return _convert(ctx, index, uploads, problems, {})
-    except FormError as exc:
-        return error(ctx, exc.message, exc.status)
+    return _convert(ctx, markdown=False)
 
 
 @override("gotenberg:convertMarkdown")
 def convert_markdown(ctx: Context) -> Reply:
+    return _convert(ctx, markdown=True)
+
+
+def _convert(ctx: Context, markdown: bool) -> Reply:
+    """index.html (with its Markdown placed) and uploaded stylesheets, rendered."""
     try:
         problems: list[str] = []
         uploads = forms.files(ctx)
         index = uploads.get("index.html")
         if index is None:
             problems.append("form file 'index.html' is required")
-        markdown = {n: f for n, f in uploads.items() if n.lower().endswith(".md")}
-        if not markdown:
+        texts = {n: f for n, f in uploads.items() if n.lower().endswith(".md")}
+        if markdown and not texts:
             problems.append("no form file found for extensions: [.md]")
-        return _convert(ctx, index, uploads, problems, markdown)
+        paper = forms.paper(ctx, problems)
+        meta = forms.metadata(ctx, problems)
+        forms.check(problems)
+        assert index is not None
+        html = _text(index, "index.html")
+        if markdown:
+            html = _place_markdown(html, texts)
+        styles = "".join(
+            f"<style>{_text(f, name)}</style>"
+            for name, f in sorted(uploads.items())
+            if name.lower().endswith(".css")
+        )
+        page = read_html(styles + html)
+        return pdf(ctx, render(page, paper, replace(meta, title=meta.title or page.title)))
     except FormError as exc:
         return error(ctx, exc.message, exc.status)
-
-
-def _convert(
-    ctx: Context,
-    index: UploadedFile | None,
-    uploads: dict[str, UploadedFile],
-    problems: list[str],
-    markdown: dict[str, UploadedFile],
-) -> Reply:
-    paper = forms.paper(ctx, problems)
-    meta_problems: list[str] = []
-    forms.check(problems)
-    assert index is not None
-    html = _text(index, "index.html")
-    if markdown:
-        html = _place_markdown(html, markdown)
-    styles = "".join(
-        f"<style>{_text(f, name)}</style>"
-        for name, f in sorted(uploads.items())
-        if name.lower().endswith(".css")
-    )
-    page = read_html(styles + html)
-    meta = forms.metadata(ctx, meta_problems, page.title)
-    forms.check(meta_problems)
-    return pdf(ctx, render(page, paper, meta))
 
 
 def _place_markdown(html: str, markdown: dict[str, UploadedFile]) -> str:

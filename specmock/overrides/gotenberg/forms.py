@@ -77,10 +77,11 @@ def paper(ctx: Context, problems: list[str]) -> Paper:
     return result
 
 
-def metadata(ctx: Context, problems: list[str], title: str = "") -> Metadata:
+def metadata(ctx: Context, problems: list[str]) -> Metadata:
+    """The `metadata` field's Title, Author, Subject, Keywords and Creator."""
     raw = _field(ctx, "metadata")
     if raw is None:
-        return Metadata(title=title)
+        return Metadata()
     try:
         found = json.loads(raw)
         if not isinstance(found, dict):
@@ -90,8 +91,8 @@ def metadata(ctx: Context, problems: list[str], title: str = "") -> Metadata:
             f"form field 'metadata' is invalid (got '{raw}', resulting to "
             f"unmarshal metadata: {exc})"
         )
-        return Metadata(title=title)
-    values: dict[str, Any] = {"title": title}
+        return Metadata()
+    values: dict[str, Any] = {}
     for key, attribute in _META.items():
         value = found.get(key)
         if isinstance(value, list):
