@@ -227,3 +227,16 @@ def test_layout_collapses_breaks_and_keeps_list_markers():
         Block("pre", "  keep\n    spaces"),
         Block("text", "last"),
     ]
+
+
+def test_text_beyond_the_limit_is_refused_and_the_server_keeps_answering():
+    with serve("gotenberg", quiet=True, options={"gotenberg_max_text": "50"}) as server:
+        fine = _html(server.url, b"<p>short</p>")
+        long = _html(server.url, b"<p>" + b"x" * 60 + b"</p>")
+        health = httpx.get(server.url + "/health")
+    assert fine.status_code == 200 and health.status_code == 200
+    assert long.status_code == 400
+    assert long.text == (
+        "the document holds 60 characters of text; specmock renders up to 50 "
+        "(--option gotenberg_max_text=N)"
+    )

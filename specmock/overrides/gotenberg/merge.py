@@ -7,6 +7,7 @@ files merge to the same bytes.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
 import re
@@ -25,7 +26,11 @@ _NUMBER = re.compile(r"(\d+)")
 
 
 @override("gotenberg:mergePdfs")
-def merge_pdfs(ctx: Context) -> Reply:
+async def merge_pdfs(ctx: Context) -> Reply:
+    return await asyncio.to_thread(_merge, ctx)
+
+
+def _merge(ctx: Context) -> Reply:
     try:
         problems: list[str] = []
         uploads = {n: f for n, f in forms.files(ctx).items() if n.lower().endswith(".pdf")}
