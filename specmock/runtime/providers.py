@@ -5,7 +5,9 @@
       env:                           # what an application reads to find the service
         GOTENBERG_URL: "{url}"
 
-An env template may name `{url}` (the service's base URL as served), `{host}`, `{port}`,
+An env template may name `{url}` (where the service is mounted: the origin and, when several
+services share the port, `/<name>`; a contract's own base path such as OpenAI's `/v1` is not
+part of it, so a template adds it as the client expects), `{host}`, `{port}`,
 and any service setting (`--option smtp_port=2525` fills `{smtp_port}`). A variable whose
 template names something unknown is left out rather than printed half-filled. Both
 `GET /__specmock/providers` and `specmock serve mockmode` describe providers through here.
@@ -46,9 +48,8 @@ def declaration(service: Service) -> dict[str, Any] | None:
 
 
 def base_url(app: SpecmockApp, service: Service, origin: str) -> str:
-    """Where clients reach the service: origin, mount prefix and the contract's base path."""
-    path = app.mount_prefix(service.name) + (service.base_path or "")
-    return origin.rstrip("/") + path.rstrip("/")
+    """Where the service is mounted: the origin and its mount prefix."""
+    return origin.rstrip("/") + app.mount_prefix(service.name).rstrip("/")
 
 
 def fill(template: str, values: dict[str, str]) -> str | None:
