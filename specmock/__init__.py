@@ -7,12 +7,14 @@ from .generator.xmlcodec import from_xml, to_xml
 from .runtime.app import SpecmockApp
 from .runtime.clock import Clock, RealClock, VirtualClock, iso
 from .runtime.factory import create_app, load_services
+from .runtime.faults import Target as FaultTarget
 from .runtime.hooks import Context, Overrides, Reply, UploadedFile, override, rejected
 from .runtime.state import Store, open_store
 
 __all__ = [
     "Clock",
     "Context",
+    "FaultTarget",
     "Operation",
     "Overrides",
     "Problem",

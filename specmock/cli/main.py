@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import sys
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import click
 
 from ..generator.errors import SpecError
+from ..generator.sources import MOCKMODE
 from ..runtime import logs, server
 from ..runtime.factory import create_app, load_services
 from ..runtime.providers import describe
+from ..runtime.tls import self_signed
 from .admin import admin
 from .mesh import mesh
 from .mockmode import banner, exports, origin
 from .report import explain_services, lint_sources
 from .s3 import s3
+
+MOCKMODE_SMTP_PORT = 1025  # Mailpit's and MailHog's SMTP port
 
 
 def _fail(exc: SpecError) -> None:
@@ -43,6 +49,21 @@ def _options(given: tuple[str, ...]) -> dict[str, str]:
 def _output_file(flag: str, text: str) -> Any:
     """An option naming a file specmock writes (it need not exist yet)."""
     return click.option(flag, default=None, type=click.Path(dir_okay=False), help=text)
+
+
+def _smtp(
+    host: str, port: int | None, tls_port: int | None, cert: str | None, key: str | None
+) -> dict[str, str]:
+    """The email service's SMTP settings; STARTTLS uses the HTTPS certificate."""
+    if port is None:
+        return {}
+    settings = {"smtp_port": str(port), "smtp_host": host}
+    if not (cert and key) and tls_port:
+        cert_path, key_path = self_signed(Path(tempfile.gettempdir()) / "specmock-tls")
+        cert, key = str(cert_path), str(key_path)
+    if cert and key:
+        settings |= {"smtp_tls_cert": cert, "smtp_tls_key": key}
+    return settings
 
 
 @click.group()
@@ -161,6 +182,14 @@ def main() -> None:
     help="The bundled s3 service: check request signatures (on, the default) or not.",
 )
 @click.option(
+    "--smtp-port",
+    type=int,
+    default=None,
+    help="The bundled email service: also accept SMTP on this port (STARTTLS with the "
+    "--tls-cert/--tls-key certificate, or a self-signed one when --tls-port is given); "
+    f"{MOCKMODE} defaults it to {MOCKMODE_SMTP_PORT}.",
+)
+@click.option(
     "--env",
     "print_env",
     is_flag=True,
@@ -198,12 +227,15 @@ def serve(
     drift_report: str | None,
     options: tuple[str, ...],
     s3_auth: str | None,
+    smtp_port: int | None,
     print_env: bool,
 ) -> None:
     """Serve SPECS (files, folders or bundled names) as mock services.
 
     `mockmode` names every bundled mock-mode provider (storage, SMS, email, PDF, LLM)."""
     logs.configure(log_format)
+    if smtp_port is None and MOCKMODE in specs:
+        smtp_port = MOCKMODE_SMTP_PORT
     try:
         app = create_app(
             list(specs),
@@ -226,7 +258,11 @@ def serve(
             upstreams=list(upstreams),
             cassette=cassette,
             drift_report=drift_report,
-            options={**_options(options), **({"s3_auth": s3_auth} if s3_auth else {})},
+            options={
+                **_options(options),
+                **({"s3_auth": s3_auth} if s3_auth else {}),
+                **_smtp(host, smtp_port, tls_port, tls_cert, tls_key),
+            },
         )
         if scenario:
             if scenario not in app.scenarios:
@@ -252,6 +288,8 @@ def serve(
         )
     if tls_port:
         click.echo(f"specmock: https on https://{host}:{tls_port}", err=True)
+    if smtp_port is not None:
+        click.echo(f"specmock: smtp on {host}:{smtp_port}", err=True)
     providers = banner(app, host, port)
     if providers:
         click.echo(providers)

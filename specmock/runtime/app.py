@@ -81,6 +81,7 @@ class SpecmockApp:
         self.traffic = Traffic()  # mock, or proxy/record/playback/hybrid
         self.options: dict[str, str] = {}  # service settings, `--option name=value`
         self._shutdown_actions: list[Callable[[], Awaitable[None]]] = []
+        self._startup_actions: list[Callable[[], Awaitable[None]]] = []
         self.admin_hooks = admin.handlers(self)
         self.admin_router = Router()
         self.admin_router.mount(admin.PREFIX, admin.load())
@@ -120,6 +121,16 @@ class SpecmockApp:
             await load_fixtures(self, data)
         if self.initial_scenario:
             await admin.activate(self, self.initial_scenario)
+        for action in self._startup_actions:
+            await action()
+
+    def on_startup(self, action: Callable[[], Awaitable[None]]) -> None:
+        """Run `action` when the server starts (listeners of a service's own, such as SMTP)."""
+        self._startup_actions.append(action)
+
+    def on_shutdown(self, action: Callable[[], Awaitable[None]]) -> None:
+        """Run `action` when the server stops."""
+        self._shutdown_actions.append(action)
 
     def add_admin(self, prefix: str, service: Service, handlers: dict[str, Any]) -> None:
         """Mount more control-plane operations under /__specmock: a contract of their own
@@ -205,11 +216,16 @@ class SpecmockApp:
         return changed
 
     def _builtin_overrides(self) -> None:
-        """Vendor modules in specmock.overrides apply to the service of the same name."""
+        """Vendor modules in specmock.overrides apply to the service of the same name; one
+        that defines `install(app)` is also handed the app once (to add start-up actions)."""
         for service in self.services:
             name = f"specmock.overrides.{service.name}"
             if importlib.util.find_spec(name) is not None:
-                self.overrides.add(importlib.import_module(name))
+                module = importlib.import_module(name)
+                self.overrides.add(module)
+                install = getattr(module, "install", None)
+                if callable(install):  # a vendor module that needs the app (a listener)
+                    install(self)
 
     def _mount_all(self) -> None:
         """Build a new router for the current services and swap it in at once."""

@@ -1,0 +1,96 @@
+"""The bundled email service: SendGrid's Mail Send and an SMTP listener feeding one inbox,
+read through a Mailpit-compatible API (see docs/email.md).
+
+The runtime collects handlers from this package's namespace only, so they are imported
+here; `install(app)` gives the app its inbox and, when `smtp_port` is set
+(`specmock serve email --smtp-port 2525`), an SMTP listener started and stopped with it.
+"""
+
+from __future__ import annotations
+
+from specmock import SpecmockApp
+
+from .api import (
+    delete_messages,
+    delete_search,
+    extract_message,
+    get_headers,
+    get_message,
+    get_messages,
+    get_part,
+    get_raw,
+    search_messages,
+    wait_message,
+)
+from .errors import rejected_request
+from .extract import codes, links
+from .inbox import Inbox, inbox_for
+from .sendgrid import send
+from .smtp import Capture, Listener, tls_context
+
+_LISTENERS: dict[int, Listener] = {}
+
+
+def _option(app: SpecmockApp):
+    def option(name: str, default: str | None = None) -> str | None:
+        import os
+
+        key = name.lower()
+        return app.options.get(key, os.environ.get(f"SPECMOCK_{key.upper()}", default))
+
+    return option
+
+
+def install(app: SpecmockApp) -> None:
+    """Make the app's inbox (seeded like the app) and start SMTP with it when asked."""
+    option = _option(app)
+    inbox = inbox_for(app.store, app.settings.seed, lambda: app.clock, option)
+
+    async def start() -> None:
+        port = option("smtp_port")
+        if port in (None, ""):
+            return
+        cert, key = option("smtp_tls_cert"), option("smtp_tls_key")
+        listener = Listener(
+            Capture(app, inbox),
+            host=option("smtp_host", "127.0.0.1") or "127.0.0.1",
+            port=int(port),
+            tls=tls_context(cert, key) if cert and key else None,
+        )
+        bound = await listener.start()
+        app.options["smtp_port"] = str(bound)  # the real port, when 0 asked for any
+        _LISTENERS[id(app)] = listener
+
+    async def stop() -> None:
+        listener = _LISTENERS.pop(id(app), None)
+        if listener is not None:
+            await listener.stop()
+
+    app.on_startup(start)
+    app.on_shutdown(stop)
+
+
+def listener(app: SpecmockApp) -> Listener | None:
+    """The app's running SMTP listener (its `port`, its counters), if it has one."""
+    return _LISTENERS.get(id(app))
+
+
+__all__ = [
+    "Inbox",
+    "codes",
+    "delete_messages",
+    "delete_search",
+    "extract_message",
+    "get_headers",
+    "get_message",
+    "get_messages",
+    "get_part",
+    "get_raw",
+    "install",
+    "links",
+    "listener",
+    "rejected_request",
+    "search_messages",
+    "send",
+    "wait_message",
+]
