@@ -10,8 +10,8 @@ Designated numbers make failures reproducible without faults or fixtures:
   (21211), `+15005550002` (21612), `+15005550003` (21408), `+15005550004` (21610),
   `+15005550009` (21614); From `+15005550001` (21212), `+15005550007` (21606),
   `+15005550008` (21611).
-- `+1500555` followed by a delivery error code accept the message and end it later, on the
-  clock: `+15005553003` goes `undelivered` with 30003, `+15005553008` `failed` with 30008.
+- `+150055` followed by a delivery error code accept the message and end it later, on the
+  clock: `+15005530003` goes `undelivered` with 30003, `+15005530008` `failed` with 30008.
 
 `--option twilio_fail_numbers=+15551234567=30003,+15557654321=21211` adds more.
 """
@@ -81,7 +81,7 @@ TO_NUMBERS: dict[str, int] = {
     "+15005550003": 21408,
     "+15005550004": 21610,
     "+15005550009": 21614,
-    **{f"+1500555{code}": code for code in DELIVERY_FAILURES},
+    **{f"+150055{code}": code for code in DELIVERY_FAILURES},
 }
 FROM_NUMBERS: dict[str, int] = {
     "+15005550001": 21212,
