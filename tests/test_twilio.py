@@ -7,6 +7,10 @@ listener and are checked with the twilio package's own RequestValidator.
 from __future__ import annotations
 
 import re
+import signal
+import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -57,7 +61,8 @@ class Listener:
 
     def __init__(self) -> None:
         self.received: list[dict[str, Any]] = []
-        received = self.received
+        self.answer: Any = lambda: 204
+        received, listener = self.received, self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
@@ -70,7 +75,7 @@ class Listener:
                         "form": dict(parse_qsl(body, keep_blank_values=True)),
                     }
                 )
-                self.send_response(204)
+                self.send_response(listener.answer())
                 self.end_headers()
 
             def log_message(self, *args: Any) -> None:
@@ -206,6 +211,28 @@ def test_status_callbacks_are_signed_for_requestvalidator(twilio, listener):
         assert not validator.validate(listener.url, {**form, "MessageStatus": "failed"}, signature)
 
 
+def test_a_refused_callback_is_retried_on_the_clock(twilio, listener):
+    client, clock, _ = twilio
+    statuses = iter([500])
+    listener.answer = lambda: next(statuses, 204)
+    client.messages.create(
+        to="+15551230001", from_=SENDER, body="retry me", status_callback=listener.url
+    )
+    clock.advance(1)
+    first = listener.wait_for(1)
+    assert [c["form"]["MessageStatus"] for c in first] == ["sending"]
+    time.sleep(0.3)
+    assert len(listener.received) == 1  # the retry waits for the clock
+    clock.advance(1.2)  # past the 1 s backoff (plus jitter); "sent" is due now too
+    calls = listener.wait_for(3)
+    assert [c["form"]["MessageStatus"] for c in calls] == ["sending", "sending", "sent"]
+    assert calls[0]["form"] == calls[1]["form"]
+    validator = RequestValidator(TOKEN)
+    assert validator.validate(
+        listener.url, calls[1]["form"], calls[1]["headers"]["x-twilio-signature"]
+    )
+
+
 def test_an_unreachable_number_goes_undelivered_with_30003(twilio, listener):
     client, clock, _ = twilio
     message = client.messages.create(
@@ -259,6 +286,29 @@ def test_error_bodies_have_twilios_shape(twilio):
     assert anonymous.status_code == 401 and anonymous.json()["code"] == 20003
     unknown = httpx.get(path.replace(".json", f"/SM{'0' * 32}.json"), auth=(ACCOUNT, TOKEN))
     assert unknown.status_code == 404 and unknown.json()["code"] == 20404
+    malformed = httpx.get(path.replace(".json", "/SM12.json"), auth=(ACCOUNT, TOKEN))
+    assert malformed.status_code == 404 and malformed.json()["code"] == 20404
+    assert "path /Sid" in malformed.json()["message"]
+    wrong_type = httpx.post(
+        path,
+        auth=(ACCOUNT, TOKEN),
+        data={"To": "+15551230001", "From": SENDER, "Body": "x", "Attempt": "abc"},
+    )
+    assert wrong_type.json() == {
+        "code": 400,
+        "message": 'body /Attempt: "abc" is not of type "integer"',
+        "more_info": "https://www.twilio.com/docs/usage/twilios-response",
+        "status": 400,
+    }
+    invalid_to = httpx.post(
+        path, data={"To": "+15005550001", "From": SENDER, "Body": "x"}, auth=(ACCOUNT, TOKEN)
+    )
+    assert invalid_to.json() == {  # the example in docs/twilio.md
+        "code": 21211,
+        "message": "The 'To' number +15005550001 is not a valid phone number.",
+        "more_info": "https://www.twilio.com/docs/errors/21211",
+        "status": 400,
+    }
 
 
 def test_extra_failing_numbers_by_option():
@@ -358,3 +408,43 @@ def test_the_docs_example_runs(monkeypatch):
             ).json()["messages"][0]["body"]
             == "Hello from mock mode"
         )
+
+
+def test_the_docs_serve_command_with_zero_delays():
+    """`specmock serve twilio --port 8000 --option twilio_delays=0,0,0` as docs/twilio.md
+    shows it: a message is delivered as soon as it is created."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    cmd = [
+        sys.executable,
+        "-m",
+        "specmock",
+        "serve",
+        "twilio",
+        "--port",
+        str(port),
+        "--option",
+        "twilio_delays=0,0,0",
+        "--quiet",
+    ]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                httpx.get(url + "/__specmock/health/live", timeout=0.5)
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read()
+                time.sleep(0.1)
+        client = client_for(url)
+        sid = client.messages.create(to="+15551230001", from_=SENDER, body="now").sid
+        assert client.messages(sid).fetch().status == "delivered"
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()

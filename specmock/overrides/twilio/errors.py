@@ -23,6 +23,9 @@ from dataclasses import dataclass
 from specmock import Context, Reply, rejected
 
 MORE_INFO = "https://www.twilio.com/docs/errors/{code}"
+# where a refusal has no Twilio code of its own (a field of the wrong type), `code` is the
+# HTTP status, as the twilio client assumes when a body has none, and this page explains
+GENERAL_INFO = "https://www.twilio.com/docs/usage/twilios-response"
 
 
 @dataclass(frozen=True)
@@ -37,7 +40,7 @@ class TwilioError(Exception):
         return {
             "code": self.code,
             "message": self.message,
-            "more_info": MORE_INFO.format(code=self.code),
+            "more_info": MORE_INFO.format(code=self.code) if self.code >= 10000 else GENERAL_INFO,
             "status": self.status,
         }
 
@@ -126,6 +129,8 @@ async def rejected_request(ctx: Context) -> Reply:
         return reply(
             TwilioError(20003, 401, f"Authenticate: {detail}" if detail else "Authenticate")
         )
+    if any(v.get("in") == "path" for v in ctx.violations):  # not a SID Twilio could have
+        return reply(TwilioError(20404, 404, f"The requested resource was not found: {detail}"))
     code = _STATUS_CODES.get(status, status)
     for violation in ctx.violations:
         field = violation.get("pointer", "").lstrip("/").split("/")[0]
