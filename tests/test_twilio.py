@@ -7,10 +7,6 @@ listener and are checked with the twilio package's own RequestValidator.
 from __future__ import annotations
 
 import re
-import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -29,6 +25,8 @@ from twilio.rest import Client
 
 from specmock import VirtualClock
 from specmock.testing import RunningServer, serve
+
+from .test_cli import serving
 
 ACCOUNT = "AC" + "1" * 32
 TOKEN = "twilio-test-token"
@@ -413,38 +411,7 @@ def test_the_docs_example_runs(monkeypatch):
 def test_the_docs_serve_command_with_zero_delays():
     """`specmock serve twilio --port 8000 --option twilio_delays=0,0,0` as docs/twilio.md
     shows it: a message is delivered as soon as it is created."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    cmd = [
-        sys.executable,
-        "-m",
-        "specmock",
-        "serve",
-        "twilio",
-        "--port",
-        str(port),
-        "--option",
-        "twilio_delays=0,0,0",
-        "--quiet",
-    ]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                httpx.get(url + "/__specmock/health/live", timeout=0.5)
-                break
-            except httpx.TransportError:
-                assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read()
-                time.sleep(0.1)
+    with serving("twilio", "--option", "twilio_delays=0,0,0", "--quiet") as (url, _):
         client = client_for(url)
         sid = client.messages.create(to="+15551230001", from_=SENDER, body="now").sid
         assert client.messages(sid).fetch().status == "delivered"
-    finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()

@@ -126,12 +126,22 @@ async def create_message(ctx: Context) -> Reply:
     return Reply(public(message, now), status=201)
 
 
+async def _stored(ctx: Context) -> tuple[str, dict[str, Any]]:
+    """The message the path names and its namespace; TwilioError 20404 when there is none."""
+    account, sid = ctx.path_params["AccountSid"], ctx.path_params["Sid"]
+    ns = messages_ns(ctx, account)
+    message = await ctx.store.get(ns, sid)
+    if message is None:
+        raise not_found(message_uri(account, sid))
+    return ns, message
+
+
 @override("twilio:FetchMessage")
 async def fetch_message(ctx: Context) -> Reply:
-    account, sid = ctx.path_params["AccountSid"], ctx.path_params["Sid"]
-    message = await ctx.store.get(messages_ns(ctx, account), sid)
-    if message is None:
-        return reply(not_found(message_uri(account, sid)))
+    try:
+        _, message = await _stored(ctx)
+    except TwilioError as error:
+        return reply(error)
     return Reply(public(message, ctx.clock.now()), status=200)
 
 
@@ -167,11 +177,10 @@ async def list_messages(ctx: Context) -> Reply:
 
 @override("twilio:UpdateMessage")
 async def update_message(ctx: Context) -> Reply:
-    account, sid = ctx.path_params["AccountSid"], ctx.path_params["Sid"]
-    ns = messages_ns(ctx, account)
-    message = await ctx.store.get(ns, sid)
-    if message is None:
-        return reply(not_found(message_uri(account, sid)))
+    try:
+        ns, message = await _stored(ctx)
+    except TwilioError as error:
+        return reply(error)
     body = ctx.body if isinstance(ctx.body, dict) else {}
     now = ctx.clock.now()
     status = public(message, now)["status"]
@@ -197,17 +206,17 @@ async def update_message(ctx: Context) -> Reply:
             )
         message["body"] = ""
     message["_updated"] = now
-    await ctx.store.put(ns, sid, message)
+    await ctx.store.put(ns, message["sid"], message)
     return Reply(public(message, now), status=200)
 
 
 @override("twilio:DeleteMessage")
 async def delete_message(ctx: Context) -> Reply:
-    account, sid = ctx.path_params["AccountSid"], ctx.path_params["Sid"]
-    ns = messages_ns(ctx, account)
-    message = await ctx.store.get(ns, sid)
-    if message is None:
-        return reply(not_found(message_uri(account, sid)))
+    try:
+        ns, message = await _stored(ctx)
+    except TwilioError as error:
+        return reply(error)
+    sid = message["sid"]
     status = public(message, ctx.clock.now())["status"]
     if status not in FINAL:
         return reply(
