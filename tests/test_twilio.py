@@ -415,3 +415,16 @@ def test_the_docs_serve_command_with_zero_delays():
         client = client_for(url)
         sid = client.messages.create(to="+15551230001", from_=SENDER, body="now").sid
         assert client.messages(sid).fetch().status == "delivered"
+
+
+def test_the_admin_clock_moves_messages():
+    """`POST /__specmock/clock` `{"freeze": true}` then `{"advance": 3}`, as the docs say."""
+    with serve("twilio", seed=1, strict=True, quiet=True) as server:
+        clock = f"{server.url}/__specmock/clock"
+        assert httpx.post(clock, json={"freeze": True}).status_code == 200
+        client = client_for(server.url)
+        sid = client.messages.create(to="+15551230001", from_=SENDER, body="tick").sid
+        time.sleep(1.2)  # real time passes; the frozen clock does not
+        assert client.messages(sid).fetch().status == "queued"
+        assert httpx.post(clock, json={"advance": 3}).status_code == 200
+        assert client.messages(sid).fetch().status == "delivered"

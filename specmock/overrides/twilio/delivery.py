@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
+import httpx
+
 from specmock import Context
 from specmock.callbacks import LOOPBACK, RetryPolicy, Scheduler
 
@@ -122,8 +124,10 @@ _RUNTIMES: dict[int, Runtime] = {}
 
 
 def runtime(ctx: Context) -> Runtime:
-    """This app's runtime, made on first use; its scheduler stops with the server."""
-    rt = _RUNTIMES.get(id(ctx.store))
+    """This app's runtime, made on first use (settings are read then); it stops with the
+    server and is made afresh if the app starts again."""
+    key = id(ctx.store)
+    rt = _RUNTIMES.get(key)
     if rt is None:
         opt = ctx.option
         policy = RetryPolicy(
@@ -134,45 +138,55 @@ def runtime(ctx: Context) -> Runtime:
         hosts = opt("twilio_callback_hosts")
         allowed = tuple(h.strip() for h in hosts.split(",") if h.strip()) if hosts else LOOPBACK
         tokens: dict[str, str] = {}
+        sender = Sender(tokens)
         scheduler = Scheduler(
             ctx.current_clock,
             policy=policy,
             seed=ctx.rng.getrandbits(32),
-            send=_sender(tokens),
+            send=sender,
             allowed_hosts=allowed,
         )
-        ctx.on_shutdown(scheduler.close)
         rt = Runtime(scheduler, Delays.parse(opt("twilio_delays") or "1,1,1"), tokens)
-        _RUNTIMES[id(ctx.store)] = rt
+        _RUNTIMES[key] = rt
+
+        async def close() -> None:
+            _RUNTIMES.pop(key, None)
+            await scheduler.close()
+            await sender.close()
+
+        ctx.on_shutdown(close)
     rt.scheduler.ensure_running()
     return rt
 
 
-def _sender(tokens: dict[str, str]) -> Any:
-    """Send a callback the way Twilio does: form fields, signed with the account's token."""
-    import httpx
+class Sender:
+    """Sends a callback the way Twilio does: form fields, signed with the account's token."""
 
-    client: dict[str, httpx.AsyncClient] = {}
+    def __init__(self, tokens: dict[str, str]):
+        self.tokens = tokens
+        self.client: httpx.AsyncClient | None = None
 
-    async def send(
-        method: str, url: str, body: bytes, headers: dict[str, str], timeout: float
+    async def __call__(
+        self, method: str, url: str, body: bytes, headers: dict[str, str], timeout: float
     ) -> int:
         fields = json.loads(body)
-        token = tokens.get(fields.get("AccountSid", ""), "")
+        token = self.tokens.get(fields.get("AccountSid", ""), "")
         twilio_headers = {
             "content-type": "application/x-www-form-urlencoded",
             "user-agent": "TwilioProxy/1.1",
             SIGNATURE_HEADER: sign(token, url, fields),
             "traceparent": headers.get("traceparent", ""),
         }
-        if "c" not in client:
-            client["c"] = httpx.AsyncClient()
-        response = await client["c"].request(
+        if self.client is None:
+            self.client = httpx.AsyncClient()
+        response = await self.client.request(
             method, url, content=urlencode(fields), headers=twilio_headers, timeout=timeout
         )
         return response.status_code
 
-    return send
+    async def close(self) -> None:
+        if self.client is not None:
+            await self.client.aclose()
 
 
 def schedule_callbacks(rt: Runtime, message: dict[str, Any], load: Callable[[], Any]) -> None:
