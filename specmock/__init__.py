@@ -3,23 +3,27 @@
 from .generator.build import load_service
 from .generator.errors import Problem, SpecError
 from .generator.plan import Operation, Service
+from .generator.values import fake_value, schema_validator
 from .generator.xmlcodec import from_xml, to_xml
 from .runtime.app import SpecmockApp
-from .runtime.clock import Clock, RealClock, VirtualClock, iso
+from .runtime.clock import Clock, RealClock, VirtualClock, iso, wait
 from .runtime.factory import create_app, load_services
 from .runtime.faults import Target as FaultTarget
 from .runtime.hooks import Context, Overrides, Reply, UploadedFile, override, rejected
+from .runtime.sse import DropConnection, ServerSentEvent, event_stream
 from .runtime.state import Store, open_store
 
 __all__ = [
     "Clock",
     "Context",
+    "DropConnection",
     "FaultTarget",
     "Operation",
     "Overrides",
     "Problem",
     "RealClock",
     "Reply",
+    "ServerSentEvent",
     "Service",
     "SpecError",
     "SpecmockApp",
@@ -27,6 +31,8 @@ __all__ = [
     "UploadedFile",
     "VirtualClock",
     "create_app",
+    "event_stream",
+    "fake_value",
     "from_xml",
     "iso",
     "load_service",
@@ -34,6 +40,8 @@ __all__ = [
     "open_store",
     "override",
     "rejected",
+    "schema_validator",
     "to_xml",
+    "wait",
 ]
 __version__ = "0.1.0"

@@ -31,6 +31,35 @@ def _fail(exc: SpecError) -> None:
     sys.exit(1)
 
 
+WARNINGS_SHOWN = 20
+
+_strict_spec = click.option(
+    "--strict-spec",
+    is_flag=True,
+    help="Refuse specs with defects specmock can serve around (repeated `required` names, "
+    "invalid examples, unknown formats, patterns no engine compiles).",
+)
+
+
+def _warn(services: list[Any]) -> None:
+    """Each spec's servable defects, once at start: `file#/pointer: reason`, with a count."""
+    for service in services:
+        found = [p for p in service.problems if p.severity != "error"]
+        if not found:
+            continue
+        click.echo(
+            f"specmock: {service.name}: {len(found)} warning(s) in {service.document.file}, "
+            "served anyway (--strict-spec refuses):",
+            err=True,
+        )
+        for problem in found[:WARNINGS_SHOWN]:
+            where = f"{problem.file}#{problem.pointer}" if problem.pointer else problem.file
+            click.echo(f"  {where}: {problem.reason}", err=True)
+        if len(found) > WARNINGS_SHOWN:
+            more = len(found) - WARNINGS_SHOWN
+            click.echo(f"  ... and {more} more (specmock validate lists them all)", err=True)
+
+
 def _paths(flag: str, text: str):
     """An option naming existing files, given once or more."""
     return click.option(flag, flag[2:], multiple=True, type=click.Path(exists=True), help=text)
@@ -196,6 +225,7 @@ def main() -> None:
     help="Print `export` lines for the providers' environment variables and exit "
     '(eval "$(specmock serve mockmode --port 8000 --env)").',
 )
+@_strict_spec
 def serve(
     specs: tuple[str, ...],
     host: str,
@@ -229,6 +259,7 @@ def serve(
     s3_auth: str | None,
     smtp_port: int | None,
     print_env: bool,
+    strict_spec: bool,
 ) -> None:
     """Serve SPECS (files, folders or bundled names) as mock services.
 
@@ -263,6 +294,7 @@ def serve(
                 **({"s3_auth": s3_auth} if s3_auth else {}),
                 **_smtp(host, smtp_port, tls_port, tls_cert, tls_key),
             },
+            strict_spec=strict_spec,
         )
         if scenario:
             if scenario not in app.scenarios:
@@ -279,6 +311,7 @@ def serve(
         return
     app.watch_interval = 0.5
     app.watch_specs = watch
+    _warn(app.services)
     for service in app.services:
         mount = app.mount_prefix(service.name) or "/"
         click.echo(
@@ -298,10 +331,14 @@ def serve(
 
 @main.command()
 @click.argument("specs", nargs=-1, required=True)
-@click.option("--strict-spec", is_flag=True, help="Also run the OpenAPI meta-schema check.")
+@click.option(
+    "--strict-spec",
+    is_flag=True,
+    help="Count servable defects as errors and run the OpenAPI meta-schema check.",
+)
 def validate(specs: tuple[str, ...], strict_spec: bool) -> None:
     """Lint SPECS: every problem with its file and JSON pointer; exit 1 on error."""
-    errors, warnings = lint_sources(list(specs), meta=strict_spec)
+    errors, warnings = lint_sources(list(specs), meta=strict_spec, strict=strict_spec)
     for problem in [*errors, *warnings]:
         click.echo(str(problem), err=problem.severity == "error")
     if errors:
@@ -312,10 +349,11 @@ def validate(specs: tuple[str, ...], strict_spec: bool) -> None:
 
 @main.command()
 @click.argument("specs", nargs=-1, required=True)
-def explain(specs: tuple[str, ...]) -> None:
+@_strict_spec
+def explain(specs: tuple[str, ...], strict_spec: bool) -> None:
     """Every operation and how specmock will answer it."""
     try:
-        services = load_services(list(specs), eager=False)
+        services = load_services(list(specs), eager=False, strict_spec=strict_spec)
     except SpecError as exc:
         _fail(exc)
         return

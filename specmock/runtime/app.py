@@ -24,7 +24,7 @@ from ..generator.errors import Problem, SpecError
 from ..generator.loader import load_document
 from ..generator.params import MISSING, RawRequest
 from ..generator.plan import Operation, Service
-from . import admin, hooks, logs, problems, vhost
+from . import admin, hooks, logs, problems, sse, vhost
 from .behaviours import Idempotency, RateLimiter, parse_limits
 from .clock import Clock, RealClock
 from .crud import Call, Crud
@@ -291,7 +291,7 @@ class SpecmockApp:
                 )
                 await send_answer(send, out, request_id, False)
         else:
-            await send_answer(send, out, request_id, scope["method"] == "HEAD")
+            await send_answer(send, out, request_id, scope["method"] == "HEAD", receive)
         ms = (time.perf_counter() - started) * 1000
         if not scope["path"].startswith(admin.PREFIX):
             op = out.operation
@@ -673,6 +673,18 @@ class SpecmockApp:
         op = call.op
         if self._stateful(op, match, pref):
             return await self.crud.handle(call)
+        live = sse.live_answer(
+            op,
+            call.accept,
+            call.headers,
+            self.options,
+            self.responder.seed_for(op, 200, match.params, pref.seed),
+            self.responder.faker,
+            lambda: self.clock,
+        )
+        if live is not None and pref.code is None:
+            status = status_number(op.success, None) if op.success else 200
+            return Outgoing(status, b"", sse.MEDIA_TYPE, live[0], op, stream=live[1])
         body = call.body
         echo = Echo(
             {k: call.params[k] for k in match.params if k in call.params},

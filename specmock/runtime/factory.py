@@ -22,9 +22,14 @@ from .traffic import parse_upstreams
 
 
 def load_services(
-    sources: list[str | Path | dict[str, Any]], eager: bool | None = None
+    sources: list[str | Path | dict[str, Any]],
+    eager: bool | None = None,
+    strict_spec: bool = False,
 ) -> list[Service]:
-    """Load every spec, reporting the problems of all of them at once."""
+    """Load every spec, reporting the problems of all of them at once.
+
+    Servable defects are warnings (kept on `Service.problems`) unless `strict_spec`.
+    """
     services: list[Service] = []
     problems = []
     files: list[Any] = []
@@ -33,7 +38,7 @@ def load_services(
     files.extend(s for s in sources if isinstance(s, dict))
     for source in files:
         try:
-            services.append(build_service(load_document(source), eager))
+            services.append(build_service(load_document(source), eager, strict_spec))
         except SpecError as exc:
             problems.extend(exc.problems)
     if problems:
@@ -66,16 +71,19 @@ def create_app(
     cassette: str | Path | None = None,
     drift_report: str | Path | None = None,
     options: dict[str, str] | None = None,
+    strict_spec: bool = False,
 ) -> SpecmockApp:
     """An ASGI app serving the given specs (paths, folders, bundled names or parsed mappings).
 
     `state` is a store URL (`memory://`, `sqlite:///file.db`, `redis://host:port/0`);
     `stateful=False` answers every operation with generated data instead.
-    `mode` is mock, proxy, record, playback or hybrid (see `runtime/traffic.py`); `upstreams`
-    are `URL` or `service=URL`; `cassette` is a HAR file; `drift_report` a JSON file.
+    `strict_spec` refuses specs with servable defects (otherwise warnings on
+    `service.problems`). `mode` is mock, proxy, record, playback or hybrid (see
+    `runtime/traffic.py`); `upstreams` are `URL` or `service=URL`; `cassette` is a HAR
+    file; `drift_report` a JSON file.
     """
     sources = specs if isinstance(specs, list) else [specs]
-    services = load_services(sources, eager)
+    services = load_services(sources, eager, strict_spec)
     settings = Settings(
         seed=seed or 0,
         strict=strict,
