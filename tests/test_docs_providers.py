@@ -49,11 +49,13 @@ def _free_port() -> int:
 
 @contextmanager
 def _serving(command: str) -> Iterator[tuple[int, subprocess.Popen]]:
-    """Start a documented `specmock serve ...` line on a free port."""
+    """Start a documented `specmock serve ...` line on a free port (SMTP on any free one)."""
     port = _free_port()
     args = command.split()[1:]
     args[args.index("--port") + 1] = str(port)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    if "mockmode" in args and "--smtp-port" not in args:
+        args += ["--smtp-port", "0"]  # any free port, not the documented 1025
     proc = subprocess.Popen(
         [sys.executable, "-m", "specmock", *args, "--quiet"],
         stdout=subprocess.PIPE,
@@ -62,7 +64,7 @@ def _serving(command: str) -> Iterator[tuple[int, subprocess.Popen]]:
         env=env,
     )
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # mockmode loads the large OpenAI contract
         while True:
             try:
                 httpx.get(f"http://127.0.0.1:{port}/__specmock/health", timeout=0.5)
@@ -115,13 +117,14 @@ def test_mockmode_page_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     printed = _blocks("mockmode.md", "")[0]
     with _serving(serve_block.strip()) as (port, proc):
         listed = json.loads(_shell(curl_block.strip(), 8000, port, tmp_path))
+        smtp = {k: v for p in listed for k, v in p["env"].items()}["SMTP_PORT"]
         assert _shell(env_block, 8000, port, tmp_path).strip() == f"http://127.0.0.1:{port}/s3"
         monkeypatch.setenv("SPECMOCK_URL", f"http://127.0.0.1:{port}")
         exec(compile(_blocks("mockmode.md", "python")[0], "docs/mockmode.md", "exec"), {})
         proc.send_signal(signal.SIGINT)
         out, _ = proc.communicate(timeout=15)
-    assert out == printed.replace("8000", str(port))
-    assert {p["name"] for p in listed} == {"gotenberg", "s3"}
+    assert out == printed.replace("8000", str(port)).replace("=1025", f"={smtp}")
+    assert {p["name"] for p in listed} == {"email", "gotenberg", "openai", "s3", "twilio"}
     declared = yaml.safe_load(_blocks("mockmode.md", "yaml")[0])
     spec = yaml.safe_load((ROOT / "specs" / "gotenberg.yaml").read_text())
     assert declared["x-specmock-provider"]["kind"] == spec["x-specmock-provider"]["kind"]

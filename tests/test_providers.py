@@ -14,7 +14,7 @@ import boto3
 import httpx
 import yaml
 
-from specmock.generator.sources import bundled_dir, bundled_names, provider_specs
+from specmock.generator.sources import SUFFIXES, bundled_dir, bundled_names, provider_specs
 from specmock.testing import serve
 
 PETSTORE_AS_PROVIDER = {
@@ -87,11 +87,11 @@ def test_providers_show_the_traffic_mode():
 def test_mockmode_is_every_bundled_spec_that_declares_a_provider():
     declared = []
     for name in bundled_names():
-        path = next(bundled_dir().glob(f"{name}.*"))
+        path = next(p for p in bundled_dir().glob(f"{name}.*") if p.suffix in SUFFIXES)
         root = yaml.load(path.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
         if isinstance(root, dict) and "x-specmock-provider" in root:
             declared.append(path)
-    assert {"s3", "gotenberg"} <= {p.stem for p in declared}
+    assert {"email", "gotenberg", "openai", "s3", "twilio"} <= {p.stem for p in declared}
     assert provider_specs() == declared
 
 
@@ -103,11 +103,12 @@ def _free_port() -> int:
 
 def test_serve_mockmode_prints_urls_and_env_and_serves_them():
     port = _free_port()
-    cmd = [sys.executable, "-m", "specmock", "serve", "mockmode", "--port", str(port), "--quiet"]
+    cmd = [sys.executable, "-m", "specmock", "serve", "mockmode", "--port", str(port),
+           "--smtp-port", "0", "--quiet"]  # fmt: skip
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # the OpenAI contract takes seconds to load
         while True:
             try:
                 httpx.get(base + "/__specmock/health", timeout=0.5)
@@ -150,10 +151,12 @@ def test_serve_mockmode_env_prints_export_lines_and_exits():
         [sys.executable, "-m", "specmock", "serve", "mockmode", "--port", "8765", "--env"],
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=120,
     )
     assert done.returncode == 0, done.stderr
     exported = dict(shlex.split(line)[1].split("=", 1) for line in done.stdout.splitlines() if line)
     assert exported["AWS_ENDPOINT_URL"] == "http://127.0.0.1:8765/s3"
     assert exported["GOTENBERG_URL"] == "http://127.0.0.1:8765/gotenberg"
+    assert exported["OPENAI_BASE_URL"] == "http://127.0.0.1:8765/openai/v1"
+    assert (exported["SMTP_HOST"], exported["SMTP_PORT"]) == ("127.0.0.1", "1025")
     assert all(line.startswith("export ") for line in done.stdout.splitlines())

@@ -323,9 +323,13 @@ def serve(
         click.echo(f"specmock: https on https://{host}:{tls_port}", err=True)
     if smtp_port is not None:
         click.echo(f"specmock: smtp on {host}:{smtp_port}", err=True)
-    providers = banner(app, host, port)
-    if providers:
-        click.echo(providers)
+
+    async def announce() -> None:  # at start-up: listeners have their ports by then
+        providers = banner(app, host, port)
+        if providers:
+            click.echo(providers)
+
+    app.on_startup(announce)
     server.run(app, host, port, tls_port, tls_cert, tls_key)
 
 
