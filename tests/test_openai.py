@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from contextlib import contextmanager
+from pathlib import Path
 
 import httpx
 import jsonschema
@@ -391,3 +392,28 @@ def test_same_bytes_across_processes_and_restarts():
         other = _replies(url)
     assert first == again
     assert first[0] != other[0] and first[2] != other[2]
+
+
+def _block(text: str, language: str, starts: str) -> str:
+    for block in text.split("```" + language + "\n")[1:]:
+        code = block.split("```", 1)[0]
+        if code.startswith(starts):
+            return code
+    raise AssertionError(f"docs/openai.md has no {language} block starting {starts!r}")
+
+
+def test_docs_snippets_run(tmp_path):
+    docs = (Path(__file__).parents[1] / "docs" / "openai.md").read_text()
+    commands = _block(docs, "sh", "specmock serve openai")
+    assert "--option llm_rules=rules.yaml" in commands and "--credential sk-test" in commands
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(_block(docs, "yaml", "rules:"))
+    snippet = _block(docs, "python", "import json")
+    with _process(
+        "--seed", "7", "--option", f"llm_rules={rules}", "--credential", "sk-test"
+    ) as url:
+        code = snippet.replace("http://127.0.0.1:8000/v1", url + "/v1")
+        exec(compile(code, "docs/openai.md", "exec"), {})
+        wrong = openai.OpenAI(base_url=url + "/v1", api_key="sk-other", max_retries=0)
+        with pytest.raises(openai.AuthenticationError):
+            wrong.models.list()

@@ -124,8 +124,8 @@ def test_disconnect_ends_the_generator(frozen):
     with httpx.stream("GET", server.url + "/ticks", headers=headers, timeout=10) as response:
         for line in response.iter_lines():
             if line.startswith("data: "):
-                break
-        assert sse.open_streams() == before + 1
+                assert sse.open_streams() == before + 1
+                break  # closing the line iterator closes the response: the client leaves
     deadline = time.monotonic() + 5
     while sse.open_streams() > before and time.monotonic() < deadline:
         time.sleep(0.02)
@@ -154,3 +154,30 @@ def test_event_helper_frames_events():
     event = sse.ServerSentEvent({"a": 1}, event="update", id=7, retry=1000)
     assert event.encode() == b'event: update\nid: 7\nretry: 1000\ndata: {"a":1}\n\n'
     assert sse.ServerSentEvent("two\nlines").encode() == b"data: two\ndata: lines\n\n"
+
+
+def test_an_override_streams_its_own_events():
+    from specmock import DropConnection, Overrides, Reply, ServerSentEvent, event_stream
+
+    async def quotes(ctx):
+        async def events():
+            for n in range(1, 4):
+                yield ServerSentEvent({"symbol": "ACME", "price": n}, event="quote", id=n)
+            if ctx.headers.get("x-cut") == "yes":
+                raise DropConnection("cut here")
+
+        return Reply(stream=event_stream(events(), heartbeat=5), media_type="text/event-stream")
+
+    overrides = Overrides()
+    overrides.register("streamQuotes", quotes)
+    with serve(str(SPEC), seed=5, quiet=True, overrides=None) as server:
+        server.app.overrides = overrides
+        events = _events(httpx.get(server.url + "/quotes", headers=STREAM).text)
+        assert [(e["event"], e["id"]) for e in events] == [
+            ("quote", "1"),
+            ("quote", "2"),
+            ("quote", "3"),
+        ]
+        assert orjson.loads(events[2]["data"]) == {"symbol": "ACME", "price": 3}
+        with pytest.raises(httpx.RemoteProtocolError):
+            httpx.get(server.url + "/quotes", headers={**STREAM, "x-cut": "yes"})

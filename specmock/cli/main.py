@@ -18,18 +18,11 @@ from ..runtime.tls import self_signed
 from .admin import admin
 from .mesh import mesh
 from .mockmode import banner, exports, origin
+from .problems import fail as _fail
 from .report import explain_services, lint_sources
 from .s3 import s3
 
 MOCKMODE_SMTP_PORT = 1025  # Mailpit's and MailHog's SMTP port
-
-
-def _fail(exc: SpecError) -> None:
-    click.echo(f"specmock: {len(exc.problems)} problem(s) in the spec(s):", err=True)
-    for problem in exc.problems:
-        click.echo(f"  {problem}", err=True)
-    sys.exit(1)
-
 
 WARNINGS_SHOWN = 20
 

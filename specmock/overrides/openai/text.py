@@ -15,7 +15,7 @@ import orjson
 
 from . import tokens
 
-_OPENING = "This is a deterministic mock reply from specmock."
+_OPENING = ("This", "is", "a", "deterministic", "mock", "reply", "from", "specmock.")
 _WORDS = [
     "the",
     "reply",
@@ -67,6 +67,7 @@ _WORDS = [
 ]
 _IGNORED = ("stream", "stream_options", "user", "metadata", "store")
 DEFAULT_RANGE = (16, 48)  # reply tokens when the request sets no limit
+_COST = {word: tokens.count(word) for word in (*_OPENING, *_WORDS)}  # a space costs nothing
 
 
 def request_seed(base: int, body: Any) -> int:
@@ -92,14 +93,11 @@ def words(seed: int, limit: int | None) -> tuple[list[str], bool]:
     budget = natural if limit is None else min(limit, natural)
     pieces: list[str] = []
     used = 0
-    candidates = iter(_OPENING.split())
-    while True:
-        word = next(candidates, None) or rng.choice(_WORDS)
-        piece = word if not pieces else " " + word
-        cost = tokens.count(piece)
+    for word in (*_OPENING, *rng.choices(_WORDS, k=budget)):
+        cost = _COST[word]
         if used + cost > budget:
             break
-        pieces.append(piece)
+        pieces.append(" " + word if pieces else word)
         used += cost
     if pieces and not pieces[-1].endswith(".") and used < budget:
         pieces.append(".")
