@@ -32,13 +32,18 @@ CERT, KEY = (str(p) for p in self_signed(Path(tempfile.gettempdir()) / "specmock
 
 
 @contextmanager
-def mail_server(seed: int = 1, tls: bool = False, **options: str):
+def mail_server(seed: int = 1, tls: bool = False, state: str | None = None, **options: str):
     """The email service with SMTP on a free port (STARTTLS with a self-signed certificate)."""
     if tls:
         options |= {"smtp_tls_cert": CERT, "smtp_tls_key": KEY}
     clock = VirtualClock(START)
     with serve(
-        "email", seed=seed, quiet=True, clock=clock, options={"smtp_port": "0", **options}
+        "email",
+        seed=seed,
+        quiet=True,
+        clock=clock,
+        state=state,
+        options={"smtp_port": "0", **options},
     ) as server:
         yield server, int(server.app.options["smtp_port"])
 
@@ -125,6 +130,20 @@ def test_auth_starttls_smtputf8_attachments_and_utf8_headers():
         assert part.headers["content-type"].startswith("application/pdf")
         found = inbox(server, "/api/v1/search", query="has:attachment subject:grüße")
         assert [m["ID"] for m in found["messages"]] == [full["ID"]]
+        # without SMTPUTF8 the client sends RFC 2047 encoded words; they read back decoded
+        encoded = message(subject="Grüße aus Zürich", to="Zoë <zoe@example.com>")
+        encoded.add_attachment(b"x", maintype="text", subtype="plain", filename="Rechnung-ü.txt")
+        with smtplib.SMTP("127.0.0.1", port) as smtp:
+            smtp.send_message(encoded)
+        full = inbox(server, "/api/v1/message/latest")
+        assert b"=?utf-8?" in httpx.get(f"{server.url}/api/v1/message/{full['ID']}/raw").content
+        assert full["Subject"] == "Grüße aus Zürich" and full["To"][0]["Name"] == "Zoë"
+        [attachment] = full["Attachments"]
+        assert attachment["FileName"] == "Rechnung-ü.txt"
+        part = httpx.get(f"{server.url}/api/v1/message/{full['ID']}/part/{attachment['PartID']}")
+        assert part.headers["content-disposition"] == (
+            "attachment; filename*=UTF-8''Rechnung-%C3%BC.txt"
+        )
 
 
 def test_sendgrid_client_by_host(mail):
@@ -314,3 +333,76 @@ def test_paging_search_and_bad_queries(mail):
     assert httpx.get(server.url + "/api/v1/message/nope").status_code == 404
     deleted = httpx.request("DELETE", server.url + "/api/v1/search", params={"query": "to:p0"})
     assert deleted.text == "ok" and inbox(server)["total"] == 3
+
+
+def test_sfmc_transactional_sends_land_in_the_inbox_once_sent():
+    from .test_sfmc import token
+
+    with serve(["sfmc", "email"], seed=1, quiet=True, clock=VirtualClock(START)) as server:
+        sfmc = f"{server.url}/sfmc"
+        auth = {"Authorization": "Bearer " + token(sfmc).json()["access_token"]}
+        definition = {
+            "definitionKey": "otp",
+            "name": "One-time code",
+            "subject": "Your sign-in code",
+            "content": {"customerKey": "otp-email"},
+            "options": {"bcc": ["audit@example.com"]},
+        }
+        made = httpx.post(f"{sfmc}/messaging/v1/email/definitions", json=definition, headers=auth)
+        assert made.status_code == 201, made.text
+        for key, to in (("m-1", "ann+sfmc-run@example.com"), ("m-2", "bounce@example.com")):
+            send = {
+                "definitionKey": "otp",
+                "recipient": {"contactKey": key, "to": to, "attributes": {"code": "551234"}},
+            }
+            sent = httpx.post(f"{sfmc}/messaging/v1/email/messages/{key}", json=send, headers=auth)
+            assert sent.status_code == 202, sent.text
+        inbox_url = f"{server.url}/email/api/v1"
+        assert httpx.get(f"{inbox_url}/messages").json()["total"] == 0  # still Queued
+        httpx.post(f"{server.url}/__specmock/clock", json={"advance": 6})
+        found = httpx.get(
+            f"{inbox_url}/wait", params={"timeout": 5}, headers={"X-Specmock-Run": "sfmc-run"}
+        ).json()
+        assert found["Subject"] == "Your sign-in code" and found["Source"] == "sfmc"
+        assert found["Envelope"]["To"] == ["ann+sfmc-run@example.com", "audit@example.com"]
+        assert codes(found) == ["551234"]
+        listing = httpx.get(f"{inbox_url}/messages").json()
+        assert listing["total"] == 1  # the bounce never arrives, and nothing twice
+
+
+def test_messages_live_in_the_state_store(tmp_path):
+    state = f"sqlite:///{tmp_path / 'mail.db'}"
+    with mail_server(state=state) as (server, port):
+        with smtplib.SMTP("127.0.0.1", port) as smtp:
+            smtp.send_message(message(subject="kept"))
+        first = inbox(server)["messages"][0]["ID"]
+    with mail_server(state=state) as (server, port):  # a restart keeps them, ids go on
+        with smtplib.SMTP("127.0.0.1", port) as smtp:
+            smtp.send_message(message(subject="after"))
+        listing = inbox(server)
+        assert [m["Subject"] for m in listing["messages"]] == ["after", "kept"]
+        assert listing["messages"][1]["ID"] == first != listing["messages"][0]["ID"]
+        raw = httpx.get(f"{server.url}/api/v1/message/{first}/raw").content
+        assert b"Subject: kept" in raw
+
+
+def test_bad_input_is_refused_or_kept_never_a_crash(mail):
+    server, port = mail
+    with smtplib.SMTP("127.0.0.1", port) as smtp:
+        # not a MIME message at all, bytes that are not UTF-8, a header without a value
+        smtp.sendmail("a@example.com", ["b@example.com"], b"\xff\xfe garbage\r\nX:\r\n\r\n\x00\x81")
+        code, _ = smtp.mail("a@example.com", ["SIZE=999999999999"])
+        assert code == 552  # over the advertised SIZE
+        smtp.rset()
+        code, _ = smtp.rcpt("not an address")
+        assert code in (501, 503, 553)
+    listing = inbox(server)
+    assert listing["total"] == 1
+    full = inbox(server, f"/api/v1/message/{listing['messages'][0]['ID']}")
+    assert full["Envelope"]["From"] == "a@example.com"
+    raw = httpx.get(f"{server.url}/api/v1/message/{full['ID']}/raw").content
+    assert raw.startswith(b"\xff\xfe garbage")
+    too_long = httpx.get(server.url + "/api/v1/wait", params={"timeout": 301})
+    assert too_long.status_code == 400 and "timeout" in too_long.json()["Error"]
+    bad_part = httpx.get(f"{server.url}/api/v1/message/{full['ID']}/part/9")
+    assert bad_part.status_code == 404 and "part" in bad_part.json()["Error"]

@@ -26,6 +26,7 @@ from .errors import rejected_request
 from .extract import codes, links
 from .inbox import Inbox, inbox_for
 from .sendgrid import send
+from .sfmc import SfmcFeed
 from .smtp import Capture, Listener, tls_context
 
 _LISTENERS: dict[int, Listener] = {}
@@ -45,6 +46,8 @@ def install(app: SpecmockApp) -> None:
     """Make the app's inbox (seeded like the app) and start SMTP with it when asked."""
     option = _option(app)
     inbox = inbox_for(app.store, app.settings.seed, lambda: app.clock, option)
+    if any(s.name == "sfmc" for s in app.services) and not inbox.feeds:
+        inbox.feeds.append(SfmcFeed(inbox))
 
     async def start() -> None:
         port = option("smtp_port")

@@ -6,6 +6,7 @@ A request carrying `X-Specmock-Run: <id>` sees (and deletes) only that run's mai
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from specmock import Context, Reply, override
 
@@ -20,6 +21,13 @@ DEFAULT_WAIT_LIMIT = 60.0  # seconds; a wait never blocks longer (email_wait_lim
 def error(status: int, text: str) -> Reply:
     """Mailpit's JSON error: {"Error": "..."}."""
     return Reply({"Error": text}, status=status)
+
+
+def disposition(name: str) -> str:
+    """An attachment's Content-Disposition, RFC 6266 `filename*` for names beyond ASCII."""
+    if name.isascii() and name.isprintable() and '"' not in name and "\\" not in name:
+        return f'attachment; filename="{name}"'
+    return f"attachment; filename*=UTF-8''{quote(name, safe='')}"
 
 
 def _run(ctx: Context) -> str | None:
@@ -125,8 +133,8 @@ async def get_part(ctx: Context) -> Reply:
     wanted = ctx.path_params["PartID"]
     for part_id, part in parse.parts(parse.parse(raw)):
         if part_id == wanted:
-            name = part.get_filename()
-            headers = {"Content-Disposition": f'attachment; filename="{name}"'} if name else {}
+            name = parse.filename(part)
+            headers = {"Content-Disposition": disposition(name)} if name else {}
             return Reply(
                 raw=parse.part_bytes(part), media_type=part.get_content_type(), headers=headers
             )

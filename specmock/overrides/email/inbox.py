@@ -19,7 +19,7 @@ import asyncio
 import base64
 import hashlib
 import weakref
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -119,6 +119,8 @@ class Inbox:
     option: Option
     waiters: list[Waiter] = field(default_factory=list)
     counters: dict[str, int] = field(default_factory=dict)  # captured per source
+    # read before every answer: other services' sends that become messages (SFMC's)
+    feeds: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     def retention(self) -> int:
         value = self.option("email_retention", None)
@@ -177,8 +179,13 @@ class Inbox:
                 still.append(waiter)
         self.waiters = still
 
+    async def _feed(self) -> None:
+        for feed in self.feeds:
+            await feed()
+
     async def records(self, run: str | None = None) -> list[dict[str, Any]]:
         """The mailbox's messages, newest first."""
+        await self._feed()
         found = [r for r in await self.store.items(MESSAGES) if in_mailbox(r, run)]
         found.reverse()
         return found
@@ -187,6 +194,7 @@ class Inbox:
         if key == "latest":
             newest = await self.records(run)
             return newest[0] if newest else None
+        await self._feed()
         record = await self.store.get(MESSAGES, key)
         return record if record is not None and in_mailbox(record, run) else None
 

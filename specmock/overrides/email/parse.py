@@ -11,26 +11,30 @@ from __future__ import annotations
 import hashlib
 import re
 from email import policy
-from email.message import EmailMessage, Message
+from email.header import decode_header, make_header
+from email.message import Message
 from email.parser import BytesParser, Parser
-from email.utils import getaddresses
+from email.utils import getaddresses, parsedate_to_datetime
 from typing import Any
 
-_PARSER = BytesParser(policy=policy.default)
-_TEXT_PARSER = Parser(policy=policy.default)
+# compat32 with our own decoding of the few headers the record needs: the header registry
+# of policy.default parses every header it touches and made capture about 13 times slower
+# (225 against 2,900 messages/s for a 1 KiB multipart message, measured here 2026-12-07)
+_PARSER = BytesParser(policy=policy.compat32)
+_TEXT_PARSER = Parser(policy=policy.compat32)
 _SPACES = re.compile(r"\s+")
 _TAGS = re.compile(r"<(script|style)\b.*?</\1>|<[^>]*>", re.S | re.I)
 SNIPPET = 250
 
 
-def parse(raw: bytes) -> EmailMessage:
+def parse(raw: bytes) -> Message:
     """UTF-8 sources (SMTPUTF8 headers) are read as text, so their headers decode; any
     other bytes are read as bytes."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        return _PARSER.parsebytes(raw)  # type: ignore[return-value]
-    return _TEXT_PARSER.parsestr(text)  # type: ignore[return-value]
+        return _PARSER.parsebytes(raw)
+    return _TEXT_PARSER.parsestr(text)
 
 
 def clean(text: str) -> str:
@@ -38,23 +42,26 @@ def clean(text: str) -> str:
     return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
+def decode(value: Any) -> str:
+    """A header value unfolded, its RFC 2047 encoded words decoded."""
+    text = "".join(str(value).splitlines())
+    if "=?" not in text:
+        return clean(text)
+    try:
+        return clean(str(make_header(decode_header(text))))
+    except (LookupError, ValueError, UnicodeError):  # a broken encoded word: as sent
+        return clean(text)
+
+
 def addresses(message: Message, name: str) -> list[dict[str, str]]:
     """Every address of a header (all of its occurrences), as Mailpit's {Name, Address}."""
-    found = []
-    for value in message.get_all(name) or []:
-        try:
-            pairs = [(a.display_name, a.addr_spec) for a in value.addresses]
-        except (AttributeError, IndexError, ValueError):  # a header the parser could not read
-            pairs = getaddresses([str(value)])
-        found.extend(
-            {"Name": clean(n or ""), "Address": clean(a or "")} for n, a in pairs if a or n
-        )
-    return found
+    values = ["".join(str(v).splitlines()) for v in message.get_all(name) or []]
+    return [{"Name": decode(n), "Address": clean(a)} for n, a in getaddresses(values) if a or n]
 
 
 def header(message: Message, name: str) -> str:
     value = message.get(name)
-    return "" if value is None else clean(str(value))
+    return "" if value is None else decode(value).strip()
 
 
 def parts(message: Message, prefix: str = "") -> list[tuple[str, Message]]:
@@ -75,17 +82,23 @@ def part_bytes(part: Message) -> bytes:
 
 
 def _text(part: Message) -> str:
+    data = part_bytes(part)
     try:
-        return clean(part.get_content())  # type: ignore[attr-defined]
-    except (LookupError, ValueError, KeyError):  # unknown charset: best effort
-        return part_bytes(part).decode("utf-8", "replace")
+        return clean(data.decode(part.get_content_charset() or "utf-8", "replace"))
+    except LookupError:  # an unknown charset: best effort
+        return clean(data.decode("utf-8", "replace"))
+
+
+def filename(part: Message) -> str:
+    name = part.get_filename()
+    return decode(name) if name else ""
 
 
 def _attachment(part_id: str, part: Message) -> dict[str, Any]:
     data = part_bytes(part)
     return {
         "PartID": part_id,
-        "FileName": clean(part.get_filename() or ""),
+        "FileName": filename(part),
         "ContentType": part.get_content_type(),
         "ContentID": header(part, "Content-ID").strip("<>"),
         "Size": len(data),
@@ -126,14 +139,23 @@ def snippet(text: str, html: str) -> str:
     return words[:SNIPPET]
 
 
+def _date(message: Message) -> float | None:
+    value = message.get("Date")
+    if value is None:
+        return None
+    try:
+        when = parsedate_to_datetime(str(value))
+    except (TypeError, ValueError, IndexError):
+        return None
+    return when.timestamp() if when.tzinfo is not None else None
+
+
 def read(raw: bytes) -> dict[str, Any]:
     """The parsed fields of a record (everything but ids, envelope, times and tags)."""
     message = parse(raw)
     text, html, inline, attached = body_parts(message)
-    date = message.get("Date")
-    when = getattr(date, "datetime", None) if date is not None else None
     return {
-        "MessageID": header(message, "Message-ID").strip().strip("<>"),
+        "MessageID": header(message, "Message-ID").strip("<>"),
         "From": next(iter(addresses(message, "From")), None),
         "To": addresses(message, "To"),
         "Cc": addresses(message, "Cc"),
@@ -147,9 +169,9 @@ def read(raw: bytes) -> dict[str, Any]:
         "Inline": inline,
         "Attachments": attached,
         "Snippet": snippet(text, html),
-        "_date": when.timestamp() if when is not None and when.tzinfo is not None else None,
+        "_date": _date(message),
         "_tags": [t.strip() for t in header(message, "X-Tags").split(",") if t.strip()],
-        "_run": header(message, "X-Specmock-Run").strip(),
+        "_run": header(message, "X-Specmock-Run"),
     }
 
 
@@ -158,5 +180,5 @@ def headers(raw: bytes) -> dict[str, list[str]]:
     message = parse(raw)
     found: dict[str, list[str]] = {}
     for name, value in message.items():
-        found.setdefault(clean(name), []).append(clean(str(value)))
+        found.setdefault(clean(name), []).append(decode(value).strip())
     return found
