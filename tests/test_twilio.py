@@ -149,7 +149,7 @@ def test_list_pages_follow_twilios_paging_fields(twilio):
     assert "Page=2" in raw["next_page_uri"] and "PageToken=PA" in raw["next_page_uri"]
 
 
-def test_cancel_a_scheduled_message_and_redact_a_body(twilio):
+def test_cancel_a_scheduled_message_and_redact_a_body(twilio, listener):
     client, clock, _ = twilio
     service = "MG" + "2" * 32
     send_at = datetime.fromtimestamp(START + 3600, UTC)
@@ -159,12 +159,16 @@ def test_cancel_a_scheduled_message_and_redact_a_body(twilio):
         body="later",
         schedule_type="fixed",
         send_at=send_at,
+        status_callback=listener.url,
     )
     assert scheduled.status == "scheduled"
     canceled = client.messages(scheduled.sid).update(status="canceled")
     assert canceled.status == "canceled"
     clock.advance(7200)
     assert client.messages(scheduled.sid).fetch().status == "canceled"  # never sent
+    time.sleep(0.3)  # time for the steps it no longer has to (wrongly) report
+    assert [c["form"]["MessageStatus"] for c in listener.wait_for(1)] == ["canceled"]
+    assert listener.received[0]["form"]["MessagingServiceSid"] == service
 
     queued = client.messages.create(to="+15551230001", from_=SENDER, body="now")
     with pytest.raises(TwilioRestException) as refused:
