@@ -432,3 +432,15 @@ def test_the_admin_clock_moves_messages():
         assert client.messages(sid).fetch().status == "queued"
         assert httpx.post(clock, json={"advance": 3}).status_code == 200
         assert client.messages(sid).fetch().status == "delivered"
+
+
+def test_credential_limits_the_accepted_tokens():
+    clock = VirtualClock(start=START)
+    with serve("twilio", seed=1, strict=True, quiet=True, clock=clock,
+               credentials=[f"{ACCOUNT}:{TOKEN}"]) as server:  # fmt: skip
+        assert client_for(server.url).messages.list() == []
+        wrong = Client(ACCOUNT, "not-the-token")
+        wrong.api.base_url = server.url
+        with pytest.raises(TwilioRestException) as refused:
+            wrong.messages.create(to="+15551230001", from_=SENDER, body="x")
+        assert (refused.value.status, refused.value.code) == (401, 20003)
