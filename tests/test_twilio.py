@@ -149,7 +149,7 @@ def test_list_pages_follow_twilios_paging_fields(twilio):
     assert "Page=2" in raw["next_page_uri"] and "PageToken=PA" in raw["next_page_uri"]
 
 
-def test_cancel_a_scheduled_message_and_redact_a_body(twilio):
+def test_cancel_a_scheduled_message_and_redact_a_body(twilio, listener):
     client, clock, _ = twilio
     service = "MG" + "2" * 32
     send_at = datetime.fromtimestamp(START + 3600, UTC)
@@ -159,12 +159,16 @@ def test_cancel_a_scheduled_message_and_redact_a_body(twilio):
         body="later",
         schedule_type="fixed",
         send_at=send_at,
+        status_callback=listener.url,
     )
     assert scheduled.status == "scheduled"
     canceled = client.messages(scheduled.sid).update(status="canceled")
     assert canceled.status == "canceled"
     clock.advance(7200)
     assert client.messages(scheduled.sid).fetch().status == "canceled"  # never sent
+    time.sleep(0.3)  # time for the steps it no longer has to (wrongly) report
+    assert [c["form"]["MessageStatus"] for c in listener.wait_for(1)] == ["canceled"]
+    assert listener.received[0]["form"]["MessagingServiceSid"] == service
 
     queued = client.messages.create(to="+15551230001", from_=SENDER, body="now")
     with pytest.raises(TwilioRestException) as refused:
@@ -428,3 +432,15 @@ def test_the_admin_clock_moves_messages():
         assert client.messages(sid).fetch().status == "queued"
         assert httpx.post(clock, json={"advance": 3}).status_code == 200
         assert client.messages(sid).fetch().status == "delivered"
+
+
+def test_credential_limits_the_accepted_tokens():
+    clock = VirtualClock(start=START)
+    with serve("twilio", seed=1, strict=True, quiet=True, clock=clock,
+               credentials=[f"{ACCOUNT}:{TOKEN}"]) as server:  # fmt: skip
+        assert client_for(server.url).messages.list() == []
+        wrong = Client(ACCOUNT, "not-the-token")
+        wrong.api.base_url = server.url
+        with pytest.raises(TwilioRestException) as refused:
+            wrong.messages.create(to="+15551230001", from_=SENDER, body="x")
+        assert (refused.value.status, refused.value.code) == (401, 20003)

@@ -189,32 +189,38 @@ class Sender:
             await self.client.aclose()
 
 
-def schedule_callbacks(rt: Runtime, message: dict[str, Any], load: Callable[[], Any]) -> None:
-    """Queue one callback per later step, sent when the clock reaches it, if the message
-    (re-read then) still has that status: a cancel or a delete stops what is left."""
+def notify(rt: Runtime, message: dict[str, Any], status: str) -> None:
+    """Queue the status callback for one status, if the message asked for callbacks."""
     url = message.get("_callback")
     if not url:
+        return
+    fields = {
+        "AccountSid": message["account_sid"],
+        "ApiVersion": API_VERSION,
+        "From": message["from"] or "",
+        "MessageSid": message["sid"],
+        "MessageStatus": status,
+        "SmsSid": message["sid"],
+        "SmsStatus": status,
+        "To": message["to"],
+    }
+    if message.get("messaging_service_sid"):
+        fields["MessagingServiceSid"] = message["messaging_service_sid"]
+    if status in ("failed", "undelivered"):
+        fields["ErrorCode"] = str(message["_failure"])
+    rt.scheduler.enqueue(message["sid"], url, "POST", fields, message["sid"][2:])
+
+
+def schedule_callbacks(rt: Runtime, message: dict[str, Any], load: Callable[[], Any]) -> None:
+    """Arrange a callback for each later step when the clock reaches it, if the message
+    (re-read then) still has that step: a cancel or a delete stops what is left."""
+    if not message.get("_callback"):
         return
     for status, at in message["_steps"][1:]:
 
         async def fire(status: str = status, at: float = at) -> None:
             current = await load()
-            if current is None or [status, at] not in current["_steps"]:
-                return  # deleted, or canceled before this step
-            fields = {
-                "AccountSid": current["account_sid"],
-                "ApiVersion": API_VERSION,
-                "From": current["from"] or "",
-                "MessageSid": current["sid"],
-                "MessageStatus": status,
-                "SmsSid": current["sid"],
-                "SmsStatus": status,
-                "To": current["to"],
-            }
-            if current.get("messaging_service_sid"):
-                fields["MessagingServiceSid"] = current["messaging_service_sid"]
-            if status in ("failed", "undelivered"):
-                fields["ErrorCode"] = str(current["_failure"])
-            rt.scheduler.enqueue(current["sid"], url, "POST", fields, current["sid"][2:])
+            if current is not None and [status, at] in current["_steps"]:
+                notify(rt, current, status)
 
         rt.scheduler.call_at(at, fire)

@@ -10,13 +10,13 @@ pages. Only a `scheduled` message can be canceled (30409 otherwise, as Twilio an
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from specmock import Context, Reply, override
 
 from .common import API_VERSION, credentials, message_uri, messages_ns, new_sid, page, rfc2822
-from .delivery import FINAL, public, runtime, schedule_callbacks, timeline
+from .delivery import FINAL, notify, public, runtime, schedule_callbacks, timeline
 from .errors import DELIVERY_FAILURES, REFUSALS, TwilioError, designated, not_found, refusal, reply
 
 _E164 = re.compile(r"^\+[1-9]\d{1,14}$")
@@ -45,7 +45,11 @@ def _send_at(body: dict[str, Any]) -> float | None:
         return None
     if not body.get("SendAt") or not body.get("MessagingServiceSid"):
         raise TwilioError(400, 400, "ScheduleType=fixed needs SendAt and MessagingServiceSid.")
-    return datetime.fromisoformat(str(body["SendAt"]).replace("Z", "+00:00")).timestamp()
+    try:
+        when = datetime.fromisoformat(str(body["SendAt"]).replace("Z", "+00:00"))
+    except ValueError:
+        raise TwilioError(400, 400, f"SendAt {body['SendAt']!r} is not an ISO 8601 time.") from None
+    return (when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp()  # GMT, as Twilio
 
 
 def _check(ctx: Context, body: dict[str, Any]) -> int | None:
@@ -195,6 +199,7 @@ async def update_message(ctx: Context) -> Reply:
                 )
             )
         message["_steps"] = [s for s in message["_steps"] if s[1] <= now] + [["canceled", now]]
+        notify(runtime(ctx), message, "canceled")
     if "Body" in body:
         if body["Body"] not in ("", None):
             return reply(
