@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 from ..generator.plan import Service
 
 if TYPE_CHECKING:
-    from .app import SpecmockApp
+    from .engine import Engine
 
 EXTENSION = "x-specmock-provider"
 
@@ -47,7 +47,7 @@ def declaration(service: Service) -> dict[str, Any] | None:
     return found if isinstance(found, dict) else None
 
 
-def base_url(app: SpecmockApp, service: Service, origin: str) -> str:
+def base_url(app: Engine, service: Service, origin: str) -> str:
     """Where the service is mounted: the origin and its mount prefix."""
     return origin.rstrip("/") + app.mount_prefix(service.name).rstrip("/")
 
@@ -63,7 +63,7 @@ def fill(template: str, values: dict[str, str]) -> str | None:
         return template
 
 
-def describe(app: SpecmockApp, origin: str) -> list[Provider]:
+def describe(app: Engine, origin: str) -> list[Provider]:
     """Every provider the app serves, with URLs and env variables for this origin."""
     parts = urlsplit(origin)
     found = []
@@ -87,7 +87,7 @@ def describe(app: SpecmockApp, origin: str) -> list[Provider]:
     return found
 
 
-def counters(app: SpecmockApp) -> dict[str, dict[str, int]]:
+def counters(app: Engine) -> dict[str, dict[str, int]]:
     """Requests and errors (answers of 400 and above) per service, from the metrics."""
     totals: dict[str, dict[str, int]] = {}
     for (service, _op, _method, status), n in list(app.metrics.requests.items()):
@@ -98,7 +98,7 @@ def counters(app: SpecmockApp) -> dict[str, dict[str, int]]:
     return totals
 
 
-def status(app: SpecmockApp, origin: str) -> list[dict[str, Any]]:
+def status(app: Engine, origin: str) -> list[dict[str, Any]]:
     """What `GET /__specmock/providers` answers: each provider, its mode and counters."""
     counts = counters(app)
     traffic = app.traffic
