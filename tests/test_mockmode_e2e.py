@@ -6,23 +6,14 @@ from __future__ import annotations
 
 import importlib.util
 import io
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from email import message_from_bytes
 from typing import Any
 
-import boto3
 import httpx
 from pypdf import PdfReader
 from twilio.rest import Client
 
-from .conftest import ROOT
+from .served import ROOT, provider_env, s3_client, serving
 
 SEED = "7"
 FROZEN = "2030-01-02T03:04:05Z"
@@ -38,39 +29,6 @@ def _app() -> Any:
     return module
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextmanager
-def _mockmode() -> Iterator[str]:
-    port = _free_port()
-    cmd = [sys.executable, "-m", "specmock", "serve", "mockmode", "--seed", SEED,
-           "--port", str(port), "--smtp-port", "0", "--quiet"]  # fmt: skip
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120  # the OpenAI contract alone takes seconds to load
-        while True:
-            try:
-                httpx.get(url + "/__specmock/health", timeout=0.5)
-                break
-            except httpx.TransportError:
-                assert proc.poll() is None, proc.stderr.read()
-                assert time.monotonic() < deadline, "specmock serve mockmode did not start"
-                time.sleep(0.2)
-        yield url  # SMTP listens on a port of the system's choosing: /providers names it
-    finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.communicate(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
 def _boundary(raw: bytes) -> str:
     """The mail's MIME boundary: Python's email package draws it at random in the
     application (the client's doing, not specmock's), so a comparison replaces it."""
@@ -82,21 +40,15 @@ def _boundary(raw: bytes) -> str:
 def _run_once() -> dict[str, Any]:
     """One run of the application and everything it left behind, as the APIs show it."""
     app = _app()
-    with _mockmode() as url:
-        admin = url + "/__specmock"
+    # SMTP on a port of the system's choosing: /__specmock/providers names it
+    with serving("mockmode", "--seed", SEED, "--smtp-port", "0", "--quiet") as served:
+        admin = served.url + "/__specmock"
         httpx.post(admin + "/clock", json={"set": FROZEN, "freeze": True}).raise_for_status()
-        env = {k: v for p in httpx.get(admin + "/providers").json() for k, v in p["env"].items()}
+        env = provider_env(served.url)
         done = app.run("1042", env)
         # storage: the object, read back with boto3
-        s3 = boto3.client(
-            "s3",
-            endpoint_url=env["AWS_ENDPOINT_URL"],
-            aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
-            region_name=env["AWS_DEFAULT_REGION"],
-        )
         bucket, key = done["s3_key"].split("/", 1)
-        stored = s3.get_object(Bucket=bucket, Key=key)
+        stored = s3_client(env).get_object(Bucket=bucket, Key=key)
         # email: the inbox API (Mailpit's names)
         inbox = env["MAILPIT_URL"] + "/api/v1"
         listed = httpx.get(inbox + "/messages").json()

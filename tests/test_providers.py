@@ -4,18 +4,16 @@ driven by the `x-specmock-provider` extension of the served contracts."""
 from __future__ import annotations
 
 import shlex
-import signal
-import socket
 import subprocess
 import sys
-import time
 
-import boto3
 import httpx
 import yaml
 
 from specmock.generator.sources import SUFFIXES, bundled_dir, bundled_names, provider_specs
 from specmock.testing import serve
+
+from .served import provider_env, s3_client, serving
 
 PETSTORE_AS_PROVIDER = {
     "openapi": "3.0.3",
@@ -95,48 +93,18 @@ def test_mockmode_is_every_bundled_spec_that_declares_a_provider():
     assert provider_specs() == declared
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_serve_mockmode_prints_urls_and_env_and_serves_them():
-    port = _free_port()
-    cmd = [sys.executable, "-m", "specmock", "serve", "mockmode", "--port", str(port),
-           "--smtp-port", "0", "--quiet"]  # fmt: skip
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120  # the OpenAI contract takes seconds to load
-        while True:
-            try:
-                httpx.get(base + "/__specmock/health", timeout=0.5)
-                break
-            except httpx.TransportError:
-                assert proc.poll() is None, proc.stderr.read()
-                assert time.monotonic() < deadline, "specmock serve mockmode did not start"
-                time.sleep(0.1)
-        listed = httpx.get(base + "/__specmock/providers").json()
-        env = {}
-        for p in listed:
-            env.update(p["env"])
+    with serving("mockmode", "--smtp-port", "0", "--quiet") as served:
+        listed = httpx.get(served.url + "/__specmock/providers").json()
+        env = provider_env(served.url)
         health = httpx.get(env["GOTENBERG_URL"] + "/health")
-        s3 = boto3.client(
-            "s3",
-            endpoint_url=env["AWS_ENDPOINT_URL"],
-            aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
-            region_name=env["AWS_DEFAULT_REGION"],
-        )
+        s3 = s3_client(env)
         s3.create_bucket(Bucket="mockmode")
         buckets = [b["Name"] for b in s3.list_buckets()["Buckets"]]
-    finally:
-        proc.send_signal(signal.SIGINT)
-        out, _ = proc.communicate(timeout=15)
+        out = served.stop()
     assert health.json()["status"] == "up" and buckets == ["mockmode"]
     lines = out.splitlines()
-    assert lines[0] == f"mock mode: {len(listed)} provider(s) on {base}"
+    assert lines[0] == f"mock mode: {len(listed)} provider(s) on {served.url}"
     assert {p.stem for p in provider_specs()} == {p["name"] for p in listed}
     for provider in listed:
         assert any(
