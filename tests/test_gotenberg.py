@@ -213,6 +213,14 @@ def test_health_and_version(url: str):
     assert version.text == "8.36.0" and version.headers["gotenberg-trace"] == "v"
 
 
+def test_odd_html_still_renders(url: str):
+    deep = b"<ul>" * 60 + b"<li>deep</li>" + b"</ul>" * 60
+    for html in (deep, b"<p>" + b"x" * 5000 + b"</p>", b"<div><p>one<li>two<h2>three"):
+        reply = _html(url, html, data={"paperWidth": "1.5in", "paperHeight": "1.5in"})
+        assert reply.status_code == 200, reply.text
+        assert PdfReader(io.BytesIO(reply.content)).pages[0].extract_text()
+
+
 def test_layout_collapses_breaks_and_keeps_list_markers():
     page = read_html(
         "<p style='break-before: page'>first</p><div style='break-after: page'></div>"

@@ -7,6 +7,7 @@ import asyncio
 import re
 from dataclasses import replace
 
+from fpdf.errors import FPDFException
 from markdown_it import MarkdownIt
 
 from specmock import Context, Reply, UploadedFile, override
@@ -72,7 +73,11 @@ def _convert(ctx: Context, markdown: bool) -> Reply:
                 ],
                 prefix=False,
             )
-        return pdf(ctx, render(page, paper, replace(meta, title=meta.title or page.title)))
+        try:
+            content = render(page, paper, replace(meta, title=meta.title or page.title))
+        except FPDFException as exc:  # a page the layout cannot fill: the sender's to change
+            raise FormError([f"the document cannot be laid out on this paper: {exc}"]) from None
+        return pdf(ctx, content)
     except FormError as exc:
         return error(ctx, exc.message, exc.status)
 

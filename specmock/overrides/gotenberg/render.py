@@ -97,7 +97,8 @@ def _draw(pdf: FPDF, block: Block) -> None:
     else:
         size = _BODY_PT
         pdf.set_font("helvetica", "", size)
-    indent = _INDENT_PT * block.level if block.kind == "item" else 0.0
+    # nested lists indent a step per level, but never past half the line
+    indent = min(_INDENT_PT * block.level, width / 2) if block.kind == "item" else 0.0
     pdf.set_x(pdf.l_margin + indent)
     pdf.multi_cell(
         width - indent,
