@@ -79,7 +79,8 @@ def describe(app: Engine, origin: str) -> list[Provider]:
             "port": str(parts.port or (443 if parts.scheme == "https" else 80)),
         }
         env = {}
-        for name, template in (declared.get("env") or {}).items():
+        templates = declared.get("env")
+        for name, template in (templates if isinstance(templates, dict) else {}).items():
             value = fill(str(template), values)
             if value is not None:
                 env[str(name)] = value
