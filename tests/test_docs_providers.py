@@ -68,12 +68,13 @@ def test_gotenberg_page_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 
 
 def test_mockmode_page_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    serve_block, env_block, curl_block = _blocks("mockmode.md", "sh")
+    serve_block, env_block, curl_block, admin_block = _blocks("mockmode.md", "sh")
     printed = _blocks("mockmode.md", "")[0]
     with _serving(serve_block.strip()) as served:
         port = served.url.rsplit(":", 1)[1]
         listed = json.loads(_shell(curl_block.strip(), 8000, port, tmp_path))
         smtp = {k: v for p in listed for k, v in p["env"].items()}["SMTP_PORT"]
+        assert json.loads(_shell(admin_block.strip(), 8000, port, tmp_path)) == listed
         assert _shell(env_block, 8000, port, tmp_path).strip() == f"http://127.0.0.1:{port}/s3"
         monkeypatch.setenv("SPECMOCK_URL", f"http://127.0.0.1:{port}")
         exec(compile(_blocks("mockmode.md", "python")[0], "docs/mockmode.md", "exec"), {})
