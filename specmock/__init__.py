@@ -8,6 +8,7 @@ from .generator.xmlcodec import from_xml, to_xml
 from .runtime.app import SpecmockApp
 from .runtime.clock import Clock, RealClock, VirtualClock, iso, wait
 from .runtime.factory import create_app, load_services
+from .runtime.faults import Decision as FaultDecision
 from .runtime.faults import Target as FaultTarget
 from .runtime.hooks import Context, Overrides, Reply, UploadedFile, override, rejected
 from .runtime.sse import DropConnection, ServerSentEvent, event_stream
@@ -17,6 +18,7 @@ __all__ = [
     "Clock",
     "Context",
     "DropConnection",
+    "FaultDecision",
     "FaultTarget",
     "Operation",
     "Overrides",

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import base64
 import concurrent.futures
+import os
 import smtplib
+import socket
 import ssl
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -18,10 +22,10 @@ from pathlib import Path
 import httpx
 import pytest
 import sendgrid
-from sendgrid.helpers.mail import Attachment, Mail
+from sendgrid.helpers.mail import Attachment, Header, Mail
 
 from specmock import VirtualClock
-from specmock.overrides.email import codes, links
+from specmock.overrides.email import codes, links, listener
 from specmock.runtime.tls import self_signed
 from specmock.testing import serve
 
@@ -45,7 +49,11 @@ def mail_server(seed: int = 1, tls: bool = False, state: str | None = None, **op
         state=state,
         options={"smtp_port": "0", **options},
     ) as server:
-        yield server, int(server.app.options["smtp_port"])
+        port = int(server.app.options["smtp_port"])
+        running = listener(server.app)
+        assert running is not None and running.port == port
+        yield server, port
+    assert listener(server.app) is None  # stopped with the app
 
 
 @pytest.fixture
@@ -81,8 +89,11 @@ def inbox(server, path: str = "/api/v1/messages", run: str | None = None, **para
 
 def test_plain_smtp_message_lands_in_the_inbox(mail):
     server, port = mail
+    msg = message()
+    msg["List-Unsubscribe"] = "<mailto:out@example.com>, <https://example.com/out?u=1>"
+    msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     with smtplib.SMTP("127.0.0.1", port) as smtp:
-        smtp.send_message(message())
+        smtp.send_message(msg)
     listing = inbox(server)
     assert listing["total"] == 1 and listing["messages_count"] == 1
     summary = listing["messages"][0]
@@ -94,12 +105,26 @@ def test_plain_smtp_message_lands_in_the_inbox(mail):
     assert full["MessageID"] == "fixed-1@example.com"
     assert "482913" in full["Text"] and "<b>482913</b>" in full["HTML"]
     assert full["Envelope"] == {"From": "shop@example.com", "To": ["ann@example.com"]}
+    assert full["ListUnsubscribe"] == {
+        "Header": "<mailto:out@example.com>, <https://example.com/out?u=1>",
+        "Links": ["mailto:out@example.com", "https://example.com/out?u=1"],
+        "Errors": "",
+        "HeaderPost": "List-Unsubscribe=One-Click",
+    }
     assert full["Source"] == "smtp"
     raw = httpx.get(f"{server.url}/api/v1/message/{summary['ID']}/raw").content
     assert b"Subject: Hello" in raw and b"Message-ID: <fixed-1@example.com>" in raw
     extracted = inbox(server, f"/api/v1/message/{summary['ID']}/extract")
     assert extracted == {"Links": ["https://app.example.com/verify?t=abc"], "Codes": ["482913"]}
     assert codes(full) == ["482913"] and links(full) == ["https://app.example.com/verify?t=abc"]
+    six = inbox(server, f"/api/v1/message/{summary['ID']}/extract", digits="7-8")
+    assert six["Codes"] == []  # the code has six digits
+    reversed_range = httpx.get(
+        f"{server.url}/api/v1/message/{summary['ID']}/extract", params={"digits": "8-4"}
+    )
+    assert reversed_range.status_code == 400 and "digits" in reversed_range.json()["Error"]
+    metrics = httpx.get(server.url + "/__specmock/metrics").text
+    assert 'service="email",operation="SMTP DATA",method="SMTP",status="250"} 1' in metrics
 
 
 def test_auth_starttls_smtputf8_attachments_and_utf8_headers():
@@ -162,9 +187,12 @@ def test_sendgrid_client_by_host(mail):
         file_type="text/csv",
         disposition="attachment",
     )
+    mail_body.header = Header("X-Specmock-Run", "sendgrid-run")
     response = client.send(mail_body)
     assert response.status_code == 202
     ident = response.headers["X-Message-Id"]
+    assert inbox(server, run="sendgrid-run")["total"] == 1
+    assert inbox(server, run="another-run")["total"] == 0
     full = inbox(server, f"/api/v1/message/{ident}")
     assert full["Subject"] == "Receipt 1042" and full["Source"] == "sendgrid"
     assert full["From"]["Address"] == "shop@example.com"
@@ -199,6 +227,10 @@ def test_sendgrid_errors_name_the_field(mail):
         client.send(Mail("s@example.com", "a@example.com", "s", "x").get() | {"content": []})
     assert getattr(raised.value, "status_code", None) == 400
     assert inbox(server)["total"] == 0
+    body |= {"from": {"email": "s@example.com"}, "subject": "by header"}
+    run = {**auth, "X-Specmock-Run": "header-run"}
+    assert httpx.post(server.url + "/v3/mail/send", json=body, headers=run).status_code == 202
+    assert [m["Subject"] for m in inbox(server, run="header-run")["messages"]] == ["by header"]
 
 
 def test_wait_returns_a_message_sent_after_it_began(mail):
@@ -270,6 +302,8 @@ def test_smtp_fault_rule_makes_smtplib_raise_with_its_code(mail, code):
     )
     assert reply == code
     assert inbox(server)["total"] == 0
+    metrics = httpx.get(server.url + "/__specmock/metrics").text
+    assert f'operation="SMTP {command}",method="SMTP",status="{code}"}} 1' in metrics
     with smtplib.SMTP("127.0.0.1", port) as smtp:  # `first: 1`: the next message goes through
         smtp.send_message(message())
     assert inbox(server)["total"] == 1
@@ -406,3 +440,120 @@ def test_bad_input_is_refused_or_kept_never_a_crash(mail):
     assert too_long.status_code == 400 and "timeout" in too_long.json()["Error"]
     bad_part = httpx.get(f"{server.url}/api/v1/message/{full['ID']}/part/9")
     assert bad_part.status_code == 404 and "part" in bad_part.json()["Error"]
+
+
+def test_a_busy_smtp_port_is_a_clear_error():
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        command = [sys.executable, "-m", "specmock", "serve", "email", "--port", "0",
+                   "--smtp-port", str(port), "--quiet"]  # fmt: skip
+        done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0
+    assert f"smtp_port (--smtp-port): cannot listen on 127.0.0.1:{port}" in done.stderr
+
+
+def test_codes_and_links_skip_what_is_not_a_code():
+    text = "Call 555-1234 or open https://x.example/verify/123456?n=4321, then type 998877."
+    assert codes(text) == ["998877"]
+    assert links(text) == ["https://x.example/verify/123456?n=4321"]
+    html = '<a href="https://x.example/a?b=1&amp;c=2">go</a> <p>PIN: <b>2468</b></p>'
+    message = {"Subject": "Sign-in 1357", "Text": "", "HTML": html}
+    assert codes(message) == ["1357", "2468"]
+    assert links(message) == ["https://x.example/a?b=1&c=2"]
+    with pytest.raises(ValueError):
+        codes(text, 5, 2)
+
+
+def test_connect_rules_refuse_the_greeting_or_drop(mail):
+    server, port = mail
+    rules = [
+        {"id": "busy", "service": "email", "method": "SMTP", "operation": "CONNECT",
+         "status": 421, "first": 1},
+        {"id": "gone", "service": "email", "method": "SMTP", "operation": "CONNECT",
+         "fault": "reset", "every": 2},
+    ]  # fmt: skip
+    assert httpx.put(server.url + "/__specmock/faults", json=rules).status_code == 200
+    with pytest.raises(smtplib.SMTPConnectError) as refused:
+        smtplib.SMTP("127.0.0.1", port, timeout=10)
+    assert refused.value.smtp_code == 421
+    with smtplib.SMTP("127.0.0.1", port, timeout=10) as smtp:  # `first: 1` has passed
+        smtp.send_message(message())
+    with pytest.raises(smtplib.SMTPServerDisconnected):  # "gone" matches a 2nd time: dropped
+        smtplib.SMTP("127.0.0.1", port, timeout=10)
+    assert inbox(server)["total"] == 1
+
+
+def test_8bitmime_body_arrives_as_sent(mail):
+    server, port = mail
+    body = "Grüße, Ærøskøbing: 100 €\r\n".encode()
+    raw = b"From: a@example.com\r\nTo: b@example.com\r\nSubject: 8bit\r\n"
+    raw += b"Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+    with smtplib.SMTP("127.0.0.1", port) as smtp:
+        smtp.ehlo()
+        assert smtp.has_extn("8bitmime")
+        smtp.sendmail("a@example.com", ["b@example.com"], raw + body, ["BODY=8BITMIME"])
+    full = inbox(server, "/api/v1/message/latest")
+    assert full["Text"] == body.decode()
+    assert httpx.get(f"{server.url}/api/v1/message/{full['ID']}/raw").content == raw + body
+    latin = raw.replace(b"utf-8", b"iso-8859-1") + body.decode().replace("€", "EUR").encode(
+        "latin-1"
+    )
+    quoted = EmailMessage()
+    quoted["Subject"] = "qp"
+    quoted.set_content(body.decode(), cte="quoted-printable")
+    with smtplib.SMTP("127.0.0.1", port) as smtp:
+        smtp.sendmail("a@example.com", ["b@example.com"], latin, ["BODY=8BITMIME"])
+        assert inbox(server, "/api/v1/message/latest")["Text"] == "Grüße, Ærøskøbing: 100 EUR\r\n"
+        smtp.send_message(quoted, "a@example.com", ["b@example.com"])
+        assert inbox(server, "/api/v1/message/latest")["Text"] == body.decode()
+    env = {**os.environ, "SPECMOCK_SMTP_PORT": "twenty-five"}
+    command = [sys.executable, "-m", "specmock", "serve", "email", "--port", "0", "--quiet"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60, env=env)
+    assert done.returncode != 0
+    assert "smtp_port (--smtp-port): 'twenty-five' is not a port number" in done.stderr
+
+
+def test_sendgrid_template_data_is_readable(mail):
+    server, _ = mail
+    body = {
+        "personalizations": [
+            {"to": [{"email": "t@example.com"}], "dynamic_template_data": {"code": "246810"}}
+        ],
+        "from": {"email": "s@example.com"},
+        "template_id": "d-1234abcd",
+    }
+    headers = {"Authorization": "Bearer SG.k"}
+    sent = httpx.post(server.url + "/v3/mail/send", json=body, headers=headers)
+    assert sent.status_code == 202, sent.text
+    full = inbox(server, f"/api/v1/message/{sent.headers['X-Message-Id']}")
+    assert full["Subject"] == "" and "template d-1234abcd" in full["Text"]
+    assert codes(full) == ["246810"]
+
+
+def test_sendgrid_one_message_per_personalization(mail):
+    server, _ = mail
+    body = {
+        "personalizations": [
+            {"to": [{"email": "a@example.com", "name": "Ann"}], "substitutions": {"-n-": "Ann"}},
+            {"to": [{"email": "b@example.com"}], "bcc": [{"email": "audit@example.com"}],
+             "substitutions": {"-n-": "Bob"}, "subject": "For -n-"},
+        ],
+        "from": {"email": "s@example.com"},
+        "subject": "Hello -n-",
+        "content": [{"type": "text/plain", "value": "Dear -n-"}],
+        "categories": ["welcome"],
+    }  # fmt: skip
+    sent = httpx.post(
+        server.url + "/v3/mail/send", json=body, headers={"Authorization": "Bearer k"}
+    )
+    assert sent.status_code == 202, sent.text
+    found = {
+        m["Subject"]: m for m in inbox(server, "/api/v1/search", query="tag:welcome")["messages"]
+    }
+    assert set(found) == {"Hello Ann", "For Bob"}
+    bob = inbox(server, f"/api/v1/message/{found['For Bob']['ID']}")
+    assert bob["Text"].strip() == "Dear Bob" and bob["Bcc"] == []
+    assert bob["Envelope"]["To"] == ["b@example.com", "audit@example.com"]
+    assert found["Hello Ann"]["To"] == [{"Name": "Ann", "Address": "a@example.com"}]

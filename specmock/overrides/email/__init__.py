@@ -8,6 +8,9 @@ here; `install(app)` gives the app its inbox and, when `smtp_port` is set
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
+
 from specmock import SpecmockApp
 
 from .api import (
@@ -32,10 +35,10 @@ from .smtp import Capture, Listener, tls_context
 _LISTENERS: dict[int, Listener] = {}
 
 
-def _option(app: SpecmockApp):
-    def option(name: str, default: str | None = None) -> str | None:
-        import os
+def _option(app: SpecmockApp) -> Callable[[str, str | None], str | None]:
+    """`ctx.option` outside a request: `--option`, else `SPECMOCK_<NAME>`, else default."""
 
+    def option(name: str, default: str | None = None) -> str | None:
         key = name.lower()
         return app.options.get(key, os.environ.get(f"SPECMOCK_{key.upper()}", default))
 
@@ -53,6 +56,8 @@ def install(app: SpecmockApp) -> None:
         port = option("smtp_port")
         if port in (None, ""):
             return
+        if not port.isdigit() or int(port) > 65535:
+            raise ValueError(f"smtp_port (--smtp-port): {port!r} is not a port number")
         cert, key = option("smtp_tls_cert"), option("smtp_tls_key")
         listener = Listener(
             Capture(app, inbox),
@@ -74,7 +79,7 @@ def install(app: SpecmockApp) -> None:
 
 
 def listener(app: SpecmockApp) -> Listener | None:
-    """The app's running SMTP listener (its `port`, its counters), if it has one."""
+    """The app's running SMTP listener (its `host` and bound `port`), if it has one."""
     return _LISTENERS.get(id(app))
 
 

@@ -161,7 +161,10 @@ async def wait_message(ctx: Context) -> Reply:
     except QueryError as exc:
         return error(400, str(exc))
     run = _run(ctx)
-    limit = float(ctx.option("email_wait_limit", None) or DEFAULT_WAIT_LIMIT)
+    try:
+        limit = float(ctx.option("email_wait_limit", None) or DEFAULT_WAIT_LIMIT)
+    except ValueError:  # a setting that is no number: the default, not a failed wait
+        limit = DEFAULT_WAIT_LIMIT
     timeout = min(float(ctx.params.get("timeout", 10)), limit)
     record = await inbox(ctx).wait(lambda r: in_mailbox(r, run) and matches(r), timeout)
     if record is None:

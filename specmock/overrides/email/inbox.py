@@ -118,7 +118,6 @@ class Inbox:
     clock: Callable[[], Clock]
     option: Option
     waiters: list[Waiter] = field(default_factory=list)
-    counters: dict[str, int] = field(default_factory=dict)  # captured per source
     # read before every answer: other services' sends that become messages (SFMC's)
     feeds: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
@@ -159,7 +158,6 @@ class Inbox:
         record["MessageID"] = record["MessageID"] or f"{record['ID']}@specmock"
         await self.store.put(RAW, record["ID"], encode_raw(raw))
         await self.store.put(MESSAGES, record["ID"], record)
-        self.counters[source] = self.counters.get(source, 0) + 1
         cap = self.retention()
         if number > cap:
             old = message_id(self.seed, number - cap)

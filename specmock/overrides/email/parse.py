@@ -13,7 +13,7 @@ import re
 from email import policy
 from email.header import decode_header, make_header
 from email.message import Message
-from email.parser import BytesParser, Parser
+from email.parser import BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
 from typing import Any
 
@@ -21,47 +21,49 @@ from typing import Any
 # of policy.default parses every header it touches and made capture about 13 times slower
 # (225 against 2,900 messages/s for a 1 KiB multipart message, measured here 2026-12-07)
 _PARSER = BytesParser(policy=policy.compat32)
-_TEXT_PARSER = Parser(policy=policy.compat32)
 _SPACES = re.compile(r"\s+")
 _TAGS = re.compile(r"<(script|style)\b.*?</\1>|<[^>]*>", re.S | re.I)
 SNIPPET = 250
 
 
 def parse(raw: bytes) -> Message:
-    """UTF-8 sources (SMTPUTF8 headers) are read as text, so their headers decode; any
-    other bytes are read as bytes."""
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return _PARSER.parsebytes(raw)
-    return _TEXT_PARSER.parsestr(text)
+    """Bytes in, bytes kept: payloads decode to exactly what was sent, and headers are read
+    through `raw_items`, whose undecoded bytes `clean` turns back into UTF-8 (SMTPUTF8)."""
+    return _PARSER.parsebytes(raw)
 
 
 def clean(text: str) -> str:
-    """Undecodable bytes (kept as surrogates by the parser) as U+FFFD, so JSON can carry it."""
+    """Bytes the parser kept undecoded (as surrogates) read as UTF-8, any that are not UTF-8
+    as U+FFFD, so every value is text JSON can carry."""
     return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def decode(value: Any) -> str:
     """A header value unfolded, its RFC 2047 encoded words decoded."""
-    text = "".join(str(value).splitlines())
+    text = "".join(clean(str(value)).splitlines())
     if "=?" not in text:
-        return clean(text)
+        return text
     try:
-        return clean(str(make_header(decode_header(text))))
+        return str(make_header(decode_header(text)))
     except (LookupError, ValueError, UnicodeError):  # a broken encoded word: as sent
-        return clean(text)
+        return text
+
+
+def values(message: Message, name: str) -> list[str]:
+    """Every value of a header, as sent (compat32's `get` would mangle raw UTF-8)."""
+    key = name.lower()
+    return [str(v) for k, v in message.raw_items() if k.lower() == key]
 
 
 def addresses(message: Message, name: str) -> list[dict[str, str]]:
     """Every address of a header (all of its occurrences), as Mailpit's {Name, Address}."""
-    values = ["".join(str(v).splitlines()) for v in message.get_all(name) or []]
-    return [{"Name": decode(n), "Address": clean(a)} for n, a in getaddresses(values) if a or n]
+    found = ["".join(clean(v).splitlines()) for v in values(message, name)]
+    return [{"Name": decode(n), "Address": a} for n, a in getaddresses(found) if a or n]
 
 
 def header(message: Message, name: str) -> str:
-    value = message.get(name)
-    return "" if value is None else decode(value).strip()
+    found = values(message, name)
+    return decode(found[0]).strip() if found else ""
 
 
 def parts(message: Message, prefix: str = "") -> list[tuple[str, Message]]:
@@ -75,10 +77,9 @@ def parts(message: Message, prefix: str = "") -> list[tuple[str, Message]]:
 
 
 def part_bytes(part: Message) -> bytes:
+    """A leaf part's payload decoded (base64, quoted-printable, or 8bit as sent)."""
     payload = part.get_payload(decode=True)
-    if isinstance(payload, bytes):
-        return payload
-    return str(part.get_payload()).encode()
+    return payload if isinstance(payload, bytes) else b""
 
 
 def _text(part: Message) -> str:
@@ -140,14 +141,30 @@ def snippet(text: str, html: str) -> str:
 
 
 def _date(message: Message) -> float | None:
-    value = message.get("Date")
-    if value is None:
+    value = header(message, "Date")
+    if not value:
         return None
     try:
-        when = parsedate_to_datetime(str(value))
+        when = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
         return None
     return when.timestamp() if when.tzinfo is not None else None
+
+
+def list_unsubscribe(message: Message) -> dict[str, Any]:
+    """Mailpit's ListUnsubscribe: the header, its <links> (at most one mailto: and one
+    http(s):), and List-Unsubscribe-Post."""
+    value = header(message, "List-Unsubscribe")
+    links = [link.strip() for link in re.findall(r"<([^>]*)>", value)]
+    mailto = [link for link in links if link.lower().startswith("mailto:")][:1]
+    web = [link for link in links if re.match(r"https?://", link, re.I)][:1]
+    errors = "" if not value or links else "List-Unsubscribe holds no <link>"
+    return {
+        "Header": value,
+        "Links": mailto + web,
+        "Errors": errors,
+        "HeaderPost": header(message, "List-Unsubscribe-Post"),
+    }
 
 
 def read(raw: bytes) -> dict[str, Any]:
@@ -163,6 +180,7 @@ def read(raw: bytes) -> dict[str, Any]:
         "ReplyTo": addresses(message, "Reply-To"),
         "ReturnPath": header(message, "Return-Path").strip("<>"),
         "Subject": header(message, "Subject"),
+        "ListUnsubscribe": list_unsubscribe(message),
         "Text": text,
         "HTML": html,
         "Size": len(raw),
@@ -179,6 +197,6 @@ def headers(raw: bytes) -> dict[str, list[str]]:
     """Every header with all its values, decoded (Mailpit's /headers)."""
     message = parse(raw)
     found: dict[str, list[str]] = {}
-    for name, value in message.items():
+    for name, value in message.raw_items():
         found.setdefault(clean(name), []).append(decode(value).strip())
     return found

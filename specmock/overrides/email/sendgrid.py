@@ -230,7 +230,7 @@ async def send(ctx: Context) -> Reply:
     box = inbox(ctx)
     run = ctx.headers.get("x-specmock-run")
     username = "apikey"  # what SendGrid calls the user of every API key
-    first = None
+    built = []  # every message built before any is captured: all or nothing
     for person in body["personalizations"]:
         number = await box.store.next_id("email:sendgrid")
         ident = message_id(box.seed, -number)  # its own series: SMTP traffic leaves it alone
@@ -239,7 +239,9 @@ async def send(ctx: Context) -> Reply:
         except (ValueError, TypeError, LookupError) as exc:  # what no rule above foresaw
             return errors((f"The message could not be built: {exc}", None))
         envelope = [t["email"] for key in ("to", "cc", "bcc") for t in person.get(key) or []]
-        sender = (person.get("from") or body["from"])["email"]
-        record = await box.capture(raw, sender, envelope, "sendgrid", username, run)
-        first = first or record["ID"]
-    return Reply(None, status=202, headers={"X-Message-Id": first or ""})
+        built.append((raw, (person.get("from") or body["from"])["email"], envelope))
+    ids = [
+        (await box.capture(raw, sender, envelope, "sendgrid", username, run))["ID"]
+        for raw, sender, envelope in built
+    ]
+    return Reply(None, status=202, headers={"X-Message-Id": ids[0]})

@@ -18,17 +18,27 @@ from __future__ import annotations
 import asyncio
 import logging
 import ssl
-from dataclasses import dataclass, field
+import time
+from dataclasses import dataclass
 from email.parser import BytesHeaderParser
 from typing import Any
 
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, Session
 
+from specmock import FaultDecision as Decision
 from specmock import FaultTarget, SpecmockApp
 
 from .inbox import Inbox
 
 log = logging.getLogger("specmock")
+
+
+def _not_login_data(record: logging.LogRecord) -> bool:
+    """aiosmtpd 1.4 warns about its own `Session.login_data` on every successful AUTH."""
+    return not str(record.msg).startswith("Session.login_data is deprecated")
+
+
+logging.getLogger("mail.log").addFilter(_not_login_data)
 SERVICE = "email"
 _HEADERS = BytesHeaderParser()
 REPLIES = {
@@ -53,11 +63,21 @@ class Capture:
 
     app: SpecmockApp
     inbox: Inbox
-    connections: int = 0
-    faults_fired: dict[str, int] = field(default_factory=dict)
+
+    def _count(self, command: str, reply: str, started: float) -> None:
+        """SMTP in the app's metrics beside HTTP: operation `SMTP <command>`, method SMTP,
+        the reply code as status (so /__specmock/metrics and provider counters see it)."""
+        status = int(reply[:3]) if reply[:3].isdigit() else 0
+        seconds = time.perf_counter() - started
+        self.app.metrics.observe(SERVICE, f"SMTP {command}", "SMTP", status, seconds, False, False)
 
     async def _fault(
-        self, command: str, server: SMTP, envelope: Envelope, body: dict[str, Any], headers=None
+        self,
+        command: str,
+        server: SMTP,
+        envelope: Envelope,
+        body: dict[str, Any],
+        headers: dict[str, str] | None = None,
     ) -> str | None:
         """The reply a fault rule asks for, after its delay; None to carry on."""
         faults = self.app.faults
@@ -67,7 +87,6 @@ class Capture:
         decision = faults.decide(target)
         if decision is None:
             return None
-        self.faults_fired[command] = self.faults_fired.get(command, 0) + 1
         if decision.delay_ms:
             await asyncio.sleep(decision.delay_ms / 1000)
         transport = server.transport
@@ -85,11 +104,24 @@ class Capture:
             return reply_text(decision.status)
         return None
 
+    def at_connect(self) -> Refusal | None:
+        """A CONNECT rule's refusal of a new connection (its status, a drop or a hold)."""
+        if not self.app.faults.rules:
+            return None
+        target = FaultTarget(SERVICE, "CONNECT", "SMTP", "CONNECT", "CONNECT", {}, {})
+        decision = self.app.faults.decide(target)
+        if decision is None or (decision.status is None and decision.fault in (None, "dribble")):
+            return None  # latency and dribble have no reply to slow down before the greeting
+        self._count("CONNECT", str(decision.status or 0), time.perf_counter())
+        return Refusal(decision)
+
     async def handle_MAIL(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list
     ) -> str:
+        started = time.perf_counter()
         refused = await self._fault("MAIL", server, envelope, {"from": address})
         if refused:
+            self._count("MAIL", refused, started)
             return refused
         envelope.mail_from = address
         envelope.mail_options.extend(options)
@@ -99,14 +131,22 @@ class Capture:
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list
     ) -> str:
         body = {"from": envelope.mail_from, "to": address}
+        started = time.perf_counter()
         refused = await self._fault("RCPT", server, envelope, body)
         if refused:
+            self._count("RCPT", refused, started)
             return refused
         envelope.rcpt_tos.append(address)
         envelope.rcpt_options.extend(options)
         return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        started = time.perf_counter()
+        reply = await self._data(session, envelope, server)
+        self._count("DATA", reply, started)
+        return reply
+
+    async def _data(self, session: Session, envelope: Envelope, server: SMTP) -> str:
         raw = envelope.original_content or envelope.content
         data = raw if isinstance(raw, bytes) else str(raw).encode("utf-8")
         if self.app.faults.rules:
@@ -130,6 +170,30 @@ class Capture:
             log.exception("could not capture a message from %s", envelope.mail_from)
             return "451 4.3.0 Message could not be stored"
         return f"250 2.0.0 OK queued as {record['ID']}"
+
+
+class Refusal(asyncio.Protocol):
+    """A connection refused by a CONNECT rule: its reply instead of the greeting, then
+    closed; or dropped at once (`reset` and the like); or held `seconds` (`timeout`)."""
+
+    def __init__(self, decision: Decision) -> None:
+        self.decision = decision
+
+    def connection_made(self, transport: Any) -> None:  # asyncio's or uvloop's transport
+        decision, loop = self.decision, asyncio.get_running_loop()
+        if decision.fault == "timeout":
+            loop.call_later(decision.seconds, transport.abort)
+        elif decision.fault is not None and decision.status is None:
+            transport.abort()
+        else:
+            reply = f"{reply_text(decision.status or 421)}\r\n".encode()
+            loop.call_later(decision.delay_ms / 1000, _say_and_close, transport, reply)
+
+
+def _say_and_close(transport: Any, reply: bytes) -> None:
+    if not transport.is_closing():
+        transport.write(reply)
+        transport.close()
 
 
 def _accept_any(
@@ -156,8 +220,10 @@ class Listener:
     size_limit: int = 25 * 1024 * 1024
     server: asyncio.AbstractServer | None = None
 
-    def _protocol(self) -> SMTP:
-        self.capture.connections += 1
+    def _protocol(self) -> asyncio.Protocol:
+        refusal = self.capture.at_connect()
+        if refusal is not None:
+            return refusal
         return SMTP(
             self.capture,
             hostname="specmock",
@@ -174,7 +240,12 @@ class Listener:
     async def start(self) -> int:
         """Bind and serve; the port actually bound (useful when asked for port 0)."""
         loop = asyncio.get_running_loop()
-        self.server = await loop.create_server(self._protocol, self.host, self.port)
+        try:
+            self.server = await loop.create_server(self._protocol, self.host, self.port)
+        except OSError as exc:
+            where = f"{self.host}:{self.port}"
+            reason = exc.strerror or str(exc)
+            raise OSError(f"smtp_port (--smtp-port): cannot listen on {where}: {reason}") from exc
         self.port = self.server.sockets[0].getsockname()[1]
         return self.port
 
