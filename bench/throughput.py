@@ -5,6 +5,10 @@ Runs alternate (bare, specmock, bare, specmock, ...) and the median of the round
 Printed: req/s and p99 for GET /pets/{id} and POST /pets, and the specmock/bare ratios.
 
     python bench/throughput.py [--duration 10] [--rounds 3] [--connections 32]
+
+`--baseline PATH` adds a third server: specmock imported from another checkout (say,
+`git worktree add /tmp/before HEAD~1`), so a change is measured against the code before
+it in the same run, and `specmock / baseline` ratios are printed.
 """
 
 from __future__ import annotations
@@ -90,6 +94,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=32, help="wrk connections")
     parser.add_argument("--warmup", type=int, default=2, help="seconds of discarded load")
     parser.add_argument("--spec", default="petstore", help="spec given to create_app")
+    parser.add_argument(
+        "--baseline",
+        metavar="PATH",
+        help="also measure specmock imported from this checkout (before a change)",
+    )
     parser.add_argument(
         "--no-cache",
         action="store_true",
@@ -177,7 +186,10 @@ def measure_server(name: str, args: argparse.Namespace, rnd: int) -> dict[str, W
         "SPECMOCK_BENCH_SPEC": args.spec,
         "SPECMOCK_BENCH_CACHE": "0" if args.no_cache else "4096",
     }
-    with running(server_cmd(SERVERS[name], port), log, env) as proc:
+    if name == "baseline":
+        env["PYTHONPATH"] = args.baseline
+    module = SERVERS.get(name, SERVERS["specmock"])
+    with running(server_cmd(module, port), log, env) as proc:
         try:
             wait_first_response(proc, f"{base}/pets/1", timeout=60.0)
         except BenchError as exc:
@@ -230,6 +242,16 @@ def summarize(all_results: dict[str, dict[str, list[WrkResult]]]) -> None:
         pairs = zip(all_results["specmock"][kind], all_results["bare"][kind], strict=False)
         per_round = [f"{ratio(m.rps, b.rps):.2f}" for m, b in pairs]
         print(f"        per-round throughput ratios: {', '.join(per_round) or '-'}")
+    if "baseline" in all_results:
+        print("\nspecmock / baseline (this checkout against the one before, same run)")
+        for kind in TARGETS:
+            now, before = meds[("specmock", kind)], meds[("baseline", kind)]
+            pairs = zip(all_results["specmock"][kind], all_results["baseline"][kind], strict=False)
+            per_round = ", ".join(f"{ratio(m.rps, b.rps):.2f}" for m, b in pairs) or "-"
+            print(
+                f"  {kind:<5} throughput ratio {ratio(now[0], before[0]):5.2f}   "
+                f"p99 ratio {ratio(now[1], before[1]):5.2f}   per round: {per_round}"
+            )
 
 
 def main() -> int:
@@ -241,12 +263,13 @@ def main() -> int:
         f"servers on core 0, wrk on core 1; logs in {CACHE}",
         flush=True,
     )
+    names = [*SERVERS, "baseline"] if args.baseline else list(SERVERS)
     all_results: dict[str, dict[str, list[WrkResult]]] = {
-        name: {kind: [] for kind in LOADS} for name in SERVERS
+        name: {kind: [] for kind in LOADS} for name in names
     }
     failed = False
     for rnd in range(1, args.rounds + 1):
-        for name in SERVERS:
+        for name in names:
             try:
                 results = measure_server(name, args, rnd)
             except BenchError as exc:

@@ -12,15 +12,9 @@ from ..runtime import logs, server
 from ..runtime.factory import create_app, load_services
 from .admin import admin
 from .mesh import mesh
+from .problems import fail as _fail
 from .report import explain_services, lint_sources
 from .s3 import s3
-
-
-def _fail(exc: SpecError) -> None:
-    click.echo(f"specmock: {len(exc.problems)} problem(s) in the spec(s):", err=True)
-    for problem in exc.problems:
-        click.echo(f"  {problem}", err=True)
-    sys.exit(1)
 
 
 def _paths(flag: str, text: str):

@@ -9,6 +9,7 @@ import click
 from ..generator.errors import SpecError
 from ..mesh import MeshError, load_mesh
 from ..runtime import logs, server
+from .problems import fail
 
 
 @click.command()
@@ -49,9 +50,7 @@ def mesh(
 
             running.tracer.exporters.append(OtlpExporter(otlp))
     except SpecError as exc:
-        from .main import _fail  # main imports this module
-
-        _fail(exc)
+        fail(exc)
     except (MeshError, RuntimeError, OSError) as exc:
         click.echo(f"specmock: {exc}", err=True)
         sys.exit(2)

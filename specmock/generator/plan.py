@@ -11,17 +11,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .errors import Problem, SpecError
 from .fake import Builder
 from .loader import Document
 from .params import ParamSpec
+from .roles import Role
 from .schema import Bundle, SchemaSet, schema_problems
 from .validators import compile_validator
-
-if TYPE_CHECKING:
-    from .resources import Role
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _TEMPLATE = re.compile(r"{([^}/]+)}")

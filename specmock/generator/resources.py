@@ -9,10 +9,10 @@ on an operation (or the spec's root for `x-specmock-stateful`) correct the guess
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 from .plan import Operation, Service
+from .roles import Resource, Role
 from .schema import flatten
 
 KINDS = (
@@ -57,35 +57,6 @@ _LIST_KEYS = (
     "rows",
     "objects",
 )
-
-
-@dataclass
-class Resource:
-    """A collection of stored items and how their ids look."""
-
-    name: str
-    collection: str
-    item: str | None = None
-    id_param: str | None = None
-    id_field: str | None = None
-    id_type: str = "string"
-    id_format: str | None = None
-    scope: list[str] = field(default_factory=list)
-    creatable: bool = False  # only resources a client can create are served from state
-
-
-@dataclass
-class Role:
-    kind: str
-    resource: Resource | None = None
-
-    @property
-    def stateful(self) -> bool:
-        return (
-            self.resource is not None
-            and self.resource.creatable
-            and self.kind in ("create", "read", "list", "replace", "update", "delete")
-        )
 
 
 def _segments(path: str) -> list[str]:

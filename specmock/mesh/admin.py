@@ -7,7 +7,7 @@ checked by specmock, answered by handlers on the override API.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..generator.build import load_service
 from ..runtime import admin as core_admin
@@ -15,10 +15,8 @@ from ..runtime.hooks import Context, Reply
 from . import graph
 from .breakers import BreakerError
 from .chaos import ChaosError, parse_scenario
+from .parts import MeshParts
 from .topology import MeshError, parse_call
-
-if TYPE_CHECKING:
-    from .runner import Mesh
 
 PREFIX = "/mesh"
 SPEC = Path(__file__).with_name("admin.yaml")
@@ -39,13 +37,13 @@ def _status(message: str) -> int:
     return 400
 
 
-def install(mesh: Mesh) -> None:
+def install(mesh: MeshParts) -> None:
     """Mount the mesh operations on the mesh app's /__specmock."""
     service = load_service(SPEC, core_admin.NAME)
     mesh.app.add_admin(PREFIX, service, handlers(mesh))
 
 
-def handlers(mesh: Mesh) -> dict[str, Any]:
+def handlers(mesh: MeshParts) -> dict[str, Any]:
     topology = mesh.topology
 
     def get_topology(ctx: Context) -> Reply:

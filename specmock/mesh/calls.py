@@ -14,15 +14,13 @@ import asyncio
 import re
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import aiohttp
 
+from .parts import MeshParts
 from .topology import CallDecl
 from .tracing import Span, outbound
-
-if TYPE_CHECKING:
-    from .runner import Mesh
 
 HOPS = "x-specmock-hops"
 CALLER = "x-specmock-caller"
@@ -53,7 +51,7 @@ class Outcome:
 
 
 class Caller:
-    def __init__(self, mesh: Mesh):
+    def __init__(self, mesh: MeshParts):
         self.mesh = mesh
         self.client: aiohttp.ClientSession | None = None
         self._turn = 0

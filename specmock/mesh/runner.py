@@ -31,6 +31,7 @@ from ..runtime.faults import CONNECTION_FAULTS
 from ..runtime.hooks import Context, Reply
 from ..runtime.responder import Settings
 from . import consul, tracing
+from .admin import install
 from .breakers import Breakers, parse_breakers
 from .calls import CALLER, HOPS, Caller, Outcome, concrete
 from .chaos import Chaos, parse_scenario
@@ -83,9 +84,7 @@ class Mesh:
         self._hooked: set[str] = set()
         for call in topology.calls:
             self._hook(call.caller)
-        from .admin import install  # the control plane needs the mesh built first
-
-        install(self)
+        install(self)  # the control plane needs the mesh built first
 
     # -- time, addresses, topology ------------------------------------------------------
 

@@ -22,7 +22,7 @@ from .journal import Query
 from .traffic import TrafficError
 
 if TYPE_CHECKING:
-    from .app import SpecmockApp
+    from .engine import Engine
 
 PREFIX = "/__specmock"
 _YEAR_1, _YEAR_9999 = -62135596800.0, 253402300799.0
@@ -52,7 +52,7 @@ def _problem(status: int, detail: str) -> Reply:
     )
 
 
-def handlers(app: SpecmockApp) -> Overrides:
+def handlers(app: Engine) -> Overrides:
     """The admin operations, bound to one app."""
     table = Overrides()
 
@@ -190,7 +190,7 @@ def handlers(app: SpecmockApp) -> Overrides:
     return table
 
 
-def _traffic_handlers(app: SpecmockApp, on: Any) -> None:
+def _traffic_handlers(app: Engine, on: Any) -> None:
     traffic = app.traffic
 
     def mode_state() -> dict[str, Any]:
@@ -242,7 +242,7 @@ def _query(ctx: Context) -> Query:
     )
 
 
-def _clock_state(app: SpecmockApp) -> dict[str, Any]:
+def _clock_state(app: Engine) -> dict[str, Any]:
     clock = app.clock
     return {
         "now": iso(clock.now()),
@@ -252,7 +252,7 @@ def _clock_state(app: SpecmockApp) -> dict[str, Any]:
     }
 
 
-async def activate(app: SpecmockApp, name: str) -> None:
+async def activate(app: Engine, name: str) -> None:
     """Switch to a scenario: its fault rules, its state fixtures, its clock."""
     scenario = app.scenarios[name] or {}
     rules = [parse_rule(item, i) for i, item in enumerate(scenario.get("faults") or [])]
@@ -265,7 +265,7 @@ async def activate(app: SpecmockApp, name: str) -> None:
     app.scenario = name
 
 
-def apply_clock(app: SpecmockApp, command: dict[str, Any]) -> None:
+def apply_clock(app: Engine, command: dict[str, Any]) -> None:
     clock = app.clock
     if not isinstance(clock, VirtualClock):
         clock = VirtualClock(clock.now(), frozen=False)

@@ -11,7 +11,7 @@ import yaml
 from ..generator.resources import Resource
 
 if TYPE_CHECKING:
-    from .app import SpecmockApp
+    from .engine import Engine
 
 
 class FixtureError(ValueError):
@@ -31,7 +31,7 @@ def read_fixtures(path: str | Path) -> dict[str, Any]:
     return data
 
 
-def _resources(app: SpecmockApp, service: str) -> dict[str, Resource]:
+def _resources(app: Engine, service: str) -> dict[str, Resource]:
     found: dict[str, Resource] = {}
     for svc in app.services:
         if svc.name != service:
@@ -44,7 +44,7 @@ def _resources(app: SpecmockApp, service: str) -> dict[str, Resource]:
     return found
 
 
-async def load_fixtures(app: SpecmockApp, data: dict[str, Any]) -> int:
+async def load_fixtures(app: Engine, data: dict[str, Any]) -> int:
     """`{service: {resource name or collection path: [items]}}`; returns items stored."""
     stored = 0
     for service, resources in data.items():
@@ -69,7 +69,7 @@ def _path(name: str, resource: Resource) -> str:
 
 
 async def _store_items(
-    app: SpecmockApp, ns: str, resource: Resource, items: list[dict[str, Any]]
+    app: Engine, ns: str, resource: Resource, items: list[dict[str, Any]]
 ) -> int:
     top = 0
     for item in items:
@@ -90,10 +90,10 @@ async def _store_items(
     return len(items)
 
 
-async def export_state(app: SpecmockApp, service: str | None = None) -> dict[str, Any]:
+async def export_state(app: Engine, service: str | None = None) -> dict[str, Any]:
     prefix = f"{service}:" if service else ""
     return {ns: await app.store.items(ns) for ns in await app.store.namespaces(prefix)}
 
 
-async def reset_state(app: SpecmockApp, service: str | None = None) -> None:
+async def reset_state(app: Engine, service: str | None = None) -> None:
     await app.store.clear(f"{service}:" if service else "")

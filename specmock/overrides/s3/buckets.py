@@ -8,7 +8,8 @@ import re
 from specmock import Context, Reply
 
 from . import blobs
-from .common import S3Error, config, handler, iso, reply
+from .common import S3Error, config, iso, reply
+from .operation import handler
 from .state import BUCKETS, bucket, objects_ns, parts_ns, uploads_ns
 
 _NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")

@@ -9,15 +9,13 @@ change them between calls.
 
 from __future__ import annotations
 
-import functools
 import os
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import formatdate, parsedate_to_datetime
 from typing import Any
 
-from specmock import Context, Reply, override
+from specmock import Context, Reply
 
 SERVICE = "s3"
 DEFAULT_KEYS = "specmock:specmock-secret"
@@ -136,24 +134,3 @@ def resource(ctx: Context) -> str:
     bucket = ctx.path_params.get("Bucket")
     key = ctx.path_params.get("Key")
     return "/" + "/".join(p for p in (bucket, key) if p)
-
-
-Handler = Callable[[Context], Awaitable[Reply]]
-
-
-def handler(operation: str) -> Callable[[Handler], Handler]:
-    """An S3 operation handler: signature checked first, S3Error turned into S3's answer."""
-    from .auth import verify
-
-    def wrap(fn: Handler) -> Handler:
-        @functools.wraps(fn)
-        async def run(ctx: Context) -> Reply:
-            try:
-                verify(ctx, config(ctx))
-                return await fn(ctx)
-            except S3Error as exc:
-                return error_reply(ctx, exc)
-
-        return override(f"{SERVICE}:{operation}")(run)
-
-    return wrap

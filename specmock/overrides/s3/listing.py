@@ -18,7 +18,8 @@ from urllib.parse import quote
 from specmock import Context, Reply
 
 from .buckets import OWNER
-from .common import handler, invalid, iso, query_value, reply
+from .common import invalid, iso, query_value, reply
+from .operation import handler
 from .state import bucket, objects_ns
 
 MAX_KEYS = 1000

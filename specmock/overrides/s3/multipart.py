@@ -12,7 +12,7 @@ from typing import Any
 from specmock import Context, Reply, to_xml
 
 from . import blobs
-from .common import S3Error, handler, invalid, iso, query_value, reply
+from .common import S3Error, invalid, iso, query_value, reply
 from .objects import (
     DEFAULT_TYPE,
     checksum_of,
@@ -21,6 +21,7 @@ from .objects import (
     stored_headers,
     user_metadata,
 )
+from .operation import handler
 from .state import bucket, parts_ns, replace_object, unique, uploads_ns
 
 MIN_PART = 5 * 1024 * 1024

@@ -12,7 +12,8 @@ from urllib.parse import unquote
 from specmock import Context, Reply, to_xml
 
 from . import blobs
-from .common import S3Error, handler, http_date, invalid, iso, no_key, parse_http_date, reply
+from .common import S3Error, http_date, invalid, iso, no_key, parse_http_date, reply
+from .operation import handler
 from .state import bucket, objects_ns, remove_object, replace_object, unique
 
 _STORED_HEADERS = (

@@ -8,9 +8,9 @@ import csv
 import io
 from typing import Any
 
+from .docstore import staged
 from .documents import create_document, update_document
 from .envelope import Call, VaultError, require, vault_operation
-from .staging import staged
 
 MAX_BATCH = 500
 

@@ -57,8 +57,6 @@ async def upload_in(call: Call) -> Upload | None:
     body = call.ctx.body if isinstance(call.ctx.body, dict) else {}
     upload = upload_from(body.get("file"))
     if upload is not None and not upload.content:
-        from .staging import staged  # staging builds on this module
-
         return await staged(call, upload.filename) or upload
     return upload
 
@@ -179,3 +177,15 @@ async def take_lock(call: Call, doc_id: int) -> None:
         raise VaultError("OPERATION_NOT_ALLOWED", f"Document [{doc_id}] is already checked out.")
     doc["lock"] = {"locked_by__v": call.user_id, "locked_date__v": call.ctx.now()}
     await store.save_doc(doc)
+
+
+def staged_key(path: str) -> str:
+    """Staging paths are written with or without their leading slash; one key for both."""
+    return path.strip().lstrip("/")
+
+
+async def staged(call: Call, path: str) -> Upload | None:
+    found = await call.ctx.store.get(call.ctx.namespace("/staging"), staged_key(path))
+    if found is None:
+        return None
+    return Upload(str(found["name"]), base64.b64decode(found["data"]))

@@ -12,60 +12,19 @@ import logging
 import re
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlparse
 
 import orjson
 
 from specmock import Context, Reply, override, rejected
 
 from . import config as vault_config
-from .config import User, VaultConfig
+from .access import require_session
+from .call import Call, VaultError
 
 log = logging.getLogger("specmock.veeva_vault")
 _VERSION = re.compile(r"v\d+\.\d+")
 BURST_LIMIT = 2000
-
-
-class VaultError(Exception):
-    """A user error Vault reports as FAILURE with one typed error."""
-
-    def __init__(self, type_: str, message: str, auth_failed: bool = False):
-        super().__init__(message)
-        self.type = type_
-        self.message = message
-        self.auth_failed = auth_failed
-
-
-@dataclass
-class Call:
-    """What a handler knows besides the Context: the vault config and the session's user."""
-
-    ctx: Context
-    config: VaultConfig
-    version: str
-    user: User | None = None
-    session_id: str | None = None
-
-    @property
-    def user_id(self) -> int:
-        return self.user.id if self.user else 0
-
-    @property
-    def origin(self) -> str:
-        """`scheme://host[/mount]` of this service: absolute URLs (`vaultIds[].url`) use it."""
-        base = str(getattr(self.ctx, "base_url", "") or "")
-        return base.rstrip("/") or f"http://{self.ctx.headers.get('host', 'localhost')}"
-
-    @property
-    def mount(self) -> str:
-        """Where the service is mounted (`/veeva_vault` when several specs share a port)."""
-        return urlparse(str(getattr(self.ctx, "base_url", "") or "")).path.rstrip("/")
-
-    def api(self, path: str) -> str:
-        """A host-relative URL such as `/api/v25.1/objects/documents/7`, as Vault gives."""
-        return f"{self.mount}/api/{self.version}{path}"
 
 
 def failure(error: VaultError) -> dict[str, Any]:
@@ -88,15 +47,13 @@ def vault_operation(operation_id: str, *, session: bool = True) -> Callable[[Han
         @override(operation_id)
         @functools.wraps(fn)
         async def handler(ctx: Context) -> Reply:
-            from . import sessions  # sessions needs this module; import late
-
             conf = vault_config.load()
             call = Call(ctx, conf, str(ctx.params.get("version") or "v25.1"))
             try:
                 if "version" in ctx.params and not _VERSION.fullmatch(call.version):
                     raise VaultError("MALFORMED_URL", f"Unknown API version [{call.version}].")
                 if session:
-                    await sessions.require(call)
+                    await require_session(call)
                 result = await fn(call)
             except VaultError as error:
                 result = failure(error)

@@ -10,20 +10,8 @@ import binascii
 import hashlib
 from typing import Any
 
-from .docstore import Upload
+from .docstore import staged, staged_key
 from .envelope import Call, VaultError, form_value, require, vault_operation
-
-
-def staged_key(path: str) -> str:
-    """Staging paths are written with or without their leading slash; one key for both."""
-    return path.strip().lstrip("/")
-
-
-async def staged(call: Call, path: str) -> Upload | None:
-    found = await call.ctx.store.get(call.ctx.namespace("/staging"), staged_key(path))
-    if found is None:
-        return None
-    return Upload(str(found["name"]), base64.b64decode(found["data"]))
 
 
 async def _session(call: Call) -> dict[str, Any]:

@@ -1,0 +1,181 @@
+"""The request path: every stage a request passes, in order, in one place.
+
+    path          raw path, doubled slashes collapsed, virtual host applied
+    admin gate    /__specmock only for loopback clients or the admin token (403)
+    route         the path template; unknown paths forwarded when proxying, else 404
+    operation     the method's operation; 405 with Allow, OPTIONS from the contract
+    ---- the operation is known; a stage it has no use for is left out of its chain
+    security      credentials (401), unless a proxy lets the upstream decide
+    parameters    path, query, header and cookie parameters parsed and checked
+    body          read within the size limit (413), parsed by media type, checked
+    faults        injected latency, error statuses and broken connections
+    rate limit    429 with Retry-After per client key
+    traffic mode  proxy/record forward, playback/hybrid answer from the cassette
+    verdict       a request that broke its contract is refused, every violation named
+    idempotency   Idempotency-Key replays the first answer, refuses another body
+    answer        override, else stored state, else generated from the contract
+    ---- after the stages
+    deliver       the answer, or the connection fault it carries, on the wire
+    record        metrics, journal and the log line
+
+A stage is `async def stage(x: Exchange) -> Outgoing | None` (see `stages/`).
+Adding one is a line in ROUTING or OPERATION; `needed` leaves it out for
+operations that cannot use it, decided once per operation, not per request.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from ..generator.plan import Operation
+from . import admin, problems
+from .engine import Engine
+from .exchange import Exchange, read_headers
+from .journal import BODY_LIMIT
+from .responder import Outgoing
+from .stages import (
+    answer,
+    body,
+    checks,
+    deliver,
+    forward,
+    gate,
+    idempotency,
+    inject,
+    ratelimit,
+    record,
+    routing,
+)
+from .stages.refusal import refuse
+from .validation import Rejection
+
+log = logging.getLogger("specmock")
+_CORS = [("Access-Control-Allow-Origin", "*"), ("Access-Control-Expose-Headers", "*")]
+
+
+def _always(op: Operation, app: Engine) -> bool:
+    return True
+
+
+def _served(op: Operation, app: Engine) -> bool:
+    """A service's operation, not the control plane's (no faults, limits or proxying)."""
+    return op.service != admin.NAME
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    run: Callable[[Exchange], Awaitable[Outgoing | None]]
+    needed: Callable[[Operation, Engine], bool] = _always
+
+
+ROUTING: tuple[Stage, ...] = (
+    Stage("path", routing.normalize_path),
+    Stage("admin gate", gate.admin_gate),
+    Stage("route", routing.match_path),
+    Stage("operation", routing.select_operation),
+)
+
+OPERATION: tuple[Stage, ...] = (
+    Stage("security", checks.security, lambda op, app: bool(op.security)),
+    Stage("parameters", checks.parameters),
+    Stage("body", body.read_body, lambda op, app: op.body is not None),
+    Stage("faults", inject.inject, _served),
+    Stage(
+        "rate limit",
+        ratelimit.rate_limit,
+        lambda op, app: _served(op, app) and app.rate_limiter is not None,
+    ),
+    Stage("traffic mode", forward.forward, _served),
+    Stage("verdict", checks.refuse_invalid),
+    Stage(
+        "idempotency",
+        idempotency.replay,
+        lambda op, app: _served(op, app) and op.method in idempotency.METHODS,
+    ),
+    Stage("answer", answer.respond),
+)
+
+
+class Pipeline:
+    """Runs requests through the stages; owns the per-operation chains."""
+
+    def __init__(self, app: Engine, request_id: Callable[[], str]):
+        self.app = app
+        self.request_id = request_id
+        self._chains: dict[int, tuple[Stage, ...]] = {}
+
+    def reset(self) -> None:
+        """Forget the chains: the operations were recompiled (a reload)."""
+        self._chains = {}
+
+    def chain(self, op: Operation) -> tuple[Stage, ...]:
+        found = self._chains.get(id(op))
+        if found is None:
+            found = tuple(s for s in OPERATION if s.needed(op, self.app))
+            self._chains[id(op)] = found
+        return found
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        started = time.perf_counter()
+        headers = read_headers(scope)
+        request_id = headers.get("x-request-id") or self.request_id()
+        chunks: list[bytes] = []
+        if self.app.journal is not None:
+            receive = _tee(receive, chunks)
+        x = Exchange(self.app, scope, receive, headers, request_id)
+        try:
+            out = await self.handle(x)
+        except Exception:  # the last line of defence: a bug must not drop the connection
+            log.exception("internal error on %s %s", scope["method"], scope["path"])
+            body = problems.problem(500, [], "specmock hit an internal error; see its log")
+            out = Outgoing(500, orjson.dumps(body), problems.PROBLEM_TYPE)
+        scope["specmock.status"] = out.status  # for layers around the app (the mesh)
+        scope["specmock.fault"] = out.fault
+        if "origin" in headers and out.status != 204:
+            out = dataclasses.replace(out, headers=[*out.headers, *_CORS])
+        out = await deliver.deliver(x, out, send)
+        ms = (time.perf_counter() - started) * 1000
+        record.observe(x, out, b"".join(chunks), ms)
+
+    async def handle(self, x: Exchange) -> Outgoing:
+        """The stages in order; the first answer ends the request."""
+        for stage in ROUTING:
+            out = await stage.run(x)
+            if out is not None:
+                return out
+        assert x.op is not None
+        try:
+            for stage in self.chain(x.op):
+                out = await stage.run(x)
+                if out is not None:
+                    for hook in x.on_answer:
+                        hook(out)
+                    return out
+            raise RuntimeError(f"no stage answered {x.op.operation_id}")
+        except Rejection as exc:
+            return await refuse(x, exc.status, exc.violations, exc.headers)
+        finally:  # a streamed body left unread (fault, refusal, early answer) would otherwise
+            stream = x.scope.get("specmock.stream")  # be read as the connection's next request
+            if stream is not None:
+                async for _ in stream:
+                    pass
+
+
+def _tee(receive: Any, chunks: list[bytes]) -> Any:
+    """A receive that keeps a copy of the body for the journal."""
+
+    async def tee() -> dict:
+        message = await receive()
+        if message.get("type") == "http.request" and sum(map(len, chunks)) < BODY_LIMIT:
+            chunks.append(message.get("body", b""))
+        return message
+
+    return tee

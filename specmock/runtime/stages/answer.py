@@ -1,0 +1,128 @@
+"""The answer: an override where one is registered, else stored state where the
+operation is stateful, else data generated from the contract (or its examples)."""
+
+from __future__ import annotations
+
+import logging
+from random import Random
+from typing import Any
+
+import orjson
+
+from .. import admin, hooks, problems
+from ..crud import Call
+from ..exchange import Exchange, origin_of, url_of
+from ..hooks import Context, Reply
+from ..negotiation import parse_prefer
+from ..responder import Echo, Outgoing, status_number, to_reply
+from ..validation import Rejection
+
+log = logging.getLogger("specmock")
+_ECHO_METHODS = ("POST", "PUT", "PATCH")
+
+
+async def respond(x: Exchange) -> Outgoing:
+    assert x.op is not None and x.match is not None
+    scope = x.scope
+    x.pref = parse_prefer(x.headers.get("prefer"))
+    x.call = Call(
+        x.op,
+        x.params,
+        x.match.params,
+        x.query,
+        x.body,
+        x.accept,
+        url_of(scope, x.headers),
+        origin_of(scope, x.headers) + x.match.prefix,
+        x.headers,
+        scope.get("specmock.files", {}),
+        scope.get("specmock.raw_body", b""),
+        scope.get("specmock.stream"),
+    )
+    handlers = x.app.admin_hooks if x.op.service == admin.NAME else x.app.overrides
+    handler = handlers.find(x.op)
+    if handler is not None:
+        return await _override(x, handler)
+    return await _default(x)
+
+
+async def _default(x: Exchange) -> Outgoing:
+    """State where the operation is stateful, generated data otherwise."""
+    call, pref, match = x.call, x.pref, x.match
+    assert call is not None and pref is not None and match is not None
+    op = call.op
+    if _stateful(x):
+        return await x.app.crud.handle(call)
+    body = call.body
+    echo = Echo(
+        {k: call.params[k] for k in match.params if k in call.params},
+        body if isinstance(body, dict) and op.method in _ECHO_METHODS else None,
+    )
+    return x.app.responder.success(op, match.params, pref, call.accept, echo)
+
+
+def _stateful(x: Exchange) -> bool:
+    """Stored state answers unless the service is stateless or the client asks otherwise."""
+    assert x.op is not None and x.match is not None and x.pref is not None
+    if not (x.app.settings.stateful and x.match.entry.service.stateful):
+        return False
+    role, pref = x.op.role, x.pref
+    return role is not None and role.stateful and pref.code is None and pref.example is None
+
+
+async def _override(x: Exchange, handler: hooks.Handler) -> Outgoing:
+    call, pref, match, app = x.call, x.pref, x.match, x.app
+    assert call is not None and pref is not None and match is not None
+    op = call.op
+    ctx = _context(x, app.responder.seed_for(op, 0, match.params, pref.seed))
+    try:
+        result = await hooks.call(handler, ctx)
+    except Rejection:
+        raise
+    except Exception as exc:
+        log.exception("override for %s raised", op.operation_id)
+        body = problems.problem(
+            500, [], f"the override for {op.operation_id} raised {type(exc).__name__}: {exc}"
+        )
+        return Outgoing(500, orjson.dumps(body), problems.PROBLEM_TYPE, [], op)
+    if result is None:
+        return await _default(x)
+    return app.responder.from_reply(op, result, call.accept)
+
+
+def _context(x: Exchange, seed: int) -> Context:
+    """What a handler sees: the validated request, the app's parts, a seeded rng."""
+    call, match, app = x.call, x.match, x.app
+    assert call is not None and match is not None
+    op, responder = call.op, app.responder
+    rng = Random(seed)
+    faker = responder.faker
+    faker.random = rng
+
+    async def default() -> Reply:
+        return to_reply(await _default(x))
+
+    def generate(status: int | None = None) -> Any:
+        wanted = status or (status_number(op.success, None) if op.success else 200)
+        return responder.generate(op, wanted, call.accept, seed)
+
+    return Context(
+        op,
+        call.params,
+        match.params,
+        call.query,
+        x.headers,
+        call.body,
+        app.store,
+        app.clock,
+        rng,
+        faker,
+        match.entry.service.document.root,
+        default,
+        generate,
+        base_url=call.base_url,
+        files=call.files,
+        raw_body=call.raw_body,
+        stream=call.stream,
+        **app.handler_links(),
+    )

@@ -1,0 +1,75 @@
+"""The request against its contract: credentials, parameters, and the verdict.
+
+Violations are collected, not raised, so one answer names every problem; the
+verdict waits until faults and traffic modes have had their say (a proxy forwards
+an invalid request and reports it as drift instead of refusing it).
+"""
+
+from __future__ import annotations
+
+from ...generator.params import RawRequest
+from ...generator.plan import Operation
+from .. import admin
+from ..exchange import Exchange, cookies_of, query_of, raw_query_of
+from ..responder import Outgoing
+from ..router import without_marker
+from ..validation import Rejection, check_params, check_security
+from .refusal import refuse
+
+
+def raw_request(x: Exchange) -> RawRequest:
+    """The request's parameter sources, parsed once for security and parameters."""
+    if x.raw is None:
+        assert x.op is not None and x.match is not None
+        path = x.op.path
+        x.query = without_marker(path, query_of(x.scope))
+        x.raw = RawRequest(
+            x.match.params,
+            x.query,
+            x.headers,
+            cookies_of(x.headers),
+            without_marker(path, raw_query_of(x.scope)),
+        )
+    return x.raw
+
+
+async def security(x: Exchange) -> Outgoing | None:
+    """Refuses (raises) a request without credentials; a proxy lets the upstream decide."""
+    assert x.op is not None and x.match is not None
+    schemes = x.match.entry.service.security_schemes
+    try:
+        check_security(x.op, schemes, raw_request(x), x.app.settings.credentials)
+    except Rejection as exc:
+        if not x.app.traffic.mode.forwards or x.op.service == admin.NAME:
+            raise
+        x.violations[:0] = exc.violations
+    return None
+
+
+async def parameters(x: Exchange) -> Outgoing | None:
+    """Path, query, header and cookie parameters, parsed by their style and coerced."""
+    assert x.op is not None
+    raw = raw_request(x)
+    x.params, violations = check_params(x.op, raw)
+    x.violations.extend(violations)
+    return None
+
+
+async def refuse_invalid(x: Exchange) -> Outgoing | None:
+    """A request that broke its contract gets every violation in one refusal."""
+    if not x.violations:
+        return None
+    assert x.op is not None
+    return await refuse(x, validation_status(x.op), x.violations)
+
+
+def validation_status(op: Operation) -> int:
+    """400 where declared, else 422, else another declared 4xx: the answer stays in contract."""
+    declared = op.responses
+    for status in ("400", "422"):
+        if status in declared:
+            return int(status)
+    if "4XX" in declared or "default" in declared:
+        return 400
+    codes = sorted(int(s) for s in declared if s.isdigit() and s.startswith("4") and s != "401")
+    return codes[0] if codes else 400

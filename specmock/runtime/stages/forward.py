@@ -1,0 +1,18 @@
+"""Traffic modes: proxy and record forward to the upstream, playback and hybrid
+answer from the cassette; plain mock mode goes on to the answer."""
+
+from __future__ import annotations
+
+from ..exchange import Exchange
+from ..relay import through
+from ..responder import Outgoing
+from ..traffic import Mode
+
+
+async def forward(x: Exchange) -> Outgoing | None:
+    app = x.app
+    if app.traffic.mode is Mode.MOCK:
+        return None
+    assert x.op is not None
+    prefix = app.mount_prefix(x.op.service)
+    return await through(app.traffic, app.responder, x.op, prefix, x.scope, x.headers, x.violations)

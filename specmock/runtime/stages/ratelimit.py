@@ -1,0 +1,27 @@
+"""`--rate-limit`: 429 with `Retry-After` per client key (API key, token or address)."""
+
+from __future__ import annotations
+
+from ..exchange import Exchange
+from ..responder import Outgoing
+from ..validation import Violation
+
+
+async def rate_limit(x: Exchange) -> Outgoing | None:
+    limiter = x.app.rate_limiter
+    if limiter is None:
+        return None
+    assert x.op is not None
+    op = x.op
+    client = (
+        x.headers.get("x-api-key")
+        or x.headers.get("authorization")
+        or (x.scope.get("client") or ("-",))[0]
+    )
+    limited = limiter.hit(op.service, op.operation_id, client)
+    if limited is None:
+        return None
+    wait, rule = limited
+    message = f"more than {rule.limit} requests in {rule.seconds:g} s; retry in {wait} s"
+    violation = Violation("header", "/", "rateLimit", message)
+    return x.app.responder.error(op, 429, [violation], x.accept, {"Retry-After": str(wait)})

@@ -1,0 +1,72 @@
+"""specmock's refusal of a request, unless the service's `@rejected` handler answers
+it in the vendor's own way (Vault's `responseStatus: FAILURE`, S3's `<Error>`)."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from random import Random
+
+from .. import hooks
+from ..exchange import Exchange
+from ..hooks import Context, Reply
+from ..responder import Outgoing, to_reply
+from ..validation import Violation
+
+log = logging.getLogger("specmock")
+
+
+async def refuse(
+    x: Exchange,
+    status: int,
+    violations: list[Violation],
+    extra: dict[str, str] | None = None,
+) -> Outgoing:
+    assert x.op is not None and x.match is not None
+    op, app = x.op, x.app
+    handler = app.overrides.find_rejection(op.service)
+    if handler is not None:
+        result = await _vendor_refusal(x, handler, status, violations, extra)
+        if result is not None:
+            out = app.responder.from_reply(op, result, x.accept)
+            return dataclasses.replace(out, violations=violations)
+    return app.responder.error(op, status, violations, x.accept, extra)
+
+
+async def _vendor_refusal(
+    x: Exchange,
+    handler: hooks.Handler,
+    status: int,
+    violations: list[Violation],
+    extra: dict[str, str] | None,
+) -> object | None:
+    assert x.op is not None and x.match is not None
+    op, app, params = x.op, x.app, x.match.params
+    seed = app.responder.seed_for(op, status, params)
+
+    async def default() -> Reply:
+        return to_reply(app.responder.error(op, status, violations, x.accept, extra))
+
+    ctx = Context(
+        op,
+        dict(params),
+        params,
+        {},
+        x.headers,
+        None,
+        app.store,
+        app.clock,
+        Random(seed),
+        app.responder.faker,
+        x.match.entry.service.document.root,
+        default,
+        lambda s=None: None,
+        violations=[v.as_dict() for v in violations],
+        rejection_status=status,
+        **app.handler_links(),
+    )
+    try:
+        return await hooks.call(handler, ctx)
+    except Exception:
+        log.exception("rejection handler of %s raised", op.service)
+        return None

@@ -1,0 +1,73 @@
+"""From a URL to one declared operation: 404 for an unknown path, 405 with `Allow`
+for an undeclared method, and OPTIONS answered from the contract."""
+
+from __future__ import annotations
+
+import re
+
+from .. import vhost
+from ..exchange import Exchange, query_of
+from ..relay import unmatched
+from ..responder import Outgoing
+from ..validation import Violation
+
+_CORS_PREFLIGHT = "Access-Control-Allow-Headers"
+
+
+async def normalize_path(x: Exchange) -> Outgoing | None:
+    """The raw path (so `%2F` stays inside a segment), without doubled slashes, and with
+    a virtual host (`bucket.localhost`) turned into its path form."""
+    raw_path = x.scope.get("raw_path") or x.scope["path"].encode()
+    path = raw_path.decode("latin-1").split("?", 1)[0]
+    if "//" in path:  # clients joining a base URL that ends in "/" with "/path"
+        path = re.sub("/{2,}", "/", path)
+    if x.app.virtual_hosts:
+        path = vhost.rewrite(x.app.virtual_hosts, x.headers.get("host"), path)
+    x.path = path
+    return None
+
+
+async def match_path(x: Exchange) -> Outgoing | None:
+    """The path template; an unknown path is forwarded when proxying, else 404."""
+    assert x.router is not None
+    x.match = x.router.match(x.path)
+    if x.match is not None:
+        return None
+    app = x.app
+    if app.traffic.mode.forwards and not x.is_admin:
+        service, prefix = _service_of(x)
+        out = await unmatched(app.traffic, x.scope, x.receive, x.headers, service, prefix)
+        if out is not None:
+            return out
+    violation = Violation("path", x.path, "path", f"no operation is declared for {x.path}")
+    return app.responder.error(None, 404, [violation], x.accept)
+
+
+async def select_operation(x: Exchange) -> Outgoing | None:
+    """The operation for the method (and, for AWS-style paths, the query's marker)."""
+    assert x.match is not None
+    entry = x.match.entry
+    query = query_of(x.scope) if entry.variants else {}
+    x.op = entry.select(x.method, query)
+    if x.op is not None:
+        return None
+    allow = ", ".join(entry.allow_for(query_of(x.scope)))
+    if x.method == "OPTIONS":
+        extra = [("Allow", allow)]
+        if "origin" in x.headers:
+            extra += [
+                ("Access-Control-Allow-Origin", "*"),
+                ("Access-Control-Allow-Methods", allow),
+                (_CORS_PREFLIGHT, x.headers.get("access-control-request-headers", "*")),
+            ]
+        return Outgoing(204, b"", None, extra)
+    message = f"{x.method} is not declared for {entry.template}; allowed: {allow}"
+    violation = Violation("method", "/", "method", message)
+    return x.app.responder.error(None, 405, [violation], x.accept, {"Allow": allow})
+
+
+def _service_of(x: Exchange) -> tuple[str, str]:
+    """The service a path would belong to, and its mount prefix."""
+    services = x.app.services
+    name = services[0].name if len(services) == 1 else x.path.split("/")[1]
+    return name, x.app.mount_prefix(name)
