@@ -99,11 +99,17 @@ def client(server, **options) -> openai.OpenAI:
     return openai.OpenAI(base_url=server.url + "/v1", api_key=KEY, **options)
 
 
-def _media_validator(server, operation_id: str, media_type: str):
+def _event_validator(server, operation_id: str):
+    """The per-event schema the spec names with `x-specmock-event-schema`, compiled."""
     service = server.app.services[0]
     op = next(o for o in service.operations if o.operation_id == operation_id)
-    media = op.response_for(200).content[media_type]
-    return op.compiler.validator(media.schema, "response", media.pointer)
+    media = op.response_for(200).content["text/event-stream"]
+    pointer = media.pointer.removesuffix("/schema")
+    node = service.document.root
+    for token in pointer.strip("/").split("/"):
+        node = node[token.replace("~1", "/").replace("~0", "~")]
+    schema = node["x-specmock-event-schema"]
+    return op.compiler.validator(schema, "response", pointer + "/x-specmock-event-schema")
 
 
 def _data_lines(text: str) -> list[str]:
@@ -145,7 +151,7 @@ def test_chat_chunks_follow_the_contract(server):
     assert raw.headers["content-type"].startswith("text/event-stream")
     lines = _data_lines(raw.text)
     assert lines[-1] == "[DONE]"
-    validator = _media_validator(server, "createChatCompletion", "text/event-stream")
+    validator = _event_validator(server, "createChatCompletion")
     chunks = [orjson.loads(line) for line in lines[:-1]]
     assert all(validator.is_valid(chunk) for chunk in chunks)
     assert chunks[0]["choices"][0]["delta"]["role"] == "assistant"
@@ -185,7 +191,7 @@ def test_responses_stream_ends_in_the_same_response(server):
         json={"model": "gpt-4o", "input": "Say hello", "stream": True},
         headers={"authorization": f"Bearer {KEY}"},
     )
-    validator = _media_validator(server, "createResponse", "text/event-stream")
+    validator = _event_validator(server, "createResponse")
     events = [orjson.loads(line) for line in _data_lines(raw.text)]
     assert [e["sequence_number"] for e in events] == list(range(len(events)))
     assert all(validator.is_valid(e) for e in events)

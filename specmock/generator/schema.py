@@ -313,6 +313,11 @@ def _allow_null(out: dict[str, Any]) -> None:
         out["type"] = [kind, "null"]
     elif isinstance(kind, list) and "null" not in kind:
         out["type"] = [*kind, "null"]
+    elif kind is None and any(k in out for k in ("allOf", "oneOf", "anyOf", "$ref")):
+        inner = dict(out)
+        out.clear()
+        out["anyOf"] = [inner, {"type": "null"}]
+        return
     enum = out.get("enum")
     if isinstance(enum, list) and None not in enum:
         out["enum"] = [*enum, None]

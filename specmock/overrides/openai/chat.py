@@ -44,7 +44,7 @@ def prompt_of(body: dict[str, Any]) -> Prompt:
         if isinstance(schema, dict)
         else ({} if fmt.get("type") == "json_schema" else None),
         json_object=fmt.get("type") == "json_object",
-        limit=body.get("max_completion_tokens") or body.get("max_tokens"),
+        limit=service.token_limit(body.get("max_completion_tokens") or body.get("max_tokens")),
         tool_results=trailing if trailing else None,
     )
 

@@ -19,7 +19,7 @@ async def create_completion(ctx: Context) -> Reply:
         body=body,
         last_user=prompt_text,
         prompt_tokens=tokens.count(prompt_text),
-        limit=body.get("max_tokens") if body.get("max_tokens") is not None else 16,
+        limit=service.token_limit(body.get("max_tokens"), 16),
     )
     turn = await service.decide(ctx, prompt, max(1, int(body.get("n") or 1)))
     if turn.refusal is not None:

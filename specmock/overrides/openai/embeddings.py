@@ -45,15 +45,12 @@ def create_embedding(ctx: Context) -> Reply:
     body = ctx.body or {}
     name = str(body.get("model", ""))
     entry = models.model(name)
-    if not entry.dimensions:
-        return errors.invalid(f"{name} is not an embedding model", "model")
-    dimensions = int(body.get("dimensions") or entry.dimensions)
-    if dimensions < 1 or dimensions > entry.dimensions:
-        message = f"dimensions must be between 1 and {entry.dimensions} for {name}"
+    most = entry.dimensions or models.DEFAULT_DIMENSIONS  # any model name embeds
+    dimensions = int(body.get("dimensions") or most)
+    if dimensions < 1 or dimensions > most:
+        message = f"dimensions must be between 1 and {most} for {name}"
         return errors.invalid(message, "dimensions")
     texts = _texts(body.get("input"))
-    if any(not t for t in texts):
-        return errors.invalid("input must not contain empty strings", "input")
     used = [tokens.count(t) for t in texts]
     longest = max(used, default=0)
     if longest > entry.context_window:

@@ -81,6 +81,8 @@ def refused(ctx: Context) -> Reply | None:
         return error(401, message, "invalid_request_error", "invalid_api_key")
     if status >= 500 or not ctx.violations:
         return None
+    if status != 429:
+        status = 400  # OpenAI refuses a body it cannot take (type, size) with 400 too
     names = [str(v.get("pointer") or "").strip("/").replace("/", ".") for v in ctx.violations]
     messages = "; ".join(
         f"Invalid '{name}': {v.get('message')}" if name else str(v.get("message"))

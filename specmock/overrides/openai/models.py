@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 CREATED = 1_700_000_000  # one fixed `created` for every listed model (same bytes each run)
 DEFAULT_WINDOW = 128_000
+DEFAULT_DIMENSIONS = 1536  # what a model the catalogue does not know embeds into
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ def model(name: str) -> Model:
     if found is not None:
         return found
     if name.startswith("text-embedding"):
-        return Model(name, 8_191, 0, 1536)
+        return Model(name, 8_191, 0, DEFAULT_DIMENSIONS)
     return Model(name)
 
 

@@ -49,7 +49,7 @@ def prompt_of(body: dict[str, Any]) -> Prompt:
         parallel=body.get("parallel_tool_calls") is not False,
         schema=schema if isinstance(schema, dict) else None,
         json_object=fmt.get("type") == "json_object",
-        limit=body.get("max_output_tokens"),
+        limit=service.token_limit(body.get("max_output_tokens")),
         tool_results=trailing or None,
     )
 
@@ -101,7 +101,7 @@ def response_of(body: dict[str, Any], answer: Answer, seed: int, created: int) -
         "temperature": body.get("temperature", 1.0),
         "text": {"format": fmt},
         "tool_choice": body.get("tool_choice") or "auto",
-        "tools": body.get("tools") or [],
+        "tools": [t for t in body.get("tools") or [] if t.get("type") == "function"],
         "top_p": body.get("top_p", 1.0),
         "truncation": "disabled",
         "usage": {

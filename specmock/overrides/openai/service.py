@@ -37,9 +37,6 @@ async def decide(ctx: Context, prompt: Prompt, choices: int = 1) -> Turn:
     except ValueError as exc:
         return Turn([], faults.LLMFault(), seed, created, errors.invalid(str(exc)))
     entry = models.model(prompt.model)
-    if entry.dimensions:
-        message = f"{prompt.model} is an embedding model; it cannot answer this endpoint"
-        return Turn([], asked, seed, created, errors.invalid(message, "model"))
     needed = prompt.prompt_tokens + (prompt.limit or 0)
     if needed > entry.context_window:
         return Turn([], asked, seed, created, errors.context_length(entry.context_window, needed))
@@ -68,6 +65,13 @@ def pacing(ctx: Context) -> tuple[float, float]:
         _number(ctx.option("llm_tokens_per_second", "0")),
         _number(ctx.option("llm_ttft_ms", "0")),
     )
+
+
+def token_limit(value: Any, default: int | None = None) -> int | None:
+    """A token limit as a whole number (JSON may send 30.0); absent gives the default."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
+        return default
+    return int(value)
 
 
 def _number(value: str | None) -> float:
