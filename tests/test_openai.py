@@ -423,3 +423,49 @@ def test_docs_snippets_run(tmp_path):
         wrong = openai.OpenAI(base_url=url + "/v1", api_key="sk-other", max_retries=0)
         with pytest.raises(openai.AuthenticationError):
             wrong.models.list()
+
+
+def test_stream_pacing_and_first_byte_delay_follow_the_virtual_clock():
+    import queue
+    import threading
+
+    from specmock import VirtualClock
+
+    clock = VirtualClock(start=1_800_000_000, frozen=True)
+    options = {"llm_ttft_ms": "1000", "llm_tokens_per_second": "1"}
+    with serve("openai", seed=7, quiet=True, clock=clock, options=options) as server:
+        lines: queue.Queue = queue.Queue()
+
+        def read() -> None:
+            body = {"model": "gpt-4o", "messages": HELLO, "stream": True, "max_tokens": 12}
+            headers = {"authorization": "Bearer k", "x-specmock-llm-fault": "first_byte_ms=500"}
+            with httpx.stream(
+                "POST", server.url + "/v1/chat/completions", json=body, headers=headers
+            ) as response:
+                lines.put("status")
+                for line in response.iter_lines():
+                    if line.startswith("data: "):
+                        lines.put(line)
+
+        threading.Thread(target=read, daemon=True).start()
+        time.sleep(0.3)
+        assert lines.empty()  # first_byte_ms: not even the status line yet
+        clock.advance(0.5)
+        assert lines.get(timeout=5) == "status"
+        time.sleep(0.3)
+        assert lines.empty()  # llm_ttft_ms: no chunk before 1 s of clock time
+        clock.advance(1)
+        first = lines.get(timeout=5)
+        assert '"role":"assistant"' in first
+        time.sleep(0.3)
+        assert lines.empty()  # one chunk per clock second after that
+        clock.advance(1)
+        assert '"content"' in lines.get(timeout=5)
+        seen = [""]
+        deadline = time.monotonic() + 30
+        while seen[-1] != "data: [DONE]" and time.monotonic() < deadline:
+            try:
+                seen.append(lines.get(timeout=0.2))
+            except queue.Empty:
+                clock.advance(1)  # each further chunk waits for its own second
+        assert seen[-1] == "data: [DONE]"

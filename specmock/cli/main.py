@@ -291,7 +291,8 @@ def serve(
         )
         if scenario:
             if scenario not in app.scenarios:
-                raise ValueError(f"no scenario {scenario!r} in --scenarios")
+                known = ", ".join(sorted(app.scenarios)) or "none"
+                raise ValueError(f"no scenario {scenario!r} (known: {known})")
             app.initial_scenario = scenario
     except SpecError as exc:
         _fail(exc)

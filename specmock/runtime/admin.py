@@ -151,6 +151,12 @@ def handlers(app: Engine) -> Overrides:
             return _problem(400, f"scenario {name!r}: {exc}")
         return Reply({"active": name, "scenarios": sorted(app.scenarios)})
 
+    @on("listErrors")
+    def list_errors(ctx: Context) -> Reply:
+        from .failures import errors_by_service
+
+        return Reply(errors_by_service(app.services, ctx.params.get("service")))
+
     @on("findRequests")
     def find_requests(ctx: Context) -> Reply:
         entries = app.journal.find(_query(ctx), ctx.params.get("limit")) if app.journal else []
@@ -259,15 +265,24 @@ def _clock_state(app: Engine) -> dict[str, Any]:
 
 
 async def activate(app: Engine, name: str) -> None:
-    """Switch to a scenario: its fault rules, its state fixtures, its clock."""
+    """Switch to a scenario: its fault rules, its state fixtures, its clock, its service
+    settings (`options`, over the `--option`s given at start, until the next switch)."""
     scenario = app.scenarios[name] or {}
     rules = [parse_rule(item, i) for i, item in enumerate(scenario.get("faults") or [])]
+    options = scenario.get("options") or {}
+    if not isinstance(options, dict):
+        raise ValueError("options must map setting names to values")
     if "fixtures" in scenario:
         await reset_state(app)
         await load_fixtures(app, scenario["fixtures"])
     if "clock" in scenario:
         apply_clock(app, scenario["clock"])
     app.faults.set(rules)
+    if app.base_options is None:
+        app.base_options = dict(app.options)
+    base = app.base_options
+    app.options.clear()  # in place: handlers hold this mapping
+    app.options.update({**base, **{str(k).lower(): str(v) for k, v in options.items()}})
     app.scenario = name
 
 

@@ -25,13 +25,15 @@ from .router import Match, Router
 from .validation import Violation
 
 
-@dataclass
+@dataclass(slots=True)
 class Exchange:
     app: Engine
     scope: dict[str, Any]
     receive: Any
     headers: dict[str, str]  # lower-case names; repeated headers joined with ", "
     request_id: str
+    method: str
+    accept: str | None  # the Accept header
     path: str = ""  # the path routing sees: slashes collapsed, virtual host applied
     router: Router | None = None  # the services' router, or the control plane's
     match: Match | None = None
@@ -45,14 +47,6 @@ class Exchange:
     call: Call | None = None
     # run on the answer a later stage gives (idempotency remembers it)
     on_answer: list[Callable[[Outgoing], None]] = field(default_factory=list)
-
-    @property
-    def method(self) -> str:
-        return self.scope["method"]
-
-    @property
-    def accept(self) -> str | None:
-        return self.headers.get("accept")
 
     @property
     def is_admin(self) -> bool:
@@ -77,8 +71,11 @@ def query_of(scope: dict) -> dict[str, list[str]]:
 
 def raw_query_of(scope: dict) -> dict[str, list[str]]:
     """Query values still percent-encoded: `explode: false` lists split before decoding."""
+    qs = scope.get("query_string", b"")
+    if not qs:
+        return {}
     out: dict[str, list[str]] = {}
-    for pair in scope.get("query_string", b"").decode("latin-1").split("&"):
+    for pair in qs.decode("latin-1").split("&"):
         if pair:
             key, _, value = pair.partition("=")
             out.setdefault(unquote_plus(key), []).append(value)
@@ -93,11 +90,6 @@ def cookies_of(headers: dict[str, str]) -> dict[str, str]:
 def origin_of(scope: dict, headers: dict[str, str]) -> str:
     host = headers.get("host") or "{}:{}".format(*(scope.get("server") or ("localhost", 80)))
     return f"{scope.get('scheme', 'http')}://{host}{scope.get('root_path', '')}"
-
-
-def url_of(scope: dict, headers: dict[str, str]) -> str:
-    """The request URL without its query: base for Location and Link headers."""
-    return origin_of(scope, headers) + scope["path"]
 
 
 def trace_id(headers: dict[str, str]) -> str:

@@ -28,6 +28,7 @@ class Entry:
     __slots__ = (
         "_body",
         "_out",
+        "contract",
         "delay_ms",
         "fault",
         "id",
@@ -69,6 +70,7 @@ class Entry:
         self.request_id, self.trace_id = request_id, trace_id
         self.request_headers = request_headers or {}
         self.fault: str | None = out.fault
+        self.contract: str | None = getattr(out, "contract", None)  # "injected, outside ..."
         self.delay_ms = out.delay_ms or delay_ms
         self.matched: bool = op is not None or out.status not in (404, 405)
         self._body = body[:BODY_LIMIT]
@@ -116,6 +118,7 @@ _FIELDS = (
     "response_body",
     "violations",
     "fault",
+    "contract",
     "delay_ms",
     "matched",
 )

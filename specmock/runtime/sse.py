@@ -160,16 +160,18 @@ def live_answer(
     accept: str | None,
     headers: Mapping[str, str],
     options: Mapping[str, str],
-    seed: int,
+    seed: Callable[[], int],
     faker: Any,
     clock: Callable[[], Clock],
 ) -> tuple[list[tuple[str, str]], AsyncIterator[bytes]] | None:
-    """Headers and live events when the request asked for the declared event stream."""
+    """Headers and live events when the request asked for the declared event stream
+    (the seed is only worked out then)."""
     media = chosen_stream(op, accept)
     if media is None:
         return None
     settings = pacing(op, options, headers)
-    stream = generated_events(op, media, seed, faker, settings, clock, last_event_id(headers))
+    after = last_event_id(headers)
+    stream = generated_events(op, media, seed(), faker, settings, clock, after)
     return HEADERS, stream
 
 

@@ -3,18 +3,21 @@ for an undeclared method, and OPTIONS answered from the contract."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from collections.abc import Awaitable
 
 from .. import vhost
 from ..exchange import Exchange, query_of
 from ..relay import unmatched
 from ..responder import Outgoing
 from ..validation import Violation
+from .refusal import vendor_refusal
 
 _CORS_PREFLIGHT = "Access-Control-Allow-Headers"
 
 
-async def normalize_path(x: Exchange) -> Outgoing | None:
+def normalize_path(x: Exchange) -> Outgoing | None:
     """The raw path (so `%2F` stays inside a segment), without doubled slashes, and with
     a virtual host (`bucket.localhost`) turned into its path form."""
     raw_path = x.scope.get("raw_path") or x.scope["path"].encode()
@@ -27,23 +30,37 @@ async def normalize_path(x: Exchange) -> Outgoing | None:
     return None
 
 
-async def match_path(x: Exchange) -> Outgoing | None:
+def match_path(x: Exchange) -> Outgoing | Awaitable[Outgoing] | None:
     """The path template; an unknown path is forwarded when proxying, else 404."""
     assert x.router is not None
     x.match = x.router.match(x.path)
     if x.match is not None:
         return None
+    if x.app.traffic.mode.forwards and not x.is_admin:
+        return _forward_unknown(x)
+    return _unknown(x)
+
+
+async def _forward_unknown(x: Exchange) -> Outgoing:
+    service, prefix = _service_of(x)
     app = x.app
-    if app.traffic.mode.forwards and not x.is_admin:
-        service, prefix = _service_of(x)
-        out = await unmatched(app.traffic, x.scope, x.receive, x.headers, service, prefix)
-        if out is not None:
-            return out
+    out = await unmatched(app.traffic, x.scope, x.receive, x.headers, service, prefix)
+    return out if out is not None else _unknown(x)
+
+
+def _unknown(x: Exchange) -> Outgoing:
     violation = Violation("path", x.path, "path", f"no operation is declared for {x.path}")
-    return app.responder.error(None, 404, [violation], x.accept)
+    if not x.is_admin:
+        name = _service_of(x)[0]
+        service = next((s for s in x.app.services if s.name == name), None)
+        if service is not None:  # in the vendor's envelope, where it has a catalogue
+            out = vendor_refusal(x, service, 404, [violation], x.path)
+            if out is not None:
+                return out
+    return x.app.responder.error(None, 404, [violation], x.accept)
 
 
-async def select_operation(x: Exchange) -> Outgoing | None:
+def select_operation(x: Exchange) -> Outgoing | None:
     """The operation for the method (and, for AWS-style paths, the query's marker)."""
     assert x.match is not None
     entry = x.match.entry
@@ -63,6 +80,10 @@ async def select_operation(x: Exchange) -> Outgoing | None:
         return Outgoing(204, b"", None, extra)
     message = f"{x.method} is not declared for {entry.template}; allowed: {allow}"
     violation = Violation("method", "/", "method", message)
+    if not x.is_admin:
+        out = vendor_refusal(x, entry.service, 405, [violation], entry.template)
+        if out is not None:
+            return dataclasses.replace(out, headers=[*out.headers, ("Allow", allow)])
     return x.app.responder.error(None, 405, [violation], x.accept, {"Allow": allow})
 
 
