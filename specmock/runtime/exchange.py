@@ -25,13 +25,15 @@ from .router import Match, Router
 from .validation import Violation
 
 
-@dataclass
+@dataclass(slots=True)
 class Exchange:
     app: Engine
     scope: dict[str, Any]
     receive: Any
     headers: dict[str, str]  # lower-case names; repeated headers joined with ", "
     request_id: str
+    method: str
+    accept: str | None  # the Accept header
     path: str = ""  # the path routing sees: slashes collapsed, virtual host applied
     router: Router | None = None  # the services' router, or the control plane's
     match: Match | None = None
@@ -45,14 +47,6 @@ class Exchange:
     call: Call | None = None
     # run on the answer a later stage gives (idempotency remembers it)
     on_answer: list[Callable[[Outgoing], None]] = field(default_factory=list)
-
-    @property
-    def method(self) -> str:
-        return self.scope["method"]
-
-    @property
-    def accept(self) -> str | None:
-        return self.headers.get("accept")
 
     @property
     def is_admin(self) -> bool:
@@ -93,11 +87,6 @@ def cookies_of(headers: dict[str, str]) -> dict[str, str]:
 def origin_of(scope: dict, headers: dict[str, str]) -> str:
     host = headers.get("host") or "{}:{}".format(*(scope.get("server") or ("localhost", 80)))
     return f"{scope.get('scheme', 'http')}://{host}{scope.get('root_path', '')}"
-
-
-def url_of(scope: dict, headers: dict[str, str]) -> str:
-    """The request URL without its query: base for Location and Link headers."""
-    return origin_of(scope, headers) + scope["path"]
 
 
 def trace_id(headers: dict[str, str]) -> str:

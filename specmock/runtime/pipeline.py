@@ -5,8 +5,8 @@
     route         the path template; unknown paths forwarded when proxying, else 404
     operation     the method's operation; 405 with Allow, OPTIONS from the contract
     ---- the operation is known; a stage it has no use for is left out of its chain
-    security      credentials (401), unless a proxy lets the upstream decide
     parameters    path, query, header and cookie parameters parsed and checked
+    security      credentials (401), unless a proxy lets the upstream decide
     body          read within the size limit (413), parsed by media type, checked
     faults        injected latency, error statuses and broken connections
     rate limit    429 with Retry-After per client key
@@ -18,7 +18,8 @@
     deliver       the answer, or the connection fault it carries, on the wire
     record        metrics, journal and the log line
 
-A stage is `async def stage(x: Exchange) -> Outgoing | None` (see `stages/`).
+A stage is `stage(x: Exchange)` returning None (go on), an Outgoing (the answer), or an
+awaitable of either where it must wait (see `stages/`).
 Adding one is a line in ROUTING or OPERATION; `needed` leaves it out for
 operations that cannot use it, decided once per operation, not per request.
 """
@@ -38,6 +39,7 @@ from ..generator.plan import Operation
 from . import admin, problems
 from .engine import Engine
 from .exchange import Exchange, read_headers
+from .faults import CONNECTION_FAULTS
 from .journal import BODY_LIMIT
 from .responder import Outgoing
 from .stages import (
@@ -55,6 +57,7 @@ from .stages import (
 )
 from .stages.refusal import refuse
 from .validation import Rejection
+from .wire import send_answer
 
 log = logging.getLogger("specmock")
 _CORS = [("Access-Control-Allow-Origin", "*"), ("Access-Control-Expose-Headers", "*")]
@@ -72,7 +75,7 @@ def _served(op: Operation, app: Engine) -> bool:
 @dataclass(frozen=True)
 class Stage:
     name: str
-    run: Callable[[Exchange], Awaitable[Outgoing | None]]
+    run: Callable[[Exchange], Outgoing | Awaitable[Outgoing | None] | None]
     needed: Callable[[Operation, Engine], bool] = _always
 
 
@@ -84,8 +87,8 @@ ROUTING: tuple[Stage, ...] = (
 )
 
 OPERATION: tuple[Stage, ...] = (
-    Stage("security", checks.security, lambda op, app: bool(op.security)),
     Stage("parameters", checks.parameters),
+    Stage("security", checks.security, lambda op, app: bool(op.security)),
     Stage("body", body.read_body, lambda op, app: op.body is not None),
     Stage("faults", inject.inject, _served),
     Stage(
@@ -130,7 +133,9 @@ class Pipeline:
         chunks: list[bytes] = []
         if self.app.journal is not None:
             receive = _tee(receive, chunks)
-        x = Exchange(self.app, scope, receive, headers, request_id)
+        x = Exchange(
+            self.app, scope, receive, headers, request_id, scope["method"], headers.get("accept")
+        )
         try:
             out = await self.handle(x)
         except Exception:  # the last line of defence: a bug must not drop the connection
@@ -141,20 +146,25 @@ class Pipeline:
         scope["specmock.fault"] = out.fault
         if "origin" in headers and out.status != 204:
             out = dataclasses.replace(out, headers=[*out.headers, *_CORS])
-        out = await deliver.deliver(x, out, send)
+        if out.fault in CONNECTION_FAULTS:
+            out = await deliver.broken(x, out, send)
+        else:
+            await send_answer(send, out, request_id, x.method == "HEAD")
         ms = (time.perf_counter() - started) * 1000
         record.observe(x, out, b"".join(chunks), ms)
 
     async def handle(self, x: Exchange) -> Outgoing:
         """The stages in order; the first answer ends the request."""
         for stage in ROUTING:
-            out = await stage.run(x)
+            out = stage.run(x)
             if out is not None:
-                return out
+                return out if type(out) is Outgoing else await out
         assert x.op is not None
         try:
-            for stage in self.chain(x.op):
-                out = await stage.run(x)
+            for stage in self._chains.get(id(x.op)) or self.chain(x.op):
+                out = stage.run(x)
+                if out is not None and type(out) is not Outgoing:
+                    out = await out
                 if out is not None:
                     for hook in x.on_answer:
                         hook(out)

@@ -1,5 +1,7 @@
 """The request path's stages, one concept a module; `runtime/pipeline.py` orders them.
 
-A stage is `async def stage(x: Exchange) -> Outgoing | None`: it fills in its part
-of the exchange and lets the request go on (None), or answers it (an Outgoing).
+A stage is a plain function `stage(x: Exchange)` that fills in its part of the
+exchange and returns None (the request goes on), an Outgoing (the answer), or, only
+when it must wait (read the body, sleep an injected delay, forward, answer), an
+awaitable of either. Most requests wait in one or two stages, not in every one.
 """

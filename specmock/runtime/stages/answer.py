@@ -4,6 +4,7 @@ operation is stateful, else data generated from the contract (or its examples)."
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable
 from random import Random
 from typing import Any
 
@@ -11,7 +12,7 @@ import orjson
 
 from .. import admin, hooks, problems
 from ..crud import Call
-from ..exchange import Exchange, origin_of, url_of
+from ..exchange import Exchange, origin_of
 from ..hooks import Context, Reply
 from ..negotiation import parse_prefer
 from ..responder import Echo, Outgoing, status_number, to_reply
@@ -21,9 +22,10 @@ log = logging.getLogger("specmock")
 _ECHO_METHODS = ("POST", "PUT", "PATCH")
 
 
-async def respond(x: Exchange) -> Outgoing:
+def respond(x: Exchange) -> Outgoing | Awaitable[Outgoing]:
     assert x.op is not None and x.match is not None
     scope = x.scope
+    origin = origin_of(scope, x.headers)
     x.pref = parse_prefer(x.headers.get("prefer"))
     x.call = Call(
         x.op,
@@ -32,8 +34,8 @@ async def respond(x: Exchange) -> Outgoing:
         x.query,
         x.body,
         x.accept,
-        url_of(scope, x.headers),
-        origin_of(scope, x.headers) + x.match.prefix,
+        origin + scope["path"],  # without the query: the base of Location and Link
+        origin + x.match.prefix,
         x.headers,
         scope.get("specmock.files", {}),
         scope.get("specmock.raw_body", b""),
@@ -42,17 +44,18 @@ async def respond(x: Exchange) -> Outgoing:
     handlers = x.app.admin_hooks if x.op.service == admin.NAME else x.app.overrides
     handler = handlers.find(x.op)
     if handler is not None:
-        return await _override(x, handler)
-    return await _default(x)
+        return _override(x, handler)
+    return _default(x)
 
 
-async def _default(x: Exchange) -> Outgoing:
-    """State where the operation is stateful, generated data otherwise."""
+def _default(x: Exchange) -> Outgoing | Awaitable[Outgoing]:
+    """State where the operation is stateful (the store is awaited), generated data
+    otherwise (built, or taken from the response cache, at once)."""
     call, pref, match = x.call, x.pref, x.match
     assert call is not None and pref is not None and match is not None
     op = call.op
     if _stateful(x):
-        return await x.app.crud.handle(call)
+        return x.app.crud.handle(call)
     body = call.body
     echo = Echo(
         {k: call.params[k] for k in match.params if k in call.params},
@@ -86,8 +89,13 @@ async def _override(x: Exchange, handler: hooks.Handler) -> Outgoing:
         )
         return Outgoing(500, orjson.dumps(body), problems.PROBLEM_TYPE, [], op)
     if result is None:
-        return await _default(x)
+        return await _default_now(x)
     return app.responder.from_reply(op, result, call.accept)
+
+
+async def _default_now(x: Exchange) -> Outgoing:
+    out = _default(x)
+    return out if type(out) is Outgoing else await out
 
 
 def _context(x: Exchange, seed: int) -> Context:
@@ -100,7 +108,7 @@ def _context(x: Exchange, seed: int) -> Context:
     faker.random = rng
 
     async def default() -> Reply:
-        return to_reply(await _default(x))
+        return to_reply(await _default_now(x))
 
     def generate(status: int | None = None) -> Any:
         wanted = status or (status_number(op.success, None) if op.success else 200)

@@ -1,4 +1,4 @@
-"""The request against its contract: credentials, parameters, and the verdict.
+"""The request against its contract: parameters, credentials, and the verdict.
 
 Violations are collected, not raised, so one answer names every problem; the
 verdict waits until faults and traffic modes have had their say (a proxy forwards
@@ -6,6 +6,8 @@ an invalid request and reports it as drift instead of refusing it).
 """
 
 from __future__ import annotations
+
+from collections.abc import Awaitable
 
 from ...generator.params import RawRequest
 from ...generator.plan import Operation
@@ -17,50 +19,43 @@ from ..validation import Rejection, check_params, check_security
 from .refusal import refuse
 
 
-def raw_request(x: Exchange) -> RawRequest:
-    """The request's parameter sources, parsed once for security and parameters."""
-    if x.raw is None:
-        assert x.op is not None and x.match is not None
-        path = x.op.path
-        x.query = without_marker(path, query_of(x.scope))
-        x.raw = RawRequest(
-            x.match.params,
-            x.query,
-            x.headers,
-            cookies_of(x.headers),
-            without_marker(path, raw_query_of(x.scope)),
-        )
-    return x.raw
-
-
-async def security(x: Exchange) -> Outgoing | None:
+def security(x: Exchange) -> Outgoing | None:
     """Refuses (raises) a request without credentials; a proxy lets the upstream decide."""
     assert x.op is not None and x.match is not None
+    assert x.raw is not None  # the parameters stage has run
     schemes = x.match.entry.service.security_schemes
     try:
-        check_security(x.op, schemes, raw_request(x), x.app.settings.credentials)
+        check_security(x.op, schemes, x.raw, x.app.settings.credentials)
     except Rejection as exc:
         if not x.app.traffic.mode.forwards or x.op.service == admin.NAME:
             raise
-        x.violations[:0] = exc.violations
+        x.violations[:0] = exc.violations  # named first, as the first thing wrong
     return None
 
 
-async def parameters(x: Exchange) -> Outgoing | None:
+def parameters(x: Exchange) -> Outgoing | None:
     """Path, query, header and cookie parameters, parsed by their style and coerced."""
-    assert x.op is not None
-    raw = raw_request(x)
-    x.params, violations = check_params(x.op, raw)
+    assert x.op is not None and x.match is not None
+    path = x.op.path
+    x.query = without_marker(path, query_of(x.scope))
+    x.raw = RawRequest(
+        x.match.params,
+        x.query,
+        x.headers,
+        cookies_of(x.headers),
+        without_marker(path, raw_query_of(x.scope)),
+    )
+    x.params, violations = check_params(x.op, x.raw)
     x.violations.extend(violations)
     return None
 
 
-async def refuse_invalid(x: Exchange) -> Outgoing | None:
+def refuse_invalid(x: Exchange) -> Awaitable[Outgoing] | None:
     """A request that broke its contract gets every violation in one refusal."""
     if not x.violations:
         return None
     assert x.op is not None
-    return await refuse(x, validation_status(x.op), x.violations)
+    return refuse(x, validation_status(x.op), x.violations)
 
 
 def validation_status(op: Operation) -> int:

@@ -1,4 +1,7 @@
-"""Sending the answer, or acting out the connection fault it carries."""
+"""Connection faults on the wire: a reset, a timeout, a truncated or dribbled body.
+
+A plain answer is sent by the pipeline itself (`wire.send_answer`).
+"""
 
 from __future__ import annotations
 
@@ -8,17 +11,13 @@ import orjson
 
 from .. import problems
 from ..exchange import Exchange
-from ..faults import CONNECTION_FAULTS
 from ..responder import Outgoing
 from ..wire import send_answer, send_fault
 
 
-async def deliver(x: Exchange, out: Outgoing, send: Any) -> Outgoing:
-    """The answer as it went out: an in-process client cannot be sent a broken
-    connection, so it gets a 500 that says so."""
-    if out.fault not in CONNECTION_FAULTS:
-        await send_answer(send, out, x.request_id, x.method == "HEAD")
-        return out
+async def broken(x: Exchange, out: Outgoing, send: Any) -> Outgoing:
+    """Act out the answer's connection fault; what went out. An in-process client
+    cannot be sent a broken connection, so it gets a 500 that says so."""
     sent = await send_fault(send, x.receive, out, x.request_id, out.fault, out.fault_seconds)
     if sent:
         return out

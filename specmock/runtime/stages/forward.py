@@ -3,16 +3,18 @@ answer from the cassette; plain mock mode goes on to the answer."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+
 from ..exchange import Exchange
 from ..relay import through
 from ..responder import Outgoing
 from ..traffic import Mode
 
 
-async def forward(x: Exchange) -> Outgoing | None:
+def forward(x: Exchange) -> Awaitable[Outgoing | None] | None:
     app = x.app
     if app.traffic.mode is Mode.MOCK:
         return None
     assert x.op is not None
     prefix = app.mount_prefix(x.op.service)
-    return await through(app.traffic, app.responder, x.op, prefix, x.scope, x.headers, x.violations)
+    return through(app.traffic, app.responder, x.op, prefix, x.scope, x.headers, x.violations)

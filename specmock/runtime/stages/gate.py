@@ -8,7 +8,7 @@ from ..responder import Outgoing
 from ..validation import Violation
 
 
-async def admin_gate(x: Exchange) -> Outgoing | None:
+def admin_gate(x: Exchange) -> Outgoing | None:
     """Send control-plane paths to the admin router, refusing strangers with 403."""
     path = x.path
     if not (path == admin.PREFIX or path.startswith(admin.PREFIX + "/")):

@@ -12,7 +12,7 @@ from ..validation import Violation
 METHODS = ("POST", "PATCH")
 
 
-async def replay(x: Exchange) -> Outgoing | None:
+def replay(x: Exchange) -> Outgoing | None:
     key = x.headers.get("idempotency-key")
     if not key:
         return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from collections.abc import Awaitable
 
 from ..exchange import Exchange
 from ..faults import Decision, RuleError, Target
@@ -13,21 +14,34 @@ from ..responder import Outgoing
 from ..validation import Violation
 
 
-async def inject(x: Exchange) -> Outgoing | None:
+def inject(x: Exchange) -> Outgoing | Awaitable[Outgoing | None] | None:
     assert x.op is not None
-    op, app = x.op, x.app
+    op, faults = x.op, x.app.faults
     try:
-        target = Target(
-            op.service, op.operation_id, op.method, x.scope["path"], op.path, x.headers, x.body
-        )
-        decision = app.faults.from_headers(x.headers) or app.faults.decide(target)
+        decision = faults.from_headers(x.headers)
+        if decision is None and faults.rules:
+            path = x.scope["path"]
+            target = Target(
+                op.service, op.operation_id, op.method, path, op.path, x.headers, x.body
+            )
+            decision = faults.decide(target)
     except RuleError as exc:
         violation = Violation("header", "/x-specmock-fault", "fault", str(exc))
-        return app.responder.error(op, 400, [violation], x.accept)
+        return x.app.responder.error(op, 400, [violation], x.accept)
     if decision is None:
         return None
     if decision.delay_ms:
-        await asyncio.sleep(decision.delay_ms / 1000)
+        return _after_delay(x, decision)
+    return _act(x, decision)
+
+
+async def _after_delay(x: Exchange, decision: Decision) -> Outgoing | None:
+    await asyncio.sleep(decision.delay_ms / 1000)
+    return _act(x, decision)
+
+
+def _act(x: Exchange, decision: Decision) -> Outgoing | None:
+    """Latency alone lets the request go on; a status or a connection fault answers."""
     if decision.status is None and decision.fault is None:
         x.scope["specmock.delay_ms"] = decision.delay_ms
         return None

@@ -7,7 +7,7 @@ from ..responder import Outgoing
 from ..validation import Violation
 
 
-async def rate_limit(x: Exchange) -> Outgoing | None:
+def rate_limit(x: Exchange) -> Outgoing | None:
     limiter = x.app.rate_limiter
     if limiter is None:
         return None

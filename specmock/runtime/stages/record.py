@@ -25,29 +25,24 @@ def observe(x: Exchange, out: Outgoing, body: bytes, ms: float) -> None:
             bool(out.violations),
             bool(out.contract_errors),
         )
-        if app.journal is not None:
-            _journal(x, out, body, ms)
+        journal = app.journal
+        if journal is not None:
+            journal.add(
+                Entry(
+                    journal.next_id(),
+                    app.clock.now(),
+                    round(ms, 3),
+                    scope["method"],
+                    scope["path"],
+                    scope.get("query_string", b"").decode("latin-1"),
+                    out,
+                    x.request_id,
+                    trace_id(x.headers),
+                    x.headers,
+                    body,
+                    scope.get("specmock.delay_ms", 0.0),
+                )
+            )
     if not app.quiet:
         op_id = out.operation.operation_id if out.operation else None
         logs.request_line(scope["method"], scope["path"], out.status, ms, x.request_id, op_id)
-
-
-def _journal(x: Exchange, out: Outgoing, body: bytes, ms: float) -> None:
-    journal, scope = x.app.journal, x.scope
-    assert journal is not None
-    journal.add(
-        Entry(
-            journal.next_id(),
-            x.app.clock.now(),
-            round(ms, 3),
-            scope["method"],
-            scope["path"],
-            scope.get("query_string", b"").decode("latin-1"),
-            out,
-            x.request_id,
-            trace_id(x.headers),
-            x.headers,
-            body,
-            scope.get("specmock.delay_ms", 0.0),
-        )
-    )

@@ -4,6 +4,7 @@ for an undeclared method, and OPTIONS answered from the contract."""
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable
 
 from .. import vhost
 from ..exchange import Exchange, query_of
@@ -14,7 +15,7 @@ from ..validation import Violation
 _CORS_PREFLIGHT = "Access-Control-Allow-Headers"
 
 
-async def normalize_path(x: Exchange) -> Outgoing | None:
+def normalize_path(x: Exchange) -> Outgoing | None:
     """The raw path (so `%2F` stays inside a segment), without doubled slashes, and with
     a virtual host (`bucket.localhost`) turned into its path form."""
     raw_path = x.scope.get("raw_path") or x.scope["path"].encode()
@@ -27,23 +28,30 @@ async def normalize_path(x: Exchange) -> Outgoing | None:
     return None
 
 
-async def match_path(x: Exchange) -> Outgoing | None:
+def match_path(x: Exchange) -> Outgoing | Awaitable[Outgoing] | None:
     """The path template; an unknown path is forwarded when proxying, else 404."""
     assert x.router is not None
     x.match = x.router.match(x.path)
     if x.match is not None:
         return None
+    if x.app.traffic.mode.forwards and not x.is_admin:
+        return _forward_unknown(x)
+    return _unknown(x)
+
+
+async def _forward_unknown(x: Exchange) -> Outgoing:
+    service, prefix = _service_of(x)
     app = x.app
-    if app.traffic.mode.forwards and not x.is_admin:
-        service, prefix = _service_of(x)
-        out = await unmatched(app.traffic, x.scope, x.receive, x.headers, service, prefix)
-        if out is not None:
-            return out
+    out = await unmatched(app.traffic, x.scope, x.receive, x.headers, service, prefix)
+    return out if out is not None else _unknown(x)
+
+
+def _unknown(x: Exchange) -> Outgoing:
     violation = Violation("path", x.path, "path", f"no operation is declared for {x.path}")
-    return app.responder.error(None, 404, [violation], x.accept)
+    return x.app.responder.error(None, 404, [violation], x.accept)
 
 
-async def select_operation(x: Exchange) -> Outgoing | None:
+def select_operation(x: Exchange) -> Outgoing | None:
     """The operation for the method (and, for AWS-style paths, the query's marker)."""
     assert x.match is not None
     entry = x.match.entry
