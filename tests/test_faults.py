@@ -47,14 +47,24 @@ def test_dribble_delivers_the_whole_body_slowly(live):
     assert response.status_code == 200 and response.json() == httpx.get(live.url + PET).json()
 
 
-def test_error_status_must_be_declared_and_its_body_follows_the_spec():
+def test_declared_error_follows_the_spec_and_undeclared_goes_out_marked():
     client = client_for("petstore", stateful=False)
     client.post("/__specmock/faults", json={"operation": "showPetById", "status": 404})
     response = client.get(PET)
-    assert response.status_code == 404 and {"code", "message"} <= set(response.json())
+    body = response.json()
+    assert response.status_code == 404 and {"code", "message"} <= set(body)
+    assert body["message"] == "The requested resource does not exist."  # a sentence, no lorem
     client.put("/__specmock/faults", json={"operation": "showPetById", "status": 503})
-    refused = client.get(PET)
-    assert refused.status_code == 400 and "does not declare" in refused.text
+    outage = client.get(PET)  # petstore declares no 503: sent anyway, strict or not
+    assert outage.status_code == 503
+    assert outage.headers["content-type"] == "application/problem+json"
+    assert outage.json()["detail"] == "The service is temporarily unavailable; retry later."
+    declared, outside = client.get("/__specmock/requests").json()[-2:]
+    assert declared["contract"] == "injected" and declared["fault"] == "status 404"
+    assert outside["contract"] == "injected, outside the contract"
+    metrics = client.get("/__specmock/metrics").text
+    assert ('specmock_injected_errors_total{service="petstore",operation="showPetById",'
+            'status="503",contract="injected, outside the contract"} 1') in metrics
 
 
 def test_sequences_first_and_every():

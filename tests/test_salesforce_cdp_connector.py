@@ -110,3 +110,25 @@ def test_connector_follows_batches_and_lists_tables(servers):
         conn.get_pandas_dataframe("SELECT 1 AS one")  # asks for Arrow batches: refused by name
     tables = conn.list_tables(table_name="ssot__Individual__dlm")
     assert [t.name for t in tables] == ["ssot__Individual__dlm"]
+
+
+@pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
+@pytest.mark.parametrize(
+    ("rule", "words"),
+    [
+        ({"status": 500}, "An unexpected error occurred"),
+        ({"error": "REQUEST_LIMIT_EXCEEDED"}, "Request limit exceeded"),
+    ],
+)
+def test_connector_surfaces_the_vendors_message_of_an_injected_failure(servers, rule, words):
+    conn = connector.SalesforceCDPConnection(
+        servers.http, client_id="cid", client_secret="secret")
+    faults = f"{servers.http}/__specmock/faults"
+    added = requests.put(faults, json={"path": "^/api/v[12]/query", **rule}, timeout=10)
+    assert added.status_code == 200, added.text
+    try:
+        with pytest.raises(Exception, match=words) as raised:
+            conn.cursor().execute("SELECT ssot__Id__c FROM ssot__Individual__dlm LIMIT 1")
+        assert "specmock" not in str(raised.value)
+    finally:
+        requests.delete(faults, timeout=10)

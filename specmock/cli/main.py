@@ -7,8 +7,10 @@ from typing import Any
 
 import click
 
+from ..extras import missing
 from ..generator.errors import SpecError
 from ..runtime import logs, server
+from ..runtime.docs import ServedDocs, reference_path
 from ..runtime.factory import create_app, load_services
 from .admin import admin
 from .mesh import mesh
@@ -45,8 +47,8 @@ def main() -> None:
 
 @main.command()
 @click.argument("specs", nargs=-1, required=True)
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--host", default="127.0.0.1", show_default=True, envvar="SPECMOCK_HOST")
+@click.option("--port", default=8000, show_default=True, type=int, envvar="SPECMOCK_PORT")
 @click.option(
     "--seed",
     default=0,
@@ -212,7 +214,8 @@ def serve(
         )
         if scenario:
             if scenario not in app.scenarios:
-                raise ValueError(f"no scenario {scenario!r} in --scenarios")
+                known = ", ".join(sorted(app.scenarios)) or "none"
+                raise ValueError(f"no scenario {scenario!r} (known: {known})")
             app.initial_scenario = scenario
     except SpecError as exc:
         _fail(exc)
@@ -220,18 +223,37 @@ def serve(
     except (ValueError, OSError) as exc:
         click.echo(f"specmock: {exc}", err=True)
         sys.exit(2)
+    except ImportError as exc:
+        click.echo(f"specmock: {missing(exc) or exc}", err=True)
+        sys.exit(2)
     app.watch_interval = 0.5
     app.watch_specs = watch
-    for service in app.services:
-        mount = app.mount_prefix(service.name) or "/"
-        click.echo(
-            f"specmock: {service.name} ({len(service.operations)} operations) "
-            f"on http://{host}:{port}{mount.rstrip('/')}{service.base_path or '/'}",
-            err=True,
-        )
+    for line in banner(app, f"http://{host}:{port}"):
+        click.echo(f"specmock: {line}", err=True)
     if tls_port:
         click.echo(f"specmock: https on https://{host}:{tls_port}", err=True)
-    server.run(app, host, port, tls_port, tls_cert, tls_key)
+    try:
+        server.run(ServedDocs(app), host, port, tls_port, tls_cert, tls_key)
+    except ImportError as exc:  # --tls-port without a certificate makes one: the tls extra
+        if missing(exc) is None:
+            raise
+        click.echo(f"specmock: {missing(exc)}", err=True)
+        sys.exit(2)
+
+
+def banner(app: Any, base: str) -> list[str]:
+    """What is served where: each service, its operation count and reference, the console."""
+    lines = []
+    for service in app.services:
+        mount = app.mount_prefix(service.name)
+        lines.append(
+            f"{service.name} ({len(service.operations)} operations) on "
+            f"{base}{mount}{service.base_path or '/'}  docs {base}{reference_path(app, service)}"
+        )
+    if len(app.services) > 1:
+        lines.append(f"index of services and docs on {base}/")
+    lines.append(f"console on {base}/__specmock/ui")
+    return lines
 
 
 @main.command()

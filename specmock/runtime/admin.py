@@ -7,13 +7,18 @@ the override API. Open to loopback clients; from anywhere else only with the tok
 
 from __future__ import annotations
 
+import hmac
 import ipaddress
 from datetime import datetime
+from http.cookies import CookieError, Morsel, SimpleCookie
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs
 
 from ..generator.build import load_service
 from ..generator.plan import Service
+from . import console
+from .cassette import Cassette, CassetteError
 from .clock import VirtualClock, iso
 from .faults import RuleError, parse_rule
 from .fixtures import FixtureError, export_state, load_fixtures, reset_state
@@ -35,6 +40,8 @@ def load() -> Service:
 
 
 def allowed(scope: dict, headers: dict[str, str], token: str | None) -> bool:
+    """Loopback clients; others with the token as a Bearer header or, for a browser on the
+    console, as the cookie the console sets (its page takes `?token=` once)."""
     client = scope.get("client") or ("127.0.0.1", 0)
     try:
         if ipaddress.ip_address(client[0]).is_loopback:
@@ -42,7 +49,17 @@ def allowed(scope: dict, headers: dict[str, str], token: str | None) -> bool:
     except ValueError:
         if client[0] in ("testclient", "localhost"):
             return True
-    return bool(token) and headers.get("authorization", "") == f"Bearer {token}"
+    if not token:
+        return False
+    given = headers.get("authorization", "").removeprefix("Bearer ")
+    if not given and "cookie" in headers:
+        try:
+            given = SimpleCookie(headers["cookie"]).get(console.COOKIE, Morsel()).value or ""
+        except CookieError:
+            given = ""
+    if not given and scope.get("path") == PREFIX + "/ui":
+        given = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("token", [""])[0]
+    return hmac.compare_digest(given.encode(), token.encode())
 
 
 def _problem(status: int, detail: str) -> Reply:
@@ -150,6 +167,12 @@ def handlers(app: Engine) -> Overrides:
             return _problem(400, f"scenario {name!r}: {exc}")
         return Reply({"active": name, "scenarios": sorted(app.scenarios)})
 
+    @on("listErrors")
+    def list_errors(ctx: Context) -> Reply:
+        from .failures import errors_by_service
+
+        return Reply(errors_by_service(app.services, ctx.params.get("service")))
+
     @on("findRequests")
     def find_requests(ctx: Context) -> Reply:
         entries = app.journal.find(_query(ctx), ctx.params.get("limit")) if app.journal else []
@@ -187,6 +210,7 @@ def handlers(app: Engine) -> Overrides:
         )
 
     _traffic_handlers(app, on)
+    console.register(app, on, _problem)
     return table
 
 
@@ -207,9 +231,18 @@ def _traffic_handlers(app: Engine, on: Any) -> None:
 
     @on("setMode")
     def set_mode(ctx: Context) -> Reply:
+        before = (traffic.cassette, traffic.cassette_file)
         try:
+            if ctx.body.get("cassette"):  # named at run time: record into it, or play it back
+                file = Path(ctx.body["cassette"])
+                traffic.cassette = Cassette.load(file, traffic.cassette.secret_names)
+                traffic.cassette_file = file
             traffic.configure(ctx.body["mode"], ctx.body.get("upstreams"))
+        except (CassetteError, OSError) as exc:  # not HAR, a folder, unreadable
+            traffic.cassette, traffic.cassette_file = before
+            return _problem(400, f"cassette: {exc}")
         except TrafficError as exc:
+            traffic.cassette, traffic.cassette_file = before
             return _problem(409, str(exc))
         return Reply(mode_state())
 
@@ -253,15 +286,24 @@ def _clock_state(app: Engine) -> dict[str, Any]:
 
 
 async def activate(app: Engine, name: str) -> None:
-    """Switch to a scenario: its fault rules, its state fixtures, its clock."""
+    """Switch to a scenario: its fault rules, its state fixtures, its clock, its service
+    settings (`options`, over the `--option`s given at start, until the next switch)."""
     scenario = app.scenarios[name] or {}
     rules = [parse_rule(item, i) for i, item in enumerate(scenario.get("faults") or [])]
+    options = scenario.get("options") or {}
+    if not isinstance(options, dict):
+        raise ValueError("options must map setting names to values")
     if "fixtures" in scenario:
         await reset_state(app)
         await load_fixtures(app, scenario["fixtures"])
     if "clock" in scenario:
         apply_clock(app, scenario["clock"])
     app.faults.set(rules)
+    if app.base_options is None:
+        app.base_options = dict(app.options)
+    base = app.base_options
+    app.options.clear()  # in place: handlers hold this mapping
+    app.options.update({**base, **{str(k).lower(): str(v) for k, v in options.items()}})
     app.scenario = name
 
 

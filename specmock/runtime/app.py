@@ -78,6 +78,8 @@ class SpecmockApp:
         if self.rate_limiter is not None:
             _check_targets(self.rate_limiter.rules, services)
         self.scenarios: dict[str, dict[str, Any]] = {}
+        self.header_scenarios: dict[str, Faults] = {}  # X-Specmock-Scenario rules, per name
+        self.base_options: dict[str, str] | None = None  # `options` before any scenario
         self.scenario: str | None = None
         self.initial_scenario: str | None = None  # activated at start-up
         self._builtin_overrides()

@@ -47,6 +47,8 @@ class Engine(Protocol):
     metrics: Metrics
     options: dict[str, str]
     scenarios: dict[str, dict[str, Any]]
+    header_scenarios: dict[str, Faults]  # the rules of scenarios named per request
+    base_options: dict[str, str] | None  # the `--option`s before a scenario set its own
     scenario: str | None
     max_body: int
     quiet: bool

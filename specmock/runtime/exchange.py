@@ -71,8 +71,11 @@ def query_of(scope: dict) -> dict[str, list[str]]:
 
 def raw_query_of(scope: dict) -> dict[str, list[str]]:
     """Query values still percent-encoded: `explode: false` lists split before decoding."""
+    qs = scope.get("query_string", b"")
+    if not qs:
+        return {}
     out: dict[str, list[str]] = {}
-    for pair in scope.get("query_string", b"").decode("latin-1").split("&"):
+    for pair in qs.decode("latin-1").split("&"):
         if pair:
             key, _, value = pair.partition("=")
             out.setdefault(unquote_plus(key), []).append(value)

@@ -6,13 +6,15 @@ from pathlib import Path
 from typing import Any
 
 from ..generator.build import build_service
-from ..generator.errors import SpecError
+from ..generator.errors import Problem, SpecError
 from ..generator.loader import load_document
 from ..generator.plan import Service
 from ..generator.sources import expand
 from .app import SpecmockApp
 from .cassette import Cassette
+from .catalogue import CatalogueError, from_spec
 from .clock import Clock
+from .failures import presets
 from .faults import parse_rule
 from .fixtures import FixtureError, read_fixtures, read_yaml
 from .hooks import Overrides
@@ -103,6 +105,8 @@ def create_app(
         if not isinstance(rules, list):
             raise FixtureError(f"{source}: fault rules must be a list")
         app.faults.set([*app.faults.rules, *(parse_rule(r, i) for i, r in enumerate(rules))])
+    _check_named_errors(app.services)
+    app.scenarios.update(presets(app.services))  # each service's own; a user's file wins
     for source in scenarios or []:
         found = read_yaml(source) if not isinstance(source, dict) else source
         if not isinstance(found, dict):
@@ -137,3 +141,15 @@ def secret_names(services: list[Service]) -> frozenset[str]:
         for scheme in service.security_schemes.values()
         if isinstance(scheme, dict) and scheme.get("type") == "apiKey" and "name" in scheme
     )
+
+
+def _check_named_errors(services: list[Service]) -> None:
+    """A spec's `x-specmock-errors` that cannot work stops the start, naming the entry."""
+    found = []
+    for service in services:
+        try:
+            from_spec(service.name, service.document.root)
+        except CatalogueError as exc:
+            found.append(Problem(service.document.file, exc.pointer, exc.reason))
+    if found:
+        raise SpecError(found)

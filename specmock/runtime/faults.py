@@ -2,10 +2,10 @@
 
 A rule matches by service, operation, method, path, headers and body fields, fires
 with a probability, every Nth match or for the first N matches (call
-sequences), and then adds latency, answers a declared error status (its body
-generated from the spec, so the failure is still contract-true), or breaks the
-connection (timeout, reset, empty response, truncated body, malformed chunk,
-dribble). One seed gives one sequence of decisions.
+sequences), or only after the first N (`after`), and then adds latency, answers an
+error (a status, or a vendor error by name such as `SlowDown`; declared or not, in the
+vendor's envelope), or breaks the connection (timeout, reset, empty response, truncated
+body, malformed chunk, dribble). One seed gives one sequence of decisions.
 """
 
 from __future__ import annotations
@@ -37,8 +37,10 @@ class Rule:
     probability: float = 1.0
     every: int | None = None
     first: int | None = None
+    after: int | None = None  # let the first N matches through (`first` counts from there)
     latency: dict[str, Any] | None = None
     status: int | None = None
+    error: str | None = None  # a named error of the service's catalogue
     fault: str | None = None
     seconds: float = 30.0  # how long a timeout holds, or a dribble lasts
     matched: int = 0  # how many requests matched so far (for every/first)
@@ -54,6 +56,12 @@ class Decision:
     status: int | None = None
     fault: str | None = None
     seconds: float = 30.0
+    error: str | None = None
+
+    @property
+    def answers(self) -> bool:
+        """Whether the request is answered by the fault rather than only delayed."""
+        return self.status is not None or self.fault is not None or self.error is not None
 
 
 def parse_rule(data: Mapping[str, Any], index: int = 0) -> Rule:
@@ -65,7 +73,7 @@ def parse_rule(data: Mapping[str, Any], index: int = 0) -> Rule:
     rule.id = rule.id or f"rule-{index + 1}"
     if not 0.0 <= float(rule.probability) <= 1.0:
         raise RuleError(f"{rule.id}: probability must be between 0 and 1")
-    for name in ("every", "first"):
+    for name in ("every", "first", "after"):
         value = getattr(rule, name)
         if value is not None:
             if (
@@ -89,8 +97,12 @@ def parse_rule(data: Mapping[str, Any], index: int = 0) -> Rule:
         ):
             raise RuleError(f"{rule.id}: status must be an HTTP status code")
         rule.status = int(rule.status)
-    if rule.latency is None and rule.status is None and rule.fault is None:
-        raise RuleError(f"{rule.id}: a rule needs latency, status or fault")
+    if rule.error is not None and (not isinstance(rule.error, str) or not rule.error.strip()):
+        raise RuleError(f"{rule.id}: error must name an error of the service, e.g. SlowDown")
+    if rule.error is not None and rule.fault is not None:
+        raise RuleError(f"{rule.id}: a rule answers an error or breaks the connection, not both")
+    if rule.latency is None and rule.status is None and rule.fault is None and not rule.error:
+        raise RuleError(f"{rule.id}: a rule needs latency, status, error or fault")
     return rule
 
 
@@ -138,7 +150,8 @@ class Faults:
         self.rules.append(rule)
 
     def from_headers(self, headers: Mapping[str, str]) -> Decision | None:
-        """`X-Specmock-Delay: 250` (or `uniform:100-300`) and `X-Specmock-Fault: reset|503|..`."""
+        """`X-Specmock-Delay: 250` (or `uniform:100-300`) and `X-Specmock-Fault: reset|503|..`,
+        or the name of one of the service's errors (`X-Specmock-Fault: SlowDown`)."""
         delay = headers.get("x-specmock-delay")
         fault = headers.get("x-specmock-fault")
         if delay is None and fault is None:
@@ -153,14 +166,19 @@ class Faults:
             low, high = float(match.group(1)), float(match.group(2) or match.group(1))
             decision.delay_ms = low if high == low else self.rng.uniform(low, high)
         if fault:
-            fault = fault.strip().lower()
+            fault = fault.strip()
             if fault.isdigit():
                 decision.status = int(fault)
-            elif fault in CONNECTION_FAULTS:
-                decision.fault = fault
+                if not 100 <= decision.status < 600:
+                    raise RuleError("X-Specmock-Fault: a status must be between 100 and 599")
+            elif fault.lower() in CONNECTION_FAULTS:
+                decision.fault = fault.lower()
+            elif re.fullmatch(r"[A-Za-z][A-Za-z0-9_.:-]*", fault):
+                decision.error = fault
             else:
                 raise RuleError(
-                    f"X-Specmock-Fault takes a status or one of {', '.join(CONNECTION_FAULTS)}"
+                    "X-Specmock-Fault takes a status, an error name of the service or one of "
+                    + ", ".join(CONNECTION_FAULTS)
                 )
         return decision
 
@@ -174,14 +192,17 @@ class Faults:
             if not _matches(rule, request):
                 continue
             rule.matched += 1
-            if rule.first is not None and rule.matched > rule.first:
+            counted = rule.matched - (rule.after or 0)
+            if counted < 1:
                 continue
-            if rule.every is not None and rule.matched % rule.every:
+            if rule.first is not None and counted > rule.first:
+                continue
+            if rule.every is not None and counted % rule.every:
                 continue
             if rule.probability < 1.0 and self.rng.random() >= rule.probability:
                 continue
             delay = sample(rule.latency, self.rng) if rule.latency else 0.0
-            return Decision(rule.id, delay, rule.status, rule.fault, rule.seconds)
+            return Decision(rule.id, delay, rule.status, rule.fault, rule.seconds, rule.error)
         return None
 
 

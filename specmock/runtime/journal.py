@@ -28,6 +28,7 @@ class Entry:
     __slots__ = (
         "_body",
         "_out",
+        "contract",
         "delay_ms",
         "fault",
         "id",
@@ -69,6 +70,7 @@ class Entry:
         self.request_id, self.trace_id = request_id, trace_id
         self.request_headers = request_headers or {}
         self.fault: str | None = out.fault
+        self.contract: str | None = getattr(out, "contract", None)  # "injected, outside ..."
         self.delay_ms = out.delay_ms or delay_ms
         self.matched: bool = op is not None or out.status not in (404, 405)
         self._body = body[:BODY_LIMIT]
@@ -116,6 +118,7 @@ _FIELDS = (
     "response_body",
     "violations",
     "fault",
+    "contract",
     "delay_ms",
     "matched",
 )
@@ -198,6 +201,18 @@ class Journal:
     def find(self, query: Query | None = None, limit: int | None = None) -> list[Entry]:
         found = [e for e in self._entries if query is None or query.accepts(e)]
         return found[-limit:] if limit else found
+
+    def after(self, entry_id: int) -> list[Entry]:
+        """Entries newer than `entry_id`, oldest first (a live view reads only the tail)."""
+        newer: list[Entry] = []
+        for entry in reversed(self._entries):
+            if entry.id <= entry_id:
+                break
+            newer.append(entry)
+        return newer[::-1]
+
+    def last_id(self) -> int:
+        return self._entries[-1].id if self._entries else 0
 
     def get(self, entry_id: int) -> Entry | None:
         return next((e for e in self._entries if e.id == entry_id), None)

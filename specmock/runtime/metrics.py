@@ -14,6 +14,7 @@ class Metrics:
         self.invalid: dict[tuple[str, str], int] = defaultdict(int)
         self.broken: dict[tuple[str, str], int] = defaultdict(int)
         self.faults: dict[tuple[str, str, str], int] = defaultdict(int)
+        self.injected: dict[tuple[str, str, int, str], int] = defaultdict(int)
         self.latency: dict[tuple[str, str], list[float]] = {}
         self.latency_sum: dict[tuple[str, str], float] = defaultdict(float)
 
@@ -38,6 +39,11 @@ class Metrics:
             counts = self.latency[key] = [0] * (len(BUCKETS) + 1)
         counts[bisect_left(BUCKETS, seconds)] += 1  # per bucket; render() accumulates
         self.latency_sum[key] += seconds
+
+    def inject(self, service: str, operation: str, status: int, contract: str) -> None:
+        """An injected error answer; `contract` is "injected" or "injected, outside the
+        contract" (a status or body the operation does not declare)."""
+        self.injected[(service, operation, status, contract)] += 1
 
     def render(self) -> str:
         lines = [
@@ -64,6 +70,16 @@ class Metrics:
         lines += [
             f'specmock_contract_violations_total{{service="{s}",operation="{o}"}} {n}'
             for (s, o), n in sorted(self.broken.items())
+        ]
+        lines += [
+            "# HELP specmock_injected_errors_total Injected error answers; contract says "
+            "whether the contract declares them.",
+            "# TYPE specmock_injected_errors_total counter",
+        ]
+        lines += [
+            f'specmock_injected_errors_total{{service="{s}",operation="{o}",status="{c}",'
+            f'contract="{k}"}} {n}'
+            for (s, o, c, k), n in sorted(self.injected.items())
         ]
         lines += [
             "# HELP specmock_request_seconds Time to answer.",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from http import HTTPStatus
 from typing import Any
 
 from .validation import Violation
@@ -50,13 +52,19 @@ def problem(status: int, violations: list[Violation], detail: str | None = None)
     }
 
 
-def fill(body: Any, status: int, violations: list[Violation], with_list: bool = True) -> Any:
+def fill(
+    body: Any,
+    status: int,
+    violations: list[Violation],
+    with_list: bool = True,
+    message: str | None = None,
+) -> Any:
     """Write the messages into a generated error body wherever its fields invite them."""
     if isinstance(body, list) and with_list:  # e.g. Salesforce's [{"errorCode", "message"}]
-        return _items(body, violations)
+        return _items(body, violations, message)
     if not isinstance(body, dict):
         return body
-    text = summary(status, violations)
+    text = message or summary(status, violations)
     for key, value in list(body.items()):
         low = key.lower()
         if low in _MESSAGE_KEYS and isinstance(value, str):
@@ -68,16 +76,20 @@ def fill(body: Any, status: int, violations: list[Violation], with_list: bool = 
         elif low in ("code", "status") and isinstance(value, str) and value.isdigit():
             body[key] = str(status)
         elif with_list and low in _LIST_KEYS and isinstance(value, list):
-            body[key] = _items(value, violations)
+            body[key] = _items(value, violations, message)
         elif isinstance(value, dict):
-            fill(value, status, violations, with_list)
+            fill(value, status, violations, with_list, message)
     return body
 
 
-def _items(generated: list[Any], violations: list[Violation]) -> list[Any]:
+def _items(
+    generated: list[Any], violations: list[Violation], message: str | None = None
+) -> list[Any]:
     if not generated or not isinstance(generated[0], dict):
         return generated
     template = generated[0]
+    if message is not None and not violations:  # a named error: no violations to list
+        return []
     if not template:  # free-form items: the whole violation
         return [v.as_dict() for v in violations]
     out = []
@@ -89,3 +101,48 @@ def _items(generated: list[Any], violations: list[Violation]) -> list[Any]:
                 item[key] = getattr(v, source)
         out.append(item)
     return out
+
+
+_KEEP = re.compile(r"(url|uri|link|href|documentation|id)$", re.IGNORECASE)
+_CODE = re.compile(r"(code|type|error|kind|reason)$", re.IGNORECASE)
+
+
+def readable(
+    body: Any, generated: Any, status: int, validator: Any, message: str | None = None
+) -> Any:
+    """Replace the generated words `fill` left in an error body (strings still equal to
+    `generated` at the same place) by the message in message fields, the status reason's
+    code form in fields named like codes, the reason elsewhere, wherever the schema still
+    accepts the result."""
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:
+        phrase = "Client Error" if status < 500 else "Server Error"
+    code = re.sub(r"[^A-Z0-9]+", "_", phrase.upper()).strip("_")
+    for container, key in list(_untouched(body, generated)):
+        old = container[key]
+        name = key if isinstance(key, str) else ""
+        if name and _KEEP.search(name):
+            continue
+        if name.lower() in _MESSAGE_KEYS:
+            container[key] = message or phrase
+        else:
+            container[key] = code if name and _CODE.search(name) else phrase
+        if not validator.is_valid(body):
+            container[key] = old
+    return body
+
+
+def _untouched(node: Any, generated: Any) -> Any:
+    if isinstance(node, dict) and isinstance(generated, dict):
+        pairs = [(k, generated[k]) for k in node if k in generated]
+    elif isinstance(node, list) and isinstance(generated, list):
+        pairs = list(zip(range(len(node)), generated, strict=False))
+    else:
+        return
+    for key, before in pairs:
+        value = node[key]
+        if isinstance(value, str) and value == before:
+            yield node, key
+        elif isinstance(value, dict | list):
+            yield from _untouched(value, before)

@@ -23,6 +23,7 @@ from ..generator.fake import Ctx
 from ..generator.plan import Media, Operation, Response
 from ..generator.xmlcodec import is_xml, to_xml
 from . import problems
+from .catalogue import generic_error
 from .hooks import Reply
 from .negotiation import Preference, choose_media, is_json
 from .validation import Rejection, Violation, schema_violations
@@ -43,6 +44,7 @@ class Outgoing:
     fault: str | None = None  # an injected failure: a status, or a connection fault to act out
     fault_seconds: float = 30.0
     delay_ms: float = 0.0  # injected latency
+    contract: str | None = None  # "injected, outside the contract" for such injected answers
     stream: Any = None  # an async iterator of body chunks sent after `body` (large answers)
 
 
@@ -133,7 +135,7 @@ class Responder:
         extra = list((headers or {}).items())
         response = op.response_for(status) if op else None
         if op is not None and response is not None:
-            body = self._declared_error(op, response, status, violations, accept)
+            body = self.declared_error(op, status, None, violations, accept)
             if body is not None:
                 media_type, data = body
                 return Outgoing(status, data, media_type, extra, op, violations=violations)
@@ -276,11 +278,28 @@ class Responder:
             return Outgoing(status, b"", None, headers, op)
         media = response.content[media_type]
         value, errors = self._body_value(op, media, pref, seed, echo)
+        if status >= 400 and not errors and not media.examples and is_json(media_type):
+            value = self._readable_error(op, media, status, value)
         body = _serialize(value, media_type, media, op)
         out = Outgoing(status, body, _concrete(media_type), headers, op, errors)
         if errors:
             return self._broken(op, out)
         return out
+
+    def _readable_error(self, op: Operation, media: Media, status: int, value: Any) -> Any:
+        """A generated error body (`Prefer: code=503`) with a sentence for the status in its
+        message fields and the reason in its other text: an error never reads as lorem."""
+        if media.schema is None or not isinstance(value, dict | list):
+            return value
+        validator = op.compiler.validator(media.schema, "response", media.pointer)
+        message = generic_error(status).message
+        for with_list in (True, False):
+            candidate = problems.fill(
+                orjson.loads(orjson.dumps(value)), status, [], with_list, message
+            )
+            if validator.is_valid(candidate):
+                return problems.readable(candidate, value, status, validator, message)
+        return value
 
     def _body_value(
         self, op: Operation, media: Media, pref: Preference, seed: int, echo: Echo | None = None
@@ -321,14 +340,20 @@ class Responder:
             out.append((name, _header_text(value)))
         return out
 
-    def _declared_error(
+    def declared_error(
         self,
         op: Operation,
-        response: Response,
         status: int,
+        message: str | None,
         violations: list[Violation],
         accept: str | None,
     ) -> tuple[str, bytes] | None:
+        """The error body the spec declares for `status`, generated, then given readable
+        text: the message (else the violations) where it invites one, the status reason in
+        the other text fields the schema lets us write (never lorem); None if none fits."""
+        response = op.response_for(status)
+        if response is None:
+            return None
         offered = [m for m in response.content if is_json(m)]
         if not offered:  # an XML-only API declares its error body in XML
             offered = [m for m in response.content if is_xml(m)]
@@ -345,9 +370,10 @@ class Responder:
             generated = builder(self._ctx(seed + attempt, complete=True))
             for with_list in (True, False):
                 value = problems.fill(
-                    orjson.loads(orjson.dumps(generated)), status, violations, with_list
+                    orjson.loads(orjson.dumps(generated)), status, violations, with_list, message
                 )
                 if validator.is_valid(value):
+                    value = problems.readable(value, generated, status, validator, message)
                     return _concrete(media_type), _serialize(value, media_type, media, op)
         return None
 

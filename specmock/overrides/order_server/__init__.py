@@ -4,6 +4,7 @@ signed, retried, dead-lettered callbacks (see docs/order_service.md).
 The runtime collects handlers from this package's namespace only, so they are imported here.
 """
 
+from .errors import CATALOGUE
 from .handlers import (
     create_order,
     get_order,
@@ -15,6 +16,7 @@ from .handlers import (
 )
 
 __all__ = [
+    "CATALOGUE",
     "create_order",
     "get_order",
     "list_dead_letters",

@@ -5,6 +5,7 @@ here; the modules stay small and each covers one API family.
 """
 
 from .auth import exchange_token, oauth_revoke, oauth_token, tenant_revoke
+from .errors import CATALOGUE
 from .insights import create_insight, insight_query, metadata_list, metadata_one
 from .jobs import create_job, delete_job, get_job, list_jobs, update_job, upload
 from .profile import metadata as profile_metadata
@@ -22,6 +23,7 @@ from .segments import (
 from .streaming import delete, ingest, test_payload
 
 __all__ = [
+    "CATALOGUE",
     "count_segment",
     "create",
     "create_insight",

@@ -96,6 +96,8 @@ async def _process(ctx: Context, job: dict[str, Any]) -> dict[str, Any]:
         "processingMs": FINISH_AFTER * 1000,
         "batches": [],
     }
+    if ctx.option("salesforce_cdp_jobs", "") == "fail":  # the ingestion-failing scenario
+        header_problem = "Data Cloud could not process the uploaded data; submit the job again"
     if header_problem or not rows:
         message = header_problem or "the job has no data"
         return {**done, "state": "Failed", "errorMessage": message, "failed": len(rows)}

@@ -49,6 +49,7 @@ from .email import (
     send_one,
     update_definition,
 )
+from .errors import CATALOGUE
 from .journeys import (
     contact_membership,
     create_journey,
@@ -63,6 +64,7 @@ from .journeys import (
 )
 
 __all__ = [
+    "CATALOGUE",
     "add_subscriber",
     "async_results",
     "async_status",

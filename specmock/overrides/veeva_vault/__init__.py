@@ -20,6 +20,7 @@ from .documents import (
     update,
 )
 from .envelope import refused
+from .errors import CATALOGUE
 from .lifecycle import entry_requirements, list_actions, run_action
 from .locks import check_out, lock_status, undo_check_out
 from .metadata import document_type, list_objects, me, object_metadata, properties, types, users
@@ -30,6 +31,7 @@ from .sessions import list_versions as api_versions
 from .staging import commit, create_session, upload_part
 
 __all__ = [
+    "CATALOGUE",
     "api_versions",
     "authenticate",
     "check_out",

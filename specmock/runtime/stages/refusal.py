@@ -1,5 +1,6 @@
 """specmock's refusal of a request, unless the service's `@rejected` handler answers
-it in the vendor's own way (Vault's `responseStatus: FAILURE`, S3's `<Error>`)."""
+it in the vendor's own way (Vault's `responseStatus: FAILURE`, S3's `<Error>`) or its
+error catalogue renders it in the vendor's envelope (SFMC, Data Cloud, ...)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import dataclasses
 import logging
 from random import Random
 
-from .. import hooks
+from ...generator.plan import Service
+from .. import failures, hooks
 from ..exchange import Exchange
 from ..hooks import Context, Reply
 from ..responder import Outgoing, to_reply
@@ -30,7 +32,31 @@ async def refuse(
         if result is not None:
             out = app.responder.from_reply(op, result, x.accept)
             return dataclasses.replace(out, violations=violations)
-    return app.responder.error(op, status, violations, x.accept, extra)
+        return app.responder.error(op, status, violations, x.accept, extra)
+    out = vendor_refusal(x, x.match.entry.service, status, violations, op.path)
+    if out is None:
+        return app.responder.error(op, status, violations, x.accept, extra)
+    return dataclasses.replace(out, headers=[*out.headers, *(extra or {}).items()])
+
+
+def vendor_refusal(
+    x: Exchange, service: Service, status: int, violations: list[Violation], path: str
+) -> Outgoing | None:
+    """The refusal in the vendor's envelope and status conventions, where the service has a
+    catalogue of its own (unknown path, method, credentials, validation); else None."""
+    app = x.app
+    return failures.refusal(
+        app.responder,
+        service,
+        x.op,
+        status,
+        violations,
+        x.headers,
+        x.method,
+        path,
+        app.clock.now(),
+        app.options,
+    )
 
 
 async def _vendor_refusal(

@@ -3,6 +3,7 @@ for an undeclared method, and OPTIONS answered from the contract."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Awaitable
 
@@ -11,6 +12,7 @@ from ..exchange import Exchange, query_of
 from ..relay import unmatched
 from ..responder import Outgoing
 from ..validation import Violation
+from .refusal import vendor_refusal
 
 _CORS_PREFLIGHT = "Access-Control-Allow-Headers"
 
@@ -48,6 +50,13 @@ async def _forward_unknown(x: Exchange) -> Outgoing:
 
 def _unknown(x: Exchange) -> Outgoing:
     violation = Violation("path", x.path, "path", f"no operation is declared for {x.path}")
+    if not x.is_admin:
+        name = _service_of(x)[0]
+        service = next((s for s in x.app.services if s.name == name), None)
+        if service is not None:  # in the vendor's envelope, where it has a catalogue
+            out = vendor_refusal(x, service, 404, [violation], x.path)
+            if out is not None:
+                return out
     return x.app.responder.error(None, 404, [violation], x.accept)
 
 
@@ -71,6 +80,10 @@ def select_operation(x: Exchange) -> Outgoing | None:
         return Outgoing(204, b"", None, extra)
     message = f"{x.method} is not declared for {entry.template}; allowed: {allow}"
     violation = Violation("method", "/", "method", message)
+    if not x.is_admin:
+        out = vendor_refusal(x, entry.service, 405, [violation], entry.template)
+        if out is not None:
+            return dataclasses.replace(out, headers=[*out.headers, ("Allow", allow)])
     return x.app.responder.error(None, 405, [violation], x.accept, {"Allow": allow})
 
 
