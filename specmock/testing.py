@@ -24,7 +24,6 @@ import uvicorn
 from .runtime.app import SpecmockApp
 from .runtime.factory import create_app
 from .runtime.server import config as server_config
-from .runtime.tls import self_signed
 
 
 @dataclass
@@ -45,6 +44,8 @@ def serve(
     app = specs if isinstance(specs, SpecmockApp) else create_app(specs, **options)
     cert = key = None
     if tls:
+        from .runtime.tls import self_signed  # cryptography: the tls extra
+
         cert_path, key_path = self_signed(Path(tempfile.gettempdir()) / "specmock-tls")
         cert, key = str(cert_path), str(key_path)
     with serve_asgi(app, host, cert, key) as url:

@@ -13,6 +13,7 @@ from starlette.testclient import TestClient
 from specmock import create_app
 from specmock.cli import main
 from specmock.runtime.cassette import REDACTED, Cassette, Exchange, redact
+from specmock.testing import serve_asgi
 
 from .conftest import SPECS, client_for
 
@@ -258,3 +259,39 @@ def test_streamed_uploads_are_forwarded_and_recorded(specmock_server, monkeypatc
     assert [e["request"]["method"] for e in entries] == ["PUT", "PUT", "GET"]
     put = Cassette.load(cassette).exchanges[1]
     assert put.request_body == payload
+
+
+def test_admin_mode_record_names_its_cassette_at_run_time(upstream, tmp_path, monkeypatch):
+    """`specmock admin mode record --cassette FILE` on a server started without one."""
+    with serve_asgi(create_app("petstore", seed=1, quiet=True)) as url:
+        monkeypatch.chdir(tmp_path)
+        runner = CliRunner()
+
+        def admin(*args: str) -> dict:
+            done = runner.invoke(main, ["admin", "--url", url, *args])
+            assert done.exit_code == 0, done.output
+            return json.loads(done.output)
+
+        state = admin("mode", "record", "--upstream", upstream.url, "--cassette", "pets.har")
+        assert (state["mode"], state["cassette"]) == ("record", str(tmp_path / "pets.har"))
+        recorded = httpx.get(url + "/pets/3").content
+        assert (tmp_path / "pets.har").exists()
+        admin("mode", "mock")
+        assert admin("mode", "playback", "--cassette", "pets.har")["recorded"] == 1
+        assert httpx.get(url + "/pets/3").content == recorded
+        (tmp_path / "junk.har").write_text("not json")
+        refused = runner.invoke(main, ["admin", "--url", url, "mode", "playback", "--cassette",
+                                       "junk.har"])
+        assert refused.exit_code != 0 and "not a HAR file" in refused.output
+        assert admin("mode")["cassette"] == str(tmp_path / "pets.har")  # unchanged
+        folder = httpx.put(url + "/__specmock/mode", json={"mode": "playback",
+                                                            "cassette": str(tmp_path)})
+        assert folder.status_code == 400 and "cassette" in folder.json()["detail"]
+
+
+@pytest.mark.parametrize("url", ["http://[", "http://a]", "https://[::1"])
+def test_an_upstream_with_unpaired_brackets_is_refused(url):
+    client = client_for("petstore")
+    answer = client.put("/__specmock/mode", json={"mode": "mock", "upstreams": {"": url}})
+    assert answer.status_code == 409 and "expected [service=]http(s)://host" in answer.text
+    assert client.get("/__specmock/mode").json()["upstreams"] == {}

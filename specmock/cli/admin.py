@@ -143,13 +143,22 @@ def clock(
     type=click.Choice(["mock", "proxy", "record", "playback", "hybrid"]),
 )
 @click.option("--upstream", "upstreams", multiple=True, metavar="[SERVICE=]URL")
+@click.option(
+    "--cassette",
+    metavar="FILE",
+    help="HAR file (on the server's machine) to record into or play back from.",
+)
 @click.pass_context
-def mode(ctx: click.Context, new_mode: str | None, upstreams: tuple[str, ...]) -> None:
+def mode(
+    ctx: click.Context, new_mode: str | None, upstreams: tuple[str, ...], cassette: str | None
+) -> None:
     """Show or switch where answers come from (with --upstream for proxy and record)."""
     if new_mode is None:
         _call(ctx, "GET", "/mode")
         return
     body: dict[str, Any] = {"mode": new_mode}
+    if cassette:
+        body["cassette"] = str(Path(cassette).resolve())
     if upstreams:
         body["upstreams"] = dict(split_upstream(u) for u in upstreams)
     _call(ctx, "PUT", "/mode", json=body)

@@ -9,15 +9,16 @@ from typing import Any
 
 import click
 
+from ..extras import missing
 from ..generator.errors import SpecError
 from ..generator.sources import MOCKMODE
 from ..runtime import logs, server
+from ..runtime.docs import ServedDocs, reference_path
 from ..runtime.factory import create_app, load_services
 from ..runtime.providers import describe
-from ..runtime.tls import self_signed
 from .admin import admin
 from .mesh import mesh
-from .mockmode import banner, exports, origin
+from .mockmode import exports, origin, provider_table
 from .problems import fail as _fail
 from .report import explain_services, lint_sources
 from .s3 import s3
@@ -81,6 +82,8 @@ def _smtp(
         return {}
     settings = {"smtp_port": str(port), "smtp_host": host}
     if not (cert and key) and tls_port:
+        from ..runtime.tls import self_signed  # the tls extra, only when a certificate is made
+
         cert_path, key_path = self_signed(Path(tempfile.gettempdir()) / "specmock-tls")
         cert, key = str(cert_path), str(key_path)
     if cert and key:
@@ -96,8 +99,8 @@ def main() -> None:
 
 @main.command()
 @click.argument("specs", nargs=-1, required=True)
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--host", default="127.0.0.1", show_default=True, envvar="SPECMOCK_HOST")
+@click.option("--port", default=8000, show_default=True, type=int, envvar="SPECMOCK_PORT")
 @click.option(
     "--seed",
     default=0,
@@ -300,31 +303,50 @@ def serve(
     except (ValueError, OSError) as exc:
         click.echo(f"specmock: {exc}", err=True)
         sys.exit(2)
+    except ImportError as exc:
+        click.echo(f"specmock: {missing(exc) or exc}", err=True)
+        sys.exit(2)
     if print_env:
         click.echo("\n".join(exports(describe(app, origin(host, port)))))
         return
     app.watch_interval = 0.5
     app.watch_specs = watch
     _warn(app.services)
-    for service in app.services:
-        mount = app.mount_prefix(service.name) or "/"
-        click.echo(
-            f"specmock: {service.name} ({len(service.operations)} operations) "
-            f"on http://{host}:{port}{mount.rstrip('/')}{service.base_path or '/'}",
-            err=True,
-        )
+    for line in banner(app, f"http://{host}:{port}"):
+        click.echo(f"specmock: {line}", err=True)
     if tls_port:
         click.echo(f"specmock: https on https://{host}:{tls_port}", err=True)
     if smtp_port is not None:
         click.echo(f"specmock: smtp on {host}:{smtp_port}", err=True)
 
     async def announce() -> None:  # at start-up: listeners have their ports by then
-        providers = banner(app, host, port)
+        providers = provider_table(app, host, port)
         if providers:
             click.echo(providers)
 
     app.on_startup(announce)
-    server.run(app, host, port, tls_port, tls_cert, tls_key)
+    try:
+        server.run(ServedDocs(app), host, port, tls_port, tls_cert, tls_key)
+    except ImportError as exc:  # --tls-port without a certificate makes one: the tls extra
+        if missing(exc) is None:
+            raise
+        click.echo(f"specmock: {missing(exc)}", err=True)
+        sys.exit(2)
+
+
+def banner(app: Any, base: str) -> list[str]:
+    """What is served where: each service, its operation count and reference, the console."""
+    lines = []
+    for service in app.services:
+        mount = app.mount_prefix(service.name)
+        lines.append(
+            f"{service.name} ({len(service.operations)} operations) on "
+            f"{base}{mount}{service.base_path or '/'}  docs {base}{reference_path(app, service)}"
+        )
+    if len(app.services) > 1:
+        lines.append(f"index of services and docs on {base}/")
+    lines.append(f"console on {base}/__specmock/ui")
+    return lines
 
 
 @main.command()

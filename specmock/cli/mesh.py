@@ -6,8 +6,8 @@ import sys
 
 import click
 
+from ..extras import missing
 from ..generator.errors import SpecError
-from ..mesh import MeshError, load_mesh
 from ..runtime import logs, server
 from .problems import fail
 
@@ -42,6 +42,11 @@ def mesh(
     """
     logs.configure(log_format)
     try:
+        from ..mesh import MeshError, load_mesh  # aiohttp: the mesh extra
+    except ImportError as exc:
+        click.echo(f"specmock: {missing(exc) or exc}", err=True)
+        sys.exit(2)
+    try:
         running = load_mesh(mesh_file, seed=seed, quiet=quiet)
         if chaos:
             running.chaos.start_named(chaos)
@@ -60,4 +65,5 @@ def mesh(
     for name, prefix in running.prefixes.items():
         click.echo(f"specmock: {name} on http://{host}:{port}{prefix}/", err=True)
     click.echo(f"specmock: discovery (Consul API) on http://{host}:{port}/v1", err=True)
+    click.echo(f"specmock: console on http://{host}:{port}/__specmock/ui", err=True)
     server.run(running, host, port)

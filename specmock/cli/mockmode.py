@@ -26,7 +26,7 @@ def exports(providers: list[Provider]) -> list[str]:
     return [f"export {name}={shlex.quote(value)}" for name, value in seen.items()]
 
 
-def banner(app: SpecmockApp, host: str, port: int) -> str:
+def provider_table(app: SpecmockApp, host: str, port: int) -> str:
     """The providers table and their environment, or "" when none is served."""
     providers = describe(app, origin(host, port))
     if not providers:

@@ -7,13 +7,18 @@ the override API. Open to loopback clients; from anywhere else only with the tok
 
 from __future__ import annotations
 
+import hmac
 import ipaddress
 from datetime import datetime
+from http.cookies import CookieError, Morsel, SimpleCookie
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs
 
 from ..generator.build import load_service
 from ..generator.plan import Service
+from . import console
+from .cassette import Cassette, CassetteError
 from .clock import VirtualClock, iso
 from .faults import RuleError, parse_rule
 from .fixtures import FixtureError, export_state, load_fixtures, reset_state
@@ -36,6 +41,8 @@ def load() -> Service:
 
 
 def allowed(scope: dict, headers: dict[str, str], token: str | None) -> bool:
+    """Loopback clients; others with the token as a Bearer header or, for a browser on the
+    console, as the cookie the console sets (its page takes `?token=` once)."""
     client = scope.get("client") or ("127.0.0.1", 0)
     try:
         if ipaddress.ip_address(client[0]).is_loopback:
@@ -43,7 +50,17 @@ def allowed(scope: dict, headers: dict[str, str], token: str | None) -> bool:
     except ValueError:
         if client[0] in ("testclient", "localhost"):
             return True
-    return bool(token) and headers.get("authorization", "") == f"Bearer {token}"
+    if not token:
+        return False
+    given = headers.get("authorization", "").removeprefix("Bearer ")
+    if not given and "cookie" in headers:
+        try:
+            given = SimpleCookie(headers["cookie"]).get(console.COOKIE, Morsel()).value or ""
+        except CookieError:
+            given = ""
+    if not given and scope.get("path") == PREFIX + "/ui":
+        given = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("token", [""])[0]
+    return hmac.compare_digest(given.encode(), token.encode())
 
 
 def _problem(status: int, detail: str) -> Reply:
@@ -199,6 +216,7 @@ def handlers(app: Engine) -> Overrides:
         return Reply(provider_status(app, origin))
 
     _traffic_handlers(app, on)
+    console.register(app, on, _problem)
     return table
 
 
@@ -219,9 +237,18 @@ def _traffic_handlers(app: Engine, on: Any) -> None:
 
     @on("setMode")
     def set_mode(ctx: Context) -> Reply:
+        before = (traffic.cassette, traffic.cassette_file)
         try:
+            if ctx.body.get("cassette"):  # named at run time: record into it, or play it back
+                file = Path(ctx.body["cassette"])
+                traffic.cassette = Cassette.load(file, traffic.cassette.secret_names)
+                traffic.cassette_file = file
             traffic.configure(ctx.body["mode"], ctx.body.get("upstreams"))
+        except (CassetteError, OSError) as exc:  # not HAR, a folder, unreadable
+            traffic.cassette, traffic.cassette_file = before
+            return _problem(400, f"cassette: {exc}")
         except TrafficError as exc:
+            traffic.cassette, traffic.cassette_file = before
             return _problem(409, str(exc))
         return Reply(mode_state())
 

@@ -202,6 +202,18 @@ class Journal:
         found = [e for e in self._entries if query is None or query.accepts(e)]
         return found[-limit:] if limit else found
 
+    def after(self, entry_id: int) -> list[Entry]:
+        """Entries newer than `entry_id`, oldest first (a live view reads only the tail)."""
+        newer: list[Entry] = []
+        for entry in reversed(self._entries):
+            if entry.id <= entry_id:
+                break
+            newer.append(entry)
+        return newer[::-1]
+
+    def last_id(self) -> int:
+        return self._entries[-1].id if self._entries else 0
+
     def get(self, entry_id: int) -> Entry | None:
         return next((e for e in self._entries if e.id == entry_id), None)
 

@@ -9,8 +9,6 @@ from typing import Any
 
 import uvicorn
 
-from .tls import self_signed
-
 
 def config(app: Any, host: str, port: int, **extra: Any) -> uvicorn.Config:
     """One place for the uvicorn settings specmock always uses (no Date or Server header:
@@ -37,6 +35,8 @@ def run(
     servers = [uvicorn.Server(config(app, host, port))]
     if tls_port is not None:
         if not (cert and key):
+            from .tls import self_signed  # cryptography: the tls extra
+
             folder = Path(tempfile.gettempdir()) / "specmock-tls"
             cert_path, key_path = self_signed(folder)
             cert, key = str(cert_path), str(key_path)

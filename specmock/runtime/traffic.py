@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -77,7 +78,8 @@ def checked_upstreams(upstreams: dict[str, str]) -> dict[str, str]:
     for name, url in upstreams.items():
         try:
             host = httpx.URL(url).host if url.startswith(("http://", "https://")) else ""
-        except httpx.InvalidURL:
+            host = host and urlsplit(url).hostname  # brackets must pair: http://[ is no host
+        except (httpx.InvalidURL, ValueError):
             host = ""
         if not host:
             given = f"{name}={url}" if name else url
