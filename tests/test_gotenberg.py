@@ -213,6 +213,21 @@ def test_health_and_version(url: str):
     assert version.text == "8.36.0" and version.headers["gotenberg-trace"] == "v"
 
 
+def test_named_gotenberg_errors_and_unknown_paths_answer_in_plain_text(url: str):
+    busy = _html(
+        url, b"<p>x</p>", headers={"X-Specmock-Fault": "QueueFull", "Gotenberg-Trace": "q"}
+    )
+    assert busy.status_code == 429 and busy.headers["gotenberg-trace"] == "q"
+    assert busy.headers["content-type"] == "text/plain; charset=UTF-8"
+    assert busy.text.startswith("The request queue is full. Retry shortly")
+    late = httpx.get(url + "/version", headers={"X-Specmock-Fault": "503"})
+    assert late.status_code == 503
+    assert late.text.startswith("The request exceeded the time limit.")
+    unknown = httpx.get(url + "/forms/chromium/convert/url")
+    assert unknown.status_code == 404
+    assert unknown.headers["content-type"] == "text/plain; charset=UTF-8"
+
+
 def test_odd_html_still_renders(url: str):
     deep = b"<ul>" * 60 + b"<li>deep</li>" + b"</ul>" * 60
     for html in (deep, b"<p>" + b"x" * 5000 + b"</p>", b"<div><p>one<li>two<h2>three"):

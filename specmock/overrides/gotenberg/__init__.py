@@ -5,10 +5,12 @@ The runtime collects handlers from this package's namespace only, so they are im
 """
 
 from .convert import convert_html, convert_markdown
+from .errors import CATALOGUE
 from .merge import merge_pdfs
 from .system import health, rejected_request, version
 
 __all__ = [
+    "CATALOGUE",
     "convert_html",
     "convert_markdown",
     "health",
