@@ -17,6 +17,7 @@ EXTRAS = {
     "fpdf": "pdf",  # the bundled gotenberg service
     "pypdf": "pdf",
     "markdown_it": "pdf",
+    "aiosmtpd": "email",  # the bundled email service's SMTP listener (--smtp-port)
 }
 
 

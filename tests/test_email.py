@@ -557,3 +557,19 @@ def test_sendgrid_one_message_per_personalization(mail):
     assert bob["Text"].strip() == "Dear Bob" and bob["Bcc"] == []
     assert bob["Envelope"]["To"] == ["b@example.com", "audit@example.com"]
     assert found["Hello Ann"]["To"] == [{"Name": "Ann", "Address": "a@example.com"}]
+
+
+def test_sendgrid_named_errors_reach_the_client(mail):
+    from python_http_client.exceptions import TooManyRequestsError
+
+    server, _ = mail
+    rule = {"service": "email", "operation": "sendMail", "error": "TooManyRequests", "first": 1}
+    assert httpx.post(server.url + "/__specmock/faults", json=rule).status_code == 201
+    client = sendgrid.SendGridAPIClient(api_key="SG.k", host=server.url)
+    with pytest.raises(TooManyRequestsError) as refused:
+        client.send(Mail("s@example.com", "a@example.com", "throttled", "x"))
+    assert refused.value.status_code == 429
+    assert refused.value.to_dict["errors"][0]["message"] == "too many requests"
+    assert client.send(Mail("s@example.com", "a@example.com", "later", "x")).status_code == 202
+    outage = httpx.get(server.url + "/api/v1/messages", headers={"X-Specmock-Fault": "503"})
+    assert outage.status_code == 503 and "temporarily unavailable" in outage.json()["Error"]

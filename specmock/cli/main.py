@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 import tempfile
 from pathlib import Path
@@ -80,6 +81,7 @@ def _smtp(
     """The email service's SMTP settings; STARTTLS uses the HTTPS certificate."""
     if port is None:
         return {}
+    importlib.import_module("aiosmtpd")  # the email extra: named at once if missing
     settings = {"smtp_port": str(port), "smtp_host": host}
     if not (cert and key) and tls_port:
         from ..runtime.tls import self_signed  # the tls extra, only when a certificate is made

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from specmock import SpecmockApp
 
@@ -25,12 +26,14 @@ from .api import (
     search_messages,
     wait_message,
 )
-from .errors import rejected_request
+from .errors import CATALOGUE, rejected_request
 from .extract import codes, links
 from .inbox import Inbox, inbox_for
 from .sendgrid import send
 from .sfmc import SfmcFeed
-from .smtp import Capture, Listener, tls_context
+
+if TYPE_CHECKING:
+    from .smtp import Listener
 
 _LISTENERS: dict[int, Listener] = {}
 
@@ -58,6 +61,13 @@ def install(app: SpecmockApp) -> None:
             return
         if not port.isdigit() or int(port) > 65535:
             raise ValueError(f"smtp_port (--smtp-port): {port!r} is not a port number")
+        try:  # aiosmtpd is the email extra: HTTP-only use of the service runs without it
+            from .smtp import Capture, Listener, tls_context
+        except ImportError as exc:
+            if (exc.name or "").split(".")[0] != "aiosmtpd":
+                raise
+            hint = "aiosmtpd is not installed; it comes with: pip install 'specmock[email]'"
+            raise RuntimeError(f"smtp_port (--smtp-port): {hint}") from exc
         cert, key = option("smtp_tls_cert"), option("smtp_tls_key")
         listener = Listener(
             Capture(app, inbox),
@@ -84,6 +94,7 @@ def listener(app: SpecmockApp) -> Listener | None:
 
 
 __all__ = [
+    "CATALOGUE",
     "Inbox",
     "codes",
     "delete_messages",

@@ -3,7 +3,16 @@ Mailpit's `{"Error": ...}` for the inbox API; both name the field and the rule."
 
 from __future__ import annotations
 
-from specmock import Context, Reply, rejected
+from specmock import (
+    Catalogue,
+    Context,
+    Failure,
+    NamedError,
+    Reply,
+    register_catalogue,
+    rejected,
+    standard_presets,
+)
 
 from .api import error
 from .sendgrid import HELP
@@ -37,3 +46,67 @@ async def rejected_request(ctx: Context) -> Reply:
         for v in ctx.violations
     )
     return error(400, detail or "the request could not be read")
+
+
+# -- the named errors SendGrid answers, for faults and scenarios ---------------------------
+ERRORS = (
+    NamedError("Unauthorized", 401, "unauthorized", _UNAUTHORIZED + "."),
+    NamedError("Forbidden", 403, "forbidden", "access forbidden"),
+    NamedError(
+        "PayloadTooLarge",
+        413,
+        "payload_too_large",
+        "The JSON payload you have included in your request is too large.",
+    ),
+    NamedError(
+        "TooManyRequests",
+        429,
+        "too_many_requests",
+        "too many requests",
+        retryable=True,
+        headers={"X-RateLimit-Limit": "600", "X-RateLimit-Remaining": "0"},
+        description="SendGrid's rate limit; clients wait for X-RateLimit-Reset.",
+    ),
+    NamedError(
+        "InternalError",
+        500,
+        "internal_error",
+        "An internal server error occurred. Please try again later.",
+        retryable=True,
+    ),
+    NamedError(
+        "ServiceUnavailable",
+        503,
+        "service_unavailable",
+        "The service is temporarily unavailable. Please try again later.",
+        retryable=True,
+    ),
+)
+
+
+def render(failure: Failure) -> Reply:
+    """SendGrid's envelope for Mail Send; Mailpit's `{"Error": ...}` for the inbox API."""
+    error = failure.error
+    if failure.operation_id == "sendMail" or failure.path.endswith("/v3/mail/send"):
+        body: dict = {"errors": [{"message": failure.message}]}  # no field: nothing was wrong
+    else:
+        body = {"Error": failure.message}
+    return Reply(body, error.status, media_type="application/json")  # headers: the engine
+
+
+CATALOGUE = register_catalogue(
+    Catalogue(
+        "email",
+        ERRORS,
+        render,
+        presets=standard_presets("email", "TooManyRequests", "ServiceUnavailable", "InternalError"),
+        statuses={
+            401: "Unauthorized",
+            403: "Forbidden",
+            413: "PayloadTooLarge",
+            429: "TooManyRequests",
+            500: "InternalError",
+            503: "ServiceUnavailable",
+        },
+    )
+)
