@@ -444,3 +444,41 @@ def test_credential_limits_the_accepted_tokens():
         with pytest.raises(TwilioRestException) as refused:
             wrong.messages.create(to="+15551230001", from_=SENDER, body="x")
         assert (refused.value.status, refused.value.code) == (401, 20003)
+
+
+def test_named_errors_are_injected_in_twilios_body(twilio):
+    import yaml
+    from jsonschema import Draft202012Validator
+
+    from specmock.runtime.catalogue import registered
+
+    client, _, url = twilio
+    doc = yaml.safe_load((DOCS.parents[1] / "specs" / "twilio.yaml").read_text())
+    schema = {"$ref": "#/components/schemas/specmock.twilio.error", **doc}
+    validator = Draft202012Validator(schema)
+    path = f"{url}/2010-04-01/Accounts/{ACCOUNT}/Messages.json"
+    catalogue = registered("twilio")
+    assert catalogue is not None and "error_21211" in catalogue.names()
+    for error in catalogue.errors:
+        answer = httpx.get(path, auth=(ACCOUNT, TOKEN), headers={"X-Specmock-Fault": error.name})
+        assert answer.status_code == error.status, error.name
+        assert answer.json()["code"] == error.code
+        assert list(validator.iter_errors(answer.json())) == []
+        for header, value in error.headers.items():
+            assert answer.headers[header] == value
+    listed = httpx.get(f"{url}/__specmock/errors", params={"service": "twilio"}).json()
+    assert "too_many_requests" in str(listed)
+
+    client.messages.create(to="+15551230001", from_=SENDER, body="before the outage")
+    assert httpx.post(f"{url}/__specmock/scenarios/twilio:outage").status_code == 200
+    with pytest.raises(TwilioRestException) as outage:
+        client.messages.create(to="+15551230001", from_=SENDER, body="during the outage")
+    assert (outage.value.status, outage.value.code) == (503, 20503)
+
+
+def test_paths_and_methods_outside_the_contract_answer_in_twilios_body(twilio):
+    _, _, url = twilio
+    calls = httpx.get(f"{url}/2010-04-01/Accounts/{ACCOUNT}/Calls.json", auth=(ACCOUNT, TOKEN))
+    assert (calls.status_code, calls.json()["code"]) == (404, 20404)
+    put = httpx.put(f"{url}/2010-04-01/Accounts/{ACCOUNT}/Messages.json", auth=(ACCOUNT, TOKEN))
+    assert (put.status_code, put.json()["code"]) == (405, 20004)

@@ -20,7 +20,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from specmock import Context, Reply, rejected
+from specmock import (
+    Catalogue,
+    Context,
+    Failure,
+    NamedError,
+    Reply,
+    register_catalogue,
+    rejected,
+    standard_presets,
+)
 
 MORE_INFO = "https://www.twilio.com/docs/errors/{code}"
 # where a refusal has no Twilio code of its own (a field of the wrong type), `code` is the
@@ -139,3 +148,46 @@ async def rejected_request(ctx: Context) -> Reply:
         table = _MISSING if violation.get("rule") == "required" else _INVALID
         code = table.get(field, code)
     return reply(TwilioError(code, status, detail or "The request was refused."))
+
+
+# -- named errors for faults and scenarios (`X-Specmock-Fault: too_many_requests`) ----------
+ERRORS = (
+    NamedError("authenticate", 401, 20003, "Authenticate"),
+    NamedError("not_found", 404, 20404, "The requested resource was not found"),
+    NamedError("method_not_allowed", 405, 20004, "Method not allowed"),
+    NamedError("too_many_requests", 429, 20429, "Too Many Requests", True, {"Retry-After": "1"}),
+    NamedError("internal_error", 500, 20500, "An internal server error has occurred", True),
+    NamedError("service_unavailable", 503, 20503, "Service is unavailable. Try again", True),
+    *(
+        NamedError(f"error_{code}", 400, code, text.format(to="+15005550001", from_="+15005550007"))
+        for code, text in REFUSALS.items()
+    ),
+)
+
+
+def render(failure: Failure) -> Reply:
+    """Twilio's error body for an injected error or a refusal specmock makes itself."""
+    error = failure.error
+    code = error.code if isinstance(error.code, int) else error.status
+    body = TwilioError(code, error.status, failure.message).body()
+    return Reply(body, error.status)  # the engine adds the error's headers (Retry-After)
+
+
+CATALOGUE = register_catalogue(
+    Catalogue(
+        "twilio",
+        ERRORS,
+        render,
+        presets=standard_presets(
+            "twilio", "too_many_requests", "service_unavailable", "internal_error"
+        ),
+        statuses={
+            401: "authenticate",
+            404: "not_found",
+            405: "method_not_allowed",
+            429: "too_many_requests",
+            500: "internal_error",
+            503: "service_unavailable",
+        },
+    )
+)
