@@ -297,6 +297,22 @@ def test_errors_in_openai_envelope(server):
     assert "messages" in caught.value.message
 
 
+def test_named_engine_faults_in_openai_envelope(server):
+    for name, raised, code in (
+        ("RateLimitExceeded", openai.RateLimitError, "rate_limit_exceeded"),
+        ("InsufficientQuota", openai.RateLimitError, "insufficient_quota"),
+        ("Overloaded", openai.InternalServerError, "overloaded"),
+        ("429", openai.RateLimitError, "rate_limit_exceeded"),
+    ):
+        sdk = client(server, default_headers={"X-Specmock-Fault": name})
+        with pytest.raises(raised) as caught:
+            sdk.chat.completions.create(model="gpt-4o", messages=HELLO)
+        assert caught.value.code == code
+    missing = httpx.get(server.url + "/v1/nowhere", headers={"authorization": f"Bearer {KEY}"})
+    assert missing.status_code == 404
+    assert missing.json()["error"]["message"].startswith("Invalid URL")
+
+
 def test_faults_inside_a_stream(server):
     sdk = client(server)
     with pytest.raises(openai.APIError):

@@ -7,7 +7,16 @@ from typing import Any
 
 import orjson
 
-from specmock import Context, Reply, rejected
+from specmock import (
+    Catalogue,
+    Context,
+    Failure,
+    NamedError,
+    Reply,
+    register_catalogue,
+    rejected,
+    standard_presets,
+)
 
 RATE_LIMIT_HEADERS = {
     "x-ratelimit-limit-requests": "500",
@@ -17,6 +26,118 @@ RATE_LIMIT_HEADERS = {
     "x-ratelimit-remaining-tokens": "0",
     "x-ratelimit-reset-tokens": "1s",
 }
+
+
+SERVICE = "openai"
+ERRORS = (
+    NamedError(
+        "InvalidRequest",
+        400,
+        "invalid_request_error",
+        "The request is not valid.",
+        fields={"type": "invalid_request_error"},
+    ),
+    NamedError(
+        "ContextLengthExceeded",
+        400,
+        "context_length_exceeded",
+        "This model's maximum context length is 128000 tokens. Please reduce the length of "
+        "the messages.",
+        fields={"type": "invalid_request_error", "param": "messages"},
+    ),
+    NamedError(
+        "InvalidApiKey",
+        401,
+        "invalid_api_key",
+        "Incorrect API key provided. You can find your API key at "
+        "https://platform.openai.com/account/api-keys.",
+        fields={"type": "invalid_request_error"},
+    ),
+    NamedError(
+        "UnsupportedCountry",
+        403,
+        "unsupported_country_region_territory",
+        "Country, region, or territory not supported.",
+        fields={"type": "request_forbidden"},
+    ),
+    NamedError(
+        "UnknownUrl",
+        404,
+        "unknown_url",
+        "Invalid URL.",
+        fields={"type": "invalid_request_error"},
+    ),
+    NamedError(
+        "ModelNotFound",
+        404,
+        "model_not_found",
+        "The model does not exist or you do not have access to it.",
+        fields={"type": "invalid_request_error", "param": "model"},
+    ),
+    NamedError(
+        "RateLimitExceeded",
+        429,
+        "rate_limit_exceeded",
+        "Rate limit reached for requests per min (RPM): Limit 500, Used 500, Requested 1. "
+        "Please try again in 1s.",
+        retryable=True,
+        headers={"retry-after": "1", **RATE_LIMIT_HEADERS},
+        fields={"type": "requests"},
+    ),
+    NamedError(
+        "InsufficientQuota",
+        429,
+        "insufficient_quota",
+        "You exceeded your current quota, please check your plan and billing details.",
+        fields={"type": "insufficient_quota"},
+        description="Not retryable: the SDK retries it all the same, then raises.",
+    ),
+    NamedError(
+        "ServerError",
+        500,
+        "server_error",
+        "The server had an error while processing your request. Sorry about that!",
+        retryable=True,
+        fields={"type": "server_error"},
+    ),
+    NamedError(
+        "Overloaded",
+        503,
+        "overloaded",
+        "The engine is currently overloaded, please try again later.",
+        retryable=True,
+        fields={"type": "server_error"},
+    ),
+)
+
+
+def render(failure: Failure) -> Reply:
+    """OpenAI's envelope: `type` is the family, `code` the named error."""
+    found = failure.error
+    kind = str(found.fields.get("type", "invalid_request_error"))
+    param = found.fields.get("param")
+    code = None if found.code == "unknown_url" else str(found.code)
+    # the engine adds the error's own headers (retry-after, x-ratelimit-*) to this reply
+    return error(found.status, failure.message, kind, code, param)
+
+
+CATALOGUE = register_catalogue(
+    Catalogue(
+        SERVICE,
+        ERRORS,
+        render,
+        presets=standard_presets(SERVICE, "RateLimitExceeded", "Overloaded", "ServerError"),
+        statuses={
+            400: "InvalidRequest",
+            401: "InvalidApiKey",
+            403: "UnsupportedCountry",
+            404: "UnknownUrl",
+            429: "RateLimitExceeded",
+            500: "ServerError",
+            503: "Overloaded",
+        },
+    )
+)
 
 
 def error(
