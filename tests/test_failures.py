@@ -30,6 +30,10 @@ TARGETS: dict[str, list[tuple[str, str, Any, str]]] = {
     ],
     "order_server": [("GET", "/order", None, "Error")],
     "callback_server": [("GET", "/check", None, "Error")],
+    "email": [
+        ("POST", "/v3/mail/send", {"personalizations": []}, "SendGridErrors"),
+        ("GET", "/api/v1/messages", None, "Error"),
+    ],
 }
 
 
@@ -55,7 +59,9 @@ def _parsed(response: Any) -> Any:
 def _messages(body: Any) -> list[str]:
     if isinstance(body, list):
         return [m for item in body for m in _messages(item)]
-    found = [v for k, v in body.items() if k in ("message", "Message", "error_description")]
+    found = [
+        v for k, v in body.items() if k in ("message", "Message", "error_description", "Error")
+    ]
     return found + _messages(body.get("errors", []))
 
 

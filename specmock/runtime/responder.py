@@ -317,7 +317,13 @@ class Responder:
                 message = f"no example named {pref.example!r} (declared: {names})"
                 raise Rejection(400, [Violation("header", "/prefer", "example", message)])
             value = media.examples[pref.example]
-            return value, _check(validator, value)
+            if validator is not None and not validator.is_valid(value):
+                message = (
+                    f"example {pref.example!r} does not match its schema in the spec; "
+                    "it is never served"
+                )
+                raise Rejection(400, [Violation("header", "/prefer", "example", message)])
+            return value, []
         if pref.dynamic is not True:
             for value in media.examples.values():
                 if validator is None or validator.is_valid(value):
