@@ -18,6 +18,8 @@ EXTRAS = {
     "pypdf": "pdf",
     "markdown_it": "pdf",
     "aiosmtpd": "email",  # the bundled email service's SMTP listener (--smtp-port)
+    "jinja2": "llm",  # the bundled openai service (rules file templates)
+    "jsonpath_ng": "llm",  # the bundled openai service (rules file JSONPath matches)
 }
 
 

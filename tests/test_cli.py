@@ -27,13 +27,13 @@ def _free_port() -> int:
 
 
 @contextmanager
-def serving(*args: str):
+def serving(*args: str, wait: float = 20):
     port = _free_port()
     cmd = [sys.executable, "-m", "specmock", "serve", *args, "--port", str(port)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + wait
         while time.monotonic() < deadline:
             try:
                 httpx.get(url + "/__ready__", timeout=0.5)

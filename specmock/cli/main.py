@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import importlib
 import sys
 import tempfile
@@ -15,7 +17,8 @@ from ..generator.errors import SpecError
 from ..generator.sources import MOCKMODE
 from ..runtime import logs, server
 from ..runtime.docs import ServedDocs, reference_path
-from ..runtime.factory import create_app, load_services
+from ..runtime.factory import load_services
+from ..runtime.limits import Limits
 from ..runtime.providers import describe
 from .admin import admin
 from .mesh import mesh
@@ -23,6 +26,9 @@ from .mockmode import exports, origin, provider_table
 from .problems import fail as _fail
 from .report import explain_services, lint_sources
 from .s3 import s3
+from .workers import build as build_app
+from .workers import check as check_workers
+from .workers import run as run_workers
 
 MOCKMODE_SMTP_PORT = 1025  # Mailpit's and MailHog's SMTP port
 
@@ -60,12 +66,12 @@ def _paths(flag: str, text: str):
     return click.option(flag, flag[2:], multiple=True, type=click.Path(exists=True), help=text)
 
 
-def _options(given: tuple[str, ...]) -> dict[str, str]:
+def _options(given: tuple[str, ...], flag: str = "--option") -> dict[str, str]:
     pairs = {}
     for item in given:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
-            raise click.BadParameter(f"{item!r}: expected NAME=VALUE", param_hint="--option")
+            raise click.BadParameter(f"{item!r}: expected NAME=VALUE", param_hint=flag)
         pairs[name.strip()] = value
     return pairs
 
@@ -203,6 +209,28 @@ def main() -> None:
     "the same as the environment variable SPECMOCK_<NAME>.",
 )
 @click.option(
+    "--limit",
+    "limit_pairs",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Change a limit (docs/limits.md): max_header_bytes, max_headers, header_timeout, "
+    "body_timeout, keep_alive_timeout, shutdown_timeout, max_body, max_delay_ms, journal_bytes.",
+)
+@click.option(
+    "--allow-upstream",
+    "allow_upstreams",
+    multiple=True,
+    metavar="PATTERN",
+    help="An upstream URL (fnmatch pattern) the admin API may switch to, besides --upstream.",
+)
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=int,
+    help="Processes answering on the port (state must be sqlite, redis or mysql).",
+)
+@click.option(
     "--s3-auth",
     type=click.Choice(["on", "off"]),
     default=None,
@@ -254,6 +282,9 @@ def serve(
     cassette: str | None,
     drift_report: str | None,
     options: tuple[str, ...],
+    limit_pairs: tuple[str, ...],
+    allow_upstreams: tuple[str, ...],
+    workers: int,
     s3_auth: str | None,
     smtp_port: int | None,
     print_env: bool,
@@ -263,42 +294,47 @@ def serve(
 
     `mockmode` names every bundled mock-mode provider (storage, SMS, email, PDF, LLM)."""
     logs.configure(log_format)
-    if smtp_port is None and MOCKMODE in specs:
+    if smtp_port is None and MOCKMODE in specs and workers <= 1:
         smtp_port = MOCKMODE_SMTP_PORT
     try:
-        app = create_app(
-            list(specs),
-            seed=seed,
-            strict=strict,
-            quiet=quiet,
-            eager=eager,
-            credentials=list(credentials),
-            state=state,
-            stateful=not stateless,
-            overrides=list(overrides),
-            data=list(data),
-            admin_token=admin_token,
-            faults=list(faults),
-            rate_limit=",".join(rate_limits) or None,
-            journal_size=journal_size,
-            journal_file=journal_file,
-            scenarios=list(scenarios),
-            mode=mode,
-            upstreams=list(upstreams),
-            cassette=cassette,
-            drift_report=drift_report,
-            options={
-                **_options(options),
-                **({"s3_auth": s3_auth} if s3_auth else {}),
-                **_smtp(host, smtp_port, tls_port, tls_cert, tls_key),
+        limits = Limits.parse(_options(limit_pairs, "--limit"))
+        check_workers(None if stateless else state, workers)
+        settings: dict[str, Any] = {
+            "app": {
+                "specs": list(specs),
+                "seed": seed,
+                "strict": strict,
+                "quiet": quiet,
+                "eager": eager,
+                "credentials": list(credentials),
+                "state": state,
+                "stateful": not stateless,
+                "overrides": list(overrides),
+                "data": list(data),
+                "admin_token": admin_token,
+                "faults": list(faults),
+                "rate_limit": ",".join(rate_limits) or None,
+                "journal_size": journal_size,
+                "journal_file": journal_file,
+                "scenarios": list(scenarios),
+                "mode": mode,
+                "upstreams": list(upstreams),
+                "cassette": cassette,
+                "drift_report": drift_report,
+                "options": {
+                    **_options(options),
+                    **({"s3_auth": s3_auth} if s3_auth else {}),
+                    **_smtp(host, smtp_port, tls_port, tls_cert, tls_key),
+                },
+                "allow_upstreams": list(allow_upstreams),
+                "strict_spec": strict_spec,
             },
-            strict_spec=strict_spec,
-        )
-        if scenario:
-            if scenario not in app.scenarios:
-                known = ", ".join(sorted(app.scenarios)) or "none"
-                raise ValueError(f"no scenario {scenario!r} (known: {known})")
-            app.initial_scenario = scenario
+            "limits": dataclasses.asdict(limits),
+            "scenario": scenario,
+            "watch": watch,
+            "log_format": log_format,
+        }
+        app = build_app(settings)
     except SpecError as exc:
         _fail(exc)
         return
@@ -311,8 +347,6 @@ def serve(
     if print_env:
         click.echo("\n".join(exports(describe(app, origin(host, port)))))
         return
-    app.watch_interval = 0.5
-    app.watch_specs = watch
     _warn(app.services)
     for line in banner(app, f"http://{host}:{port}"):
         click.echo(f"specmock: {line}", err=True)
@@ -320,6 +354,17 @@ def serve(
         click.echo(f"specmock: https on https://{host}:{tls_port}", err=True)
     if smtp_port is not None:
         click.echo(f"specmock: smtp on {host}:{smtp_port}", err=True)
+    if workers > 1:
+        if tls_port or smtp_port is not None:
+            click.echo("specmock: --tls-port and --smtp-port serve from one process only", err=True)
+            sys.exit(2)
+        asyncio.run(app.store.close())  # each worker opens its own
+        click.echo(f"specmock: {workers} worker processes", err=True)
+        providers = provider_table(app, host, port)
+        if providers:
+            click.echo(providers)
+        run_workers(settings, host, port, workers, limits)
+        return
 
     async def announce() -> None:  # at start-up: listeners have their ports by then
         providers = provider_table(app, host, port)
@@ -328,7 +373,7 @@ def serve(
 
     app.on_startup(announce)
     try:
-        server.run(ServedDocs(app), host, port, tls_port, tls_cert, tls_key)
+        server.run(ServedDocs(app), host, port, tls_port, tls_cert, tls_key, limits)
     except ImportError as exc:  # --tls-port without a certificate makes one: the tls extra
         if missing(exc) is None:
             raise

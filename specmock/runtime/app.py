@@ -20,7 +20,7 @@ from ..generator.build import build_service
 from ..generator.errors import Problem, SpecError
 from ..generator.loader import load_document
 from ..generator.plan import Service
-from . import admin, vhost
+from . import admin, limits, vhost
 from .behaviours import Idempotency, RateLimiter, parse_limits
 from .clock import Clock, RealClock
 from .crud import Crud
@@ -36,7 +36,7 @@ from .state import MemoryStore, Store
 from .traffic import Traffic
 
 log = logging.getLogger("specmock")
-MAX_BODY = 10 * 1024 * 1024
+MAX_BODY = limits.MAX_BODY
 
 
 class SpecmockApp:
@@ -281,19 +281,11 @@ class SpecmockApp:
         }
         body = entry.raw_body
         scope["headers"].append((b"content-length", str(len(body)).encode()))
-        sent = False
-
-        async def receive() -> dict:
-            nonlocal sent
-            if sent:
-                return {"type": "http.disconnect"}
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
 
         async def discard(message: dict) -> None:
             return None
 
-        await self(scope, receive, discard)
+        await self(scope, limits.replay(body), discard)
         found = self.journal.find() if self.journal else []
         return found[-1] if found else None
 

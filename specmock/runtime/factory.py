@@ -11,6 +11,7 @@ from ..generator.loader import load_document
 from ..generator.plan import Service
 from ..generator.sources import expand
 from .app import SpecmockApp
+from .behaviours import SharedIdempotency, SharedRateLimiter
 from .cassette import Cassette
 from .catalogue import CatalogueError, from_spec
 from .clock import Clock
@@ -18,8 +19,10 @@ from .failures import presets
 from .faults import parse_rule
 from .fixtures import FixtureError, read_fixtures, read_yaml
 from .hooks import Overrides
+from .limits import Limits
 from .responder import Settings
-from .state import open_store
+from .state import Store, open_store
+from .state.guard import Guarded, display
 from .traffic import parse_upstreams
 
 
@@ -74,6 +77,8 @@ def create_app(
     drift_report: str | Path | None = None,
     options: dict[str, str] | None = None,
     strict_spec: bool = False,
+    limits: Limits | None = None,
+    allow_upstreams: list[str] | None = None,
 ) -> SpecmockApp:
     """An ASGI app serving the given specs (paths, folders, bundled names or parsed mappings).
 
@@ -100,7 +105,7 @@ def create_app(
         services,
         settings,
         quiet=quiet,
-        store=open_store(state),
+        store=_store(state),
         clock=clock,
         overrides=Overrides(overrides),
         journal_size=journal_size,
@@ -121,8 +126,27 @@ def create_app(
             raise FixtureError(f"{source}: scenarios must be a mapping of name → scenario")
         app.scenarios.update(found)
     _traffic(app, mode, upstreams, cassette, drift_report)
+    app.traffic.lock(allow_upstreams or [])
     app.options = {k.lower(): v for k, v in (options or {}).items()}
+    if isinstance(app.store, Guarded):  # shared by other processes: so are these
+        app.idempotency = SharedIdempotency(app.store)
+        if app.rate_limiter is not None:
+            limiter = app.rate_limiter
+            app.rate_limiter = SharedRateLimiter(limiter.rules, limiter.now, app.store)
+    if limits is not None:
+        app.max_body = limits.max_body
+        app.faults.max_delay_ms = limits.max_delay_ms
+        if app.journal is not None:
+            app.journal.max_bytes = limits.journal_bytes
     return app
+
+
+def _store(url: str | None) -> Store:
+    """The store for `url`; one outside this process is guarded (an outage answers 503)."""
+    store = open_store(url)
+    if not url or url.startswith("memory"):
+        return store
+    return Guarded(store, display(url))
 
 
 def _traffic(

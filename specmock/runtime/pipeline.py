@@ -56,6 +56,7 @@ from .stages import (
     routing,
 )
 from .stages.refusal import refuse
+from .state.guard import StoreDown
 from .validation import Rejection
 from .wire import send_answer
 
@@ -138,6 +139,9 @@ class Pipeline:
         )
         try:
             out = await self.handle(x)
+        except StoreDown as exc:  # a store that is down says so, and which, and why
+            body = problems.problem(503, [], str(exc))
+            out = Outgoing(503, orjson.dumps(body), problems.PROBLEM_TYPE, [("Retry-After", "1")])
         except Exception:  # the last line of defence: a bug must not drop the connection
             log.exception("internal error on %s %s", scope["method"], scope["path"])
             body = problems.problem(500, [], "specmock hit an internal error; see its log")
@@ -167,7 +171,9 @@ class Pipeline:
                     out = await out
                 if out is not None:
                     for hook in x.on_answer:
-                        hook(out)
+                        done = hook(out)
+                        if done is not None:  # an async hook (a store write)
+                            await done
                     return out
             raise RuntimeError(f"no stage answered {x.op.operation_id}")
         except Rejection as exc:

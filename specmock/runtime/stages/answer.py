@@ -16,6 +16,7 @@ from ..exchange import Exchange, origin_of
 from ..hooks import Context, Reply
 from ..negotiation import parse_prefer
 from ..responder import Echo, Outgoing, status_number, to_reply
+from ..state.guard import StoreDown
 from ..validation import Rejection
 
 log = logging.getLogger("specmock")
@@ -106,7 +107,7 @@ async def _override(x: Exchange, handler: hooks.Handler) -> Outgoing:
     ctx = _context(x, app.responder.seed_for(op, 0, match.params, pref.seed))
     try:
         result = await hooks.call(handler, ctx)
-    except Rejection:
+    except (Rejection, StoreDown):
         raise
     except Exception as exc:
         log.exception("override for %s raised", op.operation_id)
