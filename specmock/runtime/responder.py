@@ -8,7 +8,6 @@ served from a bounded cache: same request, same bytes, no repeated work.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import random
 import zlib
@@ -21,31 +20,15 @@ from faker import Faker
 
 from ..generator.fake import Ctx
 from ..generator.plan import Media, Operation, Response
-from ..generator.xmlcodec import is_xml, to_xml
-from . import problems
-from .catalogue import generic_error
+from . import errorbody, problems
+from .encoding import concrete, header_text, serialize
 from .hooks import Reply
 from .negotiation import Preference, choose_media, is_json
+from .outgoing import Outgoing
 from .validation import Rejection, Violation, schema_violations
 
 log = logging.getLogger("specmock")
 _ATTEMPTS = 8
-
-
-@dataclass
-class Outgoing:
-    status: int
-    body: bytes
-    media_type: str | None
-    headers: list[tuple[str, str]] = field(default_factory=list)
-    operation: Operation | None = None
-    contract_errors: list[Violation] = field(default_factory=list)
-    violations: list[Violation] = field(default_factory=list)  # what the request got wrong
-    fault: str | None = None  # an injected failure: a status, or a connection fault to act out
-    fault_seconds: float = 30.0
-    delay_ms: float = 0.0  # injected latency
-    contract: str | None = None  # "injected, outside the contract" for such injected answers
-    stream: Any = None  # an async iterator of body chunks sent after `body` (large answers)
 
 
 @dataclass
@@ -102,7 +85,7 @@ class Responder:
             message = f"no response declared for status {pref.code}"
             raise Rejection(400, [Violation("header", "/prefer", "code", message)])
         status = status_number(response, pref.code)
-        media_type = self._media(response, accept)
+        media_type = self._media(op, response, accept)
         key = (
             id(op),
             status,
@@ -131,13 +114,24 @@ class Responder:
         violations: list[Violation],
         accept: str | None,
         headers: dict[str, str] | None = None,
+        operations: list[Operation] | None = None,
     ) -> Outgoing:
+        """specmock's own refusal: in the shape the operation declares for the status, else
+        the one its service declares most (`operations` when no operation matched), else
+        RFC 9457 problem+json."""
         extra = list((headers or {}).items())
-        response = op.response_for(status) if op else None
-        if op is not None and response is not None:
-            body = self.declared_error(op, status, None, violations, accept)
+        own = op.response_for(status) if op is not None else None
+        if own is not None and not errorbody.structured(own):  # declared without JSON/XML
+            return errorbody.plain(op, own, status, violations, extra)
+        if operations is None and op is not None:
+            operations = op.compiler.operations
+        owner = errorbody.owner(op, status, operations or [])
+        if owner is not None:
+            body = errorbody.declared(self.error_context, owner, status, None, violations, accept)
             if body is not None:
-                media_type, data = body
+                media_type, data, filled = body
+                if not filled:
+                    extra.append(("X-Specmock-Problem", errorbody.header_safe(status, violations)))
                 return Outgoing(status, data, media_type, extra, op, violations=violations)
         body = orjson.dumps(problems.problem(status, violations))
         return Outgoing(status, body, problems.PROBLEM_TYPE, extra, op, violations=violations)
@@ -157,7 +151,7 @@ class Responder:
         if response is None:
             violation = Violation("response", "/", "status", f"status {status} is not declared")
             return self._broken(op, Outgoing(status, b"", None, extra, op, [violation]))
-        media_type = self._media(response, accept)
+        media_type = self._media(op, response, accept)
         if media_type is None:
             return Outgoing(status, b"", None, extra, op)
         media = response.content[media_type]
@@ -167,8 +161,8 @@ class Responder:
             errors = _check(validator, value)
         out = Outgoing(
             status,
-            _serialize(value, media_type, media, op),
-            _concrete(media_type),
+            serialize(value, media_type, media, op),
+            concrete(media_type),
             extra,
             op,
             errors,
@@ -221,7 +215,7 @@ class Responder:
     def generate(self, op: Operation, status: int, accept: str | None, seed: int) -> Any:
         """A valid generated body for a declared status, for state and overrides to build on."""
         response = op.response_for(status)
-        media_type = self._media(response, accept) if response else None
+        media_type = self._media(op, response, accept) if response else None
         if response is None or media_type is None:
             return None
         value, _ = self._body_value(
@@ -238,11 +232,13 @@ class Responder:
             return None
         return op.compiler.validator(media.schema, "response", media.pointer)
 
-    def _media(self, response: Response, accept: str | None) -> str | None:
+    def _media(self, op: Operation, response: Response, accept: str | None) -> str | None:
         if not response.content:
             return None
         offered = list(response.content)
         media_type = choose_media(accept, offered)
+        if media_type is None and op.accept_declared:
+            return offered[0]  # OpenAPI ignores a declared `Accept` parameter; so does 406
         if media_type is None:
             message = f"none of {', '.join(offered)} is acceptable to {accept!r}"
             raise Rejection(406, [Violation("header", "/accept", "accept", message)])
@@ -260,7 +256,12 @@ class Responder:
         text = f"{base}|{op.service}|{op.method} {op.path}|{status}|{sorted(params.items())}"
         return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
 
-    def _ctx(self, seed: int, complete: bool = False) -> Ctx:
+    def error_context(self, op: Operation, status: int, attempt: int) -> Ctx:
+        """The seeded context of an error body's attempt: complete, so it has every field."""
+        return self.context(self.seed_for(op, status, {}) + attempt, complete=True)
+
+    def context(self, seed: int, complete: bool = False) -> Ctx:
+        """What a builder draws from: this seed, the shared Faker, the depth limit."""
         return Ctx(random.Random(seed), self.faker, self.settings.max_depth, complete=complete)
 
     def _build(
@@ -279,27 +280,12 @@ class Responder:
         media = response.content[media_type]
         value, errors = self._body_value(op, media, pref, seed, echo)
         if status >= 400 and not errors and not media.examples and is_json(media_type):
-            value = self._readable_error(op, media, status, value)
-        body = _serialize(value, media_type, media, op)
-        out = Outgoing(status, body, _concrete(media_type), headers, op, errors)
+            value = errorbody.readable(op, media, status, value)
+        body = serialize(value, media_type, media, op)
+        out = Outgoing(status, body, concrete(media_type), headers, op, errors)
         if errors:
             return self._broken(op, out)
         return out
-
-    def _readable_error(self, op: Operation, media: Media, status: int, value: Any) -> Any:
-        """A generated error body (`Prefer: code=503`) with a sentence for the status in its
-        message fields and the reason in its other text: an error never reads as lorem."""
-        if media.schema is None or not isinstance(value, dict | list):
-            return value
-        validator = op.compiler.validator(media.schema, "response", media.pointer)
-        message = generic_error(status).message
-        for with_list in (True, False):
-            candidate = problems.fill(
-                orjson.loads(orjson.dumps(value)), status, [], with_list, message
-            )
-            if validator.is_valid(candidate):
-                return problems.readable(candidate, value, status, validator, message)
-        return value
 
     def _body_value(
         self, op: Operation, media: Media, pref: Preference, seed: int, echo: Echo | None = None
@@ -333,7 +319,7 @@ class Responder:
         builder = op.compiler.builder(media.schema)
         value = None
         for attempt in range(_ATTEMPTS):
-            value = builder(self._ctx(seed + attempt))
+            value = builder(self.context(seed + attempt))
             if validator is None or validator.is_valid(value):
                 return _reflect(value, echo, validator), []
         return value, _check(validator, value)
@@ -342,46 +328,9 @@ class Responder:
         out = []
         for name, header in response.headers.items():
             builder = op.compiler.builder(header.schema)
-            value = builder(self._ctx(seed ^ zlib.crc32(name.encode())))
-            out.append((name, _header_text(value)))
+            value = builder(self.context(seed ^ zlib.crc32(name.encode())))
+            out.append((name, header_text(value)))
         return out
-
-    def declared_error(
-        self,
-        op: Operation,
-        status: int,
-        message: str | None,
-        violations: list[Violation],
-        accept: str | None,
-    ) -> tuple[str, bytes] | None:
-        """The error body the spec declares for `status`, generated, then given readable
-        text: the message (else the violations) where it invites one, the status reason in
-        the other text fields the schema lets us write (never lorem); None if none fits."""
-        response = op.response_for(status)
-        if response is None:
-            return None
-        offered = [m for m in response.content if is_json(m)]
-        if not offered:  # an XML-only API declares its error body in XML
-            offered = [m for m in response.content if is_xml(m)]
-        if not offered:
-            return None
-        media_type = choose_media(accept, offered) or offered[0]
-        media = response.content[media_type]
-        if media.schema is None:
-            return None
-        validator = op.compiler.validator(media.schema, "response", media.pointer)
-        builder = op.compiler.builder(media.schema)
-        seed = self._seed(op, status, {}, None)
-        for attempt in range(_ATTEMPTS):
-            generated = builder(self._ctx(seed + attempt, complete=True))
-            for with_list in (True, False):
-                value = problems.fill(
-                    orjson.loads(orjson.dumps(generated)), status, violations, with_list, message
-                )
-                if validator.is_valid(value):
-                    value = problems.readable(value, generated, status, validator, message)
-                    return _concrete(media_type), _serialize(value, media_type, media, op)
-        return None
 
     def _broken(self, op: Operation, out: Outgoing) -> Outgoing:
         text = problems.summary(500, out.contract_errors)
@@ -441,40 +390,3 @@ def _check(validator: Any, value: Any) -> list[Violation]:
     if validator is None or validator.is_valid(value):
         return []
     return schema_violations(validator, value, "response", "")
-
-
-def _concrete(media_type: str) -> str:
-    if "*" in media_type:
-        return "application/json" if media_type in ("*/*", "application/*") else "text/plain"
-    return media_type
-
-
-def dumps(value: Any) -> bytes:
-    """JSON bytes; past orjson's limits (integers beyond 64 bits) the standard library."""
-    try:
-        return orjson.dumps(value)
-    except TypeError:
-        return json.dumps(value, separators=(",", ":")).encode()
-
-
-def _serialize(value: Any, media_type: str, media: Media, op: Operation) -> bytes:
-    if is_json(media_type):
-        return dumps(value)
-    written = isinstance(value, bytes) or (isinstance(value, str) and value.startswith("<"))
-    if is_xml(media_type) and media.schema is not None and not written:
-        return to_xml(value, media.schema, op.compiler.doc.root)
-    if isinstance(value, bytes):
-        return value
-    if isinstance(value, str):
-        return value.encode()
-    return orjson.dumps(value)
-
-
-def _header_text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return ",".join(_header_text(v) for v in value)
-    if isinstance(value, dict):
-        return ",".join(f"{k},{_header_text(v)}" for k, v in value.items())
-    return "" if value is None else str(value)
