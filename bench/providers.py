@@ -9,6 +9,7 @@ prints its rate next to the reference rate and their ratio. A section is a funct
     python bench/providers.py                 # every section
     python bench/providers.py pdf --count 200 # one section
     python bench/providers.py smtp            # SMTP capture, 1 and 8 connections, RSS
+    python bench/providers.py sms             # Twilio message creates, 1 and 4 clients
 
 The smtp section sends ~1 KiB messages over raw SMTP (EHLO once, then MAIL, RCPT, DATA
 per message; an asyncio client, so the client costs little) and prints messages captured
@@ -201,8 +202,35 @@ def smtp(url: str, args: argparse.Namespace) -> list[Row]:
     return rows
 
 
-SECTIONS: dict[str, Callable[[str, argparse.Namespace], list[Row]]] = {"pdf": pdf, "smtp": smtp}
-SERVICES = {"pdf": ["gotenberg"], "smtp": ["email"]}
+TWILIO_ACCOUNT = "AC" + "0" * 32
+
+
+def sms(url: str, args: argparse.Namespace) -> list[Row]:
+    """Twilio message creates (form-encoded, Basic auth, validated, stored with their
+    timeline, answer checked): 1 and 4 clients."""
+    route = f"{url}/twilio/2010-04-01/Accounts/{TWILIO_ACCOUNT}/Messages.json"
+
+    def create(client: httpx.Client, i: int) -> None:
+        form = {"To": f"+1555{i % 10_000_000:07d}", "From": "+15557654321", "Body": f"code {i}"}
+        reply = client.post(route, data=form, auth=(TWILIO_ACCOUNT, "bench-token"))
+        if reply.status_code != 201:
+            raise BenchError(f"Messages.json answered {reply.status_code}: {reply.text[:200]}")
+
+    rows = []
+    for threads in (1, 4):
+        rate(20, threads, create)  # warm-up
+        mine = rate(args.count, threads, create)
+        reference = rate(args.count, threads, petstore_get(url))
+        rows.append(Row(f"Twilio create, {threads} client(s)", mine, reference))
+    return rows
+
+
+SECTIONS: dict[str, Callable[[str, argparse.Namespace], list[Row]]] = {
+    "pdf": pdf,
+    "smtp": smtp,
+    "sms": sms,
+}
+SERVICES = {"pdf": ["gotenberg"], "smtp": ["email"], "sms": ["twilio"]}
 
 
 def main() -> int:

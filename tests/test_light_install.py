@@ -80,6 +80,7 @@ def test_serve_petstore_needs_no_extra_and_answers_with_its_docs_and_console():
     [
         (["serve", "s3"], "s3"),
         (["serve", "veeva_vault"], "sql"),
+        (["serve", "gotenberg"], "pdf"),
         (["serve", "email", "--smtp-port", "0"], "email"),
         (["serve", "petstore", "--state", "redis://127.0.0.1:1/0"], "redis"),
         (["serve", "petstore", "--state", "mysql://u:p@127.0.0.1:1/db"], "mysql"),

@@ -20,7 +20,7 @@ from ..runtime.traffic import split_upstream
 @click.option("--token", default=None, help="The admin token (needed off loopback).")
 @click.pass_context
 def admin(ctx: click.Context, url: str, token: str | None) -> None:
-    """Drive a running specmock: journal, faults, scenarios, state, clock."""
+    """Drive a running specmock: journal, faults, scenarios, state, clock, providers."""
     import httpx
 
     headers = {"Authorization": f"Bearer {token}"} if token else {}
@@ -180,3 +180,10 @@ def drift(ctx: click.Context, clear: bool) -> None:
 def cassette(ctx: click.Context) -> None:
     """The recorded exchanges as HAR."""
     _call(ctx, "GET", "/cassette")
+
+
+@admin.command()
+@click.pass_context
+def providers(ctx: click.Context) -> None:
+    """The mock-mode providers served: URLs, environment variables, mode, counters."""
+    _call(ctx, "GET", "/providers")

@@ -14,12 +14,15 @@ import click
 
 from ..extras import missing
 from ..generator.errors import SpecError
+from ..generator.sources import MOCKMODE
 from ..runtime import logs, server
 from ..runtime.docs import ServedDocs, reference_path
 from ..runtime.factory import load_services
 from ..runtime.limits import Limits
+from ..runtime.providers import describe
 from .admin import admin
 from .mesh import mesh
+from .mockmode import exports, origin, provider_table
 from .problems import fail as _fail
 from .progress import progress_line
 from .report import explain_services, lint_sources
@@ -27,6 +30,8 @@ from .s3 import s3
 from .workers import build as build_app
 from .workers import check as check_workers
 from .workers import run as run_workers
+
+MOCKMODE_SMTP_PORT = 1025  # Mailpit's and MailHog's SMTP port
 
 WARNINGS_SHOWN = 20
 
@@ -243,7 +248,15 @@ def main() -> None:
     type=int,
     default=None,
     help="The bundled email service: also accept SMTP on this port (STARTTLS with the "
-    "--tls-cert/--tls-key certificate, or a self-signed one when --tls-port is given).",
+    "--tls-cert/--tls-key certificate, or a self-signed one when --tls-port is given); "
+    f"{MOCKMODE} defaults it to {MOCKMODE_SMTP_PORT}.",
+)
+@click.option(
+    "--env",
+    "print_env",
+    is_flag=True,
+    help="Print `export` lines for the providers' environment variables and exit "
+    '(eval "$(specmock serve mockmode --port 8000 --env)").',
 )
 @_strict_spec
 def serve(
@@ -281,10 +294,15 @@ def serve(
     workers: int,
     s3_auth: str | None,
     smtp_port: int | None,
+    print_env: bool,
     strict_spec: bool,
 ) -> None:
-    """Serve SPECS (files, folders or bundled names) as mock services."""
+    """Serve SPECS (files, folders or bundled names) as mock services.
+
+    `mockmode` names every bundled mock-mode provider (storage, SMS, email, PDF, LLM)."""
     logs.configure(log_format)
+    if smtp_port is None and MOCKMODE in specs and workers <= 1:
+        smtp_port = MOCKMODE_SMTP_PORT
     try:
         limits = Limits.parse(_options(limit_pairs, "--limit"))
         check_workers(None if stateless else state, workers)
@@ -334,6 +352,9 @@ def serve(
     except ImportError as exc:
         click.echo(f"specmock: {missing(exc) or exc}", err=True)
         sys.exit(2)
+    if print_env:
+        click.echo("\n".join(exports(describe(app, origin(host, port)))))
+        return
     _warn(app.services)
     for line in banner(app, f"http://{host}:{port}"):
         click.echo(f"specmock: {line}", err=True)
@@ -347,8 +368,18 @@ def serve(
             sys.exit(2)
         asyncio.run(app.store.close())  # each worker opens its own
         click.echo(f"specmock: {workers} worker processes", err=True)
+        providers = provider_table(app, host, port)
+        if providers:
+            click.echo(providers)
         run_workers(settings, host, port, workers, limits)
         return
+
+    async def announce() -> None:  # at start-up: listeners have their ports by then
+        providers = provider_table(app, host, port)
+        if providers:
+            click.echo(providers)
+
+    app.on_startup(announce)
     try:
         server.run(ServedDocs(app), host, port, tls_port, tls_cert, tls_key, limits)
     except ImportError as exc:  # --tls-port without a certificate makes one: the tls extra

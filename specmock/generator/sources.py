@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from .errors import Problem, SpecError
 
 SUFFIXES = (".yaml", ".yml", ".json")
+# `specmock serve mockmode`: every bundled spec that declares itself a mock-mode provider
+MOCKMODE = "mockmode"
+_PROVIDER_KEY = re.compile(r'^x-specmock-provider\s*:|"x-specmock-provider"\s*:', re.M)
 
 
 def bundled_dir() -> Path:
@@ -24,6 +28,17 @@ def bundled_names() -> list[str]:
     )
 
 
+def provider_specs() -> list[Path]:
+    """Bundled specs declaring `x-specmock-provider` at their root (a top-level YAML key, or
+    the key in a JSON document), found by reading the files rather than by a list."""
+    found = []
+    for name in bundled_names():
+        path = _bundled(name)
+        if _PROVIDER_KEY.search(path.read_text(encoding="utf-8", errors="replace")):
+            found.append(path)
+    return found
+
+
 def expand(sources: list[str | Path]) -> list[Path]:
     """Turn CLI arguments into spec files, in a stable order."""
     files: list[Path] = []
@@ -38,6 +53,13 @@ def expand(sources: list[str | Path]) -> list[Path]:
             files.extend(found)
         elif path.is_file():
             files.append(path)
+        elif str(source) == MOCKMODE:
+            found = provider_specs()
+            if not found:
+                raise SpecError(
+                    [Problem(MOCKMODE, "", "no bundled spec declares x-specmock-provider")]
+                )
+            files.extend(found)
         else:
             files.append(_bundled(str(source)))
     return files

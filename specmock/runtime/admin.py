@@ -24,6 +24,7 @@ from .faults import RuleError, parse_rule
 from .fixtures import FixtureError, export_state, load_fixtures, reset_state
 from .hooks import Context, Overrides, Reply
 from .journal import Query
+from .providers import status as provider_status
 from .traffic import TrafficError
 
 if TYPE_CHECKING:
@@ -223,6 +224,11 @@ def handlers(app: Engine) -> Overrides:
         return Reply(
             app.journal.har() if app.journal else {"log": {"version": "1.2", "entries": []}}
         )
+
+    @on("listProviders")
+    def providers(ctx: Context) -> Reply:
+        origin = ctx.base_url.removesuffix(PREFIX)
+        return Reply(provider_status(app, origin))
 
     _traffic_handlers(app, on)
     console.register(app, on, _problem)
