@@ -17,6 +17,7 @@ from specmock import (
 )
 
 from .common import SERVICE, S3Error, error_reply, http_date
+from .subresources import unimplemented
 
 _CODES = {
     413: ("EntityTooLarge", "Your proposed upload exceeds the maximum allowed size"),
@@ -29,6 +30,9 @@ _CODES = {
 async def rejected_request(ctx: Context) -> Reply | None:
     if ctx.operation_id == "MintPresignedUrl":  # specmock's own JSON endpoint: its own errors
         return None
+    missing = unimplemented(ctx)  # `PUT /bucket?acl` is not a CreateBucket with a bad body
+    if missing is not None:
+        return error_reply(ctx, missing)
     status = ctx.rejection_status or 400
     detail = "; ".join(f"{v.get('pointer', '')}: {v.get('message', '')}" for v in ctx.violations)
     if any(

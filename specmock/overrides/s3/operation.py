@@ -13,6 +13,7 @@ from specmock import Context, Reply, override
 
 from .auth import verify
 from .common import SERVICE, S3Error, config, error_reply
+from .subresources import unimplemented
 
 Handler = Callable[[Context], Awaitable[Reply]]
 
@@ -25,6 +26,9 @@ def handler(operation: str) -> Callable[[Handler], Handler]:
         async def run(ctx: Context) -> Reply:
             try:
                 verify(ctx, config(ctx))
+                missing = unimplemented(ctx)
+                if missing is not None:
+                    raise missing
                 return await fn(ctx)
             except S3Error as exc:
                 return error_reply(ctx, exc)
