@@ -87,3 +87,114 @@ def test_put_bucket_acl_does_not_create_a_bucket(s3):
     assert error(exc) == ("NotImplemented", 501)
     names = [b["Name"] for b in s3.list_buckets()["Buckets"]]
     assert "never-created-by-acl" not in names
+
+
+# -- listings ------------------------------------------------------------------------------
+def test_max_keys_zero_is_an_empty_page_that_is_not_truncated(s3, bucket):
+    s3.put_object(Bucket=bucket, Key="a", Body=b"1")
+    for listing in (
+        s3.list_objects_v2(Bucket=bucket, MaxKeys=0),
+        s3.list_objects(Bucket=bucket, MaxKeys=0),
+    ):
+        assert listing["IsTruncated"] is False and "Contents" not in listing
+        assert listing["MaxKeys"] == 0
+
+
+def test_an_empty_continuation_token_is_echoed(s3, bucket):
+    s3.put_object(Bucket=bucket, Key="a", Body=b"1")
+    listing = s3.list_objects_v2(Bucket=bucket, ContinuationToken="")
+    assert listing["ContinuationToken"] == ""
+    assert [o["Key"] for o in listing["Contents"]] == ["a"]
+
+
+def test_v1_prefix_comes_back_as_sent(s3, bucket):
+    s3.put_object(Bucket=bucket, Key="dir one/ü.txt", Body=b"1")
+    listing = s3.list_objects(Bucket=bucket, Prefix="dir one/")
+    assert listing["Prefix"] == "dir one/"  # botocore does not decode v1's Prefix
+    assert [o["Key"] for o in listing["Contents"]] == ["dir one/ü.txt"]
+    assert s3.list_objects_v2(Bucket=bucket, Prefix="dir one/")["Prefix"] == "dir one/"
+
+
+def test_list_buckets_pages_by_max_buckets(server):
+    s3 = client(server)
+    names = [f"pages-{i}-{os.getpid()}" for i in range(3)]
+    for name in names:
+        s3.create_bucket(Bucket=name)
+    seen, token = [], None
+    while True:
+        kwargs = {"MaxBuckets": 2, "Prefix": "pages-"}
+        page = s3.list_buckets(**kwargs, **({"ContinuationToken": token} if token else {}))
+        assert len(page["Buckets"]) <= 2
+        seen += [b["Name"] for b in page["Buckets"]]
+        token = page.get("ContinuationToken")
+        if not token:
+            break
+    assert [n for n in seen if n in names] == names
+    assert all(n.startswith("pages-") for n in seen)
+
+
+# -- digests and multipart -----------------------------------------------------------------
+def test_a_malformed_content_md5_is_invalid_digest_a_wrong_one_bad_digest(s3, bucket):
+    import base64
+    import hashlib
+
+    def put(md5: str) -> None:
+        s3.put_object(Bucket=bucket, Key="d", Body=b"body", ContentMD5=md5)
+
+    with pytest.raises(ClientError) as exc:
+        put(base64.b64encode(b"short").decode())  # base64, but not 16 bytes
+    assert error(exc) == ("InvalidDigest", 400)
+    with pytest.raises(ClientError) as exc:
+        put("not base64!")
+    assert error(exc) == ("InvalidDigest", 400)
+    with pytest.raises(ClientError) as exc:
+        put(base64.b64encode(hashlib.md5(b"other").digest()).decode())
+    assert error(exc) == ("BadDigest", 400)
+    put(base64.b64encode(hashlib.md5(b"body").digest()).decode())
+
+
+def _multipart(s3, bucket: str, key: str, parts: list[bytes]) -> tuple[str, dict]:
+    upload = s3.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"]
+    done = [
+        {"PartNumber": n, "ETag": s3.upload_part(
+            Bucket=bucket, Key=key, UploadId=upload, PartNumber=n, Body=data)["ETag"]}
+        for n, data in enumerate(parts, 1)
+    ]  # fmt: skip
+    return upload, {"Parts": done}
+
+
+def test_completing_a_completed_upload_answers_the_same_result(s3, bucket):
+    upload, parts = _multipart(s3, bucket, "twice", [b"x" * 5 * 1024 * 1024, b"tail"])
+    first = s3.complete_multipart_upload(
+        Bucket=bucket, Key="twice", UploadId=upload, MultipartUpload=parts
+    )
+    again = s3.complete_multipart_upload(
+        Bucket=bucket, Key="twice", UploadId=upload, MultipartUpload=parts
+    )
+    assert again["ETag"] == first["ETag"] and first["ETag"].endswith('-2"')
+    with pytest.raises(ClientError) as exc:
+        s3.complete_multipart_upload(
+            Bucket=bucket, Key="twice", UploadId="no-such-upload", MultipartUpload=parts
+        )
+    assert error(exc) == ("NoSuchUpload", 404)
+
+
+def test_part_number_reads_one_part(s3, bucket):
+    head, tail = b"a" * 5 * 1024 * 1024, b"the tail"
+    upload, parts = _multipart(s3, bucket, "parts", [head, tail])
+    s3.complete_multipart_upload(Bucket=bucket, Key="parts", UploadId=upload, MultipartUpload=parts)
+    second = s3.get_object(Bucket=bucket, Key="parts", PartNumber=2)
+    assert second["Body"].read() == tail
+    assert second["PartsCount"] == 2
+    assert (
+        second["ContentRange"]
+        == f"bytes {len(head)}-{len(head) + len(tail) - 1}/{len(head) + len(tail)}"
+    )
+    assert second["ResponseMetadata"]["HTTPStatusCode"] == 206
+    first = s3.head_object(Bucket=bucket, Key="parts", PartNumber=1)
+    assert first["ContentLength"] == len(head) and first["PartsCount"] == 2
+    s3.put_object(Bucket=bucket, Key="single", Body=b"one piece")
+    assert s3.get_object(Bucket=bucket, Key="single", PartNumber=1)["Body"].read() == b"one piece"
+    with pytest.raises(ClientError) as exc:
+        s3.get_object(Bucket=bucket, Key="single", PartNumber=2)
+    assert error(exc) == ("InvalidPartNumber", 416)

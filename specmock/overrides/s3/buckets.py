@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import ipaddress
 import re
+from typing import Any
 
 from specmock import Context, Reply
 
 from . import blobs
-from .common import S3Error, config, iso, reply
+from .common import S3Error, config, invalid, iso, query_value, reply
 from .operation import handler
-from .state import BUCKETS, bucket, objects_ns, parts_ns, uploads_ns
+from .state import BUCKETS, bucket, completed_ns, objects_ns, parts_ns, uploads_ns
 
 _NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 OWNER = {
@@ -66,12 +69,39 @@ async def head_bucket(ctx: Context) -> Reply:
 
 @handler("ListBuckets")
 async def list_buckets(ctx: Context) -> Reply:
-    found = sorted(await ctx.store.items(BUCKETS), key=lambda b: b["Name"])
-    body = {
+    """Buckets in name order, paged by `max-buckets` with a continuation token (the last
+    name returned, base64) and filtered by `prefix` and `bucket-region`."""
+    prefix, region = query_value(ctx, "prefix"), query_value(ctx, "bucket-region")
+    after = _after(query_value(ctx, "continuation-token"))
+    found = [
+        b
+        for b in sorted(await ctx.store.items(BUCKETS), key=lambda b: b["Name"])
+        if b["Name"] > after
+        and b["Name"].startswith(prefix)
+        and (not region or (b.get("region") or config(ctx).region) == region)
+    ]
+    limit = int(query_value(ctx, "max-buckets") or 10000)
+    body: dict[str, Any] = {
         "Owner": OWNER,
-        "Buckets": [{"Name": b["Name"], "CreationDate": iso(b["created"])} for b in found],
+        "Buckets": [{"Name": b["Name"], "CreationDate": iso(b["created"])} for b in found[:limit]],
     }
+    if len(found) > limit:
+        body["ContinuationToken"] = base64.urlsafe_b64encode(found[limit - 1]["Name"].encode())
+        body["ContinuationToken"] = body["ContinuationToken"].decode()
+    if prefix:
+        body["Prefix"] = prefix
     return reply(ctx, body)
+
+
+def _after(token: str) -> str:
+    if not token:
+        return ""
+    try:
+        return base64.urlsafe_b64decode(token.encode()).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise invalid(
+            "The continuation token provided is incorrect", ArgumentName="continuation-token"
+        ) from None
 
 
 @handler("DeleteBucket")
@@ -90,6 +120,8 @@ async def delete_bucket(ctx: Context) -> Reply:
             blobs.remove(ctx.store, part.get("blob"))
             await ctx.store.delete(parts_ns(upload["UploadId"]), str(part["PartNumber"]))
         await ctx.store.delete(uploads_ns(name), upload["UploadId"])
+    for done in await ctx.store.items(completed_ns(name)):
+        await ctx.store.delete(completed_ns(name), done["UploadId"])
     await ctx.store.delete(BUCKETS, name)
     return reply(ctx, status=204)
 

@@ -148,6 +148,16 @@ ERRORS = (
     ),
     NamedError("InvalidRange", 416, "InvalidRange", "The requested range is not satisfiable"),
     NamedError(
+        "InvalidPartNumber", 416, "InvalidPartNumber", "The requested partnumber is not satisfiable"
+    ),
+    NamedError("InvalidDigest", 400, "InvalidDigest", "The Content-MD5 you specified was invalid."),
+    NamedError(
+        "BadDigest",
+        400,
+        "BadDigest",
+        "The Content-MD5 you specified did not match what we received.",
+    ),
+    NamedError(
         "EntityTooLarge",
         400,
         "EntityTooLarge",

@@ -40,6 +40,8 @@ def walk(
     records: list[dict[str, Any]], prefix: str, delimiter: str, after: str, limit: int
 ) -> Page:
     page = Page()
+    if limit == 0:  # S3 answers max-keys=0 with an empty page that is not truncated
+        return page
     seen: set[str] = set()
     for record in sorted(records, key=lambda r: r["Key"]):
         key = record["Key"]
@@ -127,6 +129,7 @@ async def list_objects(ctx: Context) -> Reply:
     marker = query_value(ctx, "marker")
     page, body, encode = await _page(ctx, marker)
     body["Marker"] = encode(marker)
+    body["Prefix"] = query_value(ctx, "prefix")  # v1 encodes keys and markers, not Prefix
     if page.truncated and query_value(ctx, "delimiter") and page.last:
         body["NextMarker"] = encode(page.last)
     if page.contents:
@@ -140,7 +143,7 @@ async def list_objects_v2(ctx: Context) -> Reply:
     start_after = query_value(ctx, "start-after")
     page, body, encode = await _page(ctx, _decode_token(token) if token else start_after)
     body["KeyCount"] = len(page.contents) + len(page.prefixes)
-    if token:
+    if "continuation-token" in ctx.query:  # echoed even when empty, as S3 does
         body["ContinuationToken"] = token
     if start_after:
         body["StartAfter"] = encode(start_after)

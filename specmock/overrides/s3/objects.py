@@ -12,7 +12,16 @@ from urllib.parse import unquote
 from specmock import Context, Reply, to_xml
 
 from . import blobs
-from .common import S3Error, http_date, invalid, iso, no_key, parse_http_date, reply
+from .common import (
+    S3Error,
+    http_date,
+    invalid,
+    iso,
+    no_key,
+    parse_http_date,
+    query_value,
+    reply,
+)
 from .operation import handler
 from .state import bucket, objects_ns, remove_object, replace_object, unique
 
@@ -54,20 +63,25 @@ async def receive_checked(ctx: Context, name: str) -> tuple[blobs.Digests, dict[
     return digests, trailers
 
 
+def content_md5(header: str) -> bytes:
+    """The 16 bytes a Content-MD5 header names; InvalidDigest when it is not base64 of 16
+    bytes (S3 tells a malformed digest from one that does not match, BadDigest)."""
+    try:
+        given = base64.b64decode(header.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        given = b""
+    if len(given) != 16:
+        raise S3Error("InvalidDigest", 400, "The Content-MD5 you specified was invalid.")
+    return given
+
+
 def check_body(digests: blobs.Digests, headers: dict[str, str], trailers: dict[str, str]) -> None:
     """Content-MD5, the signed SHA-256, the decoded length and the client's checksum."""
     md5 = headers.get("content-md5")
-    if md5 is not None:
-        try:
-            given = base64.b64decode(md5, validate=True)
-        except (binascii.Error, ValueError):
-            raise S3Error(
-                "InvalidDigest", 400, "The Content-MD5 you specified was invalid."
-            ) from None
-        if given != digests.md5.digest():
-            raise S3Error(
-                "BadDigest", 400, "The Content-MD5 you specified did not match what we received."
-            )
+    if md5 is not None and content_md5(md5) != digests.md5.digest():
+        raise S3Error(
+            "BadDigest", 400, "The Content-MD5 you specified did not match what we received."
+        )
     signed = headers.get("x-amz-content-sha256", "")
     if _SHA256.fullmatch(signed) and signed != digests.sha256.hexdigest():
         raise S3Error(
@@ -167,6 +181,7 @@ async def copy_object(ctx: Context) -> Reply:
         "blob": name,
     }
     record.pop("parts", None)
+    record.pop("part_sizes", None)
     if replace:
         record["type"] = ctx.headers.get("content-type") or DEFAULT_TYPE
         record["meta"] = user_metadata(ctx.headers)
@@ -255,6 +270,29 @@ def byte_range(header: str | None, size: int) -> tuple[int, int] | None:
     return start, end
 
 
+def part_span(ctx: Context, record: dict[str, Any]) -> tuple[int, int] | None:
+    """The bytes of part `?partNumber=N` of the object as it was uploaded (an object put in
+    one piece has one part); None without `partNumber`."""
+    text = query_value(ctx, "partNumber")
+    if not text:
+        return None
+    if "range" in ctx.headers:
+        raise S3Error(
+            "InvalidRequest", 400, "Cannot specify both Range header and partNumber query parameter"
+        )
+    sizes = record.get("part_sizes") or [record["Size"]]
+    number = int(text)  # the spec bounds it to 1..10000 before a handler runs
+    if number > len(sizes):
+        raise S3Error(
+            "InvalidPartNumber", 416, "The requested partnumber is not satisfiable",
+            PartNumberRequested=text, ActualPartCount=str(len(sizes)),
+        )  # fmt: skip
+    if not sizes[number - 1]:
+        return None  # an empty object: no bytes to name in a Content-Range
+    first = sum(sizes[: number - 1])
+    return first, first + sizes[number - 1] - 1
+
+
 def _bad_range(size: int) -> S3Error:
     return S3Error(
         "InvalidRange",
@@ -282,7 +320,10 @@ async def _serve(ctx: Context, head: bool) -> Reply:
         )
     headers.update(_response_overrides(ctx))
     size = record["Size"]
-    span = None if head else byte_range(ctx.headers.get("range"), size)
+    part = part_span(ctx, record)
+    if "partNumber" in ctx.query:
+        headers["x-amz-mp-parts-count"] = str(record.get("parts") or 1)
+    span = part or (None if head else byte_range(ctx.headers.get("range"), size))
     if span is None:
         first, last, status = 0, size - 1, 200
         if ctx.headers.get("x-amz-checksum-mode", "").upper() == "ENABLED":
@@ -294,7 +335,7 @@ async def _serve(ctx: Context, head: bool) -> Reply:
     headers["Content-Length"] = str(max(last - first + 1, 0))
     full = reply(ctx, **headers)
     if head:
-        return Reply(None, 200, full.headers)
+        return Reply(None, 206 if part else 200, full.headers)
     stream = blobs.read(ctx.store, record["blob"], first, last) if size else None
     media_type = full.headers.pop("Content-Type")  # sent once, as the body's media type
     return Reply(None, status, full.headers, raw=b"", media_type=media_type, stream=stream)
@@ -337,7 +378,7 @@ async def delete_object(ctx: Context) -> Reply:
 async def delete_objects(ctx: Context) -> Reply:
     await bucket(ctx)
     md5 = ctx.headers.get("content-md5")
-    if md5 is not None and base64.b64encode(hashlib.md5(ctx.raw_body).digest()).decode() != md5:
+    if md5 is not None and content_md5(md5) != hashlib.md5(ctx.raw_body).digest():
         raise S3Error(
             "BadDigest", 400, "The Content-MD5 you specified did not match what we received."
         )

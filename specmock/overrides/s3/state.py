@@ -26,6 +26,11 @@ def uploads_ns(bucket: str) -> str:
     return f"s3:uploads:{bucket}"
 
 
+def completed_ns(bucket: str) -> str:
+    """Completed uploads' results, so a retried completion answers as the first did."""
+    return f"s3:completed:{bucket}"
+
+
 def parts_ns(upload_id: str) -> str:
     return f"s3:parts:{upload_id}"
 
