@@ -198,3 +198,59 @@ def test_part_number_reads_one_part(s3, bucket):
     with pytest.raises(ClientError) as exc:
         s3.get_object(Bucket=bucket, Key="single", PartNumber=2)
     assert error(exc) == ("InvalidPartNumber", 416)
+
+
+# -- versioning ----------------------------------------------------------------------------
+def test_versioned_bucket_round_trip(s3, bucket):
+    assert "Status" not in s3.get_bucket_versioning(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key="k", Body=b"before")  # the `null` version
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
+    v1 = s3.put_object(Bucket=bucket, Key="k", Body=b"one")["VersionId"]
+    v2 = s3.put_object(Bucket=bucket, Key="k", Body=b"two")["VersionId"]
+    assert len({v1, v2, "null"}) == 3
+    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"two"
+    assert s3.get_object(Bucket=bucket, Key="k", VersionId=v1)["Body"].read() == b"one"
+    assert s3.get_object(Bucket=bucket, Key="k", VersionId="null")["Body"].read() == b"before"
+    assert s3.head_object(Bucket=bucket, Key="k", VersionId=v1)["VersionId"] == v1
+    with pytest.raises(ClientError) as exc:
+        s3.get_object(Bucket=bucket, Key="k", VersionId="no-such-version")
+    assert error(exc) == ("NoSuchVersion", 404)
+    copied = s3.copy_object(
+        Bucket=bucket, Key="copy", CopySource={"Bucket": bucket, "Key": "k", "VersionId": v1}
+    )
+    assert s3.get_object(Bucket=bucket, Key="copy")["Body"].read() == b"one"
+    assert copied["VersionId"] not in (v1, v2)
+
+    deleted = s3.delete_object(Bucket=bucket, Key="k")  # a delete marker
+    assert deleted["DeleteMarker"] is True
+    with pytest.raises(ClientError) as exc:
+        s3.get_object(Bucket=bucket, Key="k")
+    assert error(exc) == ("NoSuchKey", 404)
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]] == ["copy"]
+    listing = s3.list_object_versions(Bucket=bucket, Prefix="k")
+    assert [(v["VersionId"], v["IsLatest"]) for v in listing["Versions"]] == [
+        (v2, False), (v1, False), ("null", False)]  # fmt: skip
+    (marker,) = listing["DeleteMarkers"]
+    assert marker["VersionId"] == deleted["VersionId"] and marker["IsLatest"] is True
+
+    s3.delete_object(Bucket=bucket, Key="k", VersionId=deleted["VersionId"])  # undelete
+    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"two"
+    s3.delete_object(Bucket=bucket, Key="k", VersionId=v2)  # v1 becomes current
+    assert s3.get_object(Bucket=bucket, Key="k")["VersionId"] == v1
+
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Suspended"})
+    assert s3.put_object(Bucket=bucket, Key="k", Body=b"s1").get("VersionId") == "null"
+    s3.put_object(Bucket=bucket, Key="k", Body=b"s2")  # replaces the null version
+    ids = [v["VersionId"] for v in s3.list_object_versions(Bucket=bucket, Prefix="k")["Versions"]]
+    assert ids == ["null", v1]
+    assert s3.get_object(Bucket=bucket, Key="k", VersionId="null")["Body"].read() == b"s2"
+
+    with pytest.raises(ClientError) as exc:
+        s3.delete_bucket(Bucket=bucket)
+    assert error(exc) == ("BucketNotEmpty", 409)
+    versions = s3.list_object_versions(Bucket=bucket)
+    every = versions.get("Versions", []) + versions.get("DeleteMarkers", [])
+    objects = [{"Key": v["Key"], "VersionId": v["VersionId"]} for v in every]
+    s3.delete_objects(Bucket=bucket, Delete={"Objects": objects})
+    s3.delete_bucket(Bucket=bucket)

@@ -11,6 +11,7 @@ from .buckets import (
     get_bucket_versioning,
     head_bucket,
     list_buckets,
+    put_bucket_versioning,
 )
 from .errors import rejected_request
 from .listing import list_object_versions, list_objects, list_objects_v2
@@ -45,6 +46,7 @@ __all__ = [
     "list_objects_v2",
     "list_parts",
     "mint_presigned_url",
+    "put_bucket_versioning",
     "put_object",
     "rejected_request",
     "upload_part",

@@ -13,7 +13,7 @@ from specmock import Context, Reply
 from . import blobs
 from .common import S3Error, config, invalid, iso, query_value, reply
 from .operation import handler
-from .state import BUCKETS, bucket, completed_ns, objects_ns, parts_ns, uploads_ns
+from .state import BUCKETS, bucket, completed_ns, objects_ns, parts_ns, uploads_ns, versions_ns
 
 _NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 OWNER = {
@@ -108,7 +108,7 @@ def _after(token: str) -> str:
 async def delete_bucket(ctx: Context) -> Reply:
     name = ctx.path_params["Bucket"]
     await bucket(ctx)
-    if await ctx.store.items(objects_ns(name)):
+    if await ctx.store.items(objects_ns(name)) or await ctx.store.items(versions_ns(name)):
         raise S3Error(
             "BucketNotEmpty",
             409,
@@ -134,5 +134,21 @@ async def get_bucket_location(ctx: Context) -> Reply:
 
 @handler("GetBucketVersioning")
 async def get_bucket_versioning(ctx: Context) -> Reply:
-    await bucket(ctx)
-    return reply(ctx, {})
+    found = await bucket(ctx)
+    return reply(ctx, {"Status": found["versioning"]} if found.get("versioning") else {})
+
+
+@handler("PutBucketVersioning")
+async def put_bucket_versioning(ctx: Context) -> Reply:
+    """Enabled or Suspended; once enabled a bucket never returns to unversioned."""
+    found = await bucket(ctx)
+    status = (ctx.body or {}).get("Status") if isinstance(ctx.body, dict) else None
+    if status not in ("Enabled", "Suspended"):
+        raise S3Error(
+            "MalformedXML",
+            400,
+            "The XML you provided was not well-formed or did not validate against our "
+            "published schema: Status must be Enabled or Suspended",
+        )
+    await ctx.store.put(BUCKETS, found["Name"], {**found, "versioning": status})
+    return reply(ctx)

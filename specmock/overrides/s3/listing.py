@@ -20,7 +20,7 @@ from specmock import Context, Reply
 from .buckets import OWNER
 from .common import invalid, iso, query_value, reply
 from .operation import handler
-from .state import bucket, objects_ns
+from .state import all_versions, bucket, objects_ns
 
 MAX_KEYS = 1000
 
@@ -119,7 +119,11 @@ async def _page(ctx: Context, after: str | None) -> tuple[Page, dict[str, Any], 
     the key encoder (`encoding-type=url`)."""
     await bucket(ctx)
     encode, limit = _encoder(ctx), _max_keys(ctx)
-    records = await ctx.store.items(objects_ns(ctx.path_params["Bucket"]))
+    records = [
+        r
+        for r in await ctx.store.items(objects_ns(ctx.path_params["Bucket"]))
+        if not r.get("DeleteMarker")  # a key whose current version is a marker is gone
+    ]
     page = walk(records, query_value(ctx, "prefix"), query_value(ctx, "delimiter"), after, limit)
     return page, _common(ctx, page, encode, limit), encode
 
@@ -166,15 +170,37 @@ def _decode_token(token: str) -> str:
 
 @handler("ListObjectVersions")
 async def list_object_versions(ctx: Context) -> Reply:
+    """Every version and delete marker, by key then newest first; pages end at a key
+    boundary, so all versions of a key are on one page."""
     marker = query_value(ctx, "key-marker")
-    page, body, encode = await _page(ctx, marker)
+    await bucket(ctx)
+    encode, limit = _encoder(ctx), _max_keys(ctx)
+    versions = await all_versions(ctx, ctx.path_params["Bucket"])
+    latest = [r for r in versions if r["IsLatest"]]
+    page = walk(latest, query_value(ctx, "prefix"), query_value(ctx, "delimiter"), marker, limit)
+    body = _common(ctx, page, encode, limit)
     body["KeyMarker"] = encode(marker)
+    body["VersionIdMarker"] = query_value(ctx, "version-id-marker")
     if page.truncated and page.last:
         body["NextKeyMarker"] = encode(page.last)
         body["NextVersionIdMarker"] = "null"
-    if page.contents:
-        body["Versions"] = [
-            {**_entry(r, encode, True), "VersionId": "null", "IsLatest": True}
-            for r in page.contents
-        ]
+    keys = {r["Key"] for r in page.contents}
+    chosen = [r for r in versions if r["Key"] in keys]
+    entries = [
+        {
+            **(_entry(r, encode, True) if not r.get("DeleteMarker") else {}),
+            "Key": encode(r["Key"]),
+            "VersionId": r.get("VersionId") or "null",
+            "IsLatest": r["IsLatest"],
+            "LastModified": iso(r["modified"]),
+            **({"Owner": OWNER} if r.get("DeleteMarker") else {}),
+        }
+        for r in chosen
+    ]
+    plain = [e for e, r in zip(entries, chosen, strict=True) if not r.get("DeleteMarker")]
+    markers = [e for e, r in zip(entries, chosen, strict=True) if r.get("DeleteMarker")]
+    if plain:
+        body["Versions"] = plain
+    if markers:
+        body["DeleteMarkers"] = markers
     return reply(ctx, body)

@@ -23,7 +23,16 @@ from .common import (
     reply,
 )
 from .operation import handler
-from .state import bucket, objects_ns, remove_object, replace_object, unique
+from .state import (
+    add_delete_marker,
+    bucket,
+    delete_version,
+    find_version,
+    objects_ns,
+    remove_object,
+    replace_object,
+    unique,
+)
 
 _STORED_HEADERS = (
     "cache-control",
@@ -135,11 +144,49 @@ async def put_object(ctx: Context) -> Reply:
         "blob": name,
     }
     await replace_object(ctx, bucket_name, record)
-    return reply(ctx, ETag=record["ETag"], **_checksum_headers(record))
+    return reply(ctx, ETag=record["ETag"], **_checksum_headers(record), **version_header(record))
+
+
+def version_header(record: dict[str, Any]) -> dict[str, str]:
+    """`x-amz-version-id` for a version of a versioned bucket (none for unversioned ones)."""
+    return {"x-amz-version-id": record["VersionId"]} if record.get("VersionId") else {}
+
+
+def no_version(version_id: str) -> S3Error:
+    return S3Error(
+        "NoSuchVersion",
+        404,
+        "The specified version does not exist.",
+        VersionId=version_id,
+    )
+
+
+async def load_version(
+    ctx: Context, bucket_name: str, key: str, version_id: str | None
+) -> dict[str, Any]:
+    """The current version, or the one `versionId` names; a delete marker reads as a
+    missing key (by id: MethodNotAllowed, as S3 answers a GET of a marker)."""
+    if version_id:
+        found = await find_version(ctx, bucket_name, key, version_id)
+        if found is None:
+            raise no_version(version_id)
+        if found.get("DeleteMarker"):
+            raise S3Error(
+                "MethodNotAllowed",
+                405,
+                "The specified method is not allowed against this resource.",
+                Method=ctx.operation.method,
+                ResourceType="DeleteMarker",
+            )
+        return found
+    found = await ctx.store.get(objects_ns(bucket_name), key)
+    if found is None or found.get("DeleteMarker"):
+        raise no_key(key)
+    return found
 
 
 def copy_source(ctx: Context, header: str = "x-amz-copy-source") -> tuple[str, str]:
-    source = unquote(ctx.headers[header].split("?versionId=", 1)[0]).lstrip("/")
+    source = unquote(ctx.headers[header].split("?", 1)[0]).lstrip("/")
     bucket_name, _, key = source.partition("/")
     if not bucket_name or not key:
         raise invalid("Copy Source must mention the source bucket and key: sourcebucket/sourcekey")
@@ -149,10 +196,8 @@ def copy_source(ctx: Context, header: str = "x-amz-copy-source") -> tuple[str, s
 async def source_object(ctx: Context, header: str = "x-amz-copy-source") -> dict[str, Any]:
     bucket_name, key = copy_source(ctx, header)
     await bucket(ctx, bucket_name)
-    found = await ctx.store.get(objects_ns(bucket_name), key)
-    if found is None:
-        raise no_key(key)
-    return found
+    _, _, query = ctx.headers[header].partition("?versionId=")
+    return await load_version(ctx, bucket_name, key, unquote(query) or None)
 
 
 async def copy_object(ctx: Context) -> Reply:
@@ -180,8 +225,8 @@ async def copy_object(ctx: Context) -> Reply:
         "modified": ctx.clock.now(),
         "blob": name,
     }
-    record.pop("parts", None)
-    record.pop("part_sizes", None)
+    for field in ("parts", "part_sizes", "VersionId", "seq"):
+        record.pop(field, None)
     if replace:
         record["type"] = ctx.headers.get("content-type") or DEFAULT_TYPE
         record["meta"] = user_metadata(ctx.headers)
@@ -189,7 +234,10 @@ async def copy_object(ctx: Context) -> Reply:
     await replace_object(ctx, target_bucket, record)
     body = {"ETag": record["ETag"], "LastModified": iso(record["modified"])}
     xml = to_xml(body, {"$ref": "#/components/schemas/CopyObjectResult"}, ctx.spec)
-    return Reply(None, 200, reply(ctx).headers, raw=xml, media_type="application/xml")
+    headers = reply(ctx, **version_header(record)).headers
+    if source.get("VersionId"):
+        headers["x-amz-copy-source-version-id"] = source["VersionId"]
+    return Reply(None, 200, headers, raw=xml, media_type="application/xml")
 
 
 def object_headers(record: dict[str, Any]) -> dict[str, str]:
@@ -203,6 +251,7 @@ def object_headers(record: dict[str, Any]) -> dict[str, str]:
     }
     if record.get("parts"):
         headers["x-amz-mp-parts-count"] = str(record["parts"])
+    headers.update(version_header(record))
     return headers
 
 
@@ -212,10 +261,8 @@ def _checksum_headers(record: dict[str, Any]) -> dict[str, str]:
 
 async def _load(ctx: Context) -> dict[str, Any]:
     await bucket(ctx)
-    found = await ctx.store.get(objects_ns(ctx.path_params["Bucket"]), ctx.path_params["Key"])
-    if found is None:
-        raise no_key(ctx.path_params["Key"])
-    return found
+    version_id = query_value(ctx, "versionId") or None
+    return await load_version(ctx, ctx.path_params["Bucket"], ctx.path_params["Key"], version_id)
 
 
 def preconditions(ctx: Context, record: dict[str, Any]) -> int | None:
@@ -369,14 +416,35 @@ async def head_object(ctx: Context) -> Reply:
 
 @handler("DeleteObject")
 async def delete_object(ctx: Context) -> Reply:
-    await bucket(ctx)
-    await remove_object(ctx, ctx.path_params["Bucket"], ctx.path_params["Key"])
-    return reply(ctx, status=204)
+    found = await bucket(ctx)
+    headers = await delete_one(
+        ctx, found, ctx.path_params["Key"], query_value(ctx, "versionId") or None
+    )
+    return reply(ctx, status=204, **headers)
+
+
+async def delete_one(
+    ctx: Context, found: dict[str, Any], key: str, version_id: str | None
+) -> dict[str, str]:
+    """Delete a key (versioned: add a delete marker) or one version for good; the
+    `x-amz-version-id` / `x-amz-delete-marker` headers S3 answers with."""
+    name = found["Name"]
+    if version_id:
+        removed = await delete_version(ctx, name, key, version_id)
+        headers = {"x-amz-version-id": version_id}
+        if removed and removed.get("DeleteMarker"):
+            headers["x-amz-delete-marker"] = "true"
+        return headers
+    if found.get("versioning"):
+        marker = await add_delete_marker(ctx, name, key, found["versioning"])
+        return {"x-amz-version-id": marker, "x-amz-delete-marker": "true"}
+    await remove_object(ctx, name, key)
+    return {}
 
 
 @handler("DeleteObjects")
 async def delete_objects(ctx: Context) -> Reply:
-    await bucket(ctx)
+    found = await bucket(ctx)
     md5 = ctx.headers.get("content-md5")
     if md5 is not None and content_md5(md5) != hashlib.md5(ctx.raw_body).digest():
         raise S3Error(
@@ -385,9 +453,13 @@ async def delete_objects(ctx: Context) -> Reply:
     body = ctx.body or {}
     deleted = []
     for item in body.get("Objects", []):
-        await remove_object(ctx, ctx.path_params["Bucket"], item["Key"])
-        deleted.append(
-            {"Key": item["Key"], **({"VersionId": "null"} if "VersionId" in item else {})}
-        )
+        headers = await delete_one(ctx, found, item["Key"], item.get("VersionId") or None)
+        entry = {"Key": item["Key"]}
+        if item.get("VersionId"):
+            entry["VersionId"] = item["VersionId"]
+        if headers.get("x-amz-delete-marker"):
+            entry["DeleteMarker"] = True
+            entry["DeleteMarkerVersionId"] = headers["x-amz-version-id"]
+        deleted.append(entry)
     result: dict[str, Any] = {} if body.get("Quiet") else {"Deleted": deleted}
     return reply(ctx, result)

@@ -31,6 +31,7 @@ OWNED: dict[str, frozenset[str]] = {
     "ListMultipartUploads": frozenset({"uploads"}),
     "GetBucketLocation": frozenset({"location"}),
     "GetBucketVersioning": frozenset({"versioning"}),
+    "PutBucketVersioning": frozenset({"versioning"}),
     "DeleteObjects": frozenset({"delete"}),
     "CreateMultipartUpload": frozenset({"uploads"}),
     "UploadPart": frozenset({"uploadId"}),
