@@ -64,6 +64,7 @@ UNSERVED = [
     ("get_object_attributes", {"Key": "k", "ObjectAttributes": ["ETag"]}),
     ("put_object_acl", {"Key": "k", "ACL": "private"}),
     ("get_object_retention", {"Key": "k"}),
+    ("get_bucket_encryption", {}),
 ]
 
 
@@ -254,3 +255,52 @@ def test_versioned_bucket_round_trip(s3, bucket):
     objects = [{"Key": v["Key"], "VersionId": v["VersionId"]} for v in every]
     s3.delete_objects(Bucket=bucket, Delete={"Objects": objects})
     s3.delete_bucket(Bucket=bucket)
+
+
+# -- tagging and policies ------------------------------------------------------------------
+def test_object_and_bucket_tagging_round_trip(s3, bucket):
+    with pytest.raises(ClientError) as exc:
+        s3.get_bucket_tagging(Bucket=bucket)
+    assert error(exc) == ("NoSuchTagSet", 404)
+    tags = [{"Key": "team", "Value": "data"}, {"Key": "env", "Value": "test & more"}]
+    s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": tags})
+    assert s3.get_bucket_tagging(Bucket=bucket)["TagSet"] == tags
+    s3.delete_bucket_tagging(Bucket=bucket)
+    with pytest.raises(ClientError) as exc:
+        s3.get_bucket_tagging(Bucket=bucket)
+    assert error(exc) == ("NoSuchTagSet", 404)
+
+    s3.put_object(Bucket=bucket, Key="t", Body=b"x", Tagging="a=1&b=two%20words")
+    assert s3.get_object_tagging(Bucket=bucket, Key="t")["TagSet"] == [
+        {"Key": "a", "Value": "1"}, {"Key": "b", "Value": "two words"}]  # fmt: skip
+    assert s3.get_object(Bucket=bucket, Key="t")["TagCount"] == 2
+    s3.put_object_tagging(Bucket=bucket, Key="t", Tagging={"TagSet": tags[:1]})
+    assert s3.get_object_tagging(Bucket=bucket, Key="t")["TagSet"] == tags[:1]
+    with pytest.raises(ClientError) as exc:
+        s3.put_object_tagging(Bucket=bucket, Key="t", Tagging={"TagSet": tags[:1] * 2})
+    assert error(exc) == ("InvalidTag", 400)
+    s3.delete_object_tagging(Bucket=bucket, Key="t")
+    assert s3.get_object_tagging(Bucket=bucket, Key="t")["TagSet"] == []
+    with pytest.raises(ClientError) as exc:
+        s3.get_object_tagging(Bucket=bucket, Key="missing")
+    assert error(exc) == ("NoSuchKey", 404)
+
+
+def test_bucket_policy_round_trip(s3, bucket):
+    import json
+
+    with pytest.raises(ClientError) as exc:
+        s3.get_bucket_policy(Bucket=bucket)
+    assert error(exc) == ("NoSuchBucketPolicy", 404)
+    policy = json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+        "Resource": f"arn:aws:s3:::{bucket}/*"}]})  # fmt: skip
+    s3.put_bucket_policy(Bucket=bucket, Policy=policy)
+    assert s3.get_bucket_policy(Bucket=bucket)["Policy"] == policy
+    with pytest.raises(ClientError) as exc:
+        s3.put_bucket_policy(Bucket=bucket, Policy="not json")
+    assert error(exc) == ("MalformedPolicy", 400)
+    s3.delete_bucket_policy(Bucket=bucket)
+    with pytest.raises(ClientError) as exc:
+        s3.get_bucket_policy(Bucket=bucket)
+    assert error(exc) == ("NoSuchBucketPolicy", 404)

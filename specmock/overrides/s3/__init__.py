@@ -24,7 +24,16 @@ from .multipart import (
     upload_part,
 )
 from .objects import delete_object, delete_objects, get_object, head_object, put_object
+from .policy import delete_bucket_policy, get_bucket_policy, put_bucket_policy
 from .presign import mint_presigned_url
+from .tagging import (
+    delete_bucket_tagging,
+    delete_object_tagging,
+    get_bucket_tagging,
+    get_object_tagging,
+    put_bucket_tagging,
+    put_object_tagging,
+)
 
 __all__ = [
     "abort_multipart_upload",
@@ -32,11 +41,17 @@ __all__ = [
     "create_bucket",
     "create_multipart_upload",
     "delete_bucket",
+    "delete_bucket_policy",
+    "delete_bucket_tagging",
     "delete_object",
+    "delete_object_tagging",
     "delete_objects",
     "get_bucket_location",
+    "get_bucket_policy",
+    "get_bucket_tagging",
     "get_bucket_versioning",
     "get_object",
+    "get_object_tagging",
     "head_bucket",
     "head_object",
     "list_buckets",
@@ -46,8 +61,11 @@ __all__ = [
     "list_objects_v2",
     "list_parts",
     "mint_presigned_url",
+    "put_bucket_policy",
+    "put_bucket_tagging",
     "put_bucket_versioning",
     "put_object",
+    "put_object_tagging",
     "rejected_request",
     "upload_part",
 ]

@@ -33,6 +33,13 @@ async def rejected_request(ctx: Context) -> Reply | None:
     missing = unimplemented(ctx)  # `PUT /bucket?acl` is not a CreateBucket with a bad body
     if missing is not None:
         return error_reply(ctx, missing)
+    if ctx.operation_id == "PutBucketPolicy":  # a body that is not JSON at all
+        return error_reply(
+            ctx,
+            S3Error(
+                "MalformedPolicy", 400, "Policies must be valid JSON and the first byte must be '{'"
+            ),
+        )
     status = ctx.rejection_status or 400
     detail = "; ".join(f"{v.get('pointer', '')}: {v.get('message', '')}" for v in ctx.violations)
     if any(
@@ -150,6 +157,11 @@ ERRORS = (
     NamedError(
         "InvalidPartNumber", 416, "InvalidPartNumber", "The requested partnumber is not satisfiable"
     ),
+    NamedError("NoSuchVersion", 404, "NoSuchVersion", "The specified version does not exist."),
+    NamedError("NoSuchTagSet", 404, "NoSuchTagSet", "The TagSet does not exist"),
+    NamedError("NoSuchBucketPolicy", 404, "NoSuchBucketPolicy", "The bucket policy does not exist"),
+    NamedError("MalformedPolicy", 400, "MalformedPolicy", "Policies must be valid JSON"),
+    NamedError("InvalidTag", 400, "InvalidTag", "Cannot provide multiple Tags with the same key"),
     NamedError("InvalidDigest", 400, "InvalidDigest", "The Content-MD5 you specified was invalid."),
     NamedError(
         "BadDigest",

@@ -33,6 +33,7 @@ from .state import (
     replace_object,
     unique,
 )
+from .tags import header_tags
 
 _STORED_HEADERS = (
     "cache-control",
@@ -142,6 +143,7 @@ async def put_object(ctx: Context) -> Reply:
         "headers": stored_headers(ctx.headers),
         "checksum": checksum_of(digests, ctx.headers, trailers),
         "blob": name,
+        "tags": header_tags(ctx.headers.get("x-amz-tagging")),
     }
     await replace_object(ctx, bucket_name, record)
     return reply(ctx, ETag=record["ETag"], **_checksum_headers(record), **version_header(record))
@@ -252,6 +254,8 @@ def object_headers(record: dict[str, Any]) -> dict[str, str]:
     if record.get("parts"):
         headers["x-amz-mp-parts-count"] = str(record["parts"])
     headers.update(version_header(record))
+    if record.get("tags"):
+        headers["x-amz-tagging-count"] = str(len(record["tags"]))
     return headers
 
 

@@ -144,3 +144,12 @@ async def remove_object(ctx: Context, bucket: str, key: str) -> bool:
     await ctx.store.delete(objects_ns(bucket), key)
     blobs.remove(ctx.store, previous.get("blob"))
     return True
+
+
+async def save_version(ctx: Context, bucket: str, record: dict[str, Any]) -> None:
+    """Write back a changed version record (its tags) where it lives: current or older."""
+    current = await ctx.store.get(objects_ns(bucket), record["Key"])
+    if current is not None and current.get("VersionId") == record.get("VersionId"):
+        await ctx.store.put(objects_ns(bucket), record["Key"], record)
+    else:
+        await ctx.store.put(versions_ns(bucket), version_key(record), record)

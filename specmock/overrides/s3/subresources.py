@@ -32,6 +32,12 @@ OWNED: dict[str, frozenset[str]] = {
     "GetBucketLocation": frozenset({"location"}),
     "GetBucketVersioning": frozenset({"versioning"}),
     "PutBucketVersioning": frozenset({"versioning"}),
+    **{
+        f"{verb}{kind}Tagging": frozenset({"tagging"})
+        for verb in ("Get", "Put", "Delete")
+        for kind in ("Bucket", "Object")
+    },
+    **{f"{verb}BucketPolicy": frozenset({"policy"}) for verb in ("Get", "Put", "Delete")},
     "DeleteObjects": frozenset({"delete"}),
     "CreateMultipartUpload": frozenset({"uploads"}),
     "UploadPart": frozenset({"uploadId"}),
