@@ -304,3 +304,57 @@ def test_bucket_policy_round_trip(s3, bucket):
     with pytest.raises(ClientError) as exc:
         s3.get_bucket_policy(Bucket=bucket)
     assert error(exc) == ("NoSuchBucketPolicy", 404)
+
+
+# -- owners, public reads ------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def shared(server: RunningServer) -> Iterator[RunningServer]:
+    """A server with two key pairs, so two owners."""
+    tls = server.url.startswith("https")
+    keys = {"s3_keys": f"{ACCESS}:{SECRET},other:other-secret"}
+    with serve("s3", tls=tls, quiet=True, strict=True, options=keys) as running:
+        yield running
+
+
+def test_each_key_pair_owns_its_buckets(shared):
+    import json
+
+    import httpx
+
+    alice, bob = client(shared), client(shared, "other", "other-secret")
+    name = f"owned-{os.getpid()}"
+    alice.create_bucket(Bucket=name)
+    alice.create_bucket(Bucket=name)  # the owner again, in us-east-1: 200
+    alice.put_object(Bucket=name, Key="private", Body=b"secret")
+    alice.put_object(Bucket=name, Key="open", Body=b"for all", ACL="public-read")
+    with pytest.raises(ClientError) as exc:
+        bob.create_bucket(Bucket=name)
+    assert error(exc) == ("BucketAlreadyExists", 409)
+    assert name not in [b["Name"] for b in bob.list_buckets()["Buckets"]]
+    assert name in [b["Name"] for b in alice.list_buckets()["Buckets"]]
+    for call in (
+        lambda: bob.get_object(Bucket=name, Key="private"),
+        lambda: bob.list_objects_v2(Bucket=name),
+        lambda: bob.put_object(Bucket=name, Key="x", Body=b"x"),
+        lambda: bob.delete_bucket(Bucket=name),
+    ):
+        with pytest.raises(ClientError) as exc:
+            call()
+        assert error(exc) == ("AccessDenied", 403)
+    assert bob.get_object(Bucket=name, Key="open")["Body"].read() == b"for all"
+
+    import ssl
+
+    verify = ssl.create_default_context(cafile=shared.cert) if shared.cert else True
+    with httpx.Client(verify=verify, timeout=10) as anonymous:
+        assert anonymous.get(f"{shared.url}/{name}/open").content == b"for all"
+        refused = anonymous.get(f"{shared.url}/{name}/private")
+        assert refused.status_code == 403 and b"<Code>AccessDenied</Code>" in refused.content
+        assert anonymous.get(f"{shared.url}/{name}").status_code == 403
+        policy = {"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": "*", "Action": ["s3:GetObject"],
+            "Resource": [f"arn:aws:s3:::{name}/*"]}]}  # fmt: skip
+        alice.put_bucket_policy(Bucket=name, Policy=json.dumps(policy))
+        assert anonymous.get(f"{shared.url}/{name}/private").content == b"secret"
+        assert anonymous.get(f"{shared.url}/{name}").status_code == 403  # not ListBucket
+        assert anonymous.put(f"{shared.url}/{name}/new", content=b"x").status_code == 403

@@ -11,6 +11,8 @@ from typing import Any
 from specmock import Context, Reply
 
 from . import blobs
+from .access import owner, owns
+from .auth import EVERYONE
 from .common import S3Error, config, invalid, iso, query_value, reply
 from .operation import handler
 from .state import BUCKETS, bucket, completed_ns, objects_ns, parts_ns, uploads_ns, versions_ns
@@ -49,15 +51,35 @@ async def create_bucket(ctx: Context) -> Reply:
     problem = name_problem(name)
     if problem:
         raise S3Error("InvalidBucketName", 400, problem, BucketName=name)
-    if await ctx.store.get(BUCKETS, name) is not None:
-        raise S3Error(
-            "BucketAlreadyOwnedByYou",
-            409,
-            "Your previous request to create the named bucket succeeded and you already own it.",
-            BucketName=name,
-        )
     region = ((ctx.body or {}).get("LocationConstraint") or "") if ctx.body else ""
-    await ctx.store.put(BUCKETS, name, {"Name": name, "created": ctx.clock.now(), "region": region})
+    requester = owner(ctx)
+    existing = await ctx.store.get(BUCKETS, name)
+    if existing is not None:
+        if not owns(existing, requester):
+            raise S3Error(
+                "BucketAlreadyExists",
+                409,
+                "The requested bucket name is not available. The bucket namespace is shared by "
+                "all users of the system. Please select a different name and try again.",
+                BucketName=name,
+            )
+        if region or existing.get("region") or config(ctx).region != "us-east-1":
+            raise S3Error(
+                "BucketAlreadyOwnedByYou",
+                409,
+                "Your previous request to create the named bucket succeeded and you already "
+                "own it.",
+                BucketName=name,
+            )
+        return reply(ctx, Location=f"/{name}")  # us-east-1 answers its owner 200 again
+    record = {
+        "Name": name,
+        "created": ctx.clock.now(),
+        "region": region,
+        "owner": None if requester == EVERYONE else requester,
+        "acl": ctx.headers.get("x-amz-acl") or "private",
+    }
+    await ctx.store.put(BUCKETS, name, record)
     return reply(ctx, Location=f"/{name}")
 
 
@@ -73,10 +95,12 @@ async def list_buckets(ctx: Context) -> Reply:
     name returned, base64) and filtered by `prefix` and `bucket-region`."""
     prefix, region = query_value(ctx, "prefix"), query_value(ctx, "bucket-region")
     after = _after(query_value(ctx, "continuation-token"))
+    requester = owner(ctx)
     found = [
         b
         for b in sorted(await ctx.store.items(BUCKETS), key=lambda b: b["Name"])
-        if b["Name"] > after
+        if owns(b, requester)
+        and b["Name"] > after
         and b["Name"].startswith(prefix)
         and (not region or (b.get("region") or config(ctx).region) == region)
     ]

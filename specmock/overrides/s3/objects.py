@@ -144,6 +144,7 @@ async def put_object(ctx: Context) -> Reply:
         "checksum": checksum_of(digests, ctx.headers, trailers),
         "blob": name,
         "tags": header_tags(ctx.headers.get("x-amz-tagging")),
+        "acl": ctx.headers.get("x-amz-acl") or "private",
     }
     await replace_object(ctx, bucket_name, record)
     return reply(ctx, ETag=record["ETag"], **_checksum_headers(record), **version_header(record))
