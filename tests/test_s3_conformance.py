@@ -55,14 +55,21 @@ def error(exc: pytest.ExceptionInfo[ClientError]) -> tuple[str, int]:
 
 # -- sub-resources specmock does not serve -------------------------------------------------
 UNSERVED = [
-    ("get_bucket_acl", {}),
+    ("get_bucket_logging", {}),
     ("get_bucket_cors", {}),
     ("get_bucket_lifecycle_configuration", {}),
     ("put_bucket_lifecycle_configuration", {"LifecycleConfiguration": {"Rules": []}}),
     ("get_bucket_website", {}),
-    ("get_object_acl", {"Key": "k"}),
+    ("get_object_legal_hold", {"Key": "k"}),
     ("get_object_attributes", {"Key": "k", "ObjectAttributes": ["ETag"]}),
-    ("put_object_acl", {"Key": "k", "ACL": "private"}),
+    (
+        "put_bucket_cors",
+        {
+            "CORSConfiguration": {
+                "CORSRules": [{"AllowedMethods": ["GET"], "AllowedOrigins": ["*"]}]
+            }
+        },
+    ),
     ("get_object_retention", {"Key": "k"}),
     ("get_bucket_encryption", {}),
 ]
@@ -82,12 +89,15 @@ def test_an_unserved_sub_resource_is_not_implemented_not_another_operation(
     assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"the object's bytes"
 
 
-def test_put_bucket_acl_does_not_create_a_bucket(s3):
+def test_an_unserved_put_does_not_create_a_bucket(s3):
     with pytest.raises(ClientError) as exc:
-        s3.put_bucket_acl(Bucket="never-created-by-acl", ACL="public-read")
+        s3.put_bucket_website(
+            Bucket="never-created-by-website",
+            WebsiteConfiguration={"IndexDocument": {"Suffix": "index.html"}},
+        )
     assert error(exc) == ("NotImplemented", 501)
     names = [b["Name"] for b in s3.list_buckets()["Buckets"]]
-    assert "never-created-by-acl" not in names
+    assert "never-created-by-website" not in names
 
 
 # -- listings ------------------------------------------------------------------------------
@@ -358,3 +368,50 @@ def test_each_key_pair_owns_its_buckets(shared):
         assert anonymous.get(f"{shared.url}/{name}/private").content == b"secret"
         assert anonymous.get(f"{shared.url}/{name}").status_code == 403  # not ListBucket
         assert anonymous.put(f"{shared.url}/{name}/new", content=b"x").status_code == 403
+
+
+# -- ACLs -----------------------------------------------------------------------------------
+ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
+
+
+def _public(acl: dict) -> bool:
+    return any(
+        g["Grantee"].get("URI") == ALL_USERS and g["Permission"] == "READ" for g in acl["Grants"]
+    )
+
+
+def test_acls_round_trip_canned_and_grants(s3, bucket, shared):
+    private = s3.get_bucket_acl(Bucket=bucket)
+    assert [g["Permission"] for g in private["Grants"]] == ["FULL_CONTROL"]
+    assert private["Grants"][0]["Grantee"]["Type"] == "CanonicalUser"
+    assert private["Owner"]["ID"] == private["Grants"][0]["Grantee"]["ID"]
+    s3.put_bucket_acl(Bucket=bucket, ACL="public-read")
+    assert _public(s3.get_bucket_acl(Bucket=bucket))
+
+    s3.put_object(Bucket=bucket, Key="o", Body=b"x")
+    assert not _public(s3.get_object_acl(Bucket=bucket, Key="o"))
+    s3.put_object_acl(Bucket=bucket, Key="o", GrantRead=f'uri="{ALL_USERS}"')
+    acl = s3.get_object_acl(Bucket=bucket, Key="o")
+    assert acl["Grants"] == [{"Grantee": {"Type": "Group", "URI": ALL_USERS}, "Permission": "READ"}]
+    # what GetObjectAcl answers can be put back as it is (xsi:type included)
+    s3.put_object_acl(Bucket=bucket, Key="o", AccessControlPolicy={
+        "Owner": acl["Owner"], "Grants": private["Grants"]})  # fmt: skip
+    assert s3.get_object_acl(Bucket=bucket, Key="o")["Grants"] == private["Grants"]
+    with pytest.raises(ClientError) as exc:
+        s3.put_object_acl(Bucket=bucket, Key="o", ACL="everyone-please")
+    assert error(exc)[1] == 400
+
+
+def test_a_public_read_acl_opens_an_object_to_other_owners(shared):
+    alice, bob = client(shared), client(shared, "other", "other-secret")
+    name = f"acl-{os.getpid()}"
+    alice.create_bucket(Bucket=name)
+    alice.put_object(Bucket=name, Key="doc", Body=b"doc")
+    with pytest.raises(ClientError) as exc:
+        bob.get_object(Bucket=name, Key="doc")
+    assert error(exc) == ("AccessDenied", 403)
+    alice.put_object_acl(Bucket=name, Key="doc", ACL="public-read")
+    assert bob.get_object(Bucket=name, Key="doc")["Body"].read() == b"doc"
+    with pytest.raises(ClientError) as exc:
+        bob.put_object_acl(Bucket=name, Key="doc", ACL="private")  # reading is all it grants
+    assert error(exc) == ("AccessDenied", 403)

@@ -4,6 +4,7 @@ AWS CLI and s3fs use them, with S3's XML errors and signature checks (see docs/s
 The runtime collects handlers from this package's namespace only, so they are imported here.
 """
 
+from .acl import get_bucket_acl, get_object_acl, put_bucket_acl, put_object_acl
 from .buckets import (
     create_bucket,
     delete_bucket,
@@ -46,11 +47,13 @@ __all__ = [
     "delete_object",
     "delete_object_tagging",
     "delete_objects",
+    "get_bucket_acl",
     "get_bucket_location",
     "get_bucket_policy",
     "get_bucket_tagging",
     "get_bucket_versioning",
     "get_object",
+    "get_object_acl",
     "get_object_tagging",
     "head_bucket",
     "head_object",
@@ -61,10 +64,12 @@ __all__ = [
     "list_objects_v2",
     "list_parts",
     "mint_presigned_url",
+    "put_bucket_acl",
     "put_bucket_policy",
     "put_bucket_tagging",
     "put_bucket_versioning",
     "put_object",
+    "put_object_acl",
     "put_object_tagging",
     "rejected_request",
     "upload_part",

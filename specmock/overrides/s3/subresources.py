@@ -38,6 +38,11 @@ OWNED: dict[str, frozenset[str]] = {
         for kind in ("Bucket", "Object")
     },
     **{f"{verb}BucketPolicy": frozenset({"policy"}) for verb in ("Get", "Put", "Delete")},
+    **{
+        f"{verb}{kind}Acl": frozenset({"acl"})
+        for verb in ("Get", "Put")
+        for kind in ("Bucket", "Object")
+    },
     "DeleteObjects": frozenset({"delete"}),
     "CreateMultipartUpload": frozenset({"uploads"}),
     "UploadPart": frozenset({"uploadId"}),
