@@ -61,7 +61,6 @@ UNSERVED = [
     ("put_bucket_lifecycle_configuration", {"LifecycleConfiguration": {"Rules": []}}),
     ("get_bucket_website", {}),
     ("get_object_legal_hold", {"Key": "k"}),
-    ("get_object_attributes", {"Key": "k", "ObjectAttributes": ["ETag"]}),
     (
         "put_bucket_cors",
         {
@@ -415,3 +414,26 @@ def test_a_public_read_acl_opens_an_object_to_other_owners(shared):
     with pytest.raises(ClientError) as exc:
         bob.put_object_acl(Bucket=name, Key="doc", ACL="private")  # reading is all it grants
     assert error(exc) == ("AccessDenied", 403)
+
+
+def test_get_object_attributes(s3, bucket):
+    head, tail = b"a" * 5 * 1024 * 1024, b"tail"
+    upload, parts = _multipart(s3, bucket, "mp", [head, tail])
+    done = s3.complete_multipart_upload(
+        Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload=parts
+    )
+    found = s3.get_object_attributes(
+        Bucket=bucket,
+        Key="mp",
+        ObjectAttributes=["ETag", "ObjectParts", "ObjectSize", "StorageClass"],
+    )
+    assert found["ETag"] == done["ETag"].strip('"')
+    assert found["ObjectSize"] == len(head) + len(tail) and found["StorageClass"] == "STANDARD"
+    assert found["ObjectParts"]["TotalPartsCount"] == 2
+    assert [p["Size"] for p in found["ObjectParts"]["Parts"]] == [len(head), len(tail)]
+    s3.put_object(Bucket=bucket, Key="one", Body=b"12345")
+    single = s3.get_object_attributes(Bucket=bucket, Key="one", ObjectAttributes=["ObjectSize"])
+    assert single["ObjectSize"] == 5 and "ETag" not in single
+    with pytest.raises(ClientError) as exc:
+        s3.get_object_attributes(Bucket=bucket, Key="none", ObjectAttributes=["ETag"])
+    assert error(exc) == ("NoSuchKey", 404)

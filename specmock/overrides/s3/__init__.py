@@ -24,7 +24,14 @@ from .multipart import (
     list_parts,
     upload_part,
 )
-from .objects import delete_object, delete_objects, get_object, head_object, put_object
+from .objects import (
+    delete_object,
+    delete_objects,
+    get_object,
+    get_object_attributes,
+    head_object,
+    put_object,
+)
 from .policy import delete_bucket_policy, get_bucket_policy, put_bucket_policy
 from .presign import mint_presigned_url
 from .tagging import (
@@ -54,6 +61,7 @@ __all__ = [
     "get_bucket_versioning",
     "get_object",
     "get_object_acl",
+    "get_object_attributes",
     "get_object_tagging",
     "head_bucket",
     "head_object",

@@ -468,3 +468,46 @@ async def delete_objects(ctx: Context) -> Reply:
         deleted.append(entry)
     result: dict[str, Any] = {} if body.get("Quiet") else {"Deleted": deleted}
     return reply(ctx, result)
+
+
+_ATTRIBUTES = frozenset({"ETag", "Checksum", "ObjectParts", "StorageClass", "ObjectSize"})
+
+
+@handler("GetObjectAttributes")
+async def get_object_attributes(ctx: Context) -> Reply:
+    """The attributes `x-amz-object-attributes` names; parts as they were uploaded."""
+    record = await _load(ctx)
+    wanted = [a.strip() for a in ctx.headers.get("x-amz-object-attributes", "").split(",")]
+    unknown = [a for a in wanted if a not in _ATTRIBUTES]
+    if unknown or not any(wanted):
+        raise S3Error(
+            "InvalidArgument",
+            400,
+            f"Invalid attribute name specified: {(unknown or [''])[0]}",
+            ArgumentName="x-amz-object-attributes",
+        )
+    body: dict[str, Any] = {}
+    if "ETag" in wanted:
+        body["ETag"] = record["ETag"].strip('"')
+    if "Checksum" in wanted and record.get("checksum"):
+        body["Checksum"] = {f"Checksum{k}": v for k, v in record["checksum"].items()}
+    if "ObjectParts" in wanted and record.get("parts"):
+        sizes = record.get("part_sizes") or []
+        marker = int(ctx.headers.get("x-amz-part-number-marker") or 0)
+        limit = int(ctx.headers.get("x-amz-max-parts") or 1000)
+        chosen = list(enumerate(sizes, 1))[marker : marker + limit]
+        body["ObjectParts"] = {
+            "PartsCount": record["parts"],  # botocore reads it as TotalPartsCount
+            "PartNumberMarker": marker,
+            "MaxParts": limit,
+            "IsTruncated": marker + limit < len(sizes),
+            "Parts": [{"PartNumber": n, "Size": size} for n, size in chosen],
+        }
+        if chosen and marker + limit < len(sizes):
+            body["ObjectParts"]["NextPartNumberMarker"] = chosen[-1][0]
+    if "StorageClass" in wanted:
+        body["StorageClass"] = "STANDARD"
+    if "ObjectSize" in wanted:
+        body["ObjectSize"] = record["Size"]
+    headers = {"Last-Modified": http_date(record["modified"]), **version_header(record)}
+    return reply(ctx, body, **headers)

@@ -32,6 +32,7 @@ OWNED: dict[str, frozenset[str]] = {
     "GetBucketLocation": frozenset({"location"}),
     "GetBucketVersioning": frozenset({"versioning"}),
     "PutBucketVersioning": frozenset({"versioning"}),
+    "GetObjectAttributes": frozenset({"attributes"}),
     **{
         f"{verb}{kind}Tagging": frozenset({"tagging"})
         for verb in ("Get", "Put", "Delete")
