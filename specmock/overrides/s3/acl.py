@@ -11,8 +11,8 @@ from specmock import Context, Reply
 
 from .access import ALL_USERS
 from .buckets import OWNER
-from .common import S3Error, query_value, reply
-from .objects import load_version
+from .common import S3Error, reply
+from .objects import requested_version
 from .operation import handler
 from .state import BUCKETS, bucket, save_version
 
@@ -118,20 +118,14 @@ async def put_bucket_acl(ctx: Context) -> Reply:
     return reply(ctx)
 
 
-async def _version(ctx: Context) -> dict[str, Any]:
-    await bucket(ctx)
-    version_id = query_value(ctx, "versionId") or None
-    return await load_version(ctx, ctx.path_params["Bucket"], ctx.path_params["Key"], version_id)
-
-
 @handler("GetObjectAcl")
 async def get_object_acl(ctx: Context) -> Reply:
-    return reply(ctx, _policy(await _version(ctx)))
+    return reply(ctx, _policy(await requested_version(ctx)))
 
 
 @handler("PutObjectAcl")
 async def put_object_acl(ctx: Context) -> Reply:
-    record = await _version(ctx)
+    record = await requested_version(ctx)
     record.update(requested(ctx))
     await save_version(ctx, ctx.path_params["Bucket"], record)
     return reply(ctx)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import binascii
 import ipaddress
 import re
 from typing import Any
@@ -13,7 +12,7 @@ from specmock import Context, Reply
 from . import blobs
 from .access import owner, owns
 from .auth import EVERYONE
-from .common import S3Error, config, invalid, iso, query_value, reply
+from .common import S3Error, config, decode_token, iso, query_value, reply
 from .operation import handler
 from .state import BUCKETS, bucket, completed_ns, objects_ns, parts_ns, uploads_ns, versions_ns
 
@@ -94,7 +93,8 @@ async def list_buckets(ctx: Context) -> Reply:
     """Buckets in name order, paged by `max-buckets` with a continuation token (the last
     name returned, base64) and filtered by `prefix` and `bucket-region`."""
     prefix, region = query_value(ctx, "prefix"), query_value(ctx, "bucket-region")
-    after = _after(query_value(ctx, "continuation-token"))
+    token = query_value(ctx, "continuation-token")
+    after = decode_token(token) if token else ""
     requester = owner(ctx)
     found = [
         b
@@ -115,17 +115,6 @@ async def list_buckets(ctx: Context) -> Reply:
     if prefix:
         body["Prefix"] = prefix
     return reply(ctx, body)
-
-
-def _after(token: str) -> str:
-    if not token:
-        return ""
-    try:
-        return base64.urlsafe_b64decode(token.encode()).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise invalid(
-            "The continuation token provided is incorrect", ArgumentName="continuation-token"
-        ) from None
 
 
 @handler("DeleteBucket")

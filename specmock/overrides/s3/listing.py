@@ -9,7 +9,6 @@ botocore always sends) keys and prefixes go out percent-encoded, and botocore de
 from __future__ import annotations
 
 import base64
-import binascii
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,7 +17,7 @@ from urllib.parse import quote
 from specmock import Context, Reply
 
 from .buckets import OWNER
-from .common import invalid, iso, query_value, reply
+from .common import decode_token, invalid, iso, query_value, reply
 from .operation import handler
 from .state import all_versions, bucket, objects_ns
 
@@ -145,7 +144,7 @@ async def list_objects(ctx: Context) -> Reply:
 async def list_objects_v2(ctx: Context) -> Reply:
     token = query_value(ctx, "continuation-token")
     start_after = query_value(ctx, "start-after")
-    page, body, encode = await _page(ctx, _decode_token(token) if token else start_after)
+    page, body, encode = await _page(ctx, decode_token(token) if token else start_after)
     body["KeyCount"] = len(page.contents) + len(page.prefixes)
     if "continuation-token" in ctx.query:  # echoed even when empty, as S3 does
         body["ContinuationToken"] = token
@@ -157,15 +156,6 @@ async def list_objects_v2(ctx: Context) -> Reply:
         owner = query_value(ctx, "fetch-owner") == "true"
         body["Contents"] = [_entry(r, encode, owner) for r in page.contents]
     return reply(ctx, body)
-
-
-def _decode_token(token: str) -> str:
-    try:
-        return base64.urlsafe_b64decode(token.encode()).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise invalid(
-            "The continuation token provided is incorrect", ArgumentName="continuation-token"
-        ) from None
 
 
 @handler("ListObjectVersions")

@@ -264,7 +264,8 @@ def _checksum_headers(record: dict[str, Any]) -> dict[str, str]:
     return {f"x-amz-checksum-{k.lower()}": v for k, v in record.get("checksum", {}).items()}
 
 
-async def _load(ctx: Context) -> dict[str, Any]:
+async def requested_version(ctx: Context) -> dict[str, Any]:
+    """The object version the request names (`versionId`, else the current one)."""
     await bucket(ctx)
     version_id = query_value(ctx, "versionId") or None
     return await load_version(ctx, ctx.path_params["Bucket"], ctx.path_params["Key"], version_id)
@@ -356,7 +357,7 @@ def _bad_range(size: int) -> S3Error:
 
 
 async def _serve(ctx: Context, head: bool) -> Reply:
-    record = await _load(ctx)
+    record = await requested_version(ctx)
     status = preconditions(ctx, record)
     headers = object_headers(record)
     if status == 304:
@@ -476,7 +477,7 @@ _ATTRIBUTES = frozenset({"ETag", "Checksum", "ObjectParts", "StorageClass", "Obj
 @handler("GetObjectAttributes")
 async def get_object_attributes(ctx: Context) -> Reply:
     """The attributes `x-amz-object-attributes` names; parts as they were uploaded."""
-    record = await _load(ctx)
+    record = await requested_version(ctx)
     wanted = [a.strip() for a in ctx.headers.get("x-amz-object-attributes", "").split(",")]
     unknown = [a for a in wanted if a not in _ATTRIBUTES]
     if unknown or not any(wanted):

@@ -7,8 +7,8 @@ from typing import Any
 
 from specmock import Context, Reply
 
-from .common import S3Error, query_value, reply
-from .objects import load_version
+from .common import S3Error, reply
+from .objects import requested_version
 from .operation import handler
 from .state import bucket, save_version
 from .tags import checked
@@ -45,25 +45,19 @@ async def delete_bucket_tagging(ctx: Context) -> Reply:
     return reply(ctx, status=204)
 
 
-async def _version(ctx: Context) -> dict[str, Any]:
-    await bucket(ctx)
-    version_id = query_value(ctx, "versionId") or None
-    return await load_version(ctx, ctx.path_params["Bucket"], ctx.path_params["Key"], version_id)
-
-
 def _version_header(record: dict[str, Any]) -> dict[str, str]:
     return {"x-amz-version-id": record["VersionId"]} if record.get("VersionId") else {}
 
 
 @handler("GetObjectTagging")
 async def get_object_tagging(ctx: Context) -> Reply:
-    record = await _version(ctx)
+    record = await requested_version(ctx)
     return reply(ctx, {"TagSet": record.get("tags") or []}, **_version_header(record))
 
 
 @handler("PutObjectTagging")
 async def put_object_tagging(ctx: Context) -> Reply:
-    record = await _version(ctx)
+    record = await requested_version(ctx)
     record["tags"] = tag_set(ctx)
     await save_version(ctx, ctx.path_params["Bucket"], record)
     return reply(ctx, **_version_header(record))
@@ -71,7 +65,7 @@ async def put_object_tagging(ctx: Context) -> Reply:
 
 @handler("DeleteObjectTagging")
 async def delete_object_tagging(ctx: Context) -> Reply:
-    record = await _version(ctx)
+    record = await requested_version(ctx)
     record["tags"] = []
     await save_version(ctx, ctx.path_params["Bucket"], record)
     return reply(ctx, status=204, **_version_header(record))
