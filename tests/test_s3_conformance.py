@@ -248,6 +248,11 @@ def test_versioned_bucket_round_trip(s3, bucket):
     assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"two"
     s3.delete_object(Bucket=bucket, Key="k", VersionId=v2)  # v1 becomes current
     assert s3.get_object(Bucket=bucket, Key="k")["VersionId"] == v1
+    restored = s3.copy_object(  # an older version copied onto its own key: a new version
+        Bucket=bucket, Key="k", CopySource={"Bucket": bucket, "Key": "k", "VersionId": "null"}
+    )
+    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"before"
+    s3.delete_object(Bucket=bucket, Key="k", VersionId=restored["VersionId"])
 
     s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Suspended"})
     assert s3.put_object(Bucket=bucket, Key="k", Body=b"s1").get("VersionId") == "null"
@@ -290,6 +295,11 @@ def test_object_and_bucket_tagging_round_trip(s3, bucket):
     assert error(exc) == ("InvalidTag", 400)
     s3.delete_object_tagging(Bucket=bucket, Key="t")
     assert s3.get_object_tagging(Bucket=bucket, Key="t")["TagSet"] == []
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="mp", Tagging="k=v")["UploadId"]
+    etag = s3.upload_part(Bucket=bucket, Key="mp", UploadId=upload, PartNumber=1, Body=b"p")
+    s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload={
+        "Parts": [{"PartNumber": 1, "ETag": etag["ETag"]}]})  # fmt: skip
+    assert s3.get_object_tagging(Bucket=bucket, Key="mp")["TagSet"] == [{"Key": "k", "Value": "v"}]
     with pytest.raises(ClientError) as exc:
         s3.get_object_tagging(Bucket=bucket, Key="missing")
     assert error(exc) == ("NoSuchKey", 404)

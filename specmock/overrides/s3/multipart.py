@@ -23,6 +23,7 @@ from .objects import (
 )
 from .operation import handler
 from .state import bucket, completed_ns, parts_ns, replace_object, unique, uploads_ns
+from .tags import header_tags
 
 MIN_PART = 5 * 1024 * 1024
 MAX_PARTS = 1000
@@ -59,6 +60,8 @@ async def create_multipart_upload(ctx: Context) -> Reply:
         "meta": user_metadata(ctx.headers),
         "headers": stored_headers(ctx.headers),
         "algorithm": (ctx.headers.get("x-amz-checksum-algorithm") or "").upper() or None,
+        "tags": header_tags(ctx.headers.get("x-amz-tagging")),
+        "acl": ctx.headers.get("x-amz-acl") or "private",
     }
     await ctx.store.put(uploads_ns(ctx.path_params["Bucket"]), upload_id, record)
     body = {"Bucket": ctx.path_params["Bucket"], "Key": record["Key"], "UploadId": upload_id}
@@ -281,6 +284,8 @@ async def complete_multipart_upload(ctx: Context) -> Reply:
         "checksum": {},
         "parts": len(chosen),
         "part_sizes": [p["Size"] for p in chosen],  # for `partNumber` reads
+        "tags": upload.get("tags") or [],
+        "acl": upload.get("acl") or "private",
         "blob": name,
     }
     await replace_object(ctx, ctx.path_params["Bucket"], record)

@@ -209,7 +209,9 @@ async def copy_object(ctx: Context) -> Reply:
     source = await source_object(ctx)
     directive = (ctx.headers.get("x-amz-metadata-directive") or "COPY").upper()
     same = copy_source(ctx) == (target_bucket, ctx.path_params["Key"])
-    if same and directive == "COPY":
+    current = await ctx.store.get(objects_ns(target_bucket), ctx.path_params["Key"])
+    older = current is not None and current.get("VersionId") != source.get("VersionId")
+    if same and directive == "COPY" and not older:  # restoring an older version is allowed
         raise S3Error(
             "InvalidRequest",
             400,
