@@ -35,8 +35,11 @@ def denied() -> S3Error:
 
 
 def owns(found: dict[str, Any], requester: str | None) -> bool:
-    """A bucket made with authentication off (no owner) belongs to everyone."""
-    return requester == EVERYONE or found.get("owner") in (None, requester)
+    """A bucket made with authentication off (no owner) belongs to every signed requester;
+    an anonymous one owns nothing."""
+    if requester == EVERYONE:
+        return True
+    return requester is not ANONYMOUS and found.get("owner") in (None, requester)
 
 
 async def authorize(ctx: Context, requester: str | None) -> None:
