@@ -6,6 +6,10 @@ mix of `POST /pets` and `GET /pets/{id}` answered from the in-memory store. Prin
 p99 and the ratio stateful/stateless.
 
     python bench/state.py [--duration 10] [--rounds 3] [--connections 32]
+    python bench/state.py --pages [--sizes 1000,10000,100000] [--stores memory,sqlite,...]
+
+`--pages` runs bench/pages.py instead: list page p50/p99 and creates at 1k, 10k and 100k
+items for each store, and RSS per 100k items in memory.
 """
 
 from __future__ import annotations
@@ -83,4 +87,9 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    if "--pages" in sys.argv:
+        import pages
+
+        sys.argv.remove("--pages")
+        sys.exit(pages.main())
     sys.exit(main())

@@ -1,12 +1,14 @@
 """Throughput of specmock against a bare Starlette app, measured in the same run.
 
 Both apps run under the same uvicorn command line, pinned to core 0; wrk runs on core 1.
-Runs alternate (bare, specmock, bare, specmock, ...) and the median of the rounds is kept.
-Printed: req/s and p99 for GET /pets/{id} and POST /pets, and the specmock/bare ratios.
+A third server is `specmock serve petstore --stateless` itself, with the CLI's defaults
+(a log line per request, the journal, the bounded HTTP protocol, uvloop), also on core 0.
+Runs alternate (bare, specmock, cli, bare, ...) and the median of the rounds is kept.
+Printed: req/s and p99 for GET /pets/{id} and POST /pets, and the ratios to bare.
 
     python bench/throughput.py [--duration 10] [--rounds 3] [--connections 32]
 
-`--baseline PATH` adds a third server: specmock imported from another checkout (say,
+`--baseline PATH` adds one more server: specmock imported from another checkout (say,
 `git worktree add /tmp/before HEAD~1`), so a change is measured against the code before
 it in the same run, and `specmock / baseline` ratios are printed.
 """
@@ -14,12 +16,14 @@ it in the same run, and `specmock / baseline` ratios are printed.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 from _harness import (
@@ -37,9 +41,10 @@ from _harness import (
     wait_first_response,
 )
 
-SERVERS = {"bare": "bare_app", "specmock": "specmock_app"}
+SERVERS = {"bare": "bare_app", "specmock": "specmock_app", "cli": "cli"}
 LOADS = {"GET": BENCH / "wrk_get.lua", "POST": BENCH / "wrk_post.lua"}
 TARGETS = {"GET": 0.6, "POST": 0.5}
+CLI_TARGETS = {"GET": 0.75}  # issue 18: the CLI's default logging costs at most 10 %
 EXPECTED = {"GET": 200, "POST": 201}
 POST_BODY = {"name": "Rex", "tag": "dog"}
 POST_HEADERS = {"X-API-Key": "bench"}
@@ -55,6 +60,7 @@ class WrkResult:
     requests: int
     non_2xx: int
     socket_errors: int
+    cpu_us: float = 0.0  # server CPU time per request: steadier than req/s on a busy machine
 
     @property
     def ok(self) -> bool:
@@ -114,7 +120,12 @@ def require_tools() -> None:
 
 
 def server_cmd(module: str, port: int) -> list[str]:
-    """The same uvicorn command line for both apps, pinned to core 0."""
+    """The same uvicorn command line for both apps, pinned to core 0 (or the CLI)."""
+    if module == "cli":
+        return [
+            "taskset", "-c", "0", python(), "-m", "specmock", "serve", "petstore",
+            "--seed", "42", "--stateless", "--host", HOST, "--port", str(port),
+        ]  # fmt: skip
     return [
         "taskset", "-c", "0", python(), "-m", "uvicorn", f"{module}:create", "--factory",
         "--app-dir", str(BENCH), "--host", HOST, "--port", str(port),
@@ -201,10 +212,19 @@ def measure_server(name: str, args: argparse.Namespace, rnd: int) -> dict[str, W
         for kind in LOADS:
             if args.warmup:
                 run_wrk(base, kind, args.warmup, args.connections)
+            before = cpu_seconds(proc.pid)
             results[kind] = run_wrk(base, kind, args.duration, args.connections)
+            spent = cpu_seconds(proc.pid) - before
+            results[kind].cpu_us = spent / max(results[kind].requests, 1) * 1e6
         if proc.poll() is not None:
             raise BenchError(f"{name} died during the run:\n{log_tail(log)}")
     return results
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def report_round(rnd: int, name: str, results: dict[str, WrkResult]) -> None:
@@ -213,7 +233,8 @@ def report_round(rnd: int, name: str, results: dict[str, WrkResult]) -> None:
         flag = "" if res.ok else f"  FAILED: {errors}"
         print(
             f"  round {rnd} {name:<8} {kind:<4} {res.rps:>10.0f} req/s  "
-            f"p99 {res.p99_ms:>8.2f} ms  ({res.requests} requests){flag}",
+            f"p99 {res.p99_ms:>8.2f} ms  {res.cpu_us:>5.0f} us CPU/req  "
+            f"({res.requests} requests){flag}",
             flush=True,
         )
         if not res.ok:
@@ -222,26 +243,29 @@ def report_round(rnd: int, name: str, results: dict[str, WrkResult]) -> None:
 
 def summarize(all_results: dict[str, dict[str, list[WrkResult]]]) -> None:
     print("\nMedians over rounds")
-    print(f"  {'server':<9}{'load':<6}{'req/s':>10}{'p99 ms':>10}")
+    print(f"  {'server':<9}{'load':<6}{'req/s':>10}{'p99 ms':>10}{'CPU us/req':>12}")
     meds: dict[tuple[str, str], tuple[float, float]] = {}
     for name, per_kind in all_results.items():
         for kind, runs in per_kind.items():
             meds[name, kind] = (median([r.rps for r in runs]), median([r.p99_ms for r in runs]))
             rps, p99 = meds[name, kind]
-            print(f"  {name:<9}{kind:<6}{rps:>10.0f}{p99:>10.2f}")
-    print("\nspecmock / bare (same run)")
-    for kind, target in TARGETS.items():
-        bare = meds.get(("bare", kind), (float("nan"), float("nan")))
-        mock = meds.get(("specmock", kind), (float("nan"), float("nan")))
-        rps_ratio = ratio(mock[0], bare[0])
-        verdict = "meets" if rps_ratio >= target else "BELOW"
-        print(
-            f"  {kind:<5} throughput ratio {rps_ratio:5.2f}  (target >= {target}: {verdict})   "
-            f"p99 ratio {ratio(mock[1], bare[1]):5.2f}"
-        )
-        pairs = zip(all_results["specmock"][kind], all_results["bare"][kind], strict=False)
-        per_round = [f"{ratio(m.rps, b.rps):.2f}" for m, b in pairs]
-        print(f"        per-round throughput ratios: {', '.join(per_round) or '-'}")
+            cpu = median([r.cpu_us for r in runs])
+            print(f"  {name:<9}{kind:<6}{rps:>10.0f}{p99:>10.2f}{cpu:>12.0f}")
+    for name, targets in (("specmock", TARGETS), ("cli", CLI_TARGETS)):
+        print(f"\n{name} / bare (same run)")
+        for kind in LOADS:
+            target = targets.get(kind)
+            bare = meds.get(("bare", kind), (float("nan"), float("nan")))
+            mock = meds.get((name, kind), (float("nan"), float("nan")))
+            rps_ratio = ratio(mock[0], bare[0])
+            verdict = "-" if target is None else ("meets" if rps_ratio >= target else "BELOW")
+            print(
+                f"  {kind:<5} throughput ratio {rps_ratio:5.2f}  (target >= {target}: "
+                f"{verdict})   p99 ratio {ratio(mock[1], bare[1]):5.2f}"
+            )
+            pairs = zip(all_results[name][kind], all_results["bare"][kind], strict=False)
+            per_round = [f"{ratio(m.rps, b.rps):.2f}" for m, b in pairs]
+            print(f"        per-round throughput ratios: {', '.join(per_round) or '-'}")
     if "baseline" in all_results:
         print("\nspecmock / baseline (this checkout against the one before, same run)")
         for kind in TARGETS:

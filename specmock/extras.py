@@ -14,6 +14,9 @@ EXTRAS = {
     "cryptography": "tls",  # --tls-port without --tls-cert
     "botocore": "s3",  # the bundled s3 service
     "sqlglot": "sql",  # the bundled salesforce_cdp and veeva_vault services
+    "aiosmtpd": "email",  # the bundled email service's SMTP listener (--smtp-port)
+    "jinja2": "llm",  # the bundled openai service (rules file templates)
+    "jsonpath_ng": "llm",  # the bundled openai service (rules file JSONPath matches)
 }
 
 

@@ -114,3 +114,39 @@ def redis_server() -> Iterator[str]:
 def redis_url() -> Iterator[str]:
     with redis_server() as url:
         yield url
+
+
+class Restartable:
+    """A private redis-server a test may stop and start again on the same port (outages)."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+        self.exe = find_redis_server()
+        self.proc, self.port = _start(self.exe, directory)
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+
+    def stop(self) -> None:
+        self.proc.kill()
+        self.proc.wait()
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            [self.exe, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", str(self.directory)],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        deadline = time.monotonic() + START_TIMEOUT
+        while not _ping(self.port):
+            if time.monotonic() > deadline or self.proc.poll() is not None:
+                raise RedisServerError(f"redis-server did not start again on {self.port}")
+            time.sleep(0.02)
+
+
+@contextmanager
+def restartable_redis() -> Iterator[Restartable]:
+    with tempfile.TemporaryDirectory(prefix="specmock-redis-") as tmp:
+        server = Restartable(Path(tmp))
+        try:
+            yield server
+        finally:
+            _stop(server.proc)

@@ -27,13 +27,13 @@ def _free_port() -> int:
 
 
 @contextmanager
-def serving(*args: str):
+def serving(*args: str, wait: float = 20):
     port = _free_port()
     cmd = [sys.executable, "-m", "specmock", "serve", *args, "--port", str(port)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + wait
         while time.monotonic() < deadline:
             try:
                 httpx.get(url + "/__ready__", timeout=0.5)
@@ -104,9 +104,14 @@ def test_validate_exit_codes():
     runner = CliRunner()
     ok = runner.invoke(main, ["validate", "--strict-spec", str(TEST_SPECS / "petstore.yaml")])
     assert ok.exit_code == 0, ok.output
-    bad = runner.invoke(main, ["validate", str(TEST_SPECS / "broken" / "bad_param.yaml")])
+    bad_param = str(TEST_SPECS / "broken" / "bad_param.yaml")
+    bad = runner.invoke(main, ["validate", "--strict-spec", bad_param])
     assert bad.exit_code == 1
     assert "/parameters/0/in" in bad.output
+    served = runner.invoke(main, ["validate", bad_param])  # servable: a warning by default
+    assert served.exit_code == 0 and "/parameters/0/in" in served.output
+    broken = runner.invoke(main, ["validate", str(TEST_SPECS / "broken" / "bad_ref.yaml")])
+    assert broken.exit_code == 1
 
 
 def test_explain_lists_every_operation_and_answer():

@@ -30,6 +30,10 @@ TARGETS: dict[str, list[tuple[str, str, Any, str]]] = {
     ],
     "order_server": [("GET", "/order", None, "Error")],
     "callback_server": [("GET", "/check", None, "Error")],
+    "email": [
+        ("POST", "/v3/mail/send", {"personalizations": []}, "SendGridErrors"),
+        ("GET", "/api/v1/messages", None, "Error"),
+    ],
 }
 
 
@@ -55,7 +59,9 @@ def _parsed(response: Any) -> Any:
 def _messages(body: Any) -> list[str]:
     if isinstance(body, list):
         return [m for item in body for m in _messages(item)]
-    found = [v for k, v in body.items() if k in ("message", "Message", "error_description")]
+    found = [
+        v for k, v in body.items() if k in ("message", "Message", "error_description", "Error")
+    ]
     return found + _messages(body.get("errors", []))
 
 
@@ -125,7 +131,7 @@ def test_rule_names_an_error_and_status_follows_the_vendor():
 def test_bad_rules_name_the_field():
     client = _client("s3")
     both = client.post("/__specmock/faults", json={"error": "SlowDown", "fault": "reset"})
-    assert both.status_code == 400 and "not both" in both.text
+    assert both.status_code == 400 and "'error' and 'fault' cannot be given together" in both.text
     after = client.post("/__specmock/faults", json={"error": "SlowDown", "after": 0})
     assert after.status_code == 400 and "after" in after.text
 

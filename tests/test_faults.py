@@ -138,3 +138,15 @@ def test_a_posted_rule_can_be_deleted_by_its_id():
     created = client.post("/__specmock/faults", json={"status": 404}).json()[0]
     assert client.delete(f"/__specmock/faults/{created['id']}").status_code == 204
     assert client.delete(f"/__specmock/faults/{created['id']}").status_code == 404
+
+
+def test_rule_latency_header_delay_and_held_connections_are_capped():
+    from specmock.runtime.faults import Faults, Target, parse_rule
+
+    rule = parse_rule({"latency": {"fixed": 10**9}, "fault": "timeout", "seconds": 10**6})
+    faults = Faults(rules=[rule], max_delay_ms=1500)
+    decision = faults.decide(Target("s", "op", "GET", "/p", "/p", {}, None))
+    assert decision is not None and decision.delay_ms == 1500 and decision.seconds == 1.5
+    header = faults.from_headers({"x-specmock-delay": "1000000000"})
+    assert header is not None and header.delay_ms == 1500
+    assert Faults().from_headers({"x-specmock-delay": "999999999"}).delay_ms == 60_000

@@ -80,6 +80,7 @@ def test_serve_petstore_needs_no_extra_and_answers_with_its_docs_and_console():
     [
         (["serve", "s3"], "s3"),
         (["serve", "veeva_vault"], "sql"),
+        (["serve", "email", "--smtp-port", "0"], "email"),
         (["serve", "petstore", "--state", "redis://127.0.0.1:1/0"], "redis"),
         (["serve", "petstore", "--state", "mysql://u:p@127.0.0.1:1/db"], "mysql"),
         (["mesh", str(Path(ROOT, "examples", "mesh.yaml"))], "mesh"),
@@ -110,3 +111,29 @@ def test_the_wheel_ships_the_console_and_the_reference(tmp_path):
     for name in ("redoc.standalone.js", "redoc.LICENSE", "SOURCE.md"):
         assert f"specmock/runtime/docs/static/{name}" in names
     assert "specmock/runtime/admin.yaml" in names
+
+
+def test_the_email_service_answers_over_http_without_the_email_extra():
+    port = _free_port()
+    proc = _specmock("serve", "email", "--port", str(port), "--quiet")
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(200):
+            try:
+                listing = httpx.get(f"{base}/api/v1/messages")
+                break
+            except httpx.ConnectError:
+                time.sleep(0.05)
+        assert listing.json()["total"] == 0
+        body = {
+            "personalizations": [{"to": [{"email": "a@example.com"}]}],
+            "from": {"email": "s@example.com"},
+            "subject": "light",
+            "content": [{"type": "text/plain", "value": "x"}],
+        }
+        sent = httpx.post(f"{base}/v3/mail/send", json=body, headers={"Authorization": "Bearer k"})
+        assert sent.status_code == 202, sent.text
+        assert httpx.get(f"{base}/api/v1/messages").json()["total"] == 1
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -85,3 +85,16 @@ def test_x_specmock_kind_corrects_the_guess(kind):
     # with nothing creating things, reads are generated, not looked up in the store
     assert not roles["GET /things/{id}"].stateful
     assert client.get("/things/12345").status_code == 200
+
+
+def test_stateful_list_sends_declared_total_and_sorts_in_the_store():
+    spec = _spec([_q("limit"), _q("offset"), _q("sort", "string")], envelope=False)
+    total = {"X-Total-Count": {"schema": {"type": "integer", "minimum": 0}}}
+    spec["paths"]["/things"]["get"]["responses"]["200"]["headers"] = total
+    client = client_for(spec)
+    _fill(client)
+    page = client.get("/things?color=red&limit=2&sort=-name")
+    assert [t["name"] for t in page.json()] == ["t5", "t3"]
+    assert page.headers["x-total-count"] == "3"
+    assert "offset=2" in page.headers["link"] and "color=red" in page.headers["link"]
+    assert client.get("/things?limit=1").headers["x-total-count"] == "7"

@@ -15,18 +15,20 @@ def _modules() -> dict[str, Path]:
     found = {}
     for file in PACKAGE.rglob("*.py"):
         parts = file.relative_to(PACKAGE.parent).with_suffix("").parts
-        if parts[-1] != "__init__":  # a package re-exporting its own modules is no circle
-            found[".".join(parts)] = file
+        found[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = file
     return found
 
 
 def _imports(name: str, file: Path, known: dict[str, Path]) -> set[str]:
-    """The specmock modules `name` imports, at any depth of its code (lazy ones too)."""
+    """The specmock modules `name` imports, at any depth of its code (lazy and type-only
+    ones too). A package re-exporting its own modules is no circle, so those are left out."""
+    package = file.name == "__init__.py"
     out = set()
     for node in ast.walk(ast.parse(file.read_text())):
         if isinstance(node, ast.ImportFrom):
             if node.level:
-                base = name.split(".")[: -node.level]
+                parts = name.split(".")
+                base = parts[: len(parts) - node.level + 1] if package else parts[: -node.level]
                 target = ".".join(base + ([node.module] if node.module else []))
             else:
                 target = node.module or ""
@@ -36,7 +38,7 @@ def _imports(name: str, file: Path, known: dict[str, Path]) -> set[str]:
         elif isinstance(node, ast.Import):
             out |= {a.name for a in node.names if a.name.startswith("specmock.")}
     out.discard(name)
-    return out
+    return {t for t in out if not (package and t.startswith(name + "."))}
 
 
 GRAPH = {name: _imports(name, file, _modules()) for name, file in _modules().items()}

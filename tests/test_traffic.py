@@ -148,9 +148,19 @@ def test_an_unreachable_upstream_is_a_502_and_a_finding():
 
 
 def test_mode_switches_at_runtime_through_the_admin_api(upstream, tmp_path):
-    app = create_app("petstore", seed=1, quiet=True, cassette=str(tmp_path / "c.har"))
+    app = create_app(
+        "petstore",
+        seed=1,
+        quiet=True,
+        cassette=str(tmp_path / "c.har"),
+        allow_upstreams=["http://127.0.0.1:*"],
+    )
     client = TestClient(app)
     generated = client.get("/pets/3").content
+    elsewhere = client.put(
+        "/__specmock/mode", json={"mode": "proxy", "upstreams": {"": "http://10.1.2.3:80"}}
+    )
+    assert elsewhere.status_code == 409 and "--allow-upstream" in elsewhere.json()["detail"]
     switched = client.put(
         "/__specmock/mode", json={"mode": "record", "upstreams": {"": upstream.url}}
     )
@@ -259,6 +269,40 @@ def test_streamed_uploads_are_forwarded_and_recorded(specmock_server, monkeypatc
     assert [e["request"]["method"] for e in entries] == ["PUT", "PUT", "GET"]
     put = Cassette.load(cassette).exchanges[1]
     assert put.request_body == payload
+
+
+def test_admin_upstreams_are_limited_to_start_ones_and_allowed_patterns():
+    app = create_app(
+        "petstore",
+        quiet=True,
+        mode="proxy",
+        upstreams=["http://127.0.0.1:9"],
+        allow_upstreams=["https://*.example.com"],
+    )
+    client = TestClient(app)
+    mode = "/__specmock/mode"
+    assert client.put(mode, json={"mode": "proxy", "upstreams": {"": "http://127.0.0.1:9"}}) \
+        .status_code == 200
+    ok = client.put(mode, json={"mode": "proxy", "upstreams": {"": "https://api.example.com"}})
+    assert ok.status_code == 200 and ok.json()["upstreams"] == {"": "https://api.example.com"}
+    local = client.put(mode, json={"mode": "proxy", "upstreams": {"": "http://localhost:8080"}})
+    assert local.status_code == 200  # this host is always allowed
+    refused = client.put(mode, json={"mode": "proxy", "upstreams": {"": "http://169.254.169.254"}})
+    assert refused.status_code == 409
+    assert "'http://169.254.169.254' is not allowed" in refused.json()["detail"]
+    assert client.get(mode).json()["upstreams"] == {"": "http://localhost:8080"}
+
+
+def test_admin_token_opens_the_admin_api_to_other_hosts_only_when_exact():
+    from specmock.runtime import admin
+
+    remote = {"client": ("10.1.2.3", 5000)}
+    assert admin.allowed(remote, {"authorization": "Bearer s3cret"}, "s3cret")
+    assert not admin.allowed(remote, {"authorization": "Bearer s3cres"}, "s3cret")
+    assert not admin.allowed(remote, {"authorization": "Bearer s3cret2"}, "s3cret")
+    assert not admin.allowed(remote, {}, "s3cret")
+    assert not admin.allowed(remote, {"authorization": "Bearer "}, None)
+    assert admin.allowed({"client": ("127.0.0.1", 1)}, {}, None)
 
 
 def test_admin_mode_record_names_its_cassette_at_run_time(upstream, tmp_path, monkeypatch):

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
+import importlib
 import sys
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import click
@@ -11,12 +16,44 @@ from ..extras import missing
 from ..generator.errors import SpecError
 from ..runtime import logs, server
 from ..runtime.docs import ServedDocs, reference_path
-from ..runtime.factory import create_app, load_services
+from ..runtime.factory import load_services
+from ..runtime.limits import Limits
 from .admin import admin
 from .mesh import mesh
 from .problems import fail as _fail
 from .report import explain_services, lint_sources
 from .s3 import s3
+from .workers import build as build_app
+from .workers import check as check_workers
+from .workers import run as run_workers
+
+WARNINGS_SHOWN = 20
+
+_strict_spec = click.option(
+    "--strict-spec",
+    is_flag=True,
+    help="Refuse specs with defects specmock can serve around (repeated `required` names, "
+    "invalid examples, unknown formats, patterns no engine compiles).",
+)
+
+
+def _warn(services: list[Any]) -> None:
+    """Each spec's servable defects, once at start: `file#/pointer: reason`, with a count."""
+    for service in services:
+        found = [p for p in service.problems if p.severity != "error"]
+        if not found:
+            continue
+        click.echo(
+            f"specmock: {service.name}: {len(found)} warning(s) in {service.document.file}, "
+            "served anyway (--strict-spec refuses):",
+            err=True,
+        )
+        for problem in found[:WARNINGS_SHOWN]:
+            where = f"{problem.file}#{problem.pointer}" if problem.pointer else problem.file
+            click.echo(f"  {where}: {problem.reason}", err=True)
+        if len(found) > WARNINGS_SHOWN:
+            more = len(found) - WARNINGS_SHOWN
+            click.echo(f"  ... and {more} more (specmock validate lists them all)", err=True)
 
 
 def _paths(flag: str, text: str):
@@ -24,12 +61,12 @@ def _paths(flag: str, text: str):
     return click.option(flag, flag[2:], multiple=True, type=click.Path(exists=True), help=text)
 
 
-def _options(given: tuple[str, ...]) -> dict[str, str]:
+def _options(given: tuple[str, ...], flag: str = "--option") -> dict[str, str]:
     pairs = {}
     for item in given:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
-            raise click.BadParameter(f"{item!r}: expected NAME=VALUE", param_hint="--option")
+            raise click.BadParameter(f"{item!r}: expected NAME=VALUE", param_hint=flag)
         pairs[name.strip()] = value
     return pairs
 
@@ -37,6 +74,24 @@ def _options(given: tuple[str, ...]) -> dict[str, str]:
 def _output_file(flag: str, text: str) -> Any:
     """An option naming a file specmock writes (it need not exist yet)."""
     return click.option(flag, default=None, type=click.Path(dir_okay=False), help=text)
+
+
+def _smtp(
+    host: str, port: int | None, tls_port: int | None, cert: str | None, key: str | None
+) -> dict[str, str]:
+    """The email service's SMTP settings; STARTTLS uses the HTTPS certificate."""
+    if port is None:
+        return {}
+    importlib.import_module("aiosmtpd")  # the email extra: named at once if missing
+    settings = {"smtp_port": str(port), "smtp_host": host}
+    if not (cert and key) and tls_port:
+        from ..runtime.tls import self_signed  # the tls extra, only when a certificate is made
+
+        cert_path, key_path = self_signed(Path(tempfile.gettempdir()) / "specmock-tls")
+        cert, key = str(cert_path), str(key_path)
+    if cert and key:
+        settings |= {"smtp_tls_cert": cert, "smtp_tls_key": key}
+    return settings
 
 
 @click.group()
@@ -149,11 +204,41 @@ def main() -> None:
     "the same as the environment variable SPECMOCK_<NAME>.",
 )
 @click.option(
+    "--limit",
+    "limit_pairs",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Change a limit (docs/limits.md): max_header_bytes, max_headers, header_timeout, "
+    "body_timeout, keep_alive_timeout, shutdown_timeout, max_body, max_delay_ms, journal_bytes.",
+)
+@click.option(
+    "--allow-upstream",
+    "allow_upstreams",
+    multiple=True,
+    metavar="PATTERN",
+    help="An upstream URL (fnmatch pattern) the admin API may switch to, besides --upstream.",
+)
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=int,
+    help="Processes answering on the port (state must be sqlite, redis or mysql).",
+)
+@click.option(
     "--s3-auth",
     type=click.Choice(["on", "off"]),
     default=None,
     help="The bundled s3 service: check request signatures (on, the default) or not.",
 )
+@click.option(
+    "--smtp-port",
+    type=int,
+    default=None,
+    help="The bundled email service: also accept SMTP on this port (STARTTLS with the "
+    "--tls-cert/--tls-key certificate, or a self-signed one when --tls-port is given).",
+)
+@_strict_spec
 def serve(
     specs: tuple[str, ...],
     host: str,
@@ -184,39 +269,54 @@ def serve(
     cassette: str | None,
     drift_report: str | None,
     options: tuple[str, ...],
+    limit_pairs: tuple[str, ...],
+    allow_upstreams: tuple[str, ...],
+    workers: int,
     s3_auth: str | None,
+    smtp_port: int | None,
+    strict_spec: bool,
 ) -> None:
     """Serve SPECS (files, folders or bundled names) as mock services."""
     logs.configure(log_format)
     try:
-        app = create_app(
-            list(specs),
-            seed=seed,
-            strict=strict,
-            quiet=quiet,
-            eager=eager,
-            credentials=list(credentials),
-            state=state,
-            stateful=not stateless,
-            overrides=list(overrides),
-            data=list(data),
-            admin_token=admin_token,
-            faults=list(faults),
-            rate_limit=",".join(rate_limits) or None,
-            journal_size=journal_size,
-            journal_file=journal_file,
-            scenarios=list(scenarios),
-            mode=mode,
-            upstreams=list(upstreams),
-            cassette=cassette,
-            drift_report=drift_report,
-            options={**_options(options), **({"s3_auth": s3_auth} if s3_auth else {})},
-        )
-        if scenario:
-            if scenario not in app.scenarios:
-                known = ", ".join(sorted(app.scenarios)) or "none"
-                raise ValueError(f"no scenario {scenario!r} (known: {known})")
-            app.initial_scenario = scenario
+        limits = Limits.parse(_options(limit_pairs, "--limit"))
+        check_workers(None if stateless else state, workers)
+        settings: dict[str, Any] = {
+            "app": {
+                "specs": list(specs),
+                "seed": seed,
+                "strict": strict,
+                "quiet": quiet,
+                "eager": eager,
+                "credentials": list(credentials),
+                "state": state,
+                "stateful": not stateless,
+                "overrides": list(overrides),
+                "data": list(data),
+                "admin_token": admin_token,
+                "faults": list(faults),
+                "rate_limit": ",".join(rate_limits) or None,
+                "journal_size": journal_size,
+                "journal_file": journal_file,
+                "scenarios": list(scenarios),
+                "mode": mode,
+                "upstreams": list(upstreams),
+                "cassette": cassette,
+                "drift_report": drift_report,
+                "options": {
+                    **_options(options),
+                    **({"s3_auth": s3_auth} if s3_auth else {}),
+                    **_smtp(host, smtp_port, tls_port, tls_cert, tls_key),
+                },
+                "allow_upstreams": list(allow_upstreams),
+                "strict_spec": strict_spec,
+            },
+            "limits": dataclasses.asdict(limits),
+            "scenario": scenario,
+            "watch": watch,
+            "log_format": log_format,
+        }
+        app = build_app(settings)
     except SpecError as exc:
         _fail(exc)
         return
@@ -226,14 +326,23 @@ def serve(
     except ImportError as exc:
         click.echo(f"specmock: {missing(exc) or exc}", err=True)
         sys.exit(2)
-    app.watch_interval = 0.5
-    app.watch_specs = watch
+    _warn(app.services)
     for line in banner(app, f"http://{host}:{port}"):
         click.echo(f"specmock: {line}", err=True)
     if tls_port:
         click.echo(f"specmock: https on https://{host}:{tls_port}", err=True)
+    if smtp_port is not None:
+        click.echo(f"specmock: smtp on {host}:{smtp_port}", err=True)
+    if workers > 1:
+        if tls_port or smtp_port is not None:
+            click.echo("specmock: --tls-port and --smtp-port serve from one process only", err=True)
+            sys.exit(2)
+        asyncio.run(app.store.close())  # each worker opens its own
+        click.echo(f"specmock: {workers} worker processes", err=True)
+        run_workers(settings, host, port, workers, limits)
+        return
     try:
-        server.run(ServedDocs(app), host, port, tls_port, tls_cert, tls_key)
+        server.run(ServedDocs(app), host, port, tls_port, tls_cert, tls_key, limits)
     except ImportError as exc:  # --tls-port without a certificate makes one: the tls extra
         if missing(exc) is None:
             raise
@@ -258,10 +367,14 @@ def banner(app: Any, base: str) -> list[str]:
 
 @main.command()
 @click.argument("specs", nargs=-1, required=True)
-@click.option("--strict-spec", is_flag=True, help="Also run the OpenAPI meta-schema check.")
+@click.option(
+    "--strict-spec",
+    is_flag=True,
+    help="Count servable defects as errors and run the OpenAPI meta-schema check.",
+)
 def validate(specs: tuple[str, ...], strict_spec: bool) -> None:
     """Lint SPECS: every problem with its file and JSON pointer; exit 1 on error."""
-    errors, warnings = lint_sources(list(specs), meta=strict_spec)
+    errors, warnings = lint_sources(list(specs), meta=strict_spec, strict=strict_spec)
     for problem in [*errors, *warnings]:
         click.echo(str(problem), err=problem.severity == "error")
     if errors:
@@ -272,10 +385,11 @@ def validate(specs: tuple[str, ...], strict_spec: bool) -> None:
 
 @main.command()
 @click.argument("specs", nargs=-1, required=True)
-def explain(specs: tuple[str, ...]) -> None:
+@_strict_spec
+def explain(specs: tuple[str, ...], strict_spec: bool) -> None:
     """Every operation and how specmock will answer it."""
     try:
-        services = load_services(list(specs), eager=False)
+        services = load_services(list(specs), eager=False, strict_spec=strict_spec)
     except SpecError as exc:
         _fail(exc)
         return

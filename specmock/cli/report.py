@@ -10,7 +10,9 @@ from ..generator.sources import expand
 from ..runtime.factory import load_services
 
 
-def lint_sources(sources: list[str], meta: bool = False) -> tuple[list[Problem], list[Problem]]:
+def lint_sources(
+    sources: list[str], meta: bool = False, strict: bool = False
+) -> tuple[list[Problem], list[Problem]]:
     """Load and fully compile each spec; optionally run the OpenAPI meta-schema check."""
     errors: list[Problem] = []
     warnings: list[Problem] = []
@@ -20,9 +22,8 @@ def lint_sources(sources: list[str], meta: bool = False) -> tuple[list[Problem],
         return exc.problems, []
     for file in files:
         try:
-            (service,) = load_services([file], eager=True)
+            (service,) = load_services([file], eager=True, strict_spec=strict)
             warnings.extend(p for p in service.problems if p.severity != "error")
-            warnings.extend(_example_problems(service))
         except SpecError as exc:
             errors.extend(exc.problems)
             continue
@@ -43,25 +44,6 @@ def _meta(file: Path) -> list[Problem]:
         message = getattr(exc, "message", None) or str(exc).splitlines()[0] or type(exc).__name__
         return [Problem(str(file), "/" + path if path else "", message)]
     return []
-
-
-def _example_problems(service: Service) -> list[Problem]:
-    found = []
-    for op in service.operations:
-        for response in op.responses.values():
-            for media in response.content.values():
-                if media.schema is None:
-                    continue
-                validator = op.compiler.validator(media.schema, "response", media.pointer)
-                for name, value in media.examples.items():
-                    if not validator.is_valid(value):
-                        reason = (
-                            f"example {name!r} does not match its schema and will not be served"
-                        )
-                        found.append(
-                            Problem(service.document.file, media.pointer, reason, "warning")
-                        )
-    return found
 
 
 def _answer(op: Operation) -> str:

@@ -7,25 +7,30 @@ from typing import Any
 from urllib.parse import urlparse
 
 from .errors import Problem, SpecError, escape_token, join_pointer
+from .lint import document_defects
 from .loader import Document, deref, load_document, resolve
 from .params import compile_param
 from .plan import _TEMPLATE, METHODS, Body, Compiler, Header, Media, Operation, Response, Service
 from .resources import classify
-from .schema import schema_problems
 
 EAGER_LIMIT = 400  # specs with more operations compile validators on first use
 
 
 class _Builder:
-    def __init__(self, doc: Document):
+    def __init__(self, doc: Document, strict: bool = False):
         self.doc = doc
         self.root = doc.root
-        self.compiler = Compiler(doc)
-        self.problems: list[Problem] = []
+        self.strict = strict
+        self.compiler = Compiler(doc, strict)
+        self.problems: list[Problem] = list(doc.warnings)
         self.security = self.root.get("security") or []
 
     def problem(self, pointer: str, reason: str, severity: str = "error") -> None:
         self.problems.append(Problem(self.doc.file, pointer, reason, severity))
+
+    def defect(self, pointer: str, reason: str) -> None:
+        """A defect the spec can be served with: a warning, or an error with `strict`."""
+        self.problem(pointer, reason, "error" if self.strict else "warning")
 
     def deref(self, node: Any, pointer: str) -> Any:
         try:
@@ -42,10 +47,10 @@ class _Builder:
             pointer = join_pointer("paths", path)
             item = self.deref(item, pointer) if isinstance(item, dict) else None
             if not isinstance(item, dict):
-                self.problem(pointer, "a path item must be a mapping")
+                self.defect(pointer, "a path item must be a mapping; path not served")
                 continue
             if not str(path).startswith("/"):
-                self.problem(pointer, "paths must start with '/'")
+                self.defect(pointer, "paths must start with '/'")
             for method in METHODS:
                 if isinstance(item.get(method), dict):
                     op = self.operation(path, method, item, join_pointer("paths", path, method))
@@ -68,17 +73,15 @@ class _Builder:
     def _check_top(self) -> None:
         info = self.root.get("info")
         if not isinstance(info, dict):
-            self.problem("/info", "required field `info` is missing or not a mapping")
+            self.defect("/info", "required field `info` is missing or not a mapping")
         else:
             for key in ("title", "version"):
                 if key not in info:
-                    self.problem(f"/info/{key}", f"required field `info.{key}` is missing")
+                    self.defect(f"/info/{key}", f"required field `info.{key}` is missing")
         if "paths" not in self.root and "webhooks" not in self.root and self.doc.version == "3.0":
-            self.problem("/paths", "required field `paths` is missing")
-        schemas = (self.root.get("components") or {}).get("schemas") or {}
-        for name, schema in schemas.items() if isinstance(schemas, dict) else ():
-            for where, reason in schema_problems(schema):
-                self.problem(join_pointer("components", "schemas", name) + where, reason)
+            self.defect("/paths", "required field `paths` is missing")
+        for pointer, reason in document_defects(self.root, self.doc.version):
+            self.defect(pointer, reason)
 
     def _check_refs(self) -> None:
         seen: set[str] = set()
@@ -161,14 +164,15 @@ class _Builder:
 
     def _param_ok(self, param: Any, ptr: str) -> bool:
         if not isinstance(param, dict):
-            self.problem(ptr, "a parameter must be a mapping")
+            self.defect(ptr, "a parameter must be a mapping; ignored")
             return False
         if not isinstance(param.get("name"), str):
-            self.problem(ptr + "/name", "parameter has no `name`")
+            self.defect(ptr + "/name", "parameter has no `name`; ignored")
             return False
         if param.get("in") not in ("path", "query", "header", "cookie"):
-            self.problem(
-                ptr + "/in", f"`in` must be path, query, header or cookie, not {param.get('in')!r}"
+            where = param.get("in")
+            self.defect(
+                ptr + "/in", f"`in` must be path, query, header or cookie, not {where!r}; ignored"
             )
             return False
         if param["in"] == "path" and param.get("required") is not True:
@@ -212,8 +216,8 @@ class _Builder:
 
     def responses(self, raw: Any, pointer: str) -> dict[str, Response]:
         if not isinstance(raw, dict) or not raw:
-            self.problem(pointer, "an operation must declare at least one response")
-            return {}
+            self.defect(pointer, "an operation must declare at least one response; answers 204")
+            return {"204": Response("204", "", {}, {}, pointer)}
         out = {}
         for status, spec in raw.items():
             ptr = f"{pointer}/{status}"
@@ -253,8 +257,10 @@ def base_path(root: dict[str, Any]) -> str:
     return path.rstrip("/")
 
 
-def build_service(doc: Document, eager: bool | None = None) -> Service:
-    service = _Builder(doc).run()
+def build_service(doc: Document, eager: bool | None = None, strict: bool = False) -> Service:
+    """Compile a document; `strict` refuses servable defects instead of warning about them."""
+    builder = _Builder(doc, strict)
+    service = builder.run()
     service.stateful = doc.root.get("x-specmock-stateful", True) is not False
     for op in service.operations:
         op.role = None
@@ -263,11 +269,41 @@ def build_service(doc: Document, eager: bool | None = None) -> Service:
         op.role = roles[id(op)]
     if eager or (eager is None and len(service.operations) <= EAGER_LIMIT):
         service.compile_all()
+        service.problems.extend(builder.compiler.problems)
+        service.problems.extend(example_problems(service))
+        if strict:
+            errors = [p for p in service.problems if p.severity == "error"]
+            if errors:
+                raise SpecError(errors)
     return service
 
 
+def example_problems(service: Service) -> list[Problem]:
+    """Response examples that break their schema: reported, and never served."""
+    found = []
+    severity = (
+        "error" if service.operations and service.operations[0].compiler.strict else "warning"
+    )
+    for op in service.operations:
+        for response in op.responses.values():
+            for media in response.content.values():
+                if media.schema is None or not media.examples:
+                    continue
+                validator = op.compiler.validator(media.schema, "response", media.pointer)
+                for name, value in media.examples.items():
+                    if not validator.is_valid(value):
+                        reason = f"example {name!r} does not match its schema; not served"
+                        found.append(
+                            Problem(service.document.file, media.pointer, reason, severity)
+                        )
+    return found
+
+
 def load_service(
-    source: str | Path | dict, name: str | None = None, eager: bool | None = None
+    source: str | Path | dict,
+    name: str | None = None,
+    eager: bool | None = None,
+    strict: bool = False,
 ) -> Service:
-    """Load, check and compile one contract."""
-    return build_service(load_document(source, name), eager)
+    """Load, check and compile one contract (`strict`: refuse servable defects too)."""
+    return build_service(load_document(source, name), eager, strict)

@@ -20,6 +20,8 @@ from faker import Faker
 
 from .errors import unescape_token
 from .heuristics import FORMATS, number_hint, string_maker, word
+from .patterns import KEYWORD as ECMA_PATTERN
+from .patterns import for_python, matches
 from .schema import Bundle, flatten, merge
 
 Gen = Callable[["Ctx", int], Any]
@@ -339,6 +341,9 @@ def _string(schema: dict[str, Any], name: str | None) -> Gen:
     fmt = schema.get("format")
     if pattern:
         return _pattern(pattern, low, high)
+    ecma = schema.get(ECMA_PATTERN)
+    if isinstance(ecma, str):
+        return _pattern(for_python(ecma), low, high, ecma)
     maker = FORMATS.get(fmt) if fmt else None
     exact = maker is not None
     maker = maker or string_maker(name) or word
@@ -385,7 +390,10 @@ class _ShortXeger(rstr.Rstr):
         return "".join("".join(self._handle_state(i) for i in value) for _ in range(times))
 
 
-def _pattern(pattern: str, low: int, high: int | None) -> Gen:
+def _pattern(pattern: str, low: int, high: int | None, ecma: str | None = None) -> Gen:
+    """Strings drawn from the pattern; an ECMA-262 one (`ecma`) is drawn from its Python
+    approximation and each candidate checked by the ECMA engine."""
+
     def gen(ctx: Ctx, d: int) -> Any:
         xeger = _ShortXeger(ctx.rng)
         value = ""
@@ -394,6 +402,8 @@ def _pattern(pattern: str, low: int, high: int | None) -> Gen:
                 value = xeger.xeger(pattern)
             except Exception:  # an ECMA-only construct Python's re cannot read
                 return _fit(word(ctx.rng), low, high, ctx.rng)
+            if ecma is not None and not matches(ecma, value):
+                continue
             if len(value) >= low and (high is None or len(value) <= high):
                 return value
         return value

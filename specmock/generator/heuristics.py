@@ -7,6 +7,7 @@ what makes generated data read like data rather than noise.
 from __future__ import annotations
 
 import base64
+import functools
 import random
 import re
 import uuid
@@ -197,6 +198,7 @@ _NUMBERS: dict[str, tuple[float, float, int]] = {  # low, high, decimals
 _CAMEL = re.compile(r"([a-z0-9])([A-Z])")
 
 
+@functools.lru_cache(maxsize=8192)  # names repeat on every request: one regex per name
 def snake(name: str) -> str:
     return _CAMEL.sub(r"\1_\2", name).replace("-", "_").lower()
 

@@ -19,7 +19,7 @@ from .loader import Document
 from .params import ParamSpec
 from .roles import Role
 from .schema import Bundle, SchemaSet, schema_problems
-from .validators import compile_validator
+from .validators import compile_validator, fallback_validator
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _TEMPLATE = re.compile(r"{([^}/]+)}")
@@ -28,8 +28,10 @@ _TEMPLATE = re.compile(r"{([^}/]+)}")
 class Compiler:
     """Per-document caches of normalized bundles, validators and builders."""
 
-    def __init__(self, doc: Document):
+    def __init__(self, doc: Document, strict: bool = False):
         self.doc = doc
+        self.strict = strict
+        self.problems: list[Problem] = []  # schemas served unchecked (lenient loading)
         self._sets = {"request": SchemaSet(doc, "request"), "response": SchemaSet(doc, "response")}
         self._bundles: dict[tuple[int, str], Bundle] = {}
         self._validators: dict[tuple[int, str], Any] = {}
@@ -49,7 +51,13 @@ class Compiler:
             try:
                 found = compile_validator(self.bundle(node, direction))
             except Exception as exc:  # both libraries report invalid schemas with their own types
-                raise SpecError(self._schema_problems(node, pointer, exc)) from None
+                problems = self._schema_problems(node, pointer, exc)
+                if self.strict:
+                    raise SpecError(problems) from None
+                self.problems.extend(
+                    Problem(p.file, p.pointer, p.reason, "warning") for p in problems
+                )
+                found = fallback_validator(self.bundle(node, direction))
             self._validators[key] = found
         return found
 

@@ -14,12 +14,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-import jsonschema
 import jsonschema_rs
 
+from .patterns import RS_KEYWORDS, PyValidator
 from .schema import Bundle
 
-RS_DEF_LIMIT = 48  # definitions a bundle may reach and still get jsonschema-rs
+# definitions a bundle may reach and still get jsonschema-rs. OpenAI's chat request
+# reaches 59 and compiles in 13 ms with no measurable RSS growth (2026-12-07, this machine);
+# the pure-Python validator costs it ~12 ms per request.
+RS_DEF_LIMIT = 64
 
 
 class SchemaError(Protocol):
@@ -44,8 +47,7 @@ class LazyValidator:
     """python-jsonschema behind the same two methods jsonschema-rs offers."""
 
     def __init__(self, document: dict[str, Any]):
-        cls = jsonschema.Draft202012Validator
-        self._validator = cls(document, format_checker=cls.FORMAT_CHECKER)
+        self._validator = PyValidator(document, format_checker=PyValidator.FORMAT_CHECKER)
 
     def is_valid(self, instance: Any) -> bool:
         return self._validator.is_valid(instance)
@@ -65,7 +67,29 @@ def compile_validator(bundle: Bundle) -> Validator:
     """Build a validator for a bundle; raises on an invalid schema."""
     document = bundle.document()
     if len(bundle.defs) <= RS_DEF_LIMIT:
-        return jsonschema_rs.Draft202012Validator(document, validate_formats=True)
+        return jsonschema_rs.Draft202012Validator(
+            document, validate_formats=True, keywords=RS_KEYWORDS
+        )
     # No meta-schema pass here: on a large bundle it costs seconds; `specmock validate
     # --strict-spec` runs it, and build-time lint has already checked the types.
     return LazyValidator(document)
+
+
+class AnyValidator:
+    """Stands in for a schema no validator compiles: nothing is checked against it."""
+
+    def is_valid(self, instance: Any) -> bool:
+        return True
+
+    def iter_errors(self, instance: Any) -> Iterator[SchemaError]:
+        return iter(())
+
+
+def fallback_validator(bundle: Bundle) -> Validator:
+    """For lenient loading: the pure-Python validator, else one that accepts anything."""
+    try:
+        document = bundle.document()
+        PyValidator.check_schema(document)
+        return LazyValidator(document)
+    except Exception:  # any failure means the schema cannot be checked
+        return AnyValidator()

@@ -83,8 +83,23 @@ def handlers(app: Engine) -> Overrides:
     def health(ctx: Context) -> Reply:
         return Reply({"status": "ok", "services": [s.name for s in app.services]})
 
-    for name in ("health", "live", "ready"):
+    for name in ("health", "live"):
         on(name)(health)
+
+    @on("ready")
+    async def ready(ctx: Context) -> Reply:
+        """Ready only while the state store answers (a memory store always does)."""
+        check = getattr(app.store, "check", None)
+        cause = await check() if check is not None else None
+        if cause is None:
+            return health(ctx)
+        detail = f"the state store {app.store.name} is unavailable: {cause}"
+        body = {
+            "status": "unavailable",
+            "services": [s.name for s in app.services],
+            "detail": detail,
+        }
+        return Reply(body, status=503, headers={"Retry-After": "1"})
 
     @on("metrics")
     def metrics(ctx: Context) -> Reply:

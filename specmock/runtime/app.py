@@ -20,7 +20,7 @@ from ..generator.build import build_service
 from ..generator.errors import Problem, SpecError
 from ..generator.loader import load_document
 from ..generator.plan import Service
-from . import admin, vhost
+from . import admin, limits, vhost
 from .behaviours import Idempotency, RateLimiter, parse_limits
 from .clock import Clock, RealClock
 from .crud import Crud
@@ -36,7 +36,7 @@ from .state import MemoryStore, Store
 from .traffic import Traffic
 
 log = logging.getLogger("specmock")
-MAX_BODY = 10 * 1024 * 1024
+MAX_BODY = limits.MAX_BODY
 
 
 class SpecmockApp:
@@ -213,11 +213,16 @@ class SpecmockApp:
         return changed
 
     def _builtin_overrides(self) -> None:
-        """Vendor modules in specmock.overrides apply to the service of the same name."""
+        """Vendor modules in specmock.overrides apply to the service of the same name; one
+        that defines `install(app)` is also handed the app once (to add start-up actions)."""
         for service in self.services:
             name = f"specmock.overrides.{service.name}"
             if importlib.util.find_spec(name) is not None:
-                self.overrides.add(importlib.import_module(name))
+                module = importlib.import_module(name)
+                self.overrides.add(module)
+                install = getattr(module, "install", None)
+                if callable(install):  # a vendor module that needs the app (a listener)
+                    install(self)
 
     def _mount_all(self) -> None:
         """Build a new router for the current services and swap it in at once."""
@@ -276,19 +281,11 @@ class SpecmockApp:
         }
         body = entry.raw_body
         scope["headers"].append((b"content-length", str(len(body)).encode()))
-        sent = False
-
-        async def receive() -> dict:
-            nonlocal sent
-            if sent:
-                return {"type": "http.disconnect"}
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
 
         async def discard(message: dict) -> None:
             return None
 
-        await self(scope, receive, discard)
+        await self(scope, limits.replay(body), discard)
         found = self.journal.find() if self.journal else []
         return found[-1] if found else None
 

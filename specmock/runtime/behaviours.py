@@ -1,16 +1,26 @@
-"""HTTP behaviours a mature API has beyond its schema: idempotency keys and rate limits."""
+"""HTTP behaviours a mature API has beyond its schema: idempotency keys and rate limits.
+
+Both work in one process (`Idempotency`, `RateLimiter`) or across every process sharing
+a state store (`SharedIdempotency`, `SharedRateLimiter`), whose only atomic primitive,
+`next_id`, serves as the claim on a key and as the count of a window.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import base64
 import hashlib
 import math
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import orjson
 
 from .responder import Outgoing
+
+FIRST, REPLAYED, CONFLICT, IN_PROGRESS = "first", "replayed", "conflict", "in progress"
 
 
 def digest(body: object) -> str:
@@ -38,6 +48,80 @@ class Idempotency:
         self._seen[(service, key)] = (digest(body), out)
         if len(self._seen) > self.size:
             self._seen.popitem(last=False)
+
+    def begin(self, service: str, key: str, body: object, op: Any) -> tuple[Outgoing | None, str]:
+        """The stored first answer and REPLAYED, or (None, CONFLICT) for another body, or
+        (None, FIRST): answer it, then `finish`. (SharedIdempotency answers the same,
+        awaitably.)"""
+        stored, conflict = self.lookup(service, key, body)
+        if conflict:
+            return None, CONFLICT
+        return (stored, REPLAYED) if stored is not None else (None, FIRST)
+
+    def finish(self, service: str, key: str, body: object, out: Outgoing) -> None:
+        if out.status < 500:
+            self.remember(service, key, body, out)
+
+
+class SharedIdempotency:
+    """Idempotency records in the state store: every process sharing it replays the same
+    first answer. The first request with a key claims it (the key's counter reaches 1);
+    a concurrent one waits up to `wait` seconds for the answer, then hears IN_PROGRESS.
+    A 5xx answer is not kept, and frees the key for a retry."""
+
+    def __init__(self, store: Any, wait: float = 10.0, poll: float = 0.02):
+        self.store = store
+        self.wait = wait
+        self.poll = poll
+
+    @staticmethod
+    def _names(service: str, key: str) -> tuple[str, str, str]:
+        tag = hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
+        return f"__specmock:idempotency:{service}", tag, f"__specmock:idempotency-claim:{tag}:"
+
+    async def begin(
+        self, service: str, key: str, body: object, op: Any
+    ) -> tuple[Outgoing | None, str]:
+        """As Idempotency.begin, plus (None, IN_PROGRESS) when another process holds the
+        key longer than `wait` (its claim is then freed for the next request)."""
+        records, tag, claim = self._names(service, key)
+        record = await self.store.get(records, tag)
+        if record is None and await self.store.next_id(claim) == 1:
+            return None, FIRST
+        waited = 0.0
+        while record is None and waited < self.wait:
+            await asyncio.sleep(self.poll)
+            waited += self.poll
+            record = await self.store.get(records, tag)
+        if record is None:  # the holder died or never finished: free the key for a retry
+            await self.store.clear(claim)
+            return None, IN_PROGRESS
+        if record["digest"] != digest(body):
+            return None, CONFLICT
+        return _outgoing(record, op), REPLAYED
+
+    async def finish(self, service: str, key: str, body: object, out: Outgoing) -> None:
+        records, tag, claim = self._names(service, key)
+        if out.status < 500:
+            await self.store.put(records, tag, _record(digest(body), out))
+        else:  # not kept: the key is free for a retry
+            await self.store.clear(claim)
+
+
+def _record(sent: str, out: Outgoing) -> dict[str, Any]:
+    return {
+        "digest": sent,
+        "status": out.status,
+        "body": base64.b64encode(out.body).decode(),
+        "media_type": out.media_type,
+        "headers": [list(h) for h in out.headers],
+    }
+
+
+def _outgoing(record: dict[str, Any], op: Any) -> Outgoing:
+    headers = [(str(k), str(v)) for k, v in record["headers"]]
+    body = base64.b64decode(record["body"])
+    return Outgoing(record["status"], body, record["media_type"], headers, op)
 
 
 @dataclass
@@ -69,6 +153,9 @@ def parse_limits(text: str) -> dict[str, RateLimit]:
     return limits
 
 
+Limited = tuple[int, "RateLimit"]  # seconds to wait (Retry-After) and the limit hit
+
+
 class RateLimiter:
     """Fixed windows per client key; the most specific limit (operation, service, all) applies."""
 
@@ -82,6 +169,10 @@ class RateLimiter:
             if target in self.rules:
                 return target, self.rules[target]
         return None
+
+    def check(self, service: str, operation: str, client: str) -> Limited | None:
+        """As `hit`; SharedRateLimiter answers the same, awaitably."""
+        return self.hit(service, operation, client)
 
     def hit(self, service: str, operation: str, client: str) -> tuple[int, RateLimit] | None:
         """None when allowed; else the seconds to wait (for Retry-After) and the limit hit."""
@@ -99,6 +190,39 @@ class RateLimiter:
         self._windows[key] = (start, count)
         if len(self._windows) > 100_000:
             self._windows.clear()
+        if count <= rule.limit:
+            return None
+        return max(1, math.ceil((window + 1) * rule.seconds - now)), rule
+
+
+class SharedRateLimiter(RateLimiter):
+    """The same fixed windows, counted in the state store, so a limit holds for all the
+    processes sharing it together. A window's count is a store counter named after the
+    window; a process forgets (clears) a client's previous window when it moves on."""
+
+    def __init__(self, rules: dict[str, RateLimit], now: Callable[[], float], store: Any):
+        super().__init__(rules, now)
+        self.store = store
+        self._last: dict[str, int] = {}
+
+    async def check(  # type: ignore[override]
+        self, service: str, operation: str, client: str
+    ) -> Limited | None:
+        found = self.rule_for(service, operation)
+        if found is None:
+            return None
+        target, rule = found
+        now = self.now()
+        window = int(now // rule.seconds)
+        who = hashlib.blake2b(client.encode(), digest_size=12).hexdigest()
+        base = f"__specmock:rate:{target or service}:{who}:"
+        count = await self.store.next_id(f"{base}{window}:")
+        previous = self._last.get(base)
+        if previous is not None and previous != window:
+            await self.store.clear(f"{base}{previous}:")
+        self._last[base] = window
+        if len(self._last) > 100_000:
+            self._last.clear()
         if count <= rule.limit:
             return None
         return max(1, math.ceil((window + 1) * rule.seconds - now)), rule

@@ -6,9 +6,12 @@ test can move time forward instead of sleeping.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from datetime import UTC, datetime
 from typing import Protocol
+
+_POLL = 0.01  # seconds between looks at a frozen clock
 
 
 class Clock(Protocol):
@@ -59,3 +62,16 @@ def iso(seconds: float) -> str:
     """RFC 3339 in UTC, to the second: the form generated `date-time` values take too."""
     d = datetime.fromtimestamp(seconds, UTC)
     return f"{d.year:04d}-{d.month:02d}-{d.day:02d}T{d.hour:02d}:{d.minute:02d}:{d.second:02d}Z"
+
+
+async def wait(clock: Clock, seconds: float) -> None:
+    """Let `seconds` pass on `clock`. Real and running clocks sleep; a frozen virtual clock
+    waits until it is advanced past the deadline, so a test paces a stream by moving time."""
+    if seconds <= 0:
+        return
+    if isinstance(clock, VirtualClock) and clock.frozen:
+        deadline = clock.now() + seconds
+        while clock.now() < deadline:
+            await asyncio.sleep(_POLL)
+        return
+    await asyncio.sleep(seconds)

@@ -46,7 +46,8 @@ class Exchange:
     pref: Preference | None = None
     call: Call | None = None
     # run on the answer a later stage gives (idempotency remembers it)
-    on_answer: list[Callable[[Outgoing], None]] = field(default_factory=list)
+    # called with the answer; one may return an awaitable (a store write), which is awaited
+    on_answer: list[Callable[[Outgoing], Any]] = field(default_factory=list)
 
     @property
     def is_admin(self) -> bool:

@@ -11,6 +11,7 @@ from ..generator.loader import load_document
 from ..generator.plan import Service
 from ..generator.sources import expand
 from .app import SpecmockApp
+from .behaviours import SharedIdempotency, SharedRateLimiter
 from .cassette import Cassette
 from .catalogue import CatalogueError, from_spec
 from .clock import Clock
@@ -18,15 +19,22 @@ from .failures import presets
 from .faults import parse_rule
 from .fixtures import FixtureError, read_fixtures, read_yaml
 from .hooks import Overrides
+from .limits import Limits
 from .responder import Settings
-from .state import open_store
+from .state import Store, open_store
+from .state.guard import Guarded, display
 from .traffic import parse_upstreams
 
 
 def load_services(
-    sources: list[str | Path | dict[str, Any]], eager: bool | None = None
+    sources: list[str | Path | dict[str, Any]],
+    eager: bool | None = None,
+    strict_spec: bool = False,
 ) -> list[Service]:
-    """Load every spec, reporting the problems of all of them at once."""
+    """Load every spec, reporting the problems of all of them at once.
+
+    Servable defects are warnings (kept on `Service.problems`) unless `strict_spec`.
+    """
     services: list[Service] = []
     problems = []
     files: list[Any] = []
@@ -35,7 +43,7 @@ def load_services(
     files.extend(s for s in sources if isinstance(s, dict))
     for source in files:
         try:
-            services.append(build_service(load_document(source), eager))
+            services.append(build_service(load_document(source), eager, strict_spec))
         except SpecError as exc:
             problems.extend(exc.problems)
     if problems:
@@ -68,16 +76,21 @@ def create_app(
     cassette: str | Path | None = None,
     drift_report: str | Path | None = None,
     options: dict[str, str] | None = None,
+    strict_spec: bool = False,
+    limits: Limits | None = None,
+    allow_upstreams: list[str] | None = None,
 ) -> SpecmockApp:
     """An ASGI app serving the given specs (paths, folders, bundled names or parsed mappings).
 
     `state` is a store URL (`memory://`, `sqlite:///file.db`, `redis://host:port/0`);
     `stateful=False` answers every operation with generated data instead.
-    `mode` is mock, proxy, record, playback or hybrid (see `runtime/traffic.py`); `upstreams`
-    are `URL` or `service=URL`; `cassette` is a HAR file; `drift_report` a JSON file.
+    `strict_spec` refuses specs with servable defects (otherwise warnings on
+    `service.problems`). `mode` is mock, proxy, record, playback or hybrid (see
+    `runtime/traffic.py`); `upstreams` are `URL` or `service=URL`; `cassette` is a HAR
+    file; `drift_report` a JSON file.
     """
     sources = specs if isinstance(specs, list) else [specs]
-    services = load_services(sources, eager)
+    services = load_services(sources, eager, strict_spec)
     settings = Settings(
         seed=seed or 0,
         strict=strict,
@@ -92,7 +105,7 @@ def create_app(
         services,
         settings,
         quiet=quiet,
-        store=open_store(state),
+        store=_store(state),
         clock=clock,
         overrides=Overrides(overrides),
         journal_size=journal_size,
@@ -113,8 +126,27 @@ def create_app(
             raise FixtureError(f"{source}: scenarios must be a mapping of name → scenario")
         app.scenarios.update(found)
     _traffic(app, mode, upstreams, cassette, drift_report)
+    app.traffic.lock(allow_upstreams or [])
     app.options = {k.lower(): v for k, v in (options or {}).items()}
+    if isinstance(app.store, Guarded):  # shared by other processes: so are these
+        app.idempotency = SharedIdempotency(app.store)
+        if app.rate_limiter is not None:
+            limiter = app.rate_limiter
+            app.rate_limiter = SharedRateLimiter(limiter.rules, limiter.now, app.store)
+    if limits is not None:
+        app.max_body = limits.max_body
+        app.faults.max_delay_ms = limits.max_delay_ms
+        if app.journal is not None:
+            app.journal.max_bytes = limits.journal_bytes
     return app
+
+
+def _store(url: str | None) -> Store:
+    """The store for `url`; one outside this process is guarded (an outage answers 503)."""
+    store = open_store(url)
+    if not url or url.startswith("memory"):
+        return store
+    return Guarded(store, display(url))
 
 
 def _traffic(

@@ -18,7 +18,7 @@ import orjson
 
 from ..generator.plan import Operation, Service
 from ..generator.xmlcodec import is_xml
-from . import problems
+from . import errorbody, problems
 from .catalogue import (
     Catalogue,
     CatalogueError,
@@ -136,7 +136,7 @@ def _spec_error(
     if body is not None:
         return Outgoing(error.status, orjson.dumps(body), "application/json", headers, op)
     if op is not None:
-        found = responder.declared_error(op, error.status, message, [], accept)
+        found = errorbody.declared(responder.error_context, op, error.status, message, [], accept)
         if found is not None:
             media_type, data = found
             return Outgoing(error.status, data, media_type, headers, op)

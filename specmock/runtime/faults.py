@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+MAX_DELAY_MS = 60_000.0  # no delay, latency or held connection lasts longer (configurable)
 CONNECTION_FAULTS = ("timeout", "reset", "empty", "truncated", "malformed", "dribble")
 DISTRIBUTIONS = ("fixed", "uniform", "normal", "lognormal")
 
@@ -137,9 +138,19 @@ def sample(latency: dict[str, Any], rng: random.Random) -> float:
 class Faults:
     """The active rules and the seeded RNG their decisions draw on."""
 
-    def __init__(self, seed: int = 0, rules: list[Rule] | None = None):
+    def __init__(
+        self, seed: int = 0, rules: list[Rule] | None = None, max_delay_ms: float = MAX_DELAY_MS
+    ):
         self.rng = random.Random(seed)
         self.rules: list[Rule] = list(rules or [])
+        self.max_delay_ms = max_delay_ms
+
+    def _capped(self, decision: Decision) -> Decision:
+        """No decision holds a request longer than max_delay_ms, whatever a rule or a
+        header asked: a huge delay must not pin a connection (or a shutdown) for hours."""
+        decision.delay_ms = min(decision.delay_ms, self.max_delay_ms)
+        decision.seconds = min(decision.seconds, self.max_delay_ms / 1000)
+        return decision
 
     def set(self, rules: list[Rule]) -> None:
         self.rules = list(rules)
@@ -180,7 +191,7 @@ class Faults:
                     "X-Specmock-Fault takes a status, an error name of the service or one of "
                     + ", ".join(CONNECTION_FAULTS)
                 )
-        return decision
+        return self._capped(decision)
 
     def remove(self, rule_id: str) -> bool:
         before = len(self.rules)
@@ -202,7 +213,9 @@ class Faults:
             if rule.probability < 1.0 and self.rng.random() >= rule.probability:
                 continue
             delay = sample(rule.latency, self.rng) if rule.latency else 0.0
-            return Decision(rule.id, delay, rule.status, rule.fault, rule.seconds, rule.error)
+            return self._capped(
+                Decision(rule.id, delay, rule.status, rule.fault, rule.seconds, rule.error)
+            )
         return None
 
 

@@ -7,6 +7,7 @@ matched nothing and what they nearly matched, and export it as HAR.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import difflib
 import threading
 from collections import deque
@@ -18,7 +19,19 @@ import orjson
 
 from .cassette import Exchange, har_entry, har_log
 
-BODY_LIMIT = 64 * 1024
+BODY_LIMIT = 64 * 1024  # bytes of each body an entry keeps
+HEADER_LIMIT = 8 * 1024  # bytes of each header value an entry keeps
+JOURNAL_BYTES = 32 * 1024 * 1024  # what all entries may hold together, oldest dropped first
+_OVERHEAD = 512  # an entry's own fields, roughly
+
+
+def truncated(text: str, size: int) -> str:
+    """The marker that ends a value the journal cut short, saying how long it was."""
+    return f"{text}...[truncated by the journal: {size} bytes in all]"
+
+
+def _header_value(value: str) -> str:
+    return value if len(value) <= HEADER_LIMIT else truncated(value[:HEADER_LIMIT], len(value))
 
 
 class Entry:
@@ -27,7 +40,10 @@ class Entry:
 
     __slots__ = (
         "_body",
+        "_body_size",
         "_out",
+        "_response",
+        "_response_size",
         "contract",
         "delay_ms",
         "fault",
@@ -41,6 +57,7 @@ class Entry:
         "request_headers",
         "request_id",
         "service",
+        "size",
         "status",
         "time",
         "trace_id",
@@ -68,13 +85,25 @@ class Entry:
         self.service: str | None = op.service if op else None
         self.operation: str | None = op.operation_id if op else None
         self.request_id, self.trace_id = request_id, trace_id
-        self.request_headers = request_headers or {}
+        headers = request_headers or {}
+        if any(len(v) > HEADER_LIMIT for v in headers.values()):
+            headers = {k: _header_value(v) for k, v in headers.items()}
+        self.request_headers = headers
         self.fault: str | None = out.fault
         self.contract: str | None = getattr(out, "contract", None)  # "injected, outside ..."
         self.delay_ms = out.delay_ms or delay_ms
         self.matched: bool = op is not None or out.status not in (404, 405)
-        self._body = body[:BODY_LIMIT]
-        self._out = out
+        self._body, self._body_size = body[:BODY_LIMIT], len(body)
+        response = out.body or b""
+        self._response, self._response_size = response[:BODY_LIMIT], len(response)
+        # The answer's headers and violations stay; a large body only as its first part.
+        self._out = out if len(response) <= BODY_LIMIT else dataclasses.replace(out, body=b"")
+        self.size = (
+            len(self._body)
+            + len(self._response)
+            + sum(len(k) + len(v) for k, v in headers.items())
+            + _OVERHEAD
+        )
 
     @property
     def raw_body(self) -> bytes:
@@ -82,11 +111,11 @@ class Entry:
 
     @property
     def request_body(self) -> str:
-        return body_text(self._body)
+        return body_text(self._body, self._body_size)
 
     @property
     def response_body(self) -> str:
-        return body_text(self._out.body)
+        return body_text(self._response, self._response_size)
 
     @property
     def response_headers(self) -> dict[str, str]:
@@ -124,12 +153,21 @@ _FIELDS = (
 )
 
 
-def body_text(data: bytes, limit: int = BODY_LIMIT) -> str:
-    data = data[:limit]
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return "base64:" + base64.b64encode(data).decode()
+def body_text(data: bytes, size: int | None = None) -> str:
+    """Text when UTF-8, else `base64:...`; with the truncation marker when `size` (the
+    length the body really had) is more than what was kept."""
+    data = data[:BODY_LIMIT]
+    cut = size is not None and size > len(data)
+    text = None
+    for end in (0, 1, 2, 3) if cut else (0,):  # a cut may split the last character
+        try:
+            text = data[: len(data) - end].decode("utf-8")
+            break
+        except UnicodeDecodeError:
+            continue
+    if text is None:
+        text = "base64:" + base64.b64encode(data).decode()
+    return truncated(text, size) if cut and size is not None else text
 
 
 @dataclass
@@ -180,8 +218,15 @@ def _body_matches(text: str, wanted: dict[str, Any]) -> bool:
 
 
 class Journal:
-    def __init__(self, size: int = 1000, file: str | Path | None = None):
-        self._entries: deque[Entry] = deque(maxlen=size)
+    """The last `size` entries, and no more than `max_bytes` of them together."""
+
+    def __init__(
+        self, size: int = 1000, file: str | Path | None = None, max_bytes: int = JOURNAL_BYTES
+    ):
+        self._entries: deque[Entry] = deque()
+        self.size = size
+        self.max_bytes = max_bytes
+        self.bytes = 0
         self._next = 1
         self._lock = threading.Lock()
         self.file = Path(file) if file else None
@@ -193,7 +238,11 @@ class Journal:
             return value
 
     def add(self, entry: Entry) -> None:
-        self._entries.append(entry)
+        with self._lock:
+            self._entries.append(entry)
+            self.bytes += entry.size
+            while self._entries and (len(self._entries) > self.size or self.bytes > self.max_bytes):
+                self.bytes -= self._entries.popleft().size
         if self.file is not None:
             with self.file.open("ab") as out:
                 out.write(orjson.dumps(entry.as_dict()) + b"\n")
@@ -219,6 +268,7 @@ class Journal:
 
     def clear(self) -> None:
         self._entries.clear()
+        self.bytes = 0
 
     def near_misses(
         self, templates: list[tuple[str, str, str]], limit: int = 3
@@ -269,7 +319,7 @@ def _har_entry(entry: Entry) -> dict[str, Any]:
         entry.raw_body,
         entry.status,
         entry.response_headers,
-        entry._out.body[:BODY_LIMIT],
+        entry._response,
         entry.time,
         entry.ms,
         entry.operation,

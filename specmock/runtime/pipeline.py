@@ -56,6 +56,7 @@ from .stages import (
     routing,
 )
 from .stages.refusal import refuse
+from .state.guard import StoreDown
 from .validation import Rejection
 from .wire import send_answer
 
@@ -138,6 +139,9 @@ class Pipeline:
         )
         try:
             out = await self.handle(x)
+        except StoreDown as exc:  # a store that is down says so, and which, and why
+            body = problems.problem(503, [], str(exc))
+            out = Outgoing(503, orjson.dumps(body), problems.PROBLEM_TYPE, [("Retry-After", "1")])
         except Exception:  # the last line of defence: a bug must not drop the connection
             log.exception("internal error on %s %s", scope["method"], scope["path"])
             body = problems.problem(500, [], "specmock hit an internal error; see its log")
@@ -149,7 +153,7 @@ class Pipeline:
         if out.fault in CONNECTION_FAULTS:
             out = await deliver.broken(x, out, send)
         else:
-            await send_answer(send, out, request_id, x.method == "HEAD")
+            await send_answer(send, out, request_id, x.method == "HEAD", x.receive)
         ms = (time.perf_counter() - started) * 1000
         record.observe(x, out, b"".join(chunks), ms)
 
@@ -167,7 +171,9 @@ class Pipeline:
                     out = await out
                 if out is not None:
                     for hook in x.on_answer:
-                        hook(out)
+                        done = hook(out)
+                        if done is not None:  # an async hook (a store write)
+                            await done
                     return out
             raise RuntimeError(f"no stage answered {x.op.operation_id}")
         except Rejection as exc:

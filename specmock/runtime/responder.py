@@ -8,7 +8,6 @@ served from a bounded cache: same request, same bytes, no repeated work.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import random
 import zlib
@@ -21,9 +20,8 @@ from faker import Faker
 
 from ..generator.fake import Ctx
 from ..generator.plan import Media, Operation, Response
-from ..generator.xmlcodec import is_xml, to_xml
-from . import problems
-from .catalogue import generic_error
+from . import errorbody, problems
+from .encoding import concrete, header_text, serialize
 from .hooks import Reply
 from .negotiation import Preference, choose_media, is_json
 from .validation import Rejection, Violation, schema_violations
@@ -135,7 +133,7 @@ class Responder:
         extra = list((headers or {}).items())
         response = op.response_for(status) if op else None
         if op is not None and response is not None:
-            body = self.declared_error(op, status, None, violations, accept)
+            body = errorbody.declared(self.error_context, op, status, None, violations, accept)
             if body is not None:
                 media_type, data = body
                 return Outgoing(status, data, media_type, extra, op, violations=violations)
@@ -167,8 +165,8 @@ class Responder:
             errors = _check(validator, value)
         out = Outgoing(
             status,
-            _serialize(value, media_type, media, op),
-            _concrete(media_type),
+            serialize(value, media_type, media, op),
+            concrete(media_type),
             extra,
             op,
             errors,
@@ -260,7 +258,12 @@ class Responder:
         text = f"{base}|{op.service}|{op.method} {op.path}|{status}|{sorted(params.items())}"
         return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
 
-    def _ctx(self, seed: int, complete: bool = False) -> Ctx:
+    def error_context(self, op: Operation, status: int, attempt: int) -> Ctx:
+        """The seeded context of an error body's attempt: complete, so it has every field."""
+        return self.context(self.seed_for(op, status, {}) + attempt, complete=True)
+
+    def context(self, seed: int, complete: bool = False) -> Ctx:
+        """What a builder draws from: this seed, the shared Faker, the depth limit."""
         return Ctx(random.Random(seed), self.faker, self.settings.max_depth, complete=complete)
 
     def _build(
@@ -279,27 +282,12 @@ class Responder:
         media = response.content[media_type]
         value, errors = self._body_value(op, media, pref, seed, echo)
         if status >= 400 and not errors and not media.examples and is_json(media_type):
-            value = self._readable_error(op, media, status, value)
-        body = _serialize(value, media_type, media, op)
-        out = Outgoing(status, body, _concrete(media_type), headers, op, errors)
+            value = errorbody.readable(op, media, status, value)
+        body = serialize(value, media_type, media, op)
+        out = Outgoing(status, body, concrete(media_type), headers, op, errors)
         if errors:
             return self._broken(op, out)
         return out
-
-    def _readable_error(self, op: Operation, media: Media, status: int, value: Any) -> Any:
-        """A generated error body (`Prefer: code=503`) with a sentence for the status in its
-        message fields and the reason in its other text: an error never reads as lorem."""
-        if media.schema is None or not isinstance(value, dict | list):
-            return value
-        validator = op.compiler.validator(media.schema, "response", media.pointer)
-        message = generic_error(status).message
-        for with_list in (True, False):
-            candidate = problems.fill(
-                orjson.loads(orjson.dumps(value)), status, [], with_list, message
-            )
-            if validator.is_valid(candidate):
-                return problems.readable(candidate, value, status, validator, message)
-        return value
 
     def _body_value(
         self, op: Operation, media: Media, pref: Preference, seed: int, echo: Echo | None = None
@@ -317,7 +305,13 @@ class Responder:
                 message = f"no example named {pref.example!r} (declared: {names})"
                 raise Rejection(400, [Violation("header", "/prefer", "example", message)])
             value = media.examples[pref.example]
-            return value, _check(validator, value)
+            if validator is not None and not validator.is_valid(value):
+                message = (
+                    f"example {pref.example!r} does not match its schema in the spec; "
+                    "it is never served"
+                )
+                raise Rejection(400, [Violation("header", "/prefer", "example", message)])
+            return value, []
         if pref.dynamic is not True:
             for value in media.examples.values():
                 if validator is None or validator.is_valid(value):
@@ -327,7 +321,7 @@ class Responder:
         builder = op.compiler.builder(media.schema)
         value = None
         for attempt in range(_ATTEMPTS):
-            value = builder(self._ctx(seed + attempt))
+            value = builder(self.context(seed + attempt))
             if validator is None or validator.is_valid(value):
                 return _reflect(value, echo, validator), []
         return value, _check(validator, value)
@@ -336,46 +330,9 @@ class Responder:
         out = []
         for name, header in response.headers.items():
             builder = op.compiler.builder(header.schema)
-            value = builder(self._ctx(seed ^ zlib.crc32(name.encode())))
-            out.append((name, _header_text(value)))
+            value = builder(self.context(seed ^ zlib.crc32(name.encode())))
+            out.append((name, header_text(value)))
         return out
-
-    def declared_error(
-        self,
-        op: Operation,
-        status: int,
-        message: str | None,
-        violations: list[Violation],
-        accept: str | None,
-    ) -> tuple[str, bytes] | None:
-        """The error body the spec declares for `status`, generated, then given readable
-        text: the message (else the violations) where it invites one, the status reason in
-        the other text fields the schema lets us write (never lorem); None if none fits."""
-        response = op.response_for(status)
-        if response is None:
-            return None
-        offered = [m for m in response.content if is_json(m)]
-        if not offered:  # an XML-only API declares its error body in XML
-            offered = [m for m in response.content if is_xml(m)]
-        if not offered:
-            return None
-        media_type = choose_media(accept, offered) or offered[0]
-        media = response.content[media_type]
-        if media.schema is None:
-            return None
-        validator = op.compiler.validator(media.schema, "response", media.pointer)
-        builder = op.compiler.builder(media.schema)
-        seed = self._seed(op, status, {}, None)
-        for attempt in range(_ATTEMPTS):
-            generated = builder(self._ctx(seed + attempt, complete=True))
-            for with_list in (True, False):
-                value = problems.fill(
-                    orjson.loads(orjson.dumps(generated)), status, violations, with_list, message
-                )
-                if validator.is_valid(value):
-                    value = problems.readable(value, generated, status, validator, message)
-                    return _concrete(media_type), _serialize(value, media_type, media, op)
-        return None
 
     def _broken(self, op: Operation, out: Outgoing) -> Outgoing:
         text = problems.summary(500, out.contract_errors)
@@ -435,40 +392,3 @@ def _check(validator: Any, value: Any) -> list[Violation]:
     if validator is None or validator.is_valid(value):
         return []
     return schema_violations(validator, value, "response", "")
-
-
-def _concrete(media_type: str) -> str:
-    if "*" in media_type:
-        return "application/json" if media_type in ("*/*", "application/*") else "text/plain"
-    return media_type
-
-
-def dumps(value: Any) -> bytes:
-    """JSON bytes; past orjson's limits (integers beyond 64 bits) the standard library."""
-    try:
-        return orjson.dumps(value)
-    except TypeError:
-        return json.dumps(value, separators=(",", ":")).encode()
-
-
-def _serialize(value: Any, media_type: str, media: Media, op: Operation) -> bytes:
-    if is_json(media_type):
-        return dumps(value)
-    written = isinstance(value, bytes) or (isinstance(value, str) and value.startswith("<"))
-    if is_xml(media_type) and media.schema is not None and not written:
-        return to_xml(value, media.schema, op.compiler.doc.root)
-    if isinstance(value, bytes):
-        return value
-    if isinstance(value, str):
-        return value.encode()
-    return orjson.dumps(value)
-
-
-def _header_text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return ",".join(_header_text(v) for v in value)
-    if isinstance(value, dict):
-        return ",".join(f"{k},{_header_text(v)}" for k, v in value.items())
-    return "" if value is None else str(value)

@@ -10,6 +10,7 @@ hybrid    answer from the cassette, generate where nothing matches
 from __future__ import annotations
 
 import asyncio
+import fnmatch
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -62,6 +63,15 @@ _HOP = frozenset(
 )
 
 
+# Upstreams on this host are always allowed: the admin API answers loopback clients anyway.
+LOOPBACK = [
+    f"{scheme}://{host}{port}"
+    for scheme in ("http", "https")
+    for host in ("127.0.0.1", "localhost", "[::1]")
+    for port in ("", ":*", "/*")
+]
+
+
 def split_upstream(value: str) -> tuple[str, str]:
     """`service=URL` -> (service, URL); a bare `URL` is for every service ("")."""
     name, _, url = value.partition("=") if "=" in value.split("://")[0] else ("", "", value)
@@ -97,6 +107,9 @@ class Traffic:
     cassette_file: Path | None = None
     drift: DriftReport = field(default_factory=DriftReport)
     timeout: float = 30.0
+    # After start, upstreams may only be changed (admin API) to URLs matching one of
+    # these fnmatch patterns: the upstreams given at start plus --allow-upstream ones.
+    allowed: list[str] | None = None
     _client: httpx.AsyncClient | None = None
     _loop: asyncio.AbstractEventLoop | None = None
 
@@ -107,13 +120,31 @@ class Traffic:
             allowed = ", ".join(m.value for m in Mode)
             raise TrafficError(f"mode {mode!r} is not one of {allowed}") from None
         if upstreams is not None:
-            self.upstreams = checked_upstreams(upstreams)
+            checked = checked_upstreams(upstreams)
+            refused = [u for u in checked.values() if not self.permits(u)]
+            if refused:
+                raise TrafficError(
+                    f"upstream {refused[0]!r} is not allowed: start specmock with "
+                    f"--allow-upstream PATTERN (allowed: {', '.join(self.allowed or [])})"
+                )
+            self.upstreams = checked
         if wanted.forwards and not self.upstreams:
             raise TrafficError(f"mode {wanted} needs an upstream URL")
         if wanted is Mode.RECORD and self.cassette_file is None:
             raise TrafficError("mode record needs a cassette file")
         self.mode = wanted
         self.cassette.rewind()
+
+    def permits(self, url: str) -> bool:
+        if self.allowed is None:
+            return True
+        return any(url == p or fnmatch.fnmatchcase(url, p) for p in self.allowed)
+
+    def lock(self, patterns: list[str]) -> None:
+        """From now on only the current upstreams, this host (loopback) and URLs matching
+        `patterns`."""
+        given = [p.rstrip("/") for p in patterns]
+        self.allowed = [*self.upstreams.values(), *LOOPBACK, *given]
 
     def upstream_for(self, service: str) -> str | None:
         return self.upstreams.get(service) or self.upstreams.get("")

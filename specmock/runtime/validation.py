@@ -69,8 +69,18 @@ def schema_violations(validator: Any, value: Any, location: str, prefix: str) ->
                 missing = _missing_name(leaf.message)
                 if missing is not None:
                     path = f"{path}/{_escape(missing)}"
-            out.append(Violation(location, path or "/", rule, _short(leaf.message)))
+            out.append(Violation(location, path or "/", rule, _said(rule, leaf)))
     return out
+
+
+def _said(rule: str, error: Any) -> str:
+    """The validator's message, except where it only repeats the schema: `not: {required:
+    [a, b]}` (fields that exclude each other) is said in words."""
+    excluded = getattr(getattr(error, "kind", None), "schema", None)
+    if rule == "not" and isinstance(excluded, dict) and list(excluded) == ["required"]:
+        names = " and ".join(f"{n!r}" for n in excluded["required"])
+        return f"{names} cannot be given together"
+    return _short(error.message)
 
 
 def _leaves(error: Any, depth: int = 0) -> list[Any]:

@@ -14,6 +14,7 @@ import struct
 from typing import Any
 
 from .responder import Outgoing
+from .sse import DropConnection
 
 
 def _transport(send: Any) -> asyncio.Transport | None:
@@ -32,7 +33,11 @@ def _headers(out: Outgoing, request_id: str, length: bool = True) -> list[tuple[
     return headers
 
 
-async def send_answer(send: Any, out: Outgoing, request_id: str, head: bool) -> None:
+async def send_answer(
+    send: Any, out: Outgoing, request_id: str, head: bool, receive: Any = None
+) -> None:
+    """Send an answer; a streamed one stops when the client leaves (seen on `receive`) or
+    is cut short when its stream raises DropConnection."""
     await send(
         {"type": "http.response.start", "status": out.status, "headers": _headers(out, request_id)}
     )
@@ -41,14 +46,62 @@ async def send_answer(send: Any, out: Outgoing, request_id: str, head: bool) -> 
             await out.stream.aclose()
         await send({"type": "http.response.body", "body": b"" if head else out.body})
         return
-    await send({"type": "http.response.body", "body": out.body, "more_body": True})
+    if out.body:
+        await send({"type": "http.response.body", "body": out.body, "more_body": True})
     try:
-        async for chunk in out.stream:
-            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        finished = await _pump(send, receive, out.stream)
+    except DropConnection:
+        transport = _transport(send)
+        if transport is not None:
+            transport.abort()
+            return
+        finished = True
     finally:
         if hasattr(out.stream, "aclose"):
             await out.stream.aclose()
-    await send({"type": "http.response.body", "body": b""})
+    if finished:
+        await send({"type": "http.response.body", "body": b""})
+
+
+async def _pump(send: Any, receive: Any, stream: Any) -> bool:
+    """Send the stream's chunks; False when the client left first."""
+
+    async def chunks() -> bool:
+        async for chunk in stream:
+            if _gone(send):
+                return False
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        return True
+
+    if receive is None:
+        return await chunks()
+    sending = asyncio.ensure_future(chunks())
+    watching = asyncio.ensure_future(_disconnected(receive))
+    try:
+        await asyncio.wait({sending, watching}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in (sending, watching):
+            if not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+    if sending.cancelled():
+        return False
+    return sending.result()
+
+
+async def _disconnected(receive: Any) -> None:
+    while (await receive()).get("type") != "http.disconnect":
+        pass
+
+
+def _gone(send: Any) -> bool:
+    """uvicorn drops what is sent after a disconnect without saying so: look for it."""
+    cycle = getattr(send, "__self__", None)
+    if getattr(cycle, "disconnected", False):
+        return True
+    transport = getattr(cycle, "transport", None)
+    return bool(transport is not None and transport.is_closing())
 
 
 async def send_fault(
@@ -114,9 +167,5 @@ async def _dribble(send: Any, out: Outgoing, request_id: str, seconds: float) ->
 
 
 async def _wait_for_disconnect(receive: Any, seconds: float) -> None:
-    async def disconnected() -> None:
-        while (await receive()).get("type") != "http.disconnect":
-            pass
-
     with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(disconnected(), timeout=seconds)
+        await asyncio.wait_for(_disconnected(receive), timeout=seconds)

@@ -18,7 +18,7 @@ from ..hooks import Context, Reply
 from ..journal import Query
 
 if TYPE_CHECKING:
-    from ..app import SpecmockApp
+    from ..engine import Engine
 
 STATIC = Path(__file__).with_name("static")
 MEDIA = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
@@ -30,7 +30,7 @@ COOKIE = "specmock-admin"  # named the same in admin.allowed, which reads it
 PREFIX = "/__specmock"
 
 
-def register(app: SpecmockApp, on: Any, problem: Any) -> None:
+def register(app: Engine, on: Any, problem: Any) -> None:
     """Bind the console's operations to `app` through the admin table's `on`."""
 
     @on("console")
@@ -83,7 +83,7 @@ def register(app: SpecmockApp, on: Any, problem: Any) -> None:
         )
 
 
-async def events(app: SpecmockApp, query: Query, after: int, window: float) -> AsyncIterator[bytes]:
+async def events(app: Engine, query: Query, after: int, window: float) -> AsyncIterator[bytes]:
     """Journal entries newer than `after` as SSE frames, until `window` seconds have passed.
 
     Bounded on purpose: a server cannot see a browser tab close on an idle stream, so
@@ -108,7 +108,7 @@ async def events(app: SpecmockApp, query: Query, after: int, window: float) -> A
         await asyncio.sleep(min(POLL, deadline - now))
 
 
-def service_table(app: SpecmockApp) -> list[dict[str, Any]]:
+def service_table(app: Engine) -> list[dict[str, Any]]:
     calls: dict[tuple[str, str], int] = {}
     errors: dict[tuple[str, str], int] = {}
     for (service, operation, _, status), n in app.metrics.requests.items():

@@ -10,12 +10,13 @@ from typing import Any
 
 import orjson
 
-from .. import admin, hooks, problems
+from .. import admin, hooks, problems, sse
 from ..crud import Call
 from ..exchange import Exchange, origin_of
 from ..hooks import Context, Reply
 from ..negotiation import parse_prefer
 from ..responder import Echo, Outgoing, status_number, to_reply
+from ..state.guard import StoreDown
 from ..validation import Rejection
 
 log = logging.getLogger("specmock")
@@ -56,12 +57,38 @@ def _default(x: Exchange) -> Outgoing | Awaitable[Outgoing]:
     op = call.op
     if _stateful(x):
         return x.app.crud.handle(call)
+    live = _live_events(x)
+    if live is not None:
+        return live
     body = call.body
     echo = Echo(
         {k: call.params[k] for k in match.params if k in call.params},
         body if isinstance(body, dict) and op.method in _ECHO_METHODS else None,
     )
     return x.app.responder.success(op, match.params, pref, call.accept, echo)
+
+
+def _live_events(x: Exchange) -> Outgoing | None:
+    """A declared `text/event-stream` the client asked for: events produced as they go."""
+    call, pref, match = x.call, x.pref, x.match
+    assert call is not None and pref is not None and match is not None
+    if pref.code is not None:
+        return None
+    app = x.app
+    op = call.op
+    live = sse.live_answer(
+        op,
+        call.accept,
+        call.headers,
+        app.options,
+        lambda: app.responder.seed_for(op, 200, match.params, pref.seed),
+        app.responder.faker,
+        lambda: app.clock,
+    )
+    if live is None:
+        return None
+    status = status_number(op.success, None) if op.success else 200
+    return Outgoing(status, b"", sse.MEDIA_TYPE, live[0], op, stream=live[1])
 
 
 def _stateful(x: Exchange) -> bool:
@@ -80,7 +107,7 @@ async def _override(x: Exchange, handler: hooks.Handler) -> Outgoing:
     ctx = _context(x, app.responder.seed_for(op, 0, match.params, pref.seed))
     try:
         result = await hooks.call(handler, ctx)
-    except Rejection:
+    except (Rejection, StoreDown):
         raise
     except Exception as exc:
         log.exception("override for %s raised", op.operation_id)

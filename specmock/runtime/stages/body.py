@@ -13,6 +13,7 @@ from starlette.requests import Request
 
 from ...generator.params import MISSING
 from ...generator.plan import Operation
+from .. import limits
 from ..exchange import Exchange
 from ..hooks import UploadedFile
 from ..responder import Outgoing
@@ -37,9 +38,13 @@ async def read_body(x: Exchange) -> Outgoing | None:
     declared = headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise Rejection(413, [_too_large(limit)])
-    body = await request.body()
-    if len(body) > limit:
-        raise Rejection(413, [_too_large(limit)])
+    try:  # never more than the limit and one chunk held, whatever the framing
+        body = await limits.read_body(x.receive, limit)
+    except limits.BodyTooLarge:
+        raise Rejection(413, [_too_large(limit)]) from None
+    except limits.BodyTimeout as exc:
+        raise Rejection(400, [Violation("body", "/", "complete", str(exc))]) from None
+    request = Request(scope, limits.replay(body))  # multipart parsing reads it again
     scope["specmock.raw_body"] = body  # for overrides that check signatures on the bytes
     content_type = headers.get("content-type")
     media = select_body_media(op, content_type, body)

@@ -4,11 +4,10 @@ vendor error by name, in the vendor's envelope), or breaks the connection."""
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 from collections.abc import Awaitable
 
-from .. import failures
+from .. import failures, limits
 from ..exchange import Exchange
 from ..faults import Decision, RuleError, Target
 from ..negotiation import Preference
@@ -37,7 +36,7 @@ def inject(x: Exchange) -> Outgoing | Awaitable[Outgoing | None] | None:
 
 
 async def _after_delay(x: Exchange, decision: Decision) -> Outgoing | None:
-    await asyncio.sleep(decision.delay_ms / 1000)
+    await limits.pause(x.scope, decision.delay_ms / 1000)  # ends if the client leaves
     try:
         return _act(x, decision)
     except RuleError as exc:

@@ -1,6 +1,6 @@
 """State: one async store interface, in memory, in SQLite or in Redis."""
 
-from .base import Store, open_store
+from .base import Page, Query, Store, open_store
 from .memory import MemoryStore
 
-__all__ = ["MemoryStore", "Store", "open_store"]
+__all__ = ["MemoryStore", "Page", "Query", "Store", "open_store"]

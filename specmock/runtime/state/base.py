@@ -4,6 +4,10 @@ State is organised in namespaces (one per service and resource, e.g.
 `petstore:pets`, or `petstore:owners/7/pets` for a nested collection). Items
 are JSON-serializable dicts keyed by a string id and kept in insertion order.
 Counters give ids that stay unique across workers sharing one store.
+
+A list page is asked of the store (`page`), not cut from `items()`: each backend
+filters, sorts and counts where the data lives, so a page of 20 costs about 20
+items, not the whole collection.
 """
 
 from __future__ import annotations
@@ -11,6 +15,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Protocol
 from urllib.parse import urlparse
+
+from .query import Page, Query
+
+__all__ = ["Page", "Query", "Store", "open_store"]
 
 
 class Store(Protocol):
@@ -25,7 +33,11 @@ class Store(Protocol):
         """True when something was deleted."""
 
     async def items(self, namespace: str) -> list[dict[str, Any]]:
-        """Every item of a namespace, oldest first."""
+        """Every item of a namespace, oldest first (for small namespaces; lists use page)."""
+
+    async def page(self, namespace: str, query: Query) -> Page:
+        """The items `query` selects, from `offset`, at most `limit`, and how many match in
+        all. Only the returned items are copied out of the store; a caller may change them."""
 
     async def next_id(self, namespace: str) -> int:
         """1, 2, 3, ... per namespace, atomically, across processes sharing the store."""

@@ -1,10 +1,48 @@
-"""The default store: dicts in this process, lost on exit."""
+"""The default store: dicts in this process, lost on exit.
+
+Each namespace is one dict in insertion order (a replaced key keeps its place), which
+is the order index a page walks: a page skips `offset` entries and copies only the
+`limit` it returns. Items are copied in and out (through orjson, several times faster
+than `copy.deepcopy` for JSON values) so a caller never shares state with the store.
+"""
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from itertools import islice
 from typing import Any
+
+import orjson
+
+from .query import Page, Query, matches, sort_key
+
+
+def _copy(value: Mapping[str, Any]) -> dict[str, Any]:
+    try:
+        return orjson.loads(orjson.dumps(value))
+    except TypeError:  # not plain JSON (a caller's own object): the slow, general way
+        import copy
+
+        return copy.deepcopy(dict(value))
+
+
+def ordered(items: Iterable[dict[str, Any]], name: str) -> list[dict[str, Any]]:
+    """Items sorted by one field (`-field` descending); items without it go last."""
+    field, descending = sort_key(name)
+    present = [i for i in items if i.get(field) is not None]
+    missing = [i for i in items if i.get(field) is None]
+
+    def key(item: dict[str, Any]) -> tuple[int, Any]:
+        value = item[field]
+        if isinstance(value, bool | int | float):
+            return (0, value)
+        return (1, str(value))
+
+    try:
+        present.sort(key=key, reverse=descending)
+    except TypeError:
+        present.sort(key=lambda i: str(i[field]), reverse=descending)
+    return present + missing
 
 
 class MemoryStore:
@@ -14,16 +52,30 @@ class MemoryStore:
 
     async def get(self, namespace: str, key: str) -> dict[str, Any] | None:
         found = self._data.get(namespace, {}).get(key)
-        return copy.deepcopy(found) if found is not None else None
+        return _copy(found) if found is not None else None
 
     async def put(self, namespace: str, key: str, value: Mapping[str, Any]) -> None:
-        self._data.setdefault(namespace, {})[key] = copy.deepcopy(dict(value))
+        self._data.setdefault(namespace, {})[key] = _copy(value)
 
     async def delete(self, namespace: str, key: str) -> bool:
         return self._data.get(namespace, {}).pop(key, None) is not None
 
     async def items(self, namespace: str) -> list[dict[str, Any]]:
-        return [copy.deepcopy(v) for v in self._data.get(namespace, {}).values()]
+        return [_copy(v) for v in self._data.get(namespace, {}).values()]
+
+    async def page(self, namespace: str, query: Query) -> Page:
+        stored = self._data.get(namespace, {})
+        selected: Iterable[dict[str, Any]] = stored.values()
+        total = len(stored)
+        if query.filters:
+            chosen = [i for i in selected if matches(i, query.filters)]
+            selected, total = chosen, len(chosen)
+        if query.sort:
+            selected = ordered(selected, query.sort)
+        start = max(query.offset, 0)
+        stop = None if query.limit is None else start + max(query.limit, 0)
+        window: Iterator[dict[str, Any]] = islice(selected, start, stop)
+        return Page([_copy(i) for i in window], total)
 
     async def next_id(self, namespace: str) -> int:
         self._counters[namespace] = self._counters.get(namespace, 0) + 1

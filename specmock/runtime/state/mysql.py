@@ -20,6 +20,9 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
+from .query import Page, Query
+from .where import mysql_order, mysql_where
+
 _TEXT = "VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL"
 
 
@@ -34,25 +37,51 @@ def _schema(prefix: str) -> list[str]:
     ]
 
 
+def _sizes(prefix: str) -> str:
+    """Each namespace's item count, kept by put and delete in their transaction, so an
+    unfiltered page's total is one lookup instead of a COUNT over the namespace."""
+    return (
+        f"CREATE TABLE IF NOT EXISTS {prefix}sizes ("
+        f" namespace {_TEXT} PRIMARY KEY, n BIGINT NOT NULL) ENGINE=InnoDB"
+    )
+
+
 def _dumps(value: Mapping[str, Any]) -> str:
     return json.dumps(dict(value), ensure_ascii=False, separators=(",", ":"))
 
 
 class MysqlStore:
-    def __init__(self, host: str, port: int, user: str, password: str, database: str,
-                 prefix: str = "") -> None:
+    def __init__(
+        self, host: str, port: int, user: str, password: str, database: str, prefix: str = ""
+    ) -> None:
         import pymysql
 
         if prefix and not prefix.replace("_", "").isalnum():
             raise ValueError(f"table prefix {prefix!r}: letters, digits and _ only")
         self._connect = lambda: pymysql.connect(
-            host=host, port=port, user=user, password=password, database=database,
-            charset="utf8mb4", autocommit=True, connect_timeout=10)
+            host=host,
+            port=port,
+            user=user,
+            password=password,
+            database=database,
+            charset="utf8mb4",
+            autocommit=True,
+            connect_timeout=10,
+        )
         self._lock = threading.Lock()
         self._db = self._connect()
         self._items, self._counters = f"{prefix}items", f"{prefix}counters"
+        self._sizes = f"{prefix}sizes"
         for statement in _schema(prefix):
             self._run(statement, ())
+        had_sizes = self._run("SHOW TABLES LIKE %s", (self._sizes,), fetch=True)
+        self._run(_sizes(prefix), ())
+        if not had_sizes:  # tables from before `sizes`: count once
+            self._run(
+                f"REPLACE INTO {self._sizes} SELECT namespace, COUNT(*) FROM {self._items}"
+                " GROUP BY namespace",
+                (),
+            )
 
     @classmethod
     def from_url(cls, url: str) -> MysqlStore:
@@ -60,11 +89,16 @@ class MysqlStore:
         parts = urlparse(url)
         database = parts.path.lstrip("/")
         if parts.scheme not in ("mysql", "mariadb") or not parts.hostname or not database:
-            raise ValueError(
-                f"bad MySQL URL {url!r}: use mysql://user:password@host:port/database")
+            raise ValueError(f"bad MySQL URL {url!r}: use mysql://user:password@host:port/database")
         prefix = parse_qs(parts.query).get("prefix", [""])[0]
-        return cls(parts.hostname, parts.port or 3306, unquote(parts.username or ""),
-                   unquote(parts.password or ""), database, prefix)
+        return cls(
+            parts.hostname,
+            parts.port or 3306,
+            unquote(parts.username or ""),
+            unquote(parts.password or ""),
+            database,
+            prefix,
+        )
 
     def _live(self) -> Any:
         """The connection, opened again if the server dropped it (call with the lock held)."""
@@ -87,32 +121,108 @@ class MysqlStore:
     async def get(self, namespace: str, key: str) -> dict[str, Any] | None:
         rows = await self._call(
             f"SELECT value FROM {self._items} WHERE namespace = %s AND k = %s",
-            (namespace, key), fetch=True)
+            (namespace, key),
+            fetch=True,
+        )
         return json.loads(rows[0][0]) if rows else None
 
+    def _change(self, sql: str, params: tuple[Any, ...], namespace: str, added: int) -> int:
+        """Run a put or a delete and, when it added or removed an item, the size with it,
+        in one transaction."""
+        with self._lock, self._live().cursor() as cursor:
+            cursor.execute("START TRANSACTION")
+            try:
+                count = cursor.execute(sql, params)
+                if count == 1:  # 1: inserted or deleted; 2 or 0: an insert that replaced
+                    cursor.execute(
+                        f"INSERT INTO {self._sizes} VALUES (%s, %s) "
+                        "ON DUPLICATE KEY UPDATE n = n + VALUES(n)",
+                        (namespace, added),
+                    )
+            except BaseException:
+                cursor.execute("ROLLBACK")
+                raise
+            cursor.execute("COMMIT")
+            return count
+
     async def put(self, namespace: str, key: str, value: Mapping[str, Any]) -> None:
-        await self._call(
+        await asyncio.to_thread(
+            self._change,
             f"INSERT INTO {self._items} (namespace, k, value) VALUES (%s, %s, %s) "
             "ON DUPLICATE KEY UPDATE value = VALUES(value)",
-            (namespace, key, _dumps(value)))
+            (namespace, key, _dumps(value)),
+            namespace,
+            1,
+        )
 
     async def delete(self, namespace: str, key: str) -> bool:
-        count = await self._call(
-            f"DELETE FROM {self._items} WHERE namespace = %s AND k = %s", (namespace, key))
+        count = await asyncio.to_thread(
+            self._change,
+            f"DELETE FROM {self._items} WHERE namespace = %s AND k = %s",
+            (namespace, key),
+            namespace,
+            -1,
+        )
         return bool(count)
 
     async def items(self, namespace: str) -> list[dict[str, Any]]:
         rows = await self._call(
             f"SELECT value FROM {self._items} WHERE namespace = %s ORDER BY seq",
-            (namespace,), fetch=True)
+            (namespace,),
+            fetch=True,
+        )
         return [json.loads(text) for (text,) in rows]
+
+    def _page(self, namespace: str, query: Query) -> Page:
+        where, params = mysql_where(query.filters)
+        order, order_params = mysql_order(query.sort)
+        limit = 2**63 - 1 if query.limit is None else max(query.limit, 0)
+        offset = max(query.offset, 0)
+        with self._lock, self._live().cursor() as cursor:
+            # One snapshot for the page and its total (REPEATABLE READ, InnoDB's default).
+            cursor.execute("START TRANSACTION READ ONLY")
+            try:
+                if not query.filters and not query.sort:
+                    # The offset is skipped in the (namespace, seq) index alone.
+                    cursor.execute(
+                        f"SELECT i.value FROM {self._items} i JOIN (SELECT seq FROM"
+                        f" {self._items} WHERE namespace = %s ORDER BY seq LIMIT %s OFFSET %s)"
+                        " p ON i.seq = p.seq ORDER BY i.seq",
+                        (namespace, limit, offset),
+                    )
+                    rows = cursor.fetchall()
+                    cursor.execute(
+                        f"SELECT n FROM {self._sizes} WHERE namespace = %s", (namespace,)
+                    )
+                    found = cursor.fetchone()
+                    total = found[0] if found else 0
+                else:
+                    cursor.execute(
+                        f"SELECT value FROM {self._items} WHERE namespace = %s AND {where}"
+                        f" ORDER BY {order} LIMIT %s OFFSET %s",
+                        (namespace, *params, *order_params, limit, offset),
+                    )
+                    rows = cursor.fetchall()
+                    cursor.execute(
+                        f"SELECT COUNT(*) FROM {self._items} WHERE namespace = %s AND {where}",
+                        (namespace, *params),
+                    )
+                    (total,) = cursor.fetchone()
+            finally:
+                cursor.execute("COMMIT")
+        return Page([json.loads(text) for (text,) in rows], int(total))
+
+    async def page(self, namespace: str, query: Query) -> Page:
+        return await asyncio.to_thread(self._page, namespace, query)
 
     def _next_id(self, namespace: str) -> int:
         with self._lock, self._live().cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {self._counters} (namespace, value) "
                 "VALUES (%s, LAST_INSERT_ID(1)) "
-                "ON DUPLICATE KEY UPDATE value = LAST_INSERT_ID(value + 1)", (namespace,))
+                "ON DUPLICATE KEY UPDATE value = LAST_INSERT_ID(value + 1)",
+                (namespace,),
+            )
             cursor.execute("SELECT LAST_INSERT_ID()")
             return int(cursor.fetchone()[0])
 
@@ -122,13 +232,17 @@ class MysqlStore:
     async def namespaces(self, prefix: str = "") -> list[str]:
         rows = await self._call(
             f"SELECT DISTINCT namespace FROM {self._items} WHERE LEFT(namespace, %s) = %s "
-            "ORDER BY namespace", (len(prefix), prefix), fetch=True)
+            "ORDER BY namespace",
+            (len(prefix), prefix),
+            fetch=True,
+        )
         return [name for (name,) in rows]
 
     async def clear(self, prefix: str = "") -> None:
-        for table in (self._items, self._counters):
-            await self._call(f"DELETE FROM {table} WHERE LEFT(namespace, %s) = %s",
-                             (len(prefix), prefix))
+        for table in (self._items, self._counters, self._sizes):
+            await self._call(
+                f"DELETE FROM {table} WHERE LEFT(namespace, %s) = %s", (len(prefix), prefix)
+            )
 
     async def close(self) -> None:
         def shut() -> None:
@@ -140,5 +254,5 @@ class MysqlStore:
 
     def drop_tables(self) -> None:
         """Remove this store's tables (tests use a table prefix each)."""
-        for table in (self._items, self._counters):
+        for table in (self._items, self._counters, self._sizes):
             self._run(f"DROP TABLE IF EXISTS {table}", ())

@@ -22,7 +22,29 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import redis.asyncio as aioredis
 
+from .memory import ordered
+from .query import Page, Query, matches
+
 DEFAULT_PREFIX = "specmock"
+_SLICE = 1000
+
+# A page in one round trip and one atomic step: the keys in order, the total, their values.
+_PAGE = """
+local keys = redis.call('ZRANGE', KEYS[1], ARGV[1], ARGV[2])
+local total = redis.call('ZCARD', KEYS[1])
+if #keys == 0 then return {total, {}} end
+return {total, redis.call('HMGET', KEYS[2], unpack(keys))}
+"""
+
+# A put in one round trip: the next sequence number, the value, its place (NX: a replaced
+# item keeps its first score, hence its place) and the namespace's name.
+_PUT = """
+local seq = redis.call('INCR', KEYS[3])
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('ZADD', KEYS[2], 'NX', seq, ARGV[1])
+redis.call('SADD', KEYS[4], ARGV[3])
+return seq
+"""
 
 
 def _dumps(value: Mapping[str, Any]) -> str:
@@ -33,6 +55,8 @@ class RedisStore:
     def __init__(self, client: aioredis.Redis, prefix: str = DEFAULT_PREFIX) -> None:
         self._redis = client
         self.prefix = prefix
+        self._page_script = client.register_script(_PAGE)
+        self._put_script = client.register_script(_PUT)
 
     @classmethod
     def from_url(cls, url: str) -> RedisStore:
@@ -73,14 +97,8 @@ class RedisStore:
         return json.loads(text) if text is not None else None
 
     async def put(self, namespace: str, key: str, value: Mapping[str, Any]) -> None:
-        text = _dumps(value)
-        seq = await self._redis.incr(self._seq)
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hset(self._items(namespace), key, text)
-            # NX: a replaced item keeps its first score, hence its place.
-            pipe.zadd(self._order(namespace), {key: seq}, nx=True)
-            pipe.sadd(self._known, namespace)
-            await pipe.execute()
+        keys = [self._items(namespace), self._order(namespace), self._seq, self._known]
+        await self._put_script(keys=keys, args=[key, _dumps(value), namespace])
 
     async def delete(self, namespace: str, key: str) -> bool:
         async with self._redis.pipeline(transaction=True) as pipe:
@@ -96,6 +114,43 @@ class RedisStore:
             pipe.hgetall(self._items(namespace))
             order, values = await pipe.execute()
         return [json.loads(values[key]) for key in order if key in values]
+
+    async def page(self, namespace: str, query: Query) -> Page:
+        """Insertion order is the sorted set: an unfiltered page is one ZRANGE of its keys
+        and one HMGET of their values (one script call for pages up to `_SLICE`). A filter
+        or sort reads the namespace in slices of `_SLICE` items, keeping only matches, so
+        memory follows the matches, not the size."""
+        start = max(query.offset, 0)
+        if not query.filters and not query.sort:
+            stop = -1 if query.limit is None else start + max(query.limit, 0) - 1
+            if stop != -1 and stop < start:
+                return Page([], await self._redis.zcard(self._order(namespace)))
+            if stop != -1 and stop - start < _SLICE:  # Lua's unpack takes a few thousand
+                keys = [self._order(namespace), self._items(namespace)]
+                total, values = await self._page_script(keys=keys, args=[start, stop])
+                return Page([json.loads(v) for v in values if v is not None], int(total))
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.zrange(self._order(namespace), start, stop)
+                pipe.zcard(self._order(namespace))
+                keys, total = await pipe.execute()
+            values = await self._redis.hmget(self._items(namespace), keys) if keys else []
+            return Page([json.loads(v) for v in values if v is not None], int(total))
+        chosen: list[dict[str, Any]] = []
+        offset = 0
+        while True:
+            keys = await self._redis.zrange(self._order(namespace), offset, offset + _SLICE - 1)
+            if not keys:
+                break
+            offset += len(keys)
+            for text in await self._redis.hmget(self._items(namespace), keys):
+                if text is not None:
+                    item = json.loads(text)
+                    if matches(item, query.filters):
+                        chosen.append(item)
+        if query.sort:
+            chosen = ordered(chosen, query.sort)
+        stop = None if query.limit is None else start + max(query.limit, 0)
+        return Page(chosen[start:stop], len(chosen))
 
     async def next_id(self, namespace: str) -> int:
         async with self._redis.pipeline(transaction=True) as pipe:

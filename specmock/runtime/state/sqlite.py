@@ -21,6 +21,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from .query import Page, Query
+from .where import sqlite_order, sqlite_where
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS items (
     seq INTEGER PRIMARY KEY,
@@ -34,10 +37,36 @@ CREATE TABLE IF NOT EXISTS counters (
     namespace TEXT PRIMARY KEY,
     value INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS sizes (
+    namespace TEXT PRIMARY KEY,
+    n INTEGER NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS items_added AFTER INSERT ON items BEGIN
+    INSERT INTO sizes VALUES (new.namespace, 1)
+    ON CONFLICT (namespace) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER IF NOT EXISTS items_removed AFTER DELETE ON items BEGIN
+    UPDATE sizes SET n = n - 1 WHERE namespace = old.namespace;
+END;
 """
+# `sizes` keeps each namespace's item count (the triggers update it in the same statement),
+# so an unfiltered page's total is one lookup, not a count over the namespace (16 ms at 100k
+# items on the 2-core machine, 2026-12-07).
 
 # Prefix match without LIKE, whose `%` and `_` would be wildcards.
 _PREFIX = "substr(namespace, 1, ?) = ?"
+
+
+def _statements(script: str) -> list[str]:
+    """The schema's statements (a trigger body holds `;` of its own)."""
+    out, part = [], ""
+    for piece in script.split(";"):
+        part += piece + ";"
+        if sqlite3.complete_statement(part):
+            if part.strip(" \n;"):
+                out.append(part.strip())
+            part = ""
+    return out
 
 
 def _dumps(value: Mapping[str, Any]) -> str:
@@ -57,9 +86,16 @@ class SqliteStore:
             self._wal(busy_timeout)
             self._db.execute("PRAGMA synchronous = NORMAL")
         with self._write() as db:
-            for statement in _SCHEMA.split(";"):
-                if statement.strip():
-                    db.execute(statement)
+            had_sizes = db.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sizes'"
+            ).fetchone()
+            for statement in _statements(_SCHEMA):
+                db.execute(statement)
+            if not had_sizes:  # a file from before `sizes`: count once
+                db.execute(
+                    "INSERT OR REPLACE INTO sizes SELECT namespace, count(*) FROM items "
+                    "GROUP BY namespace"
+                )
 
     def _wal(self, patience: float) -> None:
         """Switch the file to WAL once. The switch needs an exclusive lock and SQLite does not
@@ -132,6 +168,41 @@ class SqliteStore:
         rows = self._read("SELECT value FROM items WHERE namespace = ? ORDER BY seq", (namespace,))
         return [json.loads(text) for (text,) in rows]
 
+    async def page(self, namespace: str, query: Query) -> Page:
+        limit = -1 if query.limit is None else max(query.limit, 0)
+        offset = max(query.offset, 0)
+        with self._lock:
+            # One read transaction: the page and its total come from the same snapshot.
+            self._db.execute("BEGIN")
+            try:
+                if not query.filters and not query.sort:
+                    # The offset is skipped in the (namespace, seq) index alone; only the
+                    # page's rows are read from the table.
+                    rows = self._db.execute(
+                        "SELECT value FROM items WHERE seq IN (SELECT seq FROM items"
+                        " WHERE namespace = ? ORDER BY seq LIMIT ? OFFSET ?) ORDER BY seq",
+                        (namespace, limit, offset),
+                    ).fetchall()
+                    found = self._db.execute(
+                        "SELECT n FROM sizes WHERE namespace = ?", (namespace,)
+                    ).fetchone()
+                    total = found[0] if found else 0
+                else:
+                    where, params = sqlite_where(query.filters)
+                    order, order_params = sqlite_order(query.sort)
+                    rows = self._db.execute(
+                        f"SELECT value FROM items WHERE namespace = ? AND {where}"
+                        f" ORDER BY {order} LIMIT ? OFFSET ?",
+                        (namespace, *params, *order_params, limit, offset),
+                    ).fetchall()
+                    (total,) = self._db.execute(
+                        f"SELECT count(*) FROM items WHERE namespace = ? AND {where}",
+                        (namespace, *params),
+                    ).fetchone()
+            finally:
+                self._db.execute("COMMIT")
+        return Page([json.loads(text) for (text,) in rows], int(total))
+
     async def next_id(self, namespace: str) -> int:
         with self._write() as db:
             db.execute(
@@ -155,6 +226,7 @@ class SqliteStore:
         with self._write() as db:
             db.execute(f"DELETE FROM items WHERE {_PREFIX}", (len(prefix), prefix))
             db.execute(f"DELETE FROM counters WHERE {_PREFIX}", (len(prefix), prefix))
+            db.execute(f"DELETE FROM sizes WHERE {_PREFIX}", (len(prefix), prefix))
 
     async def close(self) -> None:
         with self._lock:
