@@ -85,3 +85,32 @@ def test_versioning_with_minio(client, bucket):
     assert client.get_bucket_versioning(bucket).status == SUSPENDED
     assert put(client, bucket, "doc", b"third").version_id in (None, "null")
     assert read(client, bucket, "doc", version_id=second) == b"second"
+
+
+def test_bucket_policy_with_minio(server, client, bucket):
+    import json
+
+    with pytest.raises(S3Error) as exc:
+        client.get_bucket_policy(bucket)
+    assert exc.value.code == "NoSuchBucketPolicy"
+    put(client, bucket, "public/page.html", b"<p>hi</p>")
+    put(client, bucket, "private/notes.txt", b"notes")
+    pool = _pool(server)  # the same TLS trust, no credentials: an anonymous client
+    anonymous = minio.Minio(urlsplit(server.url).netloc, secure=bool(server.cert),
+                            region="us-east-1", http_client=pool)  # fmt: skip
+    with pytest.raises(S3Error) as exc:
+        read(anonymous, bucket, "public/page.html")
+    assert exc.value.code == "AccessDenied"
+    policy = json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": ["*"]}, "Action": ["s3:GetObject"],
+        "Resource": [f"arn:aws:s3:::{bucket}/public/*"]}]})  # fmt: skip
+    client.set_bucket_policy(bucket, policy)
+    assert json.loads(client.get_bucket_policy(bucket)) == json.loads(policy)
+    assert read(anonymous, bucket, "public/page.html") == b"<p>hi</p>"
+    with pytest.raises(S3Error) as exc:
+        read(anonymous, bucket, "private/notes.txt")  # outside the policy's resource
+    assert exc.value.code == "AccessDenied"
+    client.delete_bucket_policy(bucket)
+    with pytest.raises(S3Error) as exc:
+        read(anonymous, bucket, "public/page.html")
+    assert exc.value.code == "AccessDenied"
