@@ -25,13 +25,15 @@ def server(request: pytest.FixtureRequest) -> Iterator[RunningServer]:
         yield running
 
 
+def _pool(server: RunningServer):
+    if not server.cert:
+        return None
+    return urllib3.PoolManager(cert_reqs="CERT_REQUIRED", ca_certs=server.cert)
+
+
 @pytest.fixture
 def client(server: RunningServer) -> minio.Minio:
-    pool = (
-        urllib3.PoolManager(cert_reqs="CERT_REQUIRED", ca_certs=server.cert)
-        if server.cert
-        else None
-    )
+    pool = _pool(server)
     return minio.Minio(
         urlsplit(server.url).netloc, access_key="specmock", secret_key="specmock-secret",
         secure=bool(server.cert), region="us-east-1", http_client=pool)  # fmt: skip
