@@ -60,7 +60,7 @@ UNSERVED = [
     ("get_bucket_lifecycle_configuration", {}),
     ("put_bucket_lifecycle_configuration", {"LifecycleConfiguration": {"Rules": []}}),
     ("get_bucket_website", {}),
-    ("get_object_legal_hold", {"Key": "k"}),
+    ("get_bucket_notification_configuration", {}),
     (
         "put_bucket_cors",
         {
@@ -69,7 +69,7 @@ UNSERVED = [
             }
         },
     ),
-    ("get_object_retention", {"Key": "k"}),
+    ("get_object_torrent", {"Key": "k"}),
     ("get_bucket_encryption", {}),
 ]
 
@@ -447,3 +447,47 @@ def test_get_object_attributes(s3, bucket):
     with pytest.raises(ClientError) as exc:
         s3.get_object_attributes(Bucket=bucket, Key="none", ObjectAttributes=["ETag"])
     assert error(exc) == ("NoSuchKey", 404)
+
+
+# -- object lock ---------------------------------------------------------------------------
+def test_object_lock_retention_and_legal_hold(s3, server):
+    from datetime import UTC, datetime, timedelta
+
+    name = f"locked-{next(_count)}-{os.getpid()}"
+    s3.create_bucket(Bucket=name, ObjectLockEnabledForBucket=True)
+    assert s3.get_bucket_versioning(Bucket=name)["Status"] == "Enabled"
+    s3.put_object_lock_configuration(Bucket=name, ObjectLockConfiguration={
+        "ObjectLockEnabled": "Enabled",
+        "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 1}}})  # fmt: skip
+    rule = s3.get_object_lock_configuration(Bucket=name)["ObjectLockConfiguration"]
+    assert rule["Rule"]["DefaultRetention"] == {"Mode": "GOVERNANCE", "Days": 1}
+    version = s3.put_object(Bucket=name, Key="k", Body=b"kept")["VersionId"]
+    assert s3.get_object_retention(Bucket=name, Key="k")["Retention"]["Mode"] == "GOVERNANCE"
+    with pytest.raises(ClientError) as exc:
+        s3.delete_object(Bucket=name, Key="k", VersionId=version)
+    assert error(exc) == ("AccessDenied", 403)
+    s3.delete_object(Bucket=name, Key="k")  # a delete marker is always allowed
+
+    later = datetime.now(UTC) + timedelta(days=30)
+    held = s3.put_object(
+        Bucket=name, Key="c", Body=b"c", ObjectLockMode="COMPLIANCE",
+        ObjectLockRetainUntilDate=later, ObjectLockLegalHoldStatus="ON")  # fmt: skip
+    head = s3.head_object(Bucket=name, Key="c")
+    assert head["ObjectLockMode"] == "COMPLIANCE" and head["ObjectLockLegalHoldStatus"] == "ON"
+    assert s3.get_object_legal_hold(Bucket=name, Key="c")["LegalHold"]["Status"] == "ON"
+    s3.put_object_legal_hold(Bucket=name, Key="c", LegalHold={"Status": "OFF"})
+    with pytest.raises(ClientError) as exc:  # COMPLIANCE: not even with the bypass
+        s3.delete_object(Bucket=name, Key="c", VersionId=held["VersionId"],
+                         BypassGovernanceRetention=True)  # fmt: skip
+    assert error(exc) == ("AccessDenied", 403)
+    with pytest.raises(ClientError) as exc:
+        s3.put_object_retention(Bucket=name, Key="c", Retention={
+            "Mode": "COMPLIANCE", "RetainUntilDate": later - timedelta(days=1)})  # fmt: skip
+    assert error(exc) == ("AccessDenied", 403)
+    s3.delete_object(Bucket=name, Key="k", VersionId=version, BypassGovernanceRetention=True)
+
+    plain = f"unlocked-{next(_count)}-{os.getpid()}"
+    s3.create_bucket(Bucket=plain)
+    with pytest.raises(ClientError) as exc:
+        s3.get_object_lock_configuration(Bucket=plain)
+    assert error(exc) == ("ObjectLockConfigurationNotFoundError", 404)

@@ -16,6 +16,14 @@ from .buckets import (
 )
 from .errors import rejected_request
 from .listing import list_object_versions, list_objects, list_objects_v2
+from .lock import (
+    get_object_legal_hold,
+    get_object_lock_configuration,
+    get_object_retention,
+    put_object_legal_hold,
+    put_object_lock_configuration,
+    put_object_retention,
+)
 from .multipart import (
     abort_multipart_upload,
     complete_multipart_upload,
@@ -62,6 +70,9 @@ __all__ = [
     "get_object",
     "get_object_acl",
     "get_object_attributes",
+    "get_object_legal_hold",
+    "get_object_lock_configuration",
+    "get_object_retention",
     "get_object_tagging",
     "head_bucket",
     "head_object",
@@ -78,6 +89,9 @@ __all__ = [
     "put_bucket_versioning",
     "put_object",
     "put_object_acl",
+    "put_object_legal_hold",
+    "put_object_lock_configuration",
+    "put_object_retention",
     "put_object_tagging",
     "rejected_request",
     "upload_part",

@@ -78,6 +78,8 @@ async def create_bucket(ctx: Context) -> Reply:
         "owner": None if requester == EVERYONE else requester,
         "acl": ctx.headers.get("x-amz-acl") or "private",
     }
+    if ctx.headers.get("x-amz-bucket-object-lock-enabled", "").lower() == "true":
+        record.update(lock=True, versioning="Enabled")  # object lock needs versions
     await ctx.store.put(BUCKETS, name, record)
     return reply(ctx, Location=f"/{name}")
 

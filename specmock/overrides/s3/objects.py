@@ -11,7 +11,7 @@ from urllib.parse import unquote
 
 from specmock import Context, Reply, to_xml
 
-from . import blobs
+from . import blobs, retention
 from .common import (
     S3Error,
     http_date,
@@ -130,7 +130,7 @@ async def put_object(ctx: Context) -> Reply:
     if ctx.headers.get("x-amz-copy-source"):
         return await copy_object(ctx)
     bucket_name = ctx.path_params["Bucket"]
-    await bucket(ctx)
+    lock = retention.on_put(ctx, await bucket(ctx))
     name = await unique(ctx, "blob")
     digests, trailers = await receive_checked(ctx, name)
     record = {
@@ -145,6 +145,7 @@ async def put_object(ctx: Context) -> Reply:
         "blob": name,
         "tags": header_tags(ctx.headers.get("x-amz-tagging")),
         "acl": ctx.headers.get("x-amz-acl") or "private",
+        **lock,
     }
     await replace_object(ctx, bucket_name, record)
     return reply(ctx, ETag=record["ETag"], **_checksum_headers(record), **version_header(record))
@@ -230,7 +231,7 @@ async def copy_object(ctx: Context) -> Reply:
         "modified": ctx.clock.now(),
         "blob": name,
     }
-    for field in ("parts", "part_sizes", "VersionId", "seq"):
+    for field in ("parts", "part_sizes", "VersionId", "seq", "retention", "legal_hold"):
         record.pop(field, None)
     if replace:
         record["type"] = ctx.headers.get("content-type") or DEFAULT_TYPE
@@ -259,6 +260,7 @@ def object_headers(record: dict[str, Any]) -> dict[str, str]:
     headers.update(version_header(record))
     if record.get("tags"):
         headers["x-amz-tagging-count"] = str(len(record["tags"]))
+    headers.update(retention.lock_headers(record))
     return headers
 
 
@@ -438,6 +440,9 @@ async def delete_one(
     `x-amz-version-id` / `x-amz-delete-marker` headers S3 answers with."""
     name = found["Name"]
     if version_id:
+        target = await find_version(ctx, name, key, version_id)
+        if target is not None:
+            retention.check_removable(ctx, target)
         removed = await delete_version(ctx, name, key, version_id)
         headers = {"x-amz-version-id": version_id}
         if removed and removed.get("DeleteMarker"):

@@ -33,6 +33,9 @@ OWNED: dict[str, frozenset[str]] = {
     "GetBucketVersioning": frozenset({"versioning"}),
     "PutBucketVersioning": frozenset({"versioning"}),
     "GetObjectAttributes": frozenset({"attributes"}),
+    **{f"{verb}ObjectLockConfiguration": frozenset({"object-lock"}) for verb in ("Get", "Put")},
+    **{f"{verb}ObjectRetention": frozenset({"retention"}) for verb in ("Get", "Put")},
+    **{f"{verb}ObjectLegalHold": frozenset({"legal-hold"}) for verb in ("Get", "Put")},
     **{
         f"{verb}{kind}Tagging": frozenset({"tagging"})
         for verb in ("Get", "Put", "Delete")
