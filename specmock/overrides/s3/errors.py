@@ -162,6 +162,24 @@ ERRORS = (
     NamedError("NoSuchBucketPolicy", 404, "NoSuchBucketPolicy", "The bucket policy does not exist"),
     NamedError("MalformedPolicy", 400, "MalformedPolicy", "Policies must be valid JSON"),
     NamedError("InvalidTag", 400, "InvalidTag", "Cannot provide multiple Tags with the same key"),
+    NamedError(
+        "ObjectLockConfigurationNotFoundError",
+        404,
+        "ObjectLockConfigurationNotFoundError",
+        "Object Lock configuration does not exist for this bucket",
+    ),
+    NamedError(
+        "NoSuchObjectLockConfiguration",
+        404,
+        "NoSuchObjectLockConfiguration",
+        "The specified object does not have a ObjectLock configuration",
+    ),
+    NamedError(
+        "InvalidBucketState",
+        409,
+        "InvalidBucketState",
+        "Object Lock configuration cannot be enabled on existing buckets",
+    ),
     NamedError("InvalidDigest", 400, "InvalidDigest", "The Content-MD5 you specified was invalid."),
     NamedError(
         "BadDigest",
