@@ -19,7 +19,6 @@ BROKEN = TEST_SPECS / "broken"
         ("bad_yaml.yaml", "", "line"),
         ("not_openapi.yaml", "", "mapping"),
         ("bad_param.yaml", "/in", "`in` must be"),
-        ("swagger2.yaml", "/swagger", "Swagger 2.0 is not supported"),
         ("bad_schema.yaml", "/type", "unknown type 'strin'"),
         ("missing_external.yaml", "/schema", "not found"),
     ],

@@ -8,7 +8,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from specmock import Context, Overrides, Reply, create_app, from_xml, to_xml
-from specmock.runtime.router import split_condition, without_marker
+from specmock.runtime.router import Condition, split_condition, without_marker
 
 ROOT = {
     "components": {
@@ -84,8 +84,11 @@ def test_text_where_an_object_belongs_stays_text_for_validation():
 
 
 def test_split_condition_and_marker():
-    assert split_condition("/{Bucket}?list-type=2") == ("/{Bucket}", ("list-type", "2"))
-    assert split_condition("/{Bucket}?uploads") == ("/{Bucket}", ("uploads", None))
+    assert split_condition("/{Bucket}?list-type=2") == (
+        "/{Bucket}",
+        Condition((("list-type", "2"),)),
+    )
+    assert split_condition("/{Bucket}?uploads") == ("/{Bucket}", Condition((("uploads", None),)))
     assert split_condition("/pets") == ("/pets", None)
     query = {"uploadId": ["", "abc"], "partNumber": ["1"]}
     assert without_marker("/{B}/{K}?uploadId", query)["uploadId"] == ["abc"]

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-import httpx
 import yaml
 
 from ..runtime.traffic import split_upstream
@@ -22,11 +21,15 @@ from ..runtime.traffic import split_upstream
 @click.pass_context
 def admin(ctx: click.Context, url: str, token: str | None) -> None:
     """Drive a running specmock: journal, faults, scenarios, state, clock."""
+    import httpx
+
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     ctx.obj = httpx.Client(base_url=url.rstrip("/") + "/__specmock", headers=headers, timeout=30)
 
 
 def _call(ctx: click.Context, method: str, path: str, **kwargs: Any) -> None:
+    import httpx
+
     try:
         response = ctx.obj.request(method, path, **kwargs)
     except httpx.HTTPError as exc:

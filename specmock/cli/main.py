@@ -21,6 +21,7 @@ from ..runtime.limits import Limits
 from .admin import admin
 from .mesh import mesh
 from .problems import fail as _fail
+from .progress import progress_line
 from .report import explain_services, lint_sources
 from .s3 import s3
 from .workers import build as build_app
@@ -38,7 +39,8 @@ _strict_spec = click.option(
 
 
 def _warn(services: list[Any]) -> None:
-    """Each spec's servable defects, once at start: `file#/pointer: reason`, with a count."""
+    """Each spec's servable defects, once at start: `file#/pointer: reason`, with a count.
+    A reason found in many places is shown once, with how many more there are."""
     for service in services:
         found = [p for p in service.problems if p.severity != "error"]
         if not found:
@@ -48,12 +50,17 @@ def _warn(services: list[Any]) -> None:
             "served anyway (--strict-spec refuses):",
             err=True,
         )
-        for problem in found[:WARNINGS_SHOWN]:
-            where = f"{problem.file}#{problem.pointer}" if problem.pointer else problem.file
-            click.echo(f"  {where}: {problem.reason}", err=True)
-        if len(found) > WARNINGS_SHOWN:
-            more = len(found) - WARNINGS_SHOWN
-            click.echo(f"  ... and {more} more (specmock validate lists them all)", err=True)
+        groups: dict[str, list[Any]] = {}
+        for problem in found:
+            groups.setdefault(problem.reason, []).append(problem)
+        for reason, same in list(groups.items())[:WARNINGS_SHOWN]:
+            first = same[0]
+            where = f"{first.file}#{first.pointer}" if first.pointer else first.file
+            more = f" (and {len(same) - 1} more like it)" if len(same) > 1 else ""
+            click.echo(f"  {where}: {reason}{more}", err=True)
+        if len(groups) > WARNINGS_SHOWN:
+            rest = sum(len(v) for v in list(groups.values())[WARNINGS_SHOWN:])
+            click.echo(f"  ... and {rest} more (specmock validate lists them all)", err=True)
 
 
 def _paths(flag: str, text: str):
@@ -316,7 +323,8 @@ def serve(
             "watch": watch,
             "log_format": log_format,
         }
-        app = build_app(settings)
+        with progress_line(enabled=not quiet) as progress:
+            app = build_app(settings, progress)
     except SpecError as exc:
         _fail(exc)
         return
@@ -389,11 +397,50 @@ def validate(specs: tuple[str, ...], strict_spec: bool) -> None:
 def explain(specs: tuple[str, ...], strict_spec: bool) -> None:
     """Every operation and how specmock will answer it."""
     try:
-        services = load_services(list(specs), eager=False, strict_spec=strict_spec)
+        services = load_services(list(specs), eager=True, strict_spec=strict_spec)
     except SpecError as exc:
         _fail(exc)
         return
     click.echo(explain_services(services))
+
+
+@main.command()
+@click.argument("source", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Where to write (YAML, or JSON for a .json name); standard output if left out.",
+)
+def convert(source: str, output: str | None) -> None:
+    """Convert a Swagger 2.0 SOURCE to OpenAPI 3.0, as `serve` does at load."""
+    import json
+
+    import yaml
+
+    from ..generator.loader import read_file
+    from ..generator.swagger2 import convert as to_openapi3
+    from ..generator.swagger2 import is_swagger2
+
+    try:
+        root = read_file(Path(source), source)
+    except SpecError as exc:
+        _fail(exc)
+        return
+    if not is_swagger2(root):
+        click.echo(f"specmock: {source} is not a Swagger 2.0 document", err=True)
+        sys.exit(1)
+    converted = to_openapi3(root)
+    if output and output.endswith(".json"):
+        text = json.dumps(converted, indent=2, ensure_ascii=False) + "\n"
+    else:
+        text = yaml.safe_dump(converted, sort_keys=False, allow_unicode=True)
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+        click.echo(f"specmock: wrote {output}", err=True)
+    else:
+        click.echo(text, nl=False)
 
 
 main.add_command(admin)

@@ -71,6 +71,14 @@ def _role(op: Operation, service: Service) -> str:
     return f"{role.kind} {where}, id field {resource.id_field or '-'} from the store"
 
 
+def _defects(service: Service, op: Operation) -> list[Problem]:
+    """Warnings located inside this operation: each says how it is answered instead."""
+    prefix = op.pointer + "/"
+    return [
+        p for p in service.problems if p.severity != "error" and p.pointer.startswith(prefix)
+    ]
+
+
 def explain_services(services: list[Service]) -> str:
     lines = []
     for service in services:
@@ -93,4 +101,6 @@ def explain_services(services: list[Service]) -> str:
             lines.append(f"          role {_role(op, service)}")
             if checks:
                 lines.append(f"          checks {'; '.join(checks)}")
+            for problem in _defects(service, op):
+                lines.append(f"          spec defect {problem.pointer}: {problem.reason}")
     return "\n".join(lines)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 
 import click
-import httpx
 
 
 @click.group()
@@ -42,6 +41,8 @@ def presign(
         "expires": expires,
         "signature": "v2" if sigv2 else "v4",
     }
+    import httpx
+
     try:
         answer = httpx.post(
             url.rstrip("/") + "/_specmock/presign", json=body, verify=not insecure, timeout=30

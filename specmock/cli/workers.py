@@ -13,6 +13,7 @@ import json
 import os
 from typing import Any
 
+from ..generator.progress import Progress
 from ..runtime import logs, server
 from ..runtime.app import SpecmockApp
 from ..runtime.docs import ServedDocs
@@ -26,11 +27,11 @@ class WorkersError(ValueError):
     pass
 
 
-def build(settings: dict[str, Any]) -> SpecmockApp:
+def build(settings: dict[str, Any], progress: Progress | None = None) -> SpecmockApp:
     """The app `specmock serve` runs, from its settings (JSON-able)."""
     kwargs = dict(settings["app"])
     limits = Limits(**settings.get("limits", {}))
-    app = create_app(**kwargs, limits=limits)
+    app = create_app(**kwargs, limits=limits, progress=progress)
     scenario = settings.get("scenario")
     if scenario:
         if scenario not in app.scenarios:

@@ -6,24 +6,27 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from .errors import Problem, SpecError, escape_token, join_pointer
+from .errors import Problem, SpecError, join_pointer
 from .lint import document_defects
 from .loader import Document, deref, load_document, resolve
 from .params import compile_param
 from .plan import _TEMPLATE, METHODS, Body, Compiler, Header, Media, Operation, Response, Service
+from .progress import Progress
 from .resources import classify
 
 EAGER_LIMIT = 400  # specs with more operations compile validators on first use
 
 
 class _Builder:
-    def __init__(self, doc: Document, strict: bool = False):
+    def __init__(self, doc: Document, strict: bool = False, progress: Progress | None = None):
         self.doc = doc
+        self.progress = progress or Progress()
         self.root = doc.root
         self.strict = strict
         self.compiler = Compiler(doc, strict)
         self.problems: list[Problem] = list(doc.warnings)
         self.security = self.root.get("security") or []
+        self.refs: list[tuple[str, str]] = []
 
     def problem(self, pointer: str, reason: str, severity: str = "error") -> None:
         self.problems.append(Problem(self.doc.file, pointer, reason, severity))
@@ -43,6 +46,8 @@ class _Builder:
         self._check_top()
         operations = []
         paths = self.root.get("paths") or {}
+        count = len(paths) if isinstance(paths, dict) else 0
+        self.progress.start(self.doc.name, "reading", count, "paths")
         for path, item in paths.items() if isinstance(paths, dict) else ():
             pointer = join_pointer("paths", path)
             item = self.deref(item, pointer) if isinstance(item, dict) else None
@@ -56,7 +61,8 @@ class _Builder:
                     op = self.operation(path, method, item, join_pointer("paths", path, method))
                     if op:
                         operations.append(op)
-        self._check_refs()
+            self.progress.done += 1
+        self._check_refs(self.refs)
         errors = [p for p in self.problems if p.severity == "error"]
         if errors:
             raise SpecError(errors)
@@ -80,35 +86,20 @@ class _Builder:
                     self.defect(f"/info/{key}", f"required field `info.{key}` is missing")
         if "paths" not in self.root and "webhooks" not in self.root and self.doc.version == "3.0":
             self.defect("/paths", "required field `paths` is missing")
-        for pointer, reason in document_defects(self.root, self.doc.version):
+        defects, self.refs = document_defects(self.root, self.doc.version)
+        for pointer, reason in defects:
             self.defect(pointer, reason)
 
-    def _check_refs(self) -> None:
-        seen: set[str] = set()
-        stack: list[tuple[Any, str]] = [(self.root, "")]
-        while stack:
-            node, pointer = stack.pop()
-            if isinstance(node, dict):
-                ref = node.get("$ref")
-                if isinstance(ref, str) and ref.startswith("#") and ref not in seen:
-                    seen.add(ref)
-                    try:
-                        resolve(self.root, ref)
-                    except (KeyError, IndexError, ValueError):
-                        self.problem(pointer + "/$ref", f"$ref {ref!r} does not resolve")
-                stack.extend(
-                    (v, f"{pointer}/{escape_token(str(k))}")
-                    for k, v in node.items()
-                    if isinstance(v, dict | list)
-                )
-            elif isinstance(node, list):
-                stack.extend(
-                    (v, f"{pointer}/{i}") for i, v in enumerate(node) if isinstance(v, dict | list)
-                )
+    def _check_refs(self, refs: list[tuple[str, str]]) -> None:
+        for pointer, ref in refs:
+            try:
+                resolve(self.root, ref)
+            except (KeyError, IndexError, ValueError):
+                self.problem(pointer, f"$ref {ref!r} does not resolve")
 
     def operation(self, path: str, method: str, item: dict, pointer: str) -> Operation | None:
         raw = item[method]
-        params = self.params(path, item, raw, pointer)
+        params, accept_declared = self.params(path, item, raw, pointer)
         body = self.body(raw.get("requestBody"), pointer + "/requestBody")
         responses = self.responses(raw.get("responses"), pointer + "/responses")
         op_id = raw.get("operationId") or f"{method}{path}"
@@ -125,12 +116,15 @@ class _Builder:
             responses,
             self.compiler,
             summary=str(raw.get("summary") or ""),
+            accept_declared=accept_declared,
             extensions={
                 k: v for src in (item, raw) for k, v in src.items() if k.startswith("x-specmock-")
             },
         )
 
-    def params(self, path: str, item: dict, raw: dict, pointer: str) -> list:
+    def params(self, path: str, item: dict, raw: dict, pointer: str) -> tuple[list, bool]:
+        """The compiled parameters, and whether an `Accept` header one is declared (OpenAPI
+        ignores `Accept`, `Content-Type` and `Authorization` header parameters)."""
         merged: dict[tuple[str, str], tuple[dict, str]] = {}
         for owner, where in ((item, pointer.rsplit("/", 1)[0]), (raw, pointer)):
             for i, param in enumerate(owner.get("parameters") or []):
@@ -150,6 +144,7 @@ class _Builder:
                     pointer,
                 )
         out = []
+        accept_declared = any(n.lower() == "accept" and w == "header" for n, w in merged)
         for (name, where), (param, ptr) in merged.items():
             if where == "header" and name.lower() in ("accept", "content-type", "authorization"):
                 continue
@@ -160,7 +155,7 @@ class _Builder:
             if schema is None:
                 schema = {}
             out.append(compile_param(param, schema, self.compiler.bundle(schema, "request"), ptr))
-        return out
+        return out, accept_declared
 
     def _param_ok(self, param: Any, ptr: str) -> bool:
         if not isinstance(param, dict):
@@ -257,18 +252,25 @@ def base_path(root: dict[str, Any]) -> str:
     return path.rstrip("/")
 
 
-def build_service(doc: Document, eager: bool | None = None, strict: bool = False) -> Service:
+def build_service(
+    doc: Document,
+    eager: bool | None = None,
+    strict: bool = False,
+    progress: Progress | None = None,
+) -> Service:
     """Compile a document; `strict` refuses servable defects instead of warning about them."""
-    builder = _Builder(doc, strict)
+    builder = _Builder(doc, strict, progress)
     service = builder.run()
     service.stateful = doc.root.get("x-specmock-stateful", True) is not False
+    builder.compiler.operations = service.operations
     for op in service.operations:
         op.role = None
     roles = classify(service)
     for op in service.operations:
         op.role = roles[id(op)]
     if eager or (eager is None and len(service.operations) <= EAGER_LIMIT):
-        service.compile_all()
+        builder.progress.start(doc.name, "compiling", len(service.operations))
+        service.compile_all(builder.progress)
         service.problems.extend(builder.compiler.problems)
         service.problems.extend(example_problems(service))
         if strict:

@@ -18,14 +18,15 @@ import orjson
 import rstr
 from faker import Faker
 
-from .errors import unescape_token
 from .heuristics import FORMATS, number_hint, string_maker, word
 from .patterns import KEYWORD as ECMA_PATTERN
-from .patterns import for_python, matches
-from .schema import Bundle, flatten, merge
+from .patterns import for_python, matches, native
+from .schema import Bundle, flatten, key_of, merge
+from .validators import compile_validator
 
 Gen = Callable[["Ctx", int], Any]
 _TRIES = 12
+_NESTING = 40  # schemas compiled inside one another before the rest waits for first use
 _ANNOTATIONS = (
     "discriminator",
     "description",
@@ -58,6 +59,7 @@ class Builder:
     def __init__(self, bundle: Bundle):
         self.defs = bundle.defs
         self._refs: dict[str, Gen] = {}
+        self._nesting = 0
         self.root = self.compile(bundle.schema)
 
     def __call__(self, ctx: Ctx) -> Any:
@@ -72,10 +74,19 @@ class Builder:
 
     @staticmethod
     def _key(ref: str) -> str:
-        return unescape_token(ref.removeprefix("#/$defs/"))
+        return key_of(ref)
 
     # -- compilation ------------------------------------------------------
     def compile(self, schema: Any, name: str | None = None) -> Gen:
+        if self._nesting > _NESTING:  # a cycle through merged refs (`allOf: [$ref]`)
+            return self._lazy(lambda: schema, name)
+        self._nesting += 1
+        try:
+            return self._compile(schema, name)
+        finally:
+            self._nesting -= 1
+
+    def _compile(self, schema: Any, name: str | None) -> Gen:
         if schema is False:
             return lambda ctx, d: None
         if not isinstance(schema, dict):
@@ -83,6 +94,8 @@ class Builder:
         if "$ref" in schema and len(schema) == 1:
             return self._ref(self._key(schema["$ref"]), name)
         schema = self.flatten(schema)
+        if isinstance(schema.get("if"), dict):
+            schema = self._then_branch(schema)
         if "const" in schema:
             value = schema["const"]
             return lambda ctx, d: value
@@ -93,6 +106,13 @@ class Builder:
             if isinstance(schema.get(key), list) and schema[key]:
                 return self._choice(schema, key, name)
         return self._typed(schema, name)
+
+    def _then_branch(self, schema: dict[str, Any]) -> dict[str, Any]:
+        """`if`/`then`/`else`: values built to meet `if` and `then` (so `else` never applies)."""
+        rest = {k: v for k, v in schema.items() if k not in ("if", "then", "else")}
+        out = merge(rest, self.flatten(schema["if"]))
+        then = schema.get("then")
+        return merge(out, self.flatten(then)) if isinstance(then, dict) else out
 
     def _lazy(self, make_schema: Callable[[], Any], name: str | None) -> Gen:
         """Compile on first use: merged branches of recursive types would never finish."""
@@ -153,6 +173,12 @@ class Builder:
     def _typed(self, schema: dict[str, Any], name: str | None) -> Gen:
         kind = schema.get("type")
         kinds = list(kind) if isinstance(kind, list) else [kind] if kind else [_infer(schema)]
+        excluded = _excluded_types(schema.get("not"))
+        if excluded:
+            kept = [k for k in kinds if k not in excluded]
+            if not kept and not kind:
+                kept = [k for k in ("object", "integer", "boolean", "array") if k not in excluded]
+            kinds = kept or kinds
         nullable = "null" in kinds
         kinds = [k for k in kinds if k != "null"]
         if not kinds:
@@ -185,30 +211,49 @@ class Builder:
 
     def _object(self, schema: dict[str, Any]) -> Gen:
         hide = "writeOnly"
-        required = set(schema.get("required") or [])
+        required = list(dict.fromkeys(schema.get("required") or []))
+        names = _NameRule(schema.get("propertyNames"), self)
         props = []
-        for pname, pschema in (schema.get("properties") or {}).items():
+        declared = schema.get("properties") or {}
+        for pname, pschema in declared.items():
+            if pname not in required and not names.allows(pname):
+                continue  # an optional property `propertyNames` rules out
             flat = self.deref(pschema)
             flags = flat if isinstance(flat, dict) else {}
             props.append((pname, self.compile(pschema, pname), pname in required, flags))
-        extra = schema.get("additionalProperties")
-        extra_gen = self.compile(extra) if isinstance(extra, dict) else None
-        want_extra = extra_gen is not None and not props
-        min_props = schema.get("minProperties", 0)
         max_props = schema.get("maxProperties")
+        if max_props is not None:  # required first, so maxProperties keeps them
+            props.sort(key=lambda p: not p[2])
+        keyed = _KeyedValues(schema, self, names)
+        undeclared = [(n, keyed.for_name(n)) for n in required if n not in declared]
+        depends = {
+            k: [n for n in v if isinstance(n, str)]
+            for k, v in (schema.get("dependentRequired") or {}).items()
+            if isinstance(v, list)
+        }
+        want_extra = keyed.open and keyed.schema_given and not props and not undeclared
+        min_props = schema.get("minProperties", 0)
 
         def gen(ctx: Ctx, d: int) -> Any:
             out: dict[str, Any] = {}
             deep = d >= ctx.max_depth
             skip = "readOnly" if ctx.direction == "request" else hide
+            for pname, build in undeclared:
+                out[pname] = build(ctx, d + 1)
             for pname, build, req, flags in props:
                 if flags.get(skip) and not req:
                     continue
                 if req or (not deep and (ctx.complete or ctx.rng.random() < 0.8)):
                     if max_props is not None and len(out) >= max_props and not req:
                         continue
+                    if not req and _needs_more(pname, depends, out, max_props):
+                        continue
                     out[pname] = build(ctx, d + 1)
-            _fill(ctx, d, out, props, extra_gen, want_extra, min_props, extra is not False)
+            _fill(ctx, d, out, props, keyed, want_extra, min_props, max_props, depends)
+            for key in [k for k in out if k in depends]:
+                for dependent in depends[key]:
+                    if dependent not in out:
+                        out[dependent] = _value_for(dependent, props, keyed)(ctx, d + 1)
             return out
 
         return gen
@@ -222,6 +267,14 @@ class Builder:
         unique = schema.get("uniqueItems", False)
         if items is False and prefix:
             high = len(prefix) if high is None else min(high, len(prefix))
+        contains = schema.get("contains")
+        need = 0
+        contain_gen: Gen | None = None
+        if isinstance(contains, dict):
+            need = schema.get("minContains", 1)
+            base = self.flatten(items) if isinstance(items, dict) else {}
+            contain_gen = self.compile(merge(base, self.flatten(contains)), _singular(name))
+            low = max(low, need)
 
         def gen(ctx: Ctx, d: int) -> Any:
             top = low if d >= ctx.max_depth else max(low, min(low + 3, 3))
@@ -231,35 +284,141 @@ class Builder:
             count = ctx.rng.randint(min(floor, top), top)
             out = [p(ctx, d + 1) for p in prefix[:count]]
             seen = {orjson.dumps(v, option=orjson.OPT_SORT_KEYS) for v in out} if unique else None
-            tries = 0
-            while len(out) < count and tries < count * 10:
-                tries += 1
-                value = item_gen(ctx, d + 1)
-                if seen is not None:
-                    key = orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
-                    if key in seen:
-                        continue
-                    seen.add(key)
-                out.append(value)
+            out.extend(_draw(ctx, d, item_gen, count - len(out), seen))
+            if contain_gen is not None and need:  # the last items are made for `contains`
+                made = _draw(ctx, d, contain_gen, need, seen)
+                out[max(len(prefix), len(out) - len(made)) :] = made
             return out
 
         return gen
 
 
-def _fill(ctx, d, out, props, extra_gen, want_extra, min_props, open_) -> None:
+def _draw(ctx: Ctx, d: int, build: Gen, count: int, seen: set[bytes] | None) -> list[Any]:
+    """`count` values (fewer if they keep repeating), unique against `seen` when given."""
+    made: list[Any] = []
+    for _ in range(count * 10):
+        if len(made) >= count:
+            break
+        value = build(ctx, d + 1)
+        if seen is not None:
+            key = orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+            if key in seen:
+                continue
+            seen.add(key)
+        made.append(value)
+    return made
+
+
+def _fill(ctx, d, out, props, keyed, want_extra, min_props, max_props, depends) -> None:
     """Top an object up to `minProperties` (and give free-form maps a couple of keys)."""
     for pname, build, _req, _flags in props:
         if len(out) >= min_props:
             break
-        if pname not in out:
+        if pname not in out and not _needs_more(pname, depends, out, max_props):
             out[pname] = build(ctx, d + 1)
     wanted = max(min_props, ctx.rng.randint(1, 2) if want_extra and d < ctx.max_depth else 0)
+    if max_props is not None:
+        wanted = min(wanted, max_props)
     tries = 0
-    while len(out) < wanted and open_ and tries < 20:
+    while len(out) < wanted and tries < 40:
         tries += 1
-        key = word(ctx.rng)
-        if key not in out:
-            out[key] = extra_gen(ctx, d + 1) if extra_gen else word(ctx.rng)
+        made = keyed.draw(ctx, d)
+        if made is None:
+            return
+        key, build = made
+        if key not in out and key not in depends:
+            out[key] = build(ctx, d + 1)
+
+
+def _needs_more(name: str, depends: dict[str, list[str]], out: dict, high: int | None) -> bool:
+    """Whether adding `name` would pull in dependents past `maxProperties`."""
+    if high is None or name not in depends:
+        return False
+    return len(out) + 1 + sum(n not in out for n in depends[name]) > high
+
+
+def _value_for(name: str, props: list, keyed: _KeyedValues) -> Gen:
+    for pname, build, _req, _flags in props:
+        if pname == name:
+            return build
+    return keyed.for_name(name)
+
+
+def _excluded_types(schema: Any) -> set[str]:
+    if not isinstance(schema, dict) or set(schema) - {"type"}:
+        return set()
+    kind = schema.get("type")
+    found = set(kind) if isinstance(kind, list) else {kind} if isinstance(kind, str) else set()
+    return found | ({"integer"} if "number" in found else set())
+
+
+class _NameRule:
+    """`propertyNames`: which keys an object may have (checked with the real validator)."""
+
+    def __init__(self, schema: Any, builder: Builder):
+        self.schema = schema if isinstance(schema, dict) else None
+        self.check: Callable[[str], bool] = lambda name: True
+        self.draw: Gen | None = None
+        if self.schema is not None:
+            validator = compile_validator(Bundle(self.schema, builder.defs))
+            self.check = validator.is_valid
+            self.draw = builder.compile({**builder.flatten(self.schema), "type": "string"})
+
+    def allows(self, name: str) -> bool:
+        return self.check(name)
+
+
+class _KeyedValues:
+    """Keys and values for properties the schema does not list by name:
+    `patternProperties` first, then `additionalProperties`, within `propertyNames`."""
+
+    def __init__(self, schema: dict[str, Any], builder: Builder, names: _NameRule):
+        self.builder = builder
+        self.names = names
+        extra = schema.get("additionalProperties", schema.get("unevaluatedProperties"))
+        self.open = extra is not False
+        self.schema_given = isinstance(extra, dict)
+        self.extra = builder.compile(extra) if isinstance(extra, dict) else None
+        self.patterns = [
+            (pattern, _pattern_keys(pattern), builder.compile(sub))
+            for pattern, sub in (schema.get("patternProperties") or {}).items()
+            if isinstance(pattern, str)
+        ]
+
+    def for_name(self, name: str) -> Gen:
+        """The value builder for a property named only in `required` (or a dependency)."""
+        for pattern, _keys, build in self.patterns:
+            if matches(pattern, name):
+                return build
+        if self.extra is not None:
+            return self.extra
+        maker = string_maker(name)
+        return (lambda ctx, d: maker(ctx.rng, ctx.faker)) if maker else (lambda c, d: word(c.rng))
+
+    def draw(self, ctx: Ctx, d: int) -> tuple[str, Gen] | None:
+        """A fresh key and its value builder, or None when no key may be added."""
+        for _ in range(_TRIES):
+            if self.patterns and (not self.open or ctx.rng.random() < 0.7):
+                _pattern_text, keys, build = ctx.rng.choice(self.patterns)
+                key = keys(ctx, d)
+            elif self.open:
+                key = self.names.draw(ctx, d) if self.names.draw else word(ctx.rng)
+                if any(matches(p, key) for p, _k, _b in self.patterns):
+                    continue
+                build = self.extra or (lambda c, dd: word(c.rng))
+            else:
+                return None
+            if isinstance(key, str) and self.names.allows(key):
+                return key, build
+        return None
+
+
+def _pattern_keys(pattern: str) -> Gen:
+    return (
+        _pattern(pattern, 1, None)
+        if native(pattern)
+        else _pattern(for_python(pattern), 1, None, pattern)
+    )
 
 
 def _infer(schema: dict[str, Any]) -> str:

@@ -14,11 +14,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+import fast_yaml
 import yaml
 
 from .errors import Problem, SpecError, escape_token, unescape_token
+from .progress import Progress
+from .swagger2 import convert, is_swagger2
 
-try:  # the C loader is ~10x faster on large specs
+try:  # the C loader is ~10x faster than the pure-Python one
     _YamlLoader: type = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - libyaml missing
     _YamlLoader = yaml.SafeLoader
@@ -57,6 +60,10 @@ def parse_text(text: str, file: str) -> Any:
             if file.endswith(".json"):
                 reason = f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
                 raise SpecError([Problem(file, "", reason)]) from None
+    try:  # YAML 1.2 (what OpenAPI 3.1 asks for), ~20x faster than libyaml on a large spec
+        return fast_yaml.safe_load(text)
+    except Exception:  # PyYAML reads it again, to locate the error
+        pass
     try:
         return yaml.load(text, Loader=_YamlLoader)
     except yaml.YAMLError as exc:
@@ -66,14 +73,21 @@ def parse_text(text: str, file: str) -> Any:
         raise SpecError([Problem(file, "", f"invalid YAML{where}: {problem}")]) from None
 
 
-def read_file(path: Path, shown: str | None = None) -> Any:
+def read_text(path: Path) -> str:
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise SpecError([Problem(str(path), "", "file not found")]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise SpecError([Problem(str(path), "", f"cannot read file: {exc}")]) from None
-    return parse_text(text, shown or str(path))
+
+
+def read_file(path: Path, shown: str | None = None) -> Any:
+    return parse_text(read_text(path), shown or str(path))
+
+
+# a `$ref` whose value does not start with `#`: only then is there a file to bundle
+_EXTERNAL_REF = re.compile(r"""\$ref["']?\s*:\s*+(?!["']?#)""")
 
 
 def check_version(root: Any, file: str) -> str:
@@ -82,8 +96,8 @@ def check_version(root: Any, file: str) -> str:
         raise SpecError([Problem(file, "", f"an OpenAPI document must be a mapping, got {kind}")])
     if "swagger" in root:
         reason = (
-            f"Swagger {root.get('swagger')} is not supported; convert the document to "
-            "OpenAPI 3.0 or 3.1 first"
+            f"Swagger {root.get('swagger')} is not supported (2.0 is converted); use "
+            "OpenAPI 2.0, 3.0 or 3.1"
         )
         raise SpecError([Problem(file, "/swagger", reason)])
     version = str(root.get("openapi", ""))
@@ -171,20 +185,37 @@ class _Bundler:
             return file.as_posix()
 
 
-def load_document(source: str | Path | dict[str, Any], name: str | None = None) -> Document:
+def load_document(
+    source: str | Path | dict[str, Any], name: str | None = None, progress: Progress | None = None
+) -> Document:
     """Load a spec from a path or an already parsed mapping."""
     if isinstance(source, dict):
-        root, path, file = source, None, "<memory>"
+        root, path, file, external = source, None, "<memory>", True
     else:
         path = Path(source).resolve()
         file = str(source)
-        root = read_file(path, file)
+        if progress is not None:
+            progress.start(Path(file).name, "parsing")
+        text = read_text(path)
+        root = parse_text(text, file)
+        external = _EXTERNAL_REF.search(text) is not None
+    warnings = []
+    if is_swagger2(root):
+        root = convert(root)
+        warnings.append(Problem(file, "/swagger", "Swagger 2.0, served as OpenAPI 3.0", "info"))
     version = check_version(root, file)
     bundler = _Bundler(root, path)
-    bundler.run()
+    if external:  # a walk over a large spec costs; one without file references skips it
+        bundler.run()
     if bundler.problems:
         raise SpecError(bundler.problems)
-    return Document(root=root, file=file, version=version, name=name or service_name(root, file))
+    return Document(
+        root=root,
+        file=file,
+        version=version,
+        name=name or service_name(root, file),
+        warnings=warnings,
+    )
 
 
 def resolve(root: dict[str, Any], ref: str) -> Any:

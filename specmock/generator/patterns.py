@@ -11,6 +11,7 @@ reported at load and not enforced.
 from __future__ import annotations
 
 import re
+import warnings
 from functools import lru_cache
 from typing import Any
 
@@ -36,7 +37,9 @@ def compile_pattern(pattern: str) -> regress.Regex | None:
 def native(pattern: str) -> bool:
     """Whether both validators compile the pattern as it is."""
     try:
-        re.compile(pattern)
+        with warnings.catch_warnings():  # "possible nested set": fine in ECMA-262
+            warnings.simplefilter("ignore", FutureWarning)
+            re.compile(pattern)
         jsonschema_rs.validator_for({"pattern": pattern})
     except (re.error, ValueError, jsonschema_rs.ValidationError):
         return False

@@ -17,6 +17,7 @@ from .errors import Problem, SpecError
 from .fake import Builder
 from .loader import Document
 from .params import ParamSpec
+from .progress import Progress
 from .roles import Role
 from .schema import Bundle, SchemaSet, schema_problems
 from .validators import compile_validator, fallback_validator
@@ -32,6 +33,7 @@ class Compiler:
         self.doc = doc
         self.strict = strict
         self.problems: list[Problem] = []  # schemas served unchecked (lenient loading)
+        self.operations: list[Operation] = []  # the document's, once built
         self._sets = {"request": SchemaSet(doc, "request"), "response": SchemaSet(doc, "response")}
         self._bundles: dict[tuple[int, str], Bundle] = {}
         self._validators: dict[tuple[int, str], Any] = {}
@@ -131,6 +133,7 @@ class Operation:
     summary: str = ""
     extensions: dict[str, Any] = field(default_factory=dict)
     role: Role | None = None
+    accept_declared: bool = False  # an `Accept` header parameter is declared (and ignored)
 
     @cached_property
     def success(self) -> Response | None:
@@ -192,12 +195,14 @@ class Service:
     def title(self) -> str:
         return str((self.document.root.get("info") or {}).get("title", self.name))
 
-    def compile_all(self) -> None:
+    def compile_all(self, progress: Progress | None = None) -> None:
         errors: list[Problem] = []
         for op in self.operations:
             try:
                 op.compile_all()
             except SpecError as exc:
                 errors.extend(exc.problems)
+            if progress is not None:
+                progress.done += 1
         if errors:
             raise SpecError(errors)

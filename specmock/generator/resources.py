@@ -137,13 +137,10 @@ def _guess(op: Operation, segments: list[str], literal: list[str], paths: set[st
 
 def _item_path(collection: str, paths: set[str]) -> str | None:
     depth = len(_segments(collection)) + 1
-    for path in sorted(paths):
+    prefix = collection.rstrip("/") + "/"
+    for path in sorted(p for p in paths if p.startswith(prefix)):  # a few, not all paths
         parts = _segments(path)
-        if (
-            len(parts) == depth
-            and path.startswith(collection.rstrip("/") + "/")
-            and _is_param(parts[-1])
-        ):
+        if len(parts) == depth and _is_param(parts[-1]):
             return path
     return None
 

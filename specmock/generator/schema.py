@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, Literal
+from urllib.parse import quote, unquote
 
 from .errors import escape_token, unescape_token
 from .loader import Document, resolve
@@ -36,16 +37,25 @@ _SCHEMA_ONE = (
     "contentSchema",
 )
 _DROP_30 = {"nullable", "example", "xml", "externalDocs", "deprecated"}
+_DRAFT_2019 = ("$recursiveAnchor", "$recursiveRef")  # read as a `$ref` to the anchor
+_POINTER_SAFE = "~!$&'()*+,;=:@/"  # left as they are in a URI fragment
 _JSON_TYPES = {"string", "number", "integer", "boolean", "array", "object", "null"}
 
 
 def def_key(ref: str) -> str:
-    """The `$defs` key a document reference is bundled under."""
-    return ref[2:] if ref.startswith("#/") else ref
+    """The `$defs` key a document reference is bundled under: the pointer, percent-decoded
+    (`#/paths/~1apps~1%7Bid%7D/...` and `#/paths/~1apps~1{id}/...` are one target)."""
+    return unquote(ref[2:]) if ref.startswith("#/") else ref
 
 
 def def_ref(ref: str) -> str:
-    return "#/$defs/" + escape_token(def_key(ref))
+    """The bundle-internal reference to a document reference's `$defs` entry."""
+    return "#/$defs/" + quote(escape_token(def_key(ref)), safe=_POINTER_SAFE)
+
+
+def key_of(bundle_ref: str) -> str:
+    """The `$defs` key a `def_ref` reference points at."""
+    return unescape_token(unquote(bundle_ref.removeprefix("#/$defs/")))
 
 
 @dataclass
@@ -79,6 +89,7 @@ class SchemaSet:
         self.direction = direction
         self._defs: dict[str, Any] = {}
         self._deps: dict[str, set[str]] = {}
+        self._anchor: str | None = None  # the schema a `$recursiveRef` points to, if any
 
     def bundle(self, schema: Any) -> Bundle:
         refs: set[str] = set()
@@ -102,7 +113,14 @@ class SchemaSet:
         if key not in self._defs:
             self._defs[key] = True  # placeholder while recursing
             deps: set[str] = set()
-            self._defs[key] = self._normalize(resolve(self.root, ref), deps)
+            node = resolve(self.root, ref)
+            outer = self._anchor
+            if isinstance(node, dict) and node.get("$recursiveAnchor") is True:
+                self._anchor = ref  # draft 2019-09: `$recursiveRef: "#"` below means this
+            try:
+                self._defs[key] = self._normalize(node, deps)
+            finally:
+                self._anchor = outer
             self._deps[key] = deps
         return self._deps.get(key, set())
 
@@ -118,6 +136,10 @@ class SchemaSet:
         for key, value in node.items():
             if key == "$ref":
                 out[key] = def_ref(value)
+            elif key in _DRAFT_2019:
+                if key == "$recursiveRef" and self._anchor is not None:
+                    refs.add(self._anchor)
+                    out["$ref"] = def_ref(self._anchor)
             elif key in _SCHEMA_MAPS and isinstance(value, dict):
                 out[key] = {k: self._normalize(v, refs) for k, v in value.items()}
             elif key in _SCHEMA_LISTS and isinstance(value, list):
@@ -294,7 +316,7 @@ def flatten(schema: Any, defs: dict[str, Any], fold: bool = True, depth: int = 0
         if not (isinstance(schema, dict) and "$ref" in schema):
             break
         rest = {k: v for k, v in schema.items() if k != "$ref"}
-        target = defs.get(unescape_token(schema["$ref"].removeprefix("#/$defs/")), {})
+        target = defs.get(key_of(schema["$ref"]), {})
         schema = merge(target, rest) if rest and isinstance(target, dict) else target
     if not fold or not isinstance(schema, dict) or "allOf" not in schema or depth > 16:
         return schema

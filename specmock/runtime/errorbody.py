@@ -9,12 +9,13 @@ from typing import Any
 import orjson
 
 from ..generator.fake import Ctx
-from ..generator.plan import Media, Operation
+from ..generator.plan import Media, Operation, Response
 from ..generator.xmlcodec import is_xml
 from . import problems
 from .catalogue import generic_error
 from .encoding import concrete, serialize
 from .negotiation import choose_media, is_json
+from .outgoing import Outgoing
 from .validation import Violation
 
 ATTEMPTS = 8
@@ -42,10 +43,12 @@ def declared(
     message: str | None,
     violations: list[Violation],
     accept: str | None,
-) -> tuple[str, bytes] | None:
+) -> tuple[str, bytes, bool] | None:
     """The error body the spec declares for `status`, generated, then given readable
     text: the message (else the violations) where it invites one, the status reason in
     the other text fields the schema lets us write (never lorem); None if none fits.
+    The flag says whether the reason could be written into the body at all (an enum-only
+    message field cannot carry it; the body is still the declared shape).
     `draw(op, status, attempt)` gives the seeded context each attempt builds from."""
     response = op.response_for(status)
     if response is None:
@@ -57,10 +60,13 @@ def declared(
         return None
     media_type = choose_media(accept, offered) or offered[0]
     media = response.content[media_type]
-    if media.schema is None:
-        return None
+    if media.schema is None:  # the declared media type, with the problem's fields
+        if not is_json(media_type):
+            return None
+        return concrete(media_type), orjson.dumps(problems.problem(status, violations)), True
     validator = op.compiler.validator(media.schema, "response", media.pointer)
     builder = op.compiler.builder(media.schema)
+    unfilled = None  # a valid body the messages could not be written into (an enum)
     for attempt in range(ATTEMPTS):
         generated = builder(draw(op, status, attempt))
         for with_list in (True, False):
@@ -69,5 +75,58 @@ def declared(
             )
             if validator.is_valid(value):
                 value = problems.readable(value, generated, status, validator, message)
-                return concrete(media_type), serialize(value, media_type, media, op)
+                return concrete(media_type), serialize(value, media_type, media, op), True
+        if unfilled is None and validator.is_valid(generated):
+            unfilled = generated
+    if unfilled is not None:  # the reason travels in a header instead
+        return concrete(media_type), serialize(unfilled, media_type, media, op), False
     return None
+
+
+def owner(op: Operation | None, status: int, operations: list[Operation]) -> Operation | None:
+    """The operation whose declared response a refusal with this status is shaped after:
+    the refused one, else (when it declares none) the one whose shape most of the service
+    declares for it."""
+    if op is not None:
+        response = op.response_for(status)
+        if response is not None:
+            return op if structured(response) else None
+    tally: dict[int, list[Any]] = {}
+    for other in operations:
+        response = other.response_for(status)
+        if response is None or not structured(response):
+            continue
+        media = next(iter(response.content.values()))
+        entry = tally.setdefault(id(media.schema), [0, other])
+        entry[0] += 1
+    if not tally:
+        return None
+    return max(tally.values(), key=lambda entry: entry[0])[1]
+
+
+def plain(
+    op: Operation | None,
+    response: Response,
+    status: int,
+    violations: list[Violation],
+    extra: list[tuple[str, str]],
+) -> Outgoing:
+    """A refusal whose status the operation declares with no body, or only a binary one
+    (the reason goes in `X-Specmock-Problem`), or with a text body (the reason is the text)."""
+    text = problems.summary(status, violations)
+    textual = next((m for m in response.content if m.startswith("text/")), None)
+    if textual is not None:
+        body = text.encode()
+        return Outgoing(status, body, concrete(textual), extra, op, violations=violations)
+    header = ("X-Specmock-Problem", header_safe(status, violations))
+    return Outgoing(status, b"", None, [*extra, header], op, violations=violations)
+
+
+def header_safe(status: int, violations: list[Violation]) -> str:
+    """The refusal's reason as a header value: ASCII, one line, bounded."""
+    text = problems.summary(status, violations).encode("ascii", "replace").decode()
+    return " ".join(text.split())[:500]
+
+
+def structured(response: Response) -> bool:
+    return any(is_json(m) or is_xml(m) for m in response.content)

@@ -9,6 +9,7 @@ from ..generator.build import build_service
 from ..generator.errors import Problem, SpecError
 from ..generator.loader import load_document
 from ..generator.plan import Service
+from ..generator.progress import Progress
 from ..generator.sources import expand
 from .app import SpecmockApp
 from .behaviours import SharedIdempotency, SharedRateLimiter
@@ -30,6 +31,7 @@ def load_services(
     sources: list[str | Path | dict[str, Any]],
     eager: bool | None = None,
     strict_spec: bool = False,
+    progress: Progress | None = None,
 ) -> list[Service]:
     """Load every spec, reporting the problems of all of them at once.
 
@@ -43,7 +45,8 @@ def load_services(
     files.extend(s for s in sources if isinstance(s, dict))
     for source in files:
         try:
-            services.append(build_service(load_document(source), eager, strict_spec))
+            doc = load_document(source, progress=progress)
+            services.append(build_service(doc, eager, strict_spec, progress))
         except SpecError as exc:
             problems.extend(exc.problems)
     if problems:
@@ -76,9 +79,10 @@ def create_app(
     cassette: str | Path | None = None,
     drift_report: str | Path | None = None,
     options: dict[str, str] | None = None,
-    strict_spec: bool = False,
     limits: Limits | None = None,
     allow_upstreams: list[str] | None = None,
+    strict_spec: bool = False,
+    progress: Progress | None = None,
 ) -> SpecmockApp:
     """An ASGI app serving the given specs (paths, folders, bundled names or parsed mappings).
 
@@ -90,7 +94,7 @@ def create_app(
     file; `drift_report` a JSON file.
     """
     sources = specs if isinstance(specs, list) else [specs]
-    services = load_services(sources, eager, strict_spec)
+    services = load_services(sources, eager, strict_spec, progress)
     settings = Settings(
         seed=seed or 0,
         strict=strict,

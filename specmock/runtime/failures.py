@@ -138,7 +138,7 @@ def _spec_error(
     if op is not None:
         found = errorbody.declared(responder.error_context, op, error.status, message, [], accept)
         if found is not None:
-            media_type, data = found
+            media_type, data, _ = found
             return Outgoing(error.status, data, media_type, headers, op)
     problem = {
         "type": "about:blank",

@@ -12,8 +12,13 @@ def base_type(value: str) -> str:
 
 
 def is_json(media_type: str) -> bool:
+    """JSON bodies, including AWS's JSON protocol (`application/x-amz-json-1.1`)."""
     kind = base_type(media_type)
-    return kind == "application/json" or kind.endswith("+json") or kind == "*/*"
+    return (
+        kind in ("application/json", "*/*", "text/json")
+        or kind.endswith("+json")
+        or kind.startswith("application/x-amz-json-")
+    )
 
 
 def media_matches(pattern: str, media_type: str) -> bool:
@@ -34,6 +39,8 @@ def find_declared(declared: Iterable[str], content_type: str) -> str | None:
     for pattern in sorted(candidates, key=lambda p: p.count("*")):
         if media_matches(pattern, kind):
             return pattern
+    if kind.startswith("application/x-amz-json-") and "application/json" in candidates:
+        return "application/json"  # what AWS SDKs send to an API its spec calls JSON
     return None
 
 

@@ -24,26 +24,11 @@ from . import errorbody, problems
 from .encoding import concrete, header_text, serialize
 from .hooks import Reply
 from .negotiation import Preference, choose_media, is_json
+from .outgoing import Outgoing
 from .validation import Rejection, Violation, schema_violations
 
 log = logging.getLogger("specmock")
 _ATTEMPTS = 8
-
-
-@dataclass
-class Outgoing:
-    status: int
-    body: bytes
-    media_type: str | None
-    headers: list[tuple[str, str]] = field(default_factory=list)
-    operation: Operation | None = None
-    contract_errors: list[Violation] = field(default_factory=list)
-    violations: list[Violation] = field(default_factory=list)  # what the request got wrong
-    fault: str | None = None  # an injected failure: a status, or a connection fault to act out
-    fault_seconds: float = 30.0
-    delay_ms: float = 0.0  # injected latency
-    contract: str | None = None  # "injected, outside the contract" for such injected answers
-    stream: Any = None  # an async iterator of body chunks sent after `body` (large answers)
 
 
 @dataclass
@@ -100,7 +85,7 @@ class Responder:
             message = f"no response declared for status {pref.code}"
             raise Rejection(400, [Violation("header", "/prefer", "code", message)])
         status = status_number(response, pref.code)
-        media_type = self._media(response, accept)
+        media_type = self._media(op, response, accept)
         key = (
             id(op),
             status,
@@ -129,13 +114,24 @@ class Responder:
         violations: list[Violation],
         accept: str | None,
         headers: dict[str, str] | None = None,
+        operations: list[Operation] | None = None,
     ) -> Outgoing:
+        """specmock's own refusal: in the shape the operation declares for the status, else
+        the one its service declares most (`operations` when no operation matched), else
+        RFC 9457 problem+json."""
         extra = list((headers or {}).items())
-        response = op.response_for(status) if op else None
-        if op is not None and response is not None:
-            body = errorbody.declared(self.error_context, op, status, None, violations, accept)
+        own = op.response_for(status) if op is not None else None
+        if own is not None and not errorbody.structured(own):  # declared without JSON/XML
+            return errorbody.plain(op, own, status, violations, extra)
+        if operations is None and op is not None:
+            operations = op.compiler.operations
+        owner = errorbody.owner(op, status, operations or [])
+        if owner is not None:
+            body = errorbody.declared(self.error_context, owner, status, None, violations, accept)
             if body is not None:
-                media_type, data = body
+                media_type, data, filled = body
+                if not filled:
+                    extra.append(("X-Specmock-Problem", errorbody.header_safe(status, violations)))
                 return Outgoing(status, data, media_type, extra, op, violations=violations)
         body = orjson.dumps(problems.problem(status, violations))
         return Outgoing(status, body, problems.PROBLEM_TYPE, extra, op, violations=violations)
@@ -155,7 +151,7 @@ class Responder:
         if response is None:
             violation = Violation("response", "/", "status", f"status {status} is not declared")
             return self._broken(op, Outgoing(status, b"", None, extra, op, [violation]))
-        media_type = self._media(response, accept)
+        media_type = self._media(op, response, accept)
         if media_type is None:
             return Outgoing(status, b"", None, extra, op)
         media = response.content[media_type]
@@ -219,7 +215,7 @@ class Responder:
     def generate(self, op: Operation, status: int, accept: str | None, seed: int) -> Any:
         """A valid generated body for a declared status, for state and overrides to build on."""
         response = op.response_for(status)
-        media_type = self._media(response, accept) if response else None
+        media_type = self._media(op, response, accept) if response else None
         if response is None or media_type is None:
             return None
         value, _ = self._body_value(
@@ -236,11 +232,13 @@ class Responder:
             return None
         return op.compiler.validator(media.schema, "response", media.pointer)
 
-    def _media(self, response: Response, accept: str | None) -> str | None:
+    def _media(self, op: Operation, response: Response, accept: str | None) -> str | None:
         if not response.content:
             return None
         offered = list(response.content)
         media_type = choose_media(accept, offered)
+        if media_type is None and op.accept_declared:
+            return offered[0]  # OpenAPI ignores a declared `Accept` parameter; so does 406
         if media_type is None:
             message = f"none of {', '.join(offered)} is acceptable to {accept!r}"
             raise Rejection(406, [Violation("header", "/accept", "accept", message)])

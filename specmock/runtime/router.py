@@ -11,6 +11,10 @@ Two conventions from AWS-style APIs, where several operations share a method and
   carries that query parameter (with that value, if one is given); the operation on the bare
   path is the fallback. Clients that format the path, schemathesis included, send the
   condition as a real query string.
+- A path key may also end in `#` and conditions joined by `&`, the form the APIs.guru
+  conversions of AWS specs write: `/#X-Amz-Target=DynamoDB_20120810.GetItem` (POST / told
+  apart by the `X-Amz-Target` header) and `/tags/{arn}#tagKeys` (chosen when the request
+  carries every named query parameter). Clients never send a `#` part.
 - A last path parameter marked `x-specmock-greedy: true` takes the rest of the path,
   slashes included (`/{Bucket}/{Key}` matches `/b/photos/2024/cat.jpg`). Greedy patterns
   are tried after every fixed-length one.
@@ -27,7 +31,27 @@ from ..generator.plan import Operation, Service
 _PARAM = re.compile(r"{([^}/]+)}")
 
 
-Condition = tuple[str, str | None]  # query parameter name, and the value it must have
+HEADER_CONDITIONS = frozenset({"x-amz-target"})  # `#name=value` parts read from a header
+
+
+@dataclass(frozen=True)
+class Condition:
+    """What a request must carry to reach an operation declared on a conditional path key:
+    query parameters (with a value, or just present) and header values."""
+
+    query: tuple[tuple[str, str | None], ...] = ()
+    headers: tuple[tuple[str, str], ...] = ()
+
+    def holds(self, query: dict[str, list[str]], headers: dict[str, str]) -> bool:
+        return all(
+            name in query and (value is None or value in query[name]) for name, value in self.query
+        ) and all(headers.get(name) == value for name, value in self.headers)
+
+    @property
+    def rank(self) -> tuple[int, int]:
+        """Most specific first: more requirements, then more of them with a value."""
+        valued = sum(v is not None for _, v in self.query) + len(self.headers)
+        return (-(len(self.query) + len(self.headers)), -valued)
 
 
 @dataclass
@@ -46,19 +70,22 @@ class PathEntry:
             return
         found = self.variants.setdefault(op.method, [])
         found.append((condition, op))
-        found.sort(key=lambda c: c[0][1] is None)  # name=value before bare name
+        found.sort(key=lambda c: c[0].rank)
 
-    def select(self, method: str, query: dict[str, list[str]]) -> Operation | None:
-        """The operation for a method and query; HEAD falls back to GET's. A query naming
-        a condition of this path (a sub-resource such as `?uploads`) never falls back to
-        the bare path's operation: that method is not declared for the sub-resource."""
+    def select(
+        self, method: str, query: dict[str, list[str]], headers: dict[str, str] | None = None
+    ) -> Operation | None:
+        """The operation for a method, query and headers; HEAD falls back to GET's. A query
+        naming a condition of this path (a sub-resource such as `?uploads`) never falls back
+        to the bare path's operation: that method is not declared for the sub-resource."""
         if not self.variants:  # the common case: no sub-resources on this path
             found = self.methods.get(method)
             return found if found or method != "HEAD" else self.methods.get("GET")
+        headers = headers or {}
         marked = self._marked(query)
         for name in (method, "GET") if method == "HEAD" else (method,):
-            for (key, value), op in self.variants.get(name, ()):
-                if key in query and (value is None or value in query[key]):
+            for condition, op in self.variants.get(name, ()):
+                if condition.holds(query, headers):
                     return op
             op = None if marked else self.methods.get(name)
             if op is not None:
@@ -66,11 +93,23 @@ class PathEntry:
         return None
 
     def _marked(self, query: dict[str, list[str]]) -> bool:
-        return any(key in query for found in self.variants.values() for (key, _), _ in found)
+        return any(
+            key in query
+            for found in self.variants.values()
+            for condition, _ in found
+            for key, _ in condition.query
+        )
 
-    def allow_for(self, query: dict[str, list[str]]) -> list[str]:
+    def allow_for(
+        self, query: dict[str, list[str]], headers: dict[str, str] | None = None
+    ) -> list[str]:
         """The methods declared for this path and query (the Allow header of a 405)."""
-        methods = {m for m in (*self.methods, *self.variants) if self.select(m, query)}
+        methods = {
+            m
+            for m in (*self.methods, *self.variants)
+            if self.select(m, query, headers)
+            or any(c.headers for c, _ in self.variants.get(m, ()))  # told apart by a header
+        }
         if "GET" in methods:
             methods.add("HEAD")
         methods.add("OPTIONS")
@@ -120,11 +159,13 @@ class Router:
             greedy.update(p.name for p in op.params if p.greedy)
         for template, entry in entries.items():
             if "{" not in template:
-                literal[template.rstrip("/") or "/"] = entry
+                literal[template] = entry
             else:
                 pattern = _compile(entry, greedy)
                 size = -len(pattern.segments) if pattern.greedy else len(pattern.segments)
                 templated.setdefault(size, []).append(pattern)
+        for template in [t for t in literal if t.endswith("/")]:  # `/a/` also answers `/a`
+            literal.setdefault(template.rstrip("/") or "/", literal[template])
         for patterns in templated.values():
             patterns.sort(key=lambda p: p.rank, reverse=True)
         conflicts = [p for p, _, _ in self._mounts if p == prefix]
@@ -151,7 +192,7 @@ def _match_in(
     path: str, literal: dict[str, PathEntry], templated: dict[int, list[_Pattern]]
 ) -> Match | None:
     key = path.rstrip("/") or "/"
-    entry = literal.get(key)
+    entry = literal.get(path) or literal.get(key)  # `/a` and `/a/` differ when both declared
     if entry is not None:
         return Match(entry, {})
     parts = key.split("/")[1:]
@@ -172,12 +213,22 @@ def _match_in(
 
 
 def split_condition(path: str) -> tuple[str, Condition | None]:
-    """`/{Bucket}?list-type=2` -> (`/{Bucket}`, ("list-type", "2")); no `?`, no condition."""
-    template, mark, query = path.partition("?")
+    """`/{Bucket}?list-type=2` -> (`/{Bucket}`, query list-type=2);
+    `/#X-Amz-Target=S.Op` -> (`/`, header x-amz-target: S.Op); no `?` or `#`, no condition."""
+    template, mark, rest = path.partition("#")
     if not mark:
-        return path, None
-    name, equals, value = query.partition("=")
-    return template, (name, value if equals else None)
+        template, mark, rest = path.partition("?")
+        if not mark:
+            return path, None
+    query: list[tuple[str, str | None]] = []
+    headers: list[tuple[str, str]] = []
+    for part in filter(None, rest.split("&")):
+        name, equals, value = part.partition("=")
+        if name.lower() in HEADER_CONDITIONS and equals:
+            headers.append((name.lower(), value))
+        else:
+            query.append((name, value if equals else None))
+    return template or "/", Condition(tuple(query), tuple(headers))
 
 
 def without_marker(path: str, query: dict[str, list[str]]) -> dict[str, list[str]]:
@@ -186,11 +237,14 @@ def without_marker(path: str, query: dict[str, list[str]]) -> dict[str, list[str
     if not query or "?" not in path:
         return query
     condition = split_condition(path)[1]
-    values = query.get(condition[0], []) if condition else []
-    if condition is None or len(values) < 2 or all(values):
+    if condition is None or not condition.query:
+        return query
+    name = condition.query[0][0]
+    values = query.get(name, [])
+    if len(values) < 2 or all(values):
         return query
     kept = [v for v in values if v]
-    return {**query, condition[0]: kept or values[:1]}
+    return {**query, name: kept or values[:1]}
 
 
 def _try(pattern: _Pattern, parts: list[str]) -> dict[str, str] | None:

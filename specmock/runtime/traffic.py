@@ -16,14 +16,16 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
-
-import httpx
 
 from ..generator.plan import Operation
 from .cassette import Cassette, Exchange
 from .drift import DriftReport
 from .validation import Violation
+
+if TYPE_CHECKING:  # httpx loads only when a mode forwards
+    import httpx
 
 
 class Mode(StrEnum):
@@ -87,9 +89,8 @@ def checked_upstreams(upstreams: dict[str, str]) -> dict[str, str]:
     """The base URLs without a trailing slash; one that is no http(s) URL is refused."""
     for name, url in upstreams.items():
         try:
-            host = httpx.URL(url).host if url.startswith(("http://", "https://")) else ""
-            host = host and urlsplit(url).hostname  # brackets must pair: http://[ is no host
-        except (httpx.InvalidURL, ValueError):
+            host = urlsplit(url).hostname if url.startswith(("http://", "https://")) else ""
+        except ValueError:  # brackets must pair: http://[ is no host
             host = ""
         if not host:
             given = f"{name}={url}" if name else url
@@ -132,6 +133,8 @@ class Traffic:
             raise TrafficError(f"mode {wanted} needs an upstream URL")
         if wanted is Mode.RECORD and self.cassette_file is None:
             raise TrafficError("mode record needs a cassette file")
+        if wanted.forwards:
+            import httpx  # noqa: F401 - loaded now, not while the first request waits
         self.mode = wanted
         self.cassette.rewind()
 
@@ -160,6 +163,8 @@ class Traffic:
         prefix: str = "",
     ) -> Exchange:
         """Send the request on, less the service's mount prefix; a failed connection is a 502."""
+        import httpx
+
         client = self._client_for_loop()
         sent = {
             k: v for k, v in headers.items() if k not in _HOP and not k.startswith("x-specmock-")
@@ -184,6 +189,8 @@ class Traffic:
 
     def _client_for_loop(self) -> httpx.AsyncClient:
         """One pooled client per event loop: an in-process test client runs a loop per call."""
+        import httpx
+
         loop = asyncio.get_running_loop()
         if self._client is None or self._loop is not loop:
             self._client = httpx.AsyncClient(timeout=self.timeout, follow_redirects=False)

@@ -4,6 +4,14 @@ The runtime collects handlers from this package's namespace only, so every modul
 handlers are imported here (their names are unique across the package).
 """
 
+from .assets import (
+    create_asset,
+    delete_asset,
+    get_asset,
+    list_assets_page,
+    query_assets,
+    update_asset,
+)
 from .asyncrows import async_results, async_status, insert_rows, upsert_rows
 from .auth import request_token
 from .automations import create_automation, get_automation, list_automations, run_automation
@@ -62,6 +70,8 @@ from .journeys import (
     stop_journey,
     update_journey,
 )
+from .sends import delivery_record, send_sms, send_triggered, sms_history
+from .soap import get_wsdl, soap_service, soap_service_lower
 
 __all__ = [
     "CATALOGUE",
@@ -70,6 +80,7 @@ __all__ = [
     "async_status",
     "attach_assets",
     "contact_membership",
+    "create_asset",
     "create_automation",
     "create_campaign",
     "create_contact",
@@ -77,13 +88,16 @@ __all__ = [
     "create_definition",
     "create_journey",
     "create_list",
+    "delete_asset",
     "delete_campaign",
     "delete_de",
     "delete_definition",
     "delete_journey",
     "delete_row",
+    "delivery_record",
     "detach_asset",
     "fire_entry_event",
+    "get_asset",
     "get_automation",
     "get_campaign",
     "get_de",
@@ -91,8 +105,10 @@ __all__ = [
     "get_journey",
     "get_list",
     "get_subscriber",
+    "get_wsdl",
     "insert_rows",
     "list_assets",
+    "list_assets_page",
     "list_automations",
     "list_campaigns",
     "list_definitions",
@@ -103,6 +119,7 @@ __all__ = [
     "message_status",
     "publish_journey",
     "publish_status",
+    "query_assets",
     "remove_subscriber",
     "request_token",
     "rowset_by_id",
@@ -111,7 +128,13 @@ __all__ = [
     "search",
     "send_many",
     "send_one",
+    "send_sms",
+    "send_triggered",
+    "sms_history",
+    "soap_service",
+    "soap_service_lower",
     "stop_journey",
+    "update_asset",
     "update_contact",
     "update_definition",
     "update_journey",

@@ -38,7 +38,7 @@ async def create_campaign(ctx: Context) -> Reply:
         "modifiedDate": now,
     }
     await ctx.store.put(ctx.namespace(CAMPAIGNS), campaign["id"], campaign)
-    return Reply(campaign, status=201)
+    return Reply(campaign)  # the vendor's spec says 200; FuelSDK treats anything else as failure
 
 
 @override("listCampaigns")

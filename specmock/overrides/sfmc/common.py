@@ -47,7 +47,14 @@ def not_authorized() -> Reply:
 async def token_record(ctx: Context) -> dict[str, Any] | None:
     """The live token the request carries, or None (absent, unknown or expired)."""
     scheme, _, token = ctx.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    if scheme.lower() != "bearer":
+        return None
+    return await live_token(ctx, token)
+
+
+async def live_token(ctx: Context, token: str) -> dict[str, Any] | None:
+    """The record of an access token from /v2/token while it lives (REST and SOAP share them)."""
+    if not token.strip():
         return None
     record = await ctx.store.get(ctx.namespace(TOKENS), token.strip())
     if record is None or ctx.clock.now() >= float(record["expires_at"]):

@@ -109,7 +109,7 @@ async def delete_definition(ctx: Context) -> Reply:
 
 
 # -- sending -------------------------------------------------------------------------------
-async def _queue(
+async def queue_message(
     ctx: Context, definition: dict[str, Any], recipient: dict[str, Any], shared: dict, key: str
 ) -> dict[str, Any]:
     now = ctx.clock.now()
@@ -130,7 +130,7 @@ async def _queue(
     return message
 
 
-def _recipient_problem(recipient: dict[str, Any]) -> str | None:
+def recipient_problem(recipient: dict[str, Any]) -> str | None:
     if not _EMAIL.match(recipient["to"]):
         return f"MCMS_UTM_Validation_InvalidEmailAddress: recipient.to {recipient['to']!r}"
     return None
@@ -153,12 +153,12 @@ async def send_one(ctx: Context) -> Reply:
     if refusal:
         return refusal
     assert definition is not None
-    problem = _recipient_problem(ctx.body["recipient"])
+    problem = recipient_problem(ctx.body["recipient"])
     if problem:
         return bad_request(problem, 10005)
     if await ctx.store.get(ctx.namespace(MESSAGES), key) is not None:
         return error(409, f"MCMS_UTM_Validation_MessageKeyExists: {key} was used before", 30006)
-    await _queue(ctx, definition, ctx.body["recipient"], ctx.body.get("attributes", {}), key)
+    await queue_message(ctx, definition, ctx.body["recipient"], ctx.body.get("attributes", {}), key)
     body = {"requestId": await new_id(ctx), "errorcode": 0, "responses": [{"messageKey": key}]}
     return Reply(body, status=202)
 
@@ -175,13 +175,13 @@ async def send_many(ctx: Context) -> Reply:
     shared = ctx.body.get("attributes", {})
     for recipient in ctx.body["recipients"]:
         key = recipient.get("messageKey") or await new_id(ctx)
-        problem = _recipient_problem(recipient)
+        problem = recipient_problem(recipient)
         if problem is None and await ctx.store.get(ctx.namespace(MESSAGES), key) is not None:
             problem = f"MCMS_UTM_Validation_MessageKeyExists: {key} was used before"
         if problem:  # refused alone; the other recipients still go out
             responses.append({"messageKey": key, "errorcode": 30006, "message": problem})
             continue
-        await _queue(ctx, definition, recipient, shared, key)
+        await queue_message(ctx, definition, recipient, shared, key)
         responses.append({"messageKey": key})
     body = {"requestId": await new_id(ctx), "errorcode": 0, "responses": responses}
     return Reply(body, status=202)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from specmock import Catalogue, Failure, NamedError, Reply, register_catalogue, standard_presets
 
 from .common import DOCS
+from .soapxml import fault
 
 SERVICE = "sfmc"
 
@@ -70,9 +71,26 @@ ERRORS = (
 _OAUTH = {400: "invalid_request", 401: "invalid_client", 403: "unauthorized_client"}
 
 
+def soap_fault(code: str, message: str, actor: str = "") -> Reply:
+    """SFMC's SOAP fault, HTTP 500 as SOAP 1.1 requires: `soap:Client` for a request it
+    cannot read, `soap:Server` for its own trouble, `q0:Security` "Login Failed" for a
+    missing, unknown or expired token."""
+    return Reply(raw=fault(code, message, actor), status=500, media_type="text/xml; charset=utf-8")
+
+
 def render(failure: Failure) -> Reply:
-    """SFMC's REST body; the token endpoint answers in OAuth's words instead."""
+    """SFMC's REST body; the token endpoint answers in OAuth's words, the SOAP endpoint
+    with a fault (Security for 401/403, Client for other 4xx, Server otherwise) under the
+    status injected."""
     error = failure.error
+    if failure.path.lower().endswith("/service.asmx"):
+        if error.status in (401, 403):
+            reply = soap_fault("Security", "Login Failed")
+        else:
+            code = "Client" if error.status < 500 and error.status != 429 else "Server"
+            reply = soap_fault(code, failure.message)
+        reply.status = error.status  # the status asked for is kept, as on every service
+        return reply
     if failure.path.endswith("/v2/token"):
         oauth = _OAUTH.get(error.status, "temporarily_unavailable")
         body = {"error": oauth, "error_description": failure.message, "error_uri": DOCS}

@@ -49,7 +49,9 @@ async def _forward_unknown(x: Exchange) -> Outgoing:
 
 
 def _unknown(x: Exchange) -> Outgoing:
+    """404, in the error shape the service declares most for it (problem+json if none)."""
     violation = Violation("path", x.path, "path", f"no operation is declared for {x.path}")
+    ops = None
     if not x.is_admin:
         name = _service_of(x)[0]
         service = next((s for s in x.app.services if s.name == name), None)
@@ -57,7 +59,8 @@ def _unknown(x: Exchange) -> Outgoing:
             out = vendor_refusal(x, service, 404, [violation], x.path)
             if out is not None:
                 return out
-    return x.app.responder.error(None, 404, [violation], x.accept)
+            ops = service.operations  # else the error shape the service declares most
+    return x.app.responder.error(None, 404, [violation], x.accept, operations=ops)
 
 
 def select_operation(x: Exchange) -> Outgoing | None:
@@ -65,10 +68,10 @@ def select_operation(x: Exchange) -> Outgoing | None:
     assert x.match is not None
     entry = x.match.entry
     query = query_of(x.scope) if entry.variants else {}
-    x.op = entry.select(x.method, query)
+    x.op = entry.select(x.method, query, x.headers)  # X-Amz-Target keys read a header
     if x.op is not None:
         return None
-    allow = ", ".join(entry.allow_for(query_of(x.scope)))
+    allow = ", ".join(entry.allow_for(query_of(x.scope), x.headers))
     if x.method == "OPTIONS":
         extra = [("Allow", allow)]
         if "origin" in x.headers:
@@ -84,7 +87,8 @@ def select_operation(x: Exchange) -> Outgoing | None:
         out = vendor_refusal(x, entry.service, 405, [violation], entry.template)
         if out is not None:
             return dataclasses.replace(out, headers=[*out.headers, ("Allow", allow)])
-    return x.app.responder.error(None, 405, [violation], x.accept, {"Allow": allow})
+    ops = entry.service.operations  # the service's declared error shape, if any
+    return x.app.responder.error(None, 405, [violation], x.accept, {"Allow": allow}, ops)
 
 
 def _service_of(x: Exchange) -> tuple[str, str]:
