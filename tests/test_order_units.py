@@ -177,6 +177,9 @@ def test_deliveries_of_one_key_go_in_order_and_retry_on_the_clock():
     first = scheduler.attempts[1]
     assert first["due"] - T0 == pytest.approx(RetryPolicy(attempts=3).backoff(3, "d1", 1))
     headers = sent[0][2]
+    stamps = [h["X-Signature-Timestamp"] for _, _, h, _ in sent]
+    assert [int(ts) for ts in stamps] == [int(at) for _, _, _, at in sent]  # whole seconds
+    assert all(ts.isdigit() for ts in stamps)
     assert verify("s", headers["X-Signature"], headers["X-Signature-Timestamp"],
                   canonical(sent[0][1]), T0) is None
     assert headers["traceparent"].startswith("00-" + "ab" * 16 + "-")

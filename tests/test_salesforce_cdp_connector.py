@@ -106,10 +106,30 @@ def test_connector_follows_batches_and_lists_tables(servers):
     cursor.execute("SELECT ssot__DataSourceId__c AS src, COUNT(*) AS n "
                    "FROM ssot__Individual__dlm GROUP BY ssot__DataSourceId__c ORDER BY src")
     assert cursor.fetchall()[-1] == ["POS", 600]
-    with pytest.raises(Exception, match="arrow streams are not supported"):
-        conn.get_pandas_dataframe("SELECT 1 AS one")  # asks for Arrow batches: refused by name
     tables = conn.list_tables(table_name="ssot__Individual__dlm")
     assert [t.name for t in tables] == ["ssot__Individual__dlm"]
+
+
+@pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
+def test_connector_reads_a_dataframe_from_arrow_batches(servers):
+    pytest.importorskip("pyarrow")
+    conn = connector.SalesforceCDPConnection(
+        servers.http, client_id="cid", client_secret="secret")
+    frame = conn.get_pandas_dataframe(  # Arrow IPC batches of 250 rows, four of them
+        "SELECT ssot__Id__c AS id, ssot__GrandTotalAmount__c AS total, "
+        "ssot__PurchaseOrderDate__c AS created, 7 AS seven "
+        "FROM ssot__SalesOrder__dlm ORDER BY ssot__Id__c")
+    assert list(frame.columns) == ["id", "total", "created", "seven"]
+    assert len(frame) == 800 and frame["id"].iloc[0] == "ORD-00001"
+    assert str(frame["total"].dtype) == "float64"  # DECIMAL strings cast by the connector
+    assert str(frame["created"].dtype).startswith("datetime64")
+    assert frame["seven"].tolist() == [7] * 800
+    cursor = conn.cursor()
+    cursor.execute("SELECT ssot__Id__c, ssot__GrandTotalAmount__c FROM ssot__SalesOrder__dlm "
+                   "ORDER BY ssot__Id__c")
+    rows = cursor.fetchall()
+    assert frame["id"].tolist() == [r[0] for r in rows]
+    assert frame["total"].tolist() == [r[1] for r in rows]
 
 
 @pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")

@@ -378,7 +378,7 @@ class Scheduler:
     async def _attempt(self, delivery: Delivery) -> None:
         delivery.attempt += 1
         started = self.now()
-        timestamp = f"{started:.3f}"
+        timestamp = str(int(started))  # whole seconds: receivers commonly do int(ts)
         body = canonical(delivery.payload)
         span = random.Random(f"{self.seed}:{delivery.id}:{delivery.attempt}").getrandbits(64)
         headers = {

@@ -27,24 +27,32 @@ MAX_EXPIRES = 7 * 24 * 3600
 _SIGV4 = "AWS4-HMAC-SHA256"
 
 
-def verify(ctx: Context, cfg: Config) -> None:
-    """Raise the S3Error a real bucket would answer a badly signed request with."""
+ANONYMOUS = None  # an unsigned request: it may read what is public, nothing else
+EVERYONE = "*"  # authentication off: every request acts as every owner
+
+
+def verify(ctx: Context, cfg: Config) -> str | None:
+    """The access key that signed the request (its owner), ANONYMOUS when unsigned, or
+    EVERYONE with authentication off; raises the S3Error a real bucket would answer a
+    badly signed request with."""
     if not cfg.auth:
-        return
+        return EVERYONE
     header = ctx.headers.get("authorization", "")
     query = _query_pairs(ctx)
     names = {k for k, _ in query}
     if header.startswith(_SIGV4):
-        _sigv4_header(ctx, cfg, header)
-    elif header.startswith("AWS "):
-        _sigv2(ctx, cfg, header[4:].rpartition(":")[0], header.rpartition(":")[2], None)
-    elif "X-Amz-Signature" in names:
-        _sigv4_query(ctx, cfg, dict(query))
-    elif "Signature" in names and "AWSAccessKeyId" in names:
+        return _sigv4_header(ctx, cfg, header)
+    if header.startswith("AWS "):
+        access = header[4:].rpartition(":")[0]
+        _sigv2(ctx, cfg, access, header.rpartition(":")[2], None)
+        return access
+    if "X-Amz-Signature" in names:
+        return _sigv4_query(ctx, cfg, dict(query))
+    if "Signature" in names and "AWSAccessKeyId" in names:
         params = dict(query)
         _sigv2(ctx, cfg, params["AWSAccessKeyId"], params["Signature"], params.get("Expires"))
-    else:
-        raise S3Error("AccessDenied", 403, "Access Denied: the request is not signed")
+        return params["AWSAccessKeyId"]
+    return ANONYMOUS
 
 
 def _secret(cfg: Config, access_key: str) -> str:
@@ -68,7 +76,7 @@ def _mismatch() -> S3Error:
     )
 
 
-def _sigv4_header(ctx: Context, cfg: Config, header: str) -> None:
+def _sigv4_header(ctx: Context, cfg: Config, header: str) -> str:
     fields = dict(part.strip().partition("=")[::2] for part in header[len(_SIGV4) :].split(","))
     credential = fields.get("Credential", "").split("/")
     if len(credential) != 5 or not fields.get("Signature") or not fields.get("SignedHeaders"):
@@ -81,9 +89,10 @@ def _sigv4_header(ctx: Context, cfg: Config, header: str) -> None:
     request = _request(ctx, fields["SignedHeaders"].split(";"), _raw_query(ctx))
     signer = S3SigV4Auth(Credentials(access, secret), service, region)
     _compare(signer, request, timestamp, fields["Signature"])
+    return access
 
 
-def _sigv4_query(ctx: Context, cfg: Config, params: dict[str, str]) -> None:
+def _sigv4_query(ctx: Context, cfg: Config, params: dict[str, str]) -> str:
     credential = params.get("X-Amz-Credential", "").split("/")
     if len(credential) != 5:
         raise S3Error("AuthorizationQueryParametersError", 400, "X-Amz-Credential is malformed")
@@ -112,6 +121,7 @@ def _sigv4_query(ctx: Context, cfg: Config, params: dict[str, str]) -> None:
     request = _request(ctx, params.get("X-Amz-SignedHeaders", "host").split(";"), unsigned)
     signer = S3SigV4QueryAuth(Credentials(access, secret), service, region)
     _compare(signer, request, params["X-Amz-Date"], params.get("X-Amz-Signature", ""))
+    return access
 
 
 def _sigv2(ctx: Context, cfg: Config, access: str, signature: str, expires: str | None) -> None:

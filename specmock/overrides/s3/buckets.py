@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import base64
 import ipaddress
 import re
+from typing import Any
 
 from specmock import Context, Reply
 
 from . import blobs
-from .common import S3Error, config, iso, reply
+from .access import owner, owns
+from .auth import EVERYONE
+from .common import S3Error, config, decode_token, iso, query_value, reply
 from .operation import handler
-from .state import BUCKETS, bucket, objects_ns, parts_ns, uploads_ns
+from .state import BUCKETS, bucket, completed_ns, objects_ns, parts_ns, uploads_ns, versions_ns
 
 _NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 OWNER = {
@@ -46,15 +50,37 @@ async def create_bucket(ctx: Context) -> Reply:
     problem = name_problem(name)
     if problem:
         raise S3Error("InvalidBucketName", 400, problem, BucketName=name)
-    if await ctx.store.get(BUCKETS, name) is not None:
-        raise S3Error(
-            "BucketAlreadyOwnedByYou",
-            409,
-            "Your previous request to create the named bucket succeeded and you already own it.",
-            BucketName=name,
-        )
     region = ((ctx.body or {}).get("LocationConstraint") or "") if ctx.body else ""
-    await ctx.store.put(BUCKETS, name, {"Name": name, "created": ctx.clock.now(), "region": region})
+    requester = owner(ctx)
+    existing = await ctx.store.get(BUCKETS, name)
+    if existing is not None:
+        if not owns(existing, requester):
+            raise S3Error(
+                "BucketAlreadyExists",
+                409,
+                "The requested bucket name is not available. The bucket namespace is shared by "
+                "all users of the system. Please select a different name and try again.",
+                BucketName=name,
+            )
+        if region or existing.get("region") or config(ctx).region != "us-east-1":
+            raise S3Error(
+                "BucketAlreadyOwnedByYou",
+                409,
+                "Your previous request to create the named bucket succeeded and you already "
+                "own it.",
+                BucketName=name,
+            )
+        return reply(ctx, Location=f"/{name}")  # us-east-1 answers its owner 200 again
+    record = {
+        "Name": name,
+        "created": ctx.clock.now(),
+        "region": region,
+        "owner": None if requester == EVERYONE else requester,
+        "acl": ctx.headers.get("x-amz-acl") or "private",
+    }
+    if ctx.headers.get("x-amz-bucket-object-lock-enabled", "").lower() == "true":
+        record.update(lock=True, versioning="Enabled")  # object lock needs versions
+    await ctx.store.put(BUCKETS, name, record)
     return reply(ctx, Location=f"/{name}")
 
 
@@ -66,11 +92,30 @@ async def head_bucket(ctx: Context) -> Reply:
 
 @handler("ListBuckets")
 async def list_buckets(ctx: Context) -> Reply:
-    found = sorted(await ctx.store.items(BUCKETS), key=lambda b: b["Name"])
-    body = {
+    """Buckets in name order, paged by `max-buckets` with a continuation token (the last
+    name returned, base64) and filtered by `prefix` and `bucket-region`."""
+    prefix, region = query_value(ctx, "prefix"), query_value(ctx, "bucket-region")
+    token = query_value(ctx, "continuation-token")
+    after = decode_token(token) if token else ""
+    requester = owner(ctx)
+    found = [
+        b
+        for b in sorted(await ctx.store.items(BUCKETS), key=lambda b: b["Name"])
+        if owns(b, requester)
+        and b["Name"] > after
+        and b["Name"].startswith(prefix)
+        and (not region or (b.get("region") or config(ctx).region) == region)
+    ]
+    limit = int(query_value(ctx, "max-buckets") or 10000)
+    body: dict[str, Any] = {
         "Owner": OWNER,
-        "Buckets": [{"Name": b["Name"], "CreationDate": iso(b["created"])} for b in found],
+        "Buckets": [{"Name": b["Name"], "CreationDate": iso(b["created"])} for b in found[:limit]],
     }
+    if len(found) > limit:
+        body["ContinuationToken"] = base64.urlsafe_b64encode(found[limit - 1]["Name"].encode())
+        body["ContinuationToken"] = body["ContinuationToken"].decode()
+    if prefix:
+        body["Prefix"] = prefix
     return reply(ctx, body)
 
 
@@ -78,7 +123,7 @@ async def list_buckets(ctx: Context) -> Reply:
 async def delete_bucket(ctx: Context) -> Reply:
     name = ctx.path_params["Bucket"]
     await bucket(ctx)
-    if await ctx.store.items(objects_ns(name)):
+    if await ctx.store.items(objects_ns(name)) or await ctx.store.items(versions_ns(name)):
         raise S3Error(
             "BucketNotEmpty",
             409,
@@ -90,6 +135,8 @@ async def delete_bucket(ctx: Context) -> Reply:
             blobs.remove(ctx.store, part.get("blob"))
             await ctx.store.delete(parts_ns(upload["UploadId"]), str(part["PartNumber"]))
         await ctx.store.delete(uploads_ns(name), upload["UploadId"])
+    for done in await ctx.store.items(completed_ns(name)):
+        await ctx.store.delete(completed_ns(name), done["UploadId"])
     await ctx.store.delete(BUCKETS, name)
     return reply(ctx, status=204)
 
@@ -102,5 +149,21 @@ async def get_bucket_location(ctx: Context) -> Reply:
 
 @handler("GetBucketVersioning")
 async def get_bucket_versioning(ctx: Context) -> Reply:
-    await bucket(ctx)
-    return reply(ctx, {})
+    found = await bucket(ctx)
+    return reply(ctx, {"Status": found["versioning"]} if found.get("versioning") else {})
+
+
+@handler("PutBucketVersioning")
+async def put_bucket_versioning(ctx: Context) -> Reply:
+    """Enabled or Suspended; once enabled a bucket never returns to unversioned."""
+    found = await bucket(ctx)
+    status = (ctx.body or {}).get("Status") if isinstance(ctx.body, dict) else None
+    if status not in ("Enabled", "Suspended"):
+        raise S3Error(
+            "MalformedXML",
+            400,
+            "The XML you provided was not well-formed or did not validate against our "
+            "published schema: Status must be Enabled or Suspended",
+        )
+    await ctx.store.put(BUCKETS, found["Name"], {**found, "versioning": status})
+    return reply(ctx)

@@ -9,6 +9,8 @@ change them between calls.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -134,3 +136,13 @@ def resource(ctx: Context) -> str:
     bucket = ctx.path_params.get("Bucket")
     key = ctx.path_params.get("Key")
     return "/" + "/".join(p for p in (bucket, key) if p)
+
+
+def decode_token(token: str) -> str:
+    """The key or name a continuation token (url-safe base64 of it) resumes after."""
+    try:
+        return base64.urlsafe_b64decode(token.encode()).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise invalid(
+            "The continuation token provided is incorrect", ArgumentName="continuation-token"
+        ) from None

@@ -17,6 +17,7 @@ from specmock import (
 )
 
 from .common import SERVICE, S3Error, error_reply, http_date
+from .subresources import unimplemented
 
 _CODES = {
     413: ("EntityTooLarge", "Your proposed upload exceeds the maximum allowed size"),
@@ -29,6 +30,16 @@ _CODES = {
 async def rejected_request(ctx: Context) -> Reply | None:
     if ctx.operation_id == "MintPresignedUrl":  # specmock's own JSON endpoint: its own errors
         return None
+    missing = unimplemented(ctx)  # `PUT /bucket?acl` is not a CreateBucket with a bad body
+    if missing is not None:
+        return error_reply(ctx, missing)
+    if ctx.operation_id == "PutBucketPolicy":  # a body that is not JSON at all
+        return error_reply(
+            ctx,
+            S3Error(
+                "MalformedPolicy", 400, "Policies must be valid JSON and the first byte must be '{'"
+            ),
+        )
     status = ctx.rejection_status or 400
     detail = "; ".join(f"{v.get('pointer', '')}: {v.get('message', '')}" for v in ctx.violations)
     if any(
@@ -143,6 +154,39 @@ ERRORS = (
         "At least one of the pre-conditions you specified did not hold",
     ),
     NamedError("InvalidRange", 416, "InvalidRange", "The requested range is not satisfiable"),
+    NamedError(
+        "InvalidPartNumber", 416, "InvalidPartNumber", "The requested partnumber is not satisfiable"
+    ),
+    NamedError("NoSuchVersion", 404, "NoSuchVersion", "The specified version does not exist."),
+    NamedError("NoSuchTagSet", 404, "NoSuchTagSet", "The TagSet does not exist"),
+    NamedError("NoSuchBucketPolicy", 404, "NoSuchBucketPolicy", "The bucket policy does not exist"),
+    NamedError("MalformedPolicy", 400, "MalformedPolicy", "Policies must be valid JSON"),
+    NamedError("InvalidTag", 400, "InvalidTag", "Cannot provide multiple Tags with the same key"),
+    NamedError(
+        "ObjectLockConfigurationNotFoundError",
+        404,
+        "ObjectLockConfigurationNotFoundError",
+        "Object Lock configuration does not exist for this bucket",
+    ),
+    NamedError(
+        "NoSuchObjectLockConfiguration",
+        404,
+        "NoSuchObjectLockConfiguration",
+        "The specified object does not have a ObjectLock configuration",
+    ),
+    NamedError(
+        "InvalidBucketState",
+        409,
+        "InvalidBucketState",
+        "Object Lock configuration cannot be enabled on existing buckets",
+    ),
+    NamedError("InvalidDigest", 400, "InvalidDigest", "The Content-MD5 you specified was invalid."),
+    NamedError(
+        "BadDigest",
+        400,
+        "BadDigest",
+        "The Content-MD5 you specified did not match what we received.",
+    ),
     NamedError(
         "EntityTooLarge",
         400,

@@ -9,7 +9,6 @@ botocore always sends) keys and prefixes go out percent-encoded, and botocore de
 from __future__ import annotations
 
 import base64
-import binascii
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,9 +17,9 @@ from urllib.parse import quote
 from specmock import Context, Reply
 
 from .buckets import OWNER
-from .common import invalid, iso, query_value, reply
+from .common import decode_token, invalid, iso, query_value, reply
 from .operation import handler
-from .state import bucket, objects_ns
+from .state import all_versions, bucket, objects_ns
 
 MAX_KEYS = 1000
 
@@ -40,6 +39,8 @@ def walk(
     records: list[dict[str, Any]], prefix: str, delimiter: str, after: str, limit: int
 ) -> Page:
     page = Page()
+    if limit == 0:  # S3 answers max-keys=0 with an empty page that is not truncated
+        return page
     seen: set[str] = set()
     for record in sorted(records, key=lambda r: r["Key"]):
         key = record["Key"]
@@ -117,7 +118,11 @@ async def _page(ctx: Context, after: str | None) -> tuple[Page, dict[str, Any], 
     the key encoder (`encoding-type=url`)."""
     await bucket(ctx)
     encode, limit = _encoder(ctx), _max_keys(ctx)
-    records = await ctx.store.items(objects_ns(ctx.path_params["Bucket"]))
+    records = [
+        r
+        for r in await ctx.store.items(objects_ns(ctx.path_params["Bucket"]))
+        if not r.get("DeleteMarker")  # a key whose current version is a marker is gone
+    ]
     page = walk(records, query_value(ctx, "prefix"), query_value(ctx, "delimiter"), after, limit)
     return page, _common(ctx, page, encode, limit), encode
 
@@ -127,6 +132,7 @@ async def list_objects(ctx: Context) -> Reply:
     marker = query_value(ctx, "marker")
     page, body, encode = await _page(ctx, marker)
     body["Marker"] = encode(marker)
+    body["Prefix"] = query_value(ctx, "prefix")  # v1 encodes keys and markers, not Prefix
     if page.truncated and query_value(ctx, "delimiter") and page.last:
         body["NextMarker"] = encode(page.last)
     if page.contents:
@@ -138,9 +144,9 @@ async def list_objects(ctx: Context) -> Reply:
 async def list_objects_v2(ctx: Context) -> Reply:
     token = query_value(ctx, "continuation-token")
     start_after = query_value(ctx, "start-after")
-    page, body, encode = await _page(ctx, _decode_token(token) if token else start_after)
+    page, body, encode = await _page(ctx, decode_token(token) if token else start_after)
     body["KeyCount"] = len(page.contents) + len(page.prefixes)
-    if token:
+    if "continuation-token" in ctx.query:  # echoed even when empty, as S3 does
         body["ContinuationToken"] = token
     if start_after:
         body["StartAfter"] = encode(start_after)
@@ -152,26 +158,39 @@ async def list_objects_v2(ctx: Context) -> Reply:
     return reply(ctx, body)
 
 
-def _decode_token(token: str) -> str:
-    try:
-        return base64.urlsafe_b64decode(token.encode()).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise invalid(
-            "The continuation token provided is incorrect", ArgumentName="continuation-token"
-        ) from None
-
-
 @handler("ListObjectVersions")
 async def list_object_versions(ctx: Context) -> Reply:
+    """Every version and delete marker, by key then newest first; pages end at a key
+    boundary, so all versions of a key are on one page."""
     marker = query_value(ctx, "key-marker")
-    page, body, encode = await _page(ctx, marker)
+    await bucket(ctx)
+    encode, limit = _encoder(ctx), _max_keys(ctx)
+    versions = await all_versions(ctx, ctx.path_params["Bucket"])
+    latest = [r for r in versions if r["IsLatest"]]
+    page = walk(latest, query_value(ctx, "prefix"), query_value(ctx, "delimiter"), marker, limit)
+    body = _common(ctx, page, encode, limit)
     body["KeyMarker"] = encode(marker)
+    body["VersionIdMarker"] = query_value(ctx, "version-id-marker")
     if page.truncated and page.last:
         body["NextKeyMarker"] = encode(page.last)
         body["NextVersionIdMarker"] = "null"
-    if page.contents:
-        body["Versions"] = [
-            {**_entry(r, encode, True), "VersionId": "null", "IsLatest": True}
-            for r in page.contents
-        ]
+    keys = {r["Key"] for r in page.contents}
+    chosen = [r for r in versions if r["Key"] in keys]
+    entries = [
+        {
+            **(_entry(r, encode, True) if not r.get("DeleteMarker") else {}),
+            "Key": encode(r["Key"]),
+            "VersionId": r.get("VersionId") or "null",
+            "IsLatest": r["IsLatest"],
+            "LastModified": iso(r["modified"]),
+            **({"Owner": OWNER} if r.get("DeleteMarker") else {}),
+        }
+        for r in chosen
+    ]
+    plain = [e for e, r in zip(entries, chosen, strict=True) if not r.get("DeleteMarker")]
+    markers = [e for e, r in zip(entries, chosen, strict=True) if r.get("DeleteMarker")]
+    if plain:
+        body["Versions"] = plain
+    if markers:
+        body["DeleteMarkers"] = markers
     return reply(ctx, body)

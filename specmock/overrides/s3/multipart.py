@@ -22,7 +22,8 @@ from .objects import (
     user_metadata,
 )
 from .operation import handler
-from .state import bucket, parts_ns, replace_object, unique, uploads_ns
+from .state import bucket, completed_ns, parts_ns, replace_object, unique, uploads_ns
+from .tags import header_tags
 
 MIN_PART = 5 * 1024 * 1024
 MAX_PARTS = 1000
@@ -59,6 +60,8 @@ async def create_multipart_upload(ctx: Context) -> Reply:
         "meta": user_metadata(ctx.headers),
         "headers": stored_headers(ctx.headers),
         "algorithm": (ctx.headers.get("x-amz-checksum-algorithm") or "").upper() or None,
+        "tags": header_tags(ctx.headers.get("x-amz-tagging")),
+        "acl": ctx.headers.get("x-amz-acl") or "private",
     }
     await ctx.store.put(uploads_ns(ctx.path_params["Bucket"]), upload_id, record)
     body = {"Bucket": ctx.path_params["Bucket"], "Key": record["Key"], "UploadId": upload_id}
@@ -226,6 +229,12 @@ def _same_etag(given: str, stored: str) -> bool:
 
 @handler("CompleteMultipartUpload")
 async def complete_multipart_upload(ctx: Context) -> Reply:
+    """Join the parts into the object. Completing an upload again answers the first
+    completion's result (S3 answers 200 to a retried completion, as SDKs do on timeouts)."""
+    bucket_name = (await bucket(ctx))["Name"]
+    done = await ctx.store.get(completed_ns(bucket_name), query_value(ctx, "uploadId"))
+    if done is not None and done["result"]["Key"] == ctx.path_params["Key"]:
+        return reply(ctx, done["result"])
     upload = await _upload(ctx)
     stored = {p["PartNumber"]: p for p in await _parts(ctx, upload["UploadId"])}
     asked = (ctx.body or {}).get("Parts") or []
@@ -274,6 +283,9 @@ async def complete_multipart_upload(ctx: Context) -> Reply:
         "headers": upload["headers"],
         "checksum": {},
         "parts": len(chosen),
+        "part_sizes": [p["Size"] for p in chosen],  # for `partNumber` reads
+        "tags": upload.get("tags") or [],
+        "acl": upload.get("acl") or "private",
         "blob": name,
     }
     await replace_object(ctx, ctx.path_params["Bucket"], record)
@@ -284,4 +296,9 @@ async def complete_multipart_upload(ctx: Context) -> Reply:
         "Key": upload["Key"],
         "ETag": record["ETag"],
     }
+    await ctx.store.put(
+        completed_ns(bucket_name),
+        upload["UploadId"],
+        {"UploadId": upload["UploadId"], "result": body},
+    )
     return reply(ctx, body)

@@ -11,8 +11,10 @@ from collections.abc import Awaitable, Callable
 
 from specmock import Context, Reply, override
 
+from .access import authorize
 from .auth import verify
 from .common import SERVICE, S3Error, config, error_reply
+from .subresources import unimplemented
 
 Handler = Callable[[Context], Awaitable[Reply]]
 
@@ -24,7 +26,10 @@ def handler(operation: str) -> Callable[[Handler], Handler]:
         @functools.wraps(fn)
         async def run(ctx: Context) -> Reply:
             try:
-                verify(ctx, config(ctx))
+                await authorize(ctx, verify(ctx, config(ctx)))
+                missing = unimplemented(ctx)
+                if missing is not None:
+                    raise missing
                 return await fn(ctx)
             except S3Error as exc:
                 return error_reply(ctx, exc)

@@ -11,6 +11,7 @@ from .jobs import create_job, delete_job, get_job, list_jobs, update_job, upload
 from .profile import metadata as profile_metadata
 from .profile import profile_children, profile_insight, profile_list, profile_record
 from .query import metadata, next_batch, query_v1, query_v2
+from .query_sql import cancel_sql_query, create_sql_query, get_sql_query, get_sql_query_rows
 from .segments import (
     count_segment,
     create,
@@ -24,16 +25,20 @@ from .streaming import delete, ingest, test_payload
 
 __all__ = [
     "CATALOGUE",
+    "cancel_sql_query",
     "count_segment",
     "create",
     "create_insight",
     "create_job",
+    "create_sql_query",
     "delete",
     "delete_job",
     "delete_segment",
     "exchange_token",
     "get_job",
     "get_segment",
+    "get_sql_query",
+    "get_sql_query_rows",
     "ingest",
     "insight_query",
     "list_jobs",

@@ -9,7 +9,7 @@ from typing import Any
 
 from specmock import Context, Reply, override
 
-from . import dataset
+from . import arrow, dataset
 from .auth import tenant_api
 from .catalog import TYPE_CODES, all_tables, table_meta
 from .engine import Result
@@ -45,19 +45,7 @@ async def _uuid(ctx: Context, kind: str) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"specmock:salesforce_cdp:{kind}:{number}"))
 
 
-def _no_arrow(ctx: Context) -> None:
-    """Arrow-encoded batches (`enable-arrow-stream: true`) are refused by name rather than
-    answered with JSON the client would not look for."""
-    if ctx.headers.get("enable-arrow-stream", "").lower() == "true":
-        raise ApiError(
-            400,
-            "UNSUPPORTED_FORMAT",
-            "arrow streams are not supported by this service; omit enable-arrow-stream",
-        )
-
-
 async def _run(ctx: Context) -> Result:
-    _no_arrow(ctx)
     sql = ctx.body["sql"]
     if not sql.strip():
         raise ApiError(400, "INVALID_SQL", "sql must not be empty")
@@ -105,7 +93,7 @@ async def _batch(ctx: Context, state: dict[str, Any]) -> dict[str, Any]:
     size = batch_rows()
     rows, rest = state["rows"][:size], state["rows"][size:]
     body = {
-        "data": rows,
+        "data": [] if arrow.wanted(ctx.headers) else rows,
         "startTime": state["startTime"],
         "endTime": _stamp(ctx),
         "rowCount": len(rows),
@@ -113,6 +101,8 @@ async def _batch(ctx: Context, state: dict[str, Any]) -> dict[str, Any]:
         "done": not rest,
         "metadata": state["metadata"],
     }
+    if arrow.wanted(ctx.headers):
+        body["arrowStream"] = arrow.encode(state["columns"], rows)
     if rest:
         batch_id = await _uuid(ctx, "batch")
         await ctx.store.put(
@@ -136,6 +126,7 @@ async def query_v2(ctx: Context) -> Reply:
     result = await _run(ctx)
     state = {
         "rows": result.rows,
+        "columns": result.columns,
         "metadata": _metadata(result),
         "startTime": started,
         "queryId": await _uuid(ctx, "query"),
@@ -147,7 +138,6 @@ async def query_v2(ctx: Context) -> Reply:
 @tenant_api("cdp_query_api")
 async def next_batch(ctx: Context) -> Reply:
     """A batch id is good once, for an hour."""
-    _no_arrow(ctx)
     batch_id = ctx.params["nextBatchId"]
     state = await ctx.store.get(_batches(ctx), batch_id)
     if state is None or state["expiresAt"] < ctx.clock.now():

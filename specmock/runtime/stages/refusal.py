@@ -77,7 +77,7 @@ async def _vendor_refusal(
         op,
         dict(params),
         params,
-        {},
+        x.query,  # a handler may refuse by sub-resource (S3's `?acl` on CreateBucket)
         x.headers,
         None,
         app.store,
