@@ -119,6 +119,14 @@ def main() -> None:
     help="Makes every generated value reproducible.",
 )
 @click.option(
+    "--quality",
+    type=click.Choice(["basic", "realistic", "production", "exact"]),
+    default="realistic",
+    show_default=True,
+    envvar="SPECMOCK_QUALITY",
+    help="How rich generated answers are; exact replays the --cassette where it can.",
+)
+@click.option(
     "--strict/--lenient",
     default=False,
     show_default=True,
@@ -282,6 +290,7 @@ def serve(
     s3_auth: str | None,
     smtp_port: int | None,
     strict_spec: bool,
+    quality: str,
 ) -> None:
     """Serve SPECS (files, folders or bundled names) as mock services."""
     logs.configure(log_format)
@@ -317,6 +326,7 @@ def serve(
                 },
                 "allow_upstreams": list(allow_upstreams),
                 "strict_spec": strict_spec,
+                "quality": quality,
             },
             "limits": dataclasses.asdict(limits),
             "scenario": scenario,

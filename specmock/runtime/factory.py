@@ -83,6 +83,7 @@ def create_app(
     allow_upstreams: list[str] | None = None,
     strict_spec: bool = False,
     progress: Progress | None = None,
+    quality: str = "realistic",
 ) -> SpecmockApp:
     """An ASGI app serving the given specs (paths, folders, bundled names or parsed mappings).
 
@@ -91,7 +92,8 @@ def create_app(
     `strict_spec` refuses specs with servable defects (otherwise warnings on
     `service.problems`). `mode` is mock, proxy, record, playback or hybrid (see
     `runtime/traffic.py`); `upstreams` are `URL` or `service=URL`; `cassette` is a HAR
-    file; `drift_report` a JSON file.
+    file; `drift_report` a JSON file; `quality` is basic, realistic, production or exact
+    (docs/quality.md).
     """
     sources = specs if isinstance(specs, list) else [specs]
     services = load_services(sources, eager, strict_spec, progress)
@@ -104,6 +106,7 @@ def create_app(
         stateful=stateful,
         admin_token=admin_token,
         rate_limit=rate_limit,
+        quality=quality,
     )
     app = SpecmockApp(
         services,

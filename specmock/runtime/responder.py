@@ -18,6 +18,7 @@ from typing import Any
 import orjson
 from faker import Faker
 
+from ..generator import quality as levels
 from ..generator.fake import Ctx
 from ..generator.plan import Media, Operation, Response
 from . import errorbody, problems
@@ -52,6 +53,7 @@ class Settings:
     admin_token: str | None = None  # lets non-loopback clients use /__specmock
     rate_limit: str | None = None  # "[TARGET=]COUNT/SECONDS,..." per client key, e.g. "100/60"
     credentials: frozenset[str] = frozenset()  # accepted keys/tokens/user:password; empty = any
+    quality: str = levels.DEFAULT  # basic | realistic | production | exact (docs/quality.md)
 
 
 def status_number(response: Response, wanted: int | None) -> int:
@@ -86,8 +88,10 @@ class Responder:
             raise Rejection(400, [Violation("header", "/prefer", "code", message)])
         status = status_number(response, pref.code)
         media_type = self._media(op, response, accept)
+        quality = self.quality(pref)
         key = (
             id(op),
+            quality,
             status,
             media_type,
             pref.example,
@@ -101,11 +105,19 @@ class Responder:
             self._cache.move_to_end(key)
             return found
         seed = self._seed(op, status, path_params, pref.seed)
-        out = self._build(op, response, status, media_type, pref, seed, echo)
+        out = self._build(op, response, status, media_type, pref, seed, echo, quality)
         self._cache[key] = out
         if len(self._cache) > self.settings.cache_size:
             self._cache.popitem(last=False)
         return out
+
+    def quality(self, pref: Preference) -> str:
+        """The level this answer is generated at (`exact` without a recording: production)."""
+        wanted = pref.quality or self.settings.quality
+        reason = levels.problem(wanted)
+        if reason is not None:
+            raise Rejection(400, [Violation("header", "/prefer", "quality", reason)])
+        return "production" if wanted == "exact" else wanted
 
     def error(
         self,
@@ -260,9 +272,15 @@ class Responder:
         """The seeded context of an error body's attempt: complete, so it has every field."""
         return self.context(self.seed_for(op, status, {}) + attempt, complete=True)
 
-    def context(self, seed: int, complete: bool = False) -> Ctx:
+    def context(self, seed: int, complete: bool = False, quality: str = levels.DEFAULT) -> Ctx:
         """What a builder draws from: this seed, the shared Faker, the depth limit."""
-        return Ctx(random.Random(seed), self.faker, self.settings.max_depth, complete=complete)
+        return Ctx(
+            random.Random(seed),
+            self.faker,
+            self.settings.max_depth,
+            complete=complete,
+            quality=quality,
+        )
 
     def _build(
         self,
@@ -273,12 +291,13 @@ class Responder:
         pref: Preference,
         seed: int,
         echo: Echo | None = None,
+        quality: str = levels.DEFAULT,
     ) -> Outgoing:
         headers = self._headers(op, response, seed)
         if media_type is None:
             return Outgoing(status, b"", None, headers, op)
         media = response.content[media_type]
-        value, errors = self._body_value(op, media, pref, seed, echo)
+        value, errors = self._body_value(op, media, pref, seed, echo, quality)
         if status >= 400 and not errors and not media.examples and is_json(media_type):
             value = errorbody.readable(op, media, status, value)
         body = serialize(value, media_type, media, op)
@@ -288,7 +307,13 @@ class Responder:
         return out
 
     def _body_value(
-        self, op: Operation, media: Media, pref: Preference, seed: int, echo: Echo | None = None
+        self,
+        op: Operation,
+        media: Media,
+        pref: Preference,
+        seed: int,
+        echo: Echo | None = None,
+        quality: str = levels.DEFAULT,
     ) -> tuple[Any, list[Violation]]:
         if media.schema is None and not media.examples:
             return "", []
@@ -310,7 +335,7 @@ class Responder:
                 )
                 raise Rejection(400, [Violation("header", "/prefer", "example", message)])
             return value, []
-        if pref.dynamic is not True:
+        if pref.dynamic is not True and quality == levels.DEFAULT:
             for value in media.examples.values():
                 if validator is None or validator.is_valid(value):
                     return value, []
@@ -319,8 +344,10 @@ class Responder:
         builder = op.compiler.builder(media.schema)
         value = None
         for attempt in range(_ATTEMPTS):
-            value = builder(self.context(seed + attempt))
+            value = builder(self.context(seed + attempt, quality=quality))
             if validator is None or validator.is_valid(value):
+                if quality == "production":
+                    value = _agreeing(value, validator)
                 return _reflect(value, echo, validator), []
         return value, _check(validator, value)
 
@@ -351,6 +378,12 @@ def to_reply(out: Outgoing) -> Reply:
     if out.media_type and is_json(out.media_type) and out.body:
         return Reply(orjson.loads(out.body), out.status, headers)
     return Reply(None, out.status, headers, raw=out.body or None, media_type=out.media_type)
+
+
+def _agreeing(value: Any, validator: Any) -> Any:
+    """The production level's consistent record, where the contract allows it."""
+    fixed = levels.consistent(value)
+    return fixed if validator is None or validator.is_valid(fixed) else value
 
 
 def _reflect(value: Any, echo: Echo | None, validator: Any) -> Any:
