@@ -103,7 +103,22 @@ def handlers(app: Engine) -> Overrides:
 
     @on("metrics")
     def metrics(ctx: Context) -> Reply:
-        return Reply(app.metrics.render())
+        cache = app.responder.cache
+        extra = [*cache.prometheus(), *app.metrics.analytics.prometheus(cache.by_operation)]
+        return Reply(app.metrics.render() + "\n".join(extra) + "\n")
+
+    @on("getCache")
+    def get_cache(ctx: Context) -> Reply:
+        return Reply({"tiers": [app.responder.cache.stats()]})
+
+    @on("purgeCache")
+    def purge_cache(ctx: Context) -> Reply:
+        return Reply({"purged": app.responder.cache.purge()})
+
+    @on("getAnalytics")
+    def get_analytics(ctx: Context) -> Reply:
+        cache = app.responder.cache.by_operation
+        return Reply({"operations": app.metrics.analytics.summary(cache)})
 
     @on("exportState")
     async def export(ctx: Context) -> Reply:

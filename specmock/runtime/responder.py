@@ -11,7 +11,6 @@ import hashlib
 import logging
 import random
 import zlib
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +21,7 @@ from ..generator import quality as levels
 from ..generator.fake import Ctx
 from ..generator.plan import Media, Operation, Response
 from . import errorbody, problems
+from .cache import AnswerCache
 from .encoding import concrete, header_text, serialize
 from .hooks import Reply
 from .negotiation import Preference, choose_media, is_json
@@ -71,7 +71,7 @@ class Responder:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.faker = Faker("en_US")
-        self._cache: OrderedDict[tuple, Outgoing] = OrderedDict()
+        self.cache = AnswerCache(settings.cache_size)
 
     # -- public -----------------------------------------------------------
     def success(
@@ -100,15 +100,12 @@ class Responder:
             tuple(sorted(path_params.items())),
             echo.key() if echo else b"",
         )
-        found = self._cache.get(key)
+        found = self.cache.get(key, (op.service, op.operation_id))
         if found is not None:
-            self._cache.move_to_end(key)
             return found
         seed = self._seed(op, status, path_params, pref.seed)
         out = self._build(op, response, status, media_type, pref, seed, echo, quality)
-        self._cache[key] = out
-        if len(self._cache) > self.settings.cache_size:
-            self._cache.popitem(last=False)
+        self.cache.put(key, out)
         return out
 
     def quality(self, pref: Preference) -> str:

@@ -75,7 +75,10 @@ def _recorded(x: Exchange) -> Outgoing | None:
     scope = x.scope
     query = scope.get("query_string", b"").decode("latin-1")
     found = x.app.traffic.replayed(scope["method"], scope["path"], query, x.call.raw_body)
-    return relay(x.call.op, found) if found is not None else None
+    if found is None:
+        return None
+    scope["specmock.source"] = "replayed"
+    return relay(x.call.op, found)
 
 
 def _default(x: Exchange) -> Outgoing | Awaitable[Outgoing]:
