@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+import orjson
 
 from ..extras import missing
 from ..generator.errors import SpecError
@@ -22,7 +23,7 @@ from .admin import admin
 from .mesh import mesh
 from .problems import fail as _fail
 from .progress import progress_line
-from .report import explain_services, lint_sources
+from .report import explain_json, explain_services, lint_sources
 from .s3 import s3
 from .workers import build as build_app
 from .workers import check as check_workers
@@ -125,6 +126,14 @@ def main() -> None:
     show_default=True,
     envvar="SPECMOCK_QUALITY",
     help="How rich generated answers are; exact replays the --cassette where it can.",
+)
+@click.option(
+    "--min-confidence",
+    type=click.FloatRange(0, 1),
+    default=None,
+    envvar="SPECMOCK_MIN_CONFIDENCE",
+    help="Serve operations recognized below this confidence (0-1) without state, with a "
+    "warning (see `specmock explain`).",
 )
 @click.option(
     "--strict/--lenient",
@@ -291,6 +300,7 @@ def serve(
     smtp_port: int | None,
     strict_spec: bool,
     quality: str,
+    min_confidence: float | None,
 ) -> None:
     """Serve SPECS (files, folders or bundled names) as mock services."""
     logs.configure(log_format)
@@ -327,6 +337,7 @@ def serve(
                 "allow_upstreams": list(allow_upstreams),
                 "strict_spec": strict_spec,
                 "quality": quality,
+                "min_confidence": min_confidence,
             },
             "limits": dataclasses.asdict(limits),
             "scenario": scenario,
@@ -404,12 +415,23 @@ def validate(specs: tuple[str, ...], strict_spec: bool) -> None:
 @main.command()
 @click.argument("specs", nargs=-1, required=True)
 @_strict_spec
-def explain(specs: tuple[str, ...], strict_spec: bool) -> None:
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: each operation's pattern, confidence and deciding features, for tools.",
+)
+def explain(specs: tuple[str, ...], strict_spec: bool, output_format: str) -> None:
     """Every operation and how specmock will answer it."""
     try:
         services = load_services(list(specs), eager=True, strict_spec=strict_spec)
     except SpecError as exc:
         _fail(exc)
+        return
+    if output_format == "json":
+        click.echo(orjson.dumps(explain_json(services), option=orjson.OPT_INDENT_2).decode())
         return
     click.echo(explain_services(services))
 
