@@ -11,6 +11,7 @@ from starlette.testclient import TestClient
 
 from specmock import create_app
 from specmock.runtime.cassette import Cassette, Exchange
+from specmock.runtime.negotiation import Preference
 
 PERSON = {
     "type": "object",
@@ -159,3 +160,16 @@ def test_exact_replays_the_recording_byte_for_byte(tmp_path):
     generated = client.get("/people/4")  # nothing recorded: production
     assert set(generated.json()) == {"id", "name", "email", *OPTIONAL}
     assert orjson.loads(recorded)["id"] == 3
+
+
+def test_production_falls_back_rather_than_break_the_contract():
+    """Fuller arrays of `oneOf` items fail more often; such answers fall back to realistic."""
+    app = create_app("openai", quiet=True, stateful=False, cache_size=0)
+    wanted = {"listChatCompletions", "usage-costs", "listConversationItems"}
+    ops = [op for s in app.services for op in s.operations if op.operation_id in wanted]
+    assert len(ops) == 3
+    for op in ops:
+        for seed in range(2):
+            pref = Preference(quality="production", seed=seed)
+            out = app.responder.success(op, {}, pref, "application/json")
+            assert out.status < 500 and not out.contract_errors, op.operation_id

@@ -346,6 +346,8 @@ class Responder:
                 if quality == "production":
                     value = _agreeing(value, validator)
                 return _reflect(value, echo, validator), []
+        if quality != levels.DEFAULT:  # a richer (or barer) draw kept failing: today's answer
+            return self._body_value(op, media, pref, seed, echo, levels.DEFAULT)
         return value, _check(validator, value)
 
     def _headers(self, op: Operation, response: Response, seed: int) -> list[tuple[str, str]]:
