@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .plan import Operation
+from .resources import LIST_KEYS, list_location
 
 CRUD = ("create", "read", "list", "replace", "update", "delete")
 PATTERNS = (
@@ -29,7 +30,7 @@ PATTERNS = (
     "action",
 )
 FORCED = 1.0
-_LEADING = (*CRUD, "auth", "search", "upload", "download")  # patterns an id may start with
+_LEADING = (*CRUD, "auth", "search", "upload", "download", "action")  # an id's first word
 
 _VERBS: dict[str, tuple[str, ...]] = {
     "create": ("create", "add", "new", "insert", "register", "post"),
@@ -38,13 +39,51 @@ _VERBS: dict[str, tuple[str, ...]] = {
     "replace": ("replace", "put", "set", "upsert"),
     "update": ("update", "patch", "modify", "edit", "change"),
     "delete": ("delete", "remove", "destroy", "purge", "cancel"),
-    "auth": ("login", "logout", "token", "oauth", "authorize", "authenticate", "signin"),
+    "auth": (
+        "login",
+        "logout",
+        "token",
+        "oauth",
+        "authorize",
+        "authenticate",
+        "signin",
+        "session",
+        "keep",
+        "revoke",
+    ),
     "search": ("search", "query", "find", "lookup", "filter"),
     "upload": ("upload", "import", "attach"),
     "download": ("download", "export", "content", "raw", "file", "blob"),
     "batch": ("batch", "bulk", "multi", "many"),
-    "async-job": ("job", "jobs", "operation", "operations", "task", "tasks", "status", "poll"),
+    "async-job": (
+        "job",
+        "jobs",
+        "operation",
+        "operations",
+        "task",
+        "tasks",
+        "status",
+        "poll",
+        "async",
+    ),
     "webhook": ("webhook", "webhooks", "hook", "hooks", "subscription", "subscriptions"),
+    "action": (
+        "send",
+        "run",
+        "stop",
+        "start",
+        "fire",
+        "trigger",
+        "execute",
+        "validate",
+        "transition",
+        "redrive",
+        "retry",
+        "extract",
+        "wait",
+        "count",
+        "check",
+    ),
 }
 _CURSOR = ("cursor", "after", "before", "starting_after", "ending_before", "page_token")
 _CURSOR += ("pagetoken", "next_token", "nexttoken", "continuation", "marker", "since_id")
@@ -128,6 +167,12 @@ def _from_role(op: Operation, ev: _Evidence) -> None:
         ev.add(role.kind, 0.5, f"classified {role.kind} by its path")
     elif role.kind == "action":
         ev.add("action", 0.25, f"{op.method} on a path that is no collection")
+    if op.method == "HEAD":
+        ev.add("read", 0.5, "HEAD reads an item's headers")
+    elif op.method == "GET" and role.kind not in ("list", "read"):
+        ev.add("read", 0.3, "GET of one document")
+    if op.method == "GET" and _bare_list(op):
+        ev.add("list", 0.5, "GET answering a list of items")
     if role.kind in ("list", "search") and _pagination(op):
         ev.add(role.kind, 0.2, f"{_pagination(op)} pagination parameters")
 
@@ -144,12 +189,16 @@ def _from_names(op: Operation, ev: _Evidence) -> None:
             ev.add(pattern, 0.3, f"operationId names {pattern}")
         if pattern not in CRUD and any(w in verbs for w in path_words):
             ev.add(pattern, 0.45, f"path word for {pattern}")
+            if pattern == "async-job" and op.method == "GET":
+                ev.add(pattern, 0.4, "GET polls a job or its status")
 
 
 def _from_media(op: Operation, ev: _Evidence) -> None:
     if op.body is not None:
         for media_type, media in op.body.content.items():
-            if media_type.startswith("multipart/") or _BINARY.match(media_type):
+            if media_type == "text/csv":
+                ev.add("batch", 0.6, "request body is CSV rows")
+            elif media_type.startswith("multipart/") or _BINARY.match(media_type):
                 ev.add("upload", 0.6, f"request body {media_type}")
             schema = media.schema if isinstance(media.schema, dict) else {}
             if schema.get("type") == "array":
@@ -173,9 +222,23 @@ def _from_statuses(op: Operation, ev: _Evidence) -> None:
     accepted = op.responses.get("202")
     if accepted is not None:
         headers = {h.lower() for h in accepted.headers}
-        ev.add("async-job", 0.5, "declares 202 Accepted")
+        ev.add("async-job", 0.3, "declares 202 Accepted")
         if "location" in headers or "operation-location" in headers:
-            ev.add("async-job", 0.3, "202 carries a Location to poll")
+            ev.add("async-job", 0.5, "202 carries a Location to poll")
+
+
+def _bare_list(op: Operation) -> bool:
+    """The success body is an array, or an object around one under a list-like name."""
+    success = op.success
+    for media_type, media in success.content.items() if success else ():
+        if "json" not in media_type or media.schema is None:
+            continue
+        bundle = op.compiler.bundle(media.schema, "response")
+        noun = next((s for s in reversed(op.path.split("/")) if s and "{" not in s), "")
+        where = list_location(bundle.schema, bundle.defs, noun)
+        if where == "" or where in LIST_KEYS or (where and where == noun):
+            return True
+    return False
 
 
 def _pagination(op: Operation) -> str | None:
