@@ -3,7 +3,13 @@ scripted run whose counts are known in advance."""
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 from tests.conftest import client_for
 
@@ -94,3 +100,52 @@ def test_replayed_answers_are_counted_apart(tmp_path):
     client.get("/pets/2")
     (record,) = client.get("/__specmock/analytics").json()["operations"]
     assert record["sources"] == {"mocked": 1, "replayed": 1, "forwarded": 0}
+
+
+def test_the_shared_tier_serves_a_second_process_the_same_bytes(tmp_path):
+    url = f"sqlite:///{tmp_path / 'answers.db'}"
+    script = (
+        "import sys\n"
+        "from starlette.testclient import TestClient\n"
+        "from specmock import create_app\n"
+        "c = TestClient(create_app('petstore', seed=42, quiet=True, stateful=False,"
+        f" cache={url!r}))\n"
+        "sys.stdout.buffer.write(c.get('/pets/5').content + b'\\n')\n"
+        "sys.stdout.write(c.get('/__specmock/cache').text)\n"
+    )
+    first = client_for("petstore", stateful=False, cache=url)
+    body = first.get("/pets/5").content
+    tiers = {t["tier"]: t for t in first.get("/__specmock/cache").json()["tiers"]}
+    assert (tiers["sqlite"]["misses"], tiers["sqlite"]["size"]) == (1, 1)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])}
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, env=env, timeout=60, check=True
+    )
+    served, stats = done.stdout.split(b"\n", 1)
+    assert served == body
+    other = {t["tier"]: t for t in json.loads(stats)["tiers"]}
+    assert other["sqlite"]["hits"] == 1 and other["sqlite"]["misses"] == 0
+    assert other["memory"]["misses"] == 1  # not built there: taken from the shared tier
+    assert first.delete("/__specmock/cache").json() == {"purged": 2}  # memory 1 + sqlite 1
+
+
+def test_the_shared_tier_forgets_after_its_ttl(tmp_path):
+    url = f"sqlite:///{tmp_path / 'answers.db'}"
+    client = client_for("petstore", stateful=False, cache=url, cache_ttl=0.05)
+    client.get("/pets/5")
+    client.app.responder.cache.purge()  # only the shared tier holds it now
+    time.sleep(0.1)
+    client.get("/pets/5")
+    (memory, shared) = client.get("/__specmock/cache").json()["tiers"]
+    assert (shared["hits"], shared["misses"], shared["evictions"]) == (0, 2, 1)
+    assert memory["misses"] == 2
+
+
+def test_a_bad_cache_url_names_the_option():
+    from click.testing import CliRunner
+
+    from specmock.cli import main
+
+    result = CliRunner().invoke(main, ["serve", "petstore", "--cache", "redis://x"])
+    assert result.exit_code == 2
+    assert "--cache" in result.output and "is not memory:// or sqlite:///PATH" in result.output

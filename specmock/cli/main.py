@@ -39,6 +39,12 @@ _strict_spec = click.option(
 )
 
 
+def _cache_url(value: str | None) -> str | None:
+    if value is None or value == "memory://" or (value.startswith("sqlite:///") and value[10:]):
+        return value
+    raise click.BadParameter(f"{value!r} is not memory:// or sqlite:///PATH", param_hint="--cache")
+
+
 def _warn(services: list[Any]) -> None:
     """Each spec's servable defects, once at start: `file#/pointer: reason`, with a count.
     A reason found in many places is shown once, with how many more there are."""
@@ -126,6 +132,22 @@ def main() -> None:
     show_default=True,
     envvar="SPECMOCK_QUALITY",
     help="How rich generated answers are; exact replays the --cassette where it can.",
+)
+@click.option(
+    "--cache",
+    "cache_url",
+    default=None,
+    envvar="SPECMOCK_CACHE",
+    callback=lambda ctx, param, value: _cache_url(value),
+    help="A generated-answer tier shared between processes: sqlite:///PATH.",
+)
+@click.option(
+    "--cache-ttl",
+    type=click.FloatRange(min=0, min_open=True),
+    default=300.0,
+    show_default=True,
+    envvar="SPECMOCK_CACHE_TTL",
+    help="Seconds an answer lives in the --cache tier.",
 )
 @click.option(
     "--min-confidence",
@@ -301,6 +323,8 @@ def serve(
     strict_spec: bool,
     quality: str,
     min_confidence: float | None,
+    cache_url: str | None,
+    cache_ttl: float,
 ) -> None:
     """Serve SPECS (files, folders or bundled names) as mock services."""
     logs.configure(log_format)
@@ -338,6 +362,8 @@ def serve(
                 "strict_spec": strict_spec,
                 "quality": quality,
                 "min_confidence": min_confidence,
+                "cache": cache_url,
+                "cache_ttl": cache_ttl,
             },
             "limits": dataclasses.asdict(limits),
             "scenario": scenario,

@@ -109,11 +109,11 @@ def handlers(app: Engine) -> Overrides:
 
     @on("getCache")
     def get_cache(ctx: Context) -> Reply:
-        return Reply({"tiers": [app.responder.cache.stats()]})
+        return Reply({"tiers": [t.stats() for t in app.responder.cache_tiers()]})
 
     @on("purgeCache")
     def purge_cache(ctx: Context) -> Reply:
-        return Reply({"purged": app.responder.cache.purge()})
+        return Reply({"purged": sum(t.purge() for t in app.responder.cache_tiers())})
 
     @on("getAnalytics")
     def get_analytics(ctx: Context) -> Reply:

@@ -7,8 +7,12 @@ the counters say whether that is paying off (`GET /__specmock/cache`, Prometheus
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections import OrderedDict, defaultdict
 from typing import Any
+
+import orjson
 
 from .outgoing import Outgoing
 
@@ -84,3 +88,82 @@ class AnswerCache:
             "# TYPE specmock_cache_entries gauge",
             f"specmock_cache_entries{{{labels}}} {len(self._items)}",
         ]
+
+
+class SharedTier:
+    """Answers kept in an SQLite file several processes open (`--cache sqlite:///file`),
+    so a worker serves what another built; each answer lives `ttl` seconds."""
+
+    tier = "sqlite"
+
+    def __init__(self, url: str, ttl: float = 300.0):
+        path = url.removeprefix("sqlite:///")
+        if not url.startswith("sqlite:///") or not path:
+            raise ValueError(f"cache {url!r}: expected sqlite:///PATH")
+        self.path = path
+        self.ttl = ttl
+        self.hits = 0
+        self.misses = 0
+        self.evictions = 0  # answers found expired
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS answers (key BLOB PRIMARY KEY, expires REAL, "
+            "status INTEGER, media_type TEXT, headers BLOB, body BLOB)"
+        )
+
+    def get(self, key: bytes) -> tuple[int, str | None, list[tuple[str, str]], bytes] | None:
+        row = self._db.execute(
+            "SELECT expires, status, media_type, headers, body FROM answers WHERE key = ?",
+            (key,),
+        ).fetchone()
+        if row is not None and row[0] < time.time():
+            self._db.execute("DELETE FROM answers WHERE key = ?", (key,))
+            self.evictions += 1
+            row = None
+        if row is None:
+            self.misses += 1
+            return None
+        self.hits += 1
+        headers = [(str(k), str(v)) for k, v in orjson.loads(row[3])]
+        return int(row[1]), row[2], headers, bytes(row[4])
+
+    def put(self, key: bytes, out: Outgoing) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO answers VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                key,
+                time.time() + self.ttl,
+                out.status,
+                out.media_type,
+                orjson.dumps(list(out.headers)),
+                out.body,
+            ),
+        )
+
+    def purge(self) -> int:
+        return self._db.execute("DELETE FROM answers").rowcount
+
+    def __len__(self) -> int:
+        return self._db.execute("SELECT count(*) FROM answers").fetchone()[0]
+
+    def stats(self) -> dict[str, Any]:
+        lookups = self.hits + self.misses
+        return {
+            "tier": self.tier,
+            "hits": self.hits,
+            "misses": self.misses,
+            "hit_rate": round(self.hits / lookups, 4) if lookups else 0.0,
+            "size": len(self),
+            "capacity": 0,
+            "evictions": self.evictions,
+        }
+
+
+def open_tier(url: str | None, ttl: float) -> SharedTier | None:
+    """The shared tier a `--cache` URL names; None for memory only."""
+    if url is None or url == "memory://":
+        return None
+    if url.startswith("sqlite:///"):
+        return SharedTier(url, ttl)
+    raise ValueError(f"cache {url!r}: expected memory:// or sqlite:///PATH")

@@ -90,6 +90,8 @@ def create_app(
     progress: Progress | None = None,
     quality: str = "realistic",
     min_confidence: float | None = None,
+    cache: str | None = None,
+    cache_ttl: float = 300.0,
 ) -> SpecmockApp:
     """An ASGI app serving the given specs (paths, folders, bundled names or parsed mappings).
 
@@ -100,7 +102,8 @@ def create_app(
     `runtime/traffic.py`); `upstreams` are `URL` or `service=URL`; `cassette` is a HAR
     file; `drift_report` a JSON file; `quality` is basic, realistic, production or exact
     (docs/quality.md); operations recognized with less than `min_confidence` are served
-    without state.
+    without state; `cache` (`sqlite:///PATH`) is an answer tier shared between processes,
+    each answer kept `cache_ttl` seconds.
     """
     sources = specs if isinstance(specs, list) else [specs]
     services = load_services(sources, eager, strict_spec, progress)
@@ -116,6 +119,8 @@ def create_app(
         admin_token=admin_token,
         rate_limit=rate_limit,
         quality=quality,
+        cache=cache,
+        cache_ttl=cache_ttl,
     )
     app = SpecmockApp(
         services,

@@ -21,7 +21,7 @@ from ..generator import quality as levels
 from ..generator.fake import Ctx
 from ..generator.plan import Media, Operation, Response
 from . import errorbody, problems
-from .cache import AnswerCache
+from .cache import AnswerCache, open_tier
 from .encoding import concrete, header_text, serialize
 from .hooks import Reply
 from .negotiation import Preference, choose_media, is_json
@@ -54,6 +54,8 @@ class Settings:
     rate_limit: str | None = None  # "[TARGET=]COUNT/SECONDS,..." per client key, e.g. "100/60"
     credentials: frozenset[str] = frozenset()  # accepted keys/tokens/user:password; empty = any
     quality: str = levels.DEFAULT  # basic | realistic | production | exact (docs/quality.md)
+    cache: str | None = None  # a shared answer tier: sqlite:///PATH (memory only if None)
+    cache_ttl: float = 300.0  # seconds an answer lives in the shared tier
 
 
 def status_number(response: Response, wanted: int | None) -> int:
@@ -72,6 +74,7 @@ class Responder:
         self.settings = settings
         self.faker = Faker("en_US")
         self.cache = AnswerCache(settings.cache_size)
+        self.shared = open_tier(settings.cache, settings.cache_ttl)
 
     # -- public -----------------------------------------------------------
     def success(
@@ -103,10 +106,28 @@ class Responder:
         found = self.cache.get(key, (op.service, op.operation_id))
         if found is not None:
             return found
+        shared_key = self._shared_key(op, key) if self.shared is not None else b""
+        if self.shared is not None:
+            kept = self.shared.get(shared_key)
+            if kept is not None:
+                out = Outgoing(kept[0], kept[3], kept[1], kept[2], op)
+                self.cache.put(key, out)
+                return out
         seed = self._seed(op, status, path_params, pref.seed)
         out = self._build(op, response, status, media_type, pref, seed, echo, quality)
         self.cache.put(key, out)
+        if self.shared is not None and not out.contract_errors:
+            self.shared.put(shared_key, out)
         return out
+
+    def _shared_key(self, op: Operation, key: tuple) -> bytes:
+        """The memory key without `id(op)`, which means nothing to another process."""
+        stable = (self.settings.seed, op.service, op.method, op.path, *key[1:])
+        text = orjson.dumps(stable, default=lambda v: v.decode("latin-1"))
+        return hashlib.blake2b(text, digest_size=16).digest()
+
+    def cache_tiers(self) -> list[Any]:
+        return [self.cache] if self.shared is None else [self.cache, self.shared]
 
     def quality(self, pref: Preference) -> str:
         """The level this answer is generated at (`exact` without a recording: production)."""
