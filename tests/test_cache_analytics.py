@@ -139,6 +139,8 @@ def test_the_shared_tier_forgets_after_its_ttl(tmp_path):
     (memory, shared) = client.get("/__specmock/cache").json()["tiers"]
     assert (shared["hits"], shared["misses"], shared["evictions"]) == (0, 2, 1)
     assert memory["misses"] == 2
+    metrics = client.get("/__specmock/metrics").text
+    assert 'specmock_cache_evictions_total{tier="sqlite"} 1' in metrics
 
 
 def test_a_bad_cache_url_names_the_option():

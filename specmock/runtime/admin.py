@@ -18,6 +18,7 @@ from urllib.parse import parse_qs
 from ..generator.build import load_service
 from ..generator.plan import Service
 from . import console
+from .cache import prometheus
 from .cassette import Cassette, CassetteError
 from .clock import VirtualClock, iso
 from .faults import RuleError, parse_rule
@@ -103,8 +104,9 @@ def handlers(app: Engine) -> Overrides:
 
     @on("metrics")
     def metrics(ctx: Context) -> Reply:
-        cache = app.responder.cache
-        extra = [*cache.prometheus(), *app.metrics.analytics.prometheus(cache.by_operation)]
+        tiers = [t.stats() for t in app.responder.cache_tiers()]
+        by_operation = app.responder.cache.by_operation
+        extra = [*prometheus(tiers), *app.metrics.analytics.prometheus(by_operation)]
         return Reply(app.metrics.render() + "\n".join(extra) + "\n")
 
     @on("getCache")

@@ -71,24 +71,6 @@ class AnswerCache:
             "evictions": self.evictions,
         }
 
-    def prometheus(self) -> list[str]:
-        """The cache's series in Prometheus text format."""
-        labels = f'tier="{self.tier}"'
-        return [
-            "# HELP specmock_cache_hits_total Generated answers served from the cache.",
-            "# TYPE specmock_cache_hits_total counter",
-            f"specmock_cache_hits_total{{{labels}}} {self.hits}",
-            "# HELP specmock_cache_misses_total Generated answers built anew.",
-            "# TYPE specmock_cache_misses_total counter",
-            f"specmock_cache_misses_total{{{labels}}} {self.misses}",
-            "# HELP specmock_cache_evictions_total Answers dropped to stay within the size cap.",
-            "# TYPE specmock_cache_evictions_total counter",
-            f"specmock_cache_evictions_total{{{labels}}} {self.evictions}",
-            "# HELP specmock_cache_entries Answers held now.",
-            "# TYPE specmock_cache_entries gauge",
-            f"specmock_cache_entries{{{labels}}} {len(self._items)}",
-        ]
-
 
 class SharedTier:
     """Answers kept in an SQLite file several processes open (`--cache sqlite:///file`),
@@ -167,3 +149,20 @@ def open_tier(url: str | None, ttl: float) -> SharedTier | None:
     if url.startswith("sqlite:///"):
         return SharedTier(url, ttl)
     raise ValueError(f"cache {url!r}: expected memory:// or sqlite:///PATH")
+
+
+_SERIES = (
+    ("hits", "specmock_cache_hits_total", "counter", "Generated answers served from the tier."),
+    ("misses", "specmock_cache_misses_total", "counter", "Lookups the tier could not answer."),
+    ("evictions", "specmock_cache_evictions_total", "counter", "Answers dropped (cap or TTL)."),
+    ("size", "specmock_cache_entries", "gauge", "Answers held now."),
+)
+
+
+def prometheus(tiers: list[dict[str, Any]]) -> list[str]:
+    """Every tier's statistics in Prometheus text format, labelled by `tier`."""
+    lines = []
+    for field, name, kind, text in _SERIES:
+        lines += [f"# HELP {name} {text}", f"# TYPE {name} {kind}"]
+        lines += [f'{name}{{tier="{t["tier"]}"}} {t[field]}' for t in tiers]
+    return lines
