@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+import orjson
 
 from ..extras import missing
 from ..generator.errors import SpecError
@@ -25,7 +26,7 @@ from .mesh import mesh
 from .mockmode import exports, origin, provider_table
 from .problems import fail as _fail
 from .progress import progress_line
-from .report import explain_services, lint_sources
+from .report import explain_json, explain_services, lint_sources
 from .s3 import s3
 from .workers import build as build_app
 from .workers import check as check_workers
@@ -41,6 +42,12 @@ _strict_spec = click.option(
     help="Refuse specs with defects specmock can serve around (repeated `required` names, "
     "invalid examples, unknown formats, patterns no engine compiles).",
 )
+
+
+def _cache_url(value: str | None) -> str | None:
+    if value is None or value == "memory://" or (value.startswith("sqlite:///") and value[10:]):
+        return value
+    raise click.BadParameter(f"{value!r} is not memory:// or sqlite:///PATH", param_hint="--cache")
 
 
 def _warn(services: list[Any]) -> None:
@@ -122,6 +129,38 @@ def main() -> None:
     show_default=True,
     type=int,
     help="Makes every generated value reproducible.",
+)
+@click.option(
+    "--quality",
+    type=click.Choice(["basic", "realistic", "production", "exact"]),
+    default="realistic",
+    show_default=True,
+    envvar="SPECMOCK_QUALITY",
+    help="How rich generated answers are; exact replays the --cassette where it can.",
+)
+@click.option(
+    "--cache",
+    "cache_url",
+    default=None,
+    envvar="SPECMOCK_CACHE",
+    callback=lambda ctx, param, value: _cache_url(value),
+    help="A generated-answer tier shared between processes: sqlite:///PATH.",
+)
+@click.option(
+    "--cache-ttl",
+    type=click.FloatRange(min=0, min_open=True),
+    default=300.0,
+    show_default=True,
+    envvar="SPECMOCK_CACHE_TTL",
+    help="Seconds an answer lives in the --cache tier.",
+)
+@click.option(
+    "--min-confidence",
+    type=click.FloatRange(0, 1),
+    default=None,
+    envvar="SPECMOCK_MIN_CONFIDENCE",
+    help="Serve operations recognized below this confidence (0-1) without state, with a "
+    "warning (see `specmock explain`).",
 )
 @click.option(
     "--strict/--lenient",
@@ -296,6 +335,10 @@ def serve(
     smtp_port: int | None,
     print_env: bool,
     strict_spec: bool,
+    quality: str,
+    min_confidence: float | None,
+    cache_url: str | None,
+    cache_ttl: float,
 ) -> None:
     """Serve SPECS (files, folders or bundled names) as mock services.
 
@@ -335,6 +378,10 @@ def serve(
                 },
                 "allow_upstreams": list(allow_upstreams),
                 "strict_spec": strict_spec,
+                "quality": quality,
+                "min_confidence": min_confidence,
+                "cache": cache_url,
+                "cache_ttl": cache_ttl,
             },
             "limits": dataclasses.asdict(limits),
             "scenario": scenario,
@@ -425,12 +472,23 @@ def validate(specs: tuple[str, ...], strict_spec: bool) -> None:
 @main.command()
 @click.argument("specs", nargs=-1, required=True)
 @_strict_spec
-def explain(specs: tuple[str, ...], strict_spec: bool) -> None:
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: each operation's pattern, confidence and deciding features, for tools.",
+)
+def explain(specs: tuple[str, ...], strict_spec: bool, output_format: str) -> None:
     """Every operation and how specmock will answer it."""
     try:
         services = load_services(list(specs), eager=True, strict_spec=strict_spec)
     except SpecError as exc:
         _fail(exc)
+        return
+    if output_format == "json":
+        click.echo(orjson.dumps(explain_json(services), option=orjson.OPT_INDENT_2).decode())
         return
     click.echo(explain_services(services))
 

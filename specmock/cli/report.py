@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from ..generator.errors import Problem, SpecError
 from ..generator.plan import Operation, Service
+from ..generator.recognize import recognize
 from ..generator.sources import expand
 from ..runtime.factory import load_services
 
@@ -74,9 +76,7 @@ def _role(op: Operation, service: Service) -> str:
 def _defects(service: Service, op: Operation) -> list[Problem]:
     """Warnings located inside this operation: each says how it is answered instead."""
     prefix = op.pointer + "/"
-    return [
-        p for p in service.problems if p.severity != "error" and p.pointer.startswith(prefix)
-    ]
+    return [p for p in service.problems if p.severity != "error" and p.pointer.startswith(prefix)]
 
 
 def explain_services(services: list[Service]) -> str:
@@ -99,8 +99,38 @@ def explain_services(services: list[Service]) -> str:
             lines.append(f"  {op.method:7} {op.path}  [{op.operation_id}]")
             lines.append(f"          answers {_answer(op)}; declares {statuses}")
             lines.append(f"          role {_role(op, service)}")
+            found = recognize(op)
+            paging = f", {found.pagination} pagination" if found.pagination else ""
+            lines.append(
+                f"          pattern {found.pattern}{paging} (confidence {found.confidence:.2f}:"
+                f" {'; '.join(found.features)})"
+            )
             if checks:
                 lines.append(f"          checks {'; '.join(checks)}")
             for problem in _defects(service, op):
                 lines.append(f"          spec defect {problem.pointer}: {problem.reason}")
     return "\n".join(lines)
+
+
+def explain_json(services: list[Service]) -> dict[str, Any]:
+    """Every operation's pattern, confidence and deciding features, with its state role."""
+    return {
+        "services": [
+            {
+                "name": service.name,
+                "title": service.title,
+                "operations": [
+                    {
+                        "operationId": op.operation_id,
+                        "method": op.method,
+                        "path": op.path,
+                        "role": _role(op, service),
+                        "stateful": bool(op.role and op.role.stateful and service.stateful),
+                        **recognize(op).as_dict(),
+                    }
+                    for op in service.operations
+                ],
+            }
+            for service in services
+        ]
+    }

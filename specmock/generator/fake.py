@@ -18,7 +18,7 @@ import orjson
 import rstr
 from faker import Faker
 
-from .heuristics import FORMATS, number_hint, string_maker, word
+from .heuristics import BASIC_FORMATS, FORMATS, number_hint, string_maker, word
 from .patterns import KEYWORD as ECMA_PATTERN
 from .patterns import for_python, matches, native
 from .schema import Bundle, flatten, key_of, merge
@@ -51,6 +51,16 @@ class Ctx:
     max_depth: int = 5
     direction: str = "response"
     complete: bool = False  # every optional property too (error bodies, examples)
+    quality: str = "realistic"  # basic | realistic | production (see docs/quality.md)
+
+    @property
+    def basic(self) -> bool:
+        return self.quality == "basic"
+
+    @property
+    def full(self) -> bool:
+        """Every optional property: error bodies, examples and the production level."""
+        return self.complete or self.quality == "production"
 
 
 class Builder:
@@ -206,7 +216,7 @@ class Builder:
     def _any(self, name: str | None) -> Gen:
         maker = string_maker(name)
         if maker:
-            return lambda ctx, d: maker(ctx.rng, ctx.faker)
+            return lambda ctx, d: word(ctx.rng) if ctx.basic else maker(ctx.rng, ctx.faker)
         return lambda ctx, d: word(ctx.rng)
 
     def _object(self, schema: dict[str, Any]) -> Gen:
@@ -243,7 +253,9 @@ class Builder:
             for pname, build, req, flags in props:
                 if flags.get(skip) and not req:
                     continue
-                if req or (not deep and (ctx.complete or ctx.rng.random() < 0.8)):
+                if not req and ctx.basic:
+                    continue
+                if req or (not deep and (ctx.full or ctx.rng.random() < 0.8)):
                     if max_props is not None and len(out) >= max_props and not req:
                         continue
                     if not req and _needs_more(pname, depends, out, max_props):
@@ -277,8 +289,11 @@ class Builder:
             low = max(low, need)
 
         def gen(ctx: Ctx, d: int) -> Any:
-            top = low if d >= ctx.max_depth else max(low, min(low + 3, 3))
-            floor = max(low, 1) if ctx.complete and d < ctx.max_depth else low
+            shallow = d < ctx.max_depth
+            top = max(low, min(low + 3, 3)) if shallow and not ctx.basic else low
+            floor = max(low, 1) if ctx.complete and shallow else low
+            if ctx.quality == "production" and shallow:  # fuller, still bounded
+                top, floor = max(low, min(low + 5, 5)), max(low, 2)
             if high is not None:
                 top = min(top, high)
             count = ctx.rng.randint(min(floor, top), top)
@@ -505,10 +520,12 @@ def _string(schema: dict[str, Any], name: str | None) -> Gen:
         return _pattern(for_python(ecma), low, high, ecma)
     maker = FORMATS.get(fmt) if fmt else None
     exact = maker is not None
+    cheap = BASIC_FORMATS.get(fmt, maker) if fmt else None
+    cheap = cheap or (lambda r, _: word(r))
     maker = maker or string_maker(name) or word
 
     def gen(ctx: Ctx, d: int) -> Any:
-        value = str(maker(ctx.rng, ctx.faker))
+        value = str((cheap if ctx.basic else maker)(ctx.rng, ctx.faker))
         if not exact:
             return _fit(value, low, high, ctx.rng)
         for _ in range(_TRIES):  # a format value cannot be cut to length; draw another

@@ -95,6 +95,27 @@ FORMATS: dict[str, Maker] = {
     "phone": lambda r, f: f.phone_number(),
 }
 
+# The `basic` quality level: format values from the seeded rng alone, without Faker.
+BASIC_FORMATS: dict[str, Maker] = {
+    **FORMATS,
+    "email": lambda r, _: f"{word(r)}@example.com",
+    "idn-email": lambda r, _: f"{word(r)}@example.com",
+    "uri": lambda r, _: f"https://example.com/{word(r)}",
+    "url": lambda r, _: f"https://example.com/{word(r)}",
+    "iri": lambda r, _: f"https://example.com/{word(r)}",
+    "uri-reference": lambda r, _: f"/{word(r)}",
+    "iri-reference": lambda r, _: f"/{word(r)}",
+    "uri-template": lambda r, _: "https://example.com/{id}",
+    "hostname": lambda r, _: "example.com",
+    "idn-hostname": lambda r, _: "example.com",
+    "ipv4": lambda r, _: f"192.0.2.{r.randint(1, 254)}",
+    "ipv6": lambda r, _: f"2001:db8::{r.randint(1, 0xFFFF):x}",
+    "binary": lambda r, _: word(r),
+    "password": lambda r, _: f"{word(r)}{r.randint(1000, 9999)}",
+    "json-pointer": lambda r, _: f"/{word(r)}",
+    "phone": lambda r, _: f"+1555{r.randint(1000000, 9999999)}",
+}
+
 _STRINGS: dict[str, Maker] = {
     "email": FORMATS["email"],
     "name": full_name,

@@ -44,7 +44,7 @@ _AUTH = {
     "sessions",
 }
 _SEARCH = ("search", "query", "find", "lookup")
-_LIST_KEYS = (
+LIST_KEYS = (
     "items",
     "data",
     "results",
@@ -158,7 +158,7 @@ def list_location(schema: Any, defs: dict[str, Any], resource: str = "") -> str 
         for name, s in props.items()
         if isinstance(flatten(s, defs), dict) and flatten(s, defs).get("type") == "array"
     ]
-    for name in (*_LIST_KEYS, resource):
+    for name in (*LIST_KEYS, resource):
         if name in arrays:
             return name
     return arrays[0] if len(arrays) == 1 else None

@@ -18,6 +18,7 @@ from urllib.parse import parse_qs
 from ..generator.build import load_service
 from ..generator.plan import Service
 from . import console
+from .cache import prometheus
 from .cassette import Cassette, CassetteError
 from .clock import VirtualClock, iso
 from .faults import RuleError, parse_rule
@@ -104,7 +105,23 @@ def handlers(app: Engine) -> Overrides:
 
     @on("metrics")
     def metrics(ctx: Context) -> Reply:
-        return Reply(app.metrics.render())
+        tiers = [t.stats() for t in app.responder.cache_tiers()]
+        by_operation = app.responder.cache.by_operation
+        extra = [*prometheus(tiers), *app.metrics.analytics.prometheus(by_operation)]
+        return Reply(app.metrics.render() + "\n".join(extra) + "\n")
+
+    @on("getCache")
+    def get_cache(ctx: Context) -> Reply:
+        return Reply({"tiers": [t.stats() for t in app.responder.cache_tiers()]})
+
+    @on("purgeCache")
+    def purge_cache(ctx: Context) -> Reply:
+        return Reply({"purged": sum(t.purge() for t in app.responder.cache_tiers())})
+
+    @on("getAnalytics")
+    def get_analytics(ctx: Context) -> Reply:
+        cache = app.responder.cache.by_operation
+        return Reply({"operations": app.metrics.analytics.summary(cache)})
 
     @on("exportState")
     async def export(ctx: Context) -> Reply:

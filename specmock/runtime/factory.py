@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,8 @@ from ..generator.errors import Problem, SpecError
 from ..generator.loader import load_document
 from ..generator.plan import Service
 from ..generator.progress import Progress
+from ..generator.recognize import recognize
+from ..generator.roles import Role
 from ..generator.sources import expand
 from .app import SpecmockApp
 from .behaviours import SharedIdempotency, SharedRateLimiter
@@ -25,6 +28,8 @@ from .responder import Settings
 from .state import Store, open_store
 from .state.guard import Guarded, display
 from .traffic import parse_upstreams
+
+log = logging.getLogger("specmock")
 
 
 def load_services(
@@ -83,6 +88,10 @@ def create_app(
     allow_upstreams: list[str] | None = None,
     strict_spec: bool = False,
     progress: Progress | None = None,
+    quality: str = "realistic",
+    min_confidence: float | None = None,
+    cache: str | None = None,
+    cache_ttl: float = 300.0,
 ) -> SpecmockApp:
     """An ASGI app serving the given specs (paths, folders, bundled names or parsed mappings).
 
@@ -91,10 +100,15 @@ def create_app(
     `strict_spec` refuses specs with servable defects (otherwise warnings on
     `service.problems`). `mode` is mock, proxy, record, playback or hybrid (see
     `runtime/traffic.py`); `upstreams` are `URL` or `service=URL`; `cassette` is a HAR
-    file; `drift_report` a JSON file.
+    file; `drift_report` a JSON file; `quality` is basic, realistic, production or exact
+    (docs/quality.md); operations recognized with less than `min_confidence` are served
+    without state; `cache` (`sqlite:///PATH`) is an answer tier shared between processes,
+    each answer kept `cache_ttl` seconds.
     """
     sources = specs if isinstance(specs, list) else [specs]
     services = load_services(sources, eager, strict_spec, progress)
+    if min_confidence is not None:
+        unsure(services, min_confidence)
     settings = Settings(
         seed=seed or 0,
         strict=strict,
@@ -104,6 +118,9 @@ def create_app(
         stateful=stateful,
         admin_token=admin_token,
         rate_limit=rate_limit,
+        quality=quality,
+        cache=cache,
+        cache_ttl=cache_ttl,
     )
     app = SpecmockApp(
         services,
@@ -151,6 +168,30 @@ def _store(url: str | None) -> Store:
     if not url or url.startswith("memory"):
         return store
     return Guarded(store, display(url))
+
+
+def unsure(services: list[Service], threshold: float) -> list[str]:
+    """Stateful operations recognized below `threshold` lose their state (a wrong guess
+    about a resource is worse than generated answers); each is named in a warning."""
+    demoted = []
+    for service in services:
+        for op in service.operations:
+            role = op.role
+            if role is None or not role.stateful or "x-specmock-kind" in op.extensions:
+                continue
+            found = recognize(op)
+            if found.confidence < threshold:
+                op.role = Role(role.kind)
+                demoted.append(f"{service.name}:{op.operation_id}")
+                log.warning(
+                    "%s:%s recognized as %s with confidence %.2f < %.2f: served without state",
+                    service.name,
+                    op.operation_id,
+                    found.pattern,
+                    found.confidence,
+                    threshold,
+                )
+    return demoted
 
 
 def _traffic(

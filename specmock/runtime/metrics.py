@@ -5,6 +5,8 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import defaultdict
 
+from .analytics import Analytics
+
 BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
@@ -17,6 +19,7 @@ class Metrics:
         self.injected: dict[tuple[str, str, int, str], int] = defaultdict(int)
         self.latency: dict[tuple[str, str], list[float]] = {}
         self.latency_sum: dict[tuple[str, str], float] = defaultdict(float)
+        self.analytics = Analytics()
 
     def observe(
         self,
@@ -27,8 +30,10 @@ class Metrics:
         seconds: float,
         invalid: bool,
         broken: bool,
+        source: str = "mocked",
     ) -> None:
         self.requests[(service, operation, method, status)] += 1
+        self.analytics.observe(service, operation, status, seconds * 1000, source)
         if invalid:
             self.invalid[(service, operation)] += 1
         if broken:

@@ -80,12 +80,13 @@ def choose_media(accept: str | None, offered: list[str]) -> str | None:
 
 @dataclass(frozen=True)
 class Preference:
-    """What a `Prefer` header asks of the response (code, example, dynamic, seed)."""
+    """What a `Prefer` header asks of the response (code, example, dynamic, seed, quality)."""
 
     code: int | None = None
     example: str | None = None
     dynamic: bool | None = None
     seed: int | None = None
+    quality: str | None = None  # basic | realistic | production | exact
 
 
 @lru_cache(maxsize=512)
@@ -104,4 +105,5 @@ def parse_prefer(header: str | None) -> Preference:
         example=values.get("example") or None,
         dynamic=None if dynamic is None else dynamic.lower() == "true",
         seed=int(seed) if seed and seed.lstrip("-").isdigit() else None,
+        quality=values.get("quality") or None,
     )

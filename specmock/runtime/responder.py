@@ -11,16 +11,17 @@ import hashlib
 import logging
 import random
 import zlib
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 from faker import Faker
 
+from ..generator import quality as levels
 from ..generator.fake import Ctx
 from ..generator.plan import Media, Operation, Response
 from . import errorbody, problems
+from .cache import AnswerCache, open_tier
 from .encoding import concrete, header_text, serialize
 from .hooks import Reply
 from .negotiation import Preference, choose_media, is_json
@@ -52,6 +53,9 @@ class Settings:
     admin_token: str | None = None  # lets non-loopback clients use /__specmock
     rate_limit: str | None = None  # "[TARGET=]COUNT/SECONDS,..." per client key, e.g. "100/60"
     credentials: frozenset[str] = frozenset()  # accepted keys/tokens/user:password; empty = any
+    quality: str = levels.DEFAULT  # basic | realistic | production | exact (docs/quality.md)
+    cache: str | None = None  # a shared answer tier: sqlite:///PATH (memory only if None)
+    cache_ttl: float = 300.0  # seconds an answer lives in the shared tier
 
 
 def status_number(response: Response, wanted: int | None) -> int:
@@ -69,7 +73,8 @@ class Responder:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.faker = Faker("en_US")
-        self._cache: OrderedDict[tuple, Outgoing] = OrderedDict()
+        self.cache = AnswerCache(settings.cache_size)
+        self.shared = open_tier(settings.cache, settings.cache_ttl)
 
     # -- public -----------------------------------------------------------
     def success(
@@ -86,8 +91,10 @@ class Responder:
             raise Rejection(400, [Violation("header", "/prefer", "code", message)])
         status = status_number(response, pref.code)
         media_type = self._media(op, response, accept)
+        quality = self.quality(pref)
         key = (
             id(op),
+            quality,
             status,
             media_type,
             pref.example,
@@ -96,16 +103,39 @@ class Responder:
             tuple(sorted(path_params.items())),
             echo.key() if echo else b"",
         )
-        found = self._cache.get(key)
+        found = self.cache.get(key, (op.service, op.operation_id))
         if found is not None:
-            self._cache.move_to_end(key)
             return found
+        shared_key = self._shared_key(op, key) if self.shared is not None else b""
+        if self.shared is not None:
+            kept = self.shared.get(shared_key)
+            if kept is not None:
+                out = Outgoing(kept[0], kept[3], kept[1], kept[2], op)
+                self.cache.put(key, out)
+                return out
         seed = self._seed(op, status, path_params, pref.seed)
-        out = self._build(op, response, status, media_type, pref, seed, echo)
-        self._cache[key] = out
-        if len(self._cache) > self.settings.cache_size:
-            self._cache.popitem(last=False)
+        out = self._build(op, response, status, media_type, pref, seed, echo, quality)
+        self.cache.put(key, out)
+        if self.shared is not None and not out.contract_errors:
+            self.shared.put(shared_key, out)
         return out
+
+    def _shared_key(self, op: Operation, key: tuple) -> bytes:
+        """The memory key without `id(op)`, which means nothing to another process."""
+        stable = (self.settings.seed, op.service, op.method, op.path, *key[1:])
+        text = orjson.dumps(stable, default=lambda v: v.decode("latin-1"))
+        return hashlib.blake2b(text, digest_size=16).digest()
+
+    def cache_tiers(self) -> list[Any]:
+        return [self.cache] if self.shared is None else [self.cache, self.shared]
+
+    def quality(self, pref: Preference) -> str:
+        """The level this answer is generated at (`exact` without a recording: production)."""
+        wanted = pref.quality or self.settings.quality
+        reason = levels.problem(wanted)
+        if reason is not None:
+            raise Rejection(400, [Violation("header", "/prefer", "quality", reason)])
+        return "production" if wanted == "exact" else wanted
 
     def error(
         self,
@@ -260,9 +290,15 @@ class Responder:
         """The seeded context of an error body's attempt: complete, so it has every field."""
         return self.context(self.seed_for(op, status, {}) + attempt, complete=True)
 
-    def context(self, seed: int, complete: bool = False) -> Ctx:
+    def context(self, seed: int, complete: bool = False, quality: str = levels.DEFAULT) -> Ctx:
         """What a builder draws from: this seed, the shared Faker, the depth limit."""
-        return Ctx(random.Random(seed), self.faker, self.settings.max_depth, complete=complete)
+        return Ctx(
+            random.Random(seed),
+            self.faker,
+            self.settings.max_depth,
+            complete=complete,
+            quality=quality,
+        )
 
     def _build(
         self,
@@ -273,12 +309,13 @@ class Responder:
         pref: Preference,
         seed: int,
         echo: Echo | None = None,
+        quality: str = levels.DEFAULT,
     ) -> Outgoing:
         headers = self._headers(op, response, seed)
         if media_type is None:
             return Outgoing(status, b"", None, headers, op)
         media = response.content[media_type]
-        value, errors = self._body_value(op, media, pref, seed, echo)
+        value, errors = self._body_value(op, media, pref, seed, echo, quality)
         if status >= 400 and not errors and not media.examples and is_json(media_type):
             value = errorbody.readable(op, media, status, value)
         body = serialize(value, media_type, media, op)
@@ -288,7 +325,13 @@ class Responder:
         return out
 
     def _body_value(
-        self, op: Operation, media: Media, pref: Preference, seed: int, echo: Echo | None = None
+        self,
+        op: Operation,
+        media: Media,
+        pref: Preference,
+        seed: int,
+        echo: Echo | None = None,
+        quality: str = levels.DEFAULT,
     ) -> tuple[Any, list[Violation]]:
         if media.schema is None and not media.examples:
             return "", []
@@ -310,7 +353,7 @@ class Responder:
                 )
                 raise Rejection(400, [Violation("header", "/prefer", "example", message)])
             return value, []
-        if pref.dynamic is not True:
+        if pref.dynamic is not True and quality == levels.DEFAULT:
             for value in media.examples.values():
                 if validator is None or validator.is_valid(value):
                     return value, []
@@ -319,9 +362,13 @@ class Responder:
         builder = op.compiler.builder(media.schema)
         value = None
         for attempt in range(_ATTEMPTS):
-            value = builder(self.context(seed + attempt))
+            value = builder(self.context(seed + attempt, quality=quality))
             if validator is None or validator.is_valid(value):
+                if quality == "production":
+                    value = _agreeing(value, validator)
                 return _reflect(value, echo, validator), []
+        if quality != levels.DEFAULT:  # a richer (or barer) draw kept failing: today's answer
+            return self._body_value(op, media, pref, seed, echo, levels.DEFAULT)
         return value, _check(validator, value)
 
     def _headers(self, op: Operation, response: Response, seed: int) -> list[tuple[str, str]]:
@@ -351,6 +398,12 @@ def to_reply(out: Outgoing) -> Reply:
     if out.media_type and is_json(out.media_type) and out.body:
         return Reply(orjson.loads(out.body), out.status, headers)
     return Reply(None, out.status, headers, raw=out.body or None, media_type=out.media_type)
+
+
+def _agreeing(value: Any, validator: Any) -> Any:
+    """The production level's consistent record, where the contract allows it."""
+    fixed = levels.consistent(value)
+    return fixed if validator is None or validator.is_valid(fixed) else value
 
 
 def _reflect(value: Any, echo: Echo | None, validator: Any) -> Any:

@@ -3,6 +3,7 @@ operation is stateful, else data generated from the contract (or its examples)."
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Awaitable
 from random import Random
@@ -10,11 +11,13 @@ from typing import Any
 
 import orjson
 
+from ...generator import quality as levels
 from .. import admin, hooks, problems, sse
 from ..crud import Call
 from ..exchange import Exchange, origin_of
 from ..hooks import Context, Reply
-from ..negotiation import parse_prefer
+from ..negotiation import Preference, parse_prefer
+from ..relay import relay
 from ..responder import Echo, Outgoing, status_number, to_reply
 from ..state.guard import StoreDown
 from ..validation import Rejection
@@ -27,7 +30,7 @@ def respond(x: Exchange) -> Outgoing | Awaitable[Outgoing]:
     assert x.op is not None and x.match is not None
     scope = x.scope
     origin = origin_of(scope, x.headers)
-    x.pref = parse_prefer(x.headers.get("prefer"))
+    x.pref = _with_quality(x, parse_prefer(x.headers.get("prefer")))
     x.call = Call(
         x.op,
         x.params,
@@ -49,6 +52,35 @@ def respond(x: Exchange) -> Outgoing | Awaitable[Outgoing]:
     return _default(x)
 
 
+def _with_quality(x: Exchange, pref: Preference) -> Preference:
+    """The level asked for: the request's `Prefer: quality=`, else the operation's or the
+    service's `x-specmock-quality`, else the server's `--quality`."""
+    if pref.quality is not None:
+        return pref
+    assert x.op is not None and x.match is not None
+    root = x.match.entry.service.document.root
+    for found in (x.op.extensions.get(levels.EXTENSION), root.get(levels.EXTENSION)):
+        if found is not None:
+            if levels.problem(found) is None:
+                return dataclasses.replace(pref, quality=found)
+            log.warning("%s: %s; ignored", x.op.operation_id, levels.problem(found))
+    return pref
+
+
+def _recorded(x: Exchange) -> Outgoing | None:
+    """The `exact` level: the cassette's answer to this very request, byte for byte."""
+    assert x.call is not None and x.pref is not None
+    if (x.pref.quality or x.app.settings.quality) != "exact":
+        return None
+    scope = x.scope
+    query = scope.get("query_string", b"").decode("latin-1")
+    found = x.app.traffic.replayed(scope["method"], scope["path"], query, x.call.raw_body)
+    if found is None:
+        return None
+    scope["specmock.source"] = "replayed"
+    return relay(x.call.op, found)
+
+
 def _default(x: Exchange) -> Outgoing | Awaitable[Outgoing]:
     """State where the operation is stateful (the store is awaited), generated data
     otherwise (built, or taken from the response cache, at once)."""
@@ -57,6 +89,9 @@ def _default(x: Exchange) -> Outgoing | Awaitable[Outgoing]:
     op = call.op
     if _stateful(x):
         return x.app.crud.handle(call)
+    recorded = _recorded(x)
+    if recorded is not None:
+        return recorded
     live = _live_events(x)
     if live is not None:
         return live

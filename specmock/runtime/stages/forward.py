@@ -17,4 +17,14 @@ def forward(x: Exchange) -> Awaitable[Outgoing | None] | None:
         return None
     assert x.op is not None
     prefix = app.mount_prefix(x.op.service)
-    return through(app.traffic, app.responder, x.op, prefix, x.scope, x.headers, x.violations)
+    source = "forwarded" if app.traffic.mode.forwards else "replayed"
+    pending = through(app.traffic, app.responder, x.op, prefix, x.scope, x.headers, x.violations)
+    return _noted(x, source, pending)
+
+
+async def _noted(x: Exchange, source: str, pending: Awaitable[Outgoing | None]) -> Outgoing | None:
+    """The answer, with where it came from noted for analytics."""
+    out = await pending
+    if out is not None and out.status != 502 and not out.violations:
+        x.scope["specmock.source"] = source
+    return out

@@ -24,6 +24,7 @@ def observe(x: Exchange, out: Outgoing, body: bytes, ms: float) -> None:
             ms / 1000,
             bool(out.violations),
             bool(out.contract_errors),
+            scope.get("specmock.source", "mocked"),
         )
         journal = app.journal
         if journal is not None:

@@ -1,0 +1,255 @@
+"""What an operation is, with how sure specmock is and why.
+
+The classifier in `resources.py` decides a Role (what state does); this module weighs
+the evidence for a wider set of patterns (CRUD verbs, auth, search, upload, download,
+batch, async job, webhook registration) and says which features decided it. Each
+feature adds weight to one pattern; a pattern's score is 1 - prod(1 - weight), and the
+confidence is the winner's score less half the runner-up's, so an operation that looks
+like two things is reported as unsure.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from .plan import Operation
+from .resources import LIST_KEYS, list_location
+
+CRUD = ("create", "read", "list", "replace", "update", "delete")
+PATTERNS = (
+    *CRUD,
+    "auth",
+    "search",
+    "upload",
+    "download",
+    "batch",
+    "async-job",
+    "webhook",
+    "action",
+)
+FORCED = 1.0
+_LEADING = (*CRUD, "auth", "search", "upload", "download", "action")  # an id's first word
+
+_VERBS: dict[str, tuple[str, ...]] = {
+    "create": ("create", "add", "new", "insert", "register", "post"),
+    "read": ("get", "retrieve", "fetch", "show", "read", "describe", "find_by_id"),
+    "list": ("list", "all", "index", "browse", "enumerate"),
+    "replace": ("replace", "put", "set", "upsert"),
+    "update": ("update", "patch", "modify", "edit", "change"),
+    "delete": ("delete", "remove", "destroy", "purge", "cancel"),
+    "auth": (
+        "login",
+        "logout",
+        "token",
+        "oauth",
+        "authorize",
+        "authenticate",
+        "signin",
+        "session",
+        "keep",
+        "revoke",
+    ),
+    "search": ("search", "query", "find", "lookup", "filter"),
+    "upload": ("upload", "import", "attach"),
+    "download": ("download", "export", "content", "raw", "file", "blob"),
+    "batch": ("batch", "bulk", "multi", "many"),
+    "async-job": (
+        "job",
+        "jobs",
+        "operation",
+        "operations",
+        "task",
+        "tasks",
+        "status",
+        "poll",
+        "async",
+    ),
+    "webhook": ("webhook", "webhooks", "hook", "hooks", "subscription", "subscriptions"),
+    "action": (
+        "send",
+        "run",
+        "stop",
+        "start",
+        "fire",
+        "trigger",
+        "execute",
+        "validate",
+        "transition",
+        "redrive",
+        "retry",
+        "extract",
+        "wait",
+        "count",
+        "check",
+    ),
+}
+_CURSOR = ("cursor", "after", "before", "starting_after", "ending_before", "page_token")
+_CURSOR += ("pagetoken", "next_token", "nexttoken", "continuation", "marker", "since_id")
+_OFFSET = ("offset", "skip", "start")
+_PAGE = ("page", "page_number", "pagenumber", "per_page", "page_size", "pagesize")
+_BINARY = re.compile(r"^(application/(octet-stream|pdf|zip|gzip)|image/|audio/|video/|text/csv)")
+_CALLBACK_FIELDS = ("url", "callback_url", "callbackurl", "target_url", "endpoint", "uri")
+_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
+
+
+@dataclass
+class Recognition:
+    pattern: str
+    confidence: float
+    features: list[str] = field(default_factory=list)
+    pagination: str | None = None  # cursor | offset | page | link, for lists
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "pattern": self.pattern,
+            "confidence": self.confidence,
+            "features": self.features,
+        }
+        if self.pagination:
+            out["pagination"] = self.pagination
+        return out
+
+
+def words(text: str) -> list[str]:
+    """`listPetsByOwner`, `list_pets`, `/pets/{id}/content` -> lower-case words."""
+    return [w.lower() for w in _WORD.findall(text.replace("_", " ").replace("-", " "))]
+
+
+class _Evidence:
+    def __init__(self) -> None:
+        self.weights: dict[str, list[float]] = {}
+        self.why: dict[str, list[str]] = {}
+
+    def add(self, pattern: str, weight: float, feature: str) -> None:
+        self.weights.setdefault(pattern, []).append(weight)
+        self.why.setdefault(pattern, []).append(feature)
+
+    def score(self, pattern: str) -> float:
+        left = 1.0
+        for w in self.weights.get(pattern, ()):
+            left *= 1 - w
+        return 1 - left
+
+
+def recognize(op: Operation) -> Recognition:
+    forced = op.extensions.get("x-specmock-kind")
+    if isinstance(forced, str) and forced in (*PATTERNS, "none"):
+        return Recognition(forced, FORCED, ["x-specmock-kind"], _pagination(op))
+    ev = _Evidence()
+    _from_role(op, ev)
+    _from_names(op, ev)
+    _from_media(op, ev)
+    _from_statuses(op, ev)
+    ranked = sorted(ev.weights, key=lambda p: (-ev.score(p), PATTERNS.index(p)))
+    if not ranked:
+        return Recognition("action", 0.2, ["no deciding feature"], None)
+    best = ranked[0]
+    second = ev.score(ranked[1]) if len(ranked) > 1 else 0.0
+    confidence = round(max(0.05, min(1.0, ev.score(best) - 0.5 * second)), 3)
+    pagination = _pagination(op) if best in ("list", "search") else None
+    return Recognition(best, confidence, ev.why[best], pagination)
+
+
+def _from_role(op: Operation, ev: _Evidence) -> None:
+    """The path shape and method, as the state classifier read them."""
+    role = op.role
+    if role is None:
+        return
+    if role.kind in CRUD and role.resource is not None:
+        shape = "an item path" if role.kind not in ("create", "list") else "a collection path"
+        weight = 0.55 if role.resource.item else 0.3
+        ev.add(role.kind, weight, f"{op.method} on {shape} of {role.resource.collection}")
+    elif role.kind == "list":
+        ev.add("list", 0.4, f"{op.method} returning a list")
+    elif role.kind in ("auth", "search"):
+        ev.add(role.kind, 0.5, f"classified {role.kind} by its path")
+    elif role.kind == "action":
+        ev.add("action", 0.25, f"{op.method} on a path that is no collection")
+    if op.method == "HEAD":
+        ev.add("read", 0.5, "HEAD reads an item's headers")
+    elif op.method == "GET" and role.kind not in ("list", "read"):
+        ev.add("read", 0.3, "GET of one document")
+    if op.method == "GET" and _bare_list(op):
+        ev.add("list", 0.5, "GET answering a list of items")
+    if role.kind in ("list", "search") and _pagination(op):
+        ev.add(role.kind, 0.2, f"{_pagination(op)} pagination parameters")
+
+
+def _from_names(op: Operation, ev: _Evidence) -> None:
+    """Verbs in the operationId, nouns in the path."""
+    id_words = words(op.operation_id)
+    path_words = [w for s in op.path.split("/") if s and not s.startswith("{") for w in words(s)]
+    first = id_words[0] if id_words else ""
+    for pattern, verbs in _VERBS.items():
+        if first in verbs and pattern in _LEADING:
+            ev.add(pattern, 0.45, f"operationId starts with {first!r}")
+        elif pattern not in CRUD and any(w in verbs for w in id_words[1:]):
+            ev.add(pattern, 0.3, f"operationId names {pattern}")
+        if pattern not in CRUD and any(w in verbs for w in path_words):
+            ev.add(pattern, 0.45, f"path word for {pattern}")
+            if pattern == "async-job" and op.method == "GET":
+                ev.add(pattern, 0.4, "GET polls a job or its status")
+
+
+def _from_media(op: Operation, ev: _Evidence) -> None:
+    if op.body is not None:
+        for media_type, media in op.body.content.items():
+            if media_type == "text/csv":
+                ev.add("batch", 0.6, "request body is CSV rows")
+            elif media_type.startswith("multipart/") or _BINARY.match(media_type):
+                ev.add("upload", 0.6, f"request body {media_type}")
+            schema = media.schema if isinstance(media.schema, dict) else {}
+            if schema.get("type") == "array":
+                ev.add("batch", 0.45, "request body is an array")
+            props = {k.lower() for k in (schema.get("properties") or {})}
+            if props & set(_CALLBACK_FIELDS) and op.method == "POST":
+                ev.add("webhook", 0.25, "request body carries a callback URL")
+            if {"username", "password"} <= props or "grant_type" in props:
+                ev.add("auth", 0.55, "request body carries credentials")
+    success = op.success
+    for media_type, media in success.content.items() if success else ():
+        if _BINARY.match(media_type):
+            ev.add("download", 0.6, f"answers {media_type}")
+        schema = media.schema if isinstance(media.schema, dict) else {}
+        props = {k.lower() for k in (schema.get("properties") or {})}
+        if "access_token" in props or "accesstoken" in props:
+            ev.add("auth", 0.6, "answers an access_token")
+
+
+def _from_statuses(op: Operation, ev: _Evidence) -> None:
+    accepted = op.responses.get("202")
+    if accepted is not None:
+        headers = {h.lower() for h in accepted.headers}
+        ev.add("async-job", 0.3, "declares 202 Accepted")
+        if "location" in headers or "operation-location" in headers:
+            ev.add("async-job", 0.5, "202 carries a Location to poll")
+
+
+def _bare_list(op: Operation) -> bool:
+    """The success body is an array, or an object around one under a list-like name."""
+    success = op.success
+    for media_type, media in success.content.items() if success else ():
+        if "json" not in media_type or media.schema is None:
+            continue
+        bundle = op.compiler.bundle(media.schema, "response")
+        noun = next((s for s in reversed(op.path.split("/")) if s and "{" not in s), "")
+        where = list_location(bundle.schema, bundle.defs, noun)
+        if where == "" or where in LIST_KEYS or (where and where == noun):
+            return True
+    return False
+
+
+def _pagination(op: Operation) -> str | None:
+    names = {p.name.lower() for p in op.params if p.location == "query"}
+    if names & set(_CURSOR):
+        return "cursor"
+    if names & set(_OFFSET):
+        return "offset"
+    if names & set(_PAGE):
+        return "page"
+    success = op.success
+    if success is not None and "link" in {h.lower() for h in success.headers}:
+        return "link"
+    return None
