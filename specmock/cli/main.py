@@ -23,6 +23,7 @@ from .mesh import mesh
 from .problems import fail as _fail
 from .progress import progress_line
 from .report import explain_services, lint_sources
+from .run import run
 from .s3 import s3
 from .workers import build as build_app
 from .workers import check as check_workers
@@ -446,3 +447,4 @@ def convert(source: str, output: str | None) -> None:
 main.add_command(admin)
 main.add_command(mesh)
 main.add_command(s3)
+main.add_command(run)
