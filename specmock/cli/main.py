@@ -19,6 +19,7 @@ from ..runtime.docs import ServedDocs, reference_path
 from ..runtime.factory import load_services
 from ..runtime.limits import Limits
 from .admin import admin
+from .diff import diff
 from .mesh import mesh
 from .problems import fail as _fail
 from .progress import progress_line
@@ -448,3 +449,4 @@ main.add_command(admin)
 main.add_command(mesh)
 main.add_command(s3)
 main.add_command(run)
+main.add_command(diff)
