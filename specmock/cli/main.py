@@ -19,6 +19,7 @@ from ..runtime.docs import ServedDocs, reference_path
 from ..runtime.factory import load_services
 from ..runtime.limits import Limits
 from .admin import admin
+from .check import check
 from .diff import diff
 from .mesh import mesh
 from .problems import fail as _fail
@@ -450,3 +451,4 @@ main.add_command(mesh)
 main.add_command(s3)
 main.add_command(run)
 main.add_command(diff)
+main.add_command(check)
