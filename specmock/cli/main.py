@@ -27,6 +27,7 @@ from .progress import progress_line
 from .report import explain_services, lint_sources
 from .run import run
 from .s3 import s3
+from .scaffold import scaffold
 from .workers import build as build_app
 from .workers import check as check_workers
 from .workers import run as run_workers
@@ -452,3 +453,4 @@ main.add_command(s3)
 main.add_command(run)
 main.add_command(diff)
 main.add_command(check)
+main.add_command(scaffold)
