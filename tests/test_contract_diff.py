@@ -102,3 +102,10 @@ def test_a_missing_spec_is_named():
     done = CliRunner().invoke(main, ["diff", V1, "no-such-spec"])
     assert done.exit_code == 1
     assert "no-such-spec" in done.output
+
+
+def test_the_report_goes_to_a_file_when_asked(tmp_path):
+    target = tmp_path / "diff.md"
+    done = CliRunner().invoke(main, ["diff", V1, V2, "--format", "markdown", "-o", str(target)])
+    assert (done.exit_code, done.output) == (0, "")
+    assert target.read_text().startswith("**18 change(s)**: 10 breaking for clients")

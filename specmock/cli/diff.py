@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
@@ -26,14 +27,25 @@ from .problems import fail as _fail
     help="Exit 1 when a change of this kind is found: breaking (for clients), "
     "server-breaking, any change, or never.",
 )
-def diff(old: str, new: str, fmt: str, fail_on: str) -> None:
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Write the report to this file instead of standard output.",
+)
+def diff(old: str, new: str, fmt: str, fail_on: str, output: str | None) -> None:
     """Changes from OLD to NEW (files or bundled names), breaking or not, with pointers."""
     try:
         changes = diff_files(old, new)
     except SpecError as exc:
         _fail(exc)
         return
-    click.echo(FORMATS[fmt](changes), nl=False)
+    report = FORMATS[fmt](changes)
+    if output:
+        Path(output).write_text(report, encoding="utf-8")
+    else:
+        click.echo(report, nl=False)
     failing = {
         "breaking": any(c.client for c in changes),
         "server-breaking": any(c.server for c in changes),
