@@ -169,3 +169,24 @@ def test_the_vendor_variables_named_are_declared(name):
     declared = load_root(name)["x-specmock-provider"]["env"]
     text = DOC.read_text()
     assert all(f"`{var}`" in text for var in declared if var.endswith("_URL"))
+
+
+def test_the_readme_lines_run(tmp_path):
+    text = (ROOT / "README.md").read_text()
+    section = text[text.index("### In CI and on spec change") :]
+    lines = [re.sub(r"\s+#.*$", "", x) for x in FENCE.search(section).group(2).splitlines()]
+    project, base = _project(tmp_path, (UPGRADE / "petstore_v2.yaml").read_text())
+    env = _env(tmp_path, base)
+    _sh('git show "$BASE:openapi.yaml" > old-openapi.yaml', project, env)
+    run, gate, check, scaffold = lines
+    (project / "openapi.yaml").write_text((UPGRADE / "petstore_v1.yaml").read_text())
+    done = _sh(run, project, env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert _sh(check, project, env).returncode == 0
+    (project / "openapi.yaml").write_text((UPGRADE / "petstore_v2.yaml").read_text())
+    assert _sh(gate, project, env).returncode == 1  # v1 -> v2 breaks clients
+    assert _sh(check, project, env).returncode == 1
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    assert _sh(scaffold, fresh, env).returncode == 0
+    assert (fresh / "mocks" / "test_overrides.py").exists()
