@@ -11,6 +11,7 @@ upstream traffic (runtime/drift.py), without an upstream.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from ..runtime.cassette import Cassette, CassetteError
 from ..runtime.drift import response_drift
 from ..runtime.factory import create_app, load_services
 from ..runtime.faults import RuleError, parse_rule
-from ..runtime.fixtures import FixtureError, read_yaml
+from ..runtime.fixtures import read_yaml
 from ..runtime.hooks import REJECTED, Overrides
 from ..runtime.negotiation import is_json
 from ..runtime.router import Router
@@ -208,7 +209,10 @@ def _detail(answer: Any) -> str:
         return answer.text[:300]
 
 
-def check_fixtures(services: list[Service], sources: list[str]) -> list[Problem]:
+def each_file(
+    services: list[Service], sources: list[str], check: Callable[..., list[Problem]]
+) -> list[Problem]:
+    """`check(services, data, source)` on each YAML/JSON file; an unreadable one is named."""
     found: list[Problem] = []
     for source in sources:
         try:
@@ -216,7 +220,7 @@ def check_fixtures(services: list[Service], sources: list[str]) -> list[Problem]
         except (OSError, ValueError) as exc:
             found.append(Problem(source, f"not readable: {exc}"))
             continue
-        found += fixture_problems(services, data, source)
+        found += check(services, data, source)
     return found
 
 
@@ -306,39 +310,22 @@ def rule_problems(services: list[Service], rules: Any, source: str) -> list[Prob
     return found
 
 
-def check_faults(services: list[Service], sources: list[str]) -> list[Problem]:
+def scenario_problems(services: list[Service], scenarios: Any, source: str) -> list[Problem]:
     found: list[Problem] = []
-    for source in sources:
-        try:
-            found += rule_problems(services, read_yaml(source), source)
-        except (OSError, ValueError) as exc:
-            found.append(Problem(source, f"not readable: {exc}"))
-    return found
-
-
-def check_scenarios(services: list[Service], sources: list[str]) -> list[Problem]:
-    found: list[Problem] = []
-    for source in sources:
-        try:
-            scenarios = read_yaml(source)
-        except (OSError, ValueError) as exc:
-            found.append(Problem(source, f"not readable: {exc}"))
+    if not isinstance(scenarios, dict):
+        return [Problem(source, "scenarios must be a mapping of name → scenario")]
+    for name, scenario in scenarios.items():
+        where = f"{source}#/{name}"
+        if not isinstance(scenario, dict):
+            found.append(Problem(where, "a scenario must be a mapping"))
             continue
-        if not isinstance(scenarios, dict):
-            found.append(Problem(source, "scenarios must be a mapping of name → scenario"))
-            continue
-        for name, scenario in scenarios.items():
-            where = f"{source}#/{name}"
-            if not isinstance(scenario, dict):
-                found.append(Problem(where, "a scenario must be a mapping"))
-                continue
-            unknown = set(scenario) - {"faults", "fixtures", "clock", "options", "description"}
-            if unknown:
-                found.append(Problem(where, f"unknown field(s) {', '.join(sorted(unknown))}"))
-            if "faults" in scenario:
-                found += rule_problems(services, scenario["faults"], f"{where}/faults")
-            if "fixtures" in scenario:
-                found += fixture_problems(services, scenario["fixtures"], f"{where}/fixtures")
+        unknown = set(scenario) - {"faults", "fixtures", "clock", "options", "description"}
+        if unknown:
+            found.append(Problem(where, f"unknown field(s) {', '.join(sorted(unknown))}"))
+        if "faults" in scenario:
+            found += rule_problems(services, scenario["faults"], f"{where}/faults")
+        if "fixtures" in scenario:
+            found += fixture_problems(services, scenario["fixtures"], f"{where}/fixtures")
     return found
 
 
@@ -390,11 +377,11 @@ def check_all(
     found: list[Problem] = []
     if overrides:
         found += check_overrides(list(spec), list(overrides))
-    found += check_fixtures(services, list(data))
-    found += check_scenarios(services, list(scenarios))
-    found += check_faults(services, list(faults))
+    found += each_file(services, list(data), fixture_problems)
+    found += each_file(services, list(scenarios), scenario_problems)
+    found += each_file(services, list(faults), rule_problems)
     found += check_cassettes(services, list(cassettes))
     return found
 
 
-__all__ = ["FixtureError", "Problem", "check_all"]
+__all__ = ["Problem", "check_all"]
