@@ -91,3 +91,30 @@ def test_two_services_through_the_exported_variables(tmp_path):
 def test_service_names_become_variable_names():
     assert env_name("petstore") == "SPECMOCK_PETSTORE_URL"
     assert env_name("veeva-vault.v2") == "SPECMOCK_VEEVA_VAULT_V2_URL"
+
+
+def test_a_cancelled_run_stops_the_mocks_too():
+    import re
+    import signal
+
+    import httpx
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "specmock", "run", "petstore", "--", "sleep", "60"],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = proc.stderr.readline()
+        while "mocks on" not in line:
+            assert line, "specmock run ended before the command started"
+            line = proc.stderr.readline()
+        url = re.search(r"http://[\d.:]+", line).group(0)
+        assert httpx.get(url + "/__specmock/health/ready").status_code == 200
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 128 + signal.SIGTERM
+        with pytest.raises(httpx.TransportError):
+            httpx.get(url + "/__specmock/health/ready", timeout=2)
+    finally:
+        proc.kill()
+        proc.wait()

@@ -95,6 +95,10 @@ def _save(base: str, path: str, target: str) -> None:
     click.echo(f"specmock: wrote {target}", err=True)
 
 
+def _terminated(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)
+
+
 def _stop(proc: subprocess.Popen) -> None:
     if proc.poll() is None:
         proc.send_signal(signal.SIGTERM)
@@ -152,6 +156,8 @@ def run(
     proc = subprocess.Popen(
         [sys.executable, "-m", "specmock", "serve", *serve_args, *extra, "--quiet"]
     )
+    # a cancelled CI job sends SIGTERM: stop the mocks too rather than leave them behind
+    previous = signal.signal(signal.SIGTERM, _terminated)
     try:
         _wait_ready(proc, base, ready_timeout)
         env = {**os.environ, **service_env(services, base, host, port)}
@@ -167,4 +173,5 @@ def run(
             _save(base, "/__specmock/drift", drift)
     finally:
         _stop(proc)
+        signal.signal(signal.SIGTERM, previous)
     sys.exit(status)
