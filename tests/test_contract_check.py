@@ -95,3 +95,19 @@ def test_an_override_the_sample_request_cannot_reach_is_reported(tmp_path):
     )
     (problem,) = check_all([V1], overrides=[str(module)])
     assert "@override('petstore:listPets'): answered 500" in str(problem)
+
+
+def test_sample_values_meet_formats_patterns_and_bounds():
+    from specmock.contract.check import sample
+    from specmock.generator.values import schema_validator
+
+    for schema in (
+        {"type": "string", "format": "date-time"},
+        {"type": "string", "format": "email"},
+        {"type": "string", "pattern": "^[A-Z]{3}-[0-9]{2}$"},
+        {"type": "integer", "minimum": 5},
+        {"type": "string", "minLength": 10},
+        {"type": "object", "required": ["a"], "properties": {"a": {"type": "boolean"}}},
+    ):
+        value = sample(schema, {})
+        assert schema_validator(schema).is_valid(value), (schema, value)

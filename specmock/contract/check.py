@@ -11,7 +11,7 @@ upstream traffic (runtime/drift.py), without an upstream.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from urllib.parse import parse_qs, urlencode
 import orjson
 
 from ..generator.plan import Operation, Service
+from ..generator.values import fake_value
 from ..runtime.cassette import Cassette, CassetteError
 from ..runtime.drift import response_drift
 from ..runtime.factory import create_app, load_services
@@ -112,6 +113,11 @@ def sample(schema: Any, root: dict[str, Any], depth: int = 0) -> Any:
             for name in schema.get("required") or []
             if not (deref(root, props.get(name) or {}) or {}).get("readOnly")
         }
+    if schema.get("format") or schema.get("pattern"):  # the generator knows both
+        try:
+            return fake_value({k: v for k, v in schema.items() if "$ref" not in str(v)}, seed=1)
+        except ValueError:
+            pass
     text = "sample"
     return (text * 8)[: max(int(schema.get("minLength", 0)), min(6, schema.get("maxLength", 6)))]
 
@@ -366,11 +372,11 @@ def check_cassettes(services: list[Service], sources: list[str]) -> list[Problem
 
 def check_all(
     spec: list[str],
-    overrides: list[str] = (),  # type: ignore[assignment]
-    data: list[str] = (),  # type: ignore[assignment]
-    scenarios: list[str] = (),  # type: ignore[assignment]
-    faults: list[str] = (),  # type: ignore[assignment]
-    cassettes: list[str] = (),  # type: ignore[assignment]
+    overrides: Sequence[str] = (),
+    data: Sequence[str] = (),
+    scenarios: Sequence[str] = (),
+    faults: Sequence[str] = (),
+    cassettes: Sequence[str] = (),
 ) -> list[Problem]:
     """Every problem found, grouped by kind in the order of the options."""
     services = load_services(list(spec), eager=False)
