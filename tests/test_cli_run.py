@@ -118,3 +118,18 @@ def test_a_cancelled_run_stops_the_mocks_too():
     finally:
         proc.kill()
         proc.wait()
+
+
+def test_provider_templates_are_filled_per_service():
+    from specmock import load_services
+    from specmock.cli.run import service_env
+
+    services = load_services(["petstore", "s3", "openai"], eager=False)
+    env = service_env(services, "http://127.0.0.1:9001", "127.0.0.1", 9001)
+    assert env["SPECMOCK_URL"] == "http://127.0.0.1:9001"
+    assert env["SPECMOCK_PETSTORE_URL"] == "http://127.0.0.1:9001/petstore"
+    assert env["AWS_ENDPOINT_URL"] == "http://127.0.0.1:9001/s3"
+    assert env["OPENAI_BASE_URL"] == "http://127.0.0.1:9001/openai/v1"
+    assert env["OPENAI_API_KEY"] == "sk-specmock"
+    (alone,) = load_services(["petstore"], eager=False)
+    assert service_env([alone], "http://h:1", "h", 1)["SPECMOCK_PETSTORE_URL"] == "http://h:1"
