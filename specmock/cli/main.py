@@ -22,12 +22,16 @@ from ..runtime.factory import load_services
 from ..runtime.limits import Limits
 from ..runtime.providers import describe
 from .admin import admin
+from .check import check
+from .diff import diff
 from .mesh import mesh
 from .mockmode import exports, origin, provider_table
 from .problems import fail as _fail
 from .progress import progress_line
 from .report import explain_json, explain_services, lint_sources
+from .run import run
 from .s3 import s3
+from .scaffold import scaffold
 from .workers import build as build_app
 from .workers import check as check_workers
 from .workers import run as run_workers
@@ -535,3 +539,7 @@ def convert(source: str, output: str | None) -> None:
 main.add_command(admin)
 main.add_command(mesh)
 main.add_command(s3)
+main.add_command(run)
+main.add_command(diff)
+main.add_command(check)
+main.add_command(scaffold)

@@ -7,6 +7,7 @@ the counters say whether that is paying off (`GET /__specmock/cache`, Prometheus
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 import time
 from collections import OrderedDict, defaultdict
@@ -14,6 +15,7 @@ from typing import Any
 
 import orjson
 
+from ..generator.plan import Operation
 from .outgoing import Outgoing
 
 
@@ -157,6 +159,41 @@ _SERIES = (
     ("evictions", "specmock_cache_evictions_total", "counter", "Answers dropped (cap or TTL)."),
     ("size", "specmock_cache_entries", "gauge", "Answers held now."),
 )
+
+
+class Tiers:
+    """Memory first, then the shared tier where one is configured: a generated answer is
+    built once per key, in this process or any other that shares the tier."""
+
+    def __init__(self, seed: int, size: int, url: str | None, ttl: float):
+        self.seed = seed
+        self.memory = AnswerCache(size)
+        self.shared = open_tier(url, ttl)
+
+    def all(self) -> list[Any]:
+        return [self.memory] if self.shared is None else [self.memory, self.shared]
+
+    def get(self, op: Operation, key: tuple) -> Outgoing | None:
+        found = self.memory.get(key, (op.service, op.operation_id))
+        if found is not None or self.shared is None:
+            return found
+        kept = self.shared.get(self._shared_key(op, key))
+        if kept is None:
+            return None
+        out = Outgoing(kept[0], kept[3], kept[1], kept[2], op)
+        self.memory.put(key, out)
+        return out
+
+    def put(self, op: Operation, key: tuple, out: Outgoing) -> None:
+        self.memory.put(key, out)
+        if self.shared is not None and not out.contract_errors:
+            self.shared.put(self._shared_key(op, key), out)
+
+    def _shared_key(self, op: Operation, key: tuple) -> bytes:
+        """The memory key without `id(op)`, which means nothing to another process."""
+        stable = (self.seed, op.service, op.method, op.path, *key[1:])
+        text = orjson.dumps(stable, default=lambda v: v.decode("latin-1"))
+        return hashlib.blake2b(text, digest_size=16).digest()
 
 
 def prometheus(tiers: list[dict[str, Any]]) -> list[str]:

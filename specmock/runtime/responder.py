@@ -21,7 +21,7 @@ from ..generator import quality as levels
 from ..generator.fake import Ctx
 from ..generator.plan import Media, Operation, Response
 from . import errorbody, problems
-from .cache import AnswerCache, open_tier
+from .cache import Tiers
 from .encoding import concrete, header_text, serialize
 from .hooks import Reply
 from .negotiation import Preference, choose_media, is_json
@@ -73,8 +73,8 @@ class Responder:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.faker = Faker("en_US")
-        self.cache = AnswerCache(settings.cache_size)
-        self.shared = open_tier(settings.cache, settings.cache_ttl)
+        self.tiers = Tiers(settings.seed, settings.cache_size, settings.cache, settings.cache_ttl)
+        self.cache = self.tiers.memory
 
     # -- public -----------------------------------------------------------
     def success(
@@ -91,7 +91,7 @@ class Responder:
             raise Rejection(400, [Violation("header", "/prefer", "code", message)])
         status = status_number(response, pref.code)
         media_type = self._media(op, response, accept)
-        quality = self.quality(pref)
+        quality = generated_quality(pref.quality or self.settings.quality)
         key = (
             id(op),
             quality,
@@ -103,39 +103,16 @@ class Responder:
             tuple(sorted(path_params.items())),
             echo.key() if echo else b"",
         )
-        found = self.cache.get(key, (op.service, op.operation_id))
+        found = self.tiers.get(op, key)
         if found is not None:
             return found
-        shared_key = self._shared_key(op, key) if self.shared is not None else b""
-        if self.shared is not None:
-            kept = self.shared.get(shared_key)
-            if kept is not None:
-                out = Outgoing(kept[0], kept[3], kept[1], kept[2], op)
-                self.cache.put(key, out)
-                return out
         seed = self._seed(op, status, path_params, pref.seed)
         out = self._build(op, response, status, media_type, pref, seed, echo, quality)
-        self.cache.put(key, out)
-        if self.shared is not None and not out.contract_errors:
-            self.shared.put(shared_key, out)
+        self.tiers.put(op, key, out)
         return out
 
-    def _shared_key(self, op: Operation, key: tuple) -> bytes:
-        """The memory key without `id(op)`, which means nothing to another process."""
-        stable = (self.settings.seed, op.service, op.method, op.path, *key[1:])
-        text = orjson.dumps(stable, default=lambda v: v.decode("latin-1"))
-        return hashlib.blake2b(text, digest_size=16).digest()
-
     def cache_tiers(self) -> list[Any]:
-        return [self.cache] if self.shared is None else [self.cache, self.shared]
-
-    def quality(self, pref: Preference) -> str:
-        """The level this answer is generated at (`exact` without a recording: production)."""
-        wanted = pref.quality or self.settings.quality
-        reason = levels.problem(wanted)
-        if reason is not None:
-            raise Rejection(400, [Violation("header", "/prefer", "quality", reason)])
-        return "production" if wanted == "exact" else wanted
+        return self.tiers.all()
 
     def error(
         self,
@@ -390,6 +367,14 @@ class Responder:
             f"the {op.operation_id} response would break the contract: {text}",
         )
         return Outgoing(500, orjson.dumps(body), problems.PROBLEM_TYPE, [], op, out.contract_errors)
+
+
+def generated_quality(wanted: str) -> str:
+    """The level an answer is generated at (`exact` without a recording: production)."""
+    reason = levels.problem(wanted)
+    if reason is not None:
+        raise Rejection(400, [Violation("header", "/prefer", "quality", reason)])
+    return "production" if wanted == "exact" else wanted
 
 
 def to_reply(out: Outgoing) -> Reply:
