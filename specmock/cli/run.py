@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-import httpx
 
 from ..generator.errors import SpecError
 from ..runtime.factory import load_services
@@ -75,6 +74,8 @@ def service_env(services: list[Any], base: str, host: str, port: int) -> dict[st
 
 
 def _wait_ready(proc: subprocess.Popen, base: str, timeout: float) -> None:
+    import httpx  # only `run` needs an HTTP client; `specmock serve` starts without one
+
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -89,6 +90,8 @@ def _wait_ready(proc: subprocess.Popen, base: str, timeout: float) -> None:
 
 
 def _save(base: str, path: str, target: str) -> None:
+    import httpx
+
     answer = httpx.get(base + path, timeout=30.0)
     answer.raise_for_status()
     Path(target).write_text(json.dumps(answer.json(), indent=2) + "\n", encoding="utf-8")

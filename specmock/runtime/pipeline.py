@@ -184,7 +184,7 @@ class Pipeline:
             if stream is not None:
                 async for _ in stream:
                     pass
-            elif "specmock.raw_body" not in x.scope:
+            elif x.op.body is None:  # no body stage ran: nothing read what the client sent
                 await _drain(x)
 
 

@@ -419,7 +419,8 @@ panels.inbox = async () => {
   const byName = Object.fromEntries(services.map((x) => [x.name, x]));
   const cards = [];
   const providers = await providerList();
-  if (providers) cards.push(h("div", { class: "card" }, h("h3", {}, "Providers"), h("pre", {}, JSON.stringify(providers, null, 2))));
+  const listed = providers && (Array.isArray(providers) ? providers : providers.providers || []);
+  if (listed && listed.length) cards.push(h("div", { class: "card" }, h("h3", {}, "Providers"), h("pre", {}, JSON.stringify(listed, null, 2))));
   if (byName.email) {
     const base = byName.email.prefix;
     const view = h("div", { id: "message-view" });
