@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import smtplib
-import socket
 import subprocess
 import sys
 import time
@@ -18,29 +17,14 @@ import httpx
 import pytest
 
 from .conftest import ROOT
+from .served import fenced_blocks, free_port
 
 PAGE = ROOT / "docs" / "email.md"
 PORTS = {"--port": "8025", "--smtp-port": "2525", "--tls-port": "8443"}
 
 
 def _blocks(language: str) -> list[str]:
-    found, inside, lines = [], None, []
-    for line in PAGE.read_text().splitlines(keepends=True):
-        if not line.startswith("```"):
-            lines.append(line)
-        elif inside is None:
-            inside, lines = line[3:].strip(), []
-        else:
-            if inside == language:
-                found.append("".join(lines))
-            inside = None
-    return found
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    return fenced_blocks(PAGE, language)
 
 
 @contextmanager
@@ -50,7 +34,7 @@ def _serving(line: str, *extra: str) -> Iterator[dict[str, int]]:
     ports = {}
     for flag in PORTS:
         if flag in args:
-            ports[flag] = _free_port()
+            ports[flag] = free_port()
             args[args.index(flag) + 1] = str(ports[flag])
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(
