@@ -266,3 +266,14 @@ def test_bad_limits_are_refused_by_name(name):
     result = CliRunner().invoke(main, ["serve", "petstore", "--limit", name])
     assert result.exit_code == 2
     assert name.split("=")[0] in result.output
+
+
+def test_control_characters_never_reach_a_header_value():
+    """A refusal's reason can quote what the client sent (`{"\\x7f": null}`); put into
+    `X-Specmock-Problem` raw, it made the server drop the connection without an answer."""
+    from specmock.runtime.outgoing import Outgoing
+    from specmock.runtime.wire import _headers
+
+    out = Outgoing(400, b"", None, [("X-Specmock-Problem", 'body /: {"\x7f":null}\r\nX-Evil: 1')])
+    sent = dict(_headers(out, "id"))
+    assert sent[b"x-specmock-problem"] == b'body /: {"?":null}??X-Evil: 1'

@@ -21,6 +21,10 @@ def _transport(send: Any) -> asyncio.Transport | None:
     return getattr(getattr(send, "__self__", None), "transport", None)
 
 
+# control characters end a header line or are refused by the server: never sent in a value
+_UNSAFE = {c: "?" for c in [*range(0, 9), *range(10, 32), 127]}
+
+
 def _headers(out: Outgoing, request_id: str, length: bool = True) -> list[tuple[bytes, bytes]]:
     headers = []
     given = bool(out.headers) and any(k.lower() == "content-length" for k, _ in out.headers)
@@ -29,7 +33,10 @@ def _headers(out: Outgoing, request_id: str, length: bool = True) -> list[tuple[
     if out.media_type:
         headers.append((b"content-type", out.media_type.encode()))
     headers.append((b"x-request-id", request_id.encode("latin-1", "replace")))
-    headers.extend((k.lower().encode(), v.encode("latin-1", "replace")) for k, v in out.headers)
+    headers.extend(
+        (k.lower().encode(), v.translate(_UNSAFE).encode("latin-1", "replace"))
+        for k, v in out.headers
+    )
     return headers
 
 
