@@ -140,3 +140,20 @@ async def test_a_sqlite_file_from_before_sizes_gets_its_totals(tmp_path) -> None
         assert (await store.page("svc:a", Query(limit=2))).total == 7
     finally:
         await store.close()
+
+
+def test_an_offset_past_any_store_is_an_empty_page_not_an_error():
+    """schemathesis sent `offset=96317574506588864512`: islice and SQL refuse integers that
+    large, and the list answered 500."""
+    import asyncio
+
+    from specmock.runtime.state import MemoryStore
+    from specmock.runtime.state.query import Query
+
+    async def run():
+        store = MemoryStore()
+        await store.put("s:/pets", "1", {"id": 1})
+        return await store.page("s:/pets", Query(offset=96317574506588864512, limit=10**30))
+
+    page = asyncio.run(run())
+    assert page.items == [] and page.total == 1

@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+FARTHEST = 2**60  # a position no store reaches; offset + limit still fits in 64 bits
+
 
 @dataclass(frozen=True)
 class Query:
@@ -24,6 +26,13 @@ class Query:
     sort: str | None = None
     offset: int = 0
     limit: int | None = None
+
+    def __post_init__(self) -> None:
+        # a client may ask for offset 10**20: past the end of any store (and of SQL's 64-bit
+        # integers), so an empty page, never an overflow
+        object.__setattr__(self, "offset", min(max(self.offset, 0), FARTHEST))
+        if self.limit is not None:
+            object.__setattr__(self, "limit", min(max(self.limit, 0), FARTHEST))
 
 
 @dataclass
