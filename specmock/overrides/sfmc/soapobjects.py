@@ -234,7 +234,8 @@ async def _row_target(ctx: Context, obj: dict[str, Any]) -> tuple[dict | None, O
     return de, None
 
 
-async def create_row(ctx: Context, obj: dict[str, Any]) -> Outcome:
+async def _checked_row(ctx: Context, obj: dict[str, Any]) -> tuple[dict[str, Any], Any] | Outcome:
+    """The row's data extension and its checked values, or the Outcome that refuses it."""
     de, missing = await _row_target(ctx, obj)
     if de is None:
         return missing  # type: ignore[return-value]
@@ -243,6 +244,14 @@ async def create_row(ctx: Context, obj: dict[str, Any]) -> Outcome:
     )
     if checked.errors:
         return Outcome.error("; ".join(checked.errors), ROW_INVALID)
+    return de, checked
+
+
+async def create_row(ctx: Context, obj: dict[str, Any]) -> Outcome:
+    found = await _checked_row(ctx, obj)
+    if isinstance(found, Outcome):
+        return found
+    de, checked = found
     problem = await store_row(ctx, de, checked, insert_only=True)
     if problem:
         return Outcome.error(problem, ROW_INVALID)
@@ -250,14 +259,10 @@ async def create_row(ctx: Context, obj: dict[str, Any]) -> Outcome:
 
 
 async def update_row(ctx: Context, obj: dict[str, Any]) -> Outcome:
-    de, missing = await _row_target(ctx, obj)
-    if de is None:
-        return missing  # type: ignore[return-value]
-    checked = check_row(
-        de, {**pairs(obj.get("Keys"), "Key"), **pairs(obj.get("Properties"), "Property")}
-    )
-    if checked.errors:
-        return Outcome.error("; ".join(checked.errors), ROW_INVALID)
+    found = await _checked_row(ctx, obj)
+    if isinstance(found, Outcome):
+        return found
+    de, checked = found
     if await ctx.store.get(rows_ns(ctx, de["id"]), checked.key) is None:
         return Outcome.error("No row has these primary key values; Create adds rows", NOT_FOUND)
     problem = await store_row(ctx, de, checked)
