@@ -11,6 +11,7 @@ import hashlib
 import logging
 import random
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -151,8 +152,10 @@ class Responder:
         value: Any,
         accept: str | None,
         headers: list[tuple[str, str]] | None = None,
+        fit: Callable[[Any], Any] | None = None,
     ) -> Outgoing:
-        """Serialize a value computed elsewhere (state, an override), checked like any other."""
+        """Serialize a value computed elsewhere (state, an override), checked like any other;
+        one that breaks its schema is given to `fit` once, if there is one, and checked again."""
         response = op.response_for(status)
         extra = list(headers or [])
         if response is None:
@@ -166,6 +169,9 @@ class Responder:
         if media.schema is not None:
             validator = op.compiler.validator(media.schema, "response", media.pointer)
             errors = _check(validator, value)
+            if errors and fit is not None:
+                value = fit(value)
+                errors = _check(validator, value)
         out = Outgoing(
             status,
             serialize(value, media_type, media, op),
