@@ -51,7 +51,11 @@ _strict_spec = click.option(
 def _cache_url(value: str | None) -> str | None:
     if value is None or value == "memory://" or (value.startswith("sqlite:///") and value[10:]):
         return value
-    raise click.BadParameter(f"{value!r} is not memory:// or sqlite:///PATH", param_hint="--cache")
+    if value.startswith(("redis://", "rediss://", "unix://")):
+        return value  # whether a server answers there is checked at start
+    raise click.BadParameter(
+        f"{value!r} is not memory://, sqlite:///PATH or redis://HOST:PORT/DB", param_hint="--cache"
+    )
 
 
 def _warn(services: list[Any]) -> None:
@@ -148,7 +152,8 @@ def main() -> None:
     default=None,
     envvar="SPECMOCK_CACHE",
     callback=lambda ctx, param, value: _cache_url(value),
-    help="A generated-answer tier shared between processes: sqlite:///PATH.",
+    help="A generated-answer tier shared between processes: sqlite:///PATH or "
+    "redis://HOST:PORT/DB.",
 )
 @click.option(
     "--cache-ttl",
