@@ -24,9 +24,11 @@ from ..runtime.providers import describe
 from .admin import admin
 from .check import check
 from .diff import diff
+from .environment import bind as bind_env
 from .mesh import mesh
 from .mockmode import exports, origin, provider_table
 from .problems import fail as _fail
+from .profiles import profile_option
 from .progress import progress_line
 from .report import explain_json, explain_services, lint_sources
 from .run import run
@@ -129,6 +131,7 @@ def main() -> None:
 
 @main.command()
 @click.argument("specs", nargs=-1, required=True)
+@profile_option
 @click.option("--host", default="127.0.0.1", show_default=True, envvar="SPECMOCK_HOST")
 @click.option("--port", default=8000, show_default=True, type=int, envvar="SPECMOCK_PORT")
 @click.option(
@@ -349,7 +352,7 @@ def serve(
     cache_url: str | None,
     cache_ttl: float,
 ) -> None:
-    """Serve SPECS (files, folders or bundled names) as mock services.
+    """Serve SPECS (files, folders or bundled names, or SPECMOCK_SPECS) as mock services.
 
     `mockmode` names every bundled mock-mode provider (storage, SMS, email, PDF, LLM)."""
     logs.configure(log_format)
@@ -443,6 +446,9 @@ def serve(
             raise
         click.echo(f"specmock: {missing(exc)}", err=True)
         sys.exit(2)
+
+
+bind_env(serve, {"print_env": "SPECMOCK_PRINT_ENV"})  # every option from SPECMOCK_*
 
 
 def banner(app: Any, base: str) -> list[str]:
