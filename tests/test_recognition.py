@@ -145,7 +145,7 @@ def test_explain_json_gives_scores():
     assert 0.5 < ops["createPet"]["confidence"] <= 1
     assert "POST on a collection path of /pets" in ops["createPet"]["features"]
     text = CliRunner().invoke(main, ["explain", "petstore"]).output
-    assert "pattern create (confidence 0.75:" in text
+    assert "pattern create (confidence 0.82:" in text
 
 
 def test_min_confidence_serves_unsure_operations_without_state(caplog):
@@ -154,7 +154,7 @@ def test_min_confidence_serves_unsure_operations_without_state(caplog):
     assert sure.get(f"/pets/{created['id']}").json()["name"] == "Rex"  # from the store
     with caplog.at_level(logging.WARNING, logger="specmock"):
         unsure = client_for("petstore", min_confidence=0.99)
-    assert "petstore:createPet recognized as create with confidence 0.75 < 0.99" in caplog.text
+    assert "petstore:createPet recognized as create with confidence 0.82 < 0.99" in caplog.text
     unsure.post("/pets", json={"name": "Rex"})
     assert unsure.get("/pets/987654").status_code == 200  # generated: no store behind it
     kept = client_for("petstore", min_confidence=0.5)
