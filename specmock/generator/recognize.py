@@ -34,7 +34,7 @@ _LEADING = (*CRUD, "auth", "search", "upload", "download", "action")  # an id's 
 
 _VERBS: dict[str, tuple[str, ...]] = {
     "create": ("create", "add", "new", "insert", "register", "post"),
-    "read": ("get", "retrieve", "fetch", "show", "read", "describe", "find_by_id"),
+    "read": ("get", "retrieve", "fetch", "show", "read", "describe", "find_by_id", "one"),
     "list": ("list", "all", "index", "browse", "enumerate"),
     "replace": ("replace", "put", "set", "upsert"),
     "update": ("update", "patch", "modify", "edit", "change"),
@@ -188,7 +188,7 @@ def _from_names(op: Operation, ev: _Evidence) -> None:
     id_words = words(op.operation_id)
     path_words = [w for s in op.path.split("/") if s and not s.startswith("{") for w in words(s)]
     last_words = words(_last_segment(op))
-    first = id_words[0] if id_words else ""
+    first = _verb(id_words)
     # the author's own verb outweighs the path's shape, unless it only restates the method
     restated = first == op.method.lower() or first in _VERBS.get(
         _METHOD_DEFAULT.get(op.method, ""), ()
@@ -202,18 +202,39 @@ def _from_names(op: Operation, ev: _Evidence) -> None:
         if pattern == "download":  # what is answered is named last: /files/{id}/copy is not
             if any(w in verbs for w in last_words):
                 ev.add(pattern, 0.55, "the last path word names a download")
+        elif pattern == "async-job" and _edited(op):
+            continue  # records a client replaces are no jobs (Google Tasks' tasks)
         elif pattern not in CRUD and any(w in verbs for w in path_words):
             ev.add(pattern, 0.45, f"path word for {pattern}")
             if pattern == "async-job" and op.method == "GET":
                 ev.add(pattern, 0.4, "GET polls a job or its status")
-    if op.method == "POST" and last_words[-1:] and last_words[-1] in _JOBS:
+    if op.method == "POST" and last_words[-1:] and last_words[-1] in _JOBS and not _edited(op):
         ev.add("async-job", 0.6, f"POST starts one of the {last_words[-1]}")
     _from_number(op, ev, id_words, last_words)
 
 
+def _edited(op: Operation) -> bool:
+    """The operation's collection has items a client replaces whole (PUT): records, not
+    jobs, which are only ever moved along (a PATCH of their state, at most)."""
+    resource = op.role.resource if op.role is not None else None
+    return resource is not None and "replace" in resource.kinds
+
+
+def _verb(id_words: list[str]) -> str:
+    """The operationId's verb: its first word (`listPets`), or its last when only that one
+    is a verb (`tasks.tasks.get`, `filesOne`: resource first, method last)."""
+    if not id_words:
+        return ""
+    leading = {v for pattern in _LEADING for v in _VERBS.get(pattern, ())}
+    methods = {v for pattern in CRUD for v in _VERBS[pattern]}
+    if id_words[0] not in leading and id_words[-1] in methods:
+        return id_words[-1]
+    return id_words[0]
+
+
 def _from_number(op: Operation, ev: _Evidence, id_words: list[str], last: list[str]) -> None:
     """One thing or many: a plural object in the operationId or at the end of the path."""
-    first = id_words[0] if id_words else ""
+    first = _verb(id_words)
     plural = len(id_words) > 1 and _plural(id_words[-1])
     known_verb = any(first in verbs for verbs in _VERBS.values())
     if op.method == "GET" and not op.path.rstrip("/").endswith("}"):

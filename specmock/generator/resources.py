@@ -77,8 +77,9 @@ def classify(service: Service) -> dict[int, Role]:
         roles[id(op)] = _role(op, paths, resources)
     for op in service.operations:
         role = roles[id(op)]
-        if role.resource is not None and role.kind == "create":
-            role.resource.creatable = True
+        if role.resource is not None:
+            role.resource.kinds.add(role.kind)
+            role.resource.creatable |= role.kind == "create"
     for op in service.operations:
         role = roles[id(op)]
         if role.resource is not None and role.resource.id_field is None:

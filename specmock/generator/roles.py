@@ -22,6 +22,7 @@ class Resource:
     id_format: str | None = None
     scope: list[str] = field(default_factory=list)
     creatable: bool = False  # only resources a client can create are served from state
+    kinds: set[str] = field(default_factory=set)  # the roles operations play on it
 
 
 @dataclass
