@@ -159,3 +159,20 @@ def test_min_confidence_serves_unsure_operations_without_state(caplog):
     assert unsure.get("/pets/987654").status_code == 200  # generated: no store behind it
     kept = client_for("petstore", min_confidence=0.5)
     assert kept.get("/pets/987654").status_code == 404  # still stateful
+
+
+def test_the_labelled_bundled_operations_stay_recognized():
+    """bench/recognition.py's tuning set (bundled specs only): the accuracy measured when
+    the features were last changed, so a feature that breaks others shows here."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parents[1] / "bench"))
+    try:
+        from recognition import tuning_set
+    finally:
+        sys.path.pop(0)
+    found = tuning_set()
+    right = sum(truth == guess for truth, guess, _ in found.values())
+    assert len(found) == 225
+    assert right >= 193  # 0.86
