@@ -62,10 +62,10 @@ def test_a_second_process_serves_the_same_bytes_from_redis(redis_url: str) -> No
 
 def test_redis_answers_expire_after_the_ttl(redis_url: str) -> None:  # noqa: F811
     cache = f"{redis_url}?prefix=t-{uuid.uuid4().hex}"
-    client = client_for("petstore", stateful=False, cache=cache, cache_ttl=0.05)
+    client = client_for("petstore", stateful=False, cache=cache, cache_ttl=1.0)
     client.get("/pets/5")
     client.app.responder.cache.purge()  # only Redis holds it now
-    time.sleep(0.15)
+    time.sleep(1.2)
     client.get("/pets/5")
     (memory, shared) = client.get("/__specmock/cache").json()["tiers"]
     assert (shared["tier"], shared["hits"], shared["misses"], shared["evictions"]) == (
@@ -78,7 +78,7 @@ def test_redis_answers_expire_after_the_ttl(redis_url: str) -> None:  # noqa: F8
     prefix = cache.split("prefix=")[1]
     keys = redis.Redis.from_url(redis_url).keys(f"{prefix}:answer:*")
     assert len(keys) == 1  # built again and stored again, with a TTL
-    assert 0 < redis.Redis.from_url(redis_url).pttl(keys[0]) <= 50
+    assert 0 < redis.Redis.from_url(redis_url).pttl(keys[0]) <= 1000
 
 
 def test_a_redis_that_stops_answering_costs_the_cache_not_the_answer() -> None:
