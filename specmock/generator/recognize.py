@@ -95,6 +95,7 @@ _OFFSET = ("offset", "skip", "start")
 _PAGE = ("page", "page_number", "pagenumber", "per_page", "page_size", "pagesize")
 _BINARY = re.compile(r"^(application/(octet-stream|pdf|zip|gzip)|image/|audio/|video/|text/csv)")
 _CALLBACK_FIELDS = ("url", "callback_url", "callbackurl", "target_url", "endpoint", "uri")
+_CALLBACK_FIELDS += ("address", "notification_url", "webhook_url", "hook_url", "event_url")
 _WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 
 
@@ -248,7 +249,7 @@ def _from_number(op: Operation, ev: _Evidence, id_words: list[str], last: list[s
 
 
 def _from_media(op: Operation, ev: _Evidence) -> None:
-    if op.body is not None:
+    if op.body is not None and op.method not in ("GET", "HEAD"):  # a GET body is no upload
         for media_type, media in op.body.content.items():
             if media_type == "text/csv":
                 ev.add("batch", 0.6, "request body is CSV rows")
@@ -261,7 +262,7 @@ def _from_media(op: Operation, ev: _Evidence) -> None:
                 ev.add("batch", 0.45, "request body is an array")
             props = {k.lower() for k in (schema.get("properties") or {})}
             if props & set(_CALLBACK_FIELDS) and op.method == "POST":
-                ev.add("webhook", 0.25, "request body carries a callback URL")
+                ev.add("webhook", 0.5, "request body carries a callback URL")
             if {"username", "password"} <= props or "grant_type" in props:
                 ev.add("auth", 0.55, "request body carries credentials")
     success = op.success
