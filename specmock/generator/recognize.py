@@ -244,7 +244,8 @@ def _from_number(op: Operation, ev: _Evidence, id_words: list[str], last: list[s
         elif (not id_words[1:] or not known_verb) and last and _plural(last[-1]):
             ev.add("list", 0.35, f"GET of the plural {last[-1]!r}")
     changes = (*_VERBS["create"], *_VERBS["update"], *_VERBS["delete"])
-    if plural and op.body is not None and first in changes:
+    restated = first == op.method.lower()  # `post-payments`: the method, then a collection
+    if plural and op.body is not None and first in changes and not restated:
         ev.add("batch", 0.5, f"{first} acts on many {id_words[-1]} given in the body")
 
 
