@@ -77,8 +77,9 @@ def classify(service: Service) -> dict[int, Role]:
         roles[id(op)] = _role(op, paths, resources)
     for op in service.operations:
         role = roles[id(op)]
-        if role.resource is not None and role.kind == "create":
-            role.resource.creatable = True
+        if role.resource is not None:
+            role.resource.kinds.add(role.kind)
+            role.resource.creatable |= role.kind == "create"
     for op in service.operations:  # an item the create answers must be one reads can serve
         role = roles[id(op)]
         if role.kind in ("read", "list") and not _serves_created(op, role, service, roles):

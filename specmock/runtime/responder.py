@@ -55,7 +55,7 @@ class Settings:
     rate_limit: str | None = None  # "[TARGET=]COUNT/SECONDS,..." per client key, e.g. "100/60"
     credentials: frozenset[str] = frozenset()  # accepted keys/tokens/user:password; empty = any
     quality: str = levels.DEFAULT  # basic | realistic | production | exact (docs/quality.md)
-    cache: str | None = None  # a shared answer tier: sqlite:///PATH (memory only if None)
+    cache: str | None = None  # a shared answer tier: sqlite:///PATH or redis://...
     cache_ttl: float = 300.0  # seconds an answer lives in the shared tier
 
 
