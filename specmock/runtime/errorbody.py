@@ -29,11 +29,21 @@ def readable(op: Operation, media: Media, status: int, value: Any) -> Any:
         return value
     validator = op.compiler.validator(media.schema, "response", media.pointer)
     message = generic_error(status).message
+    valid = validator.is_valid(value)
     for with_list in (True, False):
         candidate = problems.fill(orjson.loads(orjson.dumps(value)), status, [], with_list, message)
-        if validator.is_valid(candidate):
+        candidate = _settled(candidate, value, validator) if valid else None
+        if candidate is not None:
             return problems.readable(candidate, value, status, validator, message)
     return value
+
+
+def _settled(filled: Any, generated: Any, validator: Any) -> Any | None:
+    """The filled body with what its schema refuses put back as generated; None when
+    nothing of the fill is left although it wrote something (the message cannot go in)."""
+    wrote = filled != generated
+    value = problems.settle(filled, generated, validator)
+    return None if value is None or (wrote and value == generated) else value
 
 
 def declared(
@@ -69,14 +79,18 @@ def declared(
     unfilled = None  # a valid body the messages could not be written into (an enum)
     for attempt in range(ATTEMPTS):
         generated = builder(draw(op, status, attempt))
+        valid = validator.is_valid(generated)
         for with_list in (True, False):
             value = problems.fill(
                 orjson.loads(orjson.dumps(generated)), status, violations, with_list, message
             )
-            if validator.is_valid(value):
+            # what the schema refuses of the fill (a long message in a `description`
+            # with a maxLength deep inside) goes back to the generated value
+            value = _settled(value, generated, validator) if valid else None
+            if value is not None:
                 value = problems.readable(value, generated, status, validator, message)
                 return concrete(media_type), serialize(value, media_type, media, op), True
-        if unfilled is None and validator.is_valid(generated):
+        if unfilled is None and valid:
             unfilled = generated
     if unfilled is not None:  # the reason travels in a header instead
         return concrete(media_type), serialize(unfilled, media_type, media, op), False
