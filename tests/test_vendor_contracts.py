@@ -67,3 +67,27 @@ def test_a_refusal_with_a_large_declared_error_body_is_answered_in_its_shape():
         assert "limit" in error["message"]
         assert _error_validator().is_valid(answer.json())
         assert httpx.get(server.url + "/v1/charges", params={"limit": 2}).status_code == 200
+
+
+def test_declared_transport_headers_are_the_servers_not_generated():
+    with serve(SPECS / "transport_and_twins.yaml", seed=1, strict=True) as server:
+        answer = httpx.post(server.url + "/markdown", json={"text": "Hello"}, timeout=30)
+        assert answer.status_code == 200, answer.text
+        assert int(answer.headers["content-length"]) == len(answer.content)
+        assert "content-encoding" not in answer.headers  # the body is not gzipped
+        assert "transfer-encoding" not in answer.headers
+        assert answer.headers["content-type"].startswith("text/html")
+        assert answer.headers["x-renderer-version"]  # the other declared headers stay
+
+
+def test_twin_templates_route_by_the_method_each_declares():
+    with serve(SPECS / "transport_and_twins.yaml", seed=1, strict=True) as server:
+        read = httpx.get(server.url + "/orgs/acme/attestations/sha256:abc")
+        assert read.status_code == 200, read.text
+        assert "digest" in read.json()
+        assert httpx.delete(server.url + "/orgs/acme/attestations/12").status_code == 204
+        refused = httpx.delete(server.url + "/orgs/acme/attestations/sha256:abc")
+        assert refused.status_code == 400  # attestation_id is an integer
+        assert "attestation_id" in refused.text
+        put = httpx.put(server.url + "/orgs/acme/attestations/1")
+        assert put.status_code == 405

@@ -16,6 +16,16 @@ from .resources import classify
 
 EAGER_LIMIT = 400  # specs with more operations compile validators on first use
 
+# Response headers the server writes from the body and the connection: OpenAPI ignores a
+# declared Content-Type, and a generated Content-Length, Transfer-Encoding or
+# Content-Encoding (GitHub's spec declares some) would contradict the bytes sent.
+TRANSPORT_HEADERS = frozenset(
+    {
+        "content-type", "content-length", "content-encoding", "transfer-encoding",
+        "connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade",
+    }
+)  # fmt: skip
+
 
 class _Builder:
     def __init__(self, doc: Document, strict: bool = False, progress: Progress | None = None):
@@ -222,7 +232,7 @@ class _Builder:
             headers = {}
             for name, header in (spec.get("headers") or {}).items():
                 header = self.deref(header, f"{ptr}/headers/{name}")
-                if isinstance(header, dict) and name.lower() != "content-type":
+                if isinstance(header, dict) and name.lower() not in TRANSPORT_HEADERS:
                     headers[name] = Header(
                         name,
                         bool(header.get("required")),

@@ -115,6 +115,11 @@ class PathEntry:
         methods.add("OPTIONS")
         return sorted(methods)
 
+    def declares(self, method: str) -> bool:
+        """Whether any operation of this path has this method (HEAD: or GET)."""
+        names = (method, "GET") if method == "HEAD" else (method,)
+        return any(m in self.methods or m in self.variants for m in names)
+
     @property
     def allow(self) -> list[str]:
         methods = set(self.methods) | set(self.variants)
@@ -173,7 +178,10 @@ class Router:
         self._mounts.sort(key=lambda m: len(m[0]), reverse=True)
         return conflicts
 
-    def match(self, path: str) -> Match | None:
+    def match(self, path: str, method: str | None = None) -> Match | None:
+        """The entry for a path. Given the method, of templates equally specific (GitHub's
+        `/attestations/{subject_digest}` GET beside `/attestations/{attestation_id}`
+        DELETE: one path to OpenAPI, two keys in the file) the one declaring it wins."""
         for prefix, literal, templated in self._mounts:
             if prefix:
                 if not (path == prefix or path.startswith(prefix + "/")):
@@ -181,7 +189,7 @@ class Router:
                 rest = path[len(prefix) :] or "/"
             else:
                 rest = path
-            found = _match_in(rest, literal, templated)
+            found = _match_in(rest, literal, templated, method)
             if found:
                 found.prefix = prefix
                 return found
@@ -189,17 +197,29 @@ class Router:
 
 
 def _match_in(
-    path: str, literal: dict[str, PathEntry], templated: dict[int, list[_Pattern]]
+    path: str,
+    literal: dict[str, PathEntry],
+    templated: dict[int, list[_Pattern]],
+    method: str | None = None,
 ) -> Match | None:
     key = path.rstrip("/") or "/"
     entry = literal.get(path) or literal.get(key)  # `/a` and `/a/` differ when both declared
     if entry is not None:
         return Match(entry, {})
     parts = key.split("/")[1:]
+    first: tuple[Match, tuple[int, ...]] | None = None
     for pattern in templated.get(len(parts), ()):
+        if first is not None and pattern.rank != first[1]:
+            break  # less specific: the first match stands
         params = _try(pattern, parts)
-        if params is not None:
-            return Match(pattern.entry, params)
+        if params is None:
+            continue
+        found = Match(pattern.entry, params)
+        if method is None or pattern.entry.declares(method):
+            return found
+        first = first or (found, pattern.rank)
+    if first is not None:
+        return first[0]
     parts = path.split("/")[1:]  # a greedy value keeps its trailing slash ("photos/")
     for size in sorted((s for s in templated if s < 0), reverse=True):
         if -size > len(parts):

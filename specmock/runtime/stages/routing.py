@@ -33,7 +33,7 @@ def normalize_path(x: Exchange) -> Outgoing | None:
 def match_path(x: Exchange) -> Outgoing | Awaitable[Outgoing] | None:
     """The path template; an unknown path is forwarded when proxying, else 404."""
     assert x.router is not None
-    x.match = x.router.match(x.path)
+    x.match = x.router.match(x.path, x.method)
     if x.match is not None:
         return None
     if x.app.traffic.mode.forwards and not x.is_admin:
