@@ -70,7 +70,7 @@ def test_a_refusal_with_a_large_declared_error_body_is_answered_in_its_shape():
 
 
 def test_declared_transport_headers_are_the_servers_not_generated():
-    with serve(SPECS / "transport_and_twins.yaml", seed=1, strict=True) as server:
+    with serve(SPECS / "github_like.yaml", seed=1, strict=True) as server:
         answer = httpx.post(server.url + "/markdown", json={"text": "Hello"}, timeout=30)
         assert answer.status_code == 200, answer.text
         assert int(answer.headers["content-length"]) == len(answer.content)
@@ -81,7 +81,7 @@ def test_declared_transport_headers_are_the_servers_not_generated():
 
 
 def test_twin_templates_route_by_the_method_each_declares():
-    with serve(SPECS / "transport_and_twins.yaml", seed=1, strict=True) as server:
+    with serve(SPECS / "github_like.yaml", seed=1, strict=True) as server:
         read = httpx.get(server.url + "/orgs/acme/attestations/sha256:abc")
         assert read.status_code == 200, read.text
         assert "digest" in read.json()
@@ -91,3 +91,15 @@ def test_twin_templates_route_by_the_method_each_declares():
         assert "attestation_id" in refused.text
         put = httpx.put(server.url + "/orgs/acme/attestations/1")
         assert put.status_code == 405
+
+
+def test_a_bad_request_is_never_answered_with_a_status_meaning_something_else():
+    with serve(SPECS / "github_like.yaml", seed=1, strict=True) as server:
+        # only 200 and 410 declared: 410 Gone would tell the client the resource is no more
+        gone = httpx.get(server.url + "/classrooms/abc/assignments")
+        assert gone.status_code == 400, gone.text
+        assert "classroom_id" in gone.text
+        # a declared 404 is how GitHub answers a malformed id
+        missing = httpx.get(server.url + "/classrooms/abc")
+        assert missing.status_code == 404, missing.text
+        assert "classroom_id" in missing.json()["message"]
