@@ -66,6 +66,9 @@ def test_a_refusal_with_a_large_declared_error_body_is_answered_in_its_shape():
         error = answer.json()["error"]
         assert "limit" in error["message"]
         assert _error_validator().is_valid(answer.json())
+        # the envelope has every field; nested objects below three levels only required ones
+        assert {"code", "param", "message", "charge"} <= set(error)
+        assert "outcome" in error["charge"] and "rule" not in error["charge"]["outcome"]
         assert httpx.get(server.url + "/v1/charges", params={"limit": 2}).status_code == 200
 
 

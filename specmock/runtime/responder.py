@@ -31,6 +31,7 @@ from .validation import Rejection, Violation, schema_violations
 
 log = logging.getLogger("specmock")
 _ATTEMPTS = 8
+ERROR_DEPTH = 3  # levels of optional fields in a generated error body
 
 
 @dataclass
@@ -270,8 +271,12 @@ class Responder:
         return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
 
     def error_context(self, op: Operation, status: int, attempt: int) -> Ctx:
-        """The seeded context of an error body's attempt: complete, so it has every field."""
-        return self.context(self.seed_for(op, status, {}) + attempt, complete=True)
+        """The seeded context of an error body's attempt: complete, so its envelope has
+        every field, but only the required ones below ERROR_DEPTH (Stripe's error embeds
+        whole payment objects: 30 kB of optional fields per refusal otherwise)."""
+        ctx = self.context(self.seed_for(op, status, {}) + attempt, complete=True)
+        ctx.max_depth = min(ctx.max_depth, ERROR_DEPTH)
+        return ctx
 
     def context(self, seed: int, complete: bool = False, quality: str = levels.DEFAULT) -> Ctx:
         """What a builder draws from: this seed, the shared Faker, the depth limit."""
