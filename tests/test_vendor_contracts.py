@@ -106,3 +106,19 @@ def test_a_bad_request_is_never_answered_with_a_status_meaning_something_else():
         missing = httpx.get(server.url + "/classrooms/abc")
         assert missing.status_code == 404, missing.text
         assert "classroom_id" in missing.json()["message"]
+
+
+def test_an_empty_value_unsets_where_an_array_or_an_empty_string_is_allowed():
+    with serve(SPECS / "stripe_like.yaml", seed=1, strict=True) as server:
+
+        def post(data: dict[str, str]) -> httpx.Response:
+            return httpx.post(server.url + "/v1/customers", data=data)
+
+        assert post({"invoice_settings[custom_fields]": ""}).status_code == 200
+        fields = {"invoice_settings[custom_fields][0][name]": "po", "expand": "a"}
+        assert post({**fields, "invoice_settings[custom_fields][0][value]": "7"}).status_code == 200
+        refused = post({"invoice_settings[custom_fields]": "x"})  # neither an array nor ""
+        assert refused.status_code == 400 and "custom_fields" in refused.text
+        assert httpx.get(server.url + "/v1/customers?tags=").status_code == 200
+        assert httpx.get(server.url + "/v1/customers?tags=a&tags=b").status_code == 200
+        assert httpx.get(server.url + "/v1/customers?tags[0]=a").status_code == 200
