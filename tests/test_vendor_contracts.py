@@ -122,3 +122,14 @@ def test_an_empty_value_unsets_where_an_array_or_an_empty_string_is_allowed():
         assert httpx.get(server.url + "/v1/customers?tags=").status_code == 200
         assert httpx.get(server.url + "/v1/customers?tags=a&tags=b").status_code == 200
         assert httpx.get(server.url + "/v1/customers?tags[0]=a").status_code == 200
+
+
+def test_an_integer_past_64_bits_in_a_form_is_stored_and_answered():
+    huge = "123456789012345678901234567890"
+    with serve(SPECS / "stripe_like.yaml", seed=1, strict=True) as server:
+        data = {"splashscreen": huge, "tipping[usd][fixed_amounts]": huge}
+        made = httpx.post(server.url + "/v1/terminal/configurations", data=data)
+        assert made.status_code == 200, made.text
+        assert made.json()["splashscreen"] == float(huge)  # as a JSON body carries it
+        listed = httpx.get(server.url + "/v1/terminal/configurations")
+        assert listed.status_code == 200, listed.text

@@ -85,12 +85,12 @@ def scalar_coercer(schema: Any, defs: dict[str, Any]) -> Coerce:
     def coerce(raw: str) -> Any:
         for kind in kinds:
             if kind == "integer" and _INT.fullmatch(raw):
-                return int(raw)
+                return _integer(raw)
             if kind == "number" and _NUMBER.fullmatch(raw):
                 value = float(raw)
                 if value in (float("inf"), float("-inf")):
                     continue
-                return int(raw) if _INT.fullmatch(raw) else value
+                return _integer(raw) if _INT.fullmatch(raw) else value
             if kind == "boolean" and raw in ("true", "false"):
                 return raw == "true"
             if kind == "null" and raw in ("", "null"):
@@ -119,6 +119,13 @@ def text_alternative(flat: Any, defs: dict[str, Any], raw: str) -> bool:
             if not isinstance(enum, list) or raw in enum:
                 return True
     return False
+
+
+def _integer(raw: str) -> int | float:
+    """An integer as a JSON body would carry it: past 64 bits a float, as orjson reads it
+    (and can write it back: a larger int breaks every answer and ETag that holds it)."""
+    value = int(raw)
+    return value if -(2**63) <= value < 2**64 else float(raw)
 
 
 def value_coercer(schema: Any, defs: dict[str, Any]) -> Callable[[list[str]], Any]:
