@@ -133,3 +133,11 @@ def test_an_integer_past_64_bits_in_a_form_is_stored_and_answered():
         assert made.json()["splashscreen"] == float(huge)  # as a JSON body carries it
         listed = httpx.get(server.url + "/v1/terminal/configurations")
         assert listed.status_code == 200, listed.text
+
+
+def test_an_empty_bracket_key_is_an_objects_key_where_no_array_is_allowed():
+    with serve(SPECS / "stripe_like.yaml", seed=1, strict=True) as server:
+        url = server.url + "/v1/customers/cus_1/cash_balance"
+        answer = httpx.post(url, data={"settings[]": "-1.5"})  # settings = {"": "-1.5"}
+        assert answer.status_code == 200, answer.text
+        assert httpx.post(url, data={"settings[mode]": "manual"}).status_code == 200

@@ -41,8 +41,8 @@ def coerce(schema: Any, defs: dict[str, Any], value: Any) -> Any:
     flat = flatten(schema, defs)
     kinds = _types(flat)
     if isinstance(value, dict):
-        if list(value) == [""]:
-            return coerce(schema, defs, value[""])
+        if list(value) == [""] and ("array" in kinds or "object" not in kinds):
+            return coerce(schema, defs, value[""])  # `expand[]=a`; an object keeps key ""
         if "array" in kinds and value and all(k.isdigit() for k in value):
             items = flat.get("items", {}) if isinstance(flat, dict) else {}
             return [coerce(items, defs, value[k]) for k in sorted(value, key=int)]
