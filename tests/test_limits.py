@@ -79,7 +79,7 @@ def test_too_many_or_too_large_headers_get_431_and_cost_no_memory():
 
 
 def test_long_urls_are_served_up_to_the_limit_then_414():
-    with serving("petstore", "--quiet", "--limit", "max_header_bytes=32768") as (url, proc):
+    with serving("petstore", "--quiet", "--limit", "max_header_bytes=32768") as (url, _proc):
         # a multi-kB query string, as a client with many filters or ids builds it
         long_url = url + "/pets?limit=5&" + "&".join(f"tag{i}=" + "v" * 40 for i in range(600))
         assert 20_000 < len(long_url) < 32_768
