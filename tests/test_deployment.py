@@ -125,3 +125,27 @@ def test_idempotency_keys_and_rate_limits_hold_across_processes(balanced):
     pet = first.json()["id"]
     codes = [httpx.get(f"{(one, two)[i % 2]}/pets/{pet}").status_code for i in range(7)]
     assert codes[:5] == [200] * 5 and codes[5:] == [429, 429]
+
+
+def test_an_idempotency_key_expires_after_a_day_across_processes(balanced):
+    url, one, two = balanced
+    for direct in (one, two):  # one virtual time on both processes
+        clock = httpx.post(direct + "/__specmock/clock", json={"set": 1_900_000_000, "freeze": True})
+        assert clock.status_code == 200
+    key = {"Idempotency-Key": "daily-1"}
+    first = httpx.post(one + "/pets", json={"name": "Rex"}, headers=key)
+    assert first.status_code == 201
+
+    def advance(seconds: float) -> None:
+        for direct in (one, two):
+            httpx.post(direct + "/__specmock/clock", json={"advance": seconds})
+
+    advance(24 * 3600 - 1)
+    again = httpx.post(two + "/pets", json={"name": "Rex"}, headers=key)
+    assert again.headers.get("idempotent-replayed") == "true" and again.json() == first.json()
+    advance(1)  # 24 h after the first answer: the record has run out everywhere
+    new = httpx.post(two + "/pets", json={"name": "Rex"}, headers=key)
+    assert new.status_code == 201 and "idempotent-replayed" not in new.headers
+    assert new.json()["id"] == first.json()["id"] + 1
+    replayed = httpx.post(one + "/pets", json={"name": "Rex"}, headers=key)
+    assert replayed.json() == new.json() and replayed.headers["idempotent-replayed"] == "true"

@@ -35,6 +35,27 @@ def test_idempotency_key_replays_and_refuses_a_different_body():
     assert other.status_code == 422 and other.json()["errors"][0]["rule"] == "idempotency"
 
 
+@pytest.mark.parametrize("state", ["memory://", "sqlite"])
+def test_an_idempotency_record_expires_after_its_ttl_on_the_app_clock(state, tmp_path):
+    from specmock import VirtualClock
+    from specmock.runtime.limits import Limits
+
+    url = f"sqlite:///{tmp_path / 'state.db'}" if state == "sqlite" else state
+    client = client_for("petstore", state=url, clock=VirtualClock(start=1_700_000_000),
+                        limits=Limits.parse({"idempotency_ttl": "3600"}))
+    key = {"Idempotency-Key": "k-ttl"}
+    first = client.post("/pets", json={"name": "Rex"}, headers=key)
+    client.post("/__specmock/clock", json={"advance": 3599})
+    again = client.post("/pets", json={"name": "Rex"}, headers=key)
+    assert again.headers["idempotent-replayed"] == "true" and again.json() == first.json()
+    client.post("/__specmock/clock", json={"advance": 1})
+    new = client.post("/pets", json={"name": "Tom"}, headers=key)  # another body: no 422
+    assert new.status_code == 201 and "idempotent-replayed" not in new.headers
+    assert new.json()["id"] != first.json()["id"]
+    replayed = client.post("/pets", json={"name": "Tom"}, headers=key)  # the new record
+    assert replayed.json() == new.json() and replayed.headers["idempotent-replayed"] == "true"
+
+
 def test_rate_limit_answers_429_with_retry_after_and_resets_on_the_clock():
     from specmock import VirtualClock
 

@@ -70,7 +70,7 @@ class SpecmockApp:
         self.journal: Journal | None = Journal(journal_size) if journal_size else None
         self.metrics = Metrics()
         self.faults = Faults(self.settings.seed)
-        self.idempotency = Idempotency()
+        self.idempotency = Idempotency(now=lambda: self.clock.now())
         rule = self.settings.rate_limit
         self.rate_limiter = (
             RateLimiter(parse_limits(rule), lambda: self.clock.now()) if rule else None
