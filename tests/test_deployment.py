@@ -128,10 +128,10 @@ def test_idempotency_keys_and_rate_limits_hold_across_processes(balanced):
 
 
 def test_an_idempotency_key_expires_after_a_day_across_processes(balanced):
-    url, one, two = balanced
+    _, one, two = balanced
     for direct in (one, two):  # one virtual time on both processes
-        clock = httpx.post(direct + "/__specmock/clock", json={"set": 1_900_000_000, "freeze": True})
-        assert clock.status_code == 200
+        start = {"set": 1_900_000_000, "freeze": True}
+        assert httpx.post(direct + "/__specmock/clock", json=start).status_code == 200
     key = {"Idempotency-Key": "daily-1"}
     first = httpx.post(one + "/pets", json={"name": "Rex"}, headers=key)
     assert first.status_code == 201
