@@ -41,8 +41,12 @@ def test_an_idempotency_record_expires_after_its_ttl_on_the_app_clock(state, tmp
     from specmock.runtime.limits import Limits
 
     url = f"sqlite:///{tmp_path / 'state.db'}" if state == "sqlite" else state
-    client = client_for("petstore", state=url, clock=VirtualClock(start=1_700_000_000),
-                        limits=Limits.parse({"idempotency_ttl": "3600"}))
+    client = client_for(
+        "petstore",
+        state=url,
+        clock=VirtualClock(start=1_700_000_000),
+        limits=Limits.parse({"idempotency_ttl": "3600"}),
+    )
     key = {"Idempotency-Key": "k-ttl"}
     first = client.post("/pets", json={"name": "Rex"}, headers=key)
     client.post("/__specmock/clock", json={"advance": 3599})
@@ -59,8 +63,9 @@ def test_an_idempotency_record_expires_after_its_ttl_on_the_app_clock(state, tmp
 def test_rate_limit_answers_429_with_retry_after_and_resets_on_the_clock():
     from specmock import VirtualClock
 
-    client = client_for("petstore", stateful=False, rate_limit="3/60",
-                        clock=VirtualClock(start=1_700_000_000))
+    client = client_for(
+        "petstore", stateful=False, rate_limit="3/60", clock=VirtualClock(start=1_700_000_000)
+    )
     statuses = [client.get("/pets/1", headers=KEY).status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
     limited = client.get("/pets/1", headers=KEY)
@@ -84,6 +89,7 @@ def test_cors_headers_for_browsers():
     client = client_for("petstore", stateful=False)
     response = client.get("/pets/1", headers={"Origin": "http://app.test"})
     assert response.headers["access-control-allow-origin"] == "*"
-    preflight = client.options("/pets/1", headers={"Origin": "http://app.test",
-                                                   "Access-Control-Request-Method": "GET"})
+    preflight = client.options(
+        "/pets/1", headers={"Origin": "http://app.test", "Access-Control-Request-Method": "GET"}
+    )
     assert preflight.status_code == 204 and "GET" in preflight.headers["allow"]
