@@ -13,6 +13,13 @@ that created the resource, and `Scheduler` delivers payloads:
   the app's clock (so a virtual clock drives retries without sleeping); after the last
   attempt the delivery goes to the dead-letter list, from which `redrive` queues it again.
 
+With a `store` (the state store several processes share), the store is the queue: every
+delivery is kept there from the moment it is added, each process's scheduler polls it, and
+before an attempt takes a claim on the delivery's key (`Store.claim`, held for `lease` real
+seconds), so only one process delivers a given notification, one key at a time, in order;
+if that process dies, another takes the key over once the lease has run out. The attempt
+history and the dead letters are read from the store too, so every process shows the same.
+
 Only the per-attempt network timeout is real time: a socket cannot wait on a virtual clock.
 A mock must not spray requests at whatever host a client (or a fuzzer) names, so only
 loopback hosts are called unless `allowed_hosts` says otherwise ("*" allows every host);
@@ -31,6 +38,8 @@ import json
 import logging
 import random
 import re
+import time
+import uuid
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
@@ -247,8 +256,20 @@ class Scheduler:
         send: Sender | None = None,
         allowed_hosts: tuple[str, ...] = LOOPBACK,
         persist: Persist | None = None,
+        store: Any = None,
+        namespace: str = "deliveries",
+        poll: float = 0.1,
+        lease: float | None = None,
     ):
         self._clock = clock
+        self.store = store  # shared mode: deliveries live in the store, claimed per key
+        self.namespace = namespace
+        self.poll = poll  # real seconds between two looks at the store
+        self.lease = lease or 10.0 + 2 * (policy or RetryPolicy()).timeout
+        self.holder = uuid.uuid4().hex  # this scheduler, as a claim holder
+        self._polled = 0.0
+        self._kick = True  # look at the store at the next step, without waiting for `poll`
+        self._pollers: list[Callable[[], Awaitable[None]]] = []
         self._persist = persist
         self._writes: deque[tuple[dict[str, Any], str]] = deque()
         self.secret = secret
@@ -292,6 +313,123 @@ class Scheduler:
         if self._wake is not None:
             self._wake.set()
         return delivery
+
+    def on_poll(self, action: Callable[[], Awaitable[None]]) -> None:
+        """Run `action` at every look at the store (shared mode): work every process must
+        check for, such as timers another process set and cannot fire any more."""
+        self._pollers.append(action)
+
+    async def add(self, key: str, url: str, method: str, payload: dict[str, Any],
+                  trace_id: str) -> Delivery:
+        """As `enqueue`; with a store, the delivery is in the store when this returns."""
+        if self.store is None:
+            return self.enqueue(key, url, method, payload, trace_id)
+        rank = await self.store.next_id(self.namespace)
+        delivery = Delivery(f"d{rank}", key, url, method, payload, trace_id, due=self.now())
+        await self.store.put(self.namespace, delivery.id, _kept(delivery, "pending", rank))
+        self._woken()
+        return delivery
+
+    async def letters(self) -> list[dict[str, Any]]:
+        """The dead letters, oldest first (every process's, with a store)."""
+        if self.store is None:
+            return self.dead_letters()
+        return [_letter(_delivery(item)) for item in await self._stored() if
+                item.get("state") == "dead"]
+
+    async def requeue(self, dead_id: str) -> Delivery | None:
+        """As `redrive`; with a store, behind whatever the key has queued by then."""
+        if self.store is None:
+            return self.redrive(dead_id)
+        item = await self.store.get(self.namespace, dead_id)
+        if item is None or item.get("state") != "dead":
+            return None
+        delivery = _delivery(item)
+        delivery.attempt, delivery.due = 0, self.now()
+        rank = await self.store.next_id(self.namespace)
+        await self.store.put(self.namespace, dead_id, _kept(delivery, "pending", rank))
+        self._woken()
+        return delivery
+
+    async def history(self) -> list[dict[str, Any]]:
+        """Every attempt, oldest first (every process's, with a store)."""
+        if self.store is None:
+            return list(self.attempts)
+        return await self.store.items(self.namespace + "/attempts")
+
+    def _woken(self) -> None:
+        self._kick = True
+        if self._wake is not None:
+            self._wake.set()
+
+    async def _stored(self) -> list[dict[str, Any]]:
+        items = await self.store.items(self.namespace)
+        return sorted(items, key=lambda d: d.get("rank") or _number(d.get("id", "")))
+
+    async def _poll_store(self) -> None:
+        """Run the pollers, then start the due head of every key no one here is delivering.
+        The head is the pending delivery of lowest rank; a key is delivered one at a time."""
+        self._kick, self._polled = False, time.monotonic()
+        for action in list(self._pollers):
+            try:
+                await action()
+            except Exception:
+                log.exception("a polled action failed")
+        heads: dict[str, dict[str, Any]] = {}
+        for item in await self._stored():
+            if item.get("state") == "pending":
+                heads.setdefault(item["key"], item)
+        now = self.now()
+        for key, item in heads.items():
+            if key in self._busy or float(item.get("due", 0)) > now:
+                continue
+            self._busy.add(key)
+            task = asyncio.get_running_loop().create_task(self._deliver_shared(item))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _deliver_shared(self, seen: dict[str, Any]) -> None:
+        """One attempt at a stored delivery, under the claim on its key."""
+        key, leases = seen["key"], self.namespace + "/leases"
+        try:
+            wall = time.time()
+            if not await self.store.claim(leases, key, self.holder, wall, wall + self.lease):
+                return  # another process is delivering this key
+            try:
+                item = await self.store.get(self.namespace, seen["id"])
+                if item is None or item.get("state") != "pending" or item.get(
+                        "attempt") != seen.get("attempt"):
+                    return  # delivered (or tried) by another process since the look
+                delivery, started = _delivery(item), self.now()
+                ok, outcome = await self._try(delivery)
+                await self._keep_attempt(delivery, started, outcome)
+                if ok:
+                    await self.store.delete(self.namespace, delivery.id)
+                    return
+                delivery.last_error = outcome
+                if delivery.attempt >= self.policy.attempts:
+                    await self.store.put(self.namespace, delivery.id,
+                                         _kept(delivery, "dead", item.get("rank")))
+                    log.warning("dead letter %s key=%s after %d attempts: %s trace=%s",
+                                delivery.id, key, delivery.attempt, outcome, delivery.trace_id)
+                    return
+                delivery.due = self.now() + self.policy.backoff(
+                    self.seed, delivery.id, delivery.attempt)
+                await self.store.put(self.namespace, delivery.id,
+                                     _kept(delivery, "pending", item.get("rank")))
+            finally:
+                await self.store.release(leases, key, self.holder)
+        except Exception:
+            log.exception("delivery of key %s failed in the store", key)
+        finally:
+            self._busy.discard(key)
+            self._woken()
+
+    async def _keep_attempt(self, delivery: Delivery, started: float, outcome: str) -> None:
+        entry = self._record(delivery, started, outcome)
+        self.attempts.pop()  # with a store, the store keeps the history
+        ns = self.namespace + "/attempts"
+        await self.store.put(ns, f"a{await self.store.next_id(ns)}", entry)
 
     def restore(self, saved: list[dict[str, Any]]) -> None:
         """Take back what `persist` kept before a restart: pending in order, dead letters."""
@@ -342,6 +480,10 @@ class Scheduler:
                 await action()
             except Exception:
                 log.exception("a scheduled action failed")
+        if self.store is not None:
+            if self._kick or time.monotonic() - self._polled >= self.poll:
+                await self._poll_store()
+            return
         for key, queue in list(self._queues.items()):
             if not queue:
                 del self._queues[key]
@@ -375,7 +517,8 @@ class Scheduler:
                                               timeout=timeout)
         return response.status_code
 
-    async def _attempt(self, delivery: Delivery) -> None:
+    async def _try(self, delivery: Delivery) -> tuple[bool, str]:
+        """One signed attempt: (whether it was answered 2xx, the status or the error)."""
         delivery.attempt += 1
         started = self.now()
         timestamp = str(int(started))  # whole seconds: receivers commonly do int(ts)
@@ -394,9 +537,13 @@ class Scheduler:
                 raise PermissionError(f"host {host!r} is not an allowed callback host")
             status = await self._send(delivery.method, delivery.url, body, headers,
                                       self.policy.timeout)
-            outcome, ok = str(status), 200 <= status < 300
+            return 200 <= status < 300, str(status)
         except Exception as exc:  # a timeout or a refused connection is a failed attempt
-            outcome, ok = f"{type(exc).__name__}: {exc}".strip(": "), False
+            return False, f"{type(exc).__name__}: {exc}".strip(": ")
+
+    async def _attempt(self, delivery: Delivery) -> None:
+        started = self.now()
+        ok, outcome = await self._try(delivery)
         self._record(delivery, started, outcome)
         queue = self._queues.get(delivery.key)
         if ok or delivery.attempt >= self.policy.attempts:
@@ -419,7 +566,7 @@ class Scheduler:
         if self._wake is not None:
             self._wake.set()  # the next in this key's queue may go at once
 
-    def _record(self, delivery: Delivery, started: float, outcome: str) -> None:
+    def _record(self, delivery: Delivery, started: float, outcome: str) -> dict[str, Any]:
         entry = {
             "reference": delivery.key,
             "seq": int(delivery.payload.get("seq", 0)),
@@ -434,20 +581,10 @@ class Scheduler:
         log.info("callback %s %s key=%s seq=%s attempt=%d -> %s trace=%s", delivery.method,
                  delivery.url, delivery.key, entry["seq"], delivery.attempt, outcome,
                  delivery.trace_id)
+        return entry
 
     def dead_letters(self) -> list[dict[str, Any]]:
-        return [
-            {
-                "id": d.id,
-                "reference": d.key,
-                "seq": int(d.payload.get("seq", 0)),
-                "status": d.payload.get("status"),
-                "attempts": d.attempt,
-                "last_error": d.last_error,
-                "url": d.url,
-            }
-            for d in self.dead.values()
-        ]
+        return [_letter(d) for d in self.dead.values()]
 
     async def close(self) -> None:
         """Stop the background work and the HTTP client (the server is shutting down)."""
@@ -459,6 +596,28 @@ class Scheduler:
                     await task
         if self._client is not None:
             await self._client.aclose()
+
+
+def _letter(d: Delivery) -> dict[str, Any]:
+    return {
+        "id": d.id,
+        "reference": d.key,
+        "seq": int(d.payload.get("seq", 0)),
+        "status": d.payload.get("status"),
+        "attempts": d.attempt,
+        "last_error": d.last_error,
+        "url": d.url,
+    }
+
+
+def _kept(delivery: Delivery, state: str, rank: int | None) -> dict[str, Any]:
+    """A delivery as the store keeps it: its fields, its state and its place in line."""
+    return {**asdict(delivery), "state": state, "rank": rank or _number(delivery.id)}
+
+
+def _delivery(item: dict[str, Any]) -> Delivery:
+    fields = Delivery.__dataclass_fields__
+    return Delivery(**{k: v for k, v in item.items() if k in fields})
 
 
 def _number(delivery_id: str) -> int:

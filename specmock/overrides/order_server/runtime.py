@@ -14,15 +14,26 @@ environment, read once per app:
     SPECMOCK_CALLBACK_TIMEOUT   real seconds one attempt may take (2)
     SPECMOCK_CALLBACK_HOSTS     hosts callbacks may go to, comma-separated, "*" for any
                                 (default: loopback only)
+
+Several processes may share one store (Redis, MySQL, SQLite) and each runs its own
+scheduler; the store keeps them to one answer. Every change of an order happens under a
+claim on its reference (`Store.claim`, ORDER_LEASE real seconds), so one process at a time
+reads, moves, saves and notifies it; the orders waiting for an automatic move are listed
+in the `/due` namespace, which every scheduler looks at, so a move is made by whichever
+process looks first (the others then find nothing due), also when the process that created
+the order is gone; notifications are queued in the store and delivered once (see
+`specmock.callbacks.Scheduler`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
+import time
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,6 +54,9 @@ from .machine import Delays, advance, public
 log = logging.getLogger("specmock.order_server")
 NAMESPACE = "/order"
 DELIVERIES = "/deliveries"  # pending notifications and dead letters, kept across restarts
+DUE = "/due"  # the orders waiting for an automatic move, and when
+LEASES = "/leases"  # claims on orders being changed
+ORDER_LEASE = 30.0  # real seconds a process may hold an order before another steps in
 
 
 @dataclass
@@ -56,6 +70,10 @@ class Runtime:
     callbacks: list[DeclaredCallback]
     spec: dict[str, Any]
     rng: random.Random
+    orders: str = ""  # the store namespaces: orders, their due moves, claims on them
+    due: str = ""
+    leases: str = ""
+    holder: str = field(default_factory=lambda: uuid.uuid4().hex)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     restored: bool = False
 
@@ -93,40 +111,73 @@ def runtime_for(ctx: Context) -> Runtime:
         delays, policy, secret, allowed = settings(ctx)
         seed = ctx.rng.getrandbits(32)
         scheduler = Scheduler(ctx.current_clock, secret, policy, seed, allowed_hosts=allowed,
-                              persist=_keeper(ctx.store, ctx.namespace(DELIVERIES)))
+                              store=ctx.store, namespace=ctx.namespace(DELIVERIES))
         ctx.on_shutdown(scheduler.close)
         rt = Runtime(ctx.store, ctx.current_clock, scheduler, delays,
                      declared_callbacks(ctx.spec, "/order", "post"), ctx.spec,
-                     random.Random(seed))
+                     random.Random(seed), ctx.namespace(NAMESPACE), ctx.namespace(DUE),
+                     ctx.namespace(LEASES))
+        scheduler.on_poll(lambda: fire_due(rt))
         _RUNTIMES[id(ctx.store)] = rt
     rt.scheduler.ensure_running()
     return rt
 
 
 async def runtime(ctx: Context) -> Runtime:
-    """The runtime, with what a previous run left in the store taken back on first use:
-    pending notifications and dead letters, and the clock-driven moves of unfinished orders."""
+    """The runtime; on first use, unfinished orders a store from before `/due` kept are
+    listed there (pending notifications and dead letters are in the store already)."""
     rt = runtime_for(ctx)
     if rt.restored:
         return rt
     async with rt.lock:
         if not rt.restored:
             rt.restored = True
-            rt.scheduler.restore(await rt.store.items(ctx.namespace(DELIVERIES)))
-            orders = ctx.namespace(NAMESPACE)
-            for order in await rt.store.items(orders):
-                watch(rt, orders, order)
+            listed = {d["reference"] for d in await rt.store.items(rt.due)}
+            for order in await rt.store.items(rt.orders):
+                if order.get("_due") is not None and order["reference"] not in listed:
+                    await _list_due(rt, order)
     return rt
 
 
-def _keeper(store: Any, ns: str) -> Any:
-    async def keep(delivery: dict[str, Any], state: str) -> None:
-        if state == "done":
-            await store.delete(ns, delivery["id"])
-        else:
-            await store.put(ns, delivery["id"], {**delivery, "state": state})
+@contextlib.asynccontextmanager
+async def holding(rt: Runtime, reference: str) -> AsyncIterator[None]:
+    """The order is this process's to read, change and notify until the block ends: one
+    coroutine here (the lock), one process of those sharing the store (the claim)."""
+    async with rt.lock:
+        deadline = time.monotonic() + 2 * ORDER_LEASE
+        while True:
+            wall = time.time()
+            if await rt.store.claim(rt.leases, reference, rt.holder, wall, wall + ORDER_LEASE):
+                break
+            if time.monotonic() > deadline:  # cannot happen: the claim runs out before
+                raise TimeoutError(f"order {reference} stayed claimed by another process")
+            await asyncio.sleep(0.01)
+        try:
+            yield
+        finally:
+            await rt.store.release(rt.leases, reference, rt.holder)
 
-    return keep
+
+async def save(rt: Runtime, order: dict[str, Any]) -> None:
+    """Keep the order, and list it in `/due` while an automatic move awaits it."""
+    await rt.store.put(rt.orders, order["reference"], order)
+    if order.get("_due") is not None:
+        await _list_due(rt, order)
+    else:
+        await rt.store.delete(rt.due, order["reference"])
+
+
+async def _list_due(rt: Runtime, order: dict[str, Any]) -> None:
+    await rt.store.put(rt.due, order["reference"],
+                       {"reference": order["reference"], "due": order["_due"]})
+
+
+async def fire_due(rt: Runtime) -> None:
+    """Make every automatic move due by now, whichever process created the order."""
+    now = rt.clock.now()
+    for entry in await rt.store.items(rt.due):
+        if float(entry.get("due") or 0) <= now:
+            await load(rt, entry["reference"])
 
 
 async def new_reference(rt: Runtime, ns: str) -> str:
@@ -140,36 +191,21 @@ def new_trace_id(rt: Runtime) -> str:
     return f"{rt.rng.getrandbits(128) or 1:032x}"
 
 
-async def load(rt: Runtime, ns: str, reference: str) -> dict[str, Any] | None:
+async def load(rt: Runtime, reference: str) -> dict[str, Any] | None:
     """The order with every automatic move due by now applied, saved and notified."""
-    async with rt.lock:
-        order = await rt.store.get(ns, reference)
+    async with holding(rt, reference):
+        order = await rt.store.get(rt.orders, reference)
         if order is None:
             return None
         steps = advance(order, rt.clock.now(), rt.delays)
         if steps:
-            await rt.store.put(ns, reference, order)
+            await save(rt, order)
             for step in steps:
-                notify(rt, order, step)
+                await notify(rt, order, step)
         return order
 
 
-def watch(rt: Runtime, ns: str, order: dict[str, Any]) -> None:
-    """Arrange for the order's next automatic move to happen when it is due."""
-    due = order.get("_due")
-    if due is None:
-        return
-    reference = order["reference"]
-
-    async def fire() -> None:
-        moved = await load(rt, ns, reference)
-        if moved is not None:
-            watch(rt, ns, moved)
-
-    rt.scheduler.call_at(due, fire)
-
-
-def notify(rt: Runtime, order: dict[str, Any], step: dict[str, Any]) -> None:
+async def notify(rt: Runtime, order: dict[str, Any], step: dict[str, Any]) -> None:
     """Queue one status notification per declared callback, shaped and checked by the spec."""
     history = order["history"]
     previous = history[step["seq"] - 2]["status"] if step["seq"] > 1 else None
@@ -181,8 +217,8 @@ def notify(rt: Runtime, order: dict[str, Any], step: dict[str, Any]) -> None:
             log.error("notification breaks callback %s: %s", callback.name, "; ".join(errors))
             continue
         url = expand(callback.expression, order["_request"])
-        rt.scheduler.enqueue(order["reference"], url, callback.method, payload,
-                             order.get("trace_id", ""))
+        await rt.scheduler.add(order["reference"], url, callback.method, payload,
+                               order.get("trace_id", ""))
     log.info("order %s %s -> %s seq=%d trace=%s", order["reference"], previous, step["status"],
              step["seq"], order.get("trace_id", ""))
 
@@ -190,10 +226,12 @@ def notify(rt: Runtime, order: dict[str, Any], step: dict[str, Any]) -> None:
 __all__ = [
     "NAMESPACE",
     "Runtime",
+    "holding",
     "load",
     "new_reference",
     "notify",
     "public",
     "runtime",
     "runtime_for",
+    "save",
 ]
