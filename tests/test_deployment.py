@@ -10,7 +10,9 @@ import shutil
 import subprocess
 import time
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -37,11 +39,38 @@ def _port(url: str) -> int:
     return int(url.rsplit(":", 1)[1])
 
 
-@pytest.fixture
-def balanced(redis_url, tmp_path):  # noqa: F811
+@contextmanager
+def haproxy_in_front(one: str, two: str, folder: Path) -> Iterator[str]:
+    """A real HAProxy on loopback, configured as docs/deployment.md shows; its URL."""
     haproxy = shutil.which("haproxy") or "/usr/sbin/haproxy"
     if not Path(haproxy).exists():
         pytest.fail("haproxy is not installed: apt-get install haproxy (see .ci/run)")
+    front = _free_port()
+    config = folder / "haproxy.cfg"
+    config.write_text(haproxy_config(front, _port(one), _port(two)))
+    proc = subprocess.Popen(
+        [haproxy, "-db", "-f", str(config)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    url = f"http://127.0.0.1:{front}"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                if httpx.get(url + "/__specmock/health").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(proc.stdout.read().decode(errors="replace"))
+            time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+@pytest.fixture
+def balanced(redis_url, tmp_path):  # noqa: F811
     state = f"{redis_url}?prefix=lb{uuid.uuid4().hex[:10]}"
     common = (
         "petstore",
@@ -53,29 +82,12 @@ def balanced(redis_url, tmp_path):  # noqa: F811
         "--rate-limit",
         "showPetById=5/3600",
     )
-    with serving(*common) as (one, _), serving(*common) as (two, _):
-        front = _free_port()
-        config = tmp_path / "haproxy.cfg"
-        config.write_text(haproxy_config(front, _port(one), _port(two)))
-        proc = subprocess.Popen(
-            [haproxy, "-db", "-f", str(config)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-        )
-        url = f"http://127.0.0.1:{front}"
-        try:
-            deadline = time.monotonic() + 20
-            while True:
-                try:
-                    if httpx.get(url + "/__specmock/health").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(proc.stdout.read().decode(errors="replace"))
-                time.sleep(0.1)
-            yield url, one, two
-        finally:
-            proc.terminate()
-            proc.wait(10)
+    with (
+        serving(*common) as (one, _),
+        serving(*common) as (two, _),
+        haproxy_in_front(one, two, tmp_path) as url,
+    ):
+        yield url, one, two
 
 
 def test_concurrent_creates_through_the_balancer_lose_and_repeat_no_id(balanced):

@@ -1,0 +1,160 @@
+"""The order service run as two real specmock processes on one Redis, behind a real HAProxy:
+every status move and every notification happens once, whichever process takes the order,
+and the process left standing finishes what a killed one had started.
+
+The notifications go to a plain HTTP receiver in this test, which keeps every request it
+gets (a duplicate would show) and checks each signature.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import httpx
+
+from specmock.callbacks import DEFAULT_SECRET, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
+
+from .redis_server import redis_url  # noqa: F401
+from .test_cli import serving
+from .test_deployment import haproxy_in_front
+
+T0 = 1_900_000_000.0
+STEPS = ["created", "accepted", "processing", "completed"]
+
+
+class Receiver:
+    """Answers 204 (or 503 while `failing`) and keeps every request, failed ones apart."""
+
+    def __init__(self) -> None:
+        self.failing = False
+        self.received: list[dict[str, Any]] = []
+        self.refused: list[dict[str, Any]] = []
+        self.bad_signatures = 0
+        lock = threading.Lock()
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["content-length"]))
+                stamp = self.headers[TIMESTAMP_HEADER]
+                with lock:
+                    if self.headers[SIGNATURE_HEADER] != sign(DEFAULT_SECRET, stamp, body):
+                        outer.bad_signatures += 1
+                    (outer.refused if outer.failing else outer.received).append(json.loads(body))
+                self.send_response(503 if outer.failing else 204)
+                self.send_header("content-length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
+
+    def steps(self, references: list[str]) -> dict[str, list[str]]:
+        mine = set(references)
+        found: dict[str, list[str]] = {r: [] for r in references}
+        for n in self.received:
+            if n["reference"] in mine:
+                found[n["reference"]].append(n["status"])
+        return found
+
+
+@contextmanager
+def receiving() -> Iterator[Receiver]:
+    receiver = Receiver()
+    thread = threading.Thread(target=receiver.server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield receiver
+    finally:
+        receiver.server.shutdown()
+
+
+def wait_for(probe: Any, timeout: float = 30.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = probe()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(0.05)
+
+
+def _clock(urls: tuple[str, ...], command: dict[str, Any]) -> None:
+    for url in urls:
+        assert httpx.post(url + "/__specmock/clock", json=command).status_code == 200
+
+
+def _create(url: str, receiver: Receiver, n: int) -> list[str]:
+    body = {"customer_id": "c-1", "items": [{"sku": "SKU-1", "quantity": 1}],
+            "callback_url": receiver.url}
+
+    def one(_: int) -> str:
+        answer = httpx.post(url + "/order", json=body, timeout=30)
+        assert answer.status_code == 201, answer.text
+        return answer.json()["reference"]
+
+    with ThreadPoolExecutor(8) as pool:
+        return list(pool.map(one, range(n)))
+
+
+def test_two_processes_move_and_notify_each_order_once_and_survive_one_dying(
+    redis_url, tmp_path  # noqa: F811
+):
+    state = f"{redis_url}?prefix=orders{uuid.uuid4().hex[:10]}"
+    common = ("order_server", "--seed", "1", "--quiet", "--state", state,
+              "--option", "order_delays=1,1,1", "--option", "callback_backoff=1")
+    with receiving() as receiver, serving(*common) as (one, first), \
+            serving(*common) as (two, _), haproxy_in_front(one, two, tmp_path) as front:
+        both = (one, two)
+        _clock(both, {"set": T0, "freeze": True})  # moves and retries only when moved on
+
+        # Both alive: orders through the balancer; both schedulers race for every move.
+        shared = _create(front, receiver, 12)
+        assert len(set(shared)) == 12
+        assert wait_for(lambda: len(receiver.received) == 12)  # each "created", once
+        _clock(both, {"advance": 10})  # every automatic move is due in both processes
+        assert wait_for(lambda: len(receiver.received) == 48)
+        time.sleep(1)  # long enough for any duplicate to arrive
+        assert receiver.steps(shared) == {r: STEPS for r in shared}
+        assert len(receiver.received) == 48
+        for url in both:  # both took orders, and both list every attempt
+            taken = httpx.get(url + "/__specmock/requests", params={"method": "POST"}).json()
+            assert len([e for e in taken if e.get("path") == "/order"]) >= 2
+            attempts = httpx.get(url + "/admin/deliveries").json()
+            assert len(attempts) == 48
+
+        # The receiver fails: the "created" notifications of new orders wait for a retry.
+        receiver.failing = True
+        left = _create(front, receiver, 8)
+        assert wait_for(lambda: len(receiver.refused) == 8)
+        time.sleep(0.5)  # the failed attempts are written back to the store
+        first.send_signal(signal.SIGKILL)  # one process dies with its share of the work
+        first.wait(10)
+        receiver.failing = False
+        _clock((two,), {"advance": 10})  # retries and moves due: only `two` is left
+        assert wait_for(lambda: all(len(s) == 4 for s in receiver.steps(left).values()))
+        time.sleep(1)
+        assert receiver.steps(left) == {r: STEPS for r in left}  # once each, in order
+        assert len(receiver.received) == 48 + 32
+        counted = Counter((n["reference"], n["seq"]) for n in receiver.received)
+        assert set(counted.values()) == {1}
+        assert receiver.bad_signatures == 0
+        assert httpx.get(two + "/admin/dead-letters").json() == []
+        # The balancer's health check takes the dead process out of the rotation.
+        assert wait_for(lambda: all(httpx.get(front + "/health").status_code == 200
+                                    for _ in range(4)), timeout=15)
+        for reference in left:  # every order moved on once, by the process left
+            order = httpx.get(front + "/order", params={"reference": reference}).json()
+            assert "history" in order, order
+            assert [h["status"] for h in order["history"]] == STEPS
