@@ -6,6 +6,7 @@ The HAProxy configuration is the one docs/deployment.md shows, with this test's 
 from __future__ import annotations
 
 import re
+import shlex
 import shutil
 import subprocess
 import time
@@ -33,6 +34,21 @@ def haproxy_config(front: int, one: int, two: int) -> str:
         assert f"127.0.0.1:{old}" in config
         config = config.replace(f"127.0.0.1:{old}", f"127.0.0.1:{new}")
     return config
+
+
+def documented(marker: str, store: str) -> list[list[str]]:
+    """The `specmock serve` lines of the sh block under `<!-- marker -->`, as arguments,
+    with this test's store for the Redis URL and without `--port` (each test picks one)."""
+    block = re.search(rf"<!-- {marker} -->\n```sh\n(.*?)```", DOCS.read_text(), re.S)
+    assert block, f"docs/deployment.md lost its {marker} block"
+    commands = []
+    for line in block.group(1).splitlines():
+        args = shlex.split(line)
+        assert args[:2] == ["specmock", "serve"], line
+        args = [store if a.startswith("redis://") else a for a in args[2:]]
+        at = args.index("--port")
+        commands.append(args[:at] + args[at + 2 :])
+    return commands
 
 
 def _port(url: str) -> int:
@@ -139,25 +155,28 @@ def test_idempotency_keys_and_rate_limits_hold_across_processes(balanced):
     assert codes[:5] == [200] * 5 and codes[5:] == [429, 429]
 
 
-def test_an_idempotency_key_expires_after_a_day_across_processes(balanced):
-    _, one, two = balanced
-    for direct in (one, two):  # one virtual time on both processes
-        start = {"set": 1_900_000_000, "freeze": True}
-        assert httpx.post(direct + "/__specmock/clock", json=start).status_code == 200
-    key = {"Idempotency-Key": "daily-1"}
-    first = httpx.post(one + "/pets", json={"name": "Rex"}, headers=key)
-    assert first.status_code == 201
+def test_an_idempotency_key_runs_out_after_its_ttl_across_processes(redis_url):  # noqa: F811
+    state = f"{redis_url}?prefix=ttl{uuid.uuid4().hex[:10]}"
+    first_line, second_line = documented("idempotency ttl", state)
+    with serving(*first_line, "--quiet") as (one, _), serving(*second_line, "--quiet") as (two, _):
+        for direct in (one, two):  # one virtual time on both processes
+            start = {"set": 1_900_000_000, "freeze": True}
+            assert httpx.post(direct + "/__specmock/clock", json=start).status_code == 200
 
-    def advance(seconds: float) -> None:
-        for direct in (one, two):
-            httpx.post(direct + "/__specmock/clock", json={"advance": seconds})
+        def advance(seconds: float) -> None:
+            for direct in (one, two):
+                httpx.post(direct + "/__specmock/clock", json={"advance": seconds})
 
-    advance(24 * 3600 - 1)
-    again = httpx.post(two + "/pets", json={"name": "Rex"}, headers=key)
-    assert again.headers.get("idempotent-replayed") == "true" and again.json() == first.json()
-    advance(1)  # 24 h after the first answer: the record has run out everywhere
-    new = httpx.post(two + "/pets", json={"name": "Rex"}, headers=key)
-    assert new.status_code == 201 and "idempotent-replayed" not in new.headers
-    assert new.json()["id"] == first.json()["id"] + 1
-    replayed = httpx.post(one + "/pets", json={"name": "Rex"}, headers=key)
-    assert replayed.json() == new.json() and replayed.headers["idempotent-replayed"] == "true"
+        key = {"Idempotency-Key": "hourly-1"}
+        first = httpx.post(one + "/pets", json={"name": "Rex"}, headers=key)
+        assert first.status_code == 201
+        advance(3599)
+        again = httpx.post(two + "/pets", json={"name": "Rex"}, headers=key)
+        assert again.headers.get("idempotent-replayed") == "true"
+        assert again.json() == first.json()
+        advance(1)  # an hour after the first answer: the record has run out everywhere
+        new = httpx.post(two + "/pets", json={"name": "Rex"}, headers=key)
+        assert new.status_code == 201 and "idempotent-replayed" not in new.headers
+        assert new.json()["id"] == first.json()["id"] + 1
+        replayed = httpx.post(one + "/pets", json={"name": "Rex"}, headers=key)
+        assert replayed.json() == new.json() and replayed.headers["idempotent-replayed"] == "true"

@@ -36,7 +36,8 @@ def test_idempotency_key_replays_and_refuses_a_different_body():
 
 
 @pytest.mark.parametrize("state", ["memory://", "sqlite"])
-def test_an_idempotency_record_expires_after_its_ttl_on_the_app_clock(state, tmp_path):
+@pytest.mark.parametrize("ttl", [None, 3600])
+def test_an_idempotency_record_expires_after_its_ttl_on_the_app_clock(state, ttl, tmp_path):
     from specmock import VirtualClock
     from specmock.runtime.limits import Limits
 
@@ -45,11 +46,11 @@ def test_an_idempotency_record_expires_after_its_ttl_on_the_app_clock(state, tmp
         "petstore",
         state=url,
         clock=VirtualClock(start=1_700_000_000),
-        limits=Limits.parse({"idempotency_ttl": "3600"}),
+        limits=Limits.parse({"idempotency_ttl": str(ttl)} if ttl else {}),
     )
     key = {"Idempotency-Key": "k-ttl"}
     first = client.post("/pets", json={"name": "Rex"}, headers=key)
-    client.post("/__specmock/clock", json={"advance": 3599})
+    client.post("/__specmock/clock", json={"advance": (ttl or 86400) - 1})  # a day by default
     again = client.post("/pets", json={"name": "Rex"}, headers=key)
     assert again.headers["idempotent-replayed"] == "true" and again.json() == first.json()
     client.post("/__specmock/clock", json={"advance": 1})

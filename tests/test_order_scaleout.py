@@ -26,7 +26,7 @@ from specmock.callbacks import DEFAULT_SECRET, SIGNATURE_HEADER, TIMESTAMP_HEADE
 
 from .redis_server import redis_url  # noqa: F401
 from .test_cli import serving
-from .test_deployment import haproxy_in_front
+from .test_deployment import documented, haproxy_in_front
 
 T0 = 1_900_000_000.0
 STEPS = ["created", "accepted", "processing", "completed"]
@@ -96,8 +96,11 @@ def _clock(urls: tuple[str, ...], command: dict[str, Any]) -> None:
 
 
 def _create(url: str, receiver: Receiver, n: int) -> list[str]:
-    body = {"customer_id": "c-1", "items": [{"sku": "SKU-1", "quantity": 1}],
-            "callback_url": receiver.url}
+    body = {
+        "customer_id": "c-1",
+        "items": [{"sku": "SKU-1", "quantity": 1}],
+        "callback_url": receiver.url,
+    }
 
     def one(_: int) -> str:
         answer = httpx.post(url + "/order", json=body, timeout=30)
@@ -109,22 +112,27 @@ def _create(url: str, receiver: Receiver, n: int) -> list[str]:
 
 
 def test_two_processes_move_and_notify_each_order_once_and_survive_one_dying(
-    redis_url, tmp_path  # noqa: F811
+    redis_url,  # noqa: F811
+    tmp_path,
 ):
     state = f"{redis_url}?prefix=orders{uuid.uuid4().hex[:10]}"
-    common = ("order_server", "--seed", "1", "--quiet", "--state", state,
-              "--option", "order_delays=1,1,1", "--option", "callback_backoff=1")
-    with receiving() as receiver, serving(*common) as (one, first), \
-            serving(*common) as (two, _), haproxy_in_front(one, two, tmp_path) as front:
+    first_line, second_line = documented("order_server", state)  # as docs/deployment.md
+    fast = ("--quiet", "--option", "order_delays=1,1,1", "--option", "callback_backoff=1")
+    with (
+        receiving() as receiver,
+        serving(*first_line, *fast) as (one, first),
+        serving(*second_line, *fast) as (two, _),
+        haproxy_in_front(one, two, tmp_path) as front,
+    ):
         both = (one, two)
         _clock(both, {"set": T0, "freeze": True})  # moves and retries only when moved on
 
         # Both alive: orders through the balancer; both schedulers race for every move.
         shared = _create(front, receiver, 12)
         assert len(set(shared)) == 12
-        assert wait_for(lambda: len(receiver.received) == 12)  # each "created", once
+        assert wait_for(lambda: len(receiver.received) >= 12)  # each "created"
         _clock(both, {"advance": 10})  # every automatic move is due in both processes
-        assert wait_for(lambda: len(receiver.received) == 48)
+        assert wait_for(lambda: len(receiver.received) >= 48)
         time.sleep(1)  # long enough for any duplicate to arrive
         assert receiver.steps(shared) == {r: STEPS for r in shared}
         assert len(receiver.received) == 48
@@ -152,8 +160,10 @@ def test_two_processes_move_and_notify_each_order_once_and_survive_one_dying(
         assert receiver.bad_signatures == 0
         assert httpx.get(two + "/admin/dead-letters").json() == []
         # The balancer's health check takes the dead process out of the rotation.
-        assert wait_for(lambda: all(httpx.get(front + "/health").status_code == 200
-                                    for _ in range(4)), timeout=15)
+        assert wait_for(
+            lambda: all(httpx.get(front + "/health").status_code == 200 for _ in range(4)),
+            timeout=15,
+        )
         for reference in left:  # every order moved on once, by the process left
             order = httpx.get(front + "/order", params={"reference": reference}).json()
             assert "history" in order, order

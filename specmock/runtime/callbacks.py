@@ -103,8 +103,10 @@ def payload_errors(root: dict[str, Any], callback: DeclaredCallback, payload: An
         schema = {**callback.schema, "components": root.get("components", {})}
         validator = jsonschema.Draft202012Validator(schema)
         _VALIDATORS[key] = validator
-    return [f"{'/'.join(map(str, e.absolute_path)) or '/'}: {e.message}"
-            for e in validator.iter_errors(payload)]
+    return [
+        f"{'/'.join(map(str, e.absolute_path)) or '/'}: {e.message}"
+        for e in validator.iter_errors(payload)
+    ]
 
 
 def expand(expression: str, request: dict[str, Any]) -> str:
@@ -135,7 +137,7 @@ def _evaluate(expr: str, request: dict[str, Any]) -> Any:
     for source, key in (("query", "query"), ("header", "headers"), ("path", "path")):
         prefix = f"$request.{source}."
         if expr.startswith(prefix):
-            name = expr[len(prefix):]
+            name = expr[len(prefix) :]
             values = request.get(key) or {}
             if source == "header":
                 values = {k.lower(): v for k, v in values.items()}
@@ -178,7 +180,11 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
 
 
 def verify(
-    secret: str, signature: str | None, timestamp: str | None, body: bytes, now: float,
+    secret: str,
+    signature: str | None,
+    timestamp: str | None,
+    body: bytes,
+    now: float,
     tolerance: float = 300.0,
 ) -> str | None:
     """Why a signed request must be refused, or None when it is genuine and fresh."""
@@ -303,11 +309,13 @@ class Scheduler:
         """Run `action` once the clock reaches `when`."""
         heapq.heappush(self._timers, (when, next(self._order), action))
 
-    def enqueue(self, key: str, url: str, method: str, payload: dict[str, Any],
-                trace_id: str) -> Delivery:
+    def enqueue(
+        self, key: str, url: str, method: str, payload: dict[str, Any], trace_id: str
+    ) -> Delivery:
         """Queue a notification behind the ones already queued for the same key."""
-        delivery = Delivery(f"d{next(self._ids)}", key, url, method, payload, trace_id,
-                            due=self.now())
+        delivery = Delivery(
+            f"d{next(self._ids)}", key, url, method, payload, trace_id, due=self.now()
+        )
         self._queues.setdefault(key, deque()).append(delivery)
         self._note(delivery, "pending")
         if self._wake is not None:
@@ -319,8 +327,9 @@ class Scheduler:
         check for, such as timers another process set and cannot fire any more."""
         self._pollers.append(action)
 
-    async def add(self, key: str, url: str, method: str, payload: dict[str, Any],
-                  trace_id: str) -> Delivery:
+    async def add(
+        self, key: str, url: str, method: str, payload: dict[str, Any], trace_id: str
+    ) -> Delivery:
         """As `enqueue`; with a store, the delivery is in the store when this returns."""
         if self.store is None:
             return self.enqueue(key, url, method, payload, trace_id)
@@ -334,8 +343,9 @@ class Scheduler:
         """The dead letters, oldest first (every process's, with a store)."""
         if self.store is None:
             return self.dead_letters()
-        return [_letter(_delivery(item)) for item in await self._stored() if
-                item.get("state") == "dead"]
+        return [
+            _letter(_delivery(item)) for item in await self._stored() if item.get("state") == "dead"
+        ]
 
     async def requeue(self, dead_id: str) -> Delivery | None:
         """As `redrive`; with a store, behind whatever the key has queued by then."""
@@ -397,8 +407,11 @@ class Scheduler:
                 return  # another process is delivering this key
             try:
                 item = await self.store.get(self.namespace, seen["id"])
-                if item is None or item.get("state") != "pending" or item.get(
-                        "attempt") != seen.get("attempt"):
+                if (
+                    item is None
+                    or item.get("state") != "pending"
+                    or item.get("attempt") != seen.get("attempt")
+                ):
                     return  # delivered (or tried) by another process since the look
                 delivery, started = _delivery(item), self.now()
                 ok, outcome = await self._try(delivery)
@@ -408,15 +421,24 @@ class Scheduler:
                     return
                 delivery.last_error = outcome
                 if delivery.attempt >= self.policy.attempts:
-                    await self.store.put(self.namespace, delivery.id,
-                                         _kept(delivery, "dead", item.get("rank")))
-                    log.warning("dead letter %s key=%s after %d attempts: %s trace=%s",
-                                delivery.id, key, delivery.attempt, outcome, delivery.trace_id)
+                    await self.store.put(
+                        self.namespace, delivery.id, _kept(delivery, "dead", item.get("rank"))
+                    )
+                    log.warning(
+                        "dead letter %s key=%s after %d attempts: %s trace=%s",
+                        delivery.id,
+                        key,
+                        delivery.attempt,
+                        outcome,
+                        delivery.trace_id,
+                    )
                     return
                 delivery.due = self.now() + self.policy.backoff(
-                    self.seed, delivery.id, delivery.attempt)
-                await self.store.put(self.namespace, delivery.id,
-                                     _kept(delivery, "pending", item.get("rank")))
+                    self.seed, delivery.id, delivery.attempt
+                )
+                await self.store.put(
+                    self.namespace, delivery.id, _kept(delivery, "pending", item.get("rank"))
+                )
             finally:
                 await self.store.release(leases, key, self.holder)
         except Exception:
@@ -506,15 +528,17 @@ class Scheduler:
                 await asyncio.wait_for(wake.wait(), self.tick)
             wake.clear()
 
-    async def _http_send(self, method: str, url: str, body: bytes, headers: dict[str, str],
-                         timeout: float) -> int:
+    async def _http_send(
+        self, method: str, url: str, body: bytes, headers: dict[str, str], timeout: float
+    ) -> int:
         """Send over one pooled client; the status, or an exception on failure or timeout."""
         import httpx
 
         if self._client is None:
             self._client = httpx.AsyncClient()
-        response = await self._client.request(method, url, content=body, headers=headers,
-                                              timeout=timeout)
+        response = await self._client.request(
+            method, url, content=body, headers=headers, timeout=timeout
+        )
         return response.status_code
 
     async def _try(self, delivery: Delivery) -> tuple[bool, str]:
@@ -535,8 +559,9 @@ class Scheduler:
             if "*" not in self.allowed_hosts and host not in self.allowed_hosts:
                 delivery.attempt = self.policy.attempts  # no retry can make it allowed
                 raise PermissionError(f"host {host!r} is not an allowed callback host")
-            status = await self._send(delivery.method, delivery.url, body, headers,
-                                      self.policy.timeout)
+            status = await self._send(
+                delivery.method, delivery.url, body, headers, self.policy.timeout
+            )
             return 200 <= status < 300, str(status)
         except Exception as exc:  # a timeout or a refused connection is a failed attempt
             return False, f"{type(exc).__name__}: {exc}".strip(": ")
@@ -553,14 +578,21 @@ class Scheduler:
                 delivery.last_error = outcome
                 self.dead[delivery.id] = delivery
                 self._note(delivery, "dead")
-                log.warning("dead letter %s key=%s after %d attempts: %s trace=%s", delivery.id,
-                            delivery.key, delivery.attempt, outcome, delivery.trace_id)
+                log.warning(
+                    "dead letter %s key=%s after %d attempts: %s trace=%s",
+                    delivery.id,
+                    delivery.key,
+                    delivery.attempt,
+                    outcome,
+                    delivery.trace_id,
+                )
             else:
                 self._note(delivery, "done")
         else:
             delivery.last_error = outcome
             delivery.due = self.now() + self.policy.backoff(
-                self.seed, delivery.id, delivery.attempt)
+                self.seed, delivery.id, delivery.attempt
+            )
             self._note(delivery, "pending")
         self._busy.discard(delivery.key)
         if self._wake is not None:
@@ -578,9 +610,16 @@ class Scheduler:
             "trace_id": delivery.trace_id,
         }
         self.attempts.append(entry)
-        log.info("callback %s %s key=%s seq=%s attempt=%d -> %s trace=%s", delivery.method,
-                 delivery.url, delivery.key, entry["seq"], delivery.attempt, outcome,
-                 delivery.trace_id)
+        log.info(
+            "callback %s %s key=%s seq=%s attempt=%d -> %s trace=%s",
+            delivery.method,
+            delivery.url,
+            delivery.key,
+            entry["seq"],
+            delivery.attempt,
+            outcome,
+            delivery.trace_id,
+        )
         return entry
 
     def dead_letters(self) -> list[dict[str, Any]]:

@@ -29,8 +29,9 @@ async def create_order(ctx: Context) -> Reply:
         await save(rt, order)
         await notify(rt, order, order["history"][0])
     log.info("POST /order 201 ref=%s trace=%s", reference, trace_id)
-    return Reply({"reference": reference, "status": "created", "created_at": order["created_at"]},
-                 status=201)
+    return Reply(
+        {"reference": reference, "status": "created", "created_at": order["created_at"]}, status=201
+    )
 
 
 @override("order_server:getOrder")
@@ -41,8 +42,12 @@ async def get_order(ctx: Context) -> Reply:
     order = await load(rt, reference)
     if order is None:
         return _error(404, f"reference: no order {reference}")
-    log.info("GET /order 200 ref=%s status=%s trace=%s", reference, order["status"],
-             order.get("trace_id", ""))
+    log.info(
+        "GET /order 200 ref=%s status=%s trace=%s",
+        reference,
+        order["status"],
+        order.get("trace_id", ""),
+    )
     return Reply(public(order))
 
 
@@ -58,8 +63,9 @@ async def transition_order(ctx: Context) -> Reply:
         if order is None:
             return _error(404, f"reference: no order {reference}")
         try:
-            step = move(order, ctx.body["status"], rt.clock.now(), rt.delays,
-                        ctx.body.get("reason"))
+            step = move(
+                order, ctx.body["status"], rt.clock.now(), rt.delays, ctx.body.get("reason")
+            )
         except IllegalTransition as exc:
             return _error(409, str(exc))
         await save(rt, order)

@@ -110,13 +110,28 @@ def runtime_for(ctx: Context) -> Runtime:
     if rt is None or rt.store is not ctx.store:
         delays, policy, secret, allowed = settings(ctx)
         seed = ctx.rng.getrandbits(32)
-        scheduler = Scheduler(ctx.current_clock, secret, policy, seed, allowed_hosts=allowed,
-                              store=ctx.store, namespace=ctx.namespace(DELIVERIES))
+        scheduler = Scheduler(
+            ctx.current_clock,
+            secret,
+            policy,
+            seed,
+            allowed_hosts=allowed,
+            store=ctx.store,
+            namespace=ctx.namespace(DELIVERIES),
+        )
         ctx.on_shutdown(scheduler.close)
-        rt = Runtime(ctx.store, ctx.current_clock, scheduler, delays,
-                     declared_callbacks(ctx.spec, "/order", "post"), ctx.spec,
-                     random.Random(seed), ctx.namespace(NAMESPACE), ctx.namespace(DUE),
-                     ctx.namespace(LEASES))
+        rt = Runtime(
+            ctx.store,
+            ctx.current_clock,
+            scheduler,
+            delays,
+            declared_callbacks(ctx.spec, "/order", "post"),
+            ctx.spec,
+            random.Random(seed),
+            ctx.namespace(NAMESPACE),
+            ctx.namespace(DUE),
+            ctx.namespace(LEASES),
+        )
         scheduler.on_poll(lambda: fire_due(rt))
         _RUNTIMES[id(ctx.store)] = rt
     rt.scheduler.ensure_running()
@@ -168,8 +183,9 @@ async def save(rt: Runtime, order: dict[str, Any]) -> None:
 
 
 async def _list_due(rt: Runtime, order: dict[str, Any]) -> None:
-    await rt.store.put(rt.due, order["reference"],
-                       {"reference": order["reference"], "due": order["_due"]})
+    await rt.store.put(
+        rt.due, order["reference"], {"reference": order["reference"], "due": order["_due"]}
+    )
 
 
 async def fire_due(rt: Runtime) -> None:
@@ -183,8 +199,7 @@ async def fire_due(rt: Runtime) -> None:
 async def new_reference(rt: Runtime, ns: str) -> str:
     """A seeded UUID, unique per store even across restarts (it mixes in the store counter)."""
     n = await rt.store.next_id(ns)
-    return str(uuid.UUID(int=random.Random(f"{rt.scheduler.seed}:{n}").getrandbits(128),
-                         version=4))
+    return str(uuid.UUID(int=random.Random(f"{rt.scheduler.seed}:{n}").getrandbits(128), version=4))
 
 
 def new_trace_id(rt: Runtime) -> str:
@@ -209,18 +224,30 @@ async def notify(rt: Runtime, order: dict[str, Any], step: dict[str, Any]) -> No
     """Queue one status notification per declared callback, shaped and checked by the spec."""
     history = order["history"]
     previous = history[step["seq"] - 2]["status"] if step["seq"] > 1 else None
-    payload = {"reference": order["reference"], "status": step["status"], "previous": previous,
-               "seq": step["seq"], "at": step["at"]}
+    payload = {
+        "reference": order["reference"],
+        "status": step["status"],
+        "previous": previous,
+        "seq": step["seq"],
+        "at": step["at"],
+    }
     for callback in rt.callbacks:
         errors = payload_errors(rt.spec, callback, payload)
         if errors:  # a bug here, not the client's: say so loudly rather than send it
             log.error("notification breaks callback %s: %s", callback.name, "; ".join(errors))
             continue
         url = expand(callback.expression, order["_request"])
-        await rt.scheduler.add(order["reference"], url, callback.method, payload,
-                               order.get("trace_id", ""))
-    log.info("order %s %s -> %s seq=%d trace=%s", order["reference"], previous, step["status"],
-             step["seq"], order.get("trace_id", ""))
+        await rt.scheduler.add(
+            order["reference"], url, callback.method, payload, order.get("trace_id", "")
+        )
+    log.info(
+        "order %s %s -> %s seq=%d trace=%s",
+        order["reference"],
+        previous,
+        step["status"],
+        step["seq"],
+        order.get("trace_id", ""),
+    )
 
 
 __all__ = [
