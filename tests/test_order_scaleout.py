@@ -1,6 +1,7 @@
-"""The order service run as two real specmock processes on one Redis, behind a real HAProxy:
-every status move and every notification happens once, whichever process takes the order,
-and the process left standing finishes what a killed one had started.
+"""The order service run as two real specmock processes on one store (Redis, SQLite or
+MariaDB), behind a real HAProxy: every status move and every notification happens once,
+whichever process takes the order, and the process left standing finishes what a killed
+one had started.
 
 The notifications go to a plain HTTP receiver in this test, which keeps every request it
 gets (a duplicate would show) and checks each signature.
@@ -18,12 +19,17 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from specmock.callbacks import DEFAULT_SECRET, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
+from specmock.runtime.state import open_store
+from specmock.runtime.state.mysql import MysqlStore
 
+from .mariadb_server import mysql_url  # noqa: F401
 from .redis_server import redis_url  # noqa: F401
 from .test_cli import serving
 from .test_deployment import documented, haproxy_in_front
@@ -111,11 +117,24 @@ def _create(url: str, receiver: Receiver, n: int) -> list[str]:
         return list(pool.map(one, range(n)))
 
 
+@pytest.fixture(params=["redis", "sqlite", "mysql"])
+def state(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A store two processes share: Redis, one SQLite file, or MariaDB (own table prefix)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'orders.db'}"
+        return
+    server = request.getfixturevalue(f"{request.param}_url")
+    url = f"{server}?prefix=orders{uuid.uuid4().hex[:10]}"
+    yield url
+    if request.param == "mysql":
+        store = open_store(url)
+        assert isinstance(store, MysqlStore)
+        store.drop_tables()
+
+
 def test_two_processes_move_and_notify_each_order_once_and_survive_one_dying(
-    redis_url,  # noqa: F811
-    tmp_path,
+    state: str, tmp_path: Path
 ):
-    state = f"{redis_url}?prefix=orders{uuid.uuid4().hex[:10]}"
     first_line, second_line = documented("order_server", state)  # as docs/deployment.md
     fast = ("--quiet", "--option", "order_delays=1,1,1", "--option", "callback_backoff=1")
     with (

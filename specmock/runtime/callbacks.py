@@ -276,6 +276,7 @@ class Scheduler:
         self._polled = 0.0
         self._kick = True  # look at the store at the next step, without waiting for `poll`
         self._pollers: list[Callable[[], Awaitable[None]]] = []
+        self._unreachable: str | None = None  # why the last look at the store failed
         self._persist = persist
         self._writes: deque[tuple[dict[str, Any], str]] = deque()
         self.secret = secret
@@ -377,14 +378,9 @@ class Scheduler:
         return sorted(items, key=lambda d: d.get("rank") or _number(d.get("id", "")))
 
     async def _poll_store(self) -> None:
-        """Run the pollers, then start the due head of every key no one here is delivering.
+        """Start the due head of every key no one here is delivering, then run the pollers.
         The head is the pending delivery of lowest rank; a key is delivered one at a time."""
         self._kick, self._polled = False, time.monotonic()
-        for action in list(self._pollers):
-            try:
-                await action()
-            except Exception:
-                log.exception("a polled action failed")
         heads: dict[str, dict[str, Any]] = {}
         for item in await self._stored():
             if item.get("state") == "pending":
@@ -397,6 +393,8 @@ class Scheduler:
             task = asyncio.get_running_loop().create_task(self._deliver_shared(item))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
+        for action in list(self._pollers):
+            await action()
 
     async def _deliver_shared(self, seen: dict[str, Any]) -> None:
         """One attempt at a stored delivery, under the claim on its key."""
@@ -504,7 +502,16 @@ class Scheduler:
                 log.exception("a scheduled action failed")
         if self.store is not None:
             if self._kick or time.monotonic() - self._polled >= self.poll:
-                await self._poll_store()
+                try:
+                    await self._poll_store()
+                except Exception as exc:  # the store is down: say so once, keep looking
+                    if self._unreachable is None:
+                        log.warning("deliveries wait for the state store: %s", exc)
+                    self._unreachable = str(exc)
+                else:
+                    if self._unreachable is not None:
+                        log.info("the state store is back; deliveries go on")
+                    self._unreachable = None
             return
         for key, queue in list(self._queues.items()):
             if not queue:
