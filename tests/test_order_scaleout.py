@@ -24,13 +24,15 @@ from typing import Any
 
 import httpx
 import pytest
+import redis
 
 from specmock.callbacks import DEFAULT_SECRET, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 from specmock.runtime.state import open_store
 from specmock.runtime.state.mysql import MysqlStore
+from specmock.testing import serve
 
 from .mariadb_server import mysql_url  # noqa: F401
-from .redis_server import redis_url  # noqa: F401
+from .redis_server import redis_url, restartable_redis  # noqa: F401
 from .test_cli import serving
 from .test_deployment import documented, haproxy_in_front
 
@@ -187,3 +189,33 @@ def test_two_processes_move_and_notify_each_order_once_and_survive_one_dying(
             order = httpx.get(front + "/order", params={"reference": reference}).json()
             assert "history" in order, order
             assert [h["status"] for h in order["history"]] == STEPS
+
+
+def test_moves_and_notifications_wait_out_a_store_outage(caplog):
+    with restartable_redis() as server:
+        _wait_out_an_outage(server, caplog)
+
+
+def _wait_out_an_outage(restartable, caplog) -> None:
+    state = f"{restartable.url}?prefix=out{uuid.uuid4().hex[:10]}"
+    options = {"order_delays": "1,1,1"}
+    with (
+        receiving() as receiver,
+        serve("order_server", seed=1, quiet=True, state=state, options=options) as orders,
+    ):
+        _clock((orders.url,), {"set": T0, "freeze": True})
+        (reference,) = _create(orders.url, receiver, 1)
+        assert wait_for(lambda: len(receiver.received) == 1)
+        redis.Redis.from_url(restartable.url).save()  # the restart finds the data again
+        restartable.stop()
+        _clock((orders.url,), {"advance": 10})  # every move is due, and the store is gone
+        down = httpx.get(orders.url + "/order", params={"reference": reference})
+        assert down.status_code == 503
+        time.sleep(0.5)
+        assert len(receiver.received) == 1
+        restartable.start()  # no request follows: the scheduler must go on by itself
+        assert wait_for(lambda: len(receiver.received) >= 4)
+        time.sleep(0.5)
+        assert receiver.steps([reference]) == {reference: STEPS}
+    said = [r.getMessage() for r in caplog.records if "wait for the state store" in r.getMessage()]
+    assert len(said) == 1  # once for the outage, not once per look
