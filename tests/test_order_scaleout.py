@@ -35,8 +35,10 @@ from .mariadb_server import mysql_url  # noqa: F401
 from .redis_server import redis_url, restartable_redis  # noqa: F401
 from .test_cli import serving
 from .test_deployment import documented, haproxy_in_front
+from .test_order_service import wait_for
 
 T0 = 1_900_000_000.0
+PATIENCE = 30.0  # seconds a wait may take on a loaded machine
 STEPS = ["created", "accepted", "processing", "completed"]
 
 
@@ -87,15 +89,6 @@ def receiving() -> Iterator[Receiver]:
         yield receiver
     finally:
         receiver.server.shutdown()
-
-
-def wait_for(probe: Any, timeout: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = probe()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(0.05)
 
 
 def _clock(urls: tuple[str, ...], command: dict[str, Any]) -> None:
@@ -151,9 +144,9 @@ def test_two_processes_move_and_notify_each_order_once_and_survive_one_dying(
         # Both alive: orders through the balancer; both schedulers race for every move.
         shared = _create(front, receiver, 12)
         assert len(set(shared)) == 12
-        assert wait_for(lambda: len(receiver.received) >= 12)  # each "created"
+        assert wait_for(lambda: len(receiver.received) >= 12, PATIENCE)  # each "created"
         _clock(both, {"advance": 10})  # every automatic move is due in both processes
-        assert wait_for(lambda: len(receiver.received) >= 48)
+        assert wait_for(lambda: len(receiver.received) >= 48, PATIENCE)
         time.sleep(1)  # long enough for any duplicate to arrive
         assert receiver.steps(shared) == {r: STEPS for r in shared}
         assert len(receiver.received) == 48
@@ -166,13 +159,13 @@ def test_two_processes_move_and_notify_each_order_once_and_survive_one_dying(
         # The receiver fails: the "created" notifications of new orders wait for a retry.
         receiver.failing = True
         left = _create(front, receiver, 8)
-        assert wait_for(lambda: len(receiver.refused) == 8)
+        assert wait_for(lambda: len(receiver.refused) == 8, PATIENCE)
         time.sleep(0.5)  # the failed attempts are written back to the store
         first.send_signal(signal.SIGKILL)  # one process dies with its share of the work
         first.wait(10)
         receiver.failing = False
         _clock((two,), {"advance": 10})  # retries and moves due: only `two` is left
-        assert wait_for(lambda: all(len(s) == 4 for s in receiver.steps(left).values()))
+        assert wait_for(lambda: all(len(s) == 4 for s in receiver.steps(left).values()), PATIENCE)
         time.sleep(1)
         assert receiver.steps(left) == {r: STEPS for r in left}  # once each, in order
         assert len(receiver.received) == 48 + 32
@@ -183,7 +176,7 @@ def test_two_processes_move_and_notify_each_order_once_and_survive_one_dying(
         # The balancer's health check takes the dead process out of the rotation.
         assert wait_for(
             lambda: all(httpx.get(front + "/health").status_code == 200 for _ in range(4)),
-            timeout=15,
+            PATIENCE,
         )
         for reference in left:  # every order moved on once, by the process left
             order = httpx.get(front + "/order", params={"reference": reference}).json()
@@ -205,7 +198,7 @@ def _wait_out_an_outage(restartable, caplog) -> None:
     ):
         _clock((orders.url,), {"set": T0, "freeze": True})
         (reference,) = _create(orders.url, receiver, 1)
-        assert wait_for(lambda: len(receiver.received) == 1)
+        assert wait_for(lambda: len(receiver.received) == 1, PATIENCE)
         redis.Redis.from_url(restartable.url).save()  # the restart finds the data again
         restartable.stop()
         _clock((orders.url,), {"advance": 10})  # every move is due, and the store is gone
@@ -214,7 +207,7 @@ def _wait_out_an_outage(restartable, caplog) -> None:
         time.sleep(0.5)
         assert len(receiver.received) == 1
         restartable.start()  # no request follows: the scheduler must go on by itself
-        assert wait_for(lambda: len(receiver.received) >= 4)
+        assert wait_for(lambda: len(receiver.received) >= 4, PATIENCE)
         time.sleep(0.5)
         assert receiver.steps([reference]) == {reference: STEPS}
     said = [r.getMessage() for r in caplog.records if "wait for the state store" in r.getMessage()]

@@ -6,8 +6,6 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import uuid
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,47 +15,13 @@ from specmock.runtime.state.mysql import MysqlStore
 
 from .mariadb_server import mysql_url  # noqa: F401
 from .redis_server import redis_url  # noqa: F401
+from .test_stores import anyio_backend, shared_url, store, url  # noqa: F401  (same backends)
 
 pytestmark = pytest.mark.anyio
 RACERS = 6
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-def _url_for(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if backend == "memory":
-        return "memory://"
-    if backend == "sqlite":
-        return f"sqlite:///{tmp_path / 'state.db'}"
-    server = request.getfixturevalue("redis_url" if backend == "redis" else "mysql_url")
-    return f"{server}?prefix=claim{uuid.uuid4().hex[:12]}"
-
-
-@pytest.fixture(params=["memory", "sqlite", "redis", "mysql"])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    return _url_for(request.param, request, tmp_path)
-
-
-@pytest.fixture(params=["sqlite", "redis", "mysql"])
-def shared_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    return _url_for(request.param, request, tmp_path)
-
-
-@pytest.fixture
-async def store(url: str) -> AsyncIterator[Store]:
-    opened = open_store(url)
-    try:
-        yield opened
-    finally:
-        if isinstance(opened, MysqlStore):
-            opened.drop_tables()
-        await opened.close()
-
-
-async def test_one_holder_until_its_time_is_up(store: Store) -> None:
+async def test_one_holder_until_its_time_is_up(store: Store) -> None:  # noqa: F811
     assert await store.claim("jobs", "k", "a", 100.0, 110.0)
     assert not await store.claim("jobs", "k", "b", 105.0, 115.0)  # a has it
     assert await store.claimed("jobs", "k", 105.0) == ("a", None)
@@ -70,7 +34,7 @@ async def test_one_holder_until_its_time_is_up(store: Store) -> None:
     assert await store.claim("more", "k", "a", 121.0, 130.0)  # so are namespaces
 
 
-async def test_release_frees_only_for_the_holder(store: Store) -> None:
+async def test_release_frees_only_for_the_holder(store: Store) -> None:  # noqa: F811
     assert await store.claim("jobs", "k", "a", 0.0, 10.0)
     assert not await store.release("jobs", "k", "b")
     assert await store.claimed("jobs", "k", 1.0) == ("a", None)
@@ -80,7 +44,7 @@ async def test_release_frees_only_for_the_holder(store: Store) -> None:
     assert await store.release("jobs", "k")  # no holder named: whoever has it
 
 
-async def test_a_claim_carries_a_value_and_clear_forgets_it(store: Store) -> None:
+async def test_a_claim_carries_a_value_and_clear_forgets_it(store: Store) -> None:  # noqa: F811
     record = {"digest": "ab", "status": 201, "body": "e30=", "nested": {"é": [1, 2]}}
     assert await store.claim("svc:records", "key", "a", 0.0, 5.0, record)
     assert await store.claimed("svc:records", "key", 1.0) == ("a", record)
@@ -92,7 +56,7 @@ async def test_a_claim_carries_a_value_and_clear_forgets_it(store: Store) -> Non
     assert await store.claimed("other:x", "key", 1.0) == ("a", None)
 
 
-async def test_expired_claims_are_swept_lazily(store: Store) -> None:
+async def test_expired_claims_are_swept_lazily(store: Store) -> None:  # noqa: F811
     for i in range(300):  # more than one sweep's worth, all expired by t=50
         assert await store.claim("old", f"k{i}", "a", 0.0, 10.0)
     for i in range(300):
@@ -102,9 +66,9 @@ async def test_expired_claims_are_swept_lazily(store: Store) -> None:
         assert left < 600, "no expired claim was ever swept"
 
 
-async def _claim_count(store: Store, namespace: str) -> int | None:
+async def _claim_count(opened: Store, namespace: str) -> int | None:
     """How many claims the backend still keeps (Redis forgets by its own TTL: None)."""
-    inner: Any = getattr(store, "store", store)
+    inner: Any = getattr(opened, "store", opened)
     if hasattr(inner, "_claims") and isinstance(inner._claims, dict):
         return len(inner._claims.get(namespace, {}))
     if hasattr(inner, "_db") and hasattr(inner._db, "execute") and hasattr(inner, "path"):
@@ -132,21 +96,21 @@ async def test_redis_forgets_a_claim_by_its_own_ttl(redis_url: str) -> None:  # 
         await opened.close()
 
 
-def _race(url: str, holder: str, barrier: Any, won: Any) -> None:
+def _race(where: str, holder: str, barrier: Any, won: Any) -> None:
     async def go() -> None:
-        store = open_store(url)
+        opened = open_store(where)
         try:
             for round_ in range(20):
                 barrier.wait()
-                if await store.claim("race", f"r{round_}", holder, 0.0, 60.0):
+                if await opened.claim("race", f"r{round_}", holder, 0.0, 60.0):
                     won.put((round_, holder))
         finally:
-            await store.close()
+            await opened.close()
 
     asyncio.run(go())
 
 
-def test_racing_processes_take_each_claim_exactly_once(shared_url: str) -> None:
+def test_racing_processes_take_each_claim_exactly_once(shared_url: str) -> None:  # noqa: F811
     context = multiprocessing.get_context("spawn")
     barrier, won = context.Barrier(RACERS), context.Queue()
     processes = [
@@ -162,6 +126,6 @@ def test_racing_processes_take_each_claim_exactly_once(shared_url: str) -> None:
     assert sorted(r for r, _ in winners) == list(range(20))  # one winner per round
     assert won.empty()
     if shared_url.startswith("mysql"):
-        store = open_store(shared_url)
-        assert isinstance(store, MysqlStore)
-        store.drop_tables()
+        opened = open_store(shared_url)
+        assert isinstance(opened, MysqlStore)
+        opened.drop_tables()
