@@ -397,53 +397,56 @@ class Scheduler:
             await action()
 
     async def _deliver_shared(self, seen: dict[str, Any]) -> None:
-        """One attempt at a stored delivery, under the claim on its key."""
+        """One attempt at a stored delivery, under the claim on its key. Only an attempt
+        wakes the loop at once (the key's next delivery may go): a key another process
+        holds is looked at again after `poll`, not in a tight loop."""
         key, leases = seen["key"], self.namespace + "/leases"
+        attempted = False
         try:
             wall = time.time()
             if not await self.store.claim(leases, key, self.holder, wall, wall + self.lease):
                 return  # another process is delivering this key
             try:
                 item = await self.store.get(self.namespace, seen["id"])
-                if (
-                    item is None
-                    or item.get("state") != "pending"
-                    or item.get("attempt") != seen.get("attempt")
-                ):
-                    return  # delivered (or tried) by another process since the look
-                delivery, started = _delivery(item), self.now()
-                ok, outcome = await self._try(delivery)
-                await self._keep_attempt(delivery, started, outcome)
-                if ok:
-                    await self.store.delete(self.namespace, delivery.id)
-                    return
-                delivery.last_error = outcome
-                if delivery.attempt >= self.policy.attempts:
-                    await self.store.put(
-                        self.namespace, delivery.id, _kept(delivery, "dead", item.get("rank"))
-                    )
-                    log.warning(
-                        "dead letter %s key=%s after %d attempts: %s trace=%s",
-                        delivery.id,
-                        key,
-                        delivery.attempt,
-                        outcome,
-                        delivery.trace_id,
-                    )
-                    return
-                delivery.due = self.now() + self.policy.backoff(
-                    self.seed, delivery.id, delivery.attempt
-                )
-                await self.store.put(
-                    self.namespace, delivery.id, _kept(delivery, "pending", item.get("rank"))
-                )
+                fresh = item is not None and item.get("state") == "pending"
+                if fresh and item.get("attempt") == seen.get("attempt"):
+                    attempted = True
+                    await self._attempt_stored(item)
+                # else delivered (or tried) by another process since the look
             finally:
                 await self.store.release(leases, key, self.holder)
         except Exception:
             log.exception("delivery of key %s failed in the store", key)
         finally:
             self._busy.discard(key)
-            self._woken()
+            if attempted:
+                self._woken()
+
+    async def _attempt_stored(self, item: dict[str, Any]) -> None:
+        """Attempt, then write the outcome back: gone when delivered, else a retry when
+        due or a dead letter."""
+        delivery, started = _delivery(item), self.now()
+        ok, outcome = await self._try(delivery)
+        await self._keep_attempt(delivery, started, outcome)
+        if ok:
+            await self.store.delete(self.namespace, delivery.id)
+            return
+        delivery.last_error = outcome
+        state = "dead" if delivery.attempt >= self.policy.attempts else "pending"
+        if state == "dead":
+            log.warning(
+                "dead letter %s key=%s after %d attempts: %s trace=%s",
+                delivery.id,
+                delivery.key,
+                delivery.attempt,
+                outcome,
+                delivery.trace_id,
+            )
+        else:
+            delivery.due = self.now() + self.policy.backoff(
+                self.seed, delivery.id, delivery.attempt
+            )
+        await self.store.put(self.namespace, delivery.id, _kept(delivery, state, item.get("rank")))
 
     async def _keep_attempt(self, delivery: Delivery, started: float, outcome: str) -> None:
         entry = self._record(delivery, started, outcome)
