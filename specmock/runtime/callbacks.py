@@ -250,7 +250,12 @@ Persist = Callable[[dict[str, Any], str], Awaitable[None]]
 
 
 class Scheduler:
-    """Timers and deliveries on the app's clock, served by one background task."""
+    """Timers and deliveries on the app's clock, served by one background task.
+
+    Without a `store`, the queues are in this process (`persist` may keep a copy);
+    with one, the store is the queue shared by every process using it: add with `add`,
+    and read with `letters`, `requeue` and `history`, which work in both modes.
+    """
 
     def __init__(
         self,
