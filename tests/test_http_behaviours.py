@@ -61,6 +61,20 @@ def test_an_idempotency_record_expires_after_its_ttl_on_the_app_clock(state, ttl
     assert replayed.json() == new.json() and replayed.headers["idempotent-replayed"] == "true"
 
 
+def test_records_that_ran_out_are_swept_as_new_ones_come():
+    from specmock.runtime.behaviours import Idempotency
+    from specmock.runtime.responder import Outgoing
+
+    now = [0.0]
+    kept = Idempotency(now=lambda: now[0], ttl=10)
+    answer = Outgoing(201, b"{}", "application/json", [], None)
+    for n in range(5):
+        kept.remember("svc", f"old{n}", {}, answer)
+    now[0] = 10.0
+    kept.remember("svc", "new", {}, answer)
+    assert list(kept._seen) == [("svc", "new")]  # the five that ran out are gone
+
+
 def test_rate_limit_answers_429_with_retry_after_and_resets_on_the_clock():
     from specmock import VirtualClock
 

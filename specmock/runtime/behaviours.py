@@ -62,8 +62,13 @@ class Idempotency:
         return (out, False) if first == digest(body) else (None, True)
 
     def remember(self, service: str, key: str, body: object, out: Outgoing) -> None:
-        self._seen[(service, key)] = (digest(body), out, self.now() + self.ttl)
+        """Keep the answer; records that ran out go from the old end (oldest first is
+        soonest to run out), and past `size` the oldest goes anyway."""
+        now = self.now()
+        self._seen[(service, key)] = (digest(body), out, now + self.ttl)
         self._seen.move_to_end((service, key))
+        while self._seen and next(iter(self._seen.values()))[2] <= now:
+            self._seen.popitem(last=False)
         if len(self._seen) > self.size:
             self._seen.popitem(last=False)
 
