@@ -641,13 +641,21 @@ class Scheduler:
         return [_letter(d) for d in self.dead.values()]
 
     async def close(self) -> None:
-        """Stop the background work and the HTTP client (the server is shutting down)."""
+        """Stop the background work and the HTTP client (the server is shutting down).
+        Attempts in flight may finish, for up to one attempt's timeout, and write down how
+        they went: one cut off could have reached its receiver and would be sent again."""
         await self.flush()
-        for task in [self._runner, *self._tasks]:
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(BaseException):
-                    await task
+        if self._runner is not None:
+            self._runner.cancel()
+            with contextlib.suppress(BaseException):
+                await self._runner
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=self.policy.timeout)
+        for task in list(self._tasks):
+            task.cancel()
+            with contextlib.suppress(BaseException):
+                await task
+        await self.flush()
         if self._client is not None:
             await self._client.aclose()
 
