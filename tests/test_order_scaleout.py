@@ -9,6 +9,7 @@ gets (a duplicate would show) and checks each signature.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import signal
 import threading
@@ -26,7 +27,15 @@ import httpx
 import pytest
 import redis
 
-from specmock.callbacks import DEFAULT_SECRET, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
+from specmock.callbacks import (
+    DEFAULT_SECRET,
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    Scheduler,
+    sign,
+)
+from specmock.overrides.order_server.machine import Delays, move
+from specmock.runtime.clock import VirtualClock
 from specmock.runtime.state import open_store
 from specmock.runtime.state.mysql import MysqlStore
 from specmock.testing import serve
@@ -190,7 +199,9 @@ def test_moves_and_notifications_wait_out_a_store_outage(caplog):
 
 
 def _wait_out_an_outage(restartable, caplog) -> None:
-    state = f"{restartable.url}?prefix=out{uuid.uuid4().hex[:10]}"
+    prefix = f"out{uuid.uuid4().hex[:10]}"
+    state = f"{restartable.url}?prefix={prefix}"
+    queued = f"{prefix}:items:order_server:/deliveries"
     options = {"order_delays": "1,1,1"}
     with (
         receiving() as receiver,
@@ -199,7 +210,9 @@ def _wait_out_an_outage(restartable, caplog) -> None:
         _clock((orders.url,), {"set": T0, "freeze": True})
         (reference,) = _create(orders.url, receiver, 1)
         assert wait_for(lambda: len(receiver.received) == 1, PATIENCE)
-        redis.Redis.from_url(restartable.url).save()  # the restart finds the data again
+        direct = redis.Redis.from_url(restartable.url)
+        assert wait_for(lambda: direct.hlen(queued) == 0, PATIENCE)  # written down as sent
+        direct.save()  # the restart finds the data again
         restartable.stop()
         _clock((orders.url,), {"advance": 10})  # every move is due, and the store is gone
         down = httpx.get(orders.url + "/order", params={"reference": reference})
@@ -212,3 +225,51 @@ def _wait_out_an_outage(restartable, caplog) -> None:
         assert receiver.steps([reference]) == {reference: STEPS}
     said = [r.getMessage() for r in caplog.records if "wait for the state store" in r.getMessage()]
     assert len(said) == 1  # once for the outage, not once per look
+
+
+def test_a_move_saved_by_a_process_that_died_before_queueing_is_notified_once(tmp_path):
+    """The store as a process killed in the middle of a move leaves it: order X saved with
+    its move and its notification still in the outbox; order Y the same, its notification
+    queued already but the outbox not yet emptied. The next process queues X's, not Y's
+    again, and the receiver gets each once."""
+    state = f"sqlite:///{tmp_path / 'orders.db'}"
+    with receiving() as receiver:
+        with serve("order_server", seed=1, quiet=True, state=state) as orders:
+            _clock((orders.url,), {"set": T0, "freeze": True})
+            x, y = _create(orders.url, receiver, 2)
+            assert wait_for(lambda: len(receiver.received) == 2, PATIENCE)
+        asyncio.run(_die_in_the_middle(state, receiver.url, x, y))
+        with serve("order_server", seed=1, quiet=True, state=state) as orders:
+            _clock((orders.url,), {"set": T0, "freeze": True})
+            httpx.get(orders.url + "/health")  # the service starts looking at its store
+            assert wait_for(lambda: len(receiver.received) >= 4, PATIENCE)
+            time.sleep(1)
+            assert receiver.steps([x, y]) == {x: STEPS[:2], y: STEPS[:2]}
+            for reference in (x, y):
+                order = httpx.get(orders.url + "/order", params={"reference": reference})
+                assert [h["status"] for h in order.json()["history"]] == STEPS[:2]
+
+
+async def _die_in_the_middle(state: str, url: str, x: str, y: str) -> None:
+    store = open_store(state)
+    clock = VirtualClock(T0)
+    queue = Scheduler(lambda: clock, store=store, namespace="order_server:/deliveries")
+    try:
+        for reference in (x, y):
+            order = await store.get("order_server:/order", reference)
+            step = move(order, "accepted", T0, Delays(1000, 1000, 1000))
+            payload = {
+                "reference": reference,
+                "status": "accepted",
+                "previous": "created",
+                "seq": step["seq"],
+                "at": step["at"],
+            }
+            note = {"id": f"{reference}.2.0", "url": url, "method": "POST", "payload": payload}
+            order["_outbox"] = [note]
+            await store.put("order_server:/due", reference, {"reference": reference, "due": T0})
+            await store.put("order_server:/order", reference, order)
+            if reference == y:  # queued already, the outbox not emptied yet
+                await queue.add(reference, url, "POST", payload, order["trace_id"], note["id"])
+    finally:
+        await store.close()

@@ -271,6 +271,7 @@ class Scheduler:
         namespace: str = "deliveries",
         poll: float = 0.1,
         lease: float | None = None,
+        prepare: Callable[[str], Awaitable[None]] | None = None,
     ):
         self._clock = clock
         self.store = store  # shared mode: deliveries live in the store, claimed per key
@@ -278,6 +279,9 @@ class Scheduler:
         self.poll = poll  # real seconds between two looks at the store
         self.lease = lease or 10.0 + 2 * (policy or RetryPolicy()).timeout
         self.holder = uuid.uuid4().hex  # this scheduler, as a claim holder
+        # Run under a key's claim before its delivery: the owner of the key finishes
+        # queueing what a process that died may have left half queued.
+        self._prepare = prepare
         self._polled = 0.0
         self._kick = True  # look at the store at the next step, without waiting for `poll`
         self._pollers: list[Callable[[], Awaitable[None]]] = []
@@ -334,13 +338,27 @@ class Scheduler:
         self._pollers.append(action)
 
     async def add(
-        self, key: str, url: str, method: str, payload: dict[str, Any], trace_id: str
+        self,
+        key: str,
+        url: str,
+        method: str,
+        payload: dict[str, Any],
+        trace_id: str,
+        delivery_id: str | None = None,
     ) -> Delivery:
-        """As `enqueue`; with a store, the delivery is in the store when this returns."""
+        """As `enqueue`; with a store, the delivery is in the store when this returns. With a
+        `delivery_id` adding is idempotent: one already kept under that id stays as it is
+        (a caller that may add the same notification again, after a crash, names it)."""
         if self.store is None:
             return self.enqueue(key, url, method, payload, trace_id)
+        if delivery_id is not None:
+            found = await self.store.get(self.namespace, delivery_id)
+            if found is not None:
+                return _delivery(found)
         rank = await self.store.next_id(self.namespace)
-        delivery = Delivery(f"d{rank}", key, url, method, payload, trace_id, due=self.now())
+        delivery = Delivery(
+            delivery_id or f"d{rank}", key, url, method, payload, trace_id, due=self.now()
+        )
         await self.store.put(self.namespace, delivery.id, _kept(delivery, "pending", rank))
         self._woken()
         return delivery
@@ -412,6 +430,8 @@ class Scheduler:
             if not await self.store.claim(leases, key, self.holder, wall, wall + self.lease):
                 return  # another process is delivering this key
             try:
+                if self._prepare is not None:
+                    await self._prepare(key)
                 item = await self.store.get(self.namespace, seen["id"])
                 fresh = item is not None and item.get("state") == "pending"
                 if fresh and item.get("attempt") == seen.get("attempt"):

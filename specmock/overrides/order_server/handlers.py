@@ -8,7 +8,7 @@ from specmock import Context, Reply, override
 from specmock.callbacks import trace_id_of
 
 from .machine import IllegalTransition, move, new_order, public
-from .runtime import holding, load, new_reference, new_trace_id, notify, runtime, save
+from .runtime import commit, holding, load, new_reference, new_trace_id, runtime
 
 log = logging.getLogger("specmock.order_server")
 
@@ -26,8 +26,7 @@ async def create_order(ctx: Context) -> Reply:
     reference = await new_reference(rt, rt.orders)
     order = new_order(reference, ctx.body, rt.clock.now(), rt.delays, trace_id)
     async with holding(rt, reference):
-        await save(rt, order)
-        await notify(rt, order, order["history"][0])
+        await commit(rt, order, [order["history"][0]])
     log.info("POST /order 201 ref=%s trace=%s", reference, trace_id)
     return Reply(
         {"reference": reference, "status": "created", "created_at": order["created_at"]}, status=201
@@ -68,8 +67,7 @@ async def transition_order(ctx: Context) -> Reply:
             )
         except IllegalTransition as exc:
             return _error(409, str(exc))
-        await save(rt, order)
-        await notify(rt, order, step)
+        await commit(rt, order, [step])
     return Reply(public(order))
 
 

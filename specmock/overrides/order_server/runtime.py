@@ -21,8 +21,11 @@ claim on its reference (`Store.claim`, ORDER_LEASE real seconds), so one process
 reads, moves, saves and notifies it; the orders waiting for an automatic move are listed
 in the `/due` namespace, which every scheduler looks at, so a move is made by whichever
 process looks first (the others then find nothing due), also when the process that created
-the order is gone; notifications are queued in the store and delivered once (see
-`specmock.callbacks.Scheduler`).
+the order is gone. A move is saved in one write together with its notifications (the
+order's outbox), which are then queued in the store under names (the order, the step, the
+callback) and delivered once (see `specmock.callbacks.Scheduler`); a process that dies
+between the two leaves the outbox to the next one holding the order, and the scheduler
+holds the order before it delivers, so nothing is sent before it is queued for good.
 """
 
 from __future__ import annotations
@@ -118,6 +121,7 @@ def runtime_for(ctx: Context) -> Runtime:
             allowed_hosts=allowed,
             store=ctx.store,
             namespace=ctx.namespace(DELIVERIES),
+            prepare=lambda reference: load(rt, reference),
         )
         ctx.on_shutdown(scheduler.close)
         rt = Runtime(
@@ -149,8 +153,9 @@ async def runtime(ctx: Context) -> Runtime:
             rt.restored = True
             listed = {d["reference"] for d in await rt.store.items(rt.due)}
             for order in await rt.store.items(rt.orders):
-                if order.get("_due") is not None and order["reference"] not in listed:
-                    await _list_due(rt, order)
+                look = _next_look(rt, order)
+                if look is not None and order["reference"] not in listed:
+                    await _list_due(rt, order["reference"], look)
     return rt
 
 
@@ -174,26 +179,69 @@ async def holding(rt: Runtime, reference: str) -> AsyncIterator[None]:
 
 
 async def save(rt: Runtime, order: dict[str, Any]) -> None:
-    """Keep the order, and list it in `/due` while an automatic move awaits it."""
-    await rt.store.put(rt.orders, order["reference"], order)
-    if order.get("_due") is not None:
-        await _list_due(rt, order)
-    else:
-        await rt.store.delete(rt.due, order["reference"])
+    """Keep the order, with its moves and the notifications still to queue (`_outbox`) in
+    one write. Its entry in `/due` goes first: a stale entry costs one look, a missing one
+    would leave a move or a notification to nobody."""
+    reference, look = order["reference"], _next_look(rt, order)
+    if look is not None:
+        await _list_due(rt, reference, look)
+    await rt.store.put(rt.orders, reference, order)
+    if look is None:
+        await rt.store.delete(rt.due, reference)
 
 
-async def _list_due(rt: Runtime, order: dict[str, Any]) -> None:
-    await rt.store.put(
-        rt.due, order["reference"], {"reference": order["reference"], "due": order["_due"]}
-    )
+def _next_look(rt: Runtime, order: dict[str, Any]) -> float | None:
+    """When the order needs a look: now while notifications wait to be queued, else at
+    its next automatic move (None: never again)."""
+    return rt.clock.now() if order.get("_outbox") else order.get("_due")
+
+
+async def _list_due(rt: Runtime, reference: str, due: float) -> None:
+    await rt.store.put(rt.due, reference, {"reference": reference, "due": due})
+
+
+async def commit(rt: Runtime, order: dict[str, Any], steps: list[dict[str, Any]]) -> None:
+    """Save the order's new steps together with their notifications (its outbox), then
+    queue those and empty the outbox: a process that dies halfway leaves the rest to the
+    next one holding the order (`flush` in `load`), and nothing is queued twice."""
+    for step in steps:
+        order.setdefault("_outbox", []).extend(notifications(rt, order, step))
+    await save(rt, order)
+    await flush(rt, order)
+
+
+async def flush(rt: Runtime, order: dict[str, Any]) -> None:
+    """Queue what the outbox holds (under names, so again is harmless), then empty it."""
+    outbox = order.get("_outbox")
+    if not outbox:
+        return
+    for note in outbox:
+        await rt.scheduler.add(
+            order["reference"],
+            note["url"],
+            note["method"],
+            note["payload"],
+            order.get("trace_id", ""),
+            note["id"],
+        )
+    order["_outbox"] = []
+    await save(rt, order)
 
 
 async def fire_due(rt: Runtime) -> None:
-    """Make every automatic move due by now, whichever process created the order."""
+    """Look at every order due by now, whichever process created it: its automatic moves
+    are made, what a dead process left half queued is queued, and its entry is set right."""
     now = rt.clock.now()
     for entry in await rt.store.items(rt.due):
-        if float(entry.get("due") or 0) <= now:
-            await load(rt, entry["reference"])
+        if float(entry.get("due") or 0) > now:
+            continue
+        reference = entry["reference"]
+        order = await load(rt, reference)
+        look = None if order is None else _next_look(rt, order)
+        if look is None:
+            await rt.store.delete(rt.due, reference)
+        elif look != entry.get("due"):
+            await _list_due(rt, reference, look)
 
 
 async def new_reference(rt: Runtime, ns: str) -> str:
@@ -207,21 +255,22 @@ def new_trace_id(rt: Runtime) -> str:
 
 
 async def load(rt: Runtime, reference: str) -> dict[str, Any] | None:
-    """The order with every automatic move due by now applied, saved and notified."""
+    """The order with every automatic move due by now applied, saved and notified (and
+    anything a process that died left in its outbox queued)."""
     async with holding(rt, reference):
         order = await rt.store.get(rt.orders, reference)
         if order is None:
             return None
+        await flush(rt, order)
         steps = advance(order, rt.clock.now(), rt.delays)
         if steps:
-            await save(rt, order)
-            for step in steps:
-                await notify(rt, order, step)
+            await commit(rt, order, steps)
         return order
 
 
-async def notify(rt: Runtime, order: dict[str, Any], step: dict[str, Any]) -> None:
-    """Queue one status notification per declared callback, shaped and checked by the spec."""
+def notifications(rt: Runtime, order: dict[str, Any], step: dict[str, Any]) -> list[dict]:
+    """One status notification per declared callback, shaped and checked by the spec, each
+    named after the order, the step and the callback."""
     history = order["history"]
     previous = history[step["seq"] - 2]["status"] if step["seq"] > 1 else None
     payload = {
@@ -231,15 +280,15 @@ async def notify(rt: Runtime, order: dict[str, Any], step: dict[str, Any]) -> No
         "seq": step["seq"],
         "at": step["at"],
     }
-    for callback in rt.callbacks:
+    found = []
+    for n, callback in enumerate(rt.callbacks):
         errors = payload_errors(rt.spec, callback, payload)
         if errors:  # a bug here, not the client's: say so loudly rather than send it
             log.error("notification breaks callback %s: %s", callback.name, "; ".join(errors))
             continue
         url = expand(callback.expression, order["_request"])
-        await rt.scheduler.add(
-            order["reference"], url, callback.method, payload, order.get("trace_id", "")
-        )
+        delivery_id = f"{order['reference']}.{step['seq']}.{n}"
+        found.append({"id": delivery_id, "url": url, "method": callback.method, "payload": payload})
     log.info(
         "order %s %s -> %s seq=%d trace=%s",
         order["reference"],
@@ -248,15 +297,17 @@ async def notify(rt: Runtime, order: dict[str, Any], step: dict[str, Any]) -> No
         step["seq"],
         order.get("trace_id", ""),
     )
+    return found
 
 
 __all__ = [
     "NAMESPACE",
     "Runtime",
+    "commit",
     "holding",
     "load",
     "new_reference",
-    "notify",
+    "notifications",
     "public",
     "runtime",
     "runtime_for",
