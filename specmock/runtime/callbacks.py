@@ -459,14 +459,7 @@ class Scheduler:
         delivery.last_error = outcome
         state = "dead" if delivery.attempt >= self.policy.attempts else "pending"
         if state == "dead":
-            log.warning(
-                "dead letter %s key=%s after %d attempts: %s trace=%s",
-                delivery.id,
-                delivery.key,
-                delivery.attempt,
-                outcome,
-                delivery.trace_id,
-            )
+            _log_dead(delivery, outcome)
         else:
             delivery.due = self.now() + self.policy.backoff(
                 self.seed, delivery.id, delivery.attempt
@@ -613,14 +606,7 @@ class Scheduler:
                 delivery.last_error = outcome
                 self.dead[delivery.id] = delivery
                 self._note(delivery, "dead")
-                log.warning(
-                    "dead letter %s key=%s after %d attempts: %s trace=%s",
-                    delivery.id,
-                    delivery.key,
-                    delivery.attempt,
-                    outcome,
-                    delivery.trace_id,
-                )
+                _log_dead(delivery, outcome)
             else:
                 self._note(delivery, "done")
         else:
@@ -678,6 +664,17 @@ class Scheduler:
         await self.flush()
         if self._client is not None:
             await self._client.aclose()
+
+
+def _log_dead(d: Delivery, outcome: str) -> None:
+    log.warning(
+        "dead letter %s key=%s after %d attempts: %s trace=%s",
+        d.id,
+        d.key,
+        d.attempt,
+        outcome,
+        d.trace_id,
+    )
 
 
 def _letter(d: Delivery) -> dict[str, Any]:
