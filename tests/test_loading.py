@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import httpx
+import orjson
 import pytest
 
 from specmock import SpecError, create_app, load_service
+from specmock.testing import serve
 
 from .conftest import TEST_SPECS, client_for
 
@@ -70,6 +73,35 @@ def test_openapi_31_and_json_specs_load(tmp_path):
                     '"application/json": {"schema": {"type": ["integer", "null"]}}}}}}}}}')
     client = client_for(spec)
     assert client.get("/n").status_code == 200
+
+
+def test_openapi_32_is_read_as_31_with_item_schema_events(tmp_path):
+    text = (TEST_SPECS / "ticker.yaml").read_text().replace("openapi: 3.1.0", "openapi: 3.2.0")
+    spec = tmp_path / "ticker32.yaml"
+    spec.write_text(text)
+    service = load_service(spec)
+    assert service.document.version == "3.2"
+    with serve(str(spec), seed=5, quiet=True) as server:
+        headers = {"accept": "text/event-stream", "x-specmock-stream": "interval=0,count=3"}
+        text = httpx.get(server.url + "/ticks", headers=headers).text
+    blocks = [b for b in text.split("\n\n") if "data: " in b]
+    assert len(blocks) == 3
+    for block in blocks:  # itemSchema: `event` is its const, `data` follows contentSchema
+        fields = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line)
+        assert fields["event"] == "tick"
+        assert orjson.loads(fields["data"])["symbol"] in ("ACME", "INIT")
+    # 3.1 schema rules hold in 3.2: type arrays validate, 3.0's boolean bounds are flagged
+    doc = {
+        "openapi": "3.2.0", "info": {"title": "t", "version": "1"},
+        "paths": {"/n": {"get": {"parameters": [{"name": "n", "in": "query", "schema": {
+            "type": ["integer", "null"], "minimum": 1, "exclusiveMinimum": True}}],
+            "responses": {"200": {"description": "ok"}}}}},
+    }
+    assert any("boolean `exclusiveMinimum`" in p.reason for p in load_service(doc).problems)
+    assert client_for(doc).get("/n", params={"n": "x"}).status_code == 400
+    doc["openapi"] = "3.3.0"
+    with pytest.raises(SpecError, match="3.2.x are served"):
+        load_service(doc)
 
 
 def test_circular_schema_generation_is_bounded():
