@@ -15,8 +15,11 @@ exception other than a refused spec is a specmock defect).
 credential for each security scheme it can (bearer, basic, API keys in headers). Failures
 are split by cause: a server error (5xx) is specmock's; a 4xx refusal the operation does
 not document (or documents under a code schemathesis does not expect, such as AWS's
-480), or a failed check on an operation whose spec has a load-time defect inside it, is
-the spec's; any other failed check is counted as specmock's.
+480), a missing "required" `Accept`/`Content-Type` header parameter (OpenAPI says such
+parameters are ignored), or a failed check on an operation whose spec has a load-time
+defect inside it, is the spec's, listed with that reason; any other failed check is
+counted as specmock's, and its full text written to a file named in the report.
+`--only WORD` (repeatable) keeps, of the drawn specs, those whose name contains WORD.
 """
 
 from __future__ import annotations
@@ -215,18 +218,20 @@ def run_sample(files: list[Path], args: argparse.Namespace) -> list[SpecRun]:
     return runs
 
 
-def _defective_operations(service: Any) -> set[str]:
-    """Operation labels (as schemathesis names them) with a load warning inside them."""
-    found = set()
+def _defective_operations(service: Any) -> dict[str, str]:
+    """Operation labels (as schemathesis names them) with a load warning inside them, and
+    the first such warning."""
+    found = {}
     for op in service.operations:
         prefix = op.pointer + "/"
-        if any(p.pointer.startswith(prefix) for p in service.problems):
-            found.add(f"{op.method} {op.path}")
+        inside = [p for p in service.problems if p.pointer.startswith(prefix)]
+        if inside:
+            found[f"{op.method} {op.path}"] = _kind(inside[0].reason)
     return found
 
 
 def _serve_and_check(
-    file: Path, service: Any, defective: set[str], run: SpecRun, args: argparse.Namespace
+    file: Path, service: Any, defective: dict[str, str], run: SpecRun, args: argparse.Namespace
 ) -> None:
     port = free_port()
     base = f"http://{HOST}:{port}{service.base_path}"
@@ -264,12 +269,8 @@ def _serve_and_check(
         if "server error" in check.lower() or status >= 500:
             run.server_errors += 1
             run.ours[check] += 1
-        elif (
-            (400 <= status < 500 and ("Undocumented status" in check or "rejected" not in check))
-            or _IGNORED_PARAM.search(text)
-            or label in defective
-        ):
-            run.spec_side[check] += 1
+        elif cause := _spec_cause(check, text, status, defective.get(label)):
+            run.spec_side[f"{check}: {cause}"] += 1
         else:
             run.ours[check] += 1
             run.examples.setdefault(check, f"{op}: {text.strip()[:300]}")
@@ -277,9 +278,30 @@ def _serve_and_check(
                 out.write(f"==== {run.name} | {check} | {op}\n{text.strip()}\n\n")
 
 
+def _spec_cause(check: str, text: str, status: int, defect: str | None) -> str | None:
+    """Why a failed check is the spec's doing, or None when it is specmock's."""
+    if 400 <= status < 500 and ("Undocumented status" in check or "rejected" not in check):
+        return "a refusal the operation does not document"
+    if _ignored_params(text):
+        return "a required Accept/Content-Type header parameter, which OpenAPI ignores"
+    if defect:
+        return f"the operation has a load warning ({defect})"
+    return None
+
+
 # OpenAPI says header parameters named Accept, Content-Type or Authorization are ignored;
 # schemathesis still expects a request without a "required" one to be refused
+_IGNORED = {"accept", "content-type", "authorization"}
 _IGNORED_PARAM = re.compile(r"parameter `(Accept|Content-Type|Authorization)` in header", re.I)
+_REMOVED_HEADERS = re.compile(r"in header - violates `required` \(was ([^)]*)\)")
+
+
+def _ignored_params(text: str) -> bool:
+    if _IGNORED_PARAM.search(text):
+        return True
+    removed = _REMOVED_HEADERS.search(text)
+    names = {n.strip().lower() for n in removed.group(1).split(",")} if removed else set()
+    return bool(names) and names <= _IGNORED
 
 
 def _credentials(service: Any) -> dict[str, str]:
