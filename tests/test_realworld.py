@@ -409,7 +409,8 @@ CORPUS = REALWORLD / "corpus_cases.yaml"
 def test_text_body_with_a_non_string_schema_is_read_by_its_json_spelling():
     client = client_for(CORPUS)
     plain = {"content-type": "text/plain"}
-    assert client.post("/jobs", content=b'{"jar": "wordcount.jar"}', headers=plain).status_code == 200
+    job = client.post("/jobs", content=b'{"jar": "wordcount.jar"}', headers=plain)
+    assert job.status_code == 200
     for text in (b"jar=wordcount.jar", b"[1]", b'"a string"'):
         refused = client.post("/jobs", content=text, headers=plain)
         assert refused.status_code == 400 and "is not of type" in refused.text, text
@@ -430,6 +431,7 @@ def test_spec_shapes_no_client_can_meet_are_load_warnings():
     assert "'PhoneNumbers' cannot be sent empty" in found[form + "/schema/required"]
     assert "answered 400" in found["/paths/~1settings/get/responses"]
     assert "never sent" in found["/paths/~1tags/post/responses/204/content"]
+    assert "/render/{templateId}" in found["/paths/~1render~1{renderId}"]
     with pytest.raises(SpecError, match="204 response has no content"):
         load_service(CORPUS, strict=True)
     client = client_for(CORPUS)
@@ -444,3 +446,14 @@ def test_a_204_is_sent_without_content_whatever_the_spec_declares():
     tagged = client_for(CORPUS).post("/tags")
     assert tagged.status_code == 204 and tagged.content == b""
     assert "content-type" not in tagged.headers
+
+
+def test_paths_equal_but_for_parameter_names_are_told_apart_by_method():
+    client = client_for(CORPUS)
+    assert client.post("/render/t1").status_code == 200
+    assert client.get("/render/r1").status_code == 200
+    refused = client.post("/render/r1")  # each operation checks its own parameter
+    assert refused.status_code == 400 and "templateId" in refused.text
+    assert client.get("/render/t1").status_code == 400
+    other = client.delete("/render/t1")
+    assert other.status_code == 405 and {"GET", "POST"} <= set(other.headers["allow"].split(", "))

@@ -50,8 +50,17 @@ class _Builder:
         paths = self.root.get("paths") or {}
         count = len(paths) if isinstance(paths, dict) else 0
         self.progress.start(self.doc.name, "reading", count, "paths")
+        shapes: dict[str, str] = {}
         for path, item in paths.items() if isinstance(paths, dict) else ():
             pointer = join_pointer("paths", path)
+            twin = shapes.setdefault(_TEMPLATE.sub("{}", str(path)), str(path))
+            if twin != path:
+                self.problem(
+                    pointer,
+                    f"the same path as {twin} but for parameter names (OpenAPI: they must not "
+                    "both exist); each method is answered by the path that declares it",
+                    "warning",
+                )
             item = self.deref(item, pointer) if isinstance(item, dict) else None
             if not isinstance(item, dict):
                 self.defect(pointer, "a path item must be a mapping; path not served")
