@@ -280,7 +280,9 @@ def _serve_and_check(
 
 def _spec_cause(check: str, text: str, status: int, defect: str | None) -> str | None:
     """Why a failed check is the spec's doing, or None when it is specmock's."""
-    if 400 <= status < 500 and ("Undocumented status" in check or "rejected" not in check):
+    if 400 <= status < 500 and "accepted" in check:
+        return "refused with a code schemathesis does not expect (AWS specs declare 480-499)"
+    if 400 <= status < 500 and "Undocumented status" in check:
         return "a refusal the operation does not document"
     if _ignored_params(text):
         return "a required Accept/Content-Type header parameter, which OpenAPI ignores"
