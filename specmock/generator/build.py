@@ -140,7 +140,7 @@ class _Builder:
     def _check_outcomes(self, responses: dict[str, Response], pointer: str) -> None:
         """OpenAPI: a lone response SHOULD be the successful one. With none declared, every
         answer to a well-formed request is one of the declared errors."""
-        if responses and not any(s == "default" or s[0] in "123" for s in responses):
+        if responses and not any(s == "default" or s[:1] in ("1", "2", "3") for s in responses):
             lowest = min(responses)
             self.problem(
                 pointer,
