@@ -18,6 +18,10 @@ Two conventions from AWS-style APIs, where several operations share a method and
 - A last path parameter marked `x-specmock-greedy: true` takes the rest of the path,
   slashes included (`/{Bucket}/{Key}` matches `/b/photos/2024/cat.jpg`). Greedy patterns
   are tried after every fixed-length one.
+
+Templates equal but for their parameter names (`/render/{templateId}` for POST,
+`/render/{renderId}` for GET) are invalid OpenAPI but published: a match carries its
+twins, and the method picks the one that declares it.
 """
 
 from __future__ import annotations
@@ -131,6 +135,14 @@ class _Pattern:
     names: list[str | None]
     rank: tuple[int, ...]
     greedy: bool = False  # the last segment takes the rest of the path
+    twins: list[_Pattern] = field(default_factory=list)  # the same template, other names
+
+    @property
+    def shape(self) -> tuple[object, ...]:
+        return (
+            self.greedy,
+            *(s.pattern if isinstance(s, re.Pattern) else s for s in self.segments),
+        )
 
 
 @dataclass
@@ -138,6 +150,15 @@ class Match:
     entry: PathEntry
     params: dict[str, str]
     prefix: str = ""  # the mount prefix the path was matched under
+    twins: list[Match] = field(default_factory=list)  # the same path under other names
+
+    def for_method(self, method: str) -> Match:
+        """This match, or the twin whose template declares `method`."""
+        if not self.twins or method in self.entry.allow:
+            return self
+        found = next((t for t in self.twins if method in t.entry.allow), self)
+        found.prefix = self.prefix
+        return found
 
 
 class Router:
@@ -168,6 +189,12 @@ class Router:
             literal.setdefault(template.rstrip("/") or "/", literal[template])
         for patterns in templated.values():
             patterns.sort(key=lambda p: p.rank, reverse=True)
+            shapes: dict[tuple[object, ...], list[_Pattern]] = {}
+            for pattern in patterns:
+                shapes.setdefault(pattern.shape, []).append(pattern)
+            for same in shapes.values():
+                for pattern in same if len(same) > 1 else ():
+                    pattern.twins = [p for p in same if p is not pattern]
         conflicts = [p for p, _, _ in self._mounts if p == prefix]
         self._mounts.append((prefix, literal, templated))
         self._mounts.sort(key=lambda m: len(m[0]), reverse=True)
@@ -199,7 +226,8 @@ def _match_in(
     for pattern in templated.get(len(parts), ()):
         params = _try(pattern, parts)
         if params is not None:
-            return Match(pattern.entry, params)
+            twins = [Match(t.entry, _try(t, parts) or {}) for t in pattern.twins]
+            return Match(pattern.entry, params, twins=twins)
     parts = path.split("/")[1:]  # a greedy value keeps its trailing slash ("photos/")
     for size in sorted((s for s in templated if s < 0), reverse=True):
         if -size > len(parts):
