@@ -21,7 +21,7 @@ async def create_completion(ctx: Context) -> Reply:
         prompt_tokens=tokens.count(prompt_text),
         limit=service.token_limit(body.get("max_tokens"), 16),
     )
-    turn = await service.decide(ctx, prompt, max(1, int(body.get("n") or 1)))
+    turn = await service.decide(ctx, lambda: prompt, max(1, int(body.get("n") or 1)))
     if turn.refusal is not None:
         return turn.refusal
     head = {

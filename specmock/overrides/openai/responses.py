@@ -118,7 +118,7 @@ def response_of(body: dict[str, Any], answer: Answer, seed: int, created: int) -
 @override("openai:createResponse")
 async def create_response(ctx: Context) -> Reply:
     body = ctx.body or {}
-    turn = await service.decide(ctx, prompt_of(body))
+    turn = await service.decide(ctx, lambda: prompt_of(body))
     if turn.refusal is not None:
         return turn.refusal
     final = response_of(body, turn.answers[0], turn.seed, turn.created)
