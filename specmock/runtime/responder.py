@@ -20,7 +20,7 @@ from faker import Faker
 from ..generator import quality as levels
 from ..generator.fake import Ctx
 from ..generator.plan import Media, Operation, Response
-from . import errorbody, problems
+from . import errorbody, problems, verdicts
 from .cache import Tiers
 from .encoding import concrete, header_text, serialize
 from .hooks import Reply
@@ -162,18 +162,15 @@ class Responder:
         if media_type is None:
             return Outgoing(status, b"", None, extra, op)
         media = response.content[media_type]
+        body = serialize(value, media_type, media, op)
         errors: list[Violation] = []
         if media.schema is not None:
             validator = op.compiler.validator(media.schema, "response", media.pointer)
-            errors = _check(validator, value)
-        out = Outgoing(
-            status,
-            serialize(value, media_type, media, op),
-            concrete(media_type),
-            extra,
-            op,
-            errors,
-        )
+            if is_json(media_type):  # the bytes say all the schema checks
+                errors = verdicts.checked(validator, body, lambda: _check(validator, value))
+            else:
+                errors = _check(validator, value)
+        out = Outgoing(status, body, concrete(media_type), extra, op, errors)
         return self._broken(op, out) if errors else out
 
     def from_reply(self, op: Operation, result: Any, accept: str | None) -> Outgoing:

@@ -16,6 +16,7 @@ from ...generator.plan import Operation
 from .. import limits
 from ..exchange import Exchange
 from ..hooks import UploadedFile
+from ..negotiation import base_type, is_json
 from ..responder import Outgoing
 from ..validation import (
     Rejection,
@@ -58,7 +59,8 @@ async def read_body(x: Exchange) -> Outgoing | None:
         message = f"body is not valid {media.media_type}: {exc}"
         x.violations.append(Violation("body", "/", "syntax", message))
         return None
-    x.violations.extend(check_body(op, media, x.body))
+    raw = body if is_json(media.media_type) and is_json(base_type(content_type or "")) else None
+    x.violations.extend(check_body(op, media, x.body, raw))
     return None
 
 
