@@ -88,10 +88,7 @@ async def create_chat_completion(ctx: Context) -> Reply:
     created = str(turn.created).encode()
     chunks = [opening + created + tail for tail in tails]
     tps, ttft = service.pacing(ctx)
-    stream = streaming.paced(chunks, ctx.current_clock, turn.fault, tps, ttft, streaming.DONE)
-    return Reply(
-        stream=stream, media_type="text/event-stream", headers={"cache-control": "no-cache"}
-    )
+    return streaming.reply(chunks, ctx.current_clock, turn.fault, tps, ttft, streaming.DONE)
 
 
 def _tail(turn: service.Turn) -> dict[str, Any]:

@@ -47,10 +47,7 @@ async def create_completion(ctx: Context) -> Reply:
         last = {"text": "", "index": i, "logprobs": None, "finish_reason": answer.finish}
         chunks.append(streaming.data({**head, "choices": [last]}))
     tps, ttft = service.pacing(ctx)
-    stream = streaming.paced(chunks, ctx.current_clock, turn.fault, tps, ttft, streaming.DONE)
-    return Reply(
-        stream=stream, media_type="text/event-stream", headers={"cache-control": "no-cache"}
-    )
+    return streaming.reply(chunks, ctx.current_clock, turn.fault, tps, ttft, streaming.DONE)
 
 
 @override("openai:listModels")

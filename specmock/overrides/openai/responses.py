@@ -138,11 +138,8 @@ async def create_response(ctx: Context) -> Reply:
             }
         )
 
-    stream = streaming.paced(
+    return streaming.reply(
         events, ctx.current_clock, turn.fault, tps, ttft, None, error_chunk=error_event
-    )
-    return Reply(
-        stream=stream, media_type="text/event-stream", headers={"cache-control": "no-cache"}
     )
 
 
