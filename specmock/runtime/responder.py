@@ -12,6 +12,7 @@ import logging
 import random
 import zlib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -56,6 +57,15 @@ class Settings:
     quality: str = levels.DEFAULT  # basic | realistic | production | exact (docs/quality.md)
     cache: str | None = None  # a shared answer tier: sqlite:///PATH (memory only if None)
     cache_ttl: float = 300.0  # seconds an answer lives in the shared tier
+
+
+@lru_cache(maxsize=4096)  # an override asks it on every request, mostly of the same few
+def _seed_of(
+    base: int, where: tuple[str, str, str], status: int, params: tuple[tuple[str, Any], ...]
+) -> int:
+    service, method, path = where
+    text = f"{base}|{service}|{method} {path}|{status}|{list(params)}"
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
 
 
 def status_number(response: Response, wanted: int | None) -> int:
@@ -257,8 +267,12 @@ class Responder:
         self, op: Operation, status: int, params: dict[str, str], override: int | None
     ) -> int:
         base = self.settings.seed if override is None else override
-        text = f"{base}|{op.service}|{op.method} {op.path}|{status}|{sorted(params.items())}"
-        return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
+        where = (op.service, op.method, op.path)
+        given = tuple(sorted(params.items()))
+        try:
+            return _seed_of(base, where, status, given)
+        except TypeError:  # a value that cannot be a cache key: computed, not kept
+            return _seed_of.__wrapped__(base, where, status, given)
 
     def error_context(self, op: Operation, status: int, attempt: int) -> Ctx:
         """The seeded context of an error body's attempt: complete, so it has every field."""
