@@ -11,6 +11,7 @@ import hashlib
 import logging
 import random
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -55,7 +56,7 @@ class Settings:
     rate_limit: str | None = None  # "[TARGET=]COUNT/SECONDS,..." per client key, e.g. "100/60"
     credentials: frozenset[str] = frozenset()  # accepted keys/tokens/user:password; empty = any
     quality: str = levels.DEFAULT  # basic | realistic | production | exact (docs/quality.md)
-    cache: str | None = None  # a shared answer tier: sqlite:///PATH (memory only if None)
+    cache: str | None = None  # a shared answer tier: sqlite:///PATH or redis://...
     cache_ttl: float = 300.0  # seconds an answer lives in the shared tier
 
 
@@ -161,8 +162,10 @@ class Responder:
         value: Any,
         accept: str | None,
         headers: list[tuple[str, str]] | None = None,
+        fit: Callable[[Any], Any] | None = None,
     ) -> Outgoing:
-        """Serialize a value computed elsewhere (state, an override), checked like any other."""
+        """Serialize a value computed elsewhere (state, an override), checked like any other;
+        one that breaks its schema is given to `fit` once, if there is one, and checked again."""
         response = op.response_for(status)
         extra = list(headers or [])
         if response is None:
@@ -176,10 +179,11 @@ class Responder:
         errors: list[Violation] = []
         if media.schema is not None:
             validator = op.compiler.validator(media.schema, "response", media.pointer)
-            if is_json(media_type):  # the bytes say all the schema checks
-                errors = verdicts.checked(validator, body, lambda: _check(validator, value))
-            else:
-                errors = _check(validator, value)
+            errors = _judged(validator, value, body, media_type)
+            if errors and fit is not None:
+                value = fit(value)
+                body = serialize(value, media_type, media, op)
+                errors = _judged(validator, value, body, media_type)
         out = Outgoing(status, body, concrete(media_type), extra, op, errors)
         return self._broken(op, out) if errors else out
 
@@ -433,6 +437,13 @@ def _id_overlay(value: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]
         if last.lower().endswith("id"):
             overlay["id"] = params[last]
     return overlay
+
+
+def _judged(validator: Any, value: Any, body: bytes, media_type: str) -> list[Violation]:
+    """The answer's violations; JSON bytes judged valid before are not walked again."""
+    if is_json(media_type):  # the bytes say all the schema checks
+        return verdicts.checked(validator, body, lambda: _check(validator, value))
+    return _check(validator, value)
 
 
 def _check(validator: Any, value: Any) -> list[Violation]:
