@@ -13,6 +13,7 @@ import random
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -21,7 +22,7 @@ from faker import Faker
 from ..generator import quality as levels
 from ..generator.fake import Ctx
 from ..generator.plan import Media, Operation, Response
-from . import errorbody, problems
+from . import errorbody, problems, verdicts
 from .cache import Tiers
 from .encoding import concrete, header_text, serialize
 from .hooks import Reply
@@ -57,6 +58,15 @@ class Settings:
     quality: str = levels.DEFAULT  # basic | realistic | production | exact (docs/quality.md)
     cache: str | None = None  # a shared answer tier: sqlite:///PATH or redis://...
     cache_ttl: float = 300.0  # seconds an answer lives in the shared tier
+
+
+@lru_cache(maxsize=4096)  # an override asks it on every request, mostly of the same few
+def _seed_of(
+    base: int, where: tuple[str, str, str], status: int, params: tuple[tuple[str, Any], ...]
+) -> int:
+    service, method, path = where
+    text = f"{base}|{service}|{method} {path}|{status}|{list(params)}"
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
 
 
 def status_number(response: Response, wanted: int | None) -> int:
@@ -165,21 +175,16 @@ class Responder:
         if media_type is None:
             return Outgoing(status, b"", None, extra, op)
         media = response.content[media_type]
+        body = serialize(value, media_type, media, op)
         errors: list[Violation] = []
         if media.schema is not None:
             validator = op.compiler.validator(media.schema, "response", media.pointer)
-            errors = _check(validator, value)
+            errors = _judged(validator, value, body, media_type)
             if errors and fit is not None:
                 value = fit(value)
-                errors = _check(validator, value)
-        out = Outgoing(
-            status,
-            serialize(value, media_type, media, op),
-            concrete(media_type),
-            extra,
-            op,
-            errors,
-        )
+                body = serialize(value, media_type, media, op)
+                errors = _judged(validator, value, body, media_type)
+        out = Outgoing(status, body, concrete(media_type), extra, op, errors)
         return self._broken(op, out) if errors else out
 
     def from_reply(self, op: Operation, result: Any, accept: str | None) -> Outgoing:
@@ -266,8 +271,12 @@ class Responder:
         self, op: Operation, status: int, params: dict[str, str], override: int | None
     ) -> int:
         base = self.settings.seed if override is None else override
-        text = f"{base}|{op.service}|{op.method} {op.path}|{status}|{sorted(params.items())}"
-        return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
+        where = (op.service, op.method, op.path)
+        given = tuple(sorted(params.items()))
+        try:
+            return _seed_of(base, where, status, given)
+        except TypeError:  # a value that cannot be a cache key: computed, not kept
+            return _seed_of.__wrapped__(base, where, status, given)
 
     def error_context(self, op: Operation, status: int, attempt: int) -> Ctx:
         """The seeded context of an error body's attempt: complete, so it has every field."""
@@ -428,6 +437,13 @@ def _id_overlay(value: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]
         if last.lower().endswith("id"):
             overlay["id"] = params[last]
     return overlay
+
+
+def _judged(validator: Any, value: Any, body: bytes, media_type: str) -> list[Violation]:
+    """The answer's violations; JSON bytes judged valid before are not walked again."""
+    if is_json(media_type):  # the bytes say all the schema checks
+        return verdicts.checked(validator, body, lambda: _check(validator, value))
+    return _check(validator, value)
 
 
 def _check(validator: Any, value: Any) -> list[Violation]:

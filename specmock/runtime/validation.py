@@ -17,6 +17,7 @@ from ..generator import forms
 from ..generator.params import MISSING, ParamError, RawRequest
 from ..generator.plan import Media, Operation
 from ..generator.xmlcodec import from_xml, is_xml
+from . import verdicts
 from .negotiation import base_type, find_declared, is_json
 
 
@@ -270,7 +271,11 @@ def coerce_form(op: Operation, media: Media, fields: dict[str, list[Any]]) -> di
     )
 
 
-def check_body(op: Operation, media: Media | None, value: Any) -> list[Violation]:
+def check_body(
+    op: Operation, media: Media | None, value: Any, raw: bytes | None = None
+) -> list[Violation]:
+    """The body's violations; `raw`, the JSON text `value` was parsed from, lets a body
+    judged valid before skip the schema walk (see verdicts.py)."""
     if op.body is None:
         return []
     if media is None or value is MISSING:
@@ -280,6 +285,12 @@ def check_body(op: Operation, media: Media | None, value: Any) -> list[Violation
     if media.schema is None:
         return []
     validator = op.compiler.validator(media.schema, "request", media.pointer)
+    if raw is not None:
+        return verdicts.checked(validator, raw, lambda: _violations(validator, value))
+    return _violations(validator, value)
+
+
+def _violations(validator: Any, value: Any) -> list[Violation]:
     if validator.is_valid(value):
         return []
     found = schema_violations(validator, value, "body", "")
