@@ -286,11 +286,11 @@ def check_body(
         return []
     validator = op.compiler.validator(media.schema, "request", media.pointer)
     if raw is not None:
-        return verdicts.checked(validator, raw, lambda: _violations(validator, value))
-    return _violations(validator, value)
+        return verdicts.checked(validator, raw, lambda: _violations(validator, media, value))
+    return _violations(validator, media, value)
 
 
-def _violations(validator: Any, value: Any) -> list[Violation]:
+def _violations(validator: Any, media: Media, value: Any) -> list[Violation]:
     if validator.is_valid(value):
         return []
     found = schema_violations(validator, value, "body", "")
