@@ -134,25 +134,10 @@ class Responder:
         headers: dict[str, str] | None = None,
         operations: list[Operation] | None = None,
     ) -> Outgoing:
-        """specmock's own refusal: in the shape the operation declares for the status, else
-        the one its service declares most (`operations` when no operation matched), else
-        RFC 9457 problem+json."""
-        extra = list((headers or {}).items())
-        own = op.response_for(status) if op is not None else None
-        if own is not None and not errorbody.structured(own):  # declared without JSON/XML
-            return errorbody.plain(op, own, status, violations, extra)
-        if operations is None and op is not None:
-            operations = op.compiler.operations
-        owner = errorbody.owner(op, status, operations or [])
-        if owner is not None:
-            body = errorbody.declared(self.error_context, owner, status, None, violations, accept)
-            if body is not None:
-                media_type, data, filled = body
-                if not filled:
-                    extra.append(("X-Specmock-Problem", errorbody.header_safe(status, violations)))
-                return Outgoing(status, data, media_type, extra, op, violations=violations)
-        body = orjson.dumps(problems.problem(status, violations))
-        return Outgoing(status, body, problems.PROBLEM_TYPE, extra, op, violations=violations)
+        """specmock's own refusal (see `errorbody.refusal`)."""
+        return errorbody.refusal(
+            self.error_context, op, status, violations, accept, headers, operations
+        )
 
     # -- building ---------------------------------------------------------
     def answer(
