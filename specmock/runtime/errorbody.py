@@ -144,3 +144,33 @@ def header_safe(status: int, violations: list[Violation]) -> str:
 
 def structured(response: Response) -> bool:
     return any(is_json(m) or is_xml(m) for m in response.content)
+
+
+def refusal(
+    context: Draw,
+    op: Operation | None,
+    status: int,
+    violations: list[Violation],
+    accept: str | None,
+    headers: dict[str, str] | None = None,
+    operations: list[Operation] | None = None,
+) -> Outgoing:
+    """specmock's own refusal: in the shape the operation declares for the status, else
+    the one its service declares most (`operations` when no operation matched), else
+    RFC 9457 problem+json."""
+    extra = list((headers or {}).items())
+    own = op.response_for(status) if op is not None else None
+    if own is not None and not structured(own):  # declared without JSON/XML
+        return plain(op, own, status, violations, extra)
+    if operations is None and op is not None:
+        operations = op.compiler.operations
+    found = owner(op, status, operations or [])
+    if found is not None:
+        body = declared(context, found, status, None, violations, accept)
+        if body is not None:
+            media_type, data, filled = body
+            if not filled:
+                extra.append(("X-Specmock-Problem", header_safe(status, violations)))
+            return Outgoing(status, data, media_type, extra, op, violations=violations)
+    data = orjson.dumps(problems.problem(status, violations))
+    return Outgoing(status, data, problems.PROBLEM_TYPE, extra, op, violations=violations)

@@ -29,6 +29,7 @@ from typing import Any
 
 import orjson
 
+from .behaviours import IDEMPOTENCY_TTL
 from .faults import MAX_DELAY_MS
 from .journal import JOURNAL_BYTES
 
@@ -53,6 +54,7 @@ class Limits:
     max_body: int = MAX_BODY
     max_delay_ms: float = MAX_DELAY_MS
     journal_bytes: int = JOURNAL_BYTES
+    idempotency_ttl: float = IDEMPOTENCY_TTL
 
     @classmethod
     def parse(cls, pairs: Mapping[str, str]) -> Limits:

@@ -18,6 +18,10 @@ Two conventions from AWS-style APIs, where several operations share a method and
 - A last path parameter marked `x-specmock-greedy: true` takes the rest of the path,
   slashes included (`/{Bucket}/{Key}` matches `/b/photos/2024/cat.jpg`). Greedy patterns
   are tried after every fixed-length one.
+
+Templates equal but for their parameter names (`/render/{templateId}` for POST,
+`/render/{renderId}` for GET) are invalid OpenAPI but published: a match carries its
+twins, and the method picks the one that declares it.
 """
 
 from __future__ import annotations
@@ -136,6 +140,14 @@ class _Pattern:
     names: list[str | None]
     rank: tuple[int, ...]
     greedy: bool = False  # the last segment takes the rest of the path
+    twins: list[_Pattern] = field(default_factory=list)  # the same template, other names
+
+    @property
+    def shape(self) -> tuple[object, ...]:
+        return (
+            self.greedy,
+            *(s.pattern if isinstance(s, re.Pattern) else s for s in self.segments),
+        )
 
 
 @dataclass
@@ -143,6 +155,15 @@ class Match:
     entry: PathEntry
     params: dict[str, str]
     prefix: str = ""  # the mount prefix the path was matched under
+    twins: list[Match] = field(default_factory=list)  # the same path under other names
+
+    def for_method(self, method: str) -> Match:
+        """This match, or the twin whose template declares `method`."""
+        if not self.twins or method in self.entry.allow:
+            return self
+        found = next((t for t in self.twins if method in t.entry.allow), self)
+        found.prefix = self.prefix
+        return found
 
 
 class Router:
@@ -173,6 +194,12 @@ class Router:
             literal.setdefault(template.rstrip("/") or "/", literal[template])
         for patterns in templated.values():
             patterns.sort(key=lambda p: p.rank, reverse=True)
+            shapes: dict[tuple[object, ...], list[_Pattern]] = {}
+            for pattern in patterns:
+                shapes.setdefault(pattern.shape, []).append(pattern)
+            for same in shapes.values():
+                for pattern in same if len(same) > 1 else ():
+                    pattern.twins = [p for p in same if p is not pattern]
         conflicts = [p for p, _, _ in self._mounts if p == prefix]
         self._mounts.append((prefix, literal, templated))
         self._mounts.sort(key=lambda m: len(m[0]), reverse=True)
@@ -214,7 +241,8 @@ def _match_in(
         params = _try(pattern, parts)
         if params is None:
             continue
-        found = Match(pattern.entry, params)
+        twins = [Match(t.entry, _try(t, parts) or {}) for t in pattern.twins]
+        found = Match(pattern.entry, params, twins=twins)
         if method is None or pattern.entry.declares(method):
             return found
         first = first or (found, pattern.rank)

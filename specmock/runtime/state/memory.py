@@ -16,6 +16,9 @@ import orjson
 
 from .query import Page, Query, matches, sort_key
 
+Claim = tuple[str, float, dict[str, Any] | None]  # holder, until, value
+SWEEP_EVERY = 256
+
 
 def _copy(value: Mapping[str, Any]) -> dict[str, Any]:
     try:
@@ -49,6 +52,8 @@ class MemoryStore:
     def __init__(self) -> None:
         self._data: dict[str, dict[str, dict[str, Any]]] = {}
         self._counters: dict[str, int] = {}
+        self._claims: dict[str, dict[str, Claim]] = {}
+        self._claimed = 0  # claims taken since the last sweep
 
     async def get(self, namespace: str, key: str) -> dict[str, Any] | None:
         found = self._data.get(namespace, {}).get(key)
@@ -81,6 +86,43 @@ class MemoryStore:
         self._counters[namespace] = self._counters.get(namespace, 0) + 1
         return self._counters[namespace]
 
+    async def claim(
+        self,
+        namespace: str,
+        key: str,
+        holder: str,
+        now: float,
+        until: float,
+        value: Mapping[str, Any] | None = None,
+    ) -> bool:
+        claims = self._claims.setdefault(namespace, {})
+        found = claims.get(key)
+        if found is not None and found[0] != holder and found[1] > now:
+            return False
+        claims[key] = (holder, until, None if value is None else _copy(value))
+        self._claimed += 1
+        if self._claimed >= SWEEP_EVERY:  # expired claims go now and then, not one by one
+            self._claimed = 0
+            for name in [k for k, (_, ends, _) in claims.items() if ends <= now]:
+                del claims[name]
+        return True
+
+    async def claimed(
+        self, namespace: str, key: str, now: float
+    ) -> tuple[str, dict[str, Any] | None] | None:
+        found = self._claims.get(namespace, {}).get(key)
+        if found is None or found[1] <= now:
+            return None
+        return found[0], None if found[2] is None else _copy(found[2])
+
+    async def release(self, namespace: str, key: str, holder: str | None = None) -> bool:
+        claims = self._claims.get(namespace, {})
+        found = claims.get(key)
+        if found is None or (holder is not None and found[0] != holder):
+            return False
+        del claims[key]
+        return True
+
     async def namespaces(self, prefix: str = "") -> list[str]:
         return sorted(n for n, items in self._data.items() if n.startswith(prefix) and items)
 
@@ -89,6 +131,8 @@ class MemoryStore:
             del self._data[name]
         for name in [n for n in self._counters if n.startswith(prefix)]:
             del self._counters[name]
+        for name in [n for n in self._claims if n.startswith(prefix)]:
+            del self._claims[name]
 
     async def close(self) -> None:
         return None

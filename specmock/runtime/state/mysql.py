@@ -46,6 +46,20 @@ def _sizes(prefix: str) -> str:
     )
 
 
+def _claims(prefix: str) -> str:
+    """Claims: a key held by one holder until `ends`; `n` changes on every take, so the
+    UPDATE that takes a claim counts one affected row even when nothing else changed."""
+    return (
+        f"CREATE TABLE IF NOT EXISTS {prefix}claims ("
+        f" namespace {_TEXT}, k {_TEXT}, holder {_TEXT}, ends DOUBLE NOT NULL,"
+        " value LONGTEXT CHARACTER SET utf8mb4 NULL, n BIGINT NOT NULL DEFAULT 0,"
+        " PRIMARY KEY (namespace, k), KEY ns_ends (namespace, ends)) ENGINE=InnoDB"
+    )
+
+
+SWEEP_EVERY = 256  # claims taken between two sweeps of a namespace's expired ones
+
+
 def _dumps(value: Mapping[str, Any]) -> str:
     return json.dumps(dict(value), ensure_ascii=False, separators=(",", ":"))
 
@@ -72,6 +86,8 @@ class MysqlStore:
         self._db = self._connect()
         self._items, self._counters = f"{prefix}items", f"{prefix}counters"
         self._sizes = f"{prefix}sizes"
+        self._claims, self._claimed = f"{prefix}claims", 0
+        self._run(_claims(prefix), ())
         for statement in _schema(prefix):
             self._run(statement, ())
         had_sizes = self._run("SHOW TABLES LIKE %s", (self._sizes,), fetch=True)
@@ -229,6 +245,64 @@ class MysqlStore:
     async def next_id(self, namespace: str) -> int:
         return await asyncio.to_thread(self._next_id, namespace)
 
+    def _claim(
+        self, namespace: str, key: str, holder: str, now: float, until: float, text: str | None
+    ) -> bool:
+        with self._lock, self._live().cursor() as cursor:
+            self._claimed += 1
+            if self._claimed >= SWEEP_EVERY:
+                self._claimed = 0
+                cursor.execute(
+                    f"DELETE FROM {self._claims} WHERE namespace = %s AND ends <= %s",
+                    (namespace, now),
+                )
+            # 1 when inserted; 0 when the key exists (`n = n` changes nothing).
+            if cursor.execute(
+                f"INSERT INTO {self._claims} (namespace, k, holder, ends, value) "
+                "VALUES (%s, %s, %s, %s, %s) ON DUPLICATE KEY UPDATE n = n",
+                (namespace, key, holder, until, text),
+            ):
+                return True
+            taken = cursor.execute(
+                f"UPDATE {self._claims} SET holder = %s, ends = %s, value = %s, n = n + 1"
+                " WHERE namespace = %s AND k = %s AND (holder = %s OR ends <= %s)",
+                (holder, until, text, namespace, key, holder, now),
+            )
+            return taken > 0
+
+    async def claim(
+        self,
+        namespace: str,
+        key: str,
+        holder: str,
+        now: float,
+        until: float,
+        value: Mapping[str, Any] | None = None,
+    ) -> bool:
+        text = None if value is None else _dumps(value)
+        return await asyncio.to_thread(self._claim, namespace, key, holder, now, until, text)
+
+    async def claimed(
+        self, namespace: str, key: str, now: float
+    ) -> tuple[str, dict[str, Any] | None] | None:
+        rows = await self._call(
+            f"SELECT holder, value FROM {self._claims} WHERE namespace = %s AND k = %s"
+            " AND ends > %s",
+            (namespace, key, now),
+            fetch=True,
+        )
+        if not rows:
+            return None
+        holder, text = rows[0]
+        return holder, None if text is None else json.loads(text)
+
+    async def release(self, namespace: str, key: str, holder: str | None = None) -> bool:
+        sql = f"DELETE FROM {self._claims} WHERE namespace = %s AND k = %s"
+        params: tuple[Any, ...] = (namespace, key)
+        if holder is not None:
+            sql, params = sql + " AND holder = %s", (*params, holder)
+        return bool(await self._call(sql, params))
+
     async def namespaces(self, prefix: str = "") -> list[str]:
         rows = await self._call(
             f"SELECT DISTINCT namespace FROM {self._items} WHERE LEFT(namespace, %s) = %s "
@@ -239,7 +313,7 @@ class MysqlStore:
         return [name for (name,) in rows]
 
     async def clear(self, prefix: str = "") -> None:
-        for table in (self._items, self._counters, self._sizes):
+        for table in (self._items, self._counters, self._sizes, self._claims):
             await self._call(
                 f"DELETE FROM {table} WHERE LEFT(namespace, %s) = %s", (len(prefix), prefix)
             )
@@ -254,5 +328,5 @@ class MysqlStore:
 
     def drop_tables(self) -> None:
         """Remove this store's tables (tests use a table prefix each)."""
-        for table in (self._items, self._counters, self._sizes):
+        for table in (self._items, self._counters, self._sizes, self._claims):
             self._run(f"DROP TABLE IF EXISTS {table}", ())

@@ -53,6 +53,19 @@ END;
 # so an unfiltered page's total is one lookup, not a count over the namespace (16 ms at 100k
 # items on the 2-core machine, 2026-12-07).
 
+_CLAIMS = """
+CREATE TABLE IF NOT EXISTS claims (
+    namespace TEXT NOT NULL,
+    key TEXT NOT NULL,
+    holder TEXT NOT NULL,
+    until REAL NOT NULL,
+    value TEXT,
+    PRIMARY KEY (namespace, key)
+);
+CREATE INDEX IF NOT EXISTS claims_until ON claims (namespace, until);
+"""
+SWEEP_EVERY = 256  # claims taken between two sweeps of a namespace's expired ones
+
 # Prefix match without LIKE, whose `%` and `_` would be wildcards.
 _PREFIX = "substr(namespace, 1, ?) = ?"
 
@@ -77,6 +90,7 @@ class SqliteStore:
     def __init__(self, path: str | Path, *, busy_timeout: float = 30.0) -> None:
         self.path = str(path)
         self._lock = threading.RLock()
+        self._claimed = 0
         # isolation_level=None: no implicit transactions, we open them ourselves.
         self._db = sqlite3.connect(
             self.path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
@@ -89,7 +103,7 @@ class SqliteStore:
             had_sizes = db.execute(
                 "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sizes'"
             ).fetchone()
-            for statement in _statements(_SCHEMA):
+            for statement in _statements(_SCHEMA + _CLAIMS):
                 db.execute(statement)
             if not had_sizes:  # a file from before `sizes`: count once
                 db.execute(
@@ -215,6 +229,52 @@ class SqliteStore:
             ).fetchone()
             return int(value)
 
+    async def claim(
+        self,
+        namespace: str,
+        key: str,
+        holder: str,
+        now: float,
+        until: float,
+        value: Mapping[str, Any] | None = None,
+    ) -> bool:
+        text = None if value is None else _dumps(value)
+        with self._write() as db:
+            taken = db.execute(
+                "INSERT INTO claims VALUES (?, ?, ?, ?, ?) ON CONFLICT (namespace, key) DO "
+                "UPDATE SET holder = excluded.holder, until = excluded.until, value = "
+                "excluded.value WHERE claims.holder = excluded.holder OR claims.until <= ?",
+                (namespace, key, holder, until, text, now),
+            ).rowcount
+            self._claimed += 1
+            if self._claimed >= SWEEP_EVERY:
+                self._claimed = 0
+                db.execute(
+                    "DELETE FROM claims WHERE namespace = ? AND until <= ?", (namespace, now)
+                )
+        return taken > 0
+
+    async def claimed(
+        self, namespace: str, key: str, now: float
+    ) -> tuple[str, dict[str, Any] | None] | None:
+        rows = self._read(
+            "SELECT holder, value FROM claims WHERE namespace = ? AND key = ? AND until > ?",
+            (namespace, key, now),
+        )
+        if not rows:
+            return None
+        holder, text = rows[0]
+        return holder, None if text is None else json.loads(text)
+
+    async def release(self, namespace: str, key: str, holder: str | None = None) -> bool:
+        with self._write() as db:
+            if holder is None:
+                sql, params = "DELETE FROM claims WHERE namespace = ? AND key = ?", (namespace, key)
+            else:
+                sql = "DELETE FROM claims WHERE namespace = ? AND key = ? AND holder = ?"
+                params = (namespace, key, holder)
+            return db.execute(sql, params).rowcount > 0
+
     async def namespaces(self, prefix: str = "") -> list[str]:
         rows = self._read(
             f"SELECT DISTINCT namespace FROM items WHERE {_PREFIX} ORDER BY namespace",
@@ -227,6 +287,7 @@ class SqliteStore:
             db.execute(f"DELETE FROM items WHERE {_PREFIX}", (len(prefix), prefix))
             db.execute(f"DELETE FROM counters WHERE {_PREFIX}", (len(prefix), prefix))
             db.execute(f"DELETE FROM sizes WHERE {_PREFIX}", (len(prefix), prefix))
+            db.execute(f"DELETE FROM claims WHERE {_PREFIX}", (len(prefix), prefix))
 
     async def close(self) -> None:
         with self._lock:
