@@ -97,6 +97,7 @@ async def fill(store, backend: str, ns: str, count: int) -> None:
                     )
                 cursor.execute(f"REPLACE INTO {inner._counters} VALUES (%s, %s)", (ns, count))
                 cursor.execute(f"REPLACE INTO {inner._sizes} VALUES (%s, %s)", (ns, count))
+            inner.count_blocks(ns)
 
         await asyncio.to_thread(load)
 

@@ -6,6 +6,12 @@ the row's seq alone), so a replaced item keeps its place. Counters are atomic ac
 connections through `LAST_INSERT_ID(expr)`, which the server keeps per connection. Keys
 and namespaces compare in binary, as in the other stores (case and accents matter).
 
+An offset is found without walking to it: InnoDB steps through an index at about 0.6 µs an
+entry (30 ms to skip 50,000 on the 2-core machine, 2026-12-07), so each namespace also
+counts its items per block of `BLOCK` consecutive `seq` values (`blocks`, kept by put and
+delete in their transaction). A page sums those counts to find the block holding its first
+item (a hundred rows at 100k items) and walks at most `BLOCK` index entries from there.
+
 The driver (PyMySQL) is blocking, so each statement runs in a worker thread, one at a time
 on one connection (reconnected when the server dropped it), and the event loop never waits
 on the network.
@@ -22,6 +28,8 @@ from urllib.parse import parse_qs, unquote, urlparse
 
 from .query import Page, Query
 from .where import mysql_order, mysql_where
+
+BLOCK = 1024
 
 _TEXT = "VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL"
 
@@ -43,6 +51,14 @@ def _sizes(prefix: str) -> str:
     return (
         f"CREATE TABLE IF NOT EXISTS {prefix}sizes ("
         f" namespace {_TEXT} PRIMARY KEY, n BIGINT NOT NULL) ENGINE=InnoDB"
+    )
+
+
+def _blocks(prefix: str) -> str:
+    return (
+        f"CREATE TABLE IF NOT EXISTS {prefix}blocks ("
+        f" namespace {_TEXT}, block BIGINT NOT NULL, n BIGINT NOT NULL,"
+        " PRIMARY KEY (namespace, block)) ENGINE=InnoDB"
     )
 
 
@@ -82,6 +98,32 @@ class MysqlStore:
                 " GROUP BY namespace",
                 (),
             )
+        self._blocks = f"{prefix}blocks"
+        had_blocks = self._run("SHOW TABLES LIKE %s", (self._blocks,), fetch=True)
+        self._run(_blocks(prefix), ())
+        if not had_blocks:  # tables from before `blocks` (REPLACE: processes opening them
+            # together each count them)
+            self._run(
+                f"REPLACE INTO {self._blocks} SELECT namespace, seq DIV {BLOCK}, COUNT(*)"
+                f" FROM {self._items} GROUP BY namespace, seq DIV {BLOCK}",
+                (),
+            )
+
+    def count_blocks(self, namespace: str) -> None:
+        """Count a namespace's blocks again from its items (after a bulk load)."""
+        with self._lock, self._live().cursor() as cursor:
+            cursor.execute("START TRANSACTION")
+            try:
+                cursor.execute(f"DELETE FROM {self._blocks} WHERE namespace = %s", (namespace,))
+                cursor.execute(
+                    f"INSERT INTO {self._blocks} SELECT %s, seq DIV {BLOCK}, COUNT(*)"
+                    f" FROM {self._items} WHERE namespace = %s GROUP BY seq DIV {BLOCK}",
+                    (namespace, namespace),
+                )
+            except BaseException:
+                cursor.execute("ROLLBACK")
+                raise
+            cursor.execute("COMMIT")
 
     @classmethod
     def from_url(cls, url: str) -> MysqlStore:
@@ -126,44 +168,58 @@ class MysqlStore:
         )
         return json.loads(rows[0][0]) if rows else None
 
-    def _change(self, sql: str, params: tuple[Any, ...], namespace: str, added: int) -> int:
-        """Run a put or a delete and, when it added or removed an item, the size with it,
-        in one transaction."""
+    def _counted(self, cursor: Any, namespace: str, seq: int, added: int) -> None:
+        """The size and the block count follow an added or removed item (in its
+        transaction)."""
+        cursor.execute(
+            f"INSERT INTO {self._sizes} VALUES (%s, %s) ON DUPLICATE KEY UPDATE n = n + VALUES(n)",
+            (namespace, added),
+        )
+        cursor.execute(
+            f"INSERT INTO {self._blocks} VALUES (%s, %s, %s)"
+            " ON DUPLICATE KEY UPDATE n = n + VALUES(n)",
+            (namespace, seq // BLOCK, added),
+        )
+
+    def _put(self, namespace: str, key: str, text: str) -> None:
         with self._lock, self._live().cursor() as cursor:
             cursor.execute("START TRANSACTION")
             try:
-                count = cursor.execute(sql, params)
-                if count == 1:  # 1: inserted or deleted; 2 or 0: an insert that replaced
-                    cursor.execute(
-                        f"INSERT INTO {self._sizes} VALUES (%s, %s) "
-                        "ON DUPLICATE KEY UPDATE n = n + VALUES(n)",
-                        (namespace, added),
-                    )
+                count = cursor.execute(
+                    f"INSERT INTO {self._items} (namespace, k, value) VALUES (%s, %s, %s) "
+                    "ON DUPLICATE KEY UPDATE value = VALUES(value)",
+                    (namespace, key, text),
+                )
+                if count == 1:  # 1: inserted; 2 or 0: an insert that replaced
+                    self._counted(cursor, namespace, cursor.lastrowid, 1)
             except BaseException:
                 cursor.execute("ROLLBACK")
                 raise
             cursor.execute("COMMIT")
-            return count
+
+    def _delete(self, namespace: str, key: str) -> bool:
+        with self._lock, self._live().cursor() as cursor:
+            cursor.execute("START TRANSACTION")
+            try:
+                cursor.execute(
+                    f"SELECT seq FROM {self._items} WHERE namespace = %s AND k = %s FOR UPDATE",
+                    (namespace, key),
+                )
+                found = cursor.fetchone()
+                if found is not None:
+                    cursor.execute(f"DELETE FROM {self._items} WHERE seq = %s", (found[0],))
+                    self._counted(cursor, namespace, found[0], -1)
+            except BaseException:
+                cursor.execute("ROLLBACK")
+                raise
+            cursor.execute("COMMIT")
+            return found is not None
 
     async def put(self, namespace: str, key: str, value: Mapping[str, Any]) -> None:
-        await asyncio.to_thread(
-            self._change,
-            f"INSERT INTO {self._items} (namespace, k, value) VALUES (%s, %s, %s) "
-            "ON DUPLICATE KEY UPDATE value = VALUES(value)",
-            (namespace, key, _dumps(value)),
-            namespace,
-            1,
-        )
+        await asyncio.to_thread(self._put, namespace, key, _dumps(value))
 
     async def delete(self, namespace: str, key: str) -> bool:
-        count = await asyncio.to_thread(
-            self._change,
-            f"DELETE FROM {self._items} WHERE namespace = %s AND k = %s",
-            (namespace, key),
-            namespace,
-            -1,
-        )
-        return bool(count)
+        return await asyncio.to_thread(self._delete, namespace, key)
 
     async def items(self, namespace: str) -> list[dict[str, Any]]:
         rows = await self._call(
@@ -183,14 +239,7 @@ class MysqlStore:
             cursor.execute("START TRANSACTION READ ONLY")
             try:
                 if not query.filters and not query.sort:
-                    # The offset is skipped in the (namespace, seq) index alone.
-                    cursor.execute(
-                        f"SELECT i.value FROM {self._items} i JOIN (SELECT seq FROM"
-                        f" {self._items} WHERE namespace = %s ORDER BY seq LIMIT %s OFFSET %s)"
-                        " p ON i.seq = p.seq ORDER BY i.seq",
-                        (namespace, limit, offset),
-                    )
-                    rows = cursor.fetchall()
+                    rows = self._positioned(cursor, namespace, limit, offset)
                     cursor.execute(
                         f"SELECT n FROM {self._sizes} WHERE namespace = %s", (namespace,)
                     )
@@ -211,6 +260,27 @@ class MysqlStore:
             finally:
                 cursor.execute("COMMIT")
         return Page([json.loads(text) for (text,) in rows], int(total))
+
+    def _positioned(self, cursor: Any, namespace: str, limit: int, offset: int) -> Any:
+        """The values of an unfiltered page: the block holding position `offset` from the
+        block counts, then at most a block of (namespace, seq) index entries walked."""
+        cursor.execute(
+            f"SELECT block, ahead FROM (SELECT block, SUM(n) OVER (ORDER BY block) - n"
+            f" AS ahead FROM {self._blocks} WHERE namespace = %s) b WHERE ahead <= %s"
+            " ORDER BY block DESC LIMIT 1",
+            (namespace, offset),
+        )
+        found = cursor.fetchone()
+        if found is None:
+            return []
+        block, ahead = found
+        cursor.execute(
+            f"SELECT i.value FROM {self._items} i JOIN (SELECT seq FROM {self._items}"
+            " FORCE INDEX (ns_seq) WHERE namespace = %s AND seq >= %s ORDER BY seq"
+            " LIMIT %s OFFSET %s) p ON i.seq = p.seq ORDER BY i.seq",
+            (namespace, int(block) * BLOCK, limit, offset - int(ahead)),
+        )
+        return cursor.fetchall()
 
     async def page(self, namespace: str, query: Query) -> Page:
         return await asyncio.to_thread(self._page, namespace, query)
@@ -239,7 +309,7 @@ class MysqlStore:
         return [name for (name,) in rows]
 
     async def clear(self, prefix: str = "") -> None:
-        for table in (self._items, self._counters, self._sizes):
+        for table in (self._items, self._counters, self._sizes, self._blocks):
             await self._call(
                 f"DELETE FROM {table} WHERE LEFT(namespace, %s) = %s", (len(prefix), prefix)
             )
@@ -254,5 +324,5 @@ class MysqlStore:
 
     def drop_tables(self) -> None:
         """Remove this store's tables (tests use a table prefix each)."""
-        for table in (self._items, self._counters, self._sizes):
+        for table in (self._items, self._counters, self._sizes, self._blocks):
             self._run(f"DROP TABLE IF EXISTS {table}", ())
