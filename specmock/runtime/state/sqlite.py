@@ -12,6 +12,7 @@ keeps them serialized if the store is used from several threads.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 import threading
@@ -21,8 +22,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from .query import Page, Query
-from .where import sqlite_order, sqlite_where
+from .query import Page, Query, sort_key
+from .where import sqlite_order, sqlite_sort_key, sqlite_where
+
+SORT_INDEXES = 16  # sorted fields given an index (each costs space and every write)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS items (
@@ -77,6 +80,7 @@ class SqliteStore:
     def __init__(self, path: str | Path, *, busy_timeout: float = 30.0) -> None:
         self.path = str(path)
         self._lock = threading.RLock()
+        self._sort_indexes: set[str] = set()
         # isolation_level=None: no implicit transactions, we open them ourselves.
         self._db = sqlite3.connect(
             self.path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
@@ -168,9 +172,46 @@ class SqliteStore:
         rows = self._read("SELECT value FROM items WHERE namespace = ? ORDER BY seq", (namespace,))
         return [json.loads(text) for (text,) in rows]
 
+    def _size(self, namespace: str) -> int:
+        found = self._db.execute("SELECT n FROM sizes WHERE namespace = ?", (namespace,)).fetchone()
+        return found[0] if found else 0
+
+    def _values(self, seqs: list[int]) -> list[tuple[str]]:
+        """The values at these places, in this order."""
+        found: dict[int, str] = {}
+        for start in range(0, len(seqs), 500):  # within SQLite's bound-parameter limit
+            part = seqs[start : start + 500]
+            found.update(
+                self._db.execute(
+                    f"SELECT seq, value FROM items WHERE seq IN ({', '.join('?' * len(part))})",
+                    part,
+                )
+            )
+        return [(found[seq],) for seq in seqs]
+
+    def _sort_index(self, sort: str) -> None:
+        """An index in a sort's order, made the first time a page asks for that sort (a
+        second process finds it made); at most `SORT_INDEXES`, then sorts run unindexed."""
+        if sort in self._sort_indexes:  # made, found, or over the limit: asked once
+            return
+        self._sort_indexes.add(sort)
+        name = "items_by_" + hashlib.sha1(sort.encode()).hexdigest()[:16]
+        descending = " DESC" if sort_key(sort)[1] else ""
+        with self._write() as db:
+            made = db.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'items_by_%'"
+            ).fetchall()
+            if (name,) in made or len(made) < SORT_INDEXES:
+                db.execute(
+                    f"CREATE INDEX IF NOT EXISTS {name} ON items"
+                    f" (namespace, {sqlite_sort_key(sort)}{descending}, seq)"
+                )
+
     async def page(self, namespace: str, query: Query) -> Page:
         limit = -1 if query.limit is None else max(query.limit, 0)
         offset = max(query.offset, 0)
+        if query.sort:
+            self._sort_index(query.sort)
         with self._lock:
             # One read transaction: the page and its total come from the same snapshot.
             self._db.execute("BEGIN")
@@ -183,22 +224,27 @@ class SqliteStore:
                         " WHERE namespace = ? ORDER BY seq LIMIT ? OFFSET ?) ORDER BY seq",
                         (namespace, limit, offset),
                     ).fetchall()
-                    found = self._db.execute(
-                        "SELECT n FROM sizes WHERE namespace = ?", (namespace,)
-                    ).fetchone()
-                    total = found[0] if found else 0
+                    total = self._size(namespace)
                 else:
+                    # The page's places first (from the sort index alone when nothing is
+                    # filtered), then only their values.
                     where, params = sqlite_where(query.filters)
-                    order, order_params = sqlite_order(query.sort)
-                    rows = self._db.execute(
-                        f"SELECT value FROM items WHERE namespace = ? AND {where}"
-                        f" ORDER BY {order} LIMIT ? OFFSET ?",
-                        (namespace, *params, *order_params, limit, offset),
-                    ).fetchall()
-                    (total,) = self._db.execute(
-                        f"SELECT count(*) FROM items WHERE namespace = ? AND {where}",
-                        (namespace, *params),
-                    ).fetchone()
+                    seqs = [
+                        seq
+                        for (seq,) in self._db.execute(
+                            f"SELECT seq FROM items WHERE namespace = ? AND {where}"
+                            f" ORDER BY {sqlite_order(query.sort)} LIMIT ? OFFSET ?",
+                            (namespace, *params, limit, offset),
+                        )
+                    ]
+                    rows = self._values(seqs)
+                    if query.filters:
+                        (total,) = self._db.execute(
+                            f"SELECT count(*) FROM items WHERE namespace = ? AND {where}",
+                            (namespace, *params),
+                        ).fetchone()
+                    else:
+                        total = self._size(namespace)
             finally:
                 self._db.execute("COMMIT")
         return Page([json.loads(text) for (text,) in rows], int(total))

@@ -61,15 +61,31 @@ def _sorting(sort: str) -> tuple[str, str]:
     return path(field), "DESC" if descending else "ASC"
 
 
-def sqlite_order(sort: str | None) -> tuple[str, list[Any]]:
-    if not sort:
-        return "seq", []
-    p, direction = _sorting(sort)
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def sqlite_sort_key(sort: str) -> str:
+    """One expression whose order is the Query sort order, written with the path as a
+    literal (SQLite uses an index on an expression only for the same expression, and a
+    bound parameter is never the same): the field's value when it is a number, a boolean
+    (1 or 0) or text, in SQLite's order (numbers before text); otherwise, ascending, an
+    empty blob (after all text), descending, NULL (after everything), so the unsortable
+    come last either way."""
+    field, descending = sort_key(sort)
+    p = _literal(path(field))
+    last = "NULL" if descending else "x''"
     return (
-        f"json_type(value, ?) IN ('null', 'object', 'array') OR json_type(value, ?) IS NULL,"
-        f" json_extract(value, ?) {direction}, seq",
-        [p, p, p],
+        f"CASE WHEN json_type(value, {p}) IN ('integer', 'real', 'text', 'true', 'false')"
+        f" THEN json_extract(value, {p}) ELSE {last} END"
     )
+
+
+def sqlite_order(sort: str | None) -> str:
+    """The ORDER BY of a page; ties keep insertion order (`seq`) in both directions."""
+    if not sort:
+        return "seq"
+    return f"{sqlite_sort_key(sort)} {'DESC' if sort_key(sort)[1] else 'ASC'}, seq"
 
 
 _SCALAR = "('INTEGER', 'UNSIGNED INTEGER', 'DOUBLE', 'DECIMAL', 'STRING')"
