@@ -35,23 +35,39 @@ def numbers(wanted: str) -> list[Any]:
     return found
 
 
+def _sqlite_scalar(kind: str, value: str, bound: list[Any], wanted: str) -> tuple[str, list[Any]]:
+    """The test that a JSON scalar reads as `wanted`, given SQL for its json_type (`kind`)
+    and its SQL value (`value`), each needing the parameters `bound`: text equal to it, a
+    boolean equal to it in any case, an integer or a whole real equal to an integer
+    literal (`5` matches 5 and 5.0), a real equal to a real literal (`5.0` matches 5.0,
+    not 5)."""
+    parts = [f"({kind} = 'text' AND {value} = ?)", f"({kind} IN ('true', 'false') AND {kind} = ?)"]
+    params = [*bound, *bound, wanted, *bound, *bound, wanted.lower()]
+    for number in numbers(wanted):
+        if isinstance(number, int):
+            if not -(2**63) <= number < 2**63:  # beyond SQLite's integers: stored as reals
+                continue
+            parts.append(f"({kind} IN ('integer', 'real') AND {value} = ?)")
+        else:
+            parts.append(f"({kind} = 'real' AND {value} = ?)")
+        params += [*bound, *bound, number]
+    return "(" + " OR ".join(parts) + ")", params
+
+
 def sqlite_where(filters: Mapping[str, str]) -> tuple[str, list[Any]]:
     clauses, params = [], []
     for field, wanted in filters.items():
         p = path(field)
-        candidates = [wanted, *numbers(wanted)]
-        marks = ", ".join("?" * len(candidates))
-        clauses.append(
-            "(json_type(value, ?) IS NULL"
-            " OR (json_type(value, ?) IN ('true', 'false') AND json_type(value, ?) = lower(?))"
-            " OR (json_type(value, ?) IN ('integer', 'real', 'text')"
-            f"     AND json_extract(value, ?) IN ({marks}))"
-            " OR (json_type(value, ?) = 'array'"
-            "     AND EXISTS (SELECT 1 FROM json_each(items.value, ?) e"
-            "     WHERE (e.type IN ('true', 'false') AND e.type = lower(?))"
-            f"        OR (e.type IN ('integer', 'real', 'text') AND e.value IN ({marks})))))"
+        top, top_params = _sqlite_scalar(
+            "json_type(value, ?)", "json_extract(value, ?)", [p], wanted
         )
-        params += [p, p, p, wanted, p, p, *candidates, p, p, wanted, *candidates]
+        element, element_params = _sqlite_scalar("e.type", "e.value", [], wanted)
+        clauses.append(
+            f"(json_type(value, ?) IS NULL OR {top}"
+            " OR (json_type(value, ?) = 'array'"
+            f"     AND EXISTS (SELECT 1 FROM json_each(items.value, ?) e WHERE {element})))"
+        )
+        params += [p, *top_params, p, p, *element_params]
     return " AND ".join(clauses) or "1", params
 
 
@@ -100,29 +116,48 @@ def mysql_where(filters: Mapping[str, str]) -> tuple[str, list[Any]]:
         if wanted.lower() in ("true", "false"):
             elements.append(wanted.lower())
         contains = " OR ".join("JSON_CONTAINS(JSON_EXTRACT(value, %s), %s)" for _ in elements)
+        # a whole real reads as an integer literal too (5.0 matches `5`), as in Python
+        integers = [n for n in numbers(wanted) if isinstance(n, int) and abs(n) < 2**53]
+        whole = (
+            " OR (JSON_TYPE(JSON_EXTRACT(value, %s)) = 'DOUBLE'"
+            " AND JSON_EXTRACT(value, %s) + 0 = %s)"
+            if integers
+            else ""
+        )
+        whole_params = [p, p, integers[0]] if integers else []
         clauses.append(
             "(JSON_EXTRACT(value, %s) IS NULL"
             " OR (JSON_TYPE(JSON_EXTRACT(value, %s)) = 'BOOLEAN'"
             "     AND JSON_UNQUOTE(JSON_EXTRACT(value, %s)) = LOWER(%s))"
             f" OR (JSON_TYPE(JSON_EXTRACT(value, %s)) IN {_SCALAR}"
             "     AND CAST(JSON_UNQUOTE(JSON_EXTRACT(value, %s)) AS BINARY) = CAST(%s AS BINARY))"
+            f"{whole}"
             f" OR (JSON_TYPE(JSON_EXTRACT(value, %s)) = 'ARRAY' AND ({contains})))"
         )
-        params += [p, p, p, wanted, p, p, wanted, p]
+        params += [p, p, p, wanted, p, p, wanted, *whole_params, p]
         for element in elements:
             params += [p, element]
     return " AND ".join(clauses) or "1", params
 
 
 def mysql_order(sort: str | None) -> tuple[str, list[Any]]:
+    """The Query sort order as SQLite gives it: numbers and booleans (1, 0) by value, then
+    text in code point order (its UTF-8 bytes), reversed for descending; missing, null,
+    objects and lists last either way; ties in insertion order."""
     if not sort:
         return "seq", []
     p, direction = _sorting(sort)
+    x = "JSON_EXTRACT(value, %s)"
+    kind = (
+        f"CASE WHEN JSON_TYPE({x}) IN ('INTEGER', 'UNSIGNED INTEGER', 'DOUBLE', 'DECIMAL',"
+        f" 'BOOLEAN') THEN 0 WHEN JSON_TYPE({x}) = 'STRING' THEN 1 ELSE 2 END"
+    )
+    number = (
+        f"CASE WHEN JSON_TYPE({x}) = 'BOOLEAN' THEN JSON_UNQUOTE({x}) = 'true'"
+        f" WHEN JSON_TYPE({x}) IN {_SCALAR} AND JSON_TYPE({x}) <> 'STRING' THEN {x} + 0 END"
+    )
+    text = f"CASE WHEN JSON_TYPE({x}) = 'STRING' THEN CAST(JSON_UNQUOTE({x}) AS BINARY) END"
     return (
-        f"JSON_TYPE(JSON_EXTRACT(value, %s)) NOT IN {_SCALAR}"
-        " OR JSON_EXTRACT(value, %s) IS NULL,"
-        " JSON_TYPE(JSON_EXTRACT(value, %s)) = 'STRING',"
-        f" JSON_EXTRACT(value, %s) + 0 {direction},"
-        f" CAST(JSON_UNQUOTE(JSON_EXTRACT(value, %s)) AS BINARY) {direction}, seq",
-        [p, p, p, p, p],
+        f"{kind} = 2, {kind} {direction}, {number} {direction}, {text} {direction}, seq",
+        [p] * 11,  # kind twice (2 each), number (5), text (2)
     )
