@@ -56,6 +56,33 @@ async def test_sqlite_walks_indexes_for_plain_and_sorted_pages(tmp_path) -> None
         await store.close()
 
 
+async def test_sqlite_deep_page_costs_what_a_shallow_one_does(tmp_path) -> None:
+    store = SqliteStore(tmp_path / "state.db")
+    try:
+        with store._write() as db:
+            db.executemany(
+                "INSERT INTO items (namespace, key, value) VALUES (?, ?, ?)",
+                [("svc:pets", str(n), json.dumps(pet(n))) for n in range(1, SIZE + 1)],
+            )
+        await store.delete("svc:pets", "10")
+        steps = []
+
+        async def counted(offset: int) -> list[int]:
+            steps.append(0)
+            store._db.set_progress_handler(lambda: steps.__setitem__(-1, steps[-1] + 1), 100)
+            page = await store.page("svc:pets", Query(offset=offset, limit=20))
+            store._db.set_progress_handler(None, 0)
+            assert page.total == SIZE - 1
+            return [p["id"] for p in page.items]
+
+        assert await counted(1000) == list(range(1002, 1022))
+        assert await counted(SIZE - 1000) == list(range(SIZE - 998, SIZE - 978))
+        # walking the index from the start would cost (SIZE - 1000) / 1000 = 9 times more
+        assert steps[1] < 2 * steps[0] + 20, steps
+    finally:
+        await store.close()
+
+
 async def test_sqlite_sort_indexes_are_capped(tmp_path, monkeypatch) -> None:
     import specmock.runtime.state.sqlite as sqlite
 
