@@ -86,7 +86,7 @@ async def test_sqlite_deep_page_costs_what_a_shallow_one_does(tmp_path) -> None:
 async def test_sqlite_sort_indexes_are_capped(tmp_path, monkeypatch) -> None:
     import specmock.runtime.state.sqlite as sqlite
 
-    monkeypatch.setattr(sqlite, "SORT_INDEXES", 2)
+    monkeypatch.setattr(sqlite, "INDEXES", 2)
     store = SqliteStore(tmp_path / "state.db")
     try:
         await store.put("svc:pets", "1", pet(1))

@@ -23,9 +23,10 @@ from pathlib import Path
 from typing import Any
 
 from .query import Page, Query, sort_key
-from .where import sqlite_order, sqlite_sort_key, sqlite_where
+from .where import sqlite_arms, sqlite_field_index, sqlite_order, sqlite_sort_key, sqlite_where
 
-SORT_INDEXES = 16  # sorted fields given an index (each costs space and every write)
+SORT_FOUND = 5000  # matches sorted as found; more are taken walking the sort's index
+INDEXES = 16  # sorted fields, and filtered ones, given an index (each costs every write)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS items (
@@ -97,7 +98,7 @@ class SqliteStore:
     def __init__(self, path: str | Path, *, busy_timeout: float = 30.0) -> None:
         self.path = str(path)
         self._lock = threading.RLock()
-        self._sort_indexes: set[str] = set()
+        self._indexes: set[tuple[str, str]] = set()
         # isolation_level=None: no implicit transactions, we open them ourselves.
         self._db = sqlite3.connect(
             self.path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
@@ -220,6 +221,49 @@ class SqliteStore:
             (namespace, block * BLOCK, limit, offset - ahead),
         ).fetchall()
 
+    def _count(self, arms: list[tuple[str, list[Any]]]) -> int:
+        return sum(
+            self._db.execute(f"SELECT count(*) FROM items WHERE {where}", params).fetchone()[0]
+            for where, params in arms
+        )
+
+    def _filtered(
+        self, namespace: str, query: Query, limit: int, offset: int
+    ) -> tuple[list[int], int]:
+        """A filtered page's places and its total. The filter matching fewest items (each
+        counted in its field's index, `sqlite_arms`) drives: its arms find the candidates,
+        the other filters are checked on those rows alone. In insertion order the arms'
+        ordered ranges are merged; sorted, few matches are sorted as found, many are
+        taken walking the sort's index."""
+        counted = []
+        for name, wanted in query.filters.items():
+            arms = [
+                (f"namespace = ? AND {a}", [namespace, *p]) for a, p in sqlite_arms(name, wanted)
+            ]
+            counted.append((self._count(arms), name, arms))
+        least, driver, arms = min(counted, key=lambda c: c[0])
+        rest, rest_params = sqlite_where({k: v for k, v in query.filters.items() if k != driver})
+        arms = [(f"{where} AND {rest}", [*params, *rest_params]) for where, params in arms]
+        total = least if len(counted) == 1 else self._count(arms)
+        if limit == 0 or offset >= total:
+            return [], total
+        if query.sort and total > SORT_FOUND:
+            where, params = sqlite_where(query.filters)
+            found = self._db.execute(
+                f"SELECT seq FROM items WHERE namespace = ? AND {where}"
+                f" ORDER BY {sqlite_order(query.sort)} LIMIT ? OFFSET ?",
+                (namespace, *params, limit, offset),
+            )
+            return [seq for (seq,) in found], total
+        key = sqlite_sort_key(query.sort) if query.sort else "seq"
+        union = " UNION ALL ".join(f"SELECT seq, {key} AS k FROM items WHERE {w}" for w, _ in arms)
+        direction = "DESC" if query.sort and sort_key(query.sort)[1] else "ASC"
+        found = self._db.execute(
+            f"{union} ORDER BY k {direction}, seq LIMIT ? OFFSET ?",
+            [p for _, params in arms for p in params] + [limit, offset],
+        )
+        return [seq for seq, _ in found], total
+
     def _values(self, seqs: list[int]) -> list[tuple[str]]:
         """The values at these places, in this order."""
         found: dict[int, str] = {}
@@ -233,29 +277,32 @@ class SqliteStore:
             )
         return [(found[seq],) for seq in seqs]
 
-    def _sort_index(self, sort: str) -> None:
-        """An index in a sort's order, made the first time a page asks for that sort (a
-        second process finds it made); at most `SORT_INDEXES`, then sorts run unindexed."""
-        if sort in self._sort_indexes:  # made, found, or over the limit: asked once
+    def _index(self, kind: str, key: str, columns: str) -> None:
+        """An index made the first time a page asks for it (a second process finds it made):
+        `by` a sort's order, or `where` a filtered field's type and value. At most
+        `INDEXES` of each kind, so arbitrary query parameters cannot grow the file; past
+        that, pages read the rows instead."""
+        if (kind, key) in self._indexes:  # made, found, or over the limit: asked once
             return
-        self._sort_indexes.add(sort)
-        name = "items_by_" + hashlib.sha1(sort.encode()).hexdigest()[:16]
-        descending = " DESC" if sort_key(sort)[1] else ""
+        self._indexes.add((kind, key))
+        name = f"items_{kind}_" + hashlib.sha1(key.encode()).hexdigest()[:16]
         with self._write() as db:
             made = db.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'items_by_%'"
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND substr(name, 1, ?) = ?",
+                (len(kind) + 7, f"items_{kind}_"),
             ).fetchall()
-            if (name,) in made or len(made) < SORT_INDEXES:
-                db.execute(
-                    f"CREATE INDEX IF NOT EXISTS {name} ON items"
-                    f" (namespace, {sqlite_sort_key(sort)}{descending}, seq)"
-                )
+            if (name,) in made or len(made) < INDEXES:
+                db.execute(f"CREATE INDEX IF NOT EXISTS {name} ON items ({columns})")
 
     async def page(self, namespace: str, query: Query) -> Page:
         limit = -1 if query.limit is None else max(query.limit, 0)
         offset = max(query.offset, 0)
         if query.sort:
-            self._sort_index(query.sort)
+            descending = " DESC" if sort_key(query.sort)[1] else ""
+            key = f"namespace, {sqlite_sort_key(query.sort)}{descending}, seq"
+            self._index("by", query.sort, key)
+        for name in query.filters:
+            self._index("where", name, sqlite_field_index(name))
         with self._lock:
             # One read transaction: the page and its total come from the same snapshot.
             self._db.execute("BEGIN")
@@ -263,26 +310,20 @@ class SqliteStore:
                 if not query.filters and not query.sort:
                     rows = self._positioned(namespace, limit, offset)
                     total = self._size(namespace)
-                else:
-                    # The page's places first (from the sort index alone when nothing is
-                    # filtered), then only their values.
-                    where, params = sqlite_where(query.filters)
+                elif query.filters:
+                    seqs, total = self._filtered(namespace, query, limit, offset)
+                    rows = self._values(seqs)
+                else:  # sorted: the places from the sort's index alone, then their values
                     seqs = [
                         seq
                         for (seq,) in self._db.execute(
-                            f"SELECT seq FROM items WHERE namespace = ? AND {where}"
+                            f"SELECT seq FROM items WHERE namespace = ?"
                             f" ORDER BY {sqlite_order(query.sort)} LIMIT ? OFFSET ?",
-                            (namespace, *params, limit, offset),
+                            (namespace, limit, offset),
                         )
                     ]
                     rows = self._values(seqs)
-                    if query.filters:
-                        (total,) = self._db.execute(
-                            f"SELECT count(*) FROM items WHERE namespace = ? AND {where}",
-                            (namespace, *params),
-                        ).fetchone()
-                    else:
-                        total = self._size(namespace)
+                    total = self._size(namespace)
             finally:
                 self._db.execute("COMMIT")
         return Page([json.loads(text) for (text,) in rows], int(total))

@@ -71,6 +71,44 @@ def sqlite_where(filters: Mapping[str, str]) -> tuple[str, list[Any]]:
     return " AND ".join(clauses) or "1", params
 
 
+def sqlite_field_index(field: str) -> str:
+    """The indexed columns that answer a filter on `field` (see `sqlite_arms`)."""
+    p = _literal(path(field))
+    return f"namespace, json_type(value, {p}), json_extract(value, {p})"
+
+
+def sqlite_arms(field: str, wanted: str) -> list[tuple[str, list[Any]]]:
+    """One filter as conditions that never overlap (each fixes the field's json_type) and
+    each look up one range of the index on `sqlite_field_index`, whose entries come in
+    `seq` order: so a page is a merge of ordered ranges and a count a sum of range counts,
+    no row read but those holding a list (a list is searched element by element). Paths
+    are literals, for the planner to see the indexed expressions."""
+    p = _literal(path(field))
+    kind, value = f"json_type(value, {p})", f"json_extract(value, {p})"
+    arms: list[tuple[str, list[Any]]] = [
+        (f"{kind} IS NULL AND {value} IS NULL", []),  # both: one range, in seq order
+        (f"{kind} = 'text' AND {value} = ?", [wanted]),
+    ]
+    if wanted.lower() in ("true", "false"):
+        arms.append((f"{kind} = ?", [wanted.lower()]))
+    for number in numbers(wanted):
+        if isinstance(number, int):
+            if -(2**63) <= number < 2**63:  # beyond SQLite's integers: stored as reals
+                arms.append((f"{kind} = 'integer' AND {value} = ?", [number]))
+                arms.append((f"{kind} = 'real' AND {value} = ?", [number]))
+        else:
+            arms.append((f"{kind} = 'real' AND {value} = ?", [number]))
+    element, element_params = _sqlite_scalar("e.type", "e.value", [], wanted)
+    arms.append(
+        (
+            f"{kind} = 'array' AND EXISTS (SELECT 1 FROM json_each(items.value, {p}) e"
+            f" WHERE {element})",
+            element_params,
+        )
+    )
+    return arms
+
+
 def _sorting(sort: str) -> tuple[str, str]:
     """The JSON path of the sort field and the SQL direction."""
     field, descending = sort_key(sort)
