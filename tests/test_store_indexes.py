@@ -12,7 +12,7 @@ from specmock.runtime.state import Query, open_store
 from specmock.runtime.state.memory import MemoryStore
 from specmock.runtime.state.mysql import BLOCK, MysqlStore
 from specmock.runtime.state.sqlite import SqliteStore
-from specmock.runtime.state.where import sqlite_order
+from specmock.runtime.state.where import sqlite_arms, sqlite_order
 
 from .mariadb_server import mysql_url  # noqa: F401
 from .test_stores import anyio_backend  # noqa: F401
@@ -52,6 +52,27 @@ async def test_sqlite_walks_indexes_for_plain_and_sorted_pages(tmp_path) -> None
                 ("svc:pets",),
             )
             assert "USING INDEX items_by_" in walked and "TEMP B-TREE" not in walked, walked
+    finally:
+        await store.close()
+
+
+async def test_sqlite_filters_look_up_the_field_s_index(tmp_path) -> None:
+    store = SqliteStore(tmp_path / "state.db")
+    try:
+        for n in range(1, 50):
+            await store.put("svc:pets", str(n), pet(n))
+        page = await store.page("svc:pets", Query(filters={"tag": "dog"}, offset=5, limit=3))
+        assert ([p["id"] for p in page.items], page.total) == ([11, 13, 15], 25)
+        arms = sqlite_arms("tag", "dog")
+        union = " UNION ALL ".join(
+            f"SELECT seq FROM items WHERE namespace = ? AND {arm}" for arm, _ in arms
+        )
+        params = tuple(p for _, extra in arms for p in ("svc:pets", *extra))
+        walked = plan(store, f"{union} ORDER BY seq LIMIT 3 OFFSET 5", params)
+        # every arm but the list one (whose values vary, so the planner may as well walk
+        # the namespace in order) is one range of the field's index, already in seq order
+        assert walked.count("USING INDEX items_where_") >= len(arms) - 1, walked
+        assert walked.count("TEMP B-TREE") <= 1, walked
     finally:
         await store.close()
 
