@@ -98,7 +98,7 @@ class SqliteStore:
     def __init__(self, path: str | Path, *, busy_timeout: float = 30.0) -> None:
         self.path = str(path)
         self._lock = threading.RLock()
-        self._indexes: set[tuple[str, str]] = set()
+        self._indexes: dict[tuple[str, str], str | None] = {}  # -> the index's name
         # isolation_level=None: no implicit transactions, we open them ourselves.
         self._db = sqlite3.connect(
             self.path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
@@ -221,11 +221,26 @@ class SqliteStore:
             (namespace, block * BLOCK, limit, offset - ahead),
         ).fetchall()
 
-    def _count(self, arms: list[tuple[str, list[Any]]]) -> int:
+    def _count(self, arms: list[tuple[str, str, list[Any]]]) -> int:
         return sum(
-            self._db.execute(f"SELECT count(*) FROM items WHERE {where}", params).fetchone()[0]
-            for where, params in arms
+            self._db.execute(f"SELECT count(*) FROM {table} WHERE {where}", params).fetchone()[0]
+            for table, where, params in arms
         )
+
+    def _arms(self, namespace: str, name: str, wanted: str) -> list[tuple[str, str, list[Any]]]:
+        """A filter's arms as (table, condition, parameters). The list arm (last) names the
+        field's index: left to itself the planner may walk the namespace in order to spare
+        a sort of the (usually few) lists, reading every row."""
+        index = self._indexes.get(("where", name))
+        arms = sqlite_arms(name, wanted)
+        return [
+            (
+                f"items INDEXED BY {index}" if index and n == len(arms) - 1 else "items",
+                f"namespace = ? AND {arm}",
+                [namespace, *params],
+            )
+            for n, (arm, params) in enumerate(arms)
+        ]
 
     def _filtered(
         self, namespace: str, query: Query, limit: int, offset: int
@@ -237,13 +252,11 @@ class SqliteStore:
         taken walking the sort's index."""
         counted = []
         for name, wanted in query.filters.items():
-            arms = [
-                (f"namespace = ? AND {a}", [namespace, *p]) for a, p in sqlite_arms(name, wanted)
-            ]
+            arms = self._arms(namespace, name, wanted)
             counted.append((self._count(arms), name, arms))
         least, driver, arms = min(counted, key=lambda c: c[0])
         rest, rest_params = sqlite_where({k: v for k, v in query.filters.items() if k != driver})
-        arms = [(f"{where} AND {rest}", [*params, *rest_params]) for where, params in arms]
+        arms = [(table, f"{w} AND {rest}", [*params, *rest_params]) for table, w, params in arms]
         total = least if len(counted) == 1 else self._count(arms)
         if limit == 0 or offset >= total:
             return [], total
@@ -256,11 +269,13 @@ class SqliteStore:
             )
             return [seq for (seq,) in found], total
         key = sqlite_sort_key(query.sort) if query.sort else "seq"
-        union = " UNION ALL ".join(f"SELECT seq, {key} AS k FROM items WHERE {w}" for w, _ in arms)
+        union = " UNION ALL ".join(
+            f"SELECT seq, {key} AS k FROM {table} WHERE {w}" for table, w, _ in arms
+        )
         direction = "DESC" if query.sort and sort_key(query.sort)[1] else "ASC"
         found = self._db.execute(
             f"{union} ORDER BY k {direction}, seq LIMIT ? OFFSET ?",
-            [p for _, params in arms for p in params] + [limit, offset],
+            [p for _, _, params in arms for p in params] + [limit, offset],
         )
         return [seq for seq, _ in found], total
 
@@ -284,7 +299,7 @@ class SqliteStore:
         that, pages read the rows instead."""
         if (kind, key) in self._indexes:  # made, found, or over the limit: asked once
             return
-        self._indexes.add((kind, key))
+        self._indexes[kind, key] = None
         name = f"items_{kind}_" + hashlib.sha1(key.encode()).hexdigest()[:16]
         with self._write() as db:
             made = db.execute(
@@ -293,6 +308,7 @@ class SqliteStore:
             ).fetchall()
             if (name,) in made or len(made) < INDEXES:
                 db.execute(f"CREATE INDEX IF NOT EXISTS {name} ON items ({columns})")
+                self._indexes[kind, key] = name
 
     async def page(self, namespace: str, query: Query) -> Page:
         limit = -1 if query.limit is None else max(query.limit, 0)
