@@ -246,20 +246,30 @@ class MysqlStore:
                     found = cursor.fetchone()
                     total = found[0] if found else 0
                 else:
+                    # One pass over the namespace (no field index yet): every match's place in
+                    # order, sorted without the values, which only the page's rows then carry.
                     cursor.execute(
-                        f"SELECT value FROM {self._items} WHERE namespace = %s AND {where}"
-                        f" ORDER BY {order} LIMIT %s OFFSET %s",
-                        (namespace, *params, *order_params, limit, offset),
+                        f"SELECT seq FROM {self._items} WHERE namespace = %s AND {where}"
+                        f" ORDER BY {order}",
+                        (namespace, *params, *order_params),
                     )
-                    rows = cursor.fetchall()
-                    cursor.execute(
-                        f"SELECT COUNT(*) FROM {self._items} WHERE namespace = %s AND {where}",
-                        (namespace, *params),
-                    )
-                    (total,) = cursor.fetchone()
+                    seqs = [seq for (seq,) in cursor.fetchall()]
+                    total = len(seqs)
+                    rows = self._values(cursor, seqs[offset : offset + limit])
             finally:
                 cursor.execute("COMMIT")
         return Page([json.loads(text) for (text,) in rows], int(total))
+
+    def _values(self, cursor: Any, seqs: list[int]) -> list[tuple[str]]:
+        """The values at these places, in this order."""
+        if not seqs:
+            return []
+        cursor.execute(
+            f"SELECT seq, value FROM {self._items} WHERE seq IN ({', '.join(['%s'] * len(seqs))})",
+            seqs,
+        )
+        found = dict(cursor.fetchall())
+        return [(found[seq],) for seq in seqs]
 
     def _positioned(self, cursor: Any, namespace: str, limit: int, offset: int) -> Any:
         """The values of an unfiltered page: the block holding position `offset` from the
