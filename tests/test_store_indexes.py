@@ -153,6 +153,40 @@ async def test_mysql_deep_page_reads_at_most_a_block(mysql_url: str) -> None:  #
         await store.close()
 
 
+async def test_mysql_filter_looks_up_the_field_s_index(mysql_url: str) -> None:  # noqa: F811
+    store = open_store(f"{mysql_url}?prefix=test{uuid.uuid4().hex[:12]}")
+    assert isinstance(store, MysqlStore)
+    try:
+        with store._lock, store._live().cursor() as cursor:
+            cursor.executemany(
+                f"INSERT INTO {store._items} (namespace, k, value) VALUES (%s, %s, %s)",
+                [
+                    (
+                        "svc:pets",
+                        str(n),
+                        json.dumps({**pet(n), "status": "available" if n % 100 else "sold"}),
+                    )
+                    for n in range(1, SIZE + 1)
+                ],
+            )
+        store.count_blocks("svc:pets")
+        sold = Query(filters={"status": "sold"}, offset=10, limit=5)
+        page = await store.page("svc:pets", sold)  # makes the index
+        assert ([p["id"] for p in page.items], page.total) == ([1100, 1200, 1300, 1400, 1500], 100)
+        with store._lock, store._live().cursor() as cursor:
+            before = _reads(cursor)
+            found = store._through_index(
+                cursor, "svc:pets", sold, {"status": store._field_index("status")}, 5, 10
+            )
+            read = _reads(cursor) - before
+        assert found == ([1100, 1200, 1300, 1400, 1500], 100)
+        # the 100 sold ones (index entries and their rows), not the 10,000 rows
+        assert read < 1000, read
+    finally:
+        store.drop_tables()
+        await store.close()
+
+
 async def test_memory_sorted_and_filtered_pages_touch_only_their_items(monkeypatch) -> None:
     import specmock.runtime.state.memory as memory
 

@@ -20,6 +20,7 @@ on the network.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import threading
 from collections.abc import Mapping
@@ -27,9 +28,10 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
 from .query import Page, Query
-from .where import mysql_order, mysql_where
+from .where import PREFIX, mysql_arms, mysql_field_columns, mysql_order, mysql_where, path
 
 BLOCK = 1024
+INDEXES = 16  # filtered fields given virtual columns and an index
 
 _TEXT = "VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL"
 
@@ -85,6 +87,7 @@ class MysqlStore:
             connect_timeout=10,
         )
         self._lock = threading.Lock()
+        self._field_indexes: dict[str, tuple[str, str] | None] = {}
         self._db = self._connect()
         self._items, self._counters = f"{prefix}items", f"{prefix}counters"
         self._sizes = f"{prefix}sizes"
@@ -229,7 +232,73 @@ class MysqlStore:
         )
         return [json.loads(text) for (text,) in rows]
 
+    def _field_index(self, field: str) -> tuple[str, str] | None:
+        """The (type, text) columns of `field`'s filter index, made the first time a page
+        filters on it (virtual columns and an index on (namespace, type, text)); at most
+        `INDEXES`, so invented query parameters cannot grow the table. None past that, or
+        where the server cannot (MySQL has no ADD COLUMN IF NOT EXISTS): the rows are read."""
+        if field in self._field_indexes:
+            return self._field_indexes[field]
+        self._field_indexes[field] = None
+        import pymysql
+
+        name = "w_" + hashlib.sha1(field.encode()).hexdigest()[:12]
+        with self._lock, self._live().cursor() as cursor:
+            cursor.execute(f"SHOW INDEX FROM {self._items}")
+            made = {row[2] for row in cursor.fetchall() if str(row[2]).startswith("w_")}
+            if name not in made and len(made) >= INDEXES:
+                return None
+            kind, text = mysql_field_columns(field, self._db.escape(path(field)))
+            try:
+                cursor.execute(
+                    f"ALTER TABLE {self._items}"
+                    f" ADD COLUMN IF NOT EXISTS {name}_t VARCHAR(20) AS ({kind}) VIRTUAL,"
+                    f" ADD COLUMN IF NOT EXISTS {name}_v VARBINARY({4 * PREFIX}) AS ({text})"
+                    f" VIRTUAL, ADD INDEX IF NOT EXISTS {name} (namespace, {name}_t, {name}_v)"
+                )
+            except pymysql.MySQLError:
+                return None
+        self._field_indexes[field] = (f"{name}_t", f"{name}_v")
+        return self._field_indexes[field]
+
+    def _through_index(
+        self, cursor: Any, namespace: str, query: Query, indexed: dict, limit: int, offset: int
+    ) -> tuple[list[int], int] | None:
+        """A filtered page's places and total through the first indexed filter: its arms
+        (`mysql_arms`, each one range of its index) counted in the index alone, the other
+        filters checked on their rows, the page cut by the server. None without an index."""
+        driver = next((f for f in query.filters if indexed.get(f)), None)
+        if driver is None:
+            return None
+        rest, rest_params = mysql_where({k: v for k, v in query.filters.items() if k != driver})
+        arms = [
+            (f"namespace = %s AND {arm} AND {rest}", [namespace, *params, *rest_params])
+            for arm, params in mysql_arms(driver, query.filters[driver], *indexed[driver])
+        ]
+        total = 0
+        for where, params in arms:
+            cursor.execute(f"SELECT COUNT(*) FROM {self._items} WHERE {where}", params)
+            total += int(cursor.fetchone()[0])
+        if limit == 0 or offset >= total:
+            return [], total
+        union = " UNION ALL ".join(f"SELECT seq AS s FROM {self._items} WHERE {w}" for w, _ in arms)
+        params = [v for _, ps in arms for v in ps]
+        if query.sort:
+            order, order_params = mysql_order(query.sort)
+            cursor.execute(
+                f"SELECT seq FROM {self._items} JOIN ({union}) u ON seq = u.s"
+                f" ORDER BY {order} LIMIT %s OFFSET %s",
+                (*params, *order_params, limit, offset),
+            )
+        else:
+            cursor.execute(
+                f"SELECT s FROM ({union}) u ORDER BY s LIMIT %s OFFSET %s",
+                (*params, limit, offset),
+            )
+        return [seq for (seq,) in cursor.fetchall()], total
+
     def _page(self, namespace: str, query: Query) -> Page:
+        indexed = {name: self._field_index(name) for name in query.filters}
         where, params = mysql_where(query.filters)
         order, order_params = mysql_order(query.sort)
         limit = 2**63 - 1 if query.limit is None else max(query.limit, 0)
@@ -246,16 +315,19 @@ class MysqlStore:
                     found = cursor.fetchone()
                     total = found[0] if found else 0
                 else:
-                    # One pass over the namespace (no field index yet): every match's place in
-                    # order, sorted without the values, which only the page's rows then carry.
-                    cursor.execute(
-                        f"SELECT seq FROM {self._items} WHERE namespace = %s AND {where}"
-                        f" ORDER BY {order}",
-                        (namespace, *params, *order_params),
-                    )
-                    seqs = [seq for (seq,) in cursor.fetchall()]
-                    total = len(seqs)
-                    rows = self._values(cursor, seqs[offset : offset + limit])
+                    # Every match's place in order, sorted without the values, which only the
+                    # page's rows then carry: found through a field index when one is made,
+                    # else in one pass over the namespace.
+                    found = self._through_index(cursor, namespace, query, indexed, limit, offset)
+                    if found is None:
+                        cursor.execute(
+                            f"SELECT seq FROM {self._items} WHERE namespace = %s AND {where}"
+                            f" ORDER BY {order}",
+                            (namespace, *params, *order_params),
+                        )
+                        seqs = [seq for (seq,) in cursor.fetchall()]
+                        found = seqs[offset : offset + limit], len(seqs)
+                    rows, total = self._values(cursor, found[0]), found[1]
             finally:
                 cursor.execute("COMMIT")
         return Page([json.loads(text) for (text,) in rows], int(total))

@@ -199,3 +199,45 @@ def mysql_order(sort: str | None) -> tuple[str, list[Any]]:
         f"{kind} = 2, {kind} {direction}, {number} {direction}, {text} {direction}, seq",
         [p] * 11,  # kind twice (2 each), number (5), text (2)
     )
+
+
+PREFIX = 128  # characters of a filtered field's text kept in its MySQL index
+
+
+def mysql_field_columns(field: str, literal: str) -> tuple[str, str]:
+    """The two virtual columns a MySQL/MariaDB filter index holds for `field` (its path
+    given as a quoted SQL literal): the value's JSON type, and its text (first `PREFIX`
+    characters, compared as bytes)."""
+    x = f"JSON_EXTRACT(value, {literal})"
+    return f"JSON_TYPE({x})", f"CAST(LEFT(JSON_UNQUOTE({x}), {PREFIX}) AS BINARY)"
+
+
+def mysql_arms(field: str, wanted: str, kind: str, text: str) -> list[tuple[str, list[Any]]]:
+    """`mysql_where` for one filter as conditions that never overlap (each fixes the JSON
+    type, column `kind`) and each look up the field's index on (namespace, `kind`,
+    `text`): a count is a sum of index range counts, and only matching rows are read."""
+    p = path(field)
+    x = "JSON_EXTRACT(value, %s)"
+    same = f"{text} = CAST(LEFT(%s, {PREFIX}) AS BINARY)"
+    same_params: list[Any] = [wanted]
+    if len(wanted) >= PREFIX:  # the index holds a prefix: the whole text read from the row
+        same += f" AND CAST(JSON_UNQUOTE({x}) AS BINARY) = CAST(%s AS BINARY)"
+        same_params += [p, wanted]
+    arms: list[tuple[str, list[Any]]] = [
+        (f"{kind} IS NULL", []),
+        (f"{kind} IN {_SCALAR} AND {same}", same_params),
+    ]
+    if wanted.lower() in ("true", "false"):
+        arms.append((f"{kind} = 'BOOLEAN' AND {text} = %s", [wanted.lower()]))
+    integers = [n for n in numbers(wanted) if isinstance(n, int) and abs(n) < 2**53]
+    if integers:  # a whole real reads as an integer literal too (5.0 matches `5`)
+        arms.append(
+            (f"{kind} = 'DOUBLE' AND NOT ({same}) AND {x} + 0 = %s", [*same_params, p, integers[0]])
+        )
+    elements = ['"' + wanted.replace("\\", "\\\\").replace('"', '\\"') + '"']
+    elements += [repr(n) if isinstance(n, float) else str(n) for n in numbers(wanted)]
+    if wanted.lower() in ("true", "false"):
+        elements.append(wanted.lower())
+    contains = " OR ".join(f"JSON_CONTAINS({x}, %s)" for _ in elements)
+    arms.append((f"{kind} = 'ARRAY' AND ({contains})", [v for e in elements for v in (p, e)]))
+    return arms
