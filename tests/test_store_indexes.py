@@ -121,6 +121,17 @@ async def test_sqlite_sort_indexes_are_capped(tmp_path, monkeypatch) -> None:
         await store.close()
 
 
+def _loaded(store: MysqlStore, items: list[dict]) -> None:
+    """Items inserted in bulk (keys their ids), their count and blocks with them."""
+    with store._lock, store._live().cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {store._items} (namespace, k, value) VALUES (%s, %s, %s)",
+            [("svc:pets", str(i["id"]), json.dumps(i)) for i in items],
+        )
+        cursor.execute(f"REPLACE INTO {store._sizes} VALUES (%s, %s)", ("svc:pets", len(items)))
+    store.count_blocks("svc:pets")
+
+
 def _reads(cursor) -> int:
     cursor.execute("SHOW SESSION STATUS LIKE 'Handler_read%'")
     return sum(int(value) for _, value in cursor.fetchall())
@@ -130,13 +141,7 @@ async def test_mysql_deep_page_reads_at_most_a_block(mysql_url: str) -> None:  #
     store = open_store(f"{mysql_url}?prefix=test{uuid.uuid4().hex[:12]}")
     assert isinstance(store, MysqlStore)
     try:
-        with store._lock, store._live().cursor() as cursor:
-            cursor.executemany(
-                f"INSERT INTO {store._items} (namespace, k, value) VALUES (%s, %s, %s)",
-                [("svc:pets", str(n), json.dumps(pet(n))) for n in range(1, SIZE + 1)],
-            )
-            cursor.execute(f"REPLACE INTO {store._sizes} VALUES (%s, %s)", ("svc:pets", SIZE))
-        store.count_blocks("svc:pets")
+        _loaded(store, [pet(n) for n in range(1, SIZE + 1)])
         await store.delete("svc:pets", "10")  # a removed item moves later pages by one
         await store.put("svc:pets", str(SIZE + 1), pet(SIZE + 1))
         with store._lock, store._live().cursor() as cursor:
@@ -157,19 +162,10 @@ async def test_mysql_filter_looks_up_the_field_s_index(mysql_url: str) -> None: 
     store = open_store(f"{mysql_url}?prefix=test{uuid.uuid4().hex[:12]}")
     assert isinstance(store, MysqlStore)
     try:
-        with store._lock, store._live().cursor() as cursor:
-            cursor.executemany(
-                f"INSERT INTO {store._items} (namespace, k, value) VALUES (%s, %s, %s)",
-                [
-                    (
-                        "svc:pets",
-                        str(n),
-                        json.dumps({**pet(n), "status": "available" if n % 100 else "sold"}),
-                    )
-                    for n in range(1, SIZE + 1)
-                ],
-            )
-        store.count_blocks("svc:pets")
+        _loaded(
+            store,
+            [{**pet(n), "status": "available" if n % 100 else "sold"} for n in range(1, SIZE + 1)],
+        )
         sold = Query(filters={"status": "sold"}, offset=10, limit=5)
         page = await store.page("svc:pets", sold)  # makes the index
         assert ([p["id"] for p in page.items], page.total) == ([1100, 1200, 1300, 1400, 1500], 100)

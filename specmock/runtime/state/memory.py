@@ -100,6 +100,12 @@ class _Sorted:
             return (-1 if kind == _LAST else kind, value, -place)
         return (kind, value, place)
 
+    def add(self, item: Mapping[str, Any], place: int) -> None:
+        self.entries.add(self.entry(item, place))
+
+    def remove(self, item: Mapping[str, Any], place: int) -> None:
+        self.entries.remove(self.entry(item, place))
+
     def places(self, start: int, stop: int | None) -> Iterator[int]:
         size = len(self.entries)
         stop = size if stop is None else min(stop, size)
@@ -168,12 +174,11 @@ class _Shelf:
         else:
             self._unindex(self.stored[key], place)
         self.stored[key] = frozen
-        if self.sorts or self.filters:
+        indexes = self._indexes()
+        if indexes:
             item = _peek(frozen)
-            for index in self.sorts.values():
-                index.entries.add(index.entry(item, place))
-            for filtered in self.filters.values():
-                filtered.add(item, place)
+            for index in indexes:
+                index.add(item, place)
 
     def delete(self, key: str) -> bool:
         if key not in self.stored:
@@ -183,13 +188,15 @@ class _Shelf:
         del self.order[place]
         return True
 
+    def _indexes(self) -> list[_Sorted | _Filtered]:
+        return [*self.sorts.values(), *self.filters.values()]
+
     def _unindex(self, frozen: Any, place: int) -> None:
-        if self.sorts or self.filters:
+        indexes = self._indexes()
+        if indexes:
             item = _peek(frozen)
-            for index in self.sorts.values():
-                index.entries.remove(index.entry(item, place))
-            for filtered in self.filters.values():
-                filtered.remove(item, place)
+            for index in indexes:
+                index.remove(item, place)
 
     def _every(self) -> Iterator[tuple[int, dict[str, Any]]]:
         for key, place in self.places.items():
