@@ -27,7 +27,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
-from .query import Page, Query
+from .query import Page, Query, sort_key
 from .where import PREFIX, mysql_arms, mysql_field_columns, mysql_order, mysql_where, path
 
 BLOCK = 1024
@@ -297,10 +297,38 @@ class MysqlStore:
             )
         return [seq for (seq,) in cursor.fetchall()], total
 
+    def _scanned(
+        self, cursor: Any, namespace: str, query: Query, limit: int, offset: int
+    ) -> tuple[list[int], int]:
+        """A page's places and total in one pass over the namespace (no field index). A
+        sort field is extracted once per row into a derived table (LIMIT keeps the server
+        from merging it back into eleven extractions a row)."""
+        where, params = mysql_where(query.filters)
+        if query.sort:
+            order, _ = mysql_order(query.sort, "x")
+            source = (
+                f"(SELECT seq, JSON_EXTRACT(value, %s) AS x FROM {self._items}"
+                f" WHERE namespace = %s AND {where} LIMIT {2**64 - 1}) t"
+            )
+            params = [path(sort_key(query.sort)[0]), namespace, *params]
+        else:
+            order, source = "seq", f"{self._items} WHERE namespace = %s AND {where}"
+            params = [namespace, *params]
+        if query.filters:  # the total is the matches: all their places, cut here
+            cursor.execute(f"SELECT seq FROM {source} ORDER BY {order}", params)
+            seqs = [seq for (seq,) in cursor.fetchall()]
+            return seqs[offset : offset + limit], len(seqs)
+        cursor.execute(
+            f"SELECT seq FROM {source} ORDER BY {order} LIMIT %s OFFSET %s",
+            (*params, limit, offset),
+        )
+        seqs = [seq for (seq,) in cursor.fetchall()]
+        cursor.execute(f"SELECT n FROM {self._sizes} WHERE namespace = %s", (namespace,))
+        size = cursor.fetchone()
+        return seqs, size[0] if size else 0
+
     def _page(self, namespace: str, query: Query) -> Page:
         indexed = {name: self._field_index(name) for name in query.filters}
-        where, params = mysql_where(query.filters)
-        order, order_params = mysql_order(query.sort)
         limit = 2**63 - 1 if query.limit is None else max(query.limit, 0)
         offset = max(query.offset, 0)
         with self._lock, self._live().cursor() as cursor:
@@ -320,13 +348,7 @@ class MysqlStore:
                     # else in one pass over the namespace.
                     found = self._through_index(cursor, namespace, query, indexed, limit, offset)
                     if found is None:
-                        cursor.execute(
-                            f"SELECT seq FROM {self._items} WHERE namespace = %s AND {where}"
-                            f" ORDER BY {order}",
-                            (namespace, *params, *order_params),
-                        )
-                        seqs = [seq for (seq,) in cursor.fetchall()]
-                        found = seqs[offset : offset + limit], len(seqs)
+                        found = self._scanned(cursor, namespace, query, limit, offset)
                     rows, total = self._values(cursor, found[0]), found[1]
             finally:
                 cursor.execute("COMMIT")

@@ -178,14 +178,16 @@ def mysql_where(filters: Mapping[str, str]) -> tuple[str, list[Any]]:
     return " AND ".join(clauses) or "1", params
 
 
-def mysql_order(sort: str | None) -> tuple[str, list[Any]]:
+def mysql_order(sort: str | None, field: str | None = None) -> tuple[str, list[Any]]:
     """The Query sort order as SQLite gives it: numbers and booleans (1, 0) by value, then
     text in code point order (its UTF-8 bytes), reversed for descending; missing, null,
-    objects and lists last either way; ties in insertion order."""
+    objects and lists last either way; ties in insertion order. `field` names a column
+    holding the sort field's JSON already extracted (then no parameters), else it is
+    extracted from `value` at each of its eleven uses."""
     if not sort:
         return "seq", []
     p, direction = _sorting(sort)
-    x = "JSON_EXTRACT(value, %s)"
+    x = field or "JSON_EXTRACT(value, %s)"
     kind = (
         f"CASE WHEN JSON_TYPE({x}) IN ('INTEGER', 'UNSIGNED INTEGER', 'DOUBLE', 'DECIMAL',"
         f" 'BOOLEAN') THEN 0 WHEN JSON_TYPE({x}) = 'STRING' THEN 1 ELSE 2 END"
@@ -197,7 +199,7 @@ def mysql_order(sort: str | None) -> tuple[str, list[Any]]:
     text = f"CASE WHEN JSON_TYPE({x}) = 'STRING' THEN CAST(JSON_UNQUOTE({x}) AS BINARY) END"
     return (
         f"{kind} = 2, {kind} {direction}, {number} {direction}, {text} {direction}, seq",
-        [p] * 11,  # kind twice (2 each), number (5), text (2)
+        [] if field else [p] * 11,  # kind twice (2 each), number (5), text (2)
     )
 
 
