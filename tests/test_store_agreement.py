@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from specmock.runtime.state import Query, memory, open_store, sqlite
+from specmock.runtime.state import Query, memory, mysql, open_store, sqlite
 from specmock.runtime.state.memory import ordered
 from specmock.runtime.state.query import matches
 
@@ -64,16 +64,18 @@ def expected(items: list[dict[str, Any]], query: Query) -> tuple[list[Any], int]
     return [i["id"] for i in chosen[query.offset : stop]], len(chosen)
 
 
-# each store, and the memory store without indexes and SQLite sorting its filtered pages
-# only by walking its sort index (the ways they take for more than a few matches)
+# each store, and the memory and MySQL stores without field indexes and SQLite sorting its
+# filtered pages only by walking its sort index (the ways they take past their limits)
 @pytest.mark.parametrize(
-    "backend", ["memory", "memory:unindexed", "sqlite", "sqlite:walk", "redis", "mysql"]
+    "backend",
+    ["memory", "memory:unindexed", "sqlite", "sqlite:walk", "redis", "mysql", "mysql:unindexed"],
 )
 async def test_random_histories_give_the_rule_s_pages(
     backend: str, request: pytest.FixtureRequest, tmp_path, monkeypatch
 ) -> None:
     monkeypatch.setattr(memory, "INDEXES", 0 if backend == "memory:unindexed" else 16)
     monkeypatch.setattr(sqlite, "SORT_FOUND", 0 if backend == "sqlite:walk" else 5000)
+    monkeypatch.setattr(mysql, "INDEXES", 0 if backend == "mysql:unindexed" else 16)
     store = open_store(_url_for(backend.split(":")[0], request, tmp_path))
     try:
         for seed in range(12):
