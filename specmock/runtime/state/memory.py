@@ -274,7 +274,9 @@ class MemoryStore:
         chosen = shelf.chosen(query.filters) if query.filters else None
         total = len(shelf.order) if chosen is None else len(chosen)
         if query.sort:
-            index = shelf.sorted_by(query.sort)
+            # few matches are sorted as found; more are taken walking the sort's index
+            few = chosen is not None and len(chosen) * 20 < len(shelf.order)
+            index = None if few else shelf.sorted_by(query.sort)
             if index is None:
                 return self._scanned(shelf, query, chosen, total)
             if chosen is None:
@@ -288,9 +290,13 @@ class MemoryStore:
         return Page([_copy(shelf.stored[shelf.order[p]]) for p in places], total)
 
     def _scanned(self, shelf: _Shelf, query: Query, chosen: set[int] | None, total: int) -> Page:
-        """A sort no index holds (the namespace has `INDEXES` already)."""
-        every = ((p, _peek(shelf.stored[k])) for p, k in shelf.order.items())
-        items = [i for p, i in every if chosen is None or p in chosen]
+        """A sort of the matches themselves: few of them, or no index (the namespace has
+        `INDEXES` already)."""
+        if chosen is None:
+            every = ((p, _peek(shelf.stored[k])) for p, k in shelf.order.items())
+            items = [i for _, i in every]
+        else:
+            items = [_peek(shelf.stored[shelf.order[p]]) for p in sorted(chosen)]
         stop = None if query.limit is None else query.offset + query.limit
         window = ordered(items, query.sort or "")[query.offset : stop]
         return Page([_copy(_freeze(i)) for i in window], total)
