@@ -2,7 +2,7 @@
 
 A page costs its own items, not the collection's. Each namespace keeps:
 
-- its items as JSON bytes (orjson): copied out by parsing, and invisible to the garbage
+- its items as JSON text (orjson): copied out by parsing, and invisible to the garbage
   collector, which otherwise walks every stored dict on its full collections;
 - an order index, place -> key in a `SortedDict`, so the item at any position is found in
   O(log n) and a page at offset 50,000 reads 20 entries, not 50,020;
@@ -32,23 +32,25 @@ _NUMBER, _TEXT, _LAST = 0, 1, 2
 
 
 def _freeze(value: Mapping[str, Any]) -> Any:
-    """What the store keeps: JSON bytes, or a deep copy of a value JSON cannot carry."""
+    """What the store keeps: JSON text, or a deep copy of a value JSON cannot carry. Text,
+    not orjson's bytes: those keep the 4 KB buffer they were written in (100,000 small
+    items grew the process by 445 MB as bytes, 38 MB as text)."""
     try:
-        return orjson.dumps(value)
+        return orjson.dumps(value).decode()
     except TypeError:  # not plain JSON (a caller's own object): the slow, general way
         return copy.deepcopy(dict(value))
 
 
 def _copy(stored: Any) -> dict[str, Any]:
     """A fresh item from what the store keeps (the caller may change it)."""
-    if isinstance(stored, bytes):
+    if isinstance(stored, str):
         return orjson.loads(stored)
     return copy.deepcopy(stored)
 
 
 def _peek(stored: Any) -> dict[str, Any]:
     """The item for reading only."""
-    return orjson.loads(stored) if isinstance(stored, bytes) else stored
+    return orjson.loads(stored) if isinstance(stored, str) else stored
 
 
 def rank(value: Any) -> tuple[int, Any]:
