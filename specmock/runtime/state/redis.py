@@ -153,7 +153,7 @@ class RedisStore:
         start = max(query.offset, 0)
         if not query.filters and not query.sort:
             stop = -1 if query.limit is None else start + max(query.limit, 0) - 1
-            if stop != -1 and stop < start:
+            if query.limit is not None and stop < start:  # limit 0 (stop -1 is not "the end")
                 return Page([], await self._redis.zcard(self._order(namespace)))
             if stop != -1 and stop - start < _SLICE:  # Lua's unpack takes a few thousand
                 keys = [self._order(namespace), self._items(namespace)]
