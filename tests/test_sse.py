@@ -181,3 +181,29 @@ def test_an_override_streams_its_own_events():
         assert orjson.loads(events[2]["data"]) == {"symbol": "ACME", "price": 3}
         with pytest.raises(httpx.RemoteProtocolError):
             httpx.get(server.url + "/quotes", headers={**STREAM, "x-cut": "yes"})
+
+
+def test_events_fall_due_on_a_fixed_schedule_when_the_clock_moves_during_a_send():
+    """The clock moved while event 1 was still being sent: events 2 and 3 are both due
+    (at +10 s and +20 s), not 10 s after the generator next looked at the clock."""
+    import asyncio
+
+    from faker import Faker
+
+    from specmock import load_service
+
+    op = next(o for o in load_service(SPEC).operations if o.path == "/ticks")
+    media = op.success.content[sse.MEDIA_TYPE]
+    clock = VirtualClock(start=1_800_000_000, frozen=True)
+    pacing = sse.Pacing(interval=10, count=3, heartbeat=0)
+
+    async def run() -> list[bytes]:
+        stream = sse.generated_events(op, media, 5, Faker(), pacing, lambda: clock)
+        first = await anext(stream)
+        clock.advance(20)
+        rest = [await asyncio.wait_for(anext(stream), 2) for _ in range(2)]
+        return [first, *rest]
+
+    chunks = asyncio.run(run())
+    ids = [line for c in chunks for line in c.split(b"\n") if line.startswith(b"id: ")]
+    assert ids == [b"id: 1", b"id: 2", b"id: 3"]

@@ -207,9 +207,12 @@ def generated_events(
         _open += 1
         try:
             index = after + 1
+            due = clock().now()  # events fall due on a fixed schedule from the first: a
+            # clock moved while an event was being sent counts, and pacing does not drift
             while not settings.count or index <= settings.count:
                 if index > after + 1:
-                    await wait(clock(), settings.interval)
+                    due += settings.interval
+                    await wait(clock(), due - clock().now())
                 event = make(seed + index)
                 event.id = index
                 yield event
