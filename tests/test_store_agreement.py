@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from specmock.runtime.state import Query, memory, mysql, open_store, sqlite
+from specmock.runtime.state import Query, memory, mysql_pages, open_store, sqlite_pages
 from specmock.runtime.state.memory import ordered
 from specmock.runtime.state.query import matches
 
@@ -74,8 +74,8 @@ async def test_random_histories_give_the_rule_s_pages(
     backend: str, request: pytest.FixtureRequest, tmp_path, monkeypatch
 ) -> None:
     monkeypatch.setattr(memory, "INDEXES", 0 if backend == "memory:unindexed" else 16)
-    monkeypatch.setattr(sqlite, "SORT_FOUND", 0 if backend == "sqlite:walk" else 5000)
-    monkeypatch.setattr(mysql, "INDEXES", 0 if backend == "mysql:unindexed" else 16)
+    monkeypatch.setattr(sqlite_pages, "SORT_FOUND", 0 if backend == "sqlite:walk" else 5000)
+    monkeypatch.setattr(mysql_pages, "INDEXES", 0 if backend == "mysql:unindexed" else 16)
     store = open_store(_url_for(backend.split(":")[0], request, tmp_path))
     try:
         for seed in range(12):

@@ -8,9 +8,10 @@ import uuid
 
 import pytest
 
-from specmock.runtime.state import Query, open_store
+from specmock.runtime.state import Query, mysql_pages, open_store
 from specmock.runtime.state.memory import MemoryStore
-from specmock.runtime.state.mysql import BLOCK, MysqlStore
+from specmock.runtime.state.mysql import MysqlStore
+from specmock.runtime.state.mysql_pages import BLOCK
 from specmock.runtime.state.sqlite import SqliteStore
 from specmock.runtime.state.where import sqlite_arms, sqlite_order
 
@@ -105,9 +106,9 @@ async def test_sqlite_deep_page_costs_what_a_shallow_one_does(tmp_path) -> None:
 
 
 async def test_sqlite_sort_indexes_are_capped(tmp_path, monkeypatch) -> None:
-    import specmock.runtime.state.sqlite as sqlite
+    import specmock.runtime.state.sqlite_pages as sqlite_pages
 
-    monkeypatch.setattr(sqlite, "INDEXES", 2)
+    monkeypatch.setattr(sqlite_pages, "INDEXES", 2)
     store = SqliteStore(tmp_path / "state.db")
     try:
         await store.put("svc:pets", "1", pet(1))
@@ -146,7 +147,7 @@ async def test_mysql_deep_page_reads_at_most_a_block(mysql_url: str) -> None:  #
         await store.put("svc:pets", str(SIZE + 1), pet(SIZE + 1))
         with store._lock, store._live().cursor() as cursor:
             before = _reads(cursor)
-            rows = store._positioned(cursor, "svc:pets", 20, SIZE // 2)
+            rows = mysql_pages.positioned(cursor, store._prefix, "svc:pets", 20, SIZE // 2)
             read = _reads(cursor) - before
         assert [json.loads(v)["id"] for (v,) in rows] == list(range(SIZE // 2 + 2, SIZE // 2 + 22))
         # a walk from the start would read SIZE // 2 index entries
@@ -171,8 +172,9 @@ async def test_mysql_filter_looks_up_the_field_s_index(mysql_url: str) -> None: 
         assert ([p["id"] for p in page.items], page.total) == ([1100, 1200, 1300, 1400, 1500], 100)
         with store._lock, store._live().cursor() as cursor:
             before = _reads(cursor)
-            found = store._through_index(
-                cursor, "svc:pets", sold, {"status": store._field_index("status")}, 5, 10
+            indexed = {"status": store._field_index("status")}
+            found = mysql_pages.through_index(
+                cursor, store._prefix, "svc:pets", sold, indexed, 5, 10
             )
             read = _reads(cursor) - before
         assert found == ([1100, 1200, 1300, 1400, 1500], 100)

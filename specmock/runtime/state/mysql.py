@@ -6,11 +6,7 @@ the row's seq alone), so a replaced item keeps its place. Counters are atomic ac
 connections through `LAST_INSERT_ID(expr)`, which the server keeps per connection. Keys
 and namespaces compare in binary, as in the other stores (case and accents matter).
 
-An offset is found without walking to it: InnoDB steps through an index at about 0.6 µs an
-entry (30 ms to skip 50,000 on the 2-core machine, 2026-12-07), so each namespace also
-counts its items per block of `BLOCK` consecutive `seq` values (`blocks`, kept by put and
-delete in their transaction). A page sums those counts to find the block holding its first
-item (a hundred rows at 100k items) and walks at most `BLOCK` index entries from there.
+Pages are found through block counts and field indexes (mysql_pages.py).
 
 The driver (PyMySQL) is blocking, so each statement runs in a worker thread, one at a time
 on one connection (reconnected when the server dropped it), and the event loop never waits
@@ -27,11 +23,8 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
-from .query import Page, Query, sort_key
-from .where import PREFIX, mysql_arms, mysql_field_columns, mysql_order, mysql_where, path
-
-BLOCK = 1024
-INDEXES = 16  # filtered fields given virtual columns and an index
+from .mysql_pages import BLOCK, make_field_index, read_page
+from .query import Page, Query
 
 _TEXT = "VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL"
 
@@ -103,6 +96,7 @@ class MysqlStore:
         self._lock = threading.Lock()
         self._field_indexes: dict[str, tuple[str, str] | None] = {}
         self._db = self._connect()
+        self._prefix = prefix
         self._items, self._counters = f"{prefix}items", f"{prefix}counters"
         self._sizes = f"{prefix}sizes"
         self._claims, self._claimed = f"{prefix}claims", 0
@@ -249,158 +243,26 @@ class MysqlStore:
         return [json.loads(text) for (text,) in rows]
 
     def _field_index(self, field: str) -> tuple[str, str] | None:
-        """The (type, text) columns of `field`'s filter index, made the first time a page
-        filters on it (virtual columns and an index on (namespace, type, text)); at most
-        `INDEXES`, so invented query parameters cannot grow the table. None past that, or
-        where the server cannot (MySQL has no ADD COLUMN IF NOT EXISTS): the rows are read."""
+        """The columns of `field`'s filter index, made the first time a page filters on it
+        (`make_field_index`); asked once per process, whether made or not."""
         if field in self._field_indexes:
             return self._field_indexes[field]
         self._field_indexes[field] = None
-        import pymysql
-
         name = "w_" + hashlib.sha1(field.encode()).hexdigest()[:12]
         with self._lock, self._live().cursor() as cursor:
-            cursor.execute(f"SHOW INDEX FROM {self._items}")
-            made = {row[2] for row in cursor.fetchall() if str(row[2]).startswith("w_")}
-            if name not in made and len(made) >= INDEXES:
-                return None
-            kind, text = mysql_field_columns(field, self._db.escape(path(field)))
-            try:
-                cursor.execute(
-                    f"ALTER TABLE {self._items}"
-                    f" ADD COLUMN IF NOT EXISTS {name}_t VARCHAR(20) AS ({kind}) VIRTUAL,"
-                    f" ADD COLUMN IF NOT EXISTS {name}_v VARBINARY({4 * PREFIX}) AS ({text})"
-                    f" VIRTUAL, ADD INDEX IF NOT EXISTS {name} (namespace, {name}_t, {name}_v)"
-                )
-            except pymysql.MySQLError:
-                return None
-        self._field_indexes[field] = (f"{name}_t", f"{name}_v")
-        return self._field_indexes[field]
-
-    def _through_index(
-        self, cursor: Any, namespace: str, query: Query, indexed: dict, limit: int, offset: int
-    ) -> tuple[list[int], int] | None:
-        """A filtered page's places and total through the first indexed filter: its arms
-        (`mysql_arms`, each one range of its index) counted in the index alone, the other
-        filters checked on their rows, the page cut by the server. None without an index."""
-        driver = next((f for f in query.filters if indexed.get(f)), None)
-        if driver is None:
-            return None
-        rest, rest_params = mysql_where({k: v for k, v in query.filters.items() if k != driver})
-        arms = [
-            (f"namespace = %s AND {arm} AND {rest}", [namespace, *params, *rest_params])
-            for arm, params in mysql_arms(driver, query.filters[driver], *indexed[driver])
-        ]
-        total = 0
-        for where, params in arms:
-            cursor.execute(f"SELECT COUNT(*) FROM {self._items} WHERE {where}", params)
-            total += int(cursor.fetchone()[0])
-        if limit == 0 or offset >= total:
-            return [], total
-        union = " UNION ALL ".join(f"SELECT seq AS s FROM {self._items} WHERE {w}" for w, _ in arms)
-        params = [v for _, ps in arms for v in ps]
-        if query.sort:
-            order, order_params = mysql_order(query.sort)
-            cursor.execute(
-                f"SELECT seq FROM {self._items} JOIN ({union}) u ON seq = u.s"
-                f" ORDER BY {order} LIMIT %s OFFSET %s",
-                (*params, *order_params, limit, offset),
-            )
-        else:
-            cursor.execute(
-                f"SELECT s FROM ({union}) u ORDER BY s LIMIT %s OFFSET %s",
-                (*params, limit, offset),
-            )
-        return [seq for (seq,) in cursor.fetchall()], total
-
-    def _scanned(
-        self, cursor: Any, namespace: str, query: Query, limit: int, offset: int
-    ) -> tuple[list[int], int]:
-        """A page's places and total in one pass over the namespace (no field index). A
-        sort field is extracted once per row into a derived table (LIMIT keeps the server
-        from merging it back into eleven extractions a row)."""
-        where, params = mysql_where(query.filters)
-        if query.sort:
-            order, _ = mysql_order(query.sort, "x")
-            source = (
-                f"(SELECT seq, JSON_EXTRACT(value, %s) AS x FROM {self._items}"
-                f" WHERE namespace = %s AND {where} LIMIT {2**64 - 1}) t"
-            )
-            params = [path(sort_key(query.sort)[0]), namespace, *params]
-        else:
-            order, source = "seq", f"{self._items} WHERE namespace = %s AND {where}"
-            params = [namespace, *params]
-        if query.filters:  # the total is the matches: all their places, cut here
-            cursor.execute(f"SELECT seq FROM {source} ORDER BY {order}", params)
-            seqs = [seq for (seq,) in cursor.fetchall()]
-            return seqs[offset : offset + limit], len(seqs)
-        cursor.execute(
-            f"SELECT seq FROM {source} ORDER BY {order} LIMIT %s OFFSET %s",
-            (*params, limit, offset),
-        )
-        seqs = [seq for (seq,) in cursor.fetchall()]
-        cursor.execute(f"SELECT n FROM {self._sizes} WHERE namespace = %s", (namespace,))
-        size = cursor.fetchone()
-        return seqs, size[0] if size else 0
+            columns = make_field_index(cursor, self._prefix, name, field, self._db.escape)
+        self._field_indexes[field] = columns
+        return columns
 
     def _page(self, namespace: str, query: Query) -> Page:
         indexed = {name: self._field_index(name) for name in query.filters}
-        limit = 2**63 - 1 if query.limit is None else max(query.limit, 0)
-        offset = max(query.offset, 0)
         with self._lock, self._live().cursor() as cursor:
             # One snapshot for the page and its total (REPEATABLE READ, InnoDB's default).
             cursor.execute("START TRANSACTION READ ONLY")
             try:
-                if not query.filters and not query.sort:
-                    rows = self._positioned(cursor, namespace, limit, offset)
-                    cursor.execute(
-                        f"SELECT n FROM {self._sizes} WHERE namespace = %s", (namespace,)
-                    )
-                    found = cursor.fetchone()
-                    total = found[0] if found else 0
-                else:
-                    # Every match's place in order, sorted without the values, which only the
-                    # page's rows then carry: found through a field index when one is made,
-                    # else in one pass over the namespace.
-                    found = self._through_index(cursor, namespace, query, indexed, limit, offset)
-                    if found is None:
-                        found = self._scanned(cursor, namespace, query, limit, offset)
-                    rows, total = self._values(cursor, found[0]), found[1]
+                return read_page(cursor, self._prefix, namespace, query, indexed)
             finally:
                 cursor.execute("COMMIT")
-        return Page([json.loads(text) for (text,) in rows], int(total))
-
-    def _values(self, cursor: Any, seqs: list[int]) -> list[tuple[str]]:
-        """The values at these places, in this order."""
-        if not seqs:
-            return []
-        cursor.execute(
-            f"SELECT seq, value FROM {self._items} WHERE seq IN ({', '.join(['%s'] * len(seqs))})",
-            seqs,
-        )
-        found = dict(cursor.fetchall())
-        return [(found[seq],) for seq in seqs]
-
-    def _positioned(self, cursor: Any, namespace: str, limit: int, offset: int) -> Any:
-        """The values of an unfiltered page: the block holding position `offset` from the
-        block counts, then at most a block of (namespace, seq) index entries walked."""
-        cursor.execute(
-            f"SELECT block, ahead FROM (SELECT block, SUM(n) OVER (ORDER BY block) - n"
-            f" AS ahead FROM {self._blocks} WHERE namespace = %s) b WHERE ahead <= %s"
-            " ORDER BY block DESC LIMIT 1",
-            (namespace, offset),
-        )
-        found = cursor.fetchone()
-        if found is None:
-            return []
-        block, ahead = found
-        cursor.execute(
-            f"SELECT i.value FROM {self._items} i JOIN (SELECT seq FROM {self._items}"
-            " FORCE INDEX (ns_seq) WHERE namespace = %s AND seq >= %s ORDER BY seq"
-            " LIMIT %s OFFSET %s) p ON i.seq = p.seq ORDER BY i.seq",
-            (namespace, int(block) * BLOCK, limit, offset - int(ahead)),
-        )
-        return cursor.fetchall()
 
     async def page(self, namespace: str, query: Query) -> Page:
         return await asyncio.to_thread(self._page, namespace, query)

@@ -12,7 +12,6 @@ keeps them serialized if the store is used from several threads.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 import threading
@@ -23,10 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from .query import Page, Query, sort_key
-from .where import sqlite_arms, sqlite_field_index, sqlite_order, sqlite_sort_key, sqlite_where
-
-SORT_FOUND = 5000  # matches sorted as found; more are taken walking the sort's index
-INDEXES = 16  # sorted fields, and filtered ones, given an index (each costs every write)
+from .sqlite_pages import BLOCK, make_index, read_page
+from .where import sqlite_field_index, sqlite_sort_key
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS items (
@@ -71,8 +68,8 @@ END;
 # items on the 2-core machine, 2026-12-07). `blocks` counts each namespace's items per
 # 1024 consecutive `seq` values, so an unfiltered page finds the block holding its offset by
 # summing about n/1024 counts and walks at most one block of `items_order` (skipping 50,000
-# entries of the index costs 1.3 ms; the block sum and walk about 0.1 ms).
-BLOCK = 1024  # as written in the triggers
+# entries of the index costs 1.3 ms; the block sum and walk about 0.1 ms). The pages
+# themselves are found in sqlite_pages.py.
 
 _CLAIMS = """
 CREATE TABLE IF NOT EXISTS claims (
@@ -213,120 +210,16 @@ class SqliteStore:
         rows = self._read("SELECT value FROM items WHERE namespace = ? ORDER BY seq", (namespace,))
         return [json.loads(text) for (text,) in rows]
 
-    def _size(self, namespace: str) -> int:
-        found = self._db.execute("SELECT n FROM sizes WHERE namespace = ?", (namespace,)).fetchone()
-        return found[0] if found else 0
-
-    def _positioned(self, namespace: str, limit: int, offset: int) -> list[tuple[str]]:
-        """An unfiltered page: the block holding position `offset` from the block counts,
-        then at most a block of the (namespace, seq) index walked; only the page's rows are
-        read from the table."""
-        found = self._db.execute(
-            "SELECT block, ahead FROM (SELECT block, sum(n) OVER (ORDER BY block) - n AS ahead"
-            " FROM blocks WHERE namespace = ?) WHERE ahead <= ? ORDER BY block DESC LIMIT 1",
-            (namespace, offset),
-        ).fetchone()
-        if found is None:
-            return []
-        block, ahead = found
-        return self._db.execute(
-            "SELECT value FROM items WHERE seq IN (SELECT seq FROM items WHERE namespace = ?"
-            " AND seq >= ? ORDER BY seq LIMIT ? OFFSET ?) ORDER BY seq",
-            (namespace, block * BLOCK, limit, offset - ahead),
-        ).fetchall()
-
-    def _count(self, arms: list[tuple[str, str, list[Any]]]) -> int:
-        return sum(
-            self._db.execute(f"SELECT count(*) FROM {table} WHERE {where}", params).fetchone()[0]
-            for table, where, params in arms
-        )
-
-    def _arms(self, namespace: str, name: str, wanted: str) -> list[tuple[str, str, list[Any]]]:
-        """A filter's arms as (table, condition, parameters). The list arm (last) names the
-        field's index: left to itself the planner may walk the namespace in order to spare
-        a sort of the (usually few) lists, reading every row."""
-        index = self._indexes.get(("where", name))
-        arms = sqlite_arms(name, wanted)
-        return [
-            (
-                f"items INDEXED BY {index}" if index and n == len(arms) - 1 else "items",
-                f"namespace = ? AND {arm}",
-                [namespace, *params],
-            )
-            for n, (arm, params) in enumerate(arms)
-        ]
-
-    def _filtered(
-        self, namespace: str, query: Query, limit: int, offset: int
-    ) -> tuple[list[int], int]:
-        """A filtered page's places and its total. The filter matching fewest items (each
-        counted in its field's index, `sqlite_arms`) drives: its arms find the candidates,
-        the other filters are checked on those rows alone. In insertion order the arms'
-        ordered ranges are merged; sorted, few matches are sorted as found, many are
-        taken walking the sort's index."""
-        counted = []
-        for name, wanted in query.filters.items():
-            arms = self._arms(namespace, name, wanted)
-            counted.append((self._count(arms), name, arms))
-        least, driver, arms = min(counted, key=lambda c: c[0])
-        rest, rest_params = sqlite_where({k: v for k, v in query.filters.items() if k != driver})
-        arms = [(table, f"{w} AND {rest}", [*params, *rest_params]) for table, w, params in arms]
-        total = least if len(counted) == 1 else self._count(arms)
-        if limit == 0 or offset >= total:
-            return [], total
-        if query.sort and total > SORT_FOUND:
-            where, params = sqlite_where(query.filters)
-            found = self._db.execute(
-                f"SELECT seq FROM items WHERE namespace = ? AND {where}"
-                f" ORDER BY {sqlite_order(query.sort)} LIMIT ? OFFSET ?",
-                (namespace, *params, limit, offset),
-            )
-            return [seq for (seq,) in found], total
-        key = sqlite_sort_key(query.sort) if query.sort else "seq"
-        union = " UNION ALL ".join(
-            f"SELECT seq, {key} AS k FROM {table} WHERE {w}" for table, w, _ in arms
-        )
-        direction = "DESC" if query.sort and sort_key(query.sort)[1] else "ASC"
-        found = self._db.execute(
-            f"{union} ORDER BY k {direction}, seq LIMIT ? OFFSET ?",
-            [p for _, _, params in arms for p in params] + [limit, offset],
-        )
-        return [seq for seq, _ in found], total
-
-    def _values(self, seqs: list[int]) -> list[tuple[str]]:
-        """The values at these places, in this order."""
-        found: dict[int, str] = {}
-        for start in range(0, len(seqs), 500):  # within SQLite's bound-parameter limit
-            part = seqs[start : start + 500]
-            found.update(
-                self._db.execute(
-                    f"SELECT seq, value FROM items WHERE seq IN ({', '.join('?' * len(part))})",
-                    part,
-                )
-            )
-        return [(found[seq],) for seq in seqs]
-
     def _index(self, kind: str, key: str, columns: str) -> None:
-        """An index made the first time a page asks for it (a second process finds it made):
-        `by` a sort's order, or `where` a filtered field's type and value. At most
-        `INDEXES` of each kind, so arbitrary query parameters cannot grow the file; past
-        that, pages read the rows instead."""
-        if (kind, key) in self._indexes:  # made, found, or over the limit: asked once
+        """An index made the first time a page asks for it (`make_index`); asked once per
+        process, whether made, found or over the limit."""
+        if (kind, key) in self._indexes:
             return
         self._indexes[kind, key] = None
-        name = f"items_{kind}_" + hashlib.sha1(key.encode()).hexdigest()[:16]
         with self._write() as db:
-            made = db.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'index' AND substr(name, 1, ?) = ?",
-                (len(kind) + 7, f"items_{kind}_"),
-            ).fetchall()
-            if (name,) in made or len(made) < INDEXES:
-                db.execute(f"CREATE INDEX IF NOT EXISTS {name} ON items ({columns})")
-                self._indexes[kind, key] = name
+            self._indexes[kind, key] = make_index(db, kind, key, columns)
 
     async def page(self, namespace: str, query: Query) -> Page:
-        limit = -1 if query.limit is None else max(query.limit, 0)
-        offset = max(query.offset, 0)
         if query.sort:
             descending = " DESC" if sort_key(query.sort)[1] else ""
             key = f"namespace, {sqlite_sort_key(query.sort)}{descending}, seq"
@@ -337,26 +230,9 @@ class SqliteStore:
             # One read transaction: the page and its total come from the same snapshot.
             self._db.execute("BEGIN")
             try:
-                if not query.filters and not query.sort:
-                    rows = self._positioned(namespace, limit, offset)
-                    total = self._size(namespace)
-                elif query.filters:
-                    seqs, total = self._filtered(namespace, query, limit, offset)
-                    rows = self._values(seqs)
-                else:  # sorted: the places from the sort's index alone, then their values
-                    seqs = [
-                        seq
-                        for (seq,) in self._db.execute(
-                            f"SELECT seq FROM items WHERE namespace = ?"
-                            f" ORDER BY {sqlite_order(query.sort)} LIMIT ? OFFSET ?",
-                            (namespace, limit, offset),
-                        )
-                    ]
-                    rows = self._values(seqs)
-                    total = self._size(namespace)
+                return read_page(self._db, self._indexes, namespace, query)
             finally:
                 self._db.execute("COMMIT")
-        return Page([json.loads(text) for (text,) in rows], int(total))
 
     async def next_id(self, namespace: str) -> int:
         with self._write() as db:
