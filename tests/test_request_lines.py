@@ -79,10 +79,16 @@ def test_a_full_buffer_is_written_without_waiting_for_the_timer():
     assert reader and reader[0].count(b"\n") == logs.FLUSH_LINES
 
 
-def _serve() -> tuple[subprocess.Popen, str]:
+# `specmock serve`, with the writer's timer made so slow that only the exit can write
+SLOW_TIMER = (
+    "import sys; from specmock.runtime import logs; logs.FLUSH_EVERY = 3600; "
+    "from specmock.cli.main import main; sys.argv[0] = 'specmock'; main()"
+)
+
+
+def _serve(*prefix: str) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    cmd = [sys.executable, "-m", "specmock", "serve", "petstore", "--stateless",
-           "--port", str(port)]  # fmt: skip
+    cmd = [sys.executable, *prefix, "serve", "petstore", "--stateless", "--port", str(port)]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     url = f"http://127.0.0.1:{port}"
@@ -97,8 +103,8 @@ def _serve() -> tuple[subprocess.Popen, str]:
             time.sleep(0.2)
 
 
-def test_served_lines_appear_while_running_and_none_is_lost_on_sigterm():
-    proc, url = _serve()
+def test_served_lines_appear_while_running():
+    proc, url = _serve("-m", "specmock")
     assert proc.stderr is not None
     fd = proc.stderr.fileno()
     try:
@@ -109,10 +115,18 @@ def test_served_lines_appear_while_running_and_none_is_lost_on_sigterm():
             seen += _read_available(fd, 0.5)
         assert b"GET /pets/3 200" in seen and b"while-running" in seen  # the process runs on
         assert proc.poll() is None
+    finally:
+        proc.kill()
+        proc.communicate()
+
+
+def test_no_served_line_is_lost_on_sigterm():
+    proc, url = _serve("-c", SLOW_TIMER)
+    try:
         with httpx.Client(base_url=url) as client:
             for n in range(300):
                 client.get(f"/pets/{n + 1}", headers={"x-request-id": f"burst-{n}"})
-        proc.send_signal(signal.SIGTERM)  # at once: the last lines are still buffered
+        proc.send_signal(signal.SIGTERM)  # every line is still in the buffer
         _, rest = proc.communicate(timeout=20)
     finally:
         if proc.poll() is None:

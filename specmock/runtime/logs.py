@@ -43,13 +43,13 @@ class RequestLines:
 
     The request path only appends a tuple of the fields; the thread formats them and
     writes the whole buffer in one `write` every FLUSH_EVERY seconds, sooner when
-    FLUSH_LINES are waiting, and once more when the process exits (atexit: after
-    SIGTERM or SIGINT too, as uvicorn turns both into a normal shutdown)."""
+    FLUSH_LINES are waiting, and once more when the server shuts down (`flush`, run at
+    the app's lifespan shutdown) or the process exits (atexit)."""
 
-    def __init__(self, log_format: str, fd: int, every: float = FLUSH_EVERY):
+    def __init__(self, log_format: str, fd: int, every: float | None = None):
         self.json = log_format == "json"
         self.fd = fd
-        self.every = every
+        self.every = FLUSH_EVERY if every is None else every
         self._pending: list[tuple[Any, ...]] = []
         self._lock = threading.Lock()
         self._wake = threading.Event()
@@ -152,6 +152,14 @@ def configure(log_format: str = "text", level: str = "info") -> None:
     root.addHandler(handler)
     root.setLevel(level.upper())
     root.propagate = False
+
+
+async def flush() -> None:
+    """Write the buffered request lines now: a lifespan shutdown action, because uvicorn
+    ends a process stopped by SIGTERM or SIGINT by raising the signal again once it has
+    shut down, so atexit never runs then."""
+    if _lines is not None:
+        _lines.flush()
 
 
 def request_line(
