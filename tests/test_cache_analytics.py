@@ -148,6 +148,7 @@ def test_a_bad_cache_url_names_the_option():
 
     from specmock.cli import main
 
-    result = CliRunner().invoke(main, ["serve", "petstore", "--cache", "redis://x"])
+    result = CliRunner().invoke(main, ["serve", "petstore", "--cache", "postgres://x"])
     assert result.exit_code == 2
-    assert "--cache" in result.output and "is not memory:// or sqlite:///PATH" in result.output
+    assert "--cache" in result.output
+    assert "is not memory://, sqlite:///PATH or redis://HOST:PORT/DB" in result.output

@@ -293,3 +293,15 @@ def test_the_readme_mesh_block_runs():
         assert set(traces[0]["services"]) == answering | {"audit"}
         chaos = _curl(lines[3], base)
         assert chaos.status_code == 200 and chaos.json()["scenario"] == "db-down"
+
+
+def test_ci_runs_the_readme_set_up_and_test_commands_as_written():
+    """`.ci/run` is the README's two commands in a clean clone; a change to one must reach
+    the other (only `-q` may differ)."""
+    readme = FENCE.findall((ROOT / "README.md").read_text())
+    set_up = re.sub(r"\s+#.*$", "", readme[0][1].splitlines()[0])
+    test = re.sub(r"\s+#.*$", "", readme[1][1].splitlines()[0])
+    ci = [x for x in (ROOT / ".ci" / "run").read_text().splitlines() if x and x[0] != "#"]
+    ci = [re.sub(r" -q\b", "", x) for x in ci]
+    assert set_up in ci, (set_up, ci)
+    assert ci[-1] == test == "pytest"

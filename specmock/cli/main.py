@@ -24,9 +24,11 @@ from ..runtime.providers import describe
 from .admin import admin
 from .check import check
 from .diff import diff
+from .environment import bind as bind_env
 from .mesh import mesh
 from .mockmode import exports, origin, provider_table
 from .problems import fail as _fail
+from .profiles import profile_option
 from .progress import progress_line
 from .report import explain_json, explain_services, lint_sources
 from .run import run
@@ -51,7 +53,11 @@ _strict_spec = click.option(
 def _cache_url(value: str | None) -> str | None:
     if value is None or value == "memory://" or (value.startswith("sqlite:///") and value[10:]):
         return value
-    raise click.BadParameter(f"{value!r} is not memory:// or sqlite:///PATH", param_hint="--cache")
+    if value.startswith(("redis://", "rediss://", "unix://")):
+        return value  # whether a server answers there is checked at start
+    raise click.BadParameter(
+        f"{value!r} is not memory://, sqlite:///PATH or redis://HOST:PORT/DB", param_hint="--cache"
+    )
 
 
 def _warn(services: list[Any]) -> None:
@@ -125,6 +131,7 @@ def main() -> None:
 
 @main.command()
 @click.argument("specs", nargs=-1, required=True)
+@profile_option
 @click.option("--host", default="127.0.0.1", show_default=True, envvar="SPECMOCK_HOST")
 @click.option("--port", default=8000, show_default=True, type=int, envvar="SPECMOCK_PORT")
 @click.option(
@@ -148,7 +155,8 @@ def main() -> None:
     default=None,
     envvar="SPECMOCK_CACHE",
     callback=lambda ctx, param, value: _cache_url(value),
-    help="A generated-answer tier shared between processes: sqlite:///PATH.",
+    help="A generated-answer tier shared between processes: sqlite:///PATH or "
+    "redis://HOST:PORT/DB.",
 )
 @click.option(
     "--cache-ttl",
@@ -344,7 +352,7 @@ def serve(
     cache_url: str | None,
     cache_ttl: float,
 ) -> None:
-    """Serve SPECS (files, folders or bundled names) as mock services.
+    """Serve SPECS (files, folders or bundled names, or SPECMOCK_SPECS) as mock services.
 
     `mockmode` names every bundled mock-mode provider (storage, SMS, email, PDF, LLM)."""
     logs.configure(log_format)
@@ -438,6 +446,9 @@ def serve(
             raise
         click.echo(f"specmock: {missing(exc)}", err=True)
         sys.exit(2)
+
+
+bind_env(serve, {"print_env": "SPECMOCK_PRINT_ENV"})  # every option from SPECMOCK_*
 
 
 def banner(app: Any, base: str) -> list[str]:

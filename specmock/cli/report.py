@@ -69,7 +69,8 @@ def _role(op: Operation, service: Service) -> str:
         return role.kind
     where = f"{resource.name} at {resource.collection}"
     if not (role.stateful and service.stateful):
-        return f"{role.kind} {where} (generated: nothing creates {resource.name})"
+        why = resource.mismatch or f"nothing creates {resource.name}"
+        return f"{role.kind} {where} (generated: {why})"
     return f"{role.kind} {where}, id field {resource.id_field or '-'} from the store"
 
 

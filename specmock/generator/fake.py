@@ -178,6 +178,14 @@ class Builder:
         for tag, target in (discriminator.get("mapping") or {}).items():
             if target == schema_name or str(target).rsplit("/", 1)[-1] == schema_name:
                 return tag
+        # the implicit tag is the schema's name, unless the branch fixes the property to
+        # values of its own (OpenAI's `ClosedStatus` has `type: enum [closed]`): then the
+        # branch's own value is the one that validates
+        flat = self.flatten(branch)
+        own = (flat.get("properties") or {}) if isinstance(flat, dict) else {}
+        own = self.flatten(own.get(discriminator.get("propertyName")))
+        if isinstance(own, dict) and ("const" in own or "enum" in own):
+            return None
         return schema_name
 
     def _typed(self, schema: dict[str, Any], name: str | None) -> Gen:

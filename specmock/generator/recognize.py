@@ -34,7 +34,7 @@ _LEADING = (*CRUD, "auth", "search", "upload", "download", "action")  # an id's 
 
 _VERBS: dict[str, tuple[str, ...]] = {
     "create": ("create", "add", "new", "insert", "register", "post"),
-    "read": ("get", "retrieve", "fetch", "show", "read", "describe", "find_by_id"),
+    "read": ("get", "retrieve", "fetch", "show", "read", "describe", "find_by_id", "one"),
     "list": ("list", "all", "index", "browse", "enumerate"),
     "replace": ("replace", "put", "set", "upsert"),
     "update": ("update", "patch", "modify", "edit", "change"),
@@ -85,12 +85,17 @@ _VERBS: dict[str, tuple[str, ...]] = {
         "check",
     ),
 }
+# the pattern a method implies when nothing else is known: a verb restating it adds little
+_METHOD_DEFAULT = {"GET": "read", "HEAD": "read", "PUT": "replace", "PATCH": "update"}
+_METHOD_DEFAULT["DELETE"] = "delete"
+_JOBS = ("job", "jobs", "task", "tasks", "operation", "operations", "export", "exports")
 _CURSOR = ("cursor", "after", "before", "starting_after", "ending_before", "page_token")
 _CURSOR += ("pagetoken", "next_token", "nexttoken", "continuation", "marker", "since_id")
 _OFFSET = ("offset", "skip", "start")
 _PAGE = ("page", "page_number", "pagenumber", "per_page", "page_size", "pagesize")
 _BINARY = re.compile(r"^(application/(octet-stream|pdf|zip|gzip)|image/|audio/|video/|text/csv)")
 _CALLBACK_FIELDS = ("url", "callback_url", "callbackurl", "target_url", "endpoint", "uri")
+_CALLBACK_FIELDS += ("address", "notification_url", "webhook_url", "hook_url", "event_url")
 _WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 
 
@@ -161,8 +166,10 @@ def _from_role(op: Operation, ev: _Evidence) -> None:
         shape = "an item path" if role.kind not in ("create", "list") else "a collection path"
         weight = 0.55 if role.resource.item else 0.3
         ev.add(role.kind, weight, f"{op.method} on {shape} of {role.resource.collection}")
-    elif role.kind == "list":
+    elif role.kind == "list" and (_bare_list(op) or _pagination(op)):
         ev.add("list", 0.4, f"{op.method} returning a list")
+    elif role.kind == "list":  # a GET with no list in its answer and no page to ask for
+        ev.add("read", 0.4, f"{op.method} of one document (no list in the answer)")
     elif role.kind in ("auth", "search"):
         ev.add(role.kind, 0.5, f"classified {role.kind} by its path")
     elif role.kind == "action":
@@ -181,37 +188,90 @@ def _from_names(op: Operation, ev: _Evidence) -> None:
     """Verbs in the operationId, nouns in the path."""
     id_words = words(op.operation_id)
     path_words = [w for s in op.path.split("/") if s and not s.startswith("{") for w in words(s)]
-    first = id_words[0] if id_words else ""
+    last_words = words(_last_segment(op))
+    first = _verb(id_words)
+    # the author's own verb outweighs the path's shape, unless it only restates the method
+    restated = first == op.method.lower() or first in _VERBS.get(
+        _METHOD_DEFAULT.get(op.method, ""), ()
+    )
+    leading = 0.3 if restated else 0.6
     for pattern, verbs in _VERBS.items():
         if first in verbs and pattern in _LEADING:
-            ev.add(pattern, 0.45, f"operationId starts with {first!r}")
+            ev.add(pattern, leading, f"operationId starts with {first!r}")
         elif pattern not in CRUD and any(w in verbs for w in id_words[1:]):
             ev.add(pattern, 0.3, f"operationId names {pattern}")
-        if pattern not in CRUD and any(w in verbs for w in path_words):
+        if pattern == "download":  # what is answered is named last: /files/{id}/copy is not
+            if any(w in verbs for w in last_words):
+                ev.add(pattern, 0.55, "the last path word names a download")
+        elif pattern == "async-job" and _edited(op):
+            continue  # records a client replaces are no jobs (Google Tasks' tasks)
+        elif pattern not in CRUD and any(w in verbs for w in path_words):
             ev.add(pattern, 0.45, f"path word for {pattern}")
             if pattern == "async-job" and op.method == "GET":
                 ev.add(pattern, 0.4, "GET polls a job or its status")
+    if op.method == "POST" and last_words[-1:] and last_words[-1] in _JOBS and not _edited(op):
+        ev.add("async-job", 0.6, f"POST starts one of the {last_words[-1]}")
+    _from_number(op, ev, id_words, last_words)
+
+
+def _edited(op: Operation) -> bool:
+    """The operation's collection has items a client replaces whole (PUT): records, not
+    jobs, which are only ever moved along (a PATCH of their state, at most)."""
+    resource = op.role.resource if op.role is not None else None
+    return resource is not None and "replace" in resource.kinds
+
+
+def _verb(id_words: list[str]) -> str:
+    """The operationId's verb: its first word (`listPets`), or its last when only that one
+    is a verb (`tasks.tasks.get`, `filesOne`: resource first, method last)."""
+    if not id_words:
+        return ""
+    leading = {v for pattern in _LEADING for v in _VERBS.get(pattern, ())}
+    methods = {v for pattern in CRUD for v in _VERBS[pattern]}
+    if id_words[0] not in leading and id_words[-1] in methods:
+        return id_words[-1]
+    return id_words[0]
+
+
+def _from_number(op: Operation, ev: _Evidence, id_words: list[str], last: list[str]) -> None:
+    """One thing or many: a plural object in the operationId or at the end of the path."""
+    first = _verb(id_words)
+    plural = len(id_words) > 1 and _plural(id_words[-1])
+    known_verb = any(first in verbs for verbs in _VERBS.values())
+    if op.method == "GET" and not op.path.rstrip("/").endswith("}"):
+        if plural and first not in _VERBS["list"]:
+            ev.add("list", 0.45, f"operationId reads many {id_words[-1]}")
+        elif (not id_words[1:] or not known_verb) and last and _plural(last[-1]):
+            ev.add("list", 0.35, f"GET of the plural {last[-1]!r}")
+    changes = (*_VERBS["create"], *_VERBS["update"], *_VERBS["delete"])
+    restated = first == op.method.lower()  # `post-payments`: the method, then a collection
+    if plural and op.body is not None and first in changes and not restated:
+        ev.add("batch", 0.5, f"{first} acts on many {id_words[-1]} given in the body")
 
 
 def _from_media(op: Operation, ev: _Evidence) -> None:
-    if op.body is not None:
+    if op.body is not None and op.method not in ("GET", "HEAD"):  # a GET body is no upload
         for media_type, media in op.body.content.items():
             if media_type == "text/csv":
                 ev.add("batch", 0.6, "request body is CSV rows")
             elif media_type.startswith("multipart/") or _BINARY.match(media_type):
-                ev.add("upload", 0.6, f"request body {media_type}")
-            schema = media.schema if isinstance(media.schema, dict) else {}
+                ev.add("upload", 0.75, f"request body {media_type}")
+            elif media_type == "*/*":
+                ev.add("upload", 0.75, "request body is raw bytes of any type")
+            schema = _resolved(op, media.schema, "request")
             if schema.get("type") == "array":
                 ev.add("batch", 0.45, "request body is an array")
             props = {k.lower() for k in (schema.get("properties") or {})}
             if props & set(_CALLBACK_FIELDS) and op.method == "POST":
-                ev.add("webhook", 0.25, "request body carries a callback URL")
+                ev.add("webhook", 0.5, "request body carries a callback URL")
             if {"username", "password"} <= props or "grant_type" in props:
                 ev.add("auth", 0.55, "request body carries credentials")
     success = op.success
     for media_type, media in success.content.items() if success else ():
-        if _BINARY.match(media_type):
-            ev.add("download", 0.6, f"answers {media_type}")
+        if _BINARY.match(media_type) or media_type == "*/*":
+            ev.add("download", 0.75, f"answers {media_type}")
+        elif op.method == "GET" and media_type == "text/plain":
+            ev.add("download", 0.5, f"GET answers raw {media_type}")
         schema = media.schema if isinstance(media.schema, dict) else {}
         props = {k.lower() for k in (schema.get("properties") or {})}
         if "access_token" in props or "accesstoken" in props:
@@ -224,7 +284,29 @@ def _from_statuses(op: Operation, ev: _Evidence) -> None:
         headers = {h.lower() for h in accepted.headers}
         ev.add("async-job", 0.3, "declares 202 Accepted")
         if "location" in headers or "operation-location" in headers:
-            ev.add("async-job", 0.5, "202 carries a Location to poll")
+            ev.add("async-job", 0.6, "202 carries a Location to poll")
+
+
+def _last_segment(op: Operation) -> str:
+    """The path's last literal segment: what the operation is about."""
+    return next((s for s in reversed(op.path.split("/")) if s and "{" not in s), "")
+
+
+def _plural(word: str) -> bool:
+    """An English plural, roughly: `messages`, `types`, `properties`, not `status`."""
+    return len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is"))
+
+
+def _resolved(op: Operation, schema: Any, direction: str) -> dict[str, Any]:
+    """A body schema with its top-level `$ref` followed (one step is what names need)."""
+    if not isinstance(schema, dict):
+        return {}
+    if "$ref" not in schema:
+        return schema
+    bundle = op.compiler.bundle(schema, direction)
+    ref = bundle.schema.get("$ref", "") if isinstance(bundle.schema, dict) else ""
+    found = bundle.defs.get(ref.removeprefix("#/$defs/").replace("~1", "/").replace("~0", "~"))
+    return found if isinstance(found, dict) else {}
 
 
 def _bare_list(op: Operation) -> bool:

@@ -77,8 +77,14 @@ def classify(service: Service) -> dict[int, Role]:
         roles[id(op)] = _role(op, paths, resources)
     for op in service.operations:
         role = roles[id(op)]
-        if role.resource is not None and role.kind == "create":
-            role.resource.creatable = True
+        if role.resource is not None:
+            role.resource.kinds.add(role.kind)
+            role.resource.creatable |= role.kind == "create"
+    for op in service.operations:  # an item the create answers must be one reads can serve
+        role = roles[id(op)]
+        if role.kind in ("read", "list") and not _serves_created(op, role, service, roles):
+            role.resource.creatable = False  # type: ignore[union-attr]  # checked there
+            role.resource.mismatch = f"its create answers another shape than {op.operation_id}"  # type: ignore[union-attr]
     for op in service.operations:
         role = roles[id(op)]
         if role.resource is not None and role.resource.id_field is None:
@@ -216,3 +222,89 @@ def _properties(schema: Any, defs: dict[str, Any]) -> dict[str, Any]:
             shared = set.intersection(*(set(b) for b in branches))
             props.update({name: branches[0][name] for name in shared})
     return props
+
+
+def _serves_created(
+    reader: Operation, role: Role, service: Service, roles: dict[int, Role]
+) -> bool:
+    """Whether what the resource's create answers fits what `reader` declares for an item:
+    every property the reader requires is one the create answers (or is sent), and no
+    `const`/`enum` of both excludes the other (OpenAI's `POST /groups/{id}/users` answers an
+    assignment, while `GET` on it lists users). Where they differ, stored items could only
+    be served by breaking the contract, so the resource is answered without state."""
+    wanted = _item_schema(reader, role.kind)
+    if wanted is None or role.resource is None:
+        return True
+    for op in service.operations:
+        if roles[id(op)].resource is role.resource and roles[id(op)].kind == "create":
+            made = _success_properties(op)
+            if made is not None and not _fits(made, wanted):
+                return False
+    return True
+
+
+def _success_json(op: Operation) -> tuple[Any, dict[str, Any]] | None:
+    success = op.success
+    media = next((m for t, m in (success.content.items() if success else ()) if "json" in t), None)
+    if media is None or media.schema is None:
+        return None
+    bundle = op.compiler.bundle(media.schema, "response")
+    return bundle.schema, bundle.defs
+
+
+def _item_schema(op: Operation, kind: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    found = _success_json(op)
+    if found is None:
+        return None
+    schema, defs = found
+    if kind == "list":
+        where = list_location(schema, defs)
+        flat = flatten(schema, defs)
+        if where is None or not isinstance(flat, dict):
+            return None
+        holder = flat if where == "" else flatten((flat.get("properties") or {})[where], defs)
+        schema = holder.get("items") if isinstance(holder, dict) else None
+    flat = flatten(schema, defs)
+    return (flat, defs) if isinstance(flat, dict) and flat.get("properties") else None
+
+
+def _success_properties(op: Operation) -> dict[str, Any] | None:
+    """What a create's answer carries, plus what its body sends (echoed into the item)."""
+    found = _success_json(op)
+    if found is None:
+        return None
+    props = _flat_properties(*found)
+    if not props:
+        return None
+    for media in op.body.content.values() if op.body is not None else ():
+        if media.schema is not None:
+            bundle = op.compiler.bundle(media.schema, "request")
+            props = {**_flat_properties(bundle.schema, bundle.defs), **props}
+    return props
+
+
+def _flat_properties(schema: Any, defs: dict[str, Any]) -> dict[str, Any]:
+    return {name: flatten(prop, defs) for name, prop in _properties(schema, defs).items()}
+
+
+def _fits(made: dict[str, Any], wanted: tuple[dict[str, Any], dict[str, Any]]) -> bool:
+    schema, defs = wanted
+    if any(name not in made for name in schema.get("required") or []):
+        return False
+    for name, prop in _properties(schema, defs).items():
+        if name in made:
+            ours, theirs = _fixed(made[name], {}), _fixed(prop, defs)
+            if ours is not None and theirs is not None and not ours & theirs:
+                return False
+    return True
+
+
+def _fixed(schema: Any, defs: dict[str, Any]) -> set[str] | None:
+    """The few string values a `const`/`enum` property allows, else None."""
+    flat = flatten(schema, defs)
+    if not isinstance(flat, dict):
+        return None
+    values = [flat["const"]] if "const" in flat else flat.get("enum")
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        return None
+    return set(values)

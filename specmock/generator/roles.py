@@ -22,6 +22,8 @@ class Resource:
     id_format: str | None = None
     scope: list[str] = field(default_factory=list)
     creatable: bool = False  # only resources a client can create are served from state
+    mismatch: str | None = None  # why a create's answer cannot be served by the reads
+    kinds: set[str] = field(default_factory=set)  # the roles operations play on it
 
 
 @dataclass

@@ -144,13 +144,18 @@ class SharedTier:
         }
 
 
-def open_tier(url: str | None, ttl: float) -> SharedTier | None:
-    """The shared tier a `--cache` URL names; None for memory only."""
+def open_tier(url: str | None, ttl: float) -> Any:
+    """The shared tier a `--cache` URL names (SQLite file or Redis server); None for
+    memory only."""
     if url is None or url == "memory://":
         return None
     if url.startswith("sqlite:///"):
         return SharedTier(url, ttl)
-    raise ValueError(f"cache {url!r}: expected memory:// or sqlite:///PATH")
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        from .cache_redis import RedisTier  # the redis extra, only when named
+
+        return RedisTier(url, ttl)
+    raise ValueError(f"cache {url!r}: expected memory://, sqlite:///PATH or redis://HOST:PORT/DB")
 
 
 _SERIES = (

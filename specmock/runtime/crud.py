@@ -22,6 +22,7 @@ from ..generator.plan import Operation
 from ..generator.resources import Resource, list_location
 from ..generator.schema import flatten
 from .clock import Clock, iso
+from .fitting import page_fit, read_fit
 from .responder import Outgoing, Responder, overlay_valid, status_number
 from .state import Query, Store
 from .validation import Violation
@@ -148,7 +149,12 @@ class Crud:
         if item is None:
             return self._missing(call, resource, key)
         status = status_number(call.op.success, None) if call.op.success else 200
-        return self.responder.answer(call.op, status, item, call.accept, [("ETag", etag(item))])
+        fit = read_fit(
+            self.responder, call.op, status, self.responder.seed_for(call.op, status, {"#": key})
+        )
+        return self.responder.answer(
+            call.op, status, item, call.accept, [("ETag", etag(item))], fit
+        )
 
     async def _replace(self, call: Call, resource: Resource, ns: str) -> Outgoing:
         return await self._change(call, resource, ns, merge=False)
@@ -224,7 +230,8 @@ class Crud:
                     body[name] = total
                 elif snake(name) == "has_more" and isinstance(body[name], bool):
                     body[name] = "next" in links
-        return self.responder.answer(op, status, body, call.accept, headers)
+        fit = page_fit(self.responder, op, status, media, where or "", seed)
+        return self.responder.answer(op, status, body, call.accept, headers, fit)
 
     # -- helpers ----------------------------------------------------------
     def _key(self, call: Call, resource: Resource) -> str:

@@ -102,8 +102,8 @@ def create_app(
     `runtime/traffic.py`); `upstreams` are `URL` or `service=URL`; `cassette` is a HAR
     file; `drift_report` a JSON file; `quality` is basic, realistic, production or exact
     (docs/quality.md); operations recognized with less than `min_confidence` are served
-    without state; `cache` (`sqlite:///PATH`) is an answer tier shared between processes,
-    each answer kept `cache_ttl` seconds.
+    without state; `cache` (`sqlite:///PATH` or `redis://HOST:PORT/DB`) is an answer tier
+    shared between processes, each answer kept `cache_ttl` seconds.
     """
     sources = specs if isinstance(specs, list) else [specs]
     services = load_services(sources, eager, strict_spec, progress)

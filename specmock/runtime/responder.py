@@ -11,6 +11,7 @@ import hashlib
 import logging
 import random
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,7 +55,7 @@ class Settings:
     rate_limit: str | None = None  # "[TARGET=]COUNT/SECONDS,..." per client key, e.g. "100/60"
     credentials: frozenset[str] = frozenset()  # accepted keys/tokens/user:password; empty = any
     quality: str = levels.DEFAULT  # basic | realistic | production | exact (docs/quality.md)
-    cache: str | None = None  # a shared answer tier: sqlite:///PATH (memory only if None)
+    cache: str | None = None  # a shared answer tier: sqlite:///PATH or redis://...
     cache_ttl: float = 300.0  # seconds an answer lives in the shared tier
 
 
@@ -151,8 +152,10 @@ class Responder:
         value: Any,
         accept: str | None,
         headers: list[tuple[str, str]] | None = None,
+        fit: Callable[[Any], Any] | None = None,
     ) -> Outgoing:
-        """Serialize a value computed elsewhere (state, an override), checked like any other."""
+        """Serialize a value computed elsewhere (state, an override), checked like any other;
+        one that breaks its schema is given to `fit` once, if there is one, and checked again."""
         response = op.response_for(status)
         extra = list(headers or [])
         if response is None:
@@ -166,6 +169,9 @@ class Responder:
         if media.schema is not None:
             validator = op.compiler.validator(media.schema, "response", media.pointer)
             errors = _check(validator, value)
+            if errors and fit is not None:
+                value = fit(value)
+                errors = _check(validator, value)
         out = Outgoing(
             status,
             serialize(value, media_type, media, op),

@@ -66,5 +66,12 @@ def validation_status(op: Operation) -> int:
             return int(status)
     if "4XX" in declared or "default" in declared:
         return 400
-    codes = sorted(int(s) for s in declared if s.isdigit() and s.startswith("4") and s != "401")
+    codes = sorted(
+        int(s) for s in declared if s.isdigit() and s.startswith("4") and s not in _NOT_INVALID
+    )
     return codes[0] if codes else 400
+
+
+# statuses clients read as something other than "your request is wrong": credentials, and
+# the ones an SDK retries (a 429 for a bad body would be retried by OpenAI's client)
+_NOT_INVALID = {"401", "403", "407", "408", "425", "429"}

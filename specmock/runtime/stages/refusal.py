@@ -8,6 +8,8 @@ import dataclasses
 import logging
 from random import Random
 
+import orjson
+
 from ...generator.plan import Service
 from .. import failures, hooks
 from ..exchange import Exchange
@@ -29,14 +31,48 @@ async def refuse(
     handler = app.overrides.find_rejection(op.service)
     if handler is not None:
         result = await _vendor_refusal(x, handler, status, violations, extra)
-        if result is not None:
-            out = app.responder.from_reply(op, result, x.accept)
+        out = _vendor_reply(x, result) if result is not None else None
+        if out is not None:
             return dataclasses.replace(out, violations=violations)
         return app.responder.error(op, status, violations, x.accept, extra)
     out = vendor_refusal(x, x.match.entry.service, status, violations, op.path)
     if out is None:
         return app.responder.error(op, status, violations, x.accept, extra)
     return dataclasses.replace(out, headers=[*out.headers, *(extra or {}).items()])
+
+
+def _vendor_reply(x: Exchange, result: object) -> Outgoing | None:
+    """A `@rejected` handler's answer. At a status the operation does not declare (OpenAI's
+    spec has no 401 on most operations) it is sent as the vendor words it: there is no
+    declared shape to check it against, and a 500 would hide why the request was refused.
+    At a declared status whose shape the vendor's words do not fit (some OpenAI operations
+    declare a bare error object, not the `{"error": ...}` the API sends), None: the
+    contract's own shape is answered instead."""
+    assert x.op is not None
+    op, responder = x.op, x.app.responder
+    if not isinstance(result, Reply) or result.status is None or result.stream is not None:
+        return responder.from_reply(op, result, x.accept)
+    headers = list(result.headers.items())
+    if op.response_for(result.status) is None:
+        if result.raw is not None:
+            return Outgoing(result.status, result.raw, result.media_type, headers, op)
+        if result.body is None:
+            return Outgoing(result.status, b"", None, headers, op)
+        body = orjson.dumps(result.body)
+        return Outgoing(result.status, body, result.media_type or "application/json", headers, op)
+    validator = responder.validator_for(op, result.status)
+    if validator is not None and not validator.is_valid(_said(result)):
+        return None
+    return responder.from_reply(op, result, x.accept)
+
+
+def _said(reply: Reply) -> object:
+    if reply.raw is None:
+        return reply.body
+    try:
+        return orjson.loads(reply.raw)
+    except orjson.JSONDecodeError:
+        return None  # not JSON: the declared JSON shape wins
 
 
 def vendor_refusal(
