@@ -153,6 +153,7 @@ def instructions(
     done = subprocess.run(
         [*cmd, sys.executable, "-c", WIRE if mode else DRIVER],
         env=env,
+        cwd=code,  # `python -c` puts the working directory first on sys.path: the checkout
         capture_output=True,
         text=True,
     )
