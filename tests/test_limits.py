@@ -78,6 +78,20 @@ def test_too_many_or_too_large_headers_get_431_and_cost_no_memory():
         assert httpx.get(url + "/pets").status_code == 200  # others are served as before
 
 
+def test_long_urls_are_served_up_to_the_limit_then_414():
+    with serving("petstore", "--quiet", "--limit", "max_header_bytes=32768") as (url, _proc):
+        # a multi-kB query string, as a client with many filters or ids builds it
+        long_url = url + "/pets?limit=5&" + "&".join(f"tag{i}=" + "v" * 40 for i in range(600))
+        assert 20_000 < len(long_url) < 32_768
+        assert httpx.get(long_url, timeout=10).status_code == 200
+        sock = _connect(url)
+        sock.sendall(b"GET /pets?x=" + b"a" * 40_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+        answer = _read_all(sock)
+        assert answer.startswith(b"HTTP/1.1 414 URI Too Long"), answer[:100]
+        assert b"the URL is longer than 32768 bytes" in answer
+        assert httpx.get(url + "/pets").status_code == 200
+
+
 def test_oversized_chunked_body_gets_413_with_bounded_memory():
     # the command docs/deployment.md shows
     limits = ("--limit", "max_body=1048576", "--limit", "max_delay_ms=5000")

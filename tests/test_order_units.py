@@ -29,6 +29,7 @@ from specmock.runtime.callbacks import (
     verify,
 )
 from specmock.runtime.clock import VirtualClock
+from specmock.runtime.state import MemoryStore
 
 from .conftest import SPECS
 
@@ -198,3 +199,30 @@ def test_a_callback_to_a_foreign_host_is_dead_lettered_without_a_request():
     assert sent == []
     assert [d["seq"] for d in scheduler.dead_letters()] == [1, 2]
     assert "not an allowed callback host" in scheduler.dead_letters()[0]["last_error"]
+
+
+def test_closing_lets_an_attempt_in_flight_finish_and_write_its_outcome():
+    """A shutdown mid-attempt: the attempt ends and the store says it was delivered, so the
+    next process to look does not send it again."""
+    clock = VirtualClock(T0)
+    store = MemoryStore()
+    sent: list[dict] = []
+
+    async def slow(method, to, body, headers, timeout):
+        await asyncio.sleep(0.3)  # the receiver takes its time
+        sent.append(json.loads(body))
+        return 200
+
+    scheduler = Scheduler(lambda: clock, "s", RetryPolicy(timeout=2), seed=3, send=slow,
+                          store=store, namespace="svc:/deliveries")
+
+    async def main() -> list[dict]:
+        await scheduler.add("r1", "http://127.0.0.1:9/cb", "POST", {"seq": 1}, "ab" * 16)
+        await scheduler.step()
+        await asyncio.sleep(0.05)  # the attempt is under way
+        assert scheduler._tasks and not sent
+        await scheduler.close()
+        return await store.items("svc:/deliveries")
+
+    assert asyncio.run(main()) == []  # delivered, and written down as such
+    assert sent == [{"seq": 1}]

@@ -401,3 +401,59 @@ def test_refusal_bodies_stay_valid_when_the_message_cannot_be_written_in():
     assert bad.status_code == 400 and bad.headers["content-type"] == "application/json"
     assert bad.json()["error"] in ("missing_parameter", "invalid_parameter")
     assert "/n" in bad.headers["x-specmock-problem"]
+
+
+CORPUS = REALWORLD / "corpus_cases.yaml"
+
+
+def test_text_body_with_a_non_string_schema_is_read_by_its_json_spelling():
+    client = client_for(CORPUS)
+    plain = {"content-type": "text/plain"}
+    job = client.post("/jobs", content=b'{"jar": "wordcount.jar"}', headers=plain)
+    assert job.status_code == 200
+    for text in (b"jar=wordcount.jar", b"[1]", b'"a string"'):
+        refused = client.post("/jobs", content=text, headers=plain)
+        assert refused.status_code == 400 and "is not of type" in refused.text, text
+
+
+def test_required_accept_and_content_type_header_parameters_are_ignored():
+    client = client_for(CORPUS)
+    # OpenAPI: header parameters named Accept, Content-Type or Authorization are ignored
+    ignored = client.get("/notes", headers={"Accept": "", "X-Tenant": "t"})
+    assert ignored.status_code == 200 and "content-type" not in ignored.request.headers
+    missing = client.get("/notes")  # any other required header is still enforced
+    assert missing.status_code == 400 and "X-Tenant" in missing.text
+
+
+def test_spec_shapes_no_client_can_meet_are_load_warnings():
+    found = _warnings(load_service(CORPUS))
+    form = "/paths/~1portability/post/requestBody/content/application~1x-www-form-urlencoded"
+    assert "'PhoneNumbers' cannot be sent empty" in found[form + "/schema/required"]
+    assert "answered 400" in found["/paths/~1settings/get/responses"]
+    assert "never sent" in found["/paths/~1tags/post/responses/204/content"]
+    assert "/render/{templateId}" in found["/paths/~1render~1{renderId}"]
+    with pytest.raises(SpecError, match="204 response has no content"):
+        load_service(CORPUS, strict=True)
+    client = client_for(CORPUS)
+    form_type = {"content-type": "application/x-www-form-urlencoded"}
+    empty = client.post("/portability", content=b"", headers=form_type)
+    assert empty.status_code == 400 and "PhoneNumbers" in empty.text
+    one = client.post("/portability", content=b"PhoneNumbers=%2B16175551212", headers=form_type)
+    assert one.status_code == 202
+
+
+def test_a_204_is_sent_without_content_whatever_the_spec_declares():
+    tagged = client_for(CORPUS).post("/tags")
+    assert tagged.status_code == 204 and tagged.content == b""
+    assert "content-type" not in tagged.headers
+
+
+def test_paths_equal_but_for_parameter_names_are_told_apart_by_method():
+    client = client_for(CORPUS)
+    assert client.post("/render/t1").status_code == 200
+    assert client.get("/render/r1").status_code == 200
+    refused = client.post("/render/r1")  # each operation checks its own parameter
+    assert refused.status_code == 400 and "templateId" in refused.text
+    assert client.get("/render/t1").status_code == 400
+    other = client.delete("/render/t1")
+    assert other.status_code == 405 and {"GET", "POST"} <= set(other.headers["allow"].split(", "))

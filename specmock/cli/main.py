@@ -272,7 +272,8 @@ def main() -> None:
     multiple=True,
     metavar="NAME=VALUE",
     help="Change a limit (docs/limits.md): max_header_bytes, max_headers, header_timeout, "
-    "body_timeout, keep_alive_timeout, shutdown_timeout, max_body, max_delay_ms, journal_bytes.",
+    "body_timeout, keep_alive_timeout, shutdown_timeout, max_body, max_delay_ms, journal_bytes, "
+    "idempotency_ttl.",
 )
 @click.option(
     "--allow-upstream",

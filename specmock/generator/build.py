@@ -15,6 +15,18 @@ from .progress import Progress
 from .resources import classify
 
 EAGER_LIMIT = 400  # specs with more operations compile validators on first use
+_NO_CONTENT = frozenset({"204", "205", "304"})  # statuses HTTP sends without content
+_FORMS = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+
+# Response headers the server writes from the body and the connection: OpenAPI ignores a
+# declared Content-Type, and a generated Content-Length, Transfer-Encoding or
+# Content-Encoding (GitHub's spec declares some) would contradict the bytes sent.
+TRANSPORT_HEADERS = frozenset(
+    {
+        "content-type", "content-length", "content-encoding", "transfer-encoding",
+        "connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade",
+    }
+)  # fmt: skip
 
 
 class _Builder:
@@ -48,8 +60,17 @@ class _Builder:
         paths = self.root.get("paths") or {}
         count = len(paths) if isinstance(paths, dict) else 0
         self.progress.start(self.doc.name, "reading", count, "paths")
+        shapes: dict[str, str] = {}
         for path, item in paths.items() if isinstance(paths, dict) else ():
             pointer = join_pointer("paths", path)
+            twin = shapes.setdefault(_TEMPLATE.sub("{}", str(path)), str(path))
+            if twin != path:
+                self.problem(
+                    pointer,
+                    f"the same path as {twin} but for parameter names (OpenAPI: they must not "
+                    "both exist); each method is answered by the path that declares it",
+                    "warning",
+                )
             item = self.deref(item, pointer) if isinstance(item, dict) else None
             if not isinstance(item, dict):
                 self.defect(pointer, "a path item must be a mapping; path not served")
@@ -102,6 +123,10 @@ class _Builder:
         params, accept_declared = self.params(path, item, raw, pointer)
         body = self.body(raw.get("requestBody"), pointer + "/requestBody")
         responses = self.responses(raw.get("responses"), pointer + "/responses")
+        self._check_outcomes(responses, pointer + "/responses")
+        for media in body.content.values() if body else ():
+            if media.media_type in _FORMS:
+                self._check_form_arrays(media)
         op_id = raw.get("operationId") or f"{method}{path}"
         security = raw.get("security", self.security)
         return Operation(
@@ -121,6 +146,45 @@ class _Builder:
                 k: v for src in (item, raw) for k, v in src.items() if k.startswith("x-specmock-")
             },
         )
+
+    def _check_outcomes(self, responses: dict[str, Response], pointer: str) -> None:
+        """OpenAPI: a lone response SHOULD be the successful one. With none declared, every
+        answer to a well-formed request is one of the declared errors."""
+        if responses and not any(s == "default" or s[:1] in ("1", "2", "3") for s in responses):
+            lowest = min(responses)
+            self.problem(
+                pointer,
+                f"no success response is declared; well-formed requests are answered {lowest}",
+                "warning",
+            )
+
+    def _check_form_arrays(self, media: Media) -> None:
+        """An empty array has no form encoding (no field is sent), so a required array
+        property without `minItems` admits a value no client can send: the form without it
+        is what arrives, and is refused as missing the property."""
+        try:
+            schema = deref(self.root, media.schema)
+            props = deref(self.root, schema.get("properties")) if isinstance(schema, dict) else {}
+            required = schema.get("required") if isinstance(schema, dict) else []
+            if not isinstance(props, dict) or not isinstance(required, list):
+                return
+            for name in required:
+                prop = deref(self.root, props.get(name)) if isinstance(name, str) else None
+                if not isinstance(prop, dict):
+                    continue
+                kinds = (
+                    prop.get("type") if isinstance(prop.get("type"), list) else [prop.get("type")]
+                )
+                low = prop.get("minItems", 0)
+                if "array" in kinds and not (isinstance(low, int) and low >= 1):
+                    self.problem(
+                        media.pointer + "/required",
+                        f"required array {name!r} cannot be sent empty in a form (no field "
+                        "is sent); give it `minItems: 1` (a form without it is refused)",
+                        "warning",
+                    )
+        except (KeyError, IndexError, ValueError):
+            return  # an unresolved `$ref` is reported on its own
 
     def params(self, path: str, item: dict, raw: dict, pointer: str) -> tuple[list, bool]:
         """The compiled parameters, and whether an `Accept` header one is declared (OpenAPI
@@ -222,7 +286,7 @@ class _Builder:
             headers = {}
             for name, header in (spec.get("headers") or {}).items():
                 header = self.deref(header, f"{ptr}/headers/{name}")
-                if isinstance(header, dict) and name.lower() != "content-type":
+                if isinstance(header, dict) and name.lower() not in TRANSPORT_HEADERS:
                     headers[name] = Header(
                         name,
                         bool(header.get("required")),
@@ -230,11 +294,19 @@ class _Builder:
                         f"{ptr}/headers/{name}/schema",
                     )
             status = str(status).upper() if str(status).lower() != "default" else "default"
+            content = spec.get("content")
+            if status in _NO_CONTENT and isinstance(content, dict) and content:
+                types = ", ".join(map(str, content))
+                self.defect(
+                    ptr + "/content",
+                    f"a {status} response has no content (RFC 9110); {types} is never sent",
+                )
+                content = None
             out[status] = Response(
                 status,
                 str(spec.get("description", "")),
                 headers,
-                self.media(spec.get("content"), ptr),
+                self.media(content, ptr),
                 ptr,
             )
         return out

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .params import _object_properties, _types, scalar_coercer
+from .params import _object_properties, _types, scalar_coercer, text_alternative
 from .schema import flatten
 
 _KEY = re.compile(r"\[([^\[\]]*)\]")
@@ -41,8 +41,8 @@ def coerce(schema: Any, defs: dict[str, Any], value: Any) -> Any:
     flat = flatten(schema, defs)
     kinds = _types(flat)
     if isinstance(value, dict):
-        if list(value) == [""]:
-            return coerce(schema, defs, value[""])
+        if list(value) == [""] and ("array" in kinds or "object" not in kinds):
+            return coerce(schema, defs, value[""])  # `expand[]=a`; an object keeps key ""
         if "array" in kinds and value and all(k.isdigit() for k in value):
             items = flat.get("items", {}) if isinstance(flat, dict) else {}
             return [coerce(items, defs, value[k]) for k in sorted(value, key=int)]
@@ -54,7 +54,7 @@ def coerce(schema: Any, defs: dict[str, Any], value: Any) -> Any:
         v if isinstance(v, str) else getattr(v, "filename", "") or "file"
         for v in (value if isinstance(value, list) else [value])
     ]
-    if "array" in kinds:
+    if "array" in kinds and not (len(values) == 1 and text_alternative(flat, defs, values[0])):
         items = flat.get("items", {}) if isinstance(flat, dict) else {}
         return [coerce(items, defs, v) for v in values]
     return scalar_coercer(flat, defs)(values[-1]) if values else ""

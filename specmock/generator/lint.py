@@ -54,7 +54,7 @@ def document_defects(
     a large spec has hundreds of thousands of nodes and a handful of defects."""
     found: list[tuple[str, str]] = []
     refs: dict[str, str] = {}
-    is31 = version == "3.1"
+    is31 = version != "3.0"  # 3.1 or 3.2: JSON Schema 2020-12
     stack: list[tuple[Any, Any, bool]] = [(root, None, False)]
     while stack:
         node, where, data = stack.pop()

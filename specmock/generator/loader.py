@@ -36,7 +36,7 @@ class Document:
 
     root: dict[str, Any]
     file: str
-    version: str  # "3.0" or "3.1"
+    version: str  # "3.0", "3.1" or "3.2" (3.2 schemas are read as 3.1's, JSON Schema 2020-12)
     name: str
     warnings: list[Problem] = field(default_factory=list)
 
@@ -97,16 +97,16 @@ def check_version(root: Any, file: str) -> str:
     if "swagger" in root:
         reason = (
             f"Swagger {root.get('swagger')} is not supported (2.0 is converted); use "
-            "OpenAPI 2.0, 3.0 or 3.1"
+            "OpenAPI 2.0, 3.0, 3.1 or 3.2"
         )
         raise SpecError([Problem(file, "/swagger", reason)])
     version = str(root.get("openapi", ""))
     if version.startswith("3.0"):
         return "3.0"
-    if version.startswith("3.1"):
-        return "3.1"
+    if version.startswith(("3.1", "3.2")):
+        return version[:3]
     reason = "missing `openapi` version field" if not version else f"unsupported version {version}"
-    raise SpecError([Problem(file, "/openapi", reason + " (3.0.x and 3.1.x are served)")])
+    raise SpecError([Problem(file, "/openapi", reason + " (3.0.x, 3.1.x and 3.2.x are served)")])
 
 
 class _Bundler:

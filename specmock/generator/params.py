@@ -85,12 +85,12 @@ def scalar_coercer(schema: Any, defs: dict[str, Any]) -> Coerce:
     def coerce(raw: str) -> Any:
         for kind in kinds:
             if kind == "integer" and _INT.fullmatch(raw):
-                return int(raw)
+                return _integer(raw)
             if kind == "number" and _NUMBER.fullmatch(raw):
                 value = float(raw)
                 if value in (float("inf"), float("-inf")):
                     continue
-                return int(raw) if _INT.fullmatch(raw) else value
+                return _integer(raw) if _INT.fullmatch(raw) else value
             if kind == "boolean" and raw in ("true", "false"):
                 return raw == "true"
             if kind == "null" and raw in ("", "null"):
@@ -102,6 +102,32 @@ def scalar_coercer(schema: Any, defs: dict[str, Any]) -> Coerce:
     return coerce
 
 
+def text_alternative(flat: Any, defs: dict[str, Any], raw: str) -> bool:
+    """Whether a one-value field is better read as this text than as an array of one:
+    the schema offers a string beside the array and the text fits it (Stripe writes
+    "unset" as `anyOf: [array, {enum: [""]}]`, and `custom_fields=` on the wire)."""
+    if not isinstance(flat, dict):
+        return False
+    for key in ("anyOf", "oneOf"):
+        for branch in flat.get(key) or ():
+            branch = flatten(branch, defs)
+            if not isinstance(branch, dict) or "string" not in _types(branch):
+                continue
+            if "array" in _types(branch) or "object" in _types(branch):
+                continue
+            enum = branch.get("enum")
+            if not isinstance(enum, list) or raw in enum:
+                return True
+    return False
+
+
+def _integer(raw: str) -> int | float:
+    """An integer as a JSON body would carry it: past 64 bits a float, as orjson reads it
+    (and can write it back: a larger int breaks every answer and ETag that holds it)."""
+    value = int(raw)
+    return value if -(2**63) <= value < 2**64 else float(raw)
+
+
 def value_coercer(schema: Any, defs: dict[str, Any]) -> Callable[[list[str]], Any]:
     """Coerce a list of raw values (one for scalars, several for arrays) by the schema."""
     flat = flatten(schema, defs)
@@ -109,7 +135,13 @@ def value_coercer(schema: Any, defs: dict[str, Any]) -> Callable[[list[str]], An
     if "array" in kinds:
         items = flat.get("items", {}) if isinstance(flat, dict) else {}
         item = scalar_coercer(items, defs)
-        return lambda values: [item(v) for v in values]
+
+        def to_array(values: list[str]) -> Any:
+            if len(values) == 1 and text_alternative(flat, defs, values[0]):
+                return values[0]
+            return [item(v) for v in values]
+
+        return to_array
     if "object" in kinds:
         props = _object_properties(flat, defs)
         coercers = {k: scalar_coercer(v, defs) for k, v in props.items()}

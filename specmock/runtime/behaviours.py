@@ -1,8 +1,8 @@
 """HTTP behaviours a mature API has beyond its schema: idempotency keys and rate limits.
 
 Both work in one process (`Idempotency`, `RateLimiter`) or across every process sharing
-a state store (`SharedIdempotency`, `SharedRateLimiter`), whose only atomic primitive,
-`next_id`, serves as the claim on a key and as the count of a window.
+a state store (`SharedIdempotency`, `SharedRateLimiter`): a key is held and its answer
+kept by the store's `claim`, a window is counted by its `next_id`.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ import asyncio
 import base64
 import hashlib
 import math
+import time
+import uuid
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,23 +31,44 @@ def digest(body: object) -> str:
     ).hexdigest()
 
 
-class Idempotency:
-    """`Idempotency-Key`: the first answer is replayed for the same key and the same body."""
+IDEMPOTENCY_TTL = 24 * 3600.0  # seconds a first answer is replayed (`--limit idempotency_ttl`)
 
-    def __init__(self, size: int = 10_000):
-        self._seen: OrderedDict[tuple[str, str], tuple[str, Outgoing]] = OrderedDict()
+
+class Idempotency:
+    """`Idempotency-Key`: the first answer is replayed for the same key and the same body,
+    for `ttl` seconds on the app's clock (a virtual clock moved on expires records too);
+    after that the key is new again. At most `size` records are kept, oldest dropped."""
+
+    def __init__(
+        self,
+        size: int = 10_000,
+        now: Callable[[], float] | None = None,
+        ttl: float = IDEMPOTENCY_TTL,
+    ):
+        self._seen: OrderedDict[tuple[str, str], tuple[str, Outgoing, float]] = OrderedDict()
         self.size = size
+        self.now = now or time.time
+        self.ttl = ttl
 
     def lookup(self, service: str, key: str, body: object) -> tuple[Outgoing | None, bool]:
         """(the stored answer, whether the body differs from the first one)."""
         found = self._seen.get((service, key))
         if found is None:
             return None, False
-        first, out = found
+        first, out, until = found
+        if until <= self.now():
+            del self._seen[(service, key)]
+            return None, False
         return (out, False) if first == digest(body) else (None, True)
 
     def remember(self, service: str, key: str, body: object, out: Outgoing) -> None:
-        self._seen[(service, key)] = (digest(body), out)
+        """Keep the answer; records that ran out go from the old end (oldest first is
+        soonest to run out), and past `size` the oldest goes anyway."""
+        now = self.now()
+        self._seen[(service, key)] = (digest(body), out, now + self.ttl)
+        self._seen.move_to_end((service, key))
+        while self._seen and next(iter(self._seen.values()))[2] <= now:
+            self._seen.popitem(last=False)
         if len(self._seen) > self.size:
             self._seen.popitem(last=False)
 
@@ -64,48 +87,78 @@ class Idempotency:
 
 
 class SharedIdempotency:
-    """Idempotency records in the state store: every process sharing it replays the same
-    first answer. The first request with a key claims it (the key's counter reaches 1);
-    a concurrent one waits up to `wait` seconds for the answer, then hears IN_PROGRESS.
-    A 5xx answer is not kept, and frees the key for a retry."""
+    """Idempotency records in the state store, as claims (`Store.claim`): every process
+    sharing it replays the same first answer. The first request with a key claims it; a
+    concurrent one waits up to `wait` seconds for the answer, then hears IN_PROGRESS (and
+    frees the key, in case its holder died). The answer is kept in the claim, which runs
+    out `ttl` seconds later on the app's clock: then the key is new again, and the store
+    forgets the record (Redis by its own TTL, the others by a lazy sweep). A 5xx answer is
+    not kept, and frees the key for a retry."""
 
-    def __init__(self, store: Any, wait: float = 10.0, poll: float = 0.02):
+    def __init__(
+        self,
+        store: Any,
+        now: Callable[[], float] | None = None,
+        ttl: float = IDEMPOTENCY_TTL,
+        wait: float = 10.0,
+        poll: float = 0.02,
+    ):
         self.store = store
+        self.now = now or time.time
+        self.ttl = ttl
         self.wait = wait
         self.poll = poll
+        self._held: dict[tuple[str, str], str] = {}  # keys this process answers: their holder
 
     @staticmethod
-    def _names(service: str, key: str) -> tuple[str, str, str]:
+    def _names(service: str, key: str) -> tuple[str, str]:
         tag = hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
-        return f"__specmock:idempotency:{service}", tag, f"__specmock:idempotency-claim:{tag}:"
+        return f"__specmock:idempotency:{service}", tag
+
+    async def _take(self, records: str, tag: str) -> bool:
+        holder = uuid.uuid4().hex
+        now = self.now()
+        if await self.store.claim(records, tag, holder, now, now + self.ttl):
+            self._held[(records, tag)] = holder
+            return True
+        return False
 
     async def begin(
         self, service: str, key: str, body: object, op: Any
     ) -> tuple[Outgoing | None, str]:
-        """As Idempotency.begin, plus (None, IN_PROGRESS) when another process holds the
+        """As Idempotency.begin, plus (None, IN_PROGRESS) when another request holds the
         key longer than `wait` (its claim is then freed for the next request)."""
-        records, tag, claim = self._names(service, key)
-        record = await self.store.get(records, tag)
-        if record is None and await self.store.next_id(claim) == 1:
-            return None, FIRST
+        records, tag = self._names(service, key)
         waited = 0.0
-        while record is None and waited < self.wait:
+        while True:
+            found = await self.store.claimed(records, tag, self.now())
+            if found is None:
+                if await self._take(records, tag):
+                    return None, FIRST
+                continue  # another took it between the look and the claim
+            record = found[1]
+            if record is not None:
+                break
+            if waited >= self.wait:  # the holder died or never finished: free the key
+                await self.store.release(records, tag)
+                return None, IN_PROGRESS
             await asyncio.sleep(self.poll)
             waited += self.poll
-            record = await self.store.get(records, tag)
-        if record is None:  # the holder died or never finished: free the key for a retry
-            await self.store.clear(claim)
-            return None, IN_PROGRESS
         if record["digest"] != digest(body):
             return None, CONFLICT
         return _outgoing(record, op), REPLAYED
 
     async def finish(self, service: str, key: str, body: object, out: Outgoing) -> None:
-        records, tag, claim = self._names(service, key)
+        records, tag = self._names(service, key)
+        holder = self._held.pop((records, tag), None)
+        if holder is None:
+            return
         if out.status < 500:
-            await self.store.put(records, tag, _record(digest(body), out))
+            now = self.now()
+            record = _record(digest(body), out)
+            await self.store.claim(records, tag, holder, now, now + self.ttl, record)
         else:  # not kept: the key is free for a retry
-            await self.store.clear(claim)
+            await self.store.release(records, tag, holder)
 
 
 def _record(sent: str, out: Outgoing) -> dict[str, Any]:

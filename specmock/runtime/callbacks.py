@@ -1,241 +1,89 @@
 """Asynchronous callbacks: declared in the spec, signed, retried on the clock, dead-lettered.
 
-An operation's OpenAPI `callbacks` object says where a notification goes (a runtime
-expression such as `{$request.body#/callback_url}`), with which method and in which shape.
-`declared_callbacks` reads it once, `expand` evaluates the expression against the request
-that created the resource, and `Scheduler` delivers payloads:
+`Scheduler` delivers the payloads an override makes (the `callbacks` its spec declares are
+read by `callbackspec`, attempts are signed by `signing` and sent by `courier`):
 
 - one queue per key (an order reference): only its head is in flight, so deliveries of one
   resource arrive in the order they were made, while different resources go in parallel;
-- every attempt is signed (HMAC-SHA256 over `timestamp + "." + body`) and carries a W3C
-  `traceparent` continuing the trace of the request that caused it;
 - a failed attempt is retried after an exponential backoff with seeded jitter, timed on
   the app's clock (so a virtual clock drives retries without sleeping); after the last
   attempt the delivery goes to the dead-letter list, from which `redrive` queues it again.
 
-Only the per-attempt network timeout is real time: a socket cannot wait on a virtual clock.
-A mock must not spray requests at whatever host a client (or a fuzzer) names, so only
-loopback hosts are called unless `allowed_hosts` says otherwise ("*" allows every host);
-a delivery to another host goes straight to the dead letters, saying why.
+With a `store` (the state store several processes share), the store is the queue
+(`deliveries.SharedDeliveries`): every process's scheduler polls it and takes a claim on a
+key before delivering, so each notification goes once, in order, even when a process dies.
+This module keeps the names `specmock.callbacks` has always offered, so callers import from
+one place whichever module a concept lives in.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import heapq
-import hmac
 import itertools
-import json
 import logging
-import random
-import re
 from collections import deque
-from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import asdict
 from typing import Any
-from urllib.parse import urlsplit
 
+from .callbackspec import DeclaredCallback, declared_callbacks, expand, payload_errors
 from .clock import Clock
+from .courier import LOOPBACK, Courier, Sender
+from .deliveries import SharedDeliveries
+from .delivery import (
+    Delivery,
+    RetryPolicy,
+    attempt_entry,
+    delivery_from,
+    id_number,
+    letter,
+    log_dead,
+)
+from .signing import (
+    DEFAULT_SECRET,
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    canonical,
+    sign,
+    trace_id_of,
+    verify,
+)
+
+__all__ = [
+    "DEFAULT_SECRET",
+    "LOOPBACK",
+    "SIGNATURE_HEADER",
+    "TIMESTAMP_HEADER",
+    "DeclaredCallback",
+    "Delivery",
+    "Persist",
+    "RetryPolicy",
+    "Scheduler",
+    "Sender",
+    "canonical",
+    "declared_callbacks",
+    "expand",
+    "payload_errors",
+    "sign",
+    "trace_id_of",
+    "verify",
+]
 
 log = logging.getLogger("specmock.callbacks")
 
-DEFAULT_SECRET = "specmock-callback-secret"
-SIGNATURE_HEADER = "X-Signature"
-TIMESTAMP_HEADER = "X-Signature-Timestamp"
-_EXPRESSION = re.compile(r"\{(\$[^{}]+)\}")
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
-_TRACEPARENT = re.compile(r"^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$")
-
-
-# --- the contract side -----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DeclaredCallback:
-    """One callback of an operation: its name, URL expression, method and payload schema."""
-
-    name: str
-    expression: str
-    method: str
-    schema: dict[str, Any]
-
-
-def declared_callbacks(root: dict[str, Any], path: str, method: str) -> list[DeclaredCallback]:
-    """The callbacks an operation declares, with `$ref`s to components followed."""
-    operation = root.get("paths", {}).get(path, {}).get(method.lower(), {})
-    found = []
-    for name, item in (operation.get("callbacks") or {}).items():
-        item = _deref(root, item)
-        for expression, path_item in item.items():
-            for verb, op in _deref(root, path_item).items():
-                if verb.lower() not in ("get", "put", "post", "delete", "patch"):
-                    continue
-                content = _deref(root, op.get("requestBody", {})).get("content", {})
-                schema = content.get("application/json", {}).get("schema", {})
-                found.append(DeclaredCallback(name, expression, verb.upper(), schema))
-    return found
-
-
-_VALIDATORS: dict[tuple[int, str, str, str], Any] = {}
-
-
-def payload_errors(root: dict[str, Any], callback: DeclaredCallback, payload: Any) -> list[str]:
-    """Why a payload breaks the callback's declared schema (empty when it fits).
-
-    The validator is compiled once per spec document and callback, not per notification.
-    """
-    key = (id(root), callback.name, callback.expression, callback.method)
-    validator = _VALIDATORS.get(key)
-    if validator is None:
-        import jsonschema
-
-        schema = {**callback.schema, "components": root.get("components", {})}
-        validator = jsonschema.Draft202012Validator(schema)
-        _VALIDATORS[key] = validator
-    return [f"{'/'.join(map(str, e.absolute_path)) or '/'}: {e.message}"
-            for e in validator.iter_errors(payload)]
-
-
-def expand(expression: str, request: dict[str, Any]) -> str:
-    """Evaluate OpenAPI runtime expressions in a callback key.
-
-    `request` holds what the creating request carried: `body`, `query`, `headers`, `path`
-    (path parameters), `url` and `method`. Supports `$request.body#/pointer`,
-    `$request.query.x`, `$request.header.x`, `$request.path.x`, `$url` and `$method`.
-    """
-
-    def one(match: re.Match[str]) -> str:
-        value = _evaluate(match.group(1), request)
-        if value is None:
-            raise ValueError(f"runtime expression {match.group(1)} has no value")
-        return str(value)
-
-    return _EXPRESSION.sub(one, expression)
-
-
-def _evaluate(expr: str, request: dict[str, Any]) -> Any:
-    if expr == "$url":
-        return request.get("url")
-    if expr == "$method":
-        return request.get("method")
-    if expr.startswith("$request.body"):
-        pointer = expr.partition("#")[2]
-        return _pointer(request.get("body"), pointer)
-    for source, key in (("query", "query"), ("header", "headers"), ("path", "path")):
-        prefix = f"$request.{source}."
-        if expr.startswith(prefix):
-            name = expr[len(prefix):]
-            values = request.get(key) or {}
-            if source == "header":
-                values = {k.lower(): v for k, v in values.items()}
-                name = name.lower()
-            value = values.get(name)
-            return value[0] if isinstance(value, list) and value else value
-    raise ValueError(f"unsupported runtime expression {expr}")
-
-
-def _pointer(doc: Any, pointer: str) -> Any:
-    for raw in pointer.split("/")[1:] if pointer else []:
-        part = raw.replace("~1", "/").replace("~0", "~")
-        if isinstance(doc, dict):
-            doc = doc.get(part)
-        elif isinstance(doc, list) and part.isdigit() and int(part) < len(doc):
-            doc = doc[int(part)]
-        else:
-            return None
-    return doc
-
-
-def _deref(root: dict[str, Any], node: Any) -> Any:
-    while isinstance(node, dict) and isinstance(node.get("$ref"), str):
-        node = _pointer(root, node["$ref"].partition("#")[2]) or {}
-    return node
-
-
-# --- signing and tracing ---------------------------------------------------------------
-
-
-def canonical(payload: Any) -> bytes:
-    """The bytes that are sent and signed; a receiver re-derives them from the parsed body."""
-    return json.dumps(payload, separators=(",", ":"), sort_keys=True, ensure_ascii=False).encode()
-
-
-def sign(secret: str, timestamp: str, body: bytes) -> str:
-    """`sha256=<hex>` of HMAC-SHA256 over `timestamp + "." + body`."""
-    mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
-    return "sha256=" + mac.hexdigest()
-
-
-def verify(
-    secret: str, signature: str | None, timestamp: str | None, body: bytes, now: float,
-    tolerance: float = 300.0,
-) -> str | None:
-    """Why a signed request must be refused, or None when it is genuine and fresh."""
-    if not signature or not timestamp:
-        return f"missing {SIGNATURE_HEADER} or {TIMESTAMP_HEADER} header"
-    try:
-        sent = float(timestamp)
-    except ValueError:
-        return f"{TIMESTAMP_HEADER} is not a number of seconds"
-    if abs(now - sent) > tolerance:
-        return f"{TIMESTAMP_HEADER} is {abs(now - sent):.0f} s from now (tolerance {tolerance:g} s)"
-    if not hmac.compare_digest(sign(secret, timestamp, body), signature.strip()):
-        return f"{SIGNATURE_HEADER} does not match the body"
-    return None
-
-
-def trace_id_of(traceparent: str | None) -> str | None:
-    """The trace id of a valid W3C traceparent, else None."""
-    match = _TRACEPARENT.match((traceparent or "").strip().lower())
-    return match.group(1) if match and match.group(1) != "0" * 32 else None
-
-
-# --- delivery --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How often and how patiently to deliver: delay n = base * factor**(n-1), capped,
-    plus up to `jitter` of itself, drawn from a RNG seeded by seed, delivery and attempt."""
-
-    attempts: int = 5
-    base: float = 1.0
-    factor: float = 2.0
-    max_delay: float = 300.0
-    jitter: float = 0.1
-    timeout: float = 2.0
-
-    def backoff(self, seed: int, delivery_id: str, attempt: int) -> float:
-        """Seconds to wait after failed attempt number `attempt` (1-based)."""
-        delay = min(self.max_delay, self.base * self.factor ** (attempt - 1))
-        rng = random.Random(f"{seed}:{delivery_id}:{attempt}")
-        return round(delay * (1 + self.jitter * rng.random()), 6)
-
-
-@dataclass
-class Delivery:
-    """One notification to one URL, with its attempt history."""
-
-    id: str
-    key: str  # deliveries sharing a key arrive in order
-    url: str
-    method: str
-    payload: dict[str, Any]
-    trace_id: str
-    attempt: int = 0
-    due: float = 0.0
-    last_error: str = ""
-
-
-Sender = Callable[[str, str, bytes, dict[str, str], float], Awaitable[int]]
 # Keeps a delivery's state ("pending", "dead" or "done") where it survives a restart.
 Persist = Callable[[dict[str, Any], str], Awaitable[None]]
 
 
 class Scheduler:
-    """Timers and deliveries on the app's clock, served by one background task."""
+    """Timers and deliveries on the app's clock, served by one background task.
+
+    Without a `store`, the queues are in this process (`persist` may keep a copy);
+    with one, the store is the queue shared by every process using it: add with `add`,
+    and read with `letters`, `requeue` and `history`, which work in both modes.
+    """
 
     def __init__(
         self,
@@ -247,17 +95,34 @@ class Scheduler:
         send: Sender | None = None,
         allowed_hosts: tuple[str, ...] = LOOPBACK,
         persist: Persist | None = None,
+        store: Any = None,
+        namespace: str = "deliveries",
+        poll: float = 0.1,
+        lease: float | None = None,
+        prepare: Callable[[str], Awaitable[None]] | None = None,
     ):
         self._clock = clock
+        self.courier = Courier(secret, policy or RetryPolicy(), seed, allowed_hosts, send)
+        self.store = store  # shared mode: deliveries live in the store, claimed per key
+        self.namespace = namespace
+        self._pollers: list[Callable[[], Awaitable[None]]] = []
+        self.shared: SharedDeliveries | None = None
+        if store is not None:
+            self.shared = SharedDeliveries(
+                store,
+                namespace,
+                self.courier,
+                self.now,
+                self._spawn,
+                self._wake_up,
+                self._pollers,
+                poll,
+                lease,
+                prepare,
+            )
         self._persist = persist
         self._writes: deque[tuple[dict[str, Any], str]] = deque()
-        self.secret = secret
-        self.policy = policy or RetryPolicy()
-        self.seed = seed
         self.tick = tick
-        self._send = send or self._http_send
-        self._client: Any = None
-        self.allowed_hosts = allowed_hosts
         self._timers: list[tuple[float, int, Callable[[], Awaitable[None]]]] = []
         self._order = itertools.count()
         self._queues: dict[str, deque[Delivery]] = {}
@@ -268,6 +133,22 @@ class Scheduler:
         self.dead: dict[str, Delivery] = {}
         self.attempts: list[dict[str, Any]] = []
         self._ids = itertools.count(1)
+
+    @property
+    def secret(self) -> str:
+        return self.courier.secret
+
+    @property
+    def policy(self) -> RetryPolicy:
+        return self.courier.policy
+
+    @property
+    def seed(self) -> int:
+        return self.courier.seed
+
+    @property
+    def allowed_hosts(self) -> tuple[str, ...]:
+        return self.courier.allowed_hosts
 
     def now(self) -> float:
         return self._clock().now()
@@ -282,29 +163,68 @@ class Scheduler:
         """Run `action` once the clock reaches `when`."""
         heapq.heappush(self._timers, (when, next(self._order), action))
 
-    def enqueue(self, key: str, url: str, method: str, payload: dict[str, Any],
-                trace_id: str) -> Delivery:
+    def enqueue(
+        self, key: str, url: str, method: str, payload: dict[str, Any], trace_id: str
+    ) -> Delivery:
         """Queue a notification behind the ones already queued for the same key."""
-        delivery = Delivery(f"d{next(self._ids)}", key, url, method, payload, trace_id,
-                            due=self.now())
+        delivery = Delivery(
+            f"d{next(self._ids)}", key, url, method, payload, trace_id, due=self.now()
+        )
         self._queues.setdefault(key, deque()).append(delivery)
         self._note(delivery, "pending")
-        if self._wake is not None:
-            self._wake.set()
+        self._wake_up()
         return delivery
+
+    def on_poll(self, action: Callable[[], Awaitable[None]]) -> None:
+        """Run `action` at every look at the store (shared mode): work every process must
+        check for, such as timers another process set and cannot fire any more."""
+        self._pollers.append(action)
+
+    async def add(
+        self,
+        key: str,
+        url: str,
+        method: str,
+        payload: dict[str, Any],
+        trace_id: str,
+        delivery_id: str | None = None,
+    ) -> Delivery:
+        """As `enqueue`; with a store, the delivery is in the store when this returns. With a
+        `delivery_id` adding is idempotent: one already kept under that id stays as it is
+        (a caller that may add the same notification again, after a crash, names it)."""
+        if self.shared is None:
+            return self.enqueue(key, url, method, payload, trace_id)
+        return await self.shared.add(key, url, method, payload, trace_id, delivery_id)
+
+    async def letters(self) -> list[dict[str, Any]]:
+        """The dead letters, oldest first (every process's, with a store)."""
+        if self.shared is None:
+            return self.dead_letters()
+        return await self.shared.letters()
+
+    async def requeue(self, dead_id: str) -> Delivery | None:
+        """As `redrive`; with a store, behind whatever the key has queued by then."""
+        if self.shared is None:
+            return self.redrive(dead_id)
+        return await self.shared.requeue(dead_id)
+
+    async def history(self) -> list[dict[str, Any]]:
+        """Every attempt, oldest first (every process's, with a store)."""
+        if self.shared is None:
+            return list(self.attempts)
+        return await self.shared.history()
 
     def restore(self, saved: list[dict[str, Any]]) -> None:
         """Take back what `persist` kept before a restart: pending in order, dead letters."""
-        fields = set(Delivery.__dataclass_fields__)
-        ordered = sorted(saved, key=lambda d: _number(d.get("id", "")))
+        ordered = sorted(saved, key=lambda d: id_number(d.get("id", "")))
         for item in ordered:
-            delivery = Delivery(**{k: v for k, v in item.items() if k in fields})
+            delivery = delivery_from(item)
             if item.get("state") == "dead":
                 self.dead[delivery.id] = delivery
             else:
                 self._queues.setdefault(delivery.key, deque()).append(delivery)
         if ordered:
-            self._ids = itertools.count(_number(ordered[-1]["id"]) + 1)
+            self._ids = itertools.count(id_number(ordered[-1]["id"]) + 1)
 
     def _note(self, delivery: Delivery, state: str) -> None:
         if self._persist is not None:
@@ -333,7 +253,8 @@ class Scheduler:
         return sum(len(q) for q in self._queues.values())
 
     async def step(self) -> None:
-        """Keep state changes, fire due timers, then start the due head of every idle queue."""
+        """Keep state changes, fire due timers, then start the due head of every idle queue
+        (with a store: of every key in the store no process is delivering)."""
         await self.flush()
         now = self.now()
         while self._timers and self._timers[0][0] <= now:
@@ -342,6 +263,9 @@ class Scheduler:
                 await action()
             except Exception:
                 log.exception("a scheduled action failed")
+        if self.shared is not None:
+            await self.shared.look()
+            return
         for key, queue in list(self._queues.items()):
             if not queue:
                 del self._queues[key]
@@ -349,9 +273,18 @@ class Scheduler:
             if key in self._busy or queue[0].due > now:
                 continue
             self._busy.add(key)
-            task = asyncio.get_running_loop().create_task(self._attempt(queue[0]))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self._spawn(self._attempt(queue[0]))
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run a delivery as a task of its own, which `close` lets finish."""
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _wake_up(self) -> None:
+        """End the loop's wait now: there is work that should not wait for the next tick."""
+        if self._wake is not None:
+            self._wake.set()
 
     async def _run(self) -> None:
         while True:
@@ -364,40 +297,10 @@ class Scheduler:
                 await asyncio.wait_for(wake.wait(), self.tick)
             wake.clear()
 
-    async def _http_send(self, method: str, url: str, body: bytes, headers: dict[str, str],
-                         timeout: float) -> int:
-        """Send over one pooled client; the status, or an exception on failure or timeout."""
-        import httpx
-
-        if self._client is None:
-            self._client = httpx.AsyncClient()
-        response = await self._client.request(method, url, content=body, headers=headers,
-                                              timeout=timeout)
-        return response.status_code
-
     async def _attempt(self, delivery: Delivery) -> None:
-        delivery.attempt += 1
         started = self.now()
-        timestamp = str(int(started))  # whole seconds: receivers commonly do int(ts)
-        body = canonical(delivery.payload)
-        span = random.Random(f"{self.seed}:{delivery.id}:{delivery.attempt}").getrandbits(64)
-        headers = {
-            "content-type": "application/json",
-            TIMESTAMP_HEADER: timestamp,
-            SIGNATURE_HEADER: sign(self.secret, timestamp, body),
-            "traceparent": f"00-{delivery.trace_id}-{span or 1:016x}-01",
-        }
-        host = urlsplit(delivery.url).hostname or ""
-        try:
-            if "*" not in self.allowed_hosts and host not in self.allowed_hosts:
-                delivery.attempt = self.policy.attempts  # no retry can make it allowed
-                raise PermissionError(f"host {host!r} is not an allowed callback host")
-            status = await self._send(delivery.method, delivery.url, body, headers,
-                                      self.policy.timeout)
-            outcome, ok = str(status), 200 <= status < 300
-        except Exception as exc:  # a timeout or a refused connection is a failed attempt
-            outcome, ok = f"{type(exc).__name__}: {exc}".strip(": "), False
-        self._record(delivery, started, outcome)
+        ok, outcome = await self.courier.attempt(delivery, started)
+        self.attempts.append(attempt_entry(delivery, started, outcome, self.now()))
         queue = self._queues.get(delivery.key)
         if ok or delivery.attempt >= self.policy.attempts:
             if queue and queue[0] is delivery:
@@ -406,61 +309,35 @@ class Scheduler:
                 delivery.last_error = outcome
                 self.dead[delivery.id] = delivery
                 self._note(delivery, "dead")
-                log.warning("dead letter %s key=%s after %d attempts: %s trace=%s", delivery.id,
-                            delivery.key, delivery.attempt, outcome, delivery.trace_id)
+                log_dead(delivery, outcome)
             else:
                 self._note(delivery, "done")
         else:
             delivery.last_error = outcome
             delivery.due = self.now() + self.policy.backoff(
-                self.seed, delivery.id, delivery.attempt)
+                self.seed, delivery.id, delivery.attempt
+            )
             self._note(delivery, "pending")
         self._busy.discard(delivery.key)
-        if self._wake is not None:
-            self._wake.set()  # the next in this key's queue may go at once
-
-    def _record(self, delivery: Delivery, started: float, outcome: str) -> None:
-        entry = {
-            "reference": delivery.key,
-            "seq": int(delivery.payload.get("seq", 0)),
-            "attempt": delivery.attempt,
-            "at": started,
-            "due": delivery.due,
-            "outcome": outcome,
-            "latency_ms": round((self.now() - delivery.due) * 1000, 3),  # due → answered
-            "trace_id": delivery.trace_id,
-        }
-        self.attempts.append(entry)
-        log.info("callback %s %s key=%s seq=%s attempt=%d -> %s trace=%s", delivery.method,
-                 delivery.url, delivery.key, entry["seq"], delivery.attempt, outcome,
-                 delivery.trace_id)
+        self._wake_up()  # the next in this key's queue may go at once
 
     def dead_letters(self) -> list[dict[str, Any]]:
-        return [
-            {
-                "id": d.id,
-                "reference": d.key,
-                "seq": int(d.payload.get("seq", 0)),
-                "status": d.payload.get("status"),
-                "attempts": d.attempt,
-                "last_error": d.last_error,
-                "url": d.url,
-            }
-            for d in self.dead.values()
-        ]
+        return [letter(d) for d in self.dead.values()]
 
     async def close(self) -> None:
-        """Stop the background work and the HTTP client (the server is shutting down)."""
+        """Stop the background work and the HTTP client (the server is shutting down).
+        Attempts in flight may finish, for up to one attempt's timeout, and write down how
+        they went: one cut off could have reached its receiver and would be sent again."""
         await self.flush()
-        for task in [self._runner, *self._tasks]:
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(BaseException):
-                    await task
-        if self._client is not None:
-            await self._client.aclose()
-
-
-def _number(delivery_id: str) -> int:
-    digits = delivery_id.lstrip("d")
-    return int(digits) if digits.isdigit() else 0
+        if self._runner is not None:
+            self._runner.cancel()
+            with contextlib.suppress(BaseException):
+                await self._runner
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=self.policy.timeout)
+        for task in list(self._tasks):
+            task.cancel()
+            with contextlib.suppress(BaseException):
+                await task
+        await self.flush()
+        await self.courier.close()

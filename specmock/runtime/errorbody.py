@@ -29,11 +29,21 @@ def readable(op: Operation, media: Media, status: int, value: Any) -> Any:
         return value
     validator = op.compiler.validator(media.schema, "response", media.pointer)
     message = generic_error(status).message
+    valid = validator.is_valid(value)
     for with_list in (True, False):
         candidate = problems.fill(orjson.loads(orjson.dumps(value)), status, [], with_list, message)
-        if validator.is_valid(candidate):
+        candidate = _settled(candidate, value, validator) if valid else None
+        if candidate is not None:
             return problems.readable(candidate, value, status, validator, message)
     return value
+
+
+def _settled(filled: Any, generated: Any, validator: Any) -> Any | None:
+    """The filled body with what its schema refuses put back as generated; None when
+    nothing of the fill is left although it wrote something (the message cannot go in)."""
+    wrote = filled != generated
+    value = problems.settle(filled, generated, validator)
+    return None if value is None or (wrote and value == generated) else value
 
 
 def declared(
@@ -69,14 +79,18 @@ def declared(
     unfilled = None  # a valid body the messages could not be written into (an enum)
     for attempt in range(ATTEMPTS):
         generated = builder(draw(op, status, attempt))
+        valid = validator.is_valid(generated)
         for with_list in (True, False):
             value = problems.fill(
                 orjson.loads(orjson.dumps(generated)), status, violations, with_list, message
             )
-            if validator.is_valid(value):
+            # what the schema refuses of the fill (a long message in a `description`
+            # with a maxLength deep inside) goes back to the generated value
+            value = _settled(value, generated, validator) if valid else None
+            if value is not None:
                 value = problems.readable(value, generated, status, validator, message)
                 return concrete(media_type), serialize(value, media_type, media, op), True
-        if unfilled is None and validator.is_valid(generated):
+        if unfilled is None and valid:
             unfilled = generated
     if unfilled is not None:  # the reason travels in a header instead
         return concrete(media_type), serialize(unfilled, media_type, media, op), False
@@ -130,3 +144,33 @@ def header_safe(status: int, violations: list[Violation]) -> str:
 
 def structured(response: Response) -> bool:
     return any(is_json(m) or is_xml(m) for m in response.content)
+
+
+def refusal(
+    context: Draw,
+    op: Operation | None,
+    status: int,
+    violations: list[Violation],
+    accept: str | None,
+    headers: dict[str, str] | None = None,
+    operations: list[Operation] | None = None,
+) -> Outgoing:
+    """specmock's own refusal: in the shape the operation declares for the status, else
+    the one its service declares most (`operations` when no operation matched), else
+    RFC 9457 problem+json."""
+    extra = list((headers or {}).items())
+    own = op.response_for(status) if op is not None else None
+    if own is not None and not structured(own):  # declared without JSON/XML
+        return plain(op, own, status, violations, extra)
+    if operations is None and op is not None:
+        operations = op.compiler.operations
+    found = owner(op, status, operations or [])
+    if found is not None:
+        body = declared(context, found, status, None, violations, accept)
+        if body is not None:
+            media_type, data, filled = body
+            if not filled:
+                extra.append(("X-Specmock-Problem", header_safe(status, violations)))
+            return Outgoing(status, data, media_type, extra, op, violations=violations)
+    data = orjson.dumps(problems.problem(status, violations))
+    return Outgoing(status, data, problems.PROBLEM_TYPE, extra, op, violations=violations)

@@ -150,13 +150,14 @@ def create_app(
     app.traffic.lock(allow_upstreams or [])
     app.options = {k.lower(): v for k, v in (options or {}).items()}
     if isinstance(app.store, Guarded):  # shared by other processes: so are these
-        app.idempotency = SharedIdempotency(app.store)
+        app.idempotency = SharedIdempotency(app.store, lambda: app.clock.now())
         if app.rate_limiter is not None:
             limiter = app.rate_limiter
             app.rate_limiter = SharedRateLimiter(limiter.rules, limiter.now, app.store)
     if limits is not None:
         app.max_body = limits.max_body
         app.faults.max_delay_ms = limits.max_delay_ms
+        app.idempotency.ttl = limits.idempotency_ttl
         if app.journal is not None:
             app.journal.max_bytes = limits.journal_bytes
     return app

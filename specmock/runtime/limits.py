@@ -6,7 +6,9 @@ protocol class for uvicorn (httptools' parser, with checks uvicorn does not make
 
 - the request head (request line and headers) is counted while it arrives; past
   `max_header_bytes` or `max_headers` the client gets 431 and the connection closes,
-  so a 50 MB header costs at most one read buffer;
+  so a 50 MB header costs at most one read buffer; a request target (URL) longer than
+  `max_header_bytes` gets 414 the same way (64 KiB by default: more than any browser or
+  HTTP library sends, so every URL a real client builds is served);
 - a request head must arrive within `header_timeout` seconds of the connection (or of
   the previous response): a slowloris client dripping bytes is closed;
 - a request body that stalls for `body_timeout` seconds is closed (this also ends a
@@ -27,6 +29,7 @@ from typing import Any
 
 import orjson
 
+from .behaviours import IDEMPOTENCY_TTL
 from .faults import MAX_DELAY_MS
 from .journal import JOURNAL_BYTES
 
@@ -51,6 +54,7 @@ class Limits:
     max_body: int = MAX_BODY
     max_delay_ms: float = MAX_DELAY_MS
     journal_bytes: int = JOURNAL_BYTES
+    idempotency_ttl: float = IDEMPOTENCY_TTL
 
     @classmethod
     def parse(cls, pairs: Mapping[str, str]) -> Limits:
@@ -167,12 +171,14 @@ class _Bounded:
             transport.write(_problem(408, "Request Timeout", why))
         transport.close()  # a stalled body: the app sees http.disconnect
 
-    def _refuse(self, detail: str) -> None:
+    def _refuse(
+        self, detail: str, status: int = 431, title: str = "Request Header Fields Too Large"
+    ) -> None:
         if not self._refused:
             self._refused = True
             self._disarm()
             transport = self.transport  # type: ignore[attr-defined]
-            transport.write(_problem(431, "Request Header Fields Too Large", detail))
+            transport.write(_problem(status, title, detail))
             transport.close()
 
     # -- uvicorn's protocol hooks -------------------------------------------
@@ -220,7 +226,7 @@ class _Bounded:
             HttpToolsProtocol.on_url(self, url)
             most = self.limits.max_header_bytes
             if len(self.url) > most:  # type: ignore[attr-defined]
-                self._refuse(f"the request line is longer than {most} bytes")
+                self._refuse(f"the URL is longer than {most} bytes", 414, "URI Too Long")
 
     def on_header(self, name: bytes, value: bytes) -> None:
         if self._refused:

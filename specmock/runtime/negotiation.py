@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 
+@lru_cache(maxsize=512)  # a request path asks this of the same few strings many times
 def base_type(value: str) -> str:
     return value.split(";", 1)[0].strip().lower()
 
 
+@lru_cache(maxsize=512)
 def is_json(media_type: str) -> bool:
     """JSON bodies, including AWS's JSON protocol (`application/x-amz-json-1.1`)."""
     kind = base_type(media_type)

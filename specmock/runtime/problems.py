@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from http import HTTPStatus
 from typing import Any
@@ -113,14 +114,14 @@ def readable(
     """Replace the generated words `fill` left in an error body (strings still equal to
     `generated` at the same place) by the message in message fields, the status reason's
     code form in fields named like codes, the reason elsewhere, wherever the schema still
-    accepts the result."""
+    accepts the result (`body` is valid when it comes)."""
     try:
         phrase = HTTPStatus(status).phrase
     except ValueError:
         phrase = "Client Error" if status < 500 else "Server Error"
     code = re.sub(r"[^A-Z0-9]+", "_", phrase.upper()).strip("_")
+    before = copy.deepcopy(body)
     for container, key in list(_untouched(body, generated)):
-        old = container[key]
         name = key if isinstance(key, str) else ""
         if name and _KEEP.search(name):
             continue
@@ -128,9 +129,46 @@ def readable(
             container[key] = message or phrase
         else:
             container[key] = code if name and _CODE.search(name) else phrase
-        if not validator.is_valid(body):
-            container[key] = old
+    settled = settle(body, before, validator)
+    return before if settled is None else settled
+
+
+def settle(body: Any, valid: Any, validator: Any, rounds: int = 8) -> Any | None:
+    """`body` with each place the validator complains about put back as it is in `valid`
+    (a body of the same shape that validates), or None when that does not converge.
+
+    A few validations in all, where trying each change alone costs one per field:
+    seconds on a large error body (Stripe's embeds whole payment objects)."""
+    for _ in range(rounds):
+        wrong = [list(error.instance_path) for error in validator.iter_errors(body)]
+        if not wrong:
+            return body
+        for path in wrong:
+            body = _restore(body, valid, path)
+    return body if validator.is_valid(body) else None
+
+
+def _restore(body: Any, valid: Any, path: list[Any]) -> Any:
+    """`body` with the value at `path` (or the nearest parent `valid` also has) copied
+    from `valid`."""
+    parent: Any = None
+    key: Any = None
+    mine, theirs = body, valid
+    for step in path:
+        if not _has(mine, step) or not _has(theirs, step):
+            break
+        parent, key = mine, step
+        mine, theirs = mine[step], theirs[step]
+    if parent is None:
+        return copy.deepcopy(valid)
+    parent[key] = copy.deepcopy(theirs)
     return body
+
+
+def _has(node: Any, step: Any) -> bool:
+    if isinstance(node, dict):
+        return step in node
+    return isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node)
 
 
 def _untouched(node: Any, generated: Any) -> Any:

@@ -13,6 +13,7 @@ import random
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -21,7 +22,7 @@ from faker import Faker
 from ..generator import quality as levels
 from ..generator.fake import Ctx
 from ..generator.plan import Media, Operation, Response
-from . import errorbody, problems
+from . import errorbody, problems, verdicts
 from .cache import Tiers
 from .encoding import concrete, header_text, serialize
 from .hooks import Reply
@@ -31,6 +32,7 @@ from .validation import Rejection, Violation, schema_violations
 
 log = logging.getLogger("specmock")
 _ATTEMPTS = 8
+ERROR_DEPTH = 3  # levels of optional fields in a generated error body
 
 
 @dataclass
@@ -57,6 +59,15 @@ class Settings:
     quality: str = levels.DEFAULT  # basic | realistic | production | exact (docs/quality.md)
     cache: str | None = None  # a shared answer tier: sqlite:///PATH or redis://...
     cache_ttl: float = 300.0  # seconds an answer lives in the shared tier
+
+
+@lru_cache(maxsize=4096)  # an override asks it on every request, mostly of the same few
+def _seed_of(
+    base: int, where: tuple[str, str, str], status: int, params: tuple[tuple[str, Any], ...]
+) -> int:
+    service, method, path = where
+    text = f"{base}|{service}|{method} {path}|{status}|{list(params)}"
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
 
 
 def status_number(response: Response, wanted: int | None) -> int:
@@ -124,25 +135,10 @@ class Responder:
         headers: dict[str, str] | None = None,
         operations: list[Operation] | None = None,
     ) -> Outgoing:
-        """specmock's own refusal: in the shape the operation declares for the status, else
-        the one its service declares most (`operations` when no operation matched), else
-        RFC 9457 problem+json."""
-        extra = list((headers or {}).items())
-        own = op.response_for(status) if op is not None else None
-        if own is not None and not errorbody.structured(own):  # declared without JSON/XML
-            return errorbody.plain(op, own, status, violations, extra)
-        if operations is None and op is not None:
-            operations = op.compiler.operations
-        owner = errorbody.owner(op, status, operations or [])
-        if owner is not None:
-            body = errorbody.declared(self.error_context, owner, status, None, violations, accept)
-            if body is not None:
-                media_type, data, filled = body
-                if not filled:
-                    extra.append(("X-Specmock-Problem", errorbody.header_safe(status, violations)))
-                return Outgoing(status, data, media_type, extra, op, violations=violations)
-        body = orjson.dumps(problems.problem(status, violations))
-        return Outgoing(status, body, problems.PROBLEM_TYPE, extra, op, violations=violations)
+        """specmock's own refusal (see `errorbody.refusal`)."""
+        return errorbody.refusal(
+            self.error_context, op, status, violations, accept, headers, operations
+        )
 
     # -- building ---------------------------------------------------------
     def answer(
@@ -165,21 +161,16 @@ class Responder:
         if media_type is None:
             return Outgoing(status, b"", None, extra, op)
         media = response.content[media_type]
+        body = serialize(value, media_type, media, op)
         errors: list[Violation] = []
         if media.schema is not None:
             validator = op.compiler.validator(media.schema, "response", media.pointer)
-            errors = _check(validator, value)
+            errors = _judged(validator, value, body, media_type)
             if errors and fit is not None:
                 value = fit(value)
-                errors = _check(validator, value)
-        out = Outgoing(
-            status,
-            serialize(value, media_type, media, op),
-            concrete(media_type),
-            extra,
-            op,
-            errors,
-        )
+                body = serialize(value, media_type, media, op)
+                errors = _judged(validator, value, body, media_type)
+        out = Outgoing(status, body, concrete(media_type), extra, op, errors)
         return self._broken(op, out) if errors else out
 
     def from_reply(self, op: Operation, result: Any, accept: str | None) -> Outgoing:
@@ -266,12 +257,20 @@ class Responder:
         self, op: Operation, status: int, params: dict[str, str], override: int | None
     ) -> int:
         base = self.settings.seed if override is None else override
-        text = f"{base}|{op.service}|{op.method} {op.path}|{status}|{sorted(params.items())}"
-        return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
+        where = (op.service, op.method, op.path)
+        given = tuple(sorted(params.items()))
+        try:
+            return _seed_of(base, where, status, given)
+        except TypeError:  # a value that cannot be a cache key: computed, not kept
+            return _seed_of.__wrapped__(base, where, status, given)
 
     def error_context(self, op: Operation, status: int, attempt: int) -> Ctx:
-        """The seeded context of an error body's attempt: complete, so it has every field."""
-        return self.context(self.seed_for(op, status, {}) + attempt, complete=True)
+        """The seeded context of an error body's attempt: complete, so its envelope has
+        every field, but only the required ones below ERROR_DEPTH (Stripe's error embeds
+        whole payment objects: 30 kB of optional fields per refusal otherwise)."""
+        ctx = self.context(self.seed_for(op, status, {}) + attempt, complete=True)
+        ctx.max_depth = min(ctx.max_depth, ERROR_DEPTH)
+        return ctx
 
     def context(self, seed: int, complete: bool = False, quality: str = levels.DEFAULT) -> Ctx:
         """What a builder draws from: this seed, the shared Faker, the depth limit."""
@@ -428,6 +427,13 @@ def _id_overlay(value: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]
         if last.lower().endswith("id"):
             overlay["id"] = params[last]
     return overlay
+
+
+def _judged(validator: Any, value: Any, body: bytes, media_type: str) -> list[Violation]:
+    """The answer's violations; JSON bytes judged valid before are not walked again."""
+    if is_json(media_type):  # the bytes say all the schema checks
+        return verdicts.checked(validator, body, lambda: _check(validator, value))
+    return _check(validator, value)
 
 
 def _check(validator: Any, value: Any) -> list[Violation]:

@@ -18,6 +18,10 @@ Two conventions from AWS-style APIs, where several operations share a method and
 - A last path parameter marked `x-specmock-greedy: true` takes the rest of the path,
   slashes included (`/{Bucket}/{Key}` matches `/b/photos/2024/cat.jpg`). Greedy patterns
   are tried after every fixed-length one.
+
+Templates equal but for their parameter names (`/render/{templateId}` for POST,
+`/render/{renderId}` for GET) are invalid OpenAPI but published: a match carries its
+twins, and the method picks the one that declares it.
 """
 
 from __future__ import annotations
@@ -115,6 +119,11 @@ class PathEntry:
         methods.add("OPTIONS")
         return sorted(methods)
 
+    def declares(self, method: str) -> bool:
+        """Whether any operation of this path has this method (HEAD: or GET)."""
+        names = (method, "GET") if method == "HEAD" else (method,)
+        return any(m in self.methods or m in self.variants for m in names)
+
     @property
     def allow(self) -> list[str]:
         methods = set(self.methods) | set(self.variants)
@@ -131,6 +140,14 @@ class _Pattern:
     names: list[str | None]
     rank: tuple[int, ...]
     greedy: bool = False  # the last segment takes the rest of the path
+    twins: list[_Pattern] = field(default_factory=list)  # the same template, other names
+
+    @property
+    def shape(self) -> tuple[object, ...]:
+        return (
+            self.greedy,
+            *(s.pattern if isinstance(s, re.Pattern) else s for s in self.segments),
+        )
 
 
 @dataclass
@@ -138,6 +155,15 @@ class Match:
     entry: PathEntry
     params: dict[str, str]
     prefix: str = ""  # the mount prefix the path was matched under
+    twins: list[Match] = field(default_factory=list)  # the same path under other names
+
+    def for_method(self, method: str) -> Match:
+        """This match, or the twin whose template declares `method`."""
+        if not self.twins or method in self.entry.allow:
+            return self
+        found = next((t for t in self.twins if method in t.entry.allow), self)
+        found.prefix = self.prefix
+        return found
 
 
 class Router:
@@ -168,12 +194,21 @@ class Router:
             literal.setdefault(template.rstrip("/") or "/", literal[template])
         for patterns in templated.values():
             patterns.sort(key=lambda p: p.rank, reverse=True)
+            shapes: dict[tuple[object, ...], list[_Pattern]] = {}
+            for pattern in patterns:
+                shapes.setdefault(pattern.shape, []).append(pattern)
+            for same in shapes.values():
+                for pattern in same if len(same) > 1 else ():
+                    pattern.twins = [p for p in same if p is not pattern]
         conflicts = [p for p, _, _ in self._mounts if p == prefix]
         self._mounts.append((prefix, literal, templated))
         self._mounts.sort(key=lambda m: len(m[0]), reverse=True)
         return conflicts
 
-    def match(self, path: str) -> Match | None:
+    def match(self, path: str, method: str | None = None) -> Match | None:
+        """The entry for a path. Given the method, of templates equally specific (GitHub's
+        `/attestations/{subject_digest}` GET beside `/attestations/{attestation_id}`
+        DELETE: one path to OpenAPI, two keys in the file) the one declaring it wins."""
         for prefix, literal, templated in self._mounts:
             if prefix:
                 if not (path == prefix or path.startswith(prefix + "/")):
@@ -181,7 +216,7 @@ class Router:
                 rest = path[len(prefix) :] or "/"
             else:
                 rest = path
-            found = _match_in(rest, literal, templated)
+            found = _match_in(rest, literal, templated, method)
             if found:
                 found.prefix = prefix
                 return found
@@ -189,17 +224,30 @@ class Router:
 
 
 def _match_in(
-    path: str, literal: dict[str, PathEntry], templated: dict[int, list[_Pattern]]
+    path: str,
+    literal: dict[str, PathEntry],
+    templated: dict[int, list[_Pattern]],
+    method: str | None = None,
 ) -> Match | None:
     key = path.rstrip("/") or "/"
     entry = literal.get(path) or literal.get(key)  # `/a` and `/a/` differ when both declared
     if entry is not None:
         return Match(entry, {})
     parts = key.split("/")[1:]
+    first: tuple[Match, tuple[int, ...]] | None = None
     for pattern in templated.get(len(parts), ()):
+        if first is not None and pattern.rank != first[1]:
+            break  # less specific: the first match stands
         params = _try(pattern, parts)
-        if params is not None:
-            return Match(pattern.entry, params)
+        if params is None:
+            continue
+        twins = [Match(t.entry, _try(t, parts) or {}) for t in pattern.twins]
+        found = Match(pattern.entry, params, twins=twins)
+        if method is None or pattern.entry.declares(method):
+            return found
+        first = first or (found, pattern.rank)
+    if first is not None:
+        return first[0]
     parts = path.split("/")[1:]  # a greedy value keeps its trailing slash ("photos/")
     for size in sorted((s for s in templated if s < 0), reverse=True):
         if -size > len(parts):

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
+
 from specmock import Context, Reply, override
 
 from . import service, streaming, tokens
@@ -71,50 +73,64 @@ def message(answer: Answer) -> dict[str, Any]:
 @override("openai:createChatCompletion")
 async def create_chat_completion(ctx: Context) -> Reply:
     body = ctx.body or {}
-    prompt = prompt_of(body)
-    turn = await service.decide(ctx, prompt, max(1, int(body.get("n") or 1)))
+    turn = await service.decide(ctx, lambda: prompt_of(body), max(1, int(body.get("n") or 1)))
     if turn.refusal is not None:
         return turn.refusal
-    head = {
-        "id": service.text.ident("chatcmpl-", turn.seed),
-        "created": turn.created,
-        "model": prompt.model,
+    if not body.get("stream"):
+        whole = turn.framed.get("chat") or turn.framed.setdefault("chat", _whole(turn))
+        return Reply(
+            {"id": whole[0], "object": "chat.completion", "created": turn.created, **whole[1]}
+        )
+    usage = bool((body.get("stream_options") or {}).get("include_usage"))
+    opening, tails = turn.framed.get("chunks") or turn.framed.setdefault(
+        "chunks", _framed_chunks(turn, usage)
+    )
+    created = str(turn.created).encode()
+    chunks = [opening + created + tail for tail in tails]
+    tps, ttft = service.pacing(ctx)
+    return streaming.reply(chunks, ctx.current_clock, turn.fault, tps, ttft, streaming.DONE)
+
+
+def _tail(turn: service.Turn) -> dict[str, Any]:
+    """The fields after `created`, the same in every chunk and in the whole reply."""
+    assert turn.prompt is not None
+    return {
+        "model": turn.prompt.model,
         "service_tier": "default",
         "system_fingerprint": FINGERPRINT,
     }
-    if not body.get("stream"):
-        choices = [
-            {"index": i, "message": message(a), "logprobs": None, "finish_reason": a.finish}
-            for i, a in enumerate(turn.answers)
-        ]
-        return Reply(
-            {
-                "id": head["id"],
-                "object": "chat.completion",
-                **{k: v for k, v in head.items() if k != "id"},
-                "choices": choices,
-                "usage": service.usage_chat(turn.answers),
-            }
-        )
-    usage = bool((body.get("stream_options") or {}).get("include_usage"))
-    chunks = list(_chunks(head, turn.answers, usage))
-    tps, ttft = service.pacing(ctx)
-    stream = streaming.paced(chunks, ctx.current_clock, turn.fault, tps, ttft, streaming.DONE)
-    return Reply(
-        stream=stream, media_type="text/event-stream", headers={"cache-control": "no-cache"}
+
+
+def _whole(turn: service.Turn) -> tuple[str, dict[str, Any]]:
+    """The unstreamed reply but its `id`, `object` and `created` (read from the clock)."""
+    choices = [
+        {"index": i, "message": message(a), "logprobs": None, "finish_reason": a.finish}
+        for i, a in enumerate(turn.answers)
+    ]
+    rest = {**_tail(turn), "choices": choices, "usage": service.usage_chat(turn.answers)}
+    return service.text.ident("chatcmpl-", turn.seed), rest
+
+
+def _framed_chunks(turn: service.Turn, usage: bool) -> tuple[bytes, list[bytes]]:
+    """Every chunk encoded once, split around its `created` value: the opening (`data:`,
+    `id`, `object`) and, per chunk, what follows the number."""
+    ident = service.text.ident("chatcmpl-", turn.seed)
+    opening = (
+        b'data: {"id":' + orjson.dumps(ident) + b',"object":"chat.completion.chunk","created":'
     )
+    tails = [
+        b"," + orjson.dumps(rest)[1:] + b"\n\n"
+        for rest in _chunks(_tail(turn), turn.answers, usage)
+    ]
+    return opening, tails
 
 
-def _chunks(head: dict[str, Any], answers: list[Answer], usage: bool) -> Any:
-    base = {
-        "id": head["id"],
-        "object": "chat.completion.chunk",
-        **{k: v for k, v in head.items() if k != "id"},
-    }
+def _chunks(base: dict[str, Any], answers: list[Answer], usage: bool) -> Any:
+    """Each chunk's fields after `created`, in order."""
 
-    def chunk(index: int, delta: dict[str, Any], finish: str | None = None) -> bytes:
+    def chunk(index: int, delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
         choice = {"index": index, "delta": delta, "logprobs": None, "finish_reason": finish}
-        return streaming.data({**base, "choices": [choice]})
+        return {**base, "choices": [choice]}
 
     for i, answer in enumerate(answers):
         first: dict[str, Any] = {
@@ -143,7 +159,7 @@ def _chunks(head: dict[str, Any], answers: list[Answer], usage: bool) -> Any:
                 yield chunk(i, {"tool_calls": [{"index": n, "function": {"arguments": piece}}]})
         yield chunk(i, {}, answer.finish)
     if usage:
-        yield streaming.data({**base, "choices": [], "usage": service.usage_chat(answers)})
+        yield {**base, "choices": [], "usage": service.usage_chat(answers)}
 
 
 def _argument_pieces(arguments: str, size: int = 16) -> list[str]:

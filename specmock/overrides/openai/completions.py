@@ -21,7 +21,7 @@ async def create_completion(ctx: Context) -> Reply:
         prompt_tokens=tokens.count(prompt_text),
         limit=service.token_limit(body.get("max_tokens"), 16),
     )
-    turn = await service.decide(ctx, prompt, max(1, int(body.get("n") or 1)))
+    turn = await service.decide(ctx, lambda: prompt, max(1, int(body.get("n") or 1)))
     if turn.refusal is not None:
         return turn.refusal
     head = {
@@ -47,10 +47,7 @@ async def create_completion(ctx: Context) -> Reply:
         last = {"text": "", "index": i, "logprobs": None, "finish_reason": answer.finish}
         chunks.append(streaming.data({**head, "choices": [last]}))
     tps, ttft = service.pacing(ctx)
-    stream = streaming.paced(chunks, ctx.current_clock, turn.fault, tps, ttft, streaming.DONE)
-    return Reply(
-        stream=stream, media_type="text/event-stream", headers={"cache-control": "no-cache"}
-    )
+    return streaming.reply(chunks, ctx.current_clock, turn.fault, tps, ttft, streaming.DONE)
 
 
 @override("openai:listModels")

@@ -118,7 +118,7 @@ def response_of(body: dict[str, Any], answer: Answer, seed: int, created: int) -
 @override("openai:createResponse")
 async def create_response(ctx: Context) -> Reply:
     body = ctx.body or {}
-    turn = await service.decide(ctx, prompt_of(body))
+    turn = await service.decide(ctx, lambda: prompt_of(body))
     if turn.refusal is not None:
         return turn.refusal
     final = response_of(body, turn.answers[0], turn.seed, turn.created)
@@ -138,11 +138,8 @@ async def create_response(ctx: Context) -> Reply:
             }
         )
 
-    stream = streaming.paced(
+    return streaming.reply(
         events, ctx.current_clock, turn.fault, tps, ttft, None, error_chunk=error_event
-    )
-    return Reply(
-        stream=stream, media_type="text/event-stream", headers={"cache-control": "no-cache"}
     )
 
 

@@ -3,13 +3,29 @@ the rules file, the faults asked for, the pacing settings, the context window ch
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from specmock import Context, Reply, wait
 
-from . import errors, faults, models, rules, text
+from . import errors, faults, memo, models, rules, text
 from .compose import Answer, Prompt, Refusal, compose
+
+
+@dataclass
+class Decision:
+    """What a request decides whatever the time: its prompt, its answers (or the error
+    reply that replaces them), its fault and seed. Kept by `memo` and shared by every
+    request with the same body, so nothing may change it once made."""
+
+    prompt: Prompt | None
+    answers: list[Answer]
+    fault: faults.LLMFault
+    seed: int
+    refusal: Reply | None = None
+    # each endpoint's encoded framing of the answers, built on first use (see chat.py)
+    framed: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -21,42 +37,69 @@ class Turn:
     seed: int
     created: int
     refusal: Reply | None = None
+    prompt: Prompt | None = None
+    framed: dict[str, Any] = field(default_factory=dict)
 
 
-def seed_of(ctx: Context) -> int:
-    """Server seed (through the context's seeded generator) and request body together."""
+async def decide(ctx: Context, prompt_of: Callable[[], Prompt], choices: int = 1) -> Turn:
+    """The request's answers (composed once per distinct request, see memo.py), then the
+    parts that happen every time: the clock read, the first-byte wait."""
     base = ctx.rng.getrandbits(64)
-    return text.request_seed(base, ctx.body)
-
-
-async def decide(ctx: Context, prompt: Prompt, choices: int = 1) -> Turn:
-    seed = seed_of(ctx)
+    rules_file = ctx.option("llm_rules")
+    header = ctx.headers.get(faults.HEADER)
+    key = memo.key(ctx.operation_id, base, header, choices, raw=ctx.raw_body, rules=rules_file)
+    decision = memo.get(key)
+    if decision is None:
+        decision = _decision(ctx.body, prompt_of, base, rules_file, header, choices)
+        memo.put(key, decision)
     created = int(ctx.current_clock().now())
+    fault = decision.fault
+    if decision.refusal is None and fault.first_byte_ms:
+        await wait(ctx.current_clock(), fault.first_byte_ms / 1000)
+    return Turn(
+        decision.answers,
+        fault,
+        decision.seed,
+        created,
+        decision.refusal,
+        decision.prompt,
+        decision.framed,
+    )
+
+
+def _decision(
+    body: Any,
+    prompt_of: Callable[[], Prompt],
+    base: int,
+    rules_file: str | None,
+    header: str | None,
+    choices: int,
+) -> Decision:
+    seed = text.request_seed(base, body)
     try:
-        asked = faults.parse(faults.from_header(ctx.headers.get(faults.HEADER)), faults.HEADER)
+        asked = faults.parse(faults.from_header(header), faults.HEADER)
     except ValueError as exc:
-        return Turn([], faults.LLMFault(), seed, created, errors.invalid(str(exc)))
+        return Decision(None, [], faults.LLMFault(), seed, errors.invalid(str(exc)))
+    prompt = prompt_of()
     entry = models.model(prompt.model)
     needed = prompt.prompt_tokens + (prompt.limit or 0)
     if needed > entry.context_window:
-        return Turn([], asked, seed, created, errors.context_length(entry.context_window, needed))
+        refusal = errors.context_length(entry.context_window, needed)
+        return Decision(prompt, [], asked, seed, refusal)
     try:
-        answers = [
-            compose(prompt, seed + i * 7919, ctx.option("llm_rules")) for i in range(choices)
-        ]
+        answers = [compose(prompt, seed + i * 7919, rules_file) for i in range(choices)]
         ruled = faults.parse(answers[0].fault, "llm_rules fault") if answers[0].fault else None
     except rules.RulesError as exc:
-        return Turn([], asked, seed, created, errors.invalid(str(exc)))
+        return Decision(prompt, [], asked, seed, errors.invalid(str(exc)))
     except Refusal as exc:
-        return Turn([], asked, seed, created, errors.invalid(str(exc), exc.param))
+        return Decision(prompt, [], asked, seed, errors.invalid(str(exc), exc.param))
     except ValueError as exc:
-        return Turn([], asked, seed, created, errors.invalid(str(exc)))
-    fault = asked if ctx.headers.get(faults.HEADER) else ruled or asked
+        return Decision(prompt, [], asked, seed, errors.invalid(str(exc)))
+    fault = asked if header else ruled or asked
     if fault.rate_limit is not None:
-        return Turn([], fault, seed, created, errors.rate_limited(prompt.model, fault.rate_limit))
-    if fault.first_byte_ms:
-        await wait(ctx.current_clock(), fault.first_byte_ms / 1000)
-    return Turn(answers, fault, seed, created)
+        refusal = errors.rate_limited(prompt.model, fault.rate_limit)
+        return Decision(prompt, [], fault, seed, refusal)
+    return Decision(prompt, answers, fault, seed)
 
 
 def pacing(ctx: Context) -> tuple[float, float]:

@@ -8,7 +8,7 @@ from specmock import Context, Reply, override
 from specmock.callbacks import trace_id_of
 
 from .machine import IllegalTransition, move, new_order, public
-from .runtime import NAMESPACE, load, new_reference, new_trace_id, notify, runtime, watch
+from .runtime import commit, holding, load, new_reference, new_trace_id, runtime
 
 log = logging.getLogger("specmock.order_server")
 
@@ -22,17 +22,15 @@ def _error(status: int, message: str) -> Reply:
 async def create_order(ctx: Context) -> Reply:
     """Store the order as `created`, notify it, and start its clock-driven lifecycle."""
     rt = await runtime(ctx)
-    ns = ctx.namespace(NAMESPACE)
     trace_id = trace_id_of(ctx.headers.get("traceparent")) or new_trace_id(rt)
-    reference = await new_reference(rt, ns)
+    reference = await new_reference(rt, rt.orders)
     order = new_order(reference, ctx.body, rt.clock.now(), rt.delays, trace_id)
-    async with rt.lock:
-        await rt.store.put(ns, reference, order)
-    notify(rt, order, order["history"][0])
-    watch(rt, ns, order)
+    async with holding(rt, reference):
+        await commit(rt, order, [order["history"][0]])
     log.info("POST /order 201 ref=%s trace=%s", reference, trace_id)
-    return Reply({"reference": reference, "status": "created", "created_at": order["created_at"]},
-                 status=201)
+    return Reply(
+        {"reference": reference, "status": "created", "created_at": order["created_at"]}, status=201
+    )
 
 
 @override("order_server:getOrder")
@@ -40,11 +38,15 @@ async def get_order(ctx: Context) -> Reply:
     """The order as of the clock's now."""
     rt = await runtime(ctx)
     reference = str(ctx.params["reference"]).lower()
-    order = await load(rt, ctx.namespace(NAMESPACE), reference)
+    order = await load(rt, reference)
     if order is None:
         return _error(404, f"reference: no order {reference}")
-    log.info("GET /order 200 ref=%s status=%s trace=%s", reference, order["status"],
-             order.get("trace_id", ""))
+    log.info(
+        "GET /order 200 ref=%s status=%s trace=%s",
+        reference,
+        order["status"],
+        order.get("trace_id", ""),
+    )
     return Reply(public(order))
 
 
@@ -52,21 +54,20 @@ async def get_order(ctx: Context) -> Reply:
 async def transition_order(ctx: Context) -> Reply:
     """Apply one legal move now; an illegal one is refused with 409 and changes nothing."""
     rt = await runtime(ctx)
-    ns = ctx.namespace(NAMESPACE)
     reference = str(ctx.body["reference"]).lower()
-    order = await load(rt, ns, reference)
-    if order is None:
+    if await load(rt, reference) is None:
         return _error(404, f"reference: no order {reference}")
-    async with rt.lock:
-        order = await rt.store.get(ns, reference) or order
+    async with holding(rt, reference):
+        order = await rt.store.get(rt.orders, reference)
+        if order is None:
+            return _error(404, f"reference: no order {reference}")
         try:
-            step = move(order, ctx.body["status"], rt.clock.now(), rt.delays,
-                        ctx.body.get("reason"))
+            step = move(
+                order, ctx.body["status"], rt.clock.now(), rt.delays, ctx.body.get("reason")
+            )
         except IllegalTransition as exc:
             return _error(409, str(exc))
-        await rt.store.put(ns, reference, order)
-    notify(rt, order, step)
-    watch(rt, ns, order)
+        await commit(rt, order, [step])
     return Reply(public(order))
 
 
@@ -75,7 +76,7 @@ async def list_deliveries(ctx: Context) -> Reply:
     """Every delivery attempt, oldest first (optionally for one order)."""
     rt = await runtime(ctx)
     wanted = ctx.params.get("reference")
-    attempts = rt.scheduler.attempts
+    attempts = await rt.scheduler.history()
     if wanted:
         attempts = [a for a in attempts if a["reference"] == str(wanted).lower()]
     return Reply(attempts)
@@ -83,16 +84,16 @@ async def list_deliveries(ctx: Context) -> Reply:
 
 @override("order_server:listDeadLetters")
 async def list_dead_letters(ctx: Context) -> Reply:
-    return Reply((await runtime(ctx)).scheduler.dead_letters())
+    return Reply(await (await runtime(ctx)).scheduler.letters())
 
 
 @override("order_server:redriveDeadLetter")
 async def redrive_dead_letter(ctx: Context) -> Reply:
     """Queue a dead letter again behind whatever its order has queued."""
     rt = await runtime(ctx)
-    before = {d["id"]: d for d in rt.scheduler.dead_letters()}
+    before = {d["id"]: d for d in await rt.scheduler.letters()}
     dead_id = str(ctx.params["id"])
-    if rt.scheduler.redrive(dead_id) is None:
+    if dead_id not in before or await rt.scheduler.requeue(dead_id) is None:
         return _error(404, f"id: no dead letter {dead_id}")
     return Reply(before[dead_id], status=202)
 

@@ -14,15 +14,29 @@ environment, read once per app:
     SPECMOCK_CALLBACK_TIMEOUT   real seconds one attempt may take (2)
     SPECMOCK_CALLBACK_HOSTS     hosts callbacks may go to, comma-separated, "*" for any
                                 (default: loopback only)
+
+Several processes may share one store (Redis, MySQL, SQLite) and each runs its own
+scheduler; the store keeps them to one answer. Every change of an order happens under a
+claim on its reference (`Store.claim`, ORDER_LEASE real seconds), so one process at a time
+reads, moves, saves and notifies it; the orders waiting for an automatic move are listed
+in the `/due` namespace, which every scheduler looks at, so a move is made by whichever
+process looks first (the others then find nothing due), also when the process that created
+the order is gone. A move is saved in one write together with its notifications (the
+order's outbox), which are then queued in the store under names (the order, the step, the
+callback) and delivered once (see `specmock.callbacks.Scheduler`); a process that dies
+between the two leaves the outbox to the next one holding the order, and the scheduler
+holds the order before it delivers, so nothing is sent before it is queued for good.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
+import time
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,6 +57,9 @@ from .machine import Delays, advance, public
 log = logging.getLogger("specmock.order_server")
 NAMESPACE = "/order"
 DELIVERIES = "/deliveries"  # pending notifications and dead letters, kept across restarts
+DUE = "/due"  # the orders waiting for an automatic move, and when
+LEASES = "/leases"  # claims on orders being changed
+ORDER_LEASE = 30.0  # real seconds a process may hold an order before another steps in
 
 
 @dataclass
@@ -56,6 +73,10 @@ class Runtime:
     callbacks: list[DeclaredCallback]
     spec: dict[str, Any]
     rng: random.Random
+    orders: str = ""  # the store namespaces: orders, their due moves, claims on them
+    due: str = ""
+    leases: str = ""
+    holder: str = field(default_factory=lambda: uuid.uuid4().hex)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     restored: bool = False
 
@@ -92,108 +113,203 @@ def runtime_for(ctx: Context) -> Runtime:
     if rt is None or rt.store is not ctx.store:
         delays, policy, secret, allowed = settings(ctx)
         seed = ctx.rng.getrandbits(32)
-        scheduler = Scheduler(ctx.current_clock, secret, policy, seed, allowed_hosts=allowed,
-                              persist=_keeper(ctx.store, ctx.namespace(DELIVERIES)))
+        scheduler = Scheduler(
+            ctx.current_clock,
+            secret,
+            policy,
+            seed,
+            allowed_hosts=allowed,
+            store=ctx.store,
+            namespace=ctx.namespace(DELIVERIES),
+            prepare=lambda reference: load(rt, reference),
+        )
         ctx.on_shutdown(scheduler.close)
-        rt = Runtime(ctx.store, ctx.current_clock, scheduler, delays,
-                     declared_callbacks(ctx.spec, "/order", "post"), ctx.spec,
-                     random.Random(seed))
+        rt = Runtime(
+            ctx.store,
+            ctx.current_clock,
+            scheduler,
+            delays,
+            declared_callbacks(ctx.spec, "/order", "post"),
+            ctx.spec,
+            random.Random(seed),
+            ctx.namespace(NAMESPACE),
+            ctx.namespace(DUE),
+            ctx.namespace(LEASES),
+        )
+        scheduler.on_poll(lambda: fire_due(rt))
         _RUNTIMES[id(ctx.store)] = rt
     rt.scheduler.ensure_running()
     return rt
 
 
 async def runtime(ctx: Context) -> Runtime:
-    """The runtime, with what a previous run left in the store taken back on first use:
-    pending notifications and dead letters, and the clock-driven moves of unfinished orders."""
+    """The runtime; on first use, unfinished orders a store from before `/due` kept are
+    listed there (pending notifications and dead letters are in the store already)."""
     rt = runtime_for(ctx)
     if rt.restored:
         return rt
     async with rt.lock:
         if not rt.restored:
             rt.restored = True
-            rt.scheduler.restore(await rt.store.items(ctx.namespace(DELIVERIES)))
-            orders = ctx.namespace(NAMESPACE)
-            for order in await rt.store.items(orders):
-                watch(rt, orders, order)
+            listed = {d["reference"] for d in await rt.store.items(rt.due)}
+            for order in await rt.store.items(rt.orders):
+                look = _next_look(rt, order)
+                if look is not None and order["reference"] not in listed:
+                    await _list_due(rt, order["reference"], look)
     return rt
 
 
-def _keeper(store: Any, ns: str) -> Any:
-    async def keep(delivery: dict[str, Any], state: str) -> None:
-        if state == "done":
-            await store.delete(ns, delivery["id"])
-        else:
-            await store.put(ns, delivery["id"], {**delivery, "state": state})
+@contextlib.asynccontextmanager
+async def holding(rt: Runtime, reference: str) -> AsyncIterator[None]:
+    """The order is this process's to read, change and notify until the block ends: one
+    coroutine here (the lock), one process of those sharing the store (the claim)."""
+    async with rt.lock:
+        deadline = time.monotonic() + 2 * ORDER_LEASE
+        while True:
+            wall = time.time()
+            if await rt.store.claim(rt.leases, reference, rt.holder, wall, wall + ORDER_LEASE):
+                break
+            if time.monotonic() > deadline:  # cannot happen: the claim runs out before
+                raise TimeoutError(f"order {reference} stayed claimed by another process")
+            await asyncio.sleep(0.01)
+        try:
+            yield
+        finally:
+            await rt.store.release(rt.leases, reference, rt.holder)
 
-    return keep
+
+async def save(rt: Runtime, order: dict[str, Any]) -> None:
+    """Keep the order, with its moves and the notifications still to queue (`_outbox`) in
+    one write. Its entry in `/due` goes first: a stale entry costs one look, a missing one
+    would leave a move or a notification to nobody."""
+    reference, look = order["reference"], _next_look(rt, order)
+    if look is not None:
+        await _list_due(rt, reference, look)
+    await rt.store.put(rt.orders, reference, order)
+    if look is None:
+        await rt.store.delete(rt.due, reference)
+
+
+def _next_look(rt: Runtime, order: dict[str, Any]) -> float | None:
+    """When the order needs a look: now while notifications wait to be queued, else at
+    its next automatic move (None: never again)."""
+    return rt.clock.now() if order.get("_outbox") else order.get("_due")
+
+
+async def _list_due(rt: Runtime, reference: str, due: float) -> None:
+    await rt.store.put(rt.due, reference, {"reference": reference, "due": due})
+
+
+async def commit(rt: Runtime, order: dict[str, Any], steps: list[dict[str, Any]]) -> None:
+    """Save the order's new steps together with their notifications (its outbox), then
+    queue those and empty the outbox: a process that dies halfway leaves the rest to the
+    next one holding the order (`flush` in `load`), and nothing is queued twice."""
+    for step in steps:
+        order.setdefault("_outbox", []).extend(notifications(rt, order, step))
+    await save(rt, order)
+    await flush(rt, order)
+
+
+async def flush(rt: Runtime, order: dict[str, Any]) -> None:
+    """Queue what the outbox holds (under names, so again is harmless), then empty it."""
+    outbox = order.get("_outbox")
+    if not outbox:
+        return
+    for note in outbox:
+        await rt.scheduler.add(
+            order["reference"],
+            note["url"],
+            note["method"],
+            note["payload"],
+            order.get("trace_id", ""),
+            note["id"],
+        )
+    order["_outbox"] = []
+    await save(rt, order)
+
+
+async def fire_due(rt: Runtime) -> None:
+    """Look at every order due by now, whichever process created it: its automatic moves
+    are made, what a dead process left half queued is queued, and its entry is set right."""
+    now = rt.clock.now()
+    for entry in await rt.store.items(rt.due):
+        if float(entry.get("due") or 0) > now:
+            continue
+        reference = entry["reference"]
+        order = await load(rt, reference)
+        look = None if order is None else _next_look(rt, order)
+        if look is None:
+            await rt.store.delete(rt.due, reference)
+        elif look != entry.get("due"):
+            await _list_due(rt, reference, look)
 
 
 async def new_reference(rt: Runtime, ns: str) -> str:
     """A seeded UUID, unique per store even across restarts (it mixes in the store counter)."""
     n = await rt.store.next_id(ns)
-    return str(uuid.UUID(int=random.Random(f"{rt.scheduler.seed}:{n}").getrandbits(128),
-                         version=4))
+    return str(uuid.UUID(int=random.Random(f"{rt.scheduler.seed}:{n}").getrandbits(128), version=4))
 
 
 def new_trace_id(rt: Runtime) -> str:
     return f"{rt.rng.getrandbits(128) or 1:032x}"
 
 
-async def load(rt: Runtime, ns: str, reference: str) -> dict[str, Any] | None:
-    """The order with every automatic move due by now applied, saved and notified."""
-    async with rt.lock:
-        order = await rt.store.get(ns, reference)
+async def load(rt: Runtime, reference: str) -> dict[str, Any] | None:
+    """The order with every automatic move due by now applied, saved and notified (and
+    anything a process that died left in its outbox queued)."""
+    async with holding(rt, reference):
+        order = await rt.store.get(rt.orders, reference)
         if order is None:
             return None
+        await flush(rt, order)
         steps = advance(order, rt.clock.now(), rt.delays)
         if steps:
-            await rt.store.put(ns, reference, order)
-            for step in steps:
-                notify(rt, order, step)
+            await commit(rt, order, steps)
         return order
 
 
-def watch(rt: Runtime, ns: str, order: dict[str, Any]) -> None:
-    """Arrange for the order's next automatic move to happen when it is due."""
-    due = order.get("_due")
-    if due is None:
-        return
-    reference = order["reference"]
-
-    async def fire() -> None:
-        moved = await load(rt, ns, reference)
-        if moved is not None:
-            watch(rt, ns, moved)
-
-    rt.scheduler.call_at(due, fire)
-
-
-def notify(rt: Runtime, order: dict[str, Any], step: dict[str, Any]) -> None:
-    """Queue one status notification per declared callback, shaped and checked by the spec."""
+def notifications(rt: Runtime, order: dict[str, Any], step: dict[str, Any]) -> list[dict]:
+    """One status notification per declared callback, shaped and checked by the spec, each
+    named after the order, the step and the callback."""
     history = order["history"]
     previous = history[step["seq"] - 2]["status"] if step["seq"] > 1 else None
-    payload = {"reference": order["reference"], "status": step["status"], "previous": previous,
-               "seq": step["seq"], "at": step["at"]}
-    for callback in rt.callbacks:
+    payload = {
+        "reference": order["reference"],
+        "status": step["status"],
+        "previous": previous,
+        "seq": step["seq"],
+        "at": step["at"],
+    }
+    found = []
+    for n, callback in enumerate(rt.callbacks):
         errors = payload_errors(rt.spec, callback, payload)
         if errors:  # a bug here, not the client's: say so loudly rather than send it
             log.error("notification breaks callback %s: %s", callback.name, "; ".join(errors))
             continue
         url = expand(callback.expression, order["_request"])
-        rt.scheduler.enqueue(order["reference"], url, callback.method, payload,
-                             order.get("trace_id", ""))
-    log.info("order %s %s -> %s seq=%d trace=%s", order["reference"], previous, step["status"],
-             step["seq"], order.get("trace_id", ""))
+        delivery_id = f"{order['reference']}.{step['seq']}.{n}"
+        found.append({"id": delivery_id, "url": url, "method": callback.method, "payload": payload})
+    log.info(
+        "order %s %s -> %s seq=%d trace=%s",
+        order["reference"],
+        previous,
+        step["status"],
+        step["seq"],
+        order.get("trace_id", ""),
+    )
+    return found
 
 
 __all__ = [
     "NAMESPACE",
     "Runtime",
+    "commit",
+    "holding",
     "load",
     "new_reference",
-    "notify",
+    "notifications",
     "public",
     "runtime",
     "runtime_for",
+    "save",
 ]

@@ -160,12 +160,38 @@ async def _default_now(x: Exchange) -> Outgoing:
     return out if type(out) is Outgoing else await out
 
 
+_SEEDED: dict[int, tuple[Any, ...]] = {}  # seed -> the state a generator starts in
+_SEEN: set[int] = set()  # seeds met once: a state (~24 KiB) is kept from the second on
+_SEEDED_MAX = 32
+
+
+def _seeded(seed: int) -> Random:
+    """A generator in the state `Random(seed)` starts in. Seeding the Mersenne Twister
+    costs twice what restoring a remembered state does, and an operation's seed repeats
+    for every request with the same path parameters."""
+    state = _SEEDED.get(seed)
+    if state is not None:
+        rng = Random.__new__(Random)
+        rng.setstate(state)
+        return rng
+    rng = Random(seed)
+    if seed in _SEEN:
+        if len(_SEEDED) >= _SEEDED_MAX:
+            _SEEDED.clear()
+        _SEEDED[seed] = rng.getstate()
+    else:
+        if len(_SEEN) >= 64 * _SEEDED_MAX:
+            _SEEN.clear()
+        _SEEN.add(seed)
+    return rng
+
+
 def _context(x: Exchange, seed: int) -> Context:
     """What a handler sees: the validated request, the app's parts, a seeded rng."""
     call, match, app = x.call, x.match, x.app
     assert call is not None and match is not None
     op, responder = call.op, app.responder
-    rng = Random(seed)
+    rng = _seeded(seed)
     faker = responder.faker
     faker.random = rng
 

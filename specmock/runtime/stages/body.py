@@ -16,6 +16,7 @@ from ...generator.plan import Operation
 from .. import limits
 from ..exchange import Exchange
 from ..hooks import UploadedFile
+from ..negotiation import base_type, is_json
 from ..responder import Outgoing
 from ..validation import (
     Rejection,
@@ -31,9 +32,9 @@ async def read_body(x: Exchange) -> Outgoing | None:
     """Read, parse and check the body; its violations join the others."""
     assert x.op is not None
     op, scope, headers, limit = x.op, x.scope, x.headers, x.app.max_body
-    request = Request(scope, x.receive)
     if op.extensions.get("x-specmock-stream-body") is True:
-        scope["specmock.stream"] = request.stream()  # the override reads it, unlimited
+        # the override reads it, unlimited
+        scope["specmock.stream"] = Request(scope, x.receive).stream()
         return None
     declared = headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
@@ -44,7 +45,6 @@ async def read_body(x: Exchange) -> Outgoing | None:
         raise Rejection(413, [_too_large(limit)]) from None
     except limits.BodyTimeout as exc:
         raise Rejection(400, [Violation("body", "/", "complete", str(exc))]) from None
-    request = Request(scope, limits.replay(body))  # multipart parsing reads it again
     scope["specmock.raw_body"] = body  # for overrides that check signatures on the bytes
     content_type = headers.get("content-type")
     media = select_body_media(op, content_type, body)
@@ -53,26 +53,26 @@ async def read_body(x: Exchange) -> Outgoing | None:
         x.violations.extend(check_body(op, None, MISSING))
         return None
     try:
-        x.body = await _parse(op, media, content_type or "", body, request)
+        x.body = await _parse(op, media, content_type or "", body, scope)
     except ValueError as exc:
         message = f"body is not valid {media.media_type}: {exc}"
         x.violations.append(Violation("body", "/", "syntax", message))
         return None
-    x.violations.extend(check_body(op, media, x.body))
+    raw = body if is_json(media.media_type) and is_json(base_type(content_type or "")) else None
+    x.violations.extend(check_body(op, media, x.body, raw))
     return None
 
 
-async def _parse(
-    op: Operation, media: Any, content_type: str, body: bytes, request: Request
-) -> Any:
+async def _parse(op: Operation, media: Any, content_type: str, body: bytes, scope: dict) -> Any:
     form = None
     if content_type.lower().startswith("multipart/"):
+        request = Request(scope, limits.replay(body))  # multipart parsing reads it again
         try:
             parsed = await request.form(max_files=100, max_fields=1000)
         except Exception as exc:  # malformed multipart framing
             raise ValueError(str(exc) or "malformed multipart body") from None
         form = {key: parsed.getlist(key) for key in parsed}
-        request.scope["specmock.files"] = await _files(form)
+        scope["specmock.files"] = await _files(form)
     value = parse_body(media, content_type, body, form, op.compiler.doc.root)
     if isinstance(value, dict) and (form is not None or "urlencoded" in content_type.lower()):
         value = coerce_form(op, media, value)

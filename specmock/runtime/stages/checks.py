@@ -59,19 +59,21 @@ def refuse_invalid(x: Exchange) -> Awaitable[Outgoing] | None:
 
 
 def validation_status(op: Operation) -> int:
-    """400 where declared, else 422, else another declared 4xx: the answer stays in contract."""
+    """400 where declared, else 422, else another declared status that says the request
+    is wrong (a bad id often gets GitHub's 404): the answer stays in contract. Nothing of
+    the kind declared: 400, an undocumented status rather than one that means something
+    else (GitHub's 410 Gone tells a client the resource is no more)."""
     declared = op.responses
     for status in ("400", "422"):
         if status in declared:
             return int(status)
     if "4XX" in declared or "default" in declared:
         return 400
-    codes = sorted(
-        int(s) for s in declared if s.isdigit() and s.startswith("4") and s not in _NOT_INVALID
-    )
+    codes = sorted(int(s) for s in declared if s in _INVALID)
     return codes[0] if codes else 400
 
 
-# statuses clients read as something other than "your request is wrong": credentials, and
-# the ones an SDK retries (a 429 for a bad body would be retried by OpenAI's client)
-_NOT_INVALID = {"401", "403", "407", "408", "425", "429"}
+# statuses a client reads as "this request is wrong"; not credentials (401, 403), not
+# what an SDK retries (408, 429: a 429 for a bad body would be retried by OpenAI's client),
+# not a state of the resource (410 Gone, 412, 423 Locked)
+_INVALID = {"404", "409", "413", "414", "415", "416", "431"}

@@ -33,7 +33,7 @@ def normalize_path(x: Exchange) -> Outgoing | None:
 def match_path(x: Exchange) -> Outgoing | Awaitable[Outgoing] | None:
     """The path template; an unknown path is forwarded when proxying, else 404."""
     assert x.router is not None
-    x.match = x.router.match(x.path)
+    x.match = x.router.match(x.path, x.method)
     if x.match is not None:
         return None
     if x.app.traffic.mode.forwards and not x.is_admin:
@@ -66,12 +66,15 @@ def _unknown(x: Exchange) -> Outgoing:
 def select_operation(x: Exchange) -> Outgoing | None:
     """The operation for the method (and, for AWS-style paths, the query's marker)."""
     assert x.match is not None
+    x.match = x.match.for_method(x.method)
     entry = x.match.entry
     query = query_of(x.scope) if entry.variants else {}
     x.op = entry.select(x.method, query, x.headers)  # X-Amz-Target keys read a header
     if x.op is not None:
         return None
-    allow = ", ".join(entry.allow_for(query_of(x.scope), x.headers))
+    query = query_of(x.scope)
+    methods = {m for e in (x.match, *x.match.twins) for m in e.entry.allow_for(query, x.headers)}
+    allow = ", ".join(sorted(methods))
     if x.method == "OPTIONS":
         extra = [("Allow", allow)]
         if "origin" in x.headers:

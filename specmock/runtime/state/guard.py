@@ -105,6 +105,25 @@ class Guarded:
     async def next_id(self, namespace: str) -> int:
         return await self._call("next_id", namespace)
 
+    async def claim(
+        self,
+        namespace: str,
+        key: str,
+        holder: str,
+        now: float,
+        until: float,
+        value: Mapping[str, Any] | None = None,
+    ) -> bool:
+        return await self._call("claim", namespace, key, holder, now, until, value)
+
+    async def claimed(
+        self, namespace: str, key: str, now: float
+    ) -> tuple[str, dict[str, Any] | None] | None:
+        return await self._call("claimed", namespace, key, now)
+
+    async def release(self, namespace: str, key: str, holder: str | None = None) -> bool:
+        return await self._call("release", namespace, key, holder)
+
     async def namespaces(self, prefix: str = "") -> list[str]:
         return await self._call("namespaces", prefix)
 

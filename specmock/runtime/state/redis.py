@@ -7,6 +7,8 @@ Keys, with `P` the prefix (`?prefix=...` in the URL, default `specmock`):
 - `P:ids:NS`    the `next_id` counter
 - `P:seq`       the insertion sequence (INCR), shared by all namespaces
 - `P:namespaces` set of every namespace ever written or counted
+- `P:claim:NS\x00KEY` hash (holder, until, value) of a claim, with a native TTL: Redis
+  drops it on its own once its time is up, so expired claims never pile up
 
 Whenever two keys change together the commands go in one MULTI/EXEC
 transaction, so concurrent writers from several processes lose nothing and
@@ -16,6 +18,7 @@ never see an item without its place in the order (or the reverse).
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -46,6 +49,31 @@ redis.call('SADD', KEYS[4], ARGV[3])
 return seq
 """
 
+# A claim in one atomic step: taken when absent, expired on the caller's clock (ARGV[2]) or
+# held by the same holder; PEXPIRE lets Redis forget it after its time in real milliseconds.
+_CLAIM = """
+local found = redis.call('HMGET', KEYS[1], 'holder', 'until')
+if found[1] and found[1] ~= ARGV[1] and tonumber(found[2]) > tonumber(ARGV[2]) then
+  return 0
+end
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], 'holder', ARGV[1], 'until', ARGV[3], 'value', ARGV[4])
+redis.call('PEXPIRE', KEYS[1], ARGV[5])
+return 1
+"""
+
+_RELEASE = """
+if ARGV[1] == '' or redis.call('HGET', KEYS[1], 'holder') == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+"""
+
+
+def _glob(text: str) -> str:
+    """`text` matched literally in a SCAN pattern."""
+    return "".join("\\" + c if c in "*?[]\\" else c for c in text)
+
 
 def _dumps(value: Mapping[str, Any]) -> str:
     return json.dumps(dict(value), ensure_ascii=False, separators=(",", ":"))
@@ -57,6 +85,8 @@ class RedisStore:
         self.prefix = prefix
         self._page_script = client.register_script(_PAGE)
         self._put_script = client.register_script(_PUT)
+        self._claim_script = client.register_script(_CLAIM)
+        self._release_script = client.register_script(_RELEASE)
 
     @classmethod
     def from_url(cls, url: str) -> RedisStore:
@@ -123,7 +153,7 @@ class RedisStore:
         start = max(query.offset, 0)
         if not query.filters and not query.sort:
             stop = -1 if query.limit is None else start + max(query.limit, 0) - 1
-            if stop != -1 and stop < start:
+            if query.limit is not None and stop < start:  # limit 0 (stop -1 is not "the end")
                 return Page([], await self._redis.zcard(self._order(namespace)))
             if stop != -1 and stop - start < _SLICE:  # Lua's unpack takes a few thousand
                 keys = [self._order(namespace), self._items(namespace)]
@@ -160,6 +190,37 @@ class RedisStore:
             value, _ = await pipe.execute()
         return int(value)
 
+    def _claim(self, namespace: str, key: str) -> str:
+        return f"{self.prefix}:claim:{namespace}\x00{key}"
+
+    async def claim(
+        self,
+        namespace: str,
+        key: str,
+        holder: str,
+        now: float,
+        until: float,
+        value: Mapping[str, Any] | None = None,
+    ) -> bool:
+        ttl = max(1, math.ceil(round((until - now) * 1000, 3)))
+        text = "" if value is None else _dumps(value)
+        args = [holder, repr(float(now)), repr(float(until)), text, ttl]
+        return bool(await self._claim_script(keys=[self._claim(namespace, key)], args=args))
+
+    async def claimed(
+        self, namespace: str, key: str, now: float
+    ) -> tuple[str, dict[str, Any] | None] | None:
+        holder, until, text = await self._redis.hmget(
+            self._claim(namespace, key), ["holder", "until", "value"]
+        )
+        if holder is None or float(until) <= now:
+            return None
+        return holder, json.loads(text) if text else None
+
+    async def release(self, namespace: str, key: str, holder: str | None = None) -> bool:
+        keys = [self._claim(namespace, key)]
+        return bool(await self._release_script(keys=keys, args=[holder or ""]))
+
     async def _matching(self, prefix: str) -> list[str]:
         names: set[str] = await self._redis.smembers(self._known)
         return sorted(name for name in names if name.startswith(prefix))
@@ -176,6 +237,10 @@ class RedisStore:
         return [name for name, exists in zip(names, present, strict=True) if exists]
 
     async def clear(self, prefix: str = "") -> None:
+        pattern = f"{_glob(self.prefix)}:claim:{_glob(prefix)}*"
+        claims = [k async for k in self._redis.scan_iter(match=pattern, count=1000)]
+        if claims:
+            await self._redis.delete(*claims)
         names = await self._matching(prefix)
         if not names:
             return
