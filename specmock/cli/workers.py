@@ -38,6 +38,7 @@ def build(settings: dict[str, Any], progress: Progress | None = None) -> Specmoc
             known = ", ".join(sorted(app.scenarios)) or "none"
             raise ValueError(f"no scenario {scenario!r} (known: {known})")
         app.initial_scenario = scenario
+    app.on_shutdown(logs.flush)  # buffered request lines written before the process ends
     app.watch_interval = 0.5
     app.watch_specs = bool(settings.get("watch"))
     return app

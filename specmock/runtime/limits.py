@@ -109,31 +109,57 @@ def _problem(status: int, title: str, detail: str) -> bytes:
 
 
 class _Bounded:
-    """The checks, mixed in before uvicorn's HttpToolsProtocol (BoundedHttp below)."""
+    """The checks, mixed in before uvicorn's HttpToolsProtocol (BoundedHttp below). Its
+    methods are called by name (not through super(), which costs a lookup per call: these
+    run several times for every request)."""
 
     limits: Limits
 
     def __init__(self, config: Any, *args: Any, **kwargs: Any) -> None:
         super().__init__(config, *args, **kwargs)  # type: ignore[call-arg]
         self.limits = getattr(config, "specmock_limits", None) or Limits()
+        # between requests the next head must come within this (keep-alive or not)
+        self._next_head = max(self.limits.header_timeout, self.limits.keep_alive_timeout)
         self._raw = 0  # bytes of the current head seen on the wire
         self._fields = 0  # bytes of its header names and values, as parsed
         self._count = 0
         self._in_head = True
         self._refused = False
         self._draining = False
+        # One deadline at a time, checked by one loop timer that is moved only when the
+        # deadline comes earlier: most requests set and clear a deadline without creating,
+        # cancelling and freeing a timer each time (that cost a few % of throughput).
+        self._deadline: float | None = None
+        self._why = ""
         self._timer: asyncio.TimerHandle | None = None
+        self._timer_at = 0.0
         self._gone: asyncio.Event | None = None
 
     # -- timers -----------------------------------------------------------
     def _arm(self, seconds: float, why: str) -> None:
-        self._disarm()
-        self._timer = self.loop.call_later(seconds, self._expire, why)  # type: ignore[attr-defined]
+        at = self.loop.time() + seconds  # type: ignore[attr-defined]
+        self._deadline, self._why = at, why
+        if self._timer is None or self._timer_at > at:
+            self._schedule(at)
 
     def _disarm(self) -> None:
+        self._deadline = None  # the timer, if any, fires later and finds nothing due
+
+    def _schedule(self, at: float) -> None:
         if self._timer is not None:
             self._timer.cancel()
-            self._timer = None
+        self._timer = self.loop.call_at(at, self._due)  # type: ignore[attr-defined]
+        self._timer_at = at
+
+    def _due(self) -> None:
+        self._timer = None
+        if self._deadline is None:
+            return
+        if self.loop.time() < self._deadline:  # type: ignore[attr-defined]
+            self._schedule(self._deadline)  # moved later since this timer was set
+            return
+        self._deadline = None
+        self._expire(self._why)
 
     def _expire(self, why: str) -> None:
         transport = self.transport  # type: ignore[attr-defined]
@@ -157,14 +183,19 @@ class _Bounded:
 
     # -- uvicorn's protocol hooks -------------------------------------------
     def connection_made(self, transport: Any) -> None:
-        super().connection_made(transport)  # type: ignore[misc]
+        HttpToolsProtocol.connection_made(self, transport)
+        # one per connection (its requests come one after another): set when it is lost
+        self._gone = asyncio.Event()
         self._arm(self.limits.header_timeout, "the request head took too long")
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         if self._gone is not None:
             self._gone.set()
-        super().connection_lost(exc)  # type: ignore[misc]
+        HttpToolsProtocol.connection_lost(self, exc)
 
     def data_received(self, data: bytes) -> None:
         if self._refused:
@@ -173,9 +204,9 @@ class _Bounded:
             return  # dropped unparsed; the linger timer closes
         if self._in_head:
             self._raw += len(data)
-        elif self._timer is not None:  # reading a body: it is alive
+        elif self._deadline is not None:  # reading a body: it is alive
             self._arm(self.limits.body_timeout, "the request body stalled")
-        super().data_received(data)  # type: ignore[misc]
+        HttpToolsProtocol.data_received(self, data)
         # Still in the head after the parser took everything: the head alone is this big
         # (httptools keeps a partial header in its own buffer until it ends).
         if self._in_head and self._raw > self.limits.max_header_bytes + 8192:
@@ -183,17 +214,16 @@ class _Bounded:
 
     def send_400_response(self, msg: str) -> None:
         if not self._refused:
-            super().send_400_response(msg)  # type: ignore[misc]
+            HttpToolsProtocol.send_400_response(self, msg)
 
     def on_message_begin(self) -> None:
-        super().on_message_begin()  # type: ignore[misc]
+        HttpToolsProtocol.on_message_begin(self)
         self._in_head, self._fields, self._count = True, 0, 0
-        self._gone = asyncio.Event()
         self.scope["specmock.gone"] = self._gone  # type: ignore[attr-defined]
 
     def on_url(self, url: bytes) -> None:
         if not self._refused:
-            super().on_url(url)  # type: ignore[misc]
+            HttpToolsProtocol.on_url(self, url)
             most = self.limits.max_header_bytes
             if len(self.url) > most:  # type: ignore[attr-defined]
                 self._refuse(f"the URL is longer than {most} bytes", 414, "URI Too Long")
@@ -209,13 +239,13 @@ class _Bounded:
             most = self.limits.max_header_bytes
             self._refuse(f"the request headers are larger than {most} bytes")
         else:
-            super().on_header(name, value)  # type: ignore[misc]
+            HttpToolsProtocol.on_header(self, name, value)
 
     def on_headers_complete(self) -> None:
         if self._refused:
             return
         self._in_head, self._raw = False, 0
-        super().on_headers_complete()  # type: ignore[misc]
+        HttpToolsProtocol.on_headers_complete(self)
         cycle = self.cycle  # type: ignore[attr-defined]
         if cycle is not None and cycle.more_body and not cycle.response_complete:
             self._arm(self.limits.body_timeout, "the request body stalled")
@@ -224,14 +254,14 @@ class _Bounded:
 
     def on_body(self, body: bytes) -> None:
         if not self._refused:
-            super().on_body(body)  # type: ignore[misc]
+            HttpToolsProtocol.on_body(self, body)
 
     def on_message_complete(self) -> None:
         if self._draining:
             self.transport.close()  # type: ignore[attr-defined]
         elif not self._refused:
             self._disarm()
-            super().on_message_complete()  # type: ignore[misc]
+            HttpToolsProtocol.on_message_complete(self)
 
     def on_response_complete(self) -> None:
         cycle = self.cycle  # type: ignore[attr-defined]
@@ -242,13 +272,12 @@ class _Bounded:
             self._draining = True
             self._arm(LINGER, "")
             return
-        super().on_response_complete()  # type: ignore[misc]
+        HttpToolsProtocol.on_response_complete(self)
         self._in_head, self._raw = True, 0  # what comes next is the next request's head
         if not self.transport.is_closing():  # type: ignore[attr-defined]
             # The next head must come in time too: uvicorn's keep-alive timer restarts on
             # every byte, so a client dripping one byte at a time would never meet it.
-            wait = max(self.limits.header_timeout, self.limits.keep_alive_timeout)
-            self._arm(wait, "the request head took too long")
+            self._arm(self._next_head, "the request head took too long")
 
 
 async def read_body(receive: Callable[[], Awaitable[dict]], limit: int) -> bytes:

@@ -34,54 +34,101 @@ class JsonFormatter(logging.Formatter):
         return orjson.dumps(data).decode()
 
 
-FLUSH_EVERY = 0.1  # seconds
+FLUSH_EVERY = 0.1  # seconds a line may wait in the buffer
+FLUSH_LINES = 4096  # a buffer this long is written at once, without waiting
 
 
 class RequestLines:
-    """Buffered request lines for one stream, written by a daemon thread."""
+    """Buffered request lines for one stream, written by a daemon thread.
 
-    def __init__(self, log_format: str, fd: int):
+    The request path only appends a tuple of the fields; the thread formats them and
+    writes the whole buffer in one `write` every FLUSH_EVERY seconds, sooner when
+    FLUSH_LINES are waiting, and once more when the server shuts down (`flush`, run at
+    the app's lifespan shutdown) or the process exits (atexit)."""
+
+    def __init__(self, log_format: str, fd: int, every: float | None = None):
         self.json = log_format == "json"
         self.fd = fd
+        self.every = FLUSH_EVERY if every is None else every
         self._pending: list[tuple[Any, ...]] = []
         self._lock = threading.Lock()
         self._wake = threading.Event()
+        self._closed = False
+        self._second = -1  # the whole second the cached time stamp is for
+        self._stamp = ""
         self._thread = threading.Thread(target=self._run, name="specmock-log", daemon=True)
         self._thread.start()
-        atexit.register(self.flush)
+        atexit.register(self.close)
 
     def add(self, line: tuple[Any, ...]) -> None:
-        self._pending.append(line)  # list.append is atomic under the GIL
+        pending = self._pending
+        pending.append(line)  # atomic under the GIL, as the flush's copy-then-delete is
+        if len(pending) == FLUSH_LINES:
+            self._wake.set()
 
     def _run(self) -> None:
-        while not self._wake.wait(FLUSH_EVERY):
+        while not self._closed:
+            self._wake.wait(self.every)
+            self._wake.clear()
             self.flush()
+
+    def close(self) -> None:
+        """Write what is left and stop the thread (at exit, or when reconfigured)."""
+        self._closed = True
+        self._wake.set()
+        self.flush()
 
     def flush(self) -> None:
         with self._lock:
-            lines, self._pending = self._pending, []
-            if not lines:
+            pending = self._pending  # the same list always: an `add` racing this lands in it
+            taken = len(pending)
+            if not taken:
                 return
-            data = memoryview(b"".join(self._format(line) for line in lines))
+            lines = pending[:taken]
+            del pending[:taken]
+            data = memoryview(self.format(lines))
             while data:
                 try:
                     data = data[os.write(self.fd, data) :]
+                except InterruptedError:
+                    continue
                 except OSError:  # stderr closed: the lines have nowhere to go
                     return
 
-    def _format(self, line: tuple[Any, ...]) -> bytes:
-        created, method, path, status, ms, request_id, operation = line
-        message = f"{method} {path} {status} {ms:.2f}ms {request_id} {operation or '-'}"
-        if self.json:
-            stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(created))
-            return orjson.dumps({
-                "time": stamp, "level": "info", "logger": access.name, "message": message,
-                "method": method, "path": path, "status": status, "ms": round(ms, 2),
-                "request_id": request_id, "operation": operation,
-            }) + b"\n"  # fmt: skip
-        stamp = time.strftime("%H:%M:%S", time.localtime(created))
-        return f"{stamp} INFO {message}\n".encode(errors="replace")
+    def _time(self, created: float) -> str:
+        """The line's time stamp, formatted once per second (strftime and the time zone
+        lookup cost more than the rest of the line)."""
+        second = int(created)
+        if second != self._second:
+            self._second = second
+            if self.json:
+                self._stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+            else:
+                self._stamp = time.strftime("%H:%M:%S", time.localtime(second))
+        return self._stamp
 
+    def format(self, lines: list[tuple[Any, ...]]) -> bytes:
+        """The lines as written: `HH:MM:SS INFO GET /path 200 0.12ms <request id> <operation>`,
+        or one JSON object per line with the same message and each field."""
+        if self.json:
+            return b"".join(map(self._json, lines))
+        return "".join([
+            TEXT % (self._time(created), method, path, status, ms, request_id, operation or "-")
+            for created, method, path, status, ms, request_id, operation in lines
+        ]).encode(errors="replace")  # fmt: skip
+
+    def _json(self, line: tuple[Any, ...]) -> bytes:
+        created, method, path, status, ms, request_id, operation = line
+        message = MESSAGE % (method, path, status, ms, request_id, operation or "-")
+        return orjson.dumps({
+            "time": self._time(created), "level": "info", "logger": access.name,
+            "message": message, "method": method, "path": path, "status": status,
+            "ms": round(ms, 2), "request_id": request_id, "operation": operation,
+        }) + b"\n"  # fmt: skip
+
+
+MESSAGE = "%s %s %d %.2fms %s %s"
+TEXT = "%s INFO " + MESSAGE + "\n"
 
 _lines: RequestLines | None = None
 
@@ -90,7 +137,7 @@ def configure(log_format: str = "text", level: str = "info") -> None:
     """Install one stderr handler on the `specmock` logger, and the request-line writer."""
     global _lines
     if _lines is not None:
-        _lines.flush()
+        _lines.close()
     try:
         _lines = RequestLines(log_format, sys.stderr.fileno())
     except (AttributeError, OSError, ValueError):  # stderr is no file (captured)
@@ -105,6 +152,14 @@ def configure(log_format: str = "text", level: str = "info") -> None:
     root.addHandler(handler)
     root.setLevel(level.upper())
     root.propagate = False
+
+
+async def flush() -> None:
+    """Write the buffered request lines now: a lifespan shutdown action, because uvicorn
+    ends a process stopped by SIGTERM or SIGINT by raising the signal again once it has
+    shut down, so atexit never runs then."""
+    if _lines is not None:
+        _lines.flush()
 
 
 def request_line(

@@ -33,6 +33,10 @@ ASSET = "/__specmock/assets/redoc.standalone.js"
 REFERENCES = "/__specmock/docs/"
 CONSOLE = "/__specmock/ui"
 # the reference page reaches nothing but this server (Redoc's footer logo lives on a CDN)
+# the last path segments a docs answer can have (below /__specmock apart): any other path
+# goes straight to the app, without matching the router twice
+LEAVES = frozenset(("openapi.json", "openapi.yaml", "openapi.yml", "docs"))
+INDEXES = ("/", "/docs/")
 POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
     "script-src 'self' 'unsafe-eval' blob:; worker-src 'self' blob:; font-src 'self' data:"
@@ -65,6 +69,8 @@ class ServedDocs:
             page = reference(service.title, self.app.mount_prefix(service.name))
             return 200, "text/html; charset=utf-8", page.encode()
         if path.startswith("/__specmock"):
+            return None
+        if path.rpartition("/")[2] not in LEAVES and path not in INDEXES:
             return None
         match = self.app.router.match(path)
         if match is not None and "{" not in match.entry.template:
