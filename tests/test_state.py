@@ -264,3 +264,15 @@ def test_overrides_read_options_the_live_clock_and_run_at_shutdown(tmp_path, mon
         assert client.get("/pets/1").json()["id"] == 1005
     loaded = [m for m in sys.modules.values() if getattr(m, "__file__", None) == str(module)]
     assert loaded and loaded[0].closed == ["hi", "hi"]  # one action per registration, at shutdown
+
+
+def test_a_clock_set_and_frozen_shows_exactly_the_time_asked_for():
+    """Processes sharing a store are set to one time this way; a clock frozen a few
+    microseconds after the time asked for made records expire on one and not the other."""
+    client = client_for("petstore")
+    for _ in range(20):
+        set_to = client.post("/__specmock/clock", json={"set": 1_900_000_000, "freeze": True})
+        assert set_to.status_code == 200
+        assert client.get("/__specmock/clock").json()["epoch"] == 1_900_000_000
+    client.post("/__specmock/clock", json={"advance": 3600, "freeze": True})
+    assert client.get("/__specmock/clock").json()["epoch"] == 1_900_003_600

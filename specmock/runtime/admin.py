@@ -359,9 +359,9 @@ def apply_clock(app: Engine, command: dict[str, Any]) -> None:
     target += float(command.get("advance", 0))
     if not _YEAR_1 <= target <= _YEAR_9999:
         raise ValueError("the clock must stay between the years 1 and 9999")
+    if command.get("freeze"):  # before the move, so a frozen clock shows the exact time
+        clock.freeze()  # asked for (several processes set to one time agree to the digit)
     if "set" in command or "advance" in command:
         clock.set(target)
-    if command.get("freeze"):
-        clock.freeze()
     if command.get("resume"):
         clock.resume()
