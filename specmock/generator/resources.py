@@ -171,12 +171,8 @@ def list_location(schema: Any, defs: dict[str, Any], resource: str = "") -> str 
 
 
 def _returns_list(op: Operation) -> bool:
-    success = op.success
-    media = next((m for t, m in (success.content.items() if success else ()) if "json" in t), None)
-    if media is None or media.schema is None:
-        return False
-    bundle = op.compiler.bundle(media.schema, "response")
-    return list_location(bundle.schema, bundle.defs) is not None
+    found = _success_json(op)
+    return found is not None and list_location(*found) is not None
 
 
 def _id_type(resource: Resource, op: Operation) -> None:
@@ -194,14 +190,9 @@ def _find_id_field(resource: Resource, ops: list[Operation], roles: dict[int, Ro
     props: dict[str, Any] = {}
     for op in ops:
         role = roles[id(op)]
-        if role.resource is resource and role.kind in ("create", "read"):
-            media = next(
-                (m for t, m in (op.success.content.items() if op.success else ()) if "json" in t),
-                None,
-            )
-            if media is not None and media.schema is not None:
-                bundle = op.compiler.bundle(media.schema, "response")
-                props.update(_properties(bundle.schema, bundle.defs))
+        found = _success_json(op) if role.resource is resource else None
+        if found is not None and role.kind in ("create", "read"):
+            props.update(_properties(*found))
     param = resource.id_param or ""
     singular = resource.name[:-1] if resource.name.endswith("s") else resource.name
     for candidate in (param, "id", f"{singular}_id", f"{singular}Id", "uuid", "key"):

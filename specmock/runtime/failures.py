@@ -33,7 +33,7 @@ from .engine import Engine
 from .faults import CONNECTION_FAULTS, Decision, Faults, RuleError, Target, parse_rule
 from .hooks import Reply
 from .negotiation import is_json
-from .responder import Outgoing, Responder
+from .responder import Outgoing, Responder, unchecked
 from .validation import Violation
 
 OUTSIDE = "injected, outside the contract"
@@ -115,14 +115,7 @@ def render(
 
 def _outgoing(reply: Reply, error: NamedError, op: Operation | None) -> Outgoing:
     headers = [*error.headers.items(), *reply.headers.items()]
-    status = reply.status or error.status
-    if reply.raw is not None:
-        return Outgoing(status, reply.raw, reply.media_type, headers, op)
-    if reply.body is None:
-        return Outgoing(status, b"", None, headers, op)
-    return Outgoing(
-        status, orjson.dumps(reply.body), reply.media_type or "application/json", headers, op
-    )
+    return unchecked(reply, op, reply.status or error.status, headers)
 
 
 def _spec_error(

@@ -390,6 +390,19 @@ def to_reply(out: Outgoing) -> Reply:
     return Reply(None, out.status, headers, raw=out.body or None, media_type=out.media_type)
 
 
+def unchecked(
+    reply: Reply, op: Operation | None, status: int, headers: list[tuple[str, str]]
+) -> Outgoing:
+    """A reply sent as it is, without the contract's check: a vendor's error or refusal
+    where the contract declares no shape to check it against."""
+    if reply.raw is not None:
+        return Outgoing(status, reply.raw, reply.media_type, headers, op)
+    if reply.body is None:
+        return Outgoing(status, b"", None, headers, op)
+    media_type = reply.media_type or "application/json"
+    return Outgoing(status, orjson.dumps(reply.body), media_type, headers, op)
+
+
 def _agreeing(value: Any, validator: Any) -> Any:
     """The production level's consistent record, where the contract allows it."""
     fixed = levels.consistent(value)

@@ -14,7 +14,7 @@ from ...generator.plan import Service
 from .. import failures, hooks
 from ..exchange import Exchange
 from ..hooks import Context, Reply
-from ..responder import Outgoing, to_reply
+from ..responder import Outgoing, to_reply, unchecked
 from ..validation import Violation
 
 log = logging.getLogger("specmock")
@@ -52,14 +52,8 @@ def _vendor_reply(x: Exchange, result: object) -> Outgoing | None:
     op, responder = x.op, x.app.responder
     if not isinstance(result, Reply) or result.status is None or result.stream is not None:
         return responder.from_reply(op, result, x.accept)
-    headers = list(result.headers.items())
     if op.response_for(result.status) is None:
-        if result.raw is not None:
-            return Outgoing(result.status, result.raw, result.media_type, headers, op)
-        if result.body is None:
-            return Outgoing(result.status, b"", None, headers, op)
-        body = orjson.dumps(result.body)
-        return Outgoing(result.status, body, result.media_type or "application/json", headers, op)
+        return unchecked(result, op, result.status, list(result.headers.items()))
     validator = responder.validator_for(op, result.status)
     if validator is not None and not validator.is_valid(_said(result)):
         return None
