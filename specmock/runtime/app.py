@@ -144,6 +144,7 @@ class SpecmockApp:
         """Swap the clock everything reads (the admin API does this to go virtual)."""
         self.clock = clock
         self.crud.clock = clock
+        self.responder.cache.settled.forget()
 
     async def _lifespan(self, receive: Any, send: Any) -> None:
         while True:

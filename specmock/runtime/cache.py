@@ -17,6 +17,7 @@ import orjson
 
 from ..generator.plan import Operation
 from .outgoing import Outgoing
+from .settled import Settled
 
 
 class AnswerCache:
@@ -31,6 +32,7 @@ class AnswerCache:
         self.misses = 0
         self.evictions = 0
         self.by_operation: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+        self.settled = Settled(capacity)  # answers by request, ahead of any lookup
 
     def get(self, key: tuple, operation: tuple[str, str]) -> Outgoing | None:
         found = self._items.get(key)
@@ -44,6 +46,12 @@ class AnswerCache:
         counts[0] += 1
         return found
 
+    def hit(self, op: Operation | None) -> None:
+        """An answer of this tier given again without a lookup (settled.py)."""
+        self.hits += 1
+        if op is not None:
+            self.by_operation[op.service, op.operation_id][0] += 1
+
     def put(self, key: tuple, out: Outgoing) -> None:
         if self.capacity <= 0:
             return
@@ -56,6 +64,7 @@ class AnswerCache:
         """Forget every answer (the counters stay); how many were dropped."""
         dropped = len(self._items)
         self._items.clear()
+        self.settled.forget()
         return dropped
 
     def __len__(self) -> int:

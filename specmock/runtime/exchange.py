@@ -48,6 +48,11 @@ class Exchange:
     # run on the answer a later stage gives (idempotency remembers it)
     # called with the answer; one may return an awaitable (a store write), which is awaited
     on_answer: list[Callable[[Outgoing], Any]] = field(default_factory=list)
+    # whether the answer may be given again to the same request (settled.py): None until
+    # a stage decides, False once anything but the contract acted (a fault rule, a rate
+    # limit, an idempotency record), True when the answer came from the contract alone
+    settled: bool | None = None
+    settled_until: float = float("inf")  # an override's reply: until when (the clock's time)
 
     @property
     def is_admin(self) -> bool:

@@ -51,6 +51,11 @@ class Reply:
     # a large body sent as it is produced (give Content-Length in headers if known);
     # an async iterator of bytes, closed unsent for HEAD
     stream: AsyncIterator[bytes] | None = None
+    # until when (the server clock, seconds) this very request may be given this reply
+    # again without calling the handler: for a reply that is a function of the request,
+    # the seed and the configuration alone (an LLM's completion: until its `created`
+    # second ends); None, never. A change through the control plane forgets it sooner.
+    settled_until: float | None = None
 
 
 @dataclass(frozen=True)

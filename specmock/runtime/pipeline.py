@@ -18,6 +18,9 @@
     deliver       the answer, or the connection fault it carries, on the wire
     record        metrics, journal and the log line
 
+A request whose every byte was met before and answered from the contract alone is
+answered again from `settled.py` without the stages; record still runs.
+
 A stage is `stage(x: Exchange)` returning None (go on), an Outgoing (the answer), or an
 awaitable of either where it must wait (see `stages/`).
 Adding one is a line in ROUTING or OPERATION; `needed` leaves it out for
@@ -36,7 +39,7 @@ from typing import Any
 import orjson
 
 from ..generator.plan import Operation
-from . import admin, problems
+from . import admin, problems, settled
 from .engine import Engine
 from .exchange import Exchange, read_headers
 from .faults import CONNECTION_FAULTS
@@ -61,6 +64,7 @@ from .validation import Rejection
 from .wire import send_answer
 
 log = logging.getLogger("specmock")
+_SAFE = ("GET", "HEAD", "OPTIONS")
 _CORS = [("Access-Control-Allow-Origin", "*"), ("Access-Control-Expose-Headers", "*")]
 
 
@@ -117,8 +121,9 @@ class Pipeline:
         self._chains: dict[int, tuple[Stage, ...]] = {}
 
     def reset(self) -> None:
-        """Forget the chains: the operations were recompiled (a reload)."""
+        """Forget the chains and the settled answers: the operations were recompiled."""
         self._chains = {}
+        self.app.responder.cache.settled.forget()
 
     def chain(self, op: Operation) -> tuple[Stage, ...]:
         found = self._chains.get(id(op))
@@ -132,20 +137,13 @@ class Pipeline:
         headers = read_headers(scope)
         request_id = headers.get("x-request-id") or self.request_id()
         chunks: list[bytes] = []
-        if self.app.journal is not None:
+        app = self.app
+        if app.journal is not None:
             receive = _tee(receive, chunks)
         x = Exchange(
-            self.app, scope, receive, headers, request_id, scope["method"], headers.get("accept")
+            app, scope, receive, headers, request_id, scope["method"], headers.get("accept")
         )
-        try:
-            out = await self.handle(x)
-        except StoreDown as exc:  # a store that is down says so, and which, and why
-            body = problems.problem(503, [], str(exc))
-            out = Outgoing(503, orjson.dumps(body), problems.PROBLEM_TYPE, [("Retry-After", "1")])
-        except Exception:  # the last line of defence: a bug must not drop the connection
-            log.exception("internal error on %s %s", scope["method"], scope["path"])
-            body = problems.problem(500, [], "specmock hit an internal error; see its log")
-            out = Outgoing(500, orjson.dumps(body), problems.PROBLEM_TYPE)
+        out = await self._answer(x)
         scope["specmock.status"] = out.status  # for layers around the app (the mesh)
         scope["specmock.fault"] = out.fault
         if "origin" in headers and out.status != 204:
@@ -156,6 +154,36 @@ class Pipeline:
             await send_answer(send, out, request_id, x.method == "HEAD", x.receive)
         ms = (time.perf_counter() - started) * 1000
         record.observe(x, out, b"".join(chunks), ms)
+
+    async def _answer(self, x: Exchange) -> Outgoing:
+        """The settled answer to this very request, else the stages' (kept if settled)."""
+        app = self.app
+        table = app.responder.cache.settled
+        quiet = settled.quiet(app)
+        key = table.key(x.scope) if quiet else None  # a request without a body
+        out = settled.lookup(app, key)
+        if out is not None:
+            return out
+        out = await self._staged(x)
+        if x.settled and quiet and out.fault is None and out.stream is None:
+            key = key or table.key(x.scope, x.scope.get("specmock.raw_body"))
+            if key is not None:
+                table.put(key, out, x.settled_until)
+        elif x.method not in _SAFE and x.is_admin:  # the configuration may have changed
+            table.forget()
+        return out
+
+    async def _staged(self, x: Exchange) -> Outgoing:
+        """The stages' answer, or the problem that stopped them."""
+        try:
+            return await self.handle(x)
+        except StoreDown as exc:  # a store that is down says so, and which, and why
+            body = problems.problem(503, [], str(exc))
+            return Outgoing(503, orjson.dumps(body), problems.PROBLEM_TYPE, [("Retry-After", "1")])
+        except Exception:  # the last line of defence: a bug must not drop the connection
+            log.exception("internal error on %s %s", x.method, x.scope["path"])
+            body = problems.problem(500, [], "specmock hit an internal error; see its log")
+            return Outgoing(500, orjson.dumps(body), problems.PROBLEM_TYPE)
 
     async def handle(self, x: Exchange) -> Outgoing:
         """The stages in order; the first answer ends the request."""

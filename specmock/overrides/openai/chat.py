@@ -79,7 +79,8 @@ async def create_chat_completion(ctx: Context) -> Reply:
     if not body.get("stream"):
         whole = turn.framed.get("chat") or turn.framed.setdefault("chat", _whole(turn))
         return Reply(
-            {"id": whole[0], "object": "chat.completion", "created": turn.created, **whole[1]}
+            {"id": whole[0], "object": "chat.completion", "created": turn.created, **whole[1]},
+            settled_until=turn.settled_until,
         )
     usage = bool((body.get("stream_options") or {}).get("include_usage"))
     opening, tails = turn.framed.get("chunks") or turn.framed.setdefault(

@@ -39,6 +39,9 @@ class Turn:
     refusal: Reply | None = None
     prompt: Prompt | None = None
     framed: dict[str, Any] = field(default_factory=dict)
+    # the whole reply may be given again to the same request until `created` changes:
+    # no rules file (it may be edited), no fault, no refusal
+    settled_until: float | None = None
 
 
 async def decide(ctx: Context, prompt_of: Callable[[], Prompt], choices: int = 1) -> Turn:
@@ -56,6 +59,7 @@ async def decide(ctx: Context, prompt_of: Callable[[], Prompt], choices: int = 1
     fault = decision.fault
     if decision.refusal is None and fault.first_byte_ms:
         await wait(ctx.current_clock(), fault.first_byte_ms / 1000)
+    quiet = rules_file is None and header is None and decision.refusal is None
     return Turn(
         decision.answers,
         fault,
@@ -64,6 +68,7 @@ async def decide(ctx: Context, prompt_of: Callable[[], Prompt], choices: int = 1
         decision.refusal,
         decision.prompt,
         decision.framed,
+        created + 1 if quiet and fault == faults.LLMFault() else None,
     )
 
 

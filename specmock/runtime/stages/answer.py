@@ -100,7 +100,10 @@ def _default(x: Exchange) -> Outgoing | Awaitable[Outgoing]:
         {k: call.params[k] for k in match.params if k in call.params},
         body if isinstance(body, dict) and op.method in _ECHO_METHODS else None,
     )
-    return x.app.responder.success(op, match.params, pref, call.accept, echo)
+    out = x.app.responder.success(op, match.params, pref, call.accept, echo)
+    if x.settled is None:  # the contract alone answered: the same request, the same answer
+        x.settled = True
+    return out
 
 
 def _live_events(x: Exchange) -> Outgoing | None:
@@ -139,6 +142,7 @@ async def _override(x: Exchange, handler: hooks.Handler) -> Outgoing:
     call, pref, match, app = x.call, x.pref, x.match, x.app
     assert call is not None and pref is not None and match is not None
     op = call.op
+    earlier, x.settled = x.settled, False  # a handler may read anything, unless it says
     ctx = _context(x, app.responder.seed_for(op, 0, match.params, pref.seed))
     try:
         result = await hooks.call(handler, ctx)
@@ -152,6 +156,8 @@ async def _override(x: Exchange, handler: hooks.Handler) -> Outgoing:
         return Outgoing(500, orjson.dumps(body), problems.PROBLEM_TYPE, [], op)
     if result is None:
         return await _default_now(x)
+    if earlier is None and isinstance(result, Reply) and result.settled_until is not None:
+        x.settled, x.settled_until = True, result.settled_until
     return app.responder.from_reply(op, result, call.accept)
 
 

@@ -20,6 +20,7 @@ def replay(x: Exchange) -> Outgoing | Awaitable[Outgoing | None] | None:
     if not key:
         return None
     assert x.op is not None
+    x.settled = False
     found = x.app.idempotency.begin(x.op.service, key, x.body, x.op)
     if isinstance(found, tuple):
         return _decide(x, key, found)

@@ -22,11 +22,13 @@ def inject(x: Exchange) -> Outgoing | Awaitable[Outgoing | None] | None:
     try:
         decision = faults.from_headers(headers)
         if decision is None and (faults.rules or failures.SCENARIO_HEADER in headers):
+            x.settled = False  # a rule may fire by chance, by count or by time
             path = x.scope["path"]
             target = Target(op.service, op.operation_id, op.method, path, op.path, headers, x.body)
             decision = failures.decide(app, target, headers)
         if decision is None:
             return None
+        x.settled = False
         if decision.delay_ms:
             return _after_delay(x, decision)
         return _act(x, decision)

@@ -16,6 +16,7 @@ def rate_limit(x: Exchange) -> Outgoing | Awaitable[Outgoing | None] | None:
         return None
     assert x.op is not None
     op = x.op
+    x.settled = False  # the same request is answered 429 once the client has used its share
     client = (
         x.headers.get("x-api-key")
         or x.headers.get("authorization")
