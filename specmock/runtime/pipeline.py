@@ -39,7 +39,7 @@ from typing import Any
 import orjson
 
 from ..generator.plan import Operation
-from . import admin, problems, settled
+from . import admin, problems
 from .engine import Engine
 from .exchange import Exchange, read_headers
 from .faults import CONNECTION_FAULTS
@@ -54,6 +54,7 @@ from .stages import (
     gate,
     idempotency,
     inject,
+    lookup,
     ratelimit,
     record,
     routing,
@@ -159,9 +160,9 @@ class Pipeline:
         """The settled answer to this very request, else the stages' (kept if settled)."""
         app = self.app
         table = app.responder.cache.settled
-        quiet = settled.quiet(app)
+        quiet = lookup.quiet(app)
         key = table.key(x.scope) if quiet else None  # a request without a body
-        out = settled.lookup(app, key)
+        out = lookup.lookup(app, key)
         if out is not None:
             return out
         out = await self._staged(x)

@@ -27,13 +27,9 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .outgoing import Outgoing
-from .traffic import Mode
-
-if TYPE_CHECKING:
-    from .engine import Engine
 
 MAX_HEADERS = 32
 MAX_TARGET = 2048
@@ -42,23 +38,6 @@ MAX_BYTES = 16 * 1024 * 1024
 _UNBODIED = ("GET", "HEAD")
 _BODY_HEADERS = (b"content-length", b"transfer-encoding")
 _FOREVER = float("inf")
-
-
-def quiet(app: Engine) -> bool:
-    """Nothing set that acts before the answer: no fault rule, no traffic mode. Checked
-    on every lookup, so rules added by code (not through the control plane) count too."""
-    return not app.faults.rules and app.traffic.mode is Mode.MOCK
-
-
-def lookup(app: Engine, key: tuple[Any, ...] | None) -> Outgoing | None:
-    """The answer kept for this key, counted as a hit of the response cache."""
-    if key is None:
-        return None
-    cache = app.responder.cache
-    out = cache.settled.get(key, app.clock.now)
-    if out is not None:
-        cache.hit(out.operation)
-    return out
 
 
 class Settled:

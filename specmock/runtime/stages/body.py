@@ -13,7 +13,7 @@ from starlette.requests import Request
 
 from ...generator.params import MISSING
 from ...generator.plan import Operation
-from .. import limits, settled
+from .. import limits
 from ..exchange import Exchange
 from ..hooks import UploadedFile
 from ..negotiation import base_type, is_json
@@ -26,6 +26,7 @@ from ..validation import (
     parse_body,
     select_body_media,
 )
+from . import lookup
 
 
 async def read_body(x: Exchange) -> Outgoing | None:
@@ -46,8 +47,9 @@ async def read_body(x: Exchange) -> Outgoing | None:
     except limits.BodyTimeout as exc:
         raise Rejection(400, [Violation("body", "/", "complete", str(exc))]) from None
     scope["specmock.raw_body"] = body  # for overrides that check signatures on the bytes
-    if settled.quiet(x.app) and x.app.responder.cache.settled.expects_body(scope["path"]):
-        found = settled.lookup(x.app, x.app.responder.cache.settled.key(scope, body))
+    settled = x.app.responder.cache.settled
+    if lookup.quiet(x.app) and settled.expects_body(scope["path"]):
+        found = lookup.lookup(x.app, settled.key(scope, body))
         if found is not None:  # this very request, body and all, was answered before
             return found
     content_type = headers.get("content-type")
