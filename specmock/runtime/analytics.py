@@ -38,7 +38,7 @@ class Analytics:
     def observe(self, service: str, operation: str, status: int, ms: float, source: str) -> None:
         entry = self._ops[(service, operation)]
         entry.calls += 1
-        entry.statuses[str(status)] += 1
+        entry.statuses[status] += 1  # named as text when read
         entry.sources[source] += 1
         entry.latencies.append(ms)
 
@@ -57,7 +57,7 @@ class Analytics:
                     "service": service,
                     "operation": operation,
                     "calls": entry.calls,
-                    "statuses": dict(sorted(entry.statuses.items())),
+                    "statuses": {str(s): n for s, n in sorted(entry.statuses.items())},
                     "latency_ms": {name: round(percentile(ordered, q), 3) for name, q in QUANTILES},
                     "cache": {
                         "hits": hits,

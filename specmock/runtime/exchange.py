@@ -96,11 +96,3 @@ def cookies_of(headers: dict[str, str]) -> dict[str, str]:
 def origin_of(scope: dict, headers: dict[str, str]) -> str:
     host = headers.get("host") or "{}:{}".format(*(scope.get("server") or ("localhost", 80)))
     return f"{scope.get('scheme', 'http')}://{host}{scope.get('root_path', '')}"
-
-
-def trace_id(headers: dict[str, str]) -> str:
-    """W3C traceparent's trace id, else B3's; corrupt or missing context gives ""."""
-    parts = headers.get("traceparent", "").split("-")
-    if len(parts) == 4 and len(parts[1]) == 32:
-        return parts[1]
-    return headers.get("x-b3-traceid", "")

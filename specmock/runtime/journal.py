@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import difflib
+import itertools
 import threading
 from collections import deque
 from dataclasses import dataclass, field
@@ -28,6 +29,14 @@ _OVERHEAD = 512  # an entry's own fields, roughly
 def truncated(text: str, size: int) -> str:
     """The marker that ends a value the journal cut short, saying how long it was."""
     return f"{text}...[truncated by the journal: {size} bytes in all]"
+
+
+def trace_id(headers: dict[str, str]) -> str:
+    """W3C traceparent's trace id, else B3's; corrupt or missing context gives ""."""
+    parts = headers.get("traceparent", "").split("-")
+    if len(parts) == 4 and len(parts[1]) == 32:
+        return parts[1]
+    return headers.get("x-b3-traceid", "")
 
 
 def _header_value(value: str) -> str:
@@ -60,7 +69,6 @@ class Entry:
         "size",
         "status",
         "time",
-        "trace_id",
     )
 
     def __init__(
@@ -73,24 +81,25 @@ class Entry:
         query: str,
         out: Any,
         request_id: str = "",
-        trace_id: str = "",
         request_headers: dict[str, str] | None = None,
         body: bytes = b"",
         delay_ms: float = 0.0,
     ):
-        op = getattr(out, "operation", None)
+        op = out.operation
         self.id, self.time, self.ms = id, time, ms
         self.method, self.path, self.query = method, path, query
         self.status: int = out.status
         self.service: str | None = op.service if op else None
         self.operation: str | None = op.operation_id if op else None
-        self.request_id, self.trace_id = request_id, trace_id
+        self.request_id = request_id
         headers = request_headers or {}
-        if any(len(v) > HEADER_LIMIT for v in headers.values()):
+        header_bytes = sum(map(len, headers.values()))
+        if header_bytes > HEADER_LIMIT:  # one value, at least, may be too long to keep
             headers = {k: _header_value(v) for k, v in headers.items()}
+            header_bytes = sum(map(len, headers.values()))
         self.request_headers = headers
         self.fault: str | None = out.fault
-        self.contract: str | None = getattr(out, "contract", None)  # "injected, outside ..."
+        self.contract: str | None = out.contract  # "injected, outside the contract"
         self.delay_ms = out.delay_ms or delay_ms
         self.matched: bool = op is not None or out.status not in (404, 405)
         self._body, self._body_size = body[:BODY_LIMIT], len(body)
@@ -101,9 +110,14 @@ class Entry:
         self.size = (
             len(self._body)
             + len(self._response)
-            + sum(len(k) + len(v) for k, v in headers.items())
+            + sum(map(len, headers))
+            + header_bytes
             + _OVERHEAD
         )
+
+    @property
+    def trace_id(self) -> str:
+        return trace_id(self.request_headers)
 
     @property
     def raw_body(self) -> bytes:
@@ -227,15 +241,12 @@ class Journal:
         self.size = size
         self.max_bytes = max_bytes
         self.bytes = 0
-        self._next = 1
+        self._ids = itertools.count(1)  # next() on it is atomic: no lock per request
         self._lock = threading.Lock()
         self.file = Path(file) if file else None
 
     def next_id(self) -> int:
-        with self._lock:
-            value = self._next
-            self._next += 1
-            return value
+        return next(self._ids)
 
     def add(self, entry: Entry) -> None:
         with self._lock:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, fields
+from itertools import chain
 from typing import Any
 
 import orjson
@@ -121,8 +122,6 @@ class _Bounded:
         # between requests the next head must come within this (keep-alive or not)
         self._next_head = max(self.limits.header_timeout, self.limits.keep_alive_timeout)
         self._raw = 0  # bytes of the current head seen on the wire
-        self._fields = 0  # bytes of its header names and values, as parsed
-        self._count = 0
         self._in_head = True
         self._refused = False
         self._draining = False
@@ -218,7 +217,7 @@ class _Bounded:
 
     def on_message_begin(self) -> None:
         HttpToolsProtocol.on_message_begin(self)
-        self._in_head, self._fields, self._count = True, 0, 0
+        self._in_head = True
         self.scope["specmock.gone"] = self._gone  # type: ignore[attr-defined]
 
     def on_url(self, url: bytes) -> None:
@@ -228,21 +227,17 @@ class _Bounded:
             if len(self.url) > most:  # type: ignore[attr-defined]
                 self._refuse(f"the URL is longer than {most} bytes", 414, "URI Too Long")
 
-    def on_header(self, name: bytes, value: bytes) -> None:
-        if self._refused:
-            return
-        self._count += 1
-        self._fields += len(name) + len(value) + 4
-        if self._count > self.limits.max_headers:
-            self._refuse(f"more than {self.limits.max_headers} request headers")
-        elif self._fields > self.limits.max_header_bytes:
-            most = self.limits.max_header_bytes
-            self._refuse(f"the request headers are larger than {most} bytes")
-        else:
-            HttpToolsProtocol.on_header(self, name, value)
-
     def on_headers_complete(self) -> None:
         if self._refused:
+            return
+        # Counted once the head is complete, not per header: what a head can hold is
+        # already bounded by `data_received` (its bytes on the wire).
+        headers, most = self.headers, self.limits  # type: ignore[attr-defined]
+        if len(headers) > most.max_headers:
+            self._refuse(f"more than {most.max_headers} request headers")
+            return
+        if sum(map(len, chain.from_iterable(headers))) + 4 * len(headers) > most.max_header_bytes:
+            self._refuse(f"the request headers are larger than {most.max_header_bytes} bytes")
             return
         self._in_head, self._raw = False, 0
         HttpToolsProtocol.on_headers_complete(self)

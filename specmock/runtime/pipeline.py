@@ -139,8 +139,10 @@ class Pipeline:
         request_id = headers.get("x-request-id") or self.request_id()
         chunks: list[bytes] = []
         app = self.app
-        if app.journal is not None:
-            receive = _tee(receive, chunks)
+        if app.journal is not None and (
+            "content-length" in headers or "transfer-encoding" in headers
+        ):
+            receive = _tee(receive, chunks)  # a body: the journal keeps its first part
         x = Exchange(
             app, scope, receive, headers, request_id, scope["method"], headers.get("accept")
         )

@@ -7,7 +7,7 @@ mock does not change what it reports.
 from __future__ import annotations
 
 from .. import admin, logs
-from ..exchange import Exchange, trace_id
+from ..exchange import Exchange
 from ..journal import Entry
 from ..responder import Outgoing
 
@@ -38,7 +38,6 @@ def observe(x: Exchange, out: Outgoing, body: bytes, ms: float) -> None:
                     scope.get("query_string", b"").decode("latin-1"),
                     out,
                     x.request_id,
-                    trace_id(x.headers),
                     x.headers,
                     body,
                     scope.get("specmock.delay_ms", 0.0),
