@@ -25,8 +25,8 @@ from urllib.parse import parse_qs, unquote, urlparse
 
 from .mysql_claims import MysqlClaims
 from .mysql_claims import schema as claims_schema
-from .mysql_pages import BLOCK, make_field_index, read_page
-from .query import Page, Query
+from .mysql_pages import BLOCK, make_field_index, make_sort_index, read_page
+from .query import Page, Query, sort_key
 
 _TEXT = "VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL"
 
@@ -83,6 +83,7 @@ class MysqlStore:
         )
         self._lock = threading.Lock()
         self._field_indexes: dict[str, tuple[str, str] | None] = {}
+        self._sort_indexes: dict[str, str | None] = {}
         self._db = self._connect()
         self._prefix = prefix
         self._items, self._counters = f"{prefix}items", f"{prefix}counters"
@@ -243,13 +244,26 @@ class MysqlStore:
         self._field_indexes[field] = columns
         return columns
 
+    def _sort_index(self, sort: str) -> str | None:
+        """The index walked for `sort`, made the first time a page sorts that way
+        (`make_sort_index`); asked once per process, whether made or not."""
+        if sort in self._sort_indexes:
+            return self._sort_indexes[sort]
+        self._sort_indexes[sort] = None
+        name = "s_" + hashlib.sha1(sort_key(sort)[0].encode()).hexdigest()[:12]
+        with self._lock, self._live().cursor() as cursor:
+            index = make_sort_index(cursor, self._prefix, name, sort, self._db.escape)
+        self._sort_indexes[sort] = index
+        return index
+
     def _page(self, namespace: str, query: Query) -> Page:
         indexed = {name: self._field_index(name) for name in query.filters}
+        sorted_by = self._sort_index(query.sort) if query.sort and not query.filters else None
         with self._lock, self._live().cursor() as cursor:
             # One snapshot for the page and its total (REPEATABLE READ, InnoDB's default).
             cursor.execute("START TRANSACTION READ ONLY")
             try:
-                return read_page(cursor, self._prefix, namespace, query, indexed)
+                return read_page(cursor, self._prefix, namespace, query, indexed, sorted_by)
             finally:
                 cursor.execute("COMMIT")
 

@@ -19,10 +19,19 @@ from collections.abc import Callable
 from typing import Any
 
 from .query import Page, Query, sort_key
-from .where import PREFIX, mysql_arms, mysql_field_columns, mysql_order, mysql_where, path
+from .where import (
+    PREFIX,
+    SORTED,
+    mysql_arms,
+    mysql_field_columns,
+    mysql_order,
+    mysql_sort_columns,
+    mysql_where,
+    path,
+)
 
 BLOCK = 1024
-INDEXES = 16  # filtered fields given virtual columns and an index
+INDEXES = 16  # filtered fields given virtual columns and an index; sorts, the same
 
 # A filtered field -> its index's (type, text) columns, or None where it has none.
 Indexed = dict[str, Any]
@@ -54,13 +63,81 @@ def make_field_index(
     return f"{name}_t", f"{name}_v"
 
 
-def read_page(cursor: Any, prefix: str, namespace: str, query: Query, indexed: Indexed) -> Page:
-    """The page and its total (call inside one read-only transaction)."""
+def make_sort_index(
+    cursor: Any, prefix: str, name: str, sort: str, escape: Callable[[str], str]
+) -> str | None:
+    """The name of the index walked for `sort` (`-field` descending): virtual columns
+    `name`_g (_h descending), _n, _t (`mysql_sort_columns`) and an index on (namespace,
+    g, n, t, seq), n and t descending for a descending sort, made here unless made
+    already. Capped as filter indexes are (`INDEXES`); None past that or where the server
+    cannot."""
+    import pymysql
+
+    field, descending = sort_key(sort)
+    index = f"{name}_{'d' if descending else 'a'}"
+    cursor.execute(f"SHOW INDEX FROM {prefix}items")
+    made = {row[2] for row in cursor.fetchall() if str(row[2]).startswith("s_")}
+    if index not in made and len(made) >= INDEXES:
+        return None
+    group, number, text = mysql_sort_columns(escape(path(field)), descending)
+    way, g = (" DESC", "h") if descending else ("", "g")
+    try:
+        cursor.execute(
+            f"ALTER TABLE {prefix}items"
+            f" ADD COLUMN IF NOT EXISTS {name}_{g} TINYINT AS ({group}) VIRTUAL,"
+            f" ADD COLUMN IF NOT EXISTS {name}_n DOUBLE AS ({number}) VIRTUAL,"
+            f" ADD COLUMN IF NOT EXISTS {name}_t VARBINARY({4 * SORTED}) AS ({text}) VIRTUAL,"
+            f" ADD INDEX IF NOT EXISTS {index}"
+            f" (namespace, {name}_{g}, {name}_n{way}, {name}_t{way}, seq)"
+        )
+    except pymysql.MySQLError:
+        return None
+    return index
+
+
+def through_sort(
+    cursor: Any, prefix: str, namespace: str, query: Query, index: str, limit: int, offset: int
+) -> list[int]:
+    """A sorted page's places, walking the sort's index from the namespace's start to
+    `offset` (no values read)."""
+    name = index[:-2]
+    way, g = (" DESC", "h") if index.endswith("_d") else ("", "g")
+    cursor.execute(
+        f"SELECT seq FROM {prefix}items FORCE INDEX ({index}) WHERE namespace = %s"
+        f" ORDER BY {name}_{g}, {name}_n{way}, {name}_t{way}, seq LIMIT %s OFFSET %s",
+        (namespace, limit, offset),
+    )
+    return [seq for (seq,) in cursor.fetchall()]
+
+
+def _cut(items: list[dict[str, Any]], sort: str) -> bool:
+    """Whether a page holds a text longer than a sort index keeps (its order there may
+    be wrong among texts alike in their first `SORTED` characters)."""
+    field = sort_key(sort)[0]
+    return any(isinstance(i.get(field), str) and len(i[field]) >= SORTED for i in items)
+
+
+def read_page(
+    cursor: Any,
+    prefix: str,
+    namespace: str,
+    query: Query,
+    indexed: Indexed,
+    sorted_by: str | None = None,
+) -> Page:
+    """The page and its total (call inside one read-only transaction); `sorted_by`
+    names the sort's index, if it has one."""
     limit = 2**63 - 1 if query.limit is None else max(query.limit, 0)
     offset = max(query.offset, 0)
     if not query.filters and not query.sort:
         rows = positioned(cursor, prefix, namespace, limit, offset)
         total = size(cursor, prefix, namespace)
+    elif not query.filters and query.sort and sorted_by:
+        seqs = through_sort(cursor, prefix, namespace, query, sorted_by, limit, offset)
+        items = [json.loads(text) for (text,) in values(cursor, prefix, seqs)]
+        if not _cut(items, query.sort):
+            return Page(items, size(cursor, prefix, namespace))
+        return read_page(cursor, prefix, namespace, query, indexed)
     else:
         # Every match's place in order, sorted without the values, which only the page's
         # rows then carry: found through a field index when one is made, else in one pass
