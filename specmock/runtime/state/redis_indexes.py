@@ -247,8 +247,9 @@ for _, group in ipairs(sorted(ARGV[4], ARGV[5] == '1')) do
       for i = first, last, step do
         local key = keyof(group[2], found[i])
         if redis.call('ZSCORE', source, key) then
-          if seen >= start and (count < 0 or #keys < count) then keys[#keys + 1] = key end
+          if seen >= start then keys[#keys + 1] = key end
           seen = seen + 1
+          if count >= 0 and #keys >= count then break end
         end
       end
       at = at + 500
