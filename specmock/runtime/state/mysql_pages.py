@@ -176,12 +176,16 @@ def through_index(
         (f"namespace = %s AND {arm} AND {rest}", [namespace, *params, *rest_params])
         for arm, params in mysql_arms(driver, query.filters[driver], *indexed[driver])
     ]
-    total = 0
+    total, matched = 0, []
     for where, params in arms:
         cursor.execute(f"SELECT COUNT(*) FROM {items} WHERE {where}", params)
-        total += int(cursor.fetchone()[0])
+        found = int(cursor.fetchone()[0])
+        total += found
+        if found:
+            matched.append((where, params))
     if limit == 0 or offset >= total:
         return [], total
+    arms = matched  # usually one: then its index range is walked in order, not sorted
     union = " UNION ALL ".join(f"SELECT seq AS s FROM {items} WHERE {w}" for w, _ in arms)
     params = [v for _, ps in arms for v in ps]
     if query.sort:
@@ -190,6 +194,11 @@ def through_index(
             f"SELECT seq FROM {items} JOIN ({union}) u ON seq = u.s"
             f" ORDER BY {order} LIMIT %s OFFSET %s",
             (*params, *order_params, limit, offset),
+        )
+    elif len(arms) == 1:  # one index range, in seq order: walked to the offset
+        cursor.execute(
+            f"SELECT seq FROM {items} WHERE {arms[0][0]} ORDER BY seq LIMIT %s OFFSET %s",
+            (*params, limit, offset),
         )
     else:
         cursor.execute(

@@ -128,9 +128,8 @@ class RedisStore:
         ix, text = self._indexes, _dumps(value)
         keys = [self._items(namespace), self._order(namespace), self._seq, self._known]
         keys += [ix.key("rec", namespace), ix.key("ixver", namespace)]
-        item = json.loads(text)
         for _ in range(8):
-            args = ix.put_args(namespace, key, text, item)
+            args = ix.put_args(namespace, key, text)
             done, _seq = await ix.put_script(keys=keys, args=args)
             if done:
                 return

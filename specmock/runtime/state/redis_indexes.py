@@ -348,8 +348,11 @@ class RedisIndexes:
         self.known[namespace] = (version or "", sorted(names))
         return self.known[namespace]
 
-    def put_args(self, namespace: str, key: str, text: str, item: Mapping[str, Any]) -> list[Any]:
+    def put_args(self, namespace: str, key: str, text: str) -> list[Any]:
+        """The put script's arguments: the entries of `text` (the item as stored, so as
+        every reader sees it) in the indexes known to this process."""
         version, names = self.known.get(namespace, ("", []))
+        item = json.loads(text) if names else {}
         found = [e for name in names for e in self.entries(namespace, name, item)]
         return [key, text, namespace, version, len(found), *(v for e in found for v in e)]
 

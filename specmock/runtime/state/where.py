@@ -142,7 +142,8 @@ def sqlite_order(sort: str | None) -> str:
     return f"{sqlite_sort_key(sort)} {'DESC' if sort_key(sort)[1] else 'ASC'}, seq"
 
 
-_SCALAR = "('INTEGER', 'UNSIGNED INTEGER', 'DOUBLE', 'DECIMAL', 'STRING')"
+_SCALARS = ("'INTEGER'", "'UNSIGNED INTEGER'", "'DOUBLE'", "'DECIMAL'", "'STRING'")
+_SCALAR = "(" + ", ".join(_SCALARS) + ")"
 
 
 def mysql_where(filters: Mapping[str, str]) -> tuple[str, list[Any]]:
@@ -252,10 +253,9 @@ def mysql_arms(field: str, wanted: str, kind: str, text: str) -> list[tuple[str,
     if len(wanted) >= PREFIX:  # the index holds a prefix: the whole text read from the row
         same += f" AND CAST(JSON_UNQUOTE({x}) AS BINARY) = CAST(%s AS BINARY)"
         same_params += [p, wanted]
-    arms: list[tuple[str, list[Any]]] = [
-        (f"{kind} IS NULL", []),
-        (f"{kind} IN {_SCALAR} AND {same}", same_params),
-    ]
+    # one arm per scalar type: a single (namespace, type, text) range is already in seq order
+    arms: list[tuple[str, list[Any]]] = [(f"{kind} IS NULL", [])]
+    arms += [(f"{kind} = {t} AND {same}", same_params) for t in _SCALARS]
     if wanted.lower() in ("true", "false"):
         arms.append((f"{kind} = 'BOOLEAN' AND {text} = %s", [wanted.lower()]))
     integers = [n for n in numbers(wanted) if isinstance(n, int) and abs(n) < 2**53]
