@@ -155,15 +155,19 @@ async def test_an_index_made_while_others_write_holds_every_item(server: str, mo
                     assert await writer.delete(NS, str(n))
                     del kept[n]
                 else:
-                    item = {"id": n, "name": f"w{rng.randrange(50)}", "tag": rng.choice("ab")}
+                    tag = rng.choice(["a", "b", None, []])  # None, []: no filter matches
+                    item = {"id": n, "name": f"w{rng.randrange(50)}", "tag": tag}
                     await writer.put(NS, str(n), item)
                     if n not in kept:
                         kept[n] = item  # new keys go last, replaced ones keep their place
                     kept[n] = item
                 await asyncio.sleep(0)
 
-        sort = Query(sort="name", offset=5, limit=5)
-        await asyncio.gather(maker.page(NS, sort), writes())
+        await asyncio.gather(
+            maker.page(NS, Query(sort="name", offset=5, limit=5)),
+            maker.page(NS, Query(filters={"tag": "a"}, limit=5)),
+            writes(),
+        )
         for query in (
             Query(sort="name", limit=None),
             Query(sort="-name", offset=100, limit=50),
@@ -214,3 +218,32 @@ async def test_indexes_are_capped(server: str, monkeypatch) -> None:
         assert left == ["t:seq"]  # the sequence outlives a clear, as before indexes
     finally:
         await store.close()
+
+
+async def test_writes_between_a_slice_s_read_and_its_fill_win(server: str) -> None:
+    maker, writer = opened(server, "t"), opened(server, "t")
+    try:
+        kept = {n: pet(n) for n in range(1, 41)}
+        await loaded(maker, list(kept.values()))
+        real, wrote = maker._indexes._fill, []
+
+        async def late(**kwargs: Any) -> Any:  # the slice has read the items already
+            if not wrote:
+                wrote.append(True)
+                for n, tag in ((1, None), (3, []), (5, "cat"), (2, "dog")):
+                    kept[n] = {**pet(n), "tag": tag}
+                    await writer.put(NS, str(n), kept[n])
+                assert await writer.delete(NS, "7")
+                del kept[7]
+            return await real(**kwargs)
+
+        maker._indexes._fill = late
+        for query in (
+            Query(filters={"tag": "dog"}),
+            Query(filters={"tag": "cat"}, sort="-id"),
+        ):
+            assert got(await maker.page(NS, query)) == want(list(kept.values()), query)
+    finally:
+        await maker.clear("svc:")
+        await maker.close()
+        await writer.close()

@@ -21,8 +21,9 @@ Keys, with `P` the store's prefix, `NS` the namespace and `H` a digest of the in
 Entries are computed in Python (the Query rule is Python's: `5.0` and `5` read apart,
 which Redis' Lua JSON cannot tell) and written by Lua scripts, so a put and its entries
 are one atomic step. An index made while others write is filled in slices by its maker:
-puts after it is registered carry its entries, and a slice adds those of the items whose
-value it read is still current and who have none yet. Its maker holds a lock with a time
+puts after it is registered carry its entries (one at least per item), and a slice adds
+those of the items holding none yet, which were written before: the value it read is
+still theirs. Its maker holds a lock with a time
 limit; another process takes over a build whose maker died.
 """
 
@@ -47,7 +48,8 @@ SPARSE = 20
 LOCK_MS = 30000  # a build's lock, renewed at every slice
 WIDTH = 15  # digits of a sequence in a member (below 2**53, exact in Lua's numbers)
 
-Entry = tuple[str, str, str, str]  # index key, score ("" = the sequence), prefix, mode
+# index key, score ("" = the sequence), member prefix, mode (see `_MEMBER`; "-" a mark)
+Entry = tuple[str, str, str, str]
 
 # The member of an entry: its prefix, the sequence as `mode` says ("a" ascending, "d"
 # descending, "" none), the item key.
@@ -68,9 +70,11 @@ local function add(pairs, args, at, count, seq, key)
     local base = at + i * 4
     local score = args[base + 1]
     if score == '' then score = seq end
-    local m = member(args[base + 2], args[base + 3], seq, key)
-    redis.call('ZADD', args[base], score, m)
-    pairs[#pairs + 1] = {args[base], m}
+    if args[base + 3] == '-' then pairs[#pairs + 1] = {args[base], ''} else
+      local m = member(args[base + 2], args[base + 3], seq, key)
+      redis.call('ZADD', args[base], score, m)
+      pairs[#pairs + 1] = {args[base], m}
+    end
   end
 end
 """
@@ -125,28 +129,28 @@ return 'busy'
 """
 
 # KEYS: items, rec, lock. ARGV: index key prefix, token, lock ms, items, then per item:
-# key, value read, sequence, count, entries (4 each).
+# key, sequence, count, entries (4 each). An item already holding an entry of the index
+# (every index gives each item one at least) was written since it was registered.
 FILL = (
     _MEMBER
     + """
 local at = 5
 local prefix = ARGV[1]
 for _ = 1, tonumber(ARGV[4]) do
-  local key, seen = ARGV[at], ARGV[at + 1]
-  local seq, count = tonumber(ARGV[at + 2]), tonumber(ARGV[at + 3])
-  if redis.call('HGET', KEYS[1], key) == seen then
+  local key, seq, count = ARGV[at], tonumber(ARGV[at + 1]), tonumber(ARGV[at + 2])
+  if redis.call('HEXISTS', KEYS[1], key) == 1 then
     local old = redis.call('HGET', KEYS[2], key)
     local pairs = old and cjson.decode(old) or {}
     local has = false
     for _, pair in ipairs(pairs) do
       if string.sub(pair[1], 1, #prefix) == prefix then has = true end
     end
-    if not has and count > 0 then
-      add(pairs, ARGV, at + 4, count, seq, key)
+    if not has then
+      add(pairs, ARGV, at + 3, count, seq, key)
       redis.call('HSET', KEYS[2], key, cjson.encode(pairs))
     end
   end
-  at = at + 4 + count * 4
+  at = at + 3 + count * 4
 end
 if redis.call('GET', KEYS[3]) == ARGV[2] then redis.call('PEXPIRE', KEYS[3], ARGV[3]) end
 return 1
@@ -303,9 +307,13 @@ def filter_sets(base: str, wanted: str) -> list[str]:
 
 
 def filter_entries(base: str, field: str, item: Mapping[str, Any]) -> list[Entry]:
+    """An item's entries in a filter's index; a value no filter matches (null, an object,
+    an empty list) gets a mark in the item's record alone (mode "-"), so that every item
+    written since the index exists holds one entry of it at least."""
     if field not in item:
         return [(base + "a", "", "", "")]
-    return [(f"{base}{kind}:{text}", "", "", "") for kind, text in sorted(tokens(item[field]))]
+    found = sorted(tokens(item[field]))
+    return [(f"{base}{kind}:{text}", "", "", "") for kind, text in found] or [(base, "", "", "-")]
 
 
 class RedisIndexes:
@@ -391,7 +399,7 @@ class RedisIndexes:
                 if text is None:
                     continue
                 made = self.entries(namespace, name, json.loads(text))
-                args += [key, text, int(seq), len(made), *(v for e in made for v in e)]
+                args += [key, int(seq), len(made), *(v for e in made for v in e)]
                 args[3] += 1
             keys = [items, self.key("rec", namespace), lock]
             await self._fill(keys=keys, args=args)
