@@ -71,9 +71,9 @@ def expected(items: list[dict[str, Any]], query: Query) -> tuple[list[Any], int]
     return [i["id"] for i in chosen[query.offset : stop]], len(chosen)
 
 
-# each store, and the memory, Redis and MySQL stores without field indexes, SQLite sorting
-# its filtered pages only by walking its sort index and Redis only as found (the ways they
-# take past their limits)
+# each store, and the memory, Redis and MySQL stores without field indexes, SQLite and
+# MySQL sorting their filtered pages only by walking their sort index and Redis only as
+# found (the ways they take past their limits)
 @pytest.mark.parametrize(
     "backend",
     [
@@ -86,6 +86,7 @@ def expected(items: list[dict[str, Any]], query: Query) -> tuple[list[Any], int]
         "redis:found",
         "mysql",
         "mysql:unindexed",
+        "mysql:walk",
     ],
 )
 async def test_random_histories_give_the_rule_s_pages(
@@ -94,6 +95,7 @@ async def test_random_histories_give_the_rule_s_pages(
     monkeypatch.setattr(memory, "INDEXES", 0 if backend == "memory:unindexed" else 16)
     monkeypatch.setattr(sqlite_pages, "SORT_FOUND", 0 if backend == "sqlite:walk" else 5000)
     monkeypatch.setattr(mysql_pages, "INDEXES", 0 if backend == "mysql:unindexed" else 16)
+    monkeypatch.setattr(mysql_pages, "SORT_FOUND", 0 if backend == "mysql:walk" else 5000)
     monkeypatch.setattr(redis_indexes, "INDEXES", 0 if backend == "redis:unindexed" else 16)
     monkeypatch.setattr(redis_indexes, "SPARSE", 0 if backend == "redis:found" else 20)
     store = open_store(_url_for(backend.split(":")[0], request, tmp_path))

@@ -232,6 +232,21 @@ async def test_mysql_sorted_page_walks_the_sort_s_index(mysql_url: str, monkeypa
             assert [p["id"] for p in again.items] == want
             # fifteen index entries, not the 10,000 rows a sort of the namespace reads
             assert read < 200, read
+        # a filter matching many (more than SORT_FOUND) walks the sort's index too
+        monkeypatch.setattr(mysql_pages, "SORT_FOUND", 100)
+        dogs = Query(filters={"tag": "dog"}, sort="-name", offset=10, limit=5)
+        await store.page("svc:pets", dogs)  # makes the filter's index
+        with store._lock, store._live().cursor() as cursor:
+            before = _reads(cursor)
+        page = await store.page("svc:pets", dogs)
+        with store._lock, store._live().cursor() as cursor:
+            read = _reads(cursor) - before
+        by_name = sorted([p for p in kept if p["tag"] == "dog"], key=lambda p: p["name"])
+        by_name = sorted(by_name, key=lambda p: p["name"], reverse=True)
+        assert [p["id"] for p in page.items] == [p["id"] for p in by_name[10:15]]
+        # counting the 5,000 dogs in the filter's index, then thirty-odd rows walked, not
+        # the 5,000 matches' rows sorted
+        assert page.total == SIZE // 2 and read < SIZE // 2 + 500, read
         # past the cap, a sort reads the rows and still answers
         monkeypatch.setattr(mysql_pages, "INDEXES", 2)
         assert await asyncio.to_thread(store._sort_index, "tag") is None

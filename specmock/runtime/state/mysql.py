@@ -258,7 +258,7 @@ class MysqlStore:
 
     def _page(self, namespace: str, query: Query) -> Page:
         indexed = {name: self._field_index(name) for name in query.filters}
-        sorted_by = self._sort_index(query.sort) if query.sort and not query.filters else None
+        sorted_by = self._sort_index(query.sort) if query.sort else None
         with self._lock, self._live().cursor() as cursor:
             # One snapshot for the page and its total (REPEATABLE READ, InnoDB's default).
             cursor.execute("START TRANSACTION READ ONLY")

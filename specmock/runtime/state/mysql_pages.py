@@ -32,6 +32,7 @@ from .where import (
 
 BLOCK = 1024
 INDEXES = 16  # filtered fields given virtual columns and an index; sorts, the same
+SORT_FOUND = 5000  # matches sorted as found; more are taken walking the sort's index
 
 # A filtered field -> its index's (type, text) columns, or None where it has none.
 Indexed = dict[str, Any]
@@ -99,13 +100,14 @@ def through_sort(
     cursor: Any, prefix: str, namespace: str, query: Query, index: str, limit: int, offset: int
 ) -> list[int]:
     """A sorted page's places, walking the sort's index from the namespace's start to
-    `offset` (no values read)."""
+    `offset` (the filters, if any, checked on the rows walked)."""
     name = index[:-2]
     way, g = (" DESC", "h") if index.endswith("_d") else ("", "g")
+    where, params = mysql_where(query.filters)
     cursor.execute(
-        f"SELECT seq FROM {prefix}items FORCE INDEX ({index}) WHERE namespace = %s"
+        f"SELECT seq FROM {prefix}items FORCE INDEX ({index}) WHERE namespace = %s AND {where}"
         f" ORDER BY {name}_{g}, {name}_n{way}, {name}_t{way}, seq LIMIT %s OFFSET %s",
-        (namespace, limit, offset),
+        (namespace, *params, limit, offset),
     )
     return [seq for (seq,) in cursor.fetchall()]
 
@@ -142,10 +144,15 @@ def read_page(
         # Every match's place in order, sorted without the values, which only the page's
         # rows then carry: found through a field index when one is made, else in one pass
         # over the namespace.
-        found = through_index(cursor, prefix, namespace, query, indexed, limit, offset)
+        found = through_index(cursor, prefix, namespace, query, indexed, limit, offset, sorted_by)
         if found is None:
             found = scanned(cursor, prefix, namespace, query, limit, offset)
         rows, total = values(cursor, prefix, found[0]), found[1]
+        if sorted_by and query.sort:
+            items = [json.loads(text) for (text,) in rows]
+            if _cut(items, query.sort):
+                return read_page(cursor, prefix, namespace, query, indexed)
+            return Page(items, int(total))
     return Page([json.loads(text) for (text,) in rows], int(total))
 
 
@@ -163,10 +170,13 @@ def through_index(
     indexed: Indexed,
     limit: int,
     offset: int,
+    sorted_by: str | None = None,
 ) -> tuple[list[int], int] | None:
     """A filtered page's places and total through the first indexed filter: its arms
     (`mysql_arms`, each one range of its index) counted in the index alone, the other
-    filters checked on their rows, the page cut by the server. None without an index."""
+    filters checked on their rows, the page cut by the server. Sorted, up to
+    `SORT_FOUND` matches are sorted as found; more are taken walking the sort's index
+    (`sorted_by`). None without an index."""
     driver = next((f for f in query.filters if indexed.get(f)), None)
     if driver is None:
         return None
@@ -185,6 +195,8 @@ def through_index(
             matched.append((where, params))
     if limit == 0 or offset >= total:
         return [], total
+    if query.sort and sorted_by and total > SORT_FOUND:
+        return through_sort(cursor, prefix, namespace, query, sorted_by, limit, offset), total
     arms = matched  # usually one: then its index range is walked in order, not sorted
     union = " UNION ALL ".join(f"SELECT seq AS s FROM {items} WHERE {w}" for w, _ in arms)
     params = [v for _, ps in arms for v in ps]
