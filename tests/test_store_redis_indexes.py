@@ -15,11 +15,10 @@ import pytest
 import redis.asyncio as aioredis
 
 from specmock.runtime.state import Query, open_store, redis_indexes
-from specmock.runtime.state.memory import ordered
-from specmock.runtime.state.query import matches
 from specmock.runtime.state.redis import RedisStore
 
 from .redis_server import redis_server
+from .test_store_agreement import expected as want
 from .test_stores import anyio_backend  # noqa: F401
 
 pytestmark = pytest.mark.anyio
@@ -66,14 +65,6 @@ async def counted(client: aioredis.Redis, work: Any) -> tuple[Any, int, int]:
     stats = await client.info("all")
     commands = sum(v["calls"] for k, v in stats.items() if k.startswith("cmdstat_"))
     return result, stats["total_net_output_bytes"], commands
-
-
-def want(items: list[dict[str, Any]], query: Query) -> tuple[list[int], int]:
-    chosen = [i for i in items if matches(i, query.filters)]
-    if query.sort:
-        chosen = ordered(chosen, query.sort)
-    stop = None if query.limit is None else query.offset + query.limit
-    return [i["id"] for i in chosen[query.offset : stop]], len(chosen)
 
 
 def got(page: Any) -> tuple[list[int], int]:
