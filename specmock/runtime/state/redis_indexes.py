@@ -11,7 +11,10 @@ Keys, with `P` the store's prefix, `NS` the namespace and `H` a digest of the in
   so a put or delete removes an item's old entries without reading its old value
 - `P:ix:NS:H:a`, `...:s:TEXT`, `...:b:true|false` (a filter): sorted sets of item keys
   scored by their insertion sequence, for the items lacking the field and for those a
-  filter text matches (`memory.tokens`)
+  filter text matches (`memory.tokens`). A page of one filter reads one set by rank or,
+  when some items lack the field, two disjoint ones merged at the rank found by halving
+  the sequence; other cases (several filters, text and boolean sets both present) are
+  made into a temporary set first (ZUNIONSTORE, ZINTERSTORE: cost in the matches)
 - `P:ix:NS:H:n`, `...:t`, `...:l` (a sort): numbers (booleans as 0 and 1) scored by value
   (negated descending), members `seq key` so ties keep insertion order; texts all scored
   0 and ordered by member, the text escaped to stay in code point order and end first
@@ -192,16 +195,57 @@ local function done(answer)
   for i = 3, #KEYS do redis.call('DEL', KEYS[i]) end
   return answer
 end
+-- A page of the union of two sets with no key in common, scored by insertion sequence:
+-- the sequence at rank `start` found by halving (each step counts both sets in log time),
+-- then the page read from it in each set and merged.
+local function merged(sets, start, count)
+  local total = 0
+  for _, s in ipairs(sets) do total = total + redis.call('ZCARD', s) end
+  if count == 0 or start >= total then return total, {} end
+  local lo, hi
+  for _, s in ipairs(sets) do
+    local a = tonumber(redis.call('ZRANGE', s, 0, 0, 'WITHSCORES')[2])
+    local b = tonumber(redis.call('ZRANGE', s, -1, -1, 'WITHSCORES')[2])
+    if not lo or a < lo then lo = a end
+    if not hi or b > hi then hi = b end
+  end
+  while lo < hi do
+    local mid = math.floor((lo + hi) / 2)
+    local below = 0
+    for _, s in ipairs(sets) do below = below + redis.call('ZCOUNT', s, '-inf', mid) end
+    if below > start then hi = mid else lo = mid + 1 end
+  end
+  local found = {}
+  for _, s in ipairs(sets) do
+    local part = redis.call('ZRANGEBYSCORE', s, lo, '+inf', 'WITHSCORES', 'LIMIT', 0, count)
+    for i = 1, #part, 2 do found[#found + 1] = {tonumber(part[i + 1]), part[i]} end
+  end
+  table.sort(found, function(x, y) return x[1] < y[1] end)
+  local keys = {}
+  for i = 1, #found do
+    if count >= 0 and #keys >= count then break end
+    keys[#keys + 1] = found[i][2]
+  end
+  return total, keys
+end
 local at, chosen, temp = 7, {}, 3
 for f = 1, tonumber(ARGV[6]) do
   if redis.call('HGET', KEYS[1], ARGV[at]) ~= 'ready' then return done({-1}) end
-  local sets = {}
+  local sets, tokens = {}, 0
   for i = 1, tonumber(ARGV[at + 1]) do
     local name = ARGV[at + 1 + i]
-    if redis.call('EXISTS', name) == 1 then sets[#sets + 1] = name end
+    if redis.call('EXISTS', name) == 1 then
+      sets[#sets + 1] = name
+      if i > 1 then tokens = tokens + 1 end
+    end
   end
   at = at + 2 + tonumber(ARGV[at + 1])
   if #sets == 0 then chosen = nil break end
+  if #sets == 2 and tokens == 1 and ARGV[6] == '1' and ARGV[3] == '' then
+    -- the items lacking the field and those matching: apart, so no union is made
+    local total, keys = merged(sets, start, count)
+    return done({total, 1, keys})
+  end
   if #sets == 1 then chosen[#chosen + 1] = sets[1] else
     redis.call('ZUNIONSTORE', KEYS[temp], #sets, unpack(sets))
     chosen[#chosen + 1] = KEYS[temp]
