@@ -38,6 +38,18 @@ async def server() -> AsyncIterator[str]:
         yield url
 
 
+@pytest.fixture
+async def two(server: str) -> AsyncIterator[tuple[RedisStore, RedisStore]]:
+    """Two stores on one server and prefix, as two processes have."""
+    first, second = opened(server, "t"), opened(server, "t")
+    try:
+        yield first, second
+    finally:
+        await first.clear("svc:")
+        await first.close()
+        await second.close()
+
+
 def opened(url: str, prefix: str) -> RedisStore:
     store = open_store(f"{url}?prefix={prefix}")
     assert isinstance(store, RedisStore)
@@ -105,72 +117,62 @@ async def test_filtered_and_sorted_pages_read_the_indexes_not_the_items(server: 
         await client.aclose()
 
 
-async def test_every_process_keeps_and_uses_an_index_another_made(server: str) -> None:
-    maker, other = opened(server, "t"), opened(server, "t")  # two processes' stores
-    try:
-        kept = {n: pet(n) for n in range(1, 301)}
-        await loaded(maker, list(kept.values()))
-        dogs = Query(filters={"tag": "dog"}, sort="-id", offset=3, limit=10)
-        await other.put(NS, "1", {**pet(1), "tag": "cat"})  # `other` knows of no index yet
-        kept[1] = {**pet(1), "tag": "cat"}
-        assert got(await maker.page(NS, dogs)) == want(list(kept.values()), dogs)
-        # `other` still thinks there are none: its writes are refused until it computes
-        # their entries, so the index stays whole
-        for n in (3, 5, 400, 401):
-            await other.put(NS, str(n), {**pet(n), "tag": "dog", "id": n})
-            kept[n] = {**pet(n), "tag": "dog", "id": n}
-        assert await other.delete(NS, "9")
-        del kept[9]
-        assert got(await maker.page(NS, dogs)) == want(list(kept.values()), dogs)
-        assert got(await other.page(NS, dogs)) == want(list(kept.values()), dogs)
-        registry = await maker._redis.hgetall(maker._indexes.key("ixs", NS))
-        assert registry == {"w:tag": "ready", "-id": "ready"}
-    finally:
-        await maker.clear("svc:")
-        await maker.close()
-        await other.close()
+async def test_every_process_keeps_and_uses_an_index_another_made(two) -> None:
+    maker, other = two
+    kept = {n: pet(n) for n in range(1, 301)}
+    await loaded(maker, list(kept.values()))
+    dogs = Query(filters={"tag": "dog"}, sort="-id", offset=3, limit=10)
+    await other.put(NS, "1", {**pet(1), "tag": "cat"})  # `other` knows of no index yet
+    kept[1] = {**pet(1), "tag": "cat"}
+    assert got(await maker.page(NS, dogs)) == want(list(kept.values()), dogs)
+    # `other` still thinks there are none: its writes are refused until it computes
+    # their entries, so the index stays whole
+    for n in (3, 5, 400, 401):
+        await other.put(NS, str(n), {**pet(n), "tag": "dog", "id": n})
+        kept[n] = {**pet(n), "tag": "dog", "id": n}
+    assert await other.delete(NS, "9")
+    del kept[9]
+    assert got(await maker.page(NS, dogs)) == want(list(kept.values()), dogs)
+    assert got(await other.page(NS, dogs)) == want(list(kept.values()), dogs)
+    registry = await maker._redis.hgetall(maker._indexes.key("ixs", NS))
+    assert registry == {"w:tag": "ready", "-id": "ready"}
 
 
-async def test_an_index_made_while_others_write_holds_every_item(server: str, monkeypatch) -> None:
+async def test_an_index_made_while_others_write_holds_every_item(two, monkeypatch) -> None:
     monkeypatch.setattr(redis_indexes, "SLICE", 50)  # many slices, writes between them
-    maker, writer = opened(server, "t"), opened(server, "t")
-    try:
-        kept = {n: pet(n) for n in range(1, 2001)}
-        await loaded(maker, list(kept.values()))
-        rng = random.Random(7)
+    maker, writer = two
+    kept = {n: pet(n) for n in range(1, 2001)}
+    await loaded(maker, list(kept.values()))
+    rng = random.Random(7)
 
-        async def writes() -> None:
-            for _ in range(300):
-                n = rng.randrange(1, 2200)
-                if n in kept and rng.random() < 0.3:
-                    assert await writer.delete(NS, str(n))
-                    del kept[n]
-                else:
-                    tag = rng.choice(["a", "b", None, []])  # None, []: no filter matches
-                    item = {"id": n, "name": f"w{rng.randrange(50)}", "tag": tag}
-                    await writer.put(NS, str(n), item)
-                    if n not in kept:
-                        kept[n] = item  # new keys go last, replaced ones keep their place
-                    kept[n] = item
-                await asyncio.sleep(0)
+    async def writes() -> None:
+        for _ in range(300):
+            n = rng.randrange(1, 2200)
+            if n in kept and rng.random() < 0.3:
+                assert await writer.delete(NS, str(n))
+                del kept[n]
+            else:
+                tag = rng.choice(["a", "b", None, []])  # None, []: no filter matches
+                item = {"id": n, "name": f"w{rng.randrange(50)}", "tag": tag}
+                await writer.put(NS, str(n), item)
+                if n not in kept:
+                    kept[n] = item  # new keys go last, replaced ones keep their place
+                kept[n] = item
+            await asyncio.sleep(0)
 
-        await asyncio.gather(
-            maker.page(NS, Query(sort="name", offset=5, limit=5)),
-            maker.page(NS, Query(filters={"tag": "a"}, limit=5)),
-            writes(),
-        )
-        for query in (
-            Query(sort="name", limit=None),
-            Query(sort="-name", offset=100, limit=50),
-            Query(filters={"tag": "a"}, limit=None),
-        ):
-            assert got(await maker.page(NS, query)) == want(list(kept.values()), query)
-        rec = await maker._redis.hlen(maker._indexes.key("rec", NS))
-        assert rec == len(kept)  # every item holds its entries
-    finally:
-        await maker.clear("svc:")
-        await maker.close()
-        await writer.close()
+    await asyncio.gather(
+        maker.page(NS, Query(sort="name", offset=5, limit=5)),
+        maker.page(NS, Query(filters={"tag": "a"}, limit=5)),
+        writes(),
+    )
+    for query in (
+        Query(sort="name", limit=None),
+        Query(sort="-name", offset=100, limit=50),
+        Query(filters={"tag": "a"}, limit=None),
+    ):
+        assert got(await maker.page(NS, query)) == want(list(kept.values()), query)
+    rec = await maker._redis.hlen(maker._indexes.key("rec", NS))
+    assert rec == len(kept)  # every item holds its entries
 
 
 async def test_a_build_whose_maker_died_is_finished_by_another(server: str) -> None:
@@ -211,33 +213,28 @@ async def test_indexes_are_capped(server: str, monkeypatch) -> None:
         await store.close()
 
 
-async def test_writes_between_a_slice_s_read_and_its_fill_win(server: str) -> None:
-    maker, writer = opened(server, "t"), opened(server, "t")
-    try:
-        kept = {n: pet(n) for n in range(1, 41)}
-        await loaded(maker, list(kept.values()))
-        real, wrote = maker._indexes._fill, []
+async def test_writes_between_a_slice_s_read_and_its_fill_win(two) -> None:
+    maker, writer = two
+    kept = {n: pet(n) for n in range(1, 41)}
+    await loaded(maker, list(kept.values()))
+    real, wrote = maker._indexes._fill, []
 
-        async def late(**kwargs: Any) -> Any:  # the slice has read the items already
-            if not wrote:
-                wrote.append(True)
-                for n, tag in ((1, None), (3, []), (5, "cat"), (2, "dog")):
-                    kept[n] = {**pet(n), "tag": tag}
-                    await writer.put(NS, str(n), kept[n])
-                assert await writer.delete(NS, "7")
-                del kept[7]
-            return await real(**kwargs)
+    async def late(**kwargs: Any) -> Any:  # the slice has read the items already
+        if not wrote:
+            wrote.append(True)
+            for n, tag in ((1, None), (3, []), (5, "cat"), (2, "dog")):
+                kept[n] = {**pet(n), "tag": tag}
+                await writer.put(NS, str(n), kept[n])
+            assert await writer.delete(NS, "7")
+            del kept[7]
+        return await real(**kwargs)
 
-        maker._indexes._fill = late
-        for query in (
-            Query(filters={"tag": "dog"}),
-            Query(filters={"tag": "cat"}, sort="-id"),
-        ):
-            assert got(await maker.page(NS, query)) == want(list(kept.values()), query)
-    finally:
-        await maker.clear("svc:")
-        await maker.close()
-        await writer.close()
+    maker._indexes._fill = late
+    for query in (
+        Query(filters={"tag": "dog"}),
+        Query(filters={"tag": "cat"}, sort="-id"),
+    ):
+        assert got(await maker.page(NS, query)) == want(list(kept.values()), query)
 
 
 async def test_a_filter_on_a_field_some_items_lack_makes_no_union(server: str) -> None:

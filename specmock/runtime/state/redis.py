@@ -14,8 +14,8 @@ Keys, with `P` the prefix (`?prefix=...` in the URL, default `specmock`):
 Whenever two keys change together the commands go in one MULTI/EXEC
 transaction or one Lua script, so concurrent writers from several processes lose
 nothing and never see an item without its place in the order or its index entries
-(or the reverse). The page after a filtered or sorted page's keys are found is read in
-a second call: an item deleted in between is left out.
+(or the reverse). A filtered or sorted page reads its items in a second call, after
+its keys are found: an item deleted in between is left out.
 """
 
 from __future__ import annotations
