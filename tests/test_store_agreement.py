@@ -9,7 +9,14 @@ from typing import Any
 
 import pytest
 
-from specmock.runtime.state import Query, memory, mysql_pages, open_store, sqlite_pages
+from specmock.runtime.state import (
+    Query,
+    memory,
+    mysql_pages,
+    open_store,
+    redis_indexes,
+    sqlite_pages,
+)
 from specmock.runtime.state.memory import ordered
 from specmock.runtime.state.query import matches
 
@@ -64,11 +71,23 @@ def expected(items: list[dict[str, Any]], query: Query) -> tuple[list[Any], int]
     return [i["id"] for i in chosen[query.offset : stop]], len(chosen)
 
 
-# each store, and the memory and MySQL stores without field indexes and SQLite sorting its
-# filtered pages only by walking its sort index (the ways they take past their limits)
+# each store, and the memory, Redis and MySQL stores without field indexes, SQLite and
+# MySQL sorting their filtered pages only by walking their sort index and Redis only as
+# found (the ways they take past their limits)
 @pytest.mark.parametrize(
     "backend",
-    ["memory", "memory:unindexed", "sqlite", "sqlite:walk", "redis", "mysql", "mysql:unindexed"],
+    [
+        "memory",
+        "memory:unindexed",
+        "sqlite",
+        "sqlite:walk",
+        "redis",
+        "redis:unindexed",
+        "redis:found",
+        "mysql",
+        "mysql:unindexed",
+        "mysql:walk",
+    ],
 )
 async def test_random_histories_give_the_rule_s_pages(
     backend: str, request: pytest.FixtureRequest, tmp_path, monkeypatch
@@ -76,6 +95,9 @@ async def test_random_histories_give_the_rule_s_pages(
     monkeypatch.setattr(memory, "INDEXES", 0 if backend == "memory:unindexed" else 16)
     monkeypatch.setattr(sqlite_pages, "SORT_FOUND", 0 if backend == "sqlite:walk" else 5000)
     monkeypatch.setattr(mysql_pages, "INDEXES", 0 if backend == "mysql:unindexed" else 16)
+    monkeypatch.setattr(mysql_pages, "SORT_FOUND", 0 if backend == "mysql:walk" else 5000)
+    monkeypatch.setattr(redis_indexes, "INDEXES", 0 if backend == "redis:unindexed" else 16)
+    monkeypatch.setattr(redis_indexes, "SPARSE", 0 if backend == "redis:found" else 20)
     store = open_store(_url_for(backend.split(":")[0], request, tmp_path))
     try:
         for seed in range(12):

@@ -3,6 +3,7 @@ plan or work counter says so, so these fail when an index stops being made or us
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 
@@ -208,3 +209,49 @@ async def test_memory_sorted_and_filtered_pages_touch_only_their_items(monkeypat
     dogs = await store.page("svc:pets", Query(filters={"tag": "dog"}, offset=1000, limit=20))
     assert [p["id"] for p in dogs.items] == list(range(2001, 2041, 2))
     assert (dogs.total, len(read)) == (SIZE // 2, 20)
+
+
+async def test_mysql_sorted_page_walks_the_sort_s_index(mysql_url: str, monkeypatch) -> None:  # noqa: F811
+    store = open_store(f"{mysql_url}?prefix=test{uuid.uuid4().hex[:12]}")
+    assert isinstance(store, MysqlStore)
+    try:
+        _loaded(store, [pet(n) for n in range(1, SIZE + 1)])
+        kept = [pet(n) for n in range(1, SIZE + 1)]
+        for sort, backward in (("name", False), ("-name", True)):
+            query = Query(sort=sort, offset=10, limit=5)
+            page = await store.page("svc:pets", query)  # makes the index
+            by_name = sorted(kept, key=lambda p: p["name"], reverse=backward)  # ties oldest first
+            want = [p["id"] for p in by_name[10:15]]
+            assert ([p["id"] for p in page.items], page.total) == (want, SIZE)
+            assert store._sort_index(sort) is not None
+            with store._lock, store._live().cursor() as cursor:
+                before = _reads(cursor)
+            again = await store.page("svc:pets", query)
+            with store._lock, store._live().cursor() as cursor:
+                read = _reads(cursor) - before
+            assert [p["id"] for p in again.items] == want
+            # fifteen index entries, not the 10,000 rows a sort of the namespace reads
+            assert read < 200, read
+        # a filter matching many (more than SORT_FOUND) walks the sort's index too
+        monkeypatch.setattr(mysql_pages, "SORT_FOUND", 100)
+        dogs = Query(filters={"tag": "dog"}, sort="-name", offset=10, limit=5)
+        await store.page("svc:pets", dogs)  # makes the filter's index
+        with store._lock, store._live().cursor() as cursor:
+            before = _reads(cursor)
+        page = await store.page("svc:pets", dogs)
+        with store._lock, store._live().cursor() as cursor:
+            read = _reads(cursor) - before
+        by_name = sorted([p for p in kept if p["tag"] == "dog"], key=lambda p: p["name"])
+        by_name = sorted(by_name, key=lambda p: p["name"], reverse=True)
+        assert [p["id"] for p in page.items] == [p["id"] for p in by_name[10:15]]
+        # counting the 5,000 dogs in the filter's index, then thirty-odd rows walked, not
+        # the 5,000 matches' rows sorted
+        assert page.total == SIZE // 2 and read < SIZE // 2 + 500, read
+        # past the cap, a sort reads the rows and still answers
+        monkeypatch.setattr(mysql_pages, "INDEXES", 2)
+        assert await asyncio.to_thread(store._sort_index, "tag") is None
+        page = await store.page("svc:pets", Query(sort="-tag", limit=2))
+        assert [p["id"] for p in page.items] == [1, 3]
+    finally:
+        store.drop_tables()
+        await store.close()

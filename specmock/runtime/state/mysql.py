@@ -23,8 +23,10 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
-from .mysql_pages import BLOCK, make_field_index, read_page
-from .query import Page, Query
+from .mysql_claims import MysqlClaims
+from .mysql_claims import schema as claims_schema
+from .mysql_pages import BLOCK, make_field_index, make_sort_index, read_page
+from .query import Page, Query, sort_key
 
 _TEXT = "VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL"
 
@@ -47,20 +49,6 @@ def _sizes(prefix: str) -> str:
         f"CREATE TABLE IF NOT EXISTS {prefix}sizes ("
         f" namespace {_TEXT} PRIMARY KEY, n BIGINT NOT NULL) ENGINE=InnoDB"
     )
-
-
-def _claims(prefix: str) -> str:
-    """Claims: a key held by one holder until `ends`; `n` changes on every take, so the
-    UPDATE that takes a claim counts one affected row even when nothing else changed."""
-    return (
-        f"CREATE TABLE IF NOT EXISTS {prefix}claims ("
-        f" namespace {_TEXT}, k {_TEXT}, holder {_TEXT}, ends DOUBLE NOT NULL,"
-        " value LONGTEXT CHARACTER SET utf8mb4 NULL, n BIGINT NOT NULL DEFAULT 0,"
-        " PRIMARY KEY (namespace, k), KEY ns_ends (namespace, ends)) ENGINE=InnoDB"
-    )
-
-
-SWEEP_EVERY = 256  # claims taken between two sweeps of a namespace's expired ones
 
 
 def _blocks(prefix: str) -> str:
@@ -95,12 +83,14 @@ class MysqlStore:
         )
         self._lock = threading.Lock()
         self._field_indexes: dict[str, tuple[str, str] | None] = {}
+        self._sort_indexes: dict[str, str | None] = {}
         self._db = self._connect()
         self._prefix = prefix
         self._items, self._counters = f"{prefix}items", f"{prefix}counters"
         self._sizes = f"{prefix}sizes"
-        self._claims, self._claimed = f"{prefix}claims", 0
-        self._run(_claims(prefix), ())
+        self._claims = f"{prefix}claims"
+        self.claims = MysqlClaims(self._claims, self._lock, self._live)
+        self._run(claims_schema(self._claims, _TEXT), ())
         for statement in _schema(prefix):
             self._run(statement, ())
         had_sizes = self._run("SHOW TABLES LIKE %s", (self._sizes,), fetch=True)
@@ -254,13 +244,26 @@ class MysqlStore:
         self._field_indexes[field] = columns
         return columns
 
+    def _sort_index(self, sort: str) -> str | None:
+        """The index walked for `sort`, made the first time a page sorts that way
+        (`make_sort_index`); asked once per process, whether made or not."""
+        if sort in self._sort_indexes:
+            return self._sort_indexes[sort]
+        self._sort_indexes[sort] = None
+        name = "s_" + hashlib.sha1(sort_key(sort)[0].encode()).hexdigest()[:12]
+        with self._lock, self._live().cursor() as cursor:
+            index = make_sort_index(cursor, self._prefix, name, sort, self._db.escape)
+        self._sort_indexes[sort] = index
+        return index
+
     def _page(self, namespace: str, query: Query) -> Page:
         indexed = {name: self._field_index(name) for name in query.filters}
+        sorted_by = self._sort_index(query.sort) if query.sort else None
         with self._lock, self._live().cursor() as cursor:
             # One snapshot for the page and its total (REPEATABLE READ, InnoDB's default).
             cursor.execute("START TRANSACTION READ ONLY")
             try:
-                return read_page(cursor, self._prefix, namespace, query, indexed)
+                return read_page(cursor, self._prefix, namespace, query, indexed, sorted_by)
             finally:
                 cursor.execute("COMMIT")
 
@@ -281,31 +284,6 @@ class MysqlStore:
     async def next_id(self, namespace: str) -> int:
         return await asyncio.to_thread(self._next_id, namespace)
 
-    def _claim(
-        self, namespace: str, key: str, holder: str, now: float, until: float, text: str | None
-    ) -> bool:
-        with self._lock, self._live().cursor() as cursor:
-            self._claimed += 1
-            if self._claimed >= SWEEP_EVERY:
-                self._claimed = 0
-                cursor.execute(
-                    f"DELETE FROM {self._claims} WHERE namespace = %s AND ends <= %s",
-                    (namespace, now),
-                )
-            # 1 when inserted; 0 when the key exists (`n = n` changes nothing).
-            if cursor.execute(
-                f"INSERT INTO {self._claims} (namespace, k, holder, ends, value) "
-                "VALUES (%s, %s, %s, %s, %s) ON DUPLICATE KEY UPDATE n = n",
-                (namespace, key, holder, until, text),
-            ):
-                return True
-            taken = cursor.execute(
-                f"UPDATE {self._claims} SET holder = %s, ends = %s, value = %s, n = n + 1"
-                " WHERE namespace = %s AND k = %s AND (holder = %s OR ends <= %s)",
-                (holder, until, text, namespace, key, holder, now),
-            )
-            return taken > 0
-
     async def claim(
         self,
         namespace: str,
@@ -316,28 +294,15 @@ class MysqlStore:
         value: Mapping[str, Any] | None = None,
     ) -> bool:
         text = None if value is None else _dumps(value)
-        return await asyncio.to_thread(self._claim, namespace, key, holder, now, until, text)
+        return await self.claims.claim(namespace, key, holder, now, until, text)
 
     async def claimed(
         self, namespace: str, key: str, now: float
     ) -> tuple[str, dict[str, Any] | None] | None:
-        rows = await self._call(
-            f"SELECT holder, value FROM {self._claims} WHERE namespace = %s AND k = %s"
-            " AND ends > %s",
-            (namespace, key, now),
-            fetch=True,
-        )
-        if not rows:
-            return None
-        holder, text = rows[0]
-        return holder, None if text is None else json.loads(text)
+        return await self.claims.claimed(namespace, key, now)
 
     async def release(self, namespace: str, key: str, holder: str | None = None) -> bool:
-        sql = f"DELETE FROM {self._claims} WHERE namespace = %s AND k = %s"
-        params: tuple[Any, ...] = (namespace, key)
-        if holder is not None:
-            sql, params = sql + " AND holder = %s", (*params, holder)
-        return bool(await self._call(sql, params))
+        return await self.claims.release(namespace, key, holder)
 
     async def namespaces(self, prefix: str = "") -> list[str]:
         rows = await self._call(

@@ -19,10 +19,20 @@ from collections.abc import Callable
 from typing import Any
 
 from .query import Page, Query, sort_key
-from .where import PREFIX, mysql_arms, mysql_field_columns, mysql_order, mysql_where, path
+from .where import (
+    PREFIX,
+    SORTED,
+    mysql_arms,
+    mysql_field_columns,
+    mysql_order,
+    mysql_sort_columns,
+    mysql_where,
+    path,
+)
 
 BLOCK = 1024
-INDEXES = 16  # filtered fields given virtual columns and an index
+INDEXES = 16  # filtered fields given virtual columns and an index; sorts, the same
+SORT_FOUND = 5000  # matches sorted as found; more are taken walking the sort's index
 
 # A filtered field -> its index's (type, text) columns, or None where it has none.
 Indexed = dict[str, Any]
@@ -54,21 +64,95 @@ def make_field_index(
     return f"{name}_t", f"{name}_v"
 
 
-def read_page(cursor: Any, prefix: str, namespace: str, query: Query, indexed: Indexed) -> Page:
-    """The page and its total (call inside one read-only transaction)."""
+def make_sort_index(
+    cursor: Any, prefix: str, name: str, sort: str, escape: Callable[[str], str]
+) -> str | None:
+    """The name of the index walked for `sort` (`-field` descending): virtual columns
+    `name`_g (_h descending), _n, _t (`mysql_sort_columns`) and an index on (namespace,
+    g, n, t, seq), n and t descending for a descending sort, made here unless made
+    already. Capped as filter indexes are (`INDEXES`); None past that or where the server
+    cannot."""
+    import pymysql
+
+    field, descending = sort_key(sort)
+    index = f"{name}_{'d' if descending else 'a'}"
+    cursor.execute(f"SHOW INDEX FROM {prefix}items")
+    made = {row[2] for row in cursor.fetchall() if str(row[2]).startswith("s_")}
+    if index not in made and len(made) >= INDEXES:
+        return None
+    group, number, text = mysql_sort_columns(escape(path(field)), descending)
+    way, g = (" DESC", "h") if descending else ("", "g")
+    try:
+        cursor.execute(
+            f"ALTER TABLE {prefix}items"
+            f" ADD COLUMN IF NOT EXISTS {name}_{g} TINYINT AS ({group}) VIRTUAL,"
+            f" ADD COLUMN IF NOT EXISTS {name}_n DOUBLE AS ({number}) VIRTUAL,"
+            f" ADD COLUMN IF NOT EXISTS {name}_t VARBINARY({4 * SORTED}) AS ({text}) VIRTUAL,"
+            f" ADD INDEX IF NOT EXISTS {index}"
+            f" (namespace, {name}_{g}, {name}_n{way}, {name}_t{way}, seq)"
+        )
+    except pymysql.MySQLError:
+        return None
+    return index
+
+
+def through_sort(
+    cursor: Any, prefix: str, namespace: str, query: Query, index: str, limit: int, offset: int
+) -> list[int]:
+    """A sorted page's places, walking the sort's index from the namespace's start to
+    `offset` (the filters, if any, checked on the rows walked)."""
+    name = index[:-2]
+    way, g = (" DESC", "h") if index.endswith("_d") else ("", "g")
+    where, params = mysql_where(query.filters)
+    cursor.execute(
+        f"SELECT seq FROM {prefix}items FORCE INDEX ({index}) WHERE namespace = %s AND {where}"
+        f" ORDER BY {name}_{g}, {name}_n{way}, {name}_t{way}, seq LIMIT %s OFFSET %s",
+        (namespace, *params, limit, offset),
+    )
+    return [seq for (seq,) in cursor.fetchall()]
+
+
+def _cut(items: list[dict[str, Any]], sort: str) -> bool:
+    """Whether a page holds a text longer than a sort index keeps (its order there may
+    be wrong among texts alike in their first `SORTED` characters)."""
+    field = sort_key(sort)[0]
+    return any(isinstance(i.get(field), str) and len(i[field]) >= SORTED for i in items)
+
+
+def read_page(
+    cursor: Any,
+    prefix: str,
+    namespace: str,
+    query: Query,
+    indexed: Indexed,
+    sorted_by: str | None = None,
+) -> Page:
+    """The page and its total (call inside one read-only transaction); `sorted_by`
+    names the sort's index, if it has one."""
     limit = 2**63 - 1 if query.limit is None else max(query.limit, 0)
     offset = max(query.offset, 0)
     if not query.filters and not query.sort:
         rows = positioned(cursor, prefix, namespace, limit, offset)
         total = size(cursor, prefix, namespace)
+    elif not query.filters and query.sort and sorted_by:
+        seqs = through_sort(cursor, prefix, namespace, query, sorted_by, limit, offset)
+        items = [json.loads(text) for (text,) in values(cursor, prefix, seqs)]
+        if not _cut(items, query.sort):
+            return Page(items, size(cursor, prefix, namespace))
+        return read_page(cursor, prefix, namespace, query, indexed)
     else:
         # Every match's place in order, sorted without the values, which only the page's
         # rows then carry: found through a field index when one is made, else in one pass
         # over the namespace.
-        found = through_index(cursor, prefix, namespace, query, indexed, limit, offset)
+        found = through_index(cursor, prefix, namespace, query, indexed, limit, offset, sorted_by)
         if found is None:
             found = scanned(cursor, prefix, namespace, query, limit, offset)
         rows, total = values(cursor, prefix, found[0]), found[1]
+        if sorted_by and query.sort:
+            items = [json.loads(text) for (text,) in rows]
+            if _cut(items, query.sort):
+                return read_page(cursor, prefix, namespace, query, indexed)
+            return Page(items, int(total))
     return Page([json.loads(text) for (text,) in rows], int(total))
 
 
@@ -86,10 +170,13 @@ def through_index(
     indexed: Indexed,
     limit: int,
     offset: int,
+    sorted_by: str | None = None,
 ) -> tuple[list[int], int] | None:
     """A filtered page's places and total through the first indexed filter: its arms
     (`mysql_arms`, each one range of its index) counted in the index alone, the other
-    filters checked on their rows, the page cut by the server. None without an index."""
+    filters checked on their rows, the page cut by the server. Sorted, up to
+    `SORT_FOUND` matches are sorted as found; more are taken walking the sort's index
+    (`sorted_by`). None without an index."""
     driver = next((f for f in query.filters if indexed.get(f)), None)
     if driver is None:
         return None
@@ -99,12 +186,18 @@ def through_index(
         (f"namespace = %s AND {arm} AND {rest}", [namespace, *params, *rest_params])
         for arm, params in mysql_arms(driver, query.filters[driver], *indexed[driver])
     ]
-    total = 0
+    total, matched = 0, []
     for where, params in arms:
         cursor.execute(f"SELECT COUNT(*) FROM {items} WHERE {where}", params)
-        total += int(cursor.fetchone()[0])
+        found = int(cursor.fetchone()[0])
+        total += found
+        if found:
+            matched.append((where, params))
     if limit == 0 or offset >= total:
         return [], total
+    if query.sort and sorted_by and total > SORT_FOUND:
+        return through_sort(cursor, prefix, namespace, query, sorted_by, limit, offset), total
+    arms = matched  # usually one: then its index range is walked in order, not sorted
     union = " UNION ALL ".join(f"SELECT seq AS s FROM {items} WHERE {w}" for w, _ in arms)
     params = [v for _, ps in arms for v in ps]
     if query.sort:
@@ -113,6 +206,11 @@ def through_index(
             f"SELECT seq FROM {items} JOIN ({union}) u ON seq = u.s"
             f" ORDER BY {order} LIMIT %s OFFSET %s",
             (*params, *order_params, limit, offset),
+        )
+    elif len(arms) == 1:  # one index range, in seq order: walked to the offset
+        cursor.execute(
+            f"SELECT seq FROM {items} WHERE {arms[0][0]} ORDER BY seq LIMIT %s OFFSET %s",
+            (*params, limit, offset),
         )
     else:
         cursor.execute(

@@ -9,16 +9,20 @@ Keys, with `P` the prefix (`?prefix=...` in the URL, default `specmock`):
 - `P:namespaces` set of every namespace ever written or counted
 - `P:claim:NS\x00KEY` hash (holder, until, value) of a claim, with a native TTL: Redis
   drops it on its own once its time is up, so expired claims never pile up
+- field indexes, made on first use by filtered and sorted pages (redis_indexes.py)
 
 Whenever two keys change together the commands go in one MULTI/EXEC
-transaction, so concurrent writers from several processes lose nothing and
-never see an item without its place in the order (or the reverse).
+transaction or one Lua script, so concurrent writers from several processes lose
+nothing and never see an item without its place in the order or its index entries
+(or the reverse). A filtered or sorted page reads its items in a second call, after
+its keys are found: an item deleted in between is left out.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import uuid
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -27,6 +31,9 @@ import redis.asyncio as aioredis
 
 from .memory import ordered
 from .query import Page, Query, matches
+from .redis_indexes import RedisIndexes, filter_sets
+
+_FAR = 10**13  # offsets and counts sent to Lua, whose numbers print exactly below 1e14
 
 DEFAULT_PREFIX = "specmock"
 _SLICE = 1000
@@ -37,16 +44,6 @@ local keys = redis.call('ZRANGE', KEYS[1], ARGV[1], ARGV[2])
 local total = redis.call('ZCARD', KEYS[1])
 if #keys == 0 then return {total, {}} end
 return {total, redis.call('HMGET', KEYS[2], unpack(keys))}
-"""
-
-# A put in one round trip: the next sequence number, the value, its place (NX: a replaced
-# item keeps its first score, hence its place) and the namespace's name.
-_PUT = """
-local seq = redis.call('INCR', KEYS[3])
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-redis.call('ZADD', KEYS[2], 'NX', seq, ARGV[1])
-redis.call('SADD', KEYS[4], ARGV[3])
-return seq
 """
 
 # A claim in one atomic step: taken when absent, expired on the caller's clock (ARGV[2]) or
@@ -84,7 +81,7 @@ class RedisStore:
         self._redis = client
         self.prefix = prefix
         self._page_script = client.register_script(_PAGE)
-        self._put_script = client.register_script(_PUT)
+        self._indexes = RedisIndexes(client, prefix)
         self._claim_script = client.register_script(_CLAIM)
         self._release_script = client.register_script(_RELEASE)
 
@@ -127,15 +124,24 @@ class RedisStore:
         return json.loads(text) if text is not None else None
 
     async def put(self, namespace: str, key: str, value: Mapping[str, Any]) -> None:
+        """One script: the value, its place, and its entries in the namespace's indexes,
+        computed for the indexes this process knows of; refused and computed again when
+        another process added one since."""
+        ix, text = self._indexes, _dumps(value)
         keys = [self._items(namespace), self._order(namespace), self._seq, self._known]
-        await self._put_script(keys=keys, args=[key, _dumps(value), namespace])
+        keys += [ix.key("rec", namespace), ix.key("ixver", namespace)]
+        for _ in range(8):
+            args = ix.put_args(namespace, key, text)
+            done, _seq = await ix.put_script(keys=keys, args=args)
+            if done:
+                return
+            await ix.refresh(namespace)
+        raise RuntimeError(f"indexes of {namespace!r} keep changing; put of {key!r} not done")
 
     async def delete(self, namespace: str, key: str) -> bool:
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hdel(self._items(namespace), key)
-            pipe.zrem(self._order(namespace), key)
-            deleted, _ = await pipe.execute()
-        return bool(deleted)
+        keys = [self._items(namespace), self._order(namespace)]
+        keys.append(self._indexes.key("rec", namespace))
+        return bool(await self._indexes.delete_script(keys=keys, args=[key]))
 
     async def items(self, namespace: str) -> list[dict[str, Any]]:
         # One transaction: a consistent snapshot of both keys in one round trip.
@@ -148,8 +154,9 @@ class RedisStore:
     async def page(self, namespace: str, query: Query) -> Page:
         """Insertion order is the sorted set: an unfiltered page is one ZRANGE of its keys
         and one HMGET of their values (one script call for pages up to `_SLICE`). A filter
-        or sort reads the namespace in slices of `_SLICE` items, keeping only matches, so
-        memory follows the matches, not the size."""
+        or sort goes through the fields' indexes; without them (past `INDEXES`, or while
+        another process makes one) it reads the namespace in slices of `_SLICE` items,
+        keeping only matches, so memory follows the matches, not the size."""
         start = max(query.offset, 0)
         if not query.filters and not query.sort:
             stop = -1 if query.limit is None else start + max(query.limit, 0) - 1
@@ -165,6 +172,9 @@ class RedisStore:
                 keys, total = await pipe.execute()
             values = await self._redis.hmget(self._items(namespace), keys) if keys else []
             return Page([json.loads(v) for v in values if v is not None], int(total))
+        found = await self._indexed(namespace, query)
+        if found is not None:
+            return found
         chosen: list[dict[str, Any]] = []
         offset = 0
         while True:
@@ -181,6 +191,38 @@ class RedisStore:
             chosen = ordered(chosen, query.sort)
         stop = None if query.limit is None else start + max(query.limit, 0)
         return Page(chosen[start:stop], len(chosen))
+
+    async def _indexed(self, namespace: str, query: Query) -> Page | None:
+        """A filtered or sorted page through indexes (made here on first use), or None
+        where one is missing."""
+        ix = self._indexes
+        names = [f"w:{name}" for name in query.filters] + ([query.sort] if query.sort else [])
+        for name in names:
+            if not await ix.ensure(namespace, name):
+                return None
+        count = -1 if query.limit is None else min(query.limit, _FAR)
+        sort = query.sort or ""
+        args: list[Any] = [min(query.offset, _FAR), count, sort]
+        args += [ix.base(namespace, sort) if sort else "", "1" if sort.startswith("-") else ""]
+        args.append(len(query.filters))
+        for name, wanted in query.filters.items():
+            sets = filter_sets(ix.base(namespace, f"w:{name}"), wanted)
+            args += [f"w:{name}", len(sets), *sets]
+        temporary = [f"{self.prefix}:tmp:{uuid.uuid4().hex}" for _ in range(len(query.filters) + 1)]
+        keys = [ix.key("ixs", namespace), self._order(namespace), *temporary]
+        answer = await ix.page_script(keys=keys, args=args)
+        if answer[0] == -1:  # an index went (the namespace was cleared): asked again next time
+            ix.ready -= {(namespace, name) for name in names}
+            return None
+        total, paged, found = answer
+        items = []
+        for start in range(0, len(found), _SLICE):
+            part = await self._redis.hmget(self._items(namespace), found[start : start + _SLICE])
+            items += [json.loads(v) for v in part if v is not None]
+        if not paged:  # few matches, sorted here
+            stop = None if query.limit is None else query.offset + query.limit
+            items = ordered(items, sort)[query.offset : stop]
+        return Page(items, int(total))
 
     async def next_id(self, namespace: str) -> int:
         async with self._redis.pipeline(transaction=True) as pipe:
@@ -241,10 +283,21 @@ class RedisStore:
         claims = [k async for k in self._redis.scan_iter(match=pattern, count=1000)]
         if claims:
             await self._redis.delete(*claims)
+        for kind in ("ix", "ixlock"):
+            pattern = f"{_glob(self.prefix)}:{kind}:{_glob(prefix)}*"
+            found = [k async for k in self._redis.scan_iter(match=pattern, count=1000)]
+            for start in range(0, len(found), _SLICE):
+                await self._redis.delete(*found[start : start + _SLICE])
+        self._indexes.forget(prefix)
         names = await self._matching(prefix)
         if not names:
             return
-        keys = [k for n in names for k in (self._items(n), self._order(n), self._ids(n))]
+        ix = self._indexes
+        keys = [
+            k
+            for n in names
+            for k in (self._items(n), self._order(n), self._ids(n), *ix.namespace_keys(n))
+        ]
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.delete(*keys)
             pipe.srem(self._known, *names)

@@ -142,7 +142,8 @@ def sqlite_order(sort: str | None) -> str:
     return f"{sqlite_sort_key(sort)} {'DESC' if sort_key(sort)[1] else 'ASC'}, seq"
 
 
-_SCALAR = "('INTEGER', 'UNSIGNED INTEGER', 'DOUBLE', 'DECIMAL', 'STRING')"
+_SCALARS = ("'INTEGER'", "'UNSIGNED INTEGER'", "'DOUBLE'", "'DECIMAL'", "'STRING'")
+_SCALAR = "(" + ", ".join(_SCALARS) + ")"
 
 
 def mysql_where(filters: Mapping[str, str]) -> tuple[str, list[Any]]:
@@ -214,6 +215,33 @@ def mysql_field_columns(field: str, literal: str) -> tuple[str, str]:
     return f"JSON_TYPE({x})", f"CAST(LEFT(JSON_UNQUOTE({x}), {PREFIX}) AS BINARY)"
 
 
+SORTED = 256  # characters of a sorted field's text kept in its MySQL sort index
+
+
+def mysql_sort_columns(literal: str, descending: bool) -> tuple[str, str, str]:
+    """The three virtual columns a MySQL/MariaDB sort index holds for a field (its path
+    given as a quoted SQL literal), whose order is `mysql_order`'s: the group (ascending
+    0 numbers and booleans, 1 text; descending 0 text, 1 numbers; 2 the rest), the number
+    (booleans as 1 and 0), and the text's first `SORTED` characters as bytes. Two texts
+    alike in those characters are ties to the index, so a page holding such a text is
+    sorted from the rows instead."""
+    x = f"JSON_EXTRACT(value, {literal})"
+    first, second = ("0", "1") if not descending else ("1", "0")
+    group = (
+        f"CASE WHEN JSON_TYPE({x}) IN ('INTEGER', 'UNSIGNED INTEGER', 'DOUBLE', 'DECIMAL',"
+        f" 'BOOLEAN') THEN {first} WHEN JSON_TYPE({x}) = 'STRING' THEN {second} ELSE 2 END"
+    )
+    number = (
+        f"CASE WHEN JSON_TYPE({x}) = 'BOOLEAN' THEN JSON_UNQUOTE({x}) = 'true'"
+        f" WHEN JSON_TYPE({x}) IN {_SCALAR} AND JSON_TYPE({x}) <> 'STRING' THEN {x} + 0 END"
+    )
+    text = (
+        f"CASE WHEN JSON_TYPE({x}) = 'STRING'"
+        f" THEN CAST(LEFT(JSON_UNQUOTE({x}), {SORTED}) AS BINARY) END"
+    )
+    return group, number, text
+
+
 def mysql_arms(field: str, wanted: str, kind: str, text: str) -> list[tuple[str, list[Any]]]:
     """`mysql_where` for one filter as conditions that never overlap (each fixes the JSON
     type, column `kind`) and each look up the field's index on (namespace, `kind`,
@@ -225,10 +253,9 @@ def mysql_arms(field: str, wanted: str, kind: str, text: str) -> list[tuple[str,
     if len(wanted) >= PREFIX:  # the index holds a prefix: the whole text read from the row
         same += f" AND CAST(JSON_UNQUOTE({x}) AS BINARY) = CAST(%s AS BINARY)"
         same_params += [p, wanted]
-    arms: list[tuple[str, list[Any]]] = [
-        (f"{kind} IS NULL", []),
-        (f"{kind} IN {_SCALAR} AND {same}", same_params),
-    ]
+    # one arm per scalar type: a single (namespace, type, text) range is already in seq order
+    arms: list[tuple[str, list[Any]]] = [(f"{kind} IS NULL", [])]
+    arms += [(f"{kind} = {t} AND {same}", same_params) for t in _SCALARS]
     if wanted.lower() in ("true", "false"):
         arms.append((f"{kind} = 'BOOLEAN' AND {text} = %s", [wanted.lower()]))
     integers = [n for n in numbers(wanted) if isinstance(n, int) and abs(n) < 2**53]
