@@ -176,3 +176,97 @@ def test_the_labelled_bundled_operations_stay_recognized():
     right = sum(truth == guess for truth, guess, _ in found.values())
     assert len(found) == 225
     assert right >= 193  # 0.86
+
+
+def _op(op_id: str, responses: dict, body: dict | None = None) -> dict:
+    out: dict = {"operationId": op_id, "responses": responses}
+    if body is not None:
+        out["requestBody"] = {"content": body}
+    return out
+
+
+def _answer(schema: dict) -> dict:
+    return {"200": {"description": "ok", "content": {"application/json": {"schema": schema}}}}
+
+
+RECORD = {"type": "object", "properties": {"id": {"type": "string"}, "name": {}, "size": {}}}
+ID = [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}]
+STYLES = {
+    "openapi": "3.1.0",
+    "info": {"title": "styles", "version": "1"},
+    "paths": {
+        # a list under an item-like path, told by the answer: one array named like the path
+        "/user/{id}/articles": {
+            "parameters": ID,
+            "get": _op(
+                "get/user/{id}/articles",
+                _answer({"type": "object", "properties": {"user_articles": {"type": "array"}}}),
+            ),
+        },
+        "/top_writer/{id}": {
+            "parameters": ID,
+            "get": _op("topWriter", _answer({"type": "array", "items": RECORD})),
+        },
+        # the same path shape answering one record stays a read
+        "/writer/{id}": {"parameters": ID, "get": _op("get/writer/{id}", _answer(RECORD))},
+        # every alternative of the answer a list
+        "/channels": {
+            "get": _op(
+                "getMetadataOfAllChannels",
+                _answer({"oneOf": [{"type": "array", "items": RECORD}, {"type": "array"}]}),
+            )
+        },
+        # a get of many things is a list; a dotted id's verb is in its last part
+        "/users/{id}/groups": {"parameters": ID, "get": _op("getGroupsForUser", OK)},
+        "/v1/{id}:getIamPolicy": {
+            "parameters": ID,
+            "post": _op("api.projects.secrets.getIamPolicy", _answer(RECORD)),
+        },
+        "/v1/{id}:addVersion": {
+            "parameters": ID,
+            "post": _op("api.projects.secrets.addVersion", _answer(RECORD)),
+        },
+        # an operationId that is only the method and the path names no verb
+        "/payments/{id}/captures": {
+            "parameters": ID,
+            "post": _op("post-payments-id-captures", _answer(RECORD), _json({"amount": {}})),
+        },
+        "/payments": {"post": _op("post-payments", _answer(RECORD), _json({"amount": {}}))},
+        # a DELETE's body names what goes, no upload; of a plural, it removes them all
+        "/users/{id}/sessions": {
+            "parameters": ID,
+            "delete": _op(
+                "clearUserSessions",
+                {"204": {"description": "gone"}},
+                {"application/octet-stream": {}},
+            ),
+        },
+        "/email/batch": {
+            "post": _op("sendEmailBatch", _answer(RECORD), _json({"messages": {"type": "array"}}))
+        },
+    },
+}
+
+
+def test_naming_styles_and_answer_shapes():
+    """Styles the held-out specs taught: lists under item paths and without list names,
+    `get...For...`, Google's `resource.verb`, method-and-path operationIds, bodies on
+    DELETEs, a batch qualifying another verb."""
+    (service,) = load_services([STYLES])
+    found = {(op.method, op.path): recognize(op) for op in service.operations}
+    patterns = {f"{m} {p}": r.pattern for (m, p), r in found.items()}
+    assert patterns == {
+        "GET /user/{id}/articles": "list",
+        "GET /top_writer/{id}": "list",
+        "GET /writer/{id}": "read",
+        "GET /channels": "list",
+        "GET /users/{id}/groups": "list",
+        "POST /v1/{id}:getIamPolicy": "read",
+        "POST /v1/{id}:addVersion": "create",
+        "POST /payments/{id}/captures": "action",
+        "POST /payments": "create",
+        "DELETE /users/{id}/sessions": "batch",
+        "POST /email/batch": "batch",
+    }
+    assert "GET answering an array of records" in found["GET", "/top_writer/{id}"].features
+    assert "operationId starts with 'get'" in found["POST", "/v1/{id}:getIamPolicy"].features

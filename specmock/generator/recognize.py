@@ -189,6 +189,11 @@ def _from_role(op: Operation, ev: _Evidence) -> None:
         ev.add(role.kind, 0.5, f"classified {role.kind} by its path")
     elif role.kind == "action":
         ev.add("action", 0.25, f"{op.method} on a path that is no collection")
+    if op.method == "DELETE" and role.kind not in CRUD:
+        if op.path.rstrip("/").endswith("}"):
+            ev.add("delete", 0.3, "DELETE of one item")
+        elif _plural((words(_last_segment(op)) or [""])[-1]):  # `DELETE /users/{id}/sessions`
+            ev.add("batch", 0.3, "DELETE of a whole collection")
     if op.method == "HEAD":
         ev.add("read", 0.5, "HEAD reads an item's headers")
     elif op.method == "GET" and role.kind not in ("list", "read"):
@@ -222,7 +227,8 @@ def _from_names(op: Operation, ev: _Evidence) -> None:
         if first in verbs and pattern in _LEADING:
             ev.add(pattern, leading, f"operationId starts with {first!r}")
         elif pattern not in CRUD and any(w in verbs for w in id_words[1:]):
-            ev.add(pattern, 0.3, f"operationId names {pattern}")
+            # `sendEmailBatch`: a batch qualifies whatever verb it follows
+            ev.add(pattern, 0.5 if pattern == "batch" else 0.3, f"operationId names {pattern}")
         if pattern == "download":  # what is answered is named last: /files/{id}/copy is not
             if any(w in verbs for w in last_words) and not json_answer:
                 ev.add(pattern, 0.55, "the last path word names a download")
@@ -402,6 +408,9 @@ def _answer_shape(op: Operation) -> str | None:
         flat = flatten(bundle.schema, bundle.defs)
         if not isinstance(flat, dict):
             return None
+        choices = [flatten(c, bundle.defs) for c in flat.get("oneOf") or flat.get("anyOf") or ()]
+        if choices and all(isinstance(c, dict) and c.get("type") == "array" for c in choices):
+            flat = choices[0]  # every alternative a list: Ably's channels, names or details
         if flat.get("type") == "array" or "items" in flat:
             item = flatten(flat.get("items"), bundle.defs)
             record = isinstance(item, dict) and (item.get("properties") or item.get("allOf"))
