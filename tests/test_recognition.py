@@ -191,6 +191,12 @@ def _answer(schema: dict) -> dict:
 
 RECORD = {"type": "object", "properties": {"id": {"type": "string"}, "name": {}, "size": {}}}
 ID = [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}]
+FORM = {"multipart/form-data": {"schema": {"type": "object", "properties": {"text": {}}}}}
+FILE_FORM = {
+    "multipart/form-data": {
+        "schema": {"type": "object", "properties": {"photo": {"format": "binary"}}}
+    }
+}
 STYLES = {
     "openapi": "3.1.0",
     "info": {"title": "styles", "version": "1"},
@@ -244,14 +250,52 @@ STYLES = {
         "/email/batch": {
             "post": _op("sendEmailBatch", _answer(RECORD), _json({"messages": {"type": "array"}}))
         },
+        # RPC paths name the verb when the operationId is only the method and the path
+        "/deleteWebhook": {"post": {"responses": OK}},
+        "/getChatAdministrators": {"post": {"responses": OK}},
+        "/updates/{id}/destroy{format}": {
+            "parameters": [*ID, {"name": "format", "in": "path", "required": True}],
+            "post": {"responses": OK},
+        },
+        # multipart beside JSON carries fields; with a binary field it carries a file
+        "/sendNote": {"post": _op("sendNote", OK, {**_json({"text": {}}), **FORM})},
+        "/attachments": {
+            "post": _op("post-attachments", OK, {**_json({"photo": {}}), **FILE_FORM})
+        },
+        # `Resource_Verb` operationIds; a HEAD reads whatever its operationId says
+        "/blobs/{id}": {
+            "parameters": ID,
+            "delete": _op("Blob_Delete", {"202": {"description": "gone"}}),
+            "head": _op("Blob_Check", OK),
+        },
+        # Azure's `{"value": [...], "nextLink": ...}` lists; scopes in front say where, not what
+        "/subscriptions/{id}/providers/x/vaults": {
+            "parameters": ID,
+            "get": _op(
+                "Vaults_ListBySubscription",
+                _answer({"type": "object", "properties": {"value": {"type": "array"}}}),
+            ),
+        },
+        "/subscriptions/{id}/vaults/{name}/failover": {
+            "parameters": [*ID, {"name": "name", "in": "path", "required": True}],
+            "post": _op("Vaults_Failover", OK),
+        },
+        # PUT beside PATCH on one item replaces it, whatever the operationId calls it
+        "/events/{id}": {
+            "parameters": ID,
+            "put": _op("events.update", _answer(RECORD), _json({"name": {}})),
+            "patch": _op("events.patch", _answer(RECORD), _json({"name": {}})),
+            "get": _op("events.get", _answer(RECORD)),
+        },
     },
 }
 
 
 def test_naming_styles_and_answer_shapes():
     """Styles the held-out specs taught: lists under item paths and without list names,
-    `get...For...`, Google's `resource.verb`, method-and-path operationIds, bodies on
-    DELETEs, a batch qualifying another verb."""
+    `get...For...`, Google's `resource.verb` and Azure's `Resource_Verb`, method-and-path
+    operationIds and RPC paths, parameters glued to words, multipart beside JSON, bodies on
+    DELETEs, a batch qualifying another verb, scopes in front of a path, PUT beside PATCH."""
     (service,) = load_services([STYLES])
     found = {(op.method, op.path): recognize(op) for op in service.operations}
     patterns = {f"{m} {p}": r.pattern for (m, p), r in found.items()}
@@ -267,6 +311,18 @@ def test_naming_styles_and_answer_shapes():
         "POST /payments": "create",
         "DELETE /users/{id}/sessions": "batch",
         "POST /email/batch": "batch",
+        "POST /deleteWebhook": "delete",
+        "POST /getChatAdministrators": "list",
+        "POST /updates/{id}/destroy{format}": "delete",
+        "POST /sendNote": "action",
+        "POST /attachments": "upload",
+        "DELETE /blobs/{id}": "delete",
+        "HEAD /blobs/{id}": "read",
+        "GET /subscriptions/{id}/providers/x/vaults": "list",
+        "POST /subscriptions/{id}/vaults/{name}/failover": "action",
+        "PUT /events/{id}": "replace",
+        "PATCH /events/{id}": "update",
+        "GET /events/{id}": "read",
     }
     assert "GET answering an array of records" in found["GET", "/top_writer/{id}"].features
     assert "operationId starts with 'get'" in found["POST", "/v1/{id}:getIamPolicy"].features

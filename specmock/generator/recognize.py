@@ -107,6 +107,13 @@ _BESIDE_ITEMS |= {"size", "cursor", "next_cursor", "has_more", "href", "next_pag
 _BESIDE_ITEMS |= {"nextpagetoken", "total_count", "totalcount", "page_size", "pagesize"}
 _BESIDE_ITEMS |= {"first", "last", "links", "_links", "meta", "paging", "pagination"}
 _BESIDE_ITEMS |= {"kind", "etag", "object", "type", "has_next", "more", "total_size"}
+_BESIDE_ITEMS |= {"next_link", "odata_next_link", "odata_count"}
+# verbs an RPC path may start with; nouns that double as verbs (`content`, `file`) are left out
+_PATH_VERBS = {v for p in (*CRUD, "auth", "search", "action", "upload") for v in _VERBS[p]}
+_PATH_VERBS -= {"new", "one", "all", "index", "post", "put", "session", "token", "keep"}
+_PATH_VERBS -= {"status", "count", "check", "wait", "filter", "import", "attach", "oauth"}
+_PATH_VERBS -= {"upload", "cancel"}  # `/upload-tokens` is a noun; `/{id}/cancel` a deed
+_GLUED = re.compile(r"\{[^}]*\}")  # a parameter inside a path segment
 _HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 _NOT_ITEMS = ("warnings", "errors", "links", "_links")  # arrays that are no list's items
 
@@ -189,13 +196,15 @@ def _from_role(op: Operation, ev: _Evidence) -> None:
         ev.add(role.kind, 0.5, f"classified {role.kind} by its path")
     elif role.kind == "action":
         ev.add("action", 0.25, f"{op.method} on a path that is no collection")
+    if op.method == "PATCH" and role.kind not in CRUD:
+        ev.add("update", 0.25, "PATCH changes part of it")
     if op.method == "DELETE" and role.kind not in CRUD:
         if op.path.rstrip("/").endswith("}"):
             ev.add("delete", 0.3, "DELETE of one item")
         elif _plural((words(_last_segment(op)) or [""])[-1]):  # `DELETE /users/{id}/sessions`
             ev.add("batch", 0.3, "DELETE of a whole collection")
     if op.method == "HEAD":
-        ev.add("read", 0.5, "HEAD reads an item's headers")
+        ev.add("read", 0.75, "HEAD reads an item's headers")
     elif op.method == "GET" and role.kind not in ("list", "read"):
         ev.add("read", 0.3, "GET of one document")
     if answer == "array":
@@ -209,17 +218,28 @@ def _from_role(op: Operation, ev: _Evidence) -> None:
 def _from_names(op: Operation, ev: _Evidence) -> None:
     """Verbs in the operationId, nouns in the path."""
     id_words = words(op.operation_id)
-    path_words = [w for s in op.path.split("/") if s and not s.startswith("{") for w in words(s)]
+    path_words = [w for s in _subject_segments(op.path) for w in words(s)]
     last_words = words(_last_segment(op))
     first = _verb(op.operation_id)
     many = _many(id_words, first)
+    named_by_path = first == op.method.lower() and _only_path(id_words[1:], op.path)
+    if named_by_path and last_words and last_words[0] in _PATH_VERBS and _ends_literal(op.path):
+        # RPC paths (`/sendMessage`, `/updates/{id}/destroy`, `{name}:pause`) name the verb;
+        # their other words count once, as path words
+        first, many = last_words[0], _many(last_words, last_words[0])
+        id_words, named_by_path = [first], False
     # the author's own verb outweighs the path's shape, unless it only restates the method
     restated = first == op.method.lower() or first in _VERBS.get(
         _METHOD_DEFAULT.get(op.method, ""), ()
     )
+    if op.method == "PUT" and first in _VERBS["update"] and _patched(op):
+        restated = True  # `events.update` by PUT beside `events.patch`: the whole record
     leading = 0.3 if restated else 0.6
-    if first == "post" and _only_path(id_words[1:], op.path) and not _posts_to_noun(op):
+    if first == "post" and named_by_path and not _posts_to_noun(op):
         first = ""  # `post-payments-{id}-captures`: the method and the path, no verb
+    elif first in _VERBS["read"] and many and op.method == "POST":
+        ev.add("list", 0.5, f"RPC {first} of many")  # `/getChatAdministrators`
+        first = ""
     elif first in _VERBS["read"] and many and _answer_shape(op) in ("array", "wrapped", None):
         first = ""  # `getGroupsForUser`: a get of many is a list, weighed by _from_number
     json_answer = _answer_shape(op) in ("record", "wrapped")
@@ -243,6 +263,34 @@ def _from_names(op: Operation, ev: _Evidence) -> None:
     if first in _VERBS["search"] and (_answer_shape(op) in ("array", "wrapped") or _bare_list(op)):
         ev.add("search", 0.6, "a search answering a list")
     _from_number(op, ev, id_words, last_words, first, many)
+
+
+def _subject_segments(path: str) -> list[str]:
+    """The literal segments that say what an operation is about: all but the collections
+    that scope a deeper one (`/subscriptions/{id}/resourceGroups/{group}/...`, `/companies/
+    {id}/...`), which say where, not what; the last collection before an id stays."""
+    segments = [s for s in _route(path).split("/") if s]
+    scoped = [i for i in range(len(segments) - 1) if "{" in segments[i + 1]][:-1]
+    literals = (_GLUED.sub("", s).strip(":.") for i, s in enumerate(segments) if i not in scoped)
+    return [literal for literal in literals if literal]
+
+
+def _route(path: str) -> str:
+    """The path without a query or fragment some specs write into it (`?uploadId`)."""
+    return re.split(r"[?#]", path, maxsplit=1)[0]
+
+
+def _ends_literal(path: str) -> bool:
+    """The path ends in words (`/sendMessage`, `/{id}/destroy`, `{name}:pause`), not in a
+    parameter: `/list/{id}` reads a list, it does not list."""
+    last = _route(path).rstrip("/").rsplit("/", 1)[-1]
+    return bool(_GLUED.sub("", last).strip(":."))
+
+
+def _patched(op: Operation) -> bool:
+    """The operation's collection also has items a client PATCHes."""
+    resource = op.role.resource if op.role is not None else None
+    return resource is not None and "update" in resource.kinds
 
 
 def _only_path(rest: list[str], path: str) -> bool:
@@ -279,9 +327,9 @@ def _edited(op: Operation) -> bool:
 
 
 def _verb(operation_id: str) -> str:
-    """The operationId's verb: its first word (`listPets`); else the first word of its last
-    part (`queues.getIamPolicy`, `secrets.addVersion`); else its last word when only that
-    one is a verb (`tasks.tasks.get`, `filesOne`: resource first, method last)."""
+    """The operationId's verb: the first word of its last part where parts name a resource
+    and then a verb (`queues.getIamPolicy`, `Blob_Delete`); else its first word (`listPets`,
+    `list_pets`); else its last word when only that one is a verb (`filesOne`)."""
     id_words = words(operation_id)
     if not id_words:
         return ""
@@ -289,6 +337,10 @@ def _verb(operation_id: str) -> str:
     methods = {v for pattern in CRUD for v in _VERBS[pattern]}
     parts = [p for p in re.split(r"[._]", operation_id) if p]
     last_part = words(parts[-1]) if len(parts) > 1 else []
+    if (
+        last_part and last_part[0] in leading and ("." in operation_id or parts[-1][:1].isupper())
+    ):  # `Blob_Delete`, `queues.getIamPolicy`: the resource, then the verb
+        return last_part[0]
     if id_words[0] in leading and not (
         # `uploadSessionsOne`: a noun phrase, then the method
         len(id_words) > 2
@@ -323,9 +375,15 @@ def _from_number(
 def _from_media(op: Operation, ev: _Evidence) -> None:
     if op.body is not None and op.method not in ("GET", "HEAD"):  # a GET body is no upload
         sends = op.method != "DELETE"  # nor a DELETE's: it names what goes
+        # multipart as one encoding beside JSON or a form carries fields, not files, unless
+        # a field is binary (Telegram's methods take all three)
+        plain = any("json" in m or "urlencoded" in m for m in op.body.content)
         for media_type, media in op.body.content.items():
             if media_type == "text/csv":
                 ev.add("batch", 0.6, "request body is CSV rows")
+            elif sends and media_type.startswith("multipart/") and plain:
+                if _has_binary(_resolved(op, media.schema, "request")):
+                    ev.add("upload", 0.75, f"request body {media_type} with a file")
             elif sends and (media_type.startswith("multipart/") or _BINARY.match(media_type)):
                 ev.add("upload", 0.75, f"request body {media_type}")
             elif sends and media_type == "*/*":
@@ -340,7 +398,9 @@ def _from_media(op: Operation, ev: _Evidence) -> None:
                 ev.add("auth", 0.55, "request body carries credentials")
     success = op.success
     for media_type, media in success.content.items() if success else ():
-        if _BINARY.match(media_type) or media_type == "*/*":
+        if op.method not in ("GET", "POST"):
+            pass  # a DELETE answering the bytes it removed is no download
+        elif _BINARY.match(media_type) or media_type == "*/*":
             ev.add("download", 0.75, f"answers {media_type}")
         elif op.method == "GET" and media_type == "text/plain":
             ev.add("download", 0.5, f"GET answers raw {media_type}")
@@ -348,6 +408,16 @@ def _from_media(op: Operation, ev: _Evidence) -> None:
         props = {k.lower() for k in (schema.get("properties") or {})}
         if "access_token" in props or "accesstoken" in props:
             ev.add("auth", 0.6, "answers an access_token")
+
+
+def _has_binary(schema: dict[str, Any]) -> bool:
+    """A field of the body holds bytes (`format: binary`, a `contentMediaType`)."""
+    for sub in (schema.get("properties") or {}).values():
+        if isinstance(sub, dict) and (
+            sub.get("format") in ("binary", "byte") or "contentMediaType" in sub
+        ):
+            return True
+    return False
 
 
 def _from_statuses(op: Operation, ev: _Evidence) -> None:
@@ -360,8 +430,13 @@ def _from_statuses(op: Operation, ev: _Evidence) -> None:
 
 
 def _last_segment(op: Operation) -> str:
-    """The path's last literal segment: what the operation is about."""
-    return next((s for s in reversed(op.path.split("/")) if s and "{" not in s), "")
+    """The path's last literal segment, or the literal part of one glued to a parameter
+    (`{name}:pause`, `create{format}`): what the operation is about."""
+    for segment in reversed(_route(op.path).split("/")):
+        literal = _GLUED.sub("", segment).strip(":.")
+        if literal:
+            return literal
+    return ""
 
 
 def _plural(word: str) -> bool:
@@ -427,7 +502,11 @@ def _answer_shape(op: Operation) -> str | None:
                 arrays.append(name)
             elif snake(name) not in _BESIDE_ITEMS:
                 others.append(name)
-        if len(arrays) == 1 and len(others) <= 2 and _names_alike(arrays[0], _last_segment(op)):
+        named = len(arrays) == 1 and (
+            arrays[0] == "value"  # Azure's `{"value": [...], "nextLink": ...}`
+            or _names_alike(arrays[0], _last_segment(op))
+        )
+        if named and len(others) <= 2:
             return "wrapped"
         return "record"
     return None
