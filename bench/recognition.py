@@ -23,9 +23,9 @@ summary, description, bodies and answers, before the recognizer was run on it.
 - `held-out 6`: 134 operations of six more APIs.guru specs (bench/recognition_heldout6.tsv:
   Amazon SQS, Azure Cache for Redis, Spotify, DigitalOcean droplets, Box files, Netlify
   builds and deploys), labelled before the round of features that followed set 5's misses
-  and run blind once after it.
+  and run blind once after it (the figure for unseen specs; bench/README.md has all).
 
-    python bench/recognition.py              # both tables, then every miss
+    python bench/recognition.py              # every table, then every miss
     python bench/recognition.py --quiet      # the tables only
     python bench/recognition.py --sets tuning 1 2   # only these sets
 
@@ -52,6 +52,7 @@ HELD_OUT_4 = HERE / "recognition_heldout4.tsv"
 HELD_OUT_5 = HERE / "recognition_heldout5.tsv"
 HELD_OUT_6 = HERE / "recognition_heldout6.tsv"
 CLAIM = (0.85, 0.95)  # what the response-library design says such recognition reaches
+SURE = 0.5  # a `--min-confidence` worth trying: how many pass it, and how many of those are right
 
 Found = dict[tuple[str, ...], tuple[str, str, float]]  # key -> (truth, guess, confidence)
 
@@ -124,6 +125,10 @@ def report(name: str, found: Found, quiet: bool) -> float:
             f"mean confidence: right {sum(right) / len(right):.2f}, "
             f"wrong {sum(wrong) / len(wrong):.2f}"
         )
+    sure = [(t, g) for t, g, c in found.values() if c >= SURE]
+    if sure:
+        right_sure = sum(t == g for t, g in sure) / len(sure)
+        print(f"confidence >= {SURE}: {len(sure)} of {len(found)}, accuracy {right_sure:.2f}")
     if not quiet:
         for key, (truth, guess, confidence) in sorted(found.items()):
             if guess != truth:
