@@ -280,6 +280,35 @@ STYLES = {
             "parameters": [*ID, {"name": "name", "in": "path", "required": True}],
             "post": _op("Vaults_Failover", OK),
         },
+        # a query action named in the fragment; a batch named last qualifies the verb; a
+        # get of one thing's attributes is a read; a POST listing jobs starts none
+        "/#Action=DeleteMessageBatch": {"post": _op("POST_DeleteMessageBatch", OK)},
+        "/#Action=GetQueueAttributes": {"post": _op("POST_GetQueueAttributes", OK)},
+        "/#Action=ListMessageMoveTasks": {"post": _op("POST_ListMessageMoveTasks", OK)},
+        # Azure's create-or-update PUT; an export whose bytes go to storage is a job
+        "/caches/{id}/rules/{name}": {
+            "parameters": [*ID, {"name": "name", "in": "path", "required": True}],
+            "put": _op("FirewallRules_CreateOrUpdate", _answer(RECORD), _json({"ip": {}})),
+        },
+        "/caches/{id}/export": {
+            "parameters": ID,
+            "post": _op(
+                "Redis_ExportData",
+                {
+                    "202": {
+                        "description": "queued",
+                        "headers": {"Location": {"schema": {"type": "string"}}},
+                    }
+                },
+                _json({"container": {}}),
+            ),
+        },
+        # a DELETE of a literal sub-path removes that one thing; a build is a job
+        "/droplets/{id}/destroy/dangerous": {
+            "parameters": ID,
+            "delete": _op("droplets_destroy_dangerous", {"202": {"description": "queued"}}),
+        },
+        "/sites/{id}/builds": {"parameters": ID, "post": _op("createSiteBuild", _answer(RECORD))},
         # PUT beside PATCH on one item replaces it, whatever the operationId calls it
         "/events/{id}": {
             "parameters": ID,
@@ -295,7 +324,8 @@ def test_naming_styles_and_answer_shapes():
     """Styles the held-out specs taught: lists under item paths and without list names,
     `get...For...`, Google's `resource.verb` and Azure's `Resource_Verb`, method-and-path
     operationIds and RPC paths, parameters glued to words, multipart beside JSON, bodies on
-    DELETEs, a batch qualifying another verb, scopes in front of a path, PUT beside PATCH."""
+    DELETEs, a batch qualifying another verb, scopes in front of a path, PUT beside PATCH,
+    actions named in a fragment, create-or-update, exports whose bytes go elsewhere, builds."""
     (service,) = load_services([STYLES])
     found = {(op.method, op.path): recognize(op) for op in service.operations}
     patterns = {f"{m} {p}": r.pattern for (m, p), r in found.items()}
@@ -320,6 +350,13 @@ def test_naming_styles_and_answer_shapes():
         "HEAD /blobs/{id}": "read",
         "GET /subscriptions/{id}/providers/x/vaults": "list",
         "POST /subscriptions/{id}/vaults/{name}/failover": "action",
+        "POST /#Action=DeleteMessageBatch": "batch",
+        "POST /#Action=GetQueueAttributes": "read",
+        "POST /#Action=ListMessageMoveTasks": "list",
+        "PUT /caches/{id}/rules/{name}": "replace",
+        "POST /caches/{id}/export": "async-job",
+        "DELETE /droplets/{id}/destroy/dangerous": "delete",
+        "POST /sites/{id}/builds": "async-job",
         "PUT /events/{id}": "replace",
         "PATCH /events/{id}": "update",
         "GET /events/{id}": "read",

@@ -40,7 +40,7 @@ _VERBS: dict[str, tuple[str, ...]] = {
     "list": ("list", "all", "index", "browse", "enumerate"),
     "replace": ("replace", "put", "set", "upsert"),
     "update": ("update", "patch", "modify", "edit", "change"),
-    "delete": ("delete", "remove", "destroy", "purge", "cancel"),
+    "delete": ("delete", "remove", "destroy", "purge"),
     "auth": (
         "login",
         "logout",
@@ -60,6 +60,8 @@ _VERBS: dict[str, tuple[str, ...]] = {
     "async-job": (
         "job",
         "jobs",
+        "build",
+        "builds",
         "operation",
         "operations",
         "task",
@@ -71,6 +73,7 @@ _VERBS: dict[str, tuple[str, ...]] = {
     "webhook": ("webhook", "webhooks", "hook", "hooks", "subscription", "subscriptions"),
     "action": (
         "send",
+        "cancel",
         "run",
         "stop",
         "start",
@@ -91,6 +94,7 @@ _VERBS: dict[str, tuple[str, ...]] = {
 _METHOD_DEFAULT = {"GET": "read", "HEAD": "read", "PUT": "replace", "PATCH": "update"}
 _METHOD_DEFAULT["DELETE"] = "delete"
 _JOBS = ("job", "jobs", "task", "tasks", "operation", "operations", "export", "exports")
+_JOBS += ("build", "builds")  # a CI build runs, then is polled (CircleCI, Netlify)
 _CURSOR = ("cursor", "after", "before", "starting_after", "ending_before", "page_token")
 _CURSOR += ("pagetoken", "next_token", "nexttoken", "continuation", "marker", "since_id")
 _OFFSET = ("offset", "skip", "start")
@@ -112,7 +116,9 @@ _BESIDE_ITEMS |= {"next_link", "odata_next_link", "odata_count"}
 _PATH_VERBS = {v for p in (*CRUD, "auth", "search", "action", "upload") for v in _VERBS[p]}
 _PATH_VERBS -= {"new", "one", "all", "index", "post", "put", "session", "token", "keep"}
 _PATH_VERBS -= {"status", "count", "check", "wait", "filter", "import", "attach", "oauth"}
-_PATH_VERBS -= {"upload", "cancel"}  # `/upload-tokens` is a noun; `/{id}/cancel` a deed
+_PATH_VERBS -= {"upload"}  # `/upload-tokens` is a noun
+_ONE_THING = {"attributes", "settings", "details", "options", "preferences"}
+_ONE_THING |= {"statistics", "stats", "metrics", "analytics", "contents", "permissions"}
 _GLUED = re.compile(r"\{[^}]*\}")  # a parameter inside a path segment
 _HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 _NOT_ITEMS = ("warnings", "errors", "links", "_links")  # arrays that are no list's items
@@ -199,10 +205,10 @@ def _from_role(op: Operation, ev: _Evidence) -> None:
     if op.method == "PATCH" and role.kind not in CRUD:
         ev.add("update", 0.25, "PATCH changes part of it")
     if op.method == "DELETE" and role.kind not in CRUD:
-        if op.path.rstrip("/").endswith("}"):
-            ev.add("delete", 0.3, "DELETE of one item")
-        elif _plural((words(_last_segment(op)) or [""])[-1]):  # `DELETE /users/{id}/sessions`
-            ev.add("batch", 0.3, "DELETE of a whole collection")
+        if _ends_literal(op.path) and _plural((words(_last_segment(op)) or [""])[-1]):
+            ev.add("batch", 0.3, "DELETE of a whole collection")  # `/users/{id}/sessions`
+        else:
+            ev.add("delete", 0.3, "DELETE of one thing")
     if op.method == "HEAD":
         ev.add("read", 0.75, "HEAD reads an item's headers")
     elif op.method == "GET" and role.kind not in ("list", "read"):
@@ -219,6 +225,7 @@ def _from_names(op: Operation, ev: _Evidence) -> None:
     """Verbs in the operationId, nouns in the path."""
     id_words = words(op.operation_id)
     path_words = [w for s in _subject_segments(op.path) for w in words(s)]
+    path_heads = [words(s)[-1] for s in _subject_segments(op.path) if words(s)]
     last_words = words(_last_segment(op))
     first = _verb(op.operation_id)
     many = _many(id_words, first)
@@ -232,8 +239,12 @@ def _from_names(op: Operation, ev: _Evidence) -> None:
     restated = first == op.method.lower() or first in _VERBS.get(
         _METHOD_DEFAULT.get(op.method, ""), ()
     )
+    if op.method == "DELETE" and first in _VERBS["action"]:
+        restated = True  # `Blob_CancelUpload` by DELETE: the method says what goes
     if op.method == "PUT" and first in _VERBS["update"] and _patched(op):
         restated = True  # `events.update` by PUT beside `events.patch`: the whole record
+    if first in _VERBS["create"] and "or" in id_words and set(id_words) & set(_VERBS["update"]):
+        first, restated = "upsert", False  # `FirewallRules_CreateOrUpdate`: one or the other
     leading = 0.3 if restated else 0.6
     if first == "post" and named_by_path and not _posts_to_noun(op):
         first = ""  # `post-payments-{id}-captures`: the method and the path, no verb
@@ -243,22 +254,38 @@ def _from_names(op: Operation, ev: _Evidence) -> None:
     elif first in _VERBS["read"] and many and _answer_shape(op) in ("array", "wrapped", None):
         first = ""  # `getGroupsForUser`: a get of many is a list, weighed by _from_number
     json_answer = _answer_shape(op) in ("record", "wrapped")
+    listing = first in (*_VERBS["list"], *_VERBS["search"])
+    # an export or import whose bytes go elsewhere (to storage, answered 202) is a job: the
+    # words weigh less when no file is in the body or the answer
+    bytes_move = {"upload": _sends_bytes(op), "download": op.method == "GET" or _answers_bytes(op)}
     for pattern, verbs in _VERBS.items():
         if first in verbs and pattern in _LEADING:
-            ev.add(pattern, leading, f"operationId starts with {first!r}")
+            weight = leading if bytes_move.get(pattern, True) else 0.3
+            ev.add(pattern, weight, f"operationId starts with {first!r}")
+        elif pattern == "async-job" and listing:
+            continue  # `ListMessageMoveTasks`: a list of jobs, not one started or polled
         elif pattern not in CRUD and any(w in verbs for w in id_words[1:]):
             # `sendEmailBatch`: a batch qualifies whatever verb it follows
-            ev.add(pattern, 0.5 if pattern == "batch" else 0.3, f"operationId names {pattern}")
+            ev.add(pattern, 0.65 if pattern == "batch" else 0.3, f"operationId names {pattern}")
         if pattern == "download":  # what is answered is named last: /files/{id}/copy is not
-            if any(w in verbs for w in last_words) and not json_answer:
+            if any(w in verbs for w in last_words) and not json_answer and bytes_move[pattern]:
                 ev.add(pattern, 0.55, "the last path word names a download")
         elif pattern == "async-job" and _edited(op):
             continue  # records a client replaces are no jobs (Google Tasks' tasks)
+        elif pattern == "async-job" and not any(w in verbs for w in path_heads):
+            continue  # `/build-cache` is a cache, `/builds/{id}` a build
         elif pattern not in CRUD and any(w in verbs for w in path_words):
             ev.add(pattern, 0.45, f"path word for {pattern}")
             if pattern == "async-job" and op.method == "GET":
                 ev.add(pattern, 0.4, "GET polls a job or its status")
-    if op.method == "POST" and last_words[-1:] and last_words[-1] in _JOBS and not _edited(op):
+    reading = first in (*_VERBS["list"], *_VERBS["read"], *_VERBS["search"])
+    if (
+        op.method == "POST"
+        and last_words[-1:]
+        and last_words[-1] in _JOBS
+        and not _edited(op)
+        and not reading
+    ):
         ev.add("async-job", 0.6, f"POST starts one of the {last_words[-1]}")
     if first in _VERBS["search"] and (_answer_shape(op) in ("array", "wrapped") or _bare_list(op)):
         ev.add("search", 0.6, "a search answering a list")
@@ -276,8 +303,15 @@ def _subject_segments(path: str) -> list[str]:
 
 
 def _route(path: str) -> str:
-    """The path without a query or fragment some specs write into it (`?uploadId`)."""
-    return re.split(r"[?#]", path, maxsplit=1)[0]
+    """The path without a query or fragment some specs write into it (`?uploadId`); where
+    the path is bare and the fragment names the operation (`/#Action=SendMessage`,
+    `/#X-Amz-Target=Logs.CreateLogGroup`), that name as the last segment."""
+    route, rest = re.fullmatch(r"([^?#]*)[?#]?(.*)", path, re.DOTALL).groups()  # type: ignore[union-attr]
+    if rest and not words(_GLUED.sub("", route)):
+        named = re.findall(r"=([\w.-]+)", rest)
+        if named:
+            return f"{route.rstrip('/')}/{named[-1].rsplit('.', 1)[-1]}"
+    return route
 
 
 def _ends_literal(path: str) -> bool:
@@ -410,6 +444,18 @@ def _from_media(op: Operation, ev: _Evidence) -> None:
             ev.add("auth", 0.6, "answers an access_token")
 
 
+def _sends_bytes(op: Operation) -> bool:
+    """The request body is a file: multipart, binary media or any type."""
+    media = op.body.content if op.body is not None else {}
+    return any(m.startswith("multipart/") or _BINARY.match(m) or m == "*/*" for m in media)
+
+
+def _answers_bytes(op: Operation) -> bool:
+    """The success answer is a file: binary media or any type."""
+    media = op.success.content if op.success is not None else {}
+    return any(_BINARY.match(m) or m == "*/*" for m in media)
+
+
 def _has_binary(schema: dict[str, Any]) -> bool:
     """A field of the body holds bytes (`format: binary`, a `contentMediaType`)."""
     for sub in (schema.get("properties") or {}).values():
@@ -440,7 +486,10 @@ def _last_segment(op: Operation) -> str:
 
 
 def _plural(word: str) -> bool:
-    """An English plural, roughly: `messages`, `types`, `properties`, not `status`."""
+    """An English plural, roughly: `messages`, `types`, not `status`, nor the plurals that
+    name one thing's parts (`attributes`, `settings`, `statistics`)."""
+    if word in _ONE_THING:
+        return False
     return len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is"))
 
 
