@@ -142,13 +142,29 @@ def test_staging_serves_production_answers_as_json_lines_sharing_an_answer_file(
     with serving(*args, "--stateless") as served:
         pet = httpx.get(served.url + "/pets/3").json()
         tiers = httpx.get(served.url + "/__specmock/cache").json()["tiers"]
+        shared = list(tmp_path.glob("specmock-answers-*.db"))
         served.proc.send_signal(signal.SIGINT)
         _, err = served.proc.communicate(timeout=15)
     assert set(pet) == {"id", "name", "tag", "status", "created_at"}  # production: all
     assert [t["tier"] for t in tiers] == ["memory", "sqlite"]
-    assert len(list(tmp_path.glob("specmock-answers-*.db"))) == 1
+    assert len(shared) == 1  # while serving
+    assert not list(tmp_path.glob("specmock-answers-*")), "the answer file outlived serve"
     logged = [json.loads(x) for x in err.splitlines() if x.startswith("{")]
     assert any("/pets/3" in json.dumps(entry) for entry in logged)
+
+
+def test_staging_workers_share_the_answer_file_and_a_stop_removes_it(tmp_path, monkeypatch):
+    """Two worker processes answer from the one file; SIGTERM (a container stopping) ends
+    the supervisor, which removes the file and SQLite's journal files beside it."""
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    state = f"sqlite:///{tmp_path / 'state.db'}"
+    with serving("petstore", "--profile", "staging", "--workers", "2", "--state", state) as served:
+        answers = {httpx.get(served.url + "/pets/3").text for _ in range(6)}
+        shared = list(tmp_path.glob("specmock-answers-*.db"))
+        served.proc.send_signal(signal.SIGTERM)
+        served.proc.communicate(timeout=30)
+    assert len(answers) == 1 and len(shared) == 1
+    assert not list(tmp_path.glob("specmock-answers-*")), "the answer file outlived serve"
 
 
 def test_run_passes_the_profile_and_the_environment_to_its_mocks(tmp_path):

@@ -175,4 +175,191 @@ def test_the_labelled_bundled_operations_stay_recognized():
     found = tuning_set()
     right = sum(truth == guess for truth, guess, _ in found.values())
     assert len(found) == 225
-    assert right >= 193  # 0.86
+    assert right >= 194  # 0.86
+
+
+def _op(op_id: str, responses: dict, body: dict | None = None) -> dict:
+    out: dict = {"operationId": op_id, "responses": responses}
+    if body is not None:
+        out["requestBody"] = {"content": body}
+    return out
+
+
+def _answer(schema: dict) -> dict:
+    return {"200": {"description": "ok", "content": {"application/json": {"schema": schema}}}}
+
+
+RECORD = {"type": "object", "properties": {"id": {"type": "string"}, "name": {}, "size": {}}}
+ID = [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}]
+FORM = {"multipart/form-data": {"schema": {"type": "object", "properties": {"text": {}}}}}
+FILE_FORM = {
+    "multipart/form-data": {
+        "schema": {"type": "object", "properties": {"photo": {"format": "binary"}}}
+    }
+}
+STYLES = {
+    "openapi": "3.1.0",
+    "info": {"title": "styles", "version": "1"},
+    "paths": {
+        # a list under an item-like path, told by the answer: one array named like the path
+        "/user/{id}/articles": {
+            "parameters": ID,
+            "get": _op(
+                "get/user/{id}/articles",
+                _answer({"type": "object", "properties": {"user_articles": {"type": "array"}}}),
+            ),
+        },
+        "/top_writer/{id}": {
+            "parameters": ID,
+            "get": _op("topWriter", _answer({"type": "array", "items": RECORD})),
+        },
+        # the same path shape answering one record stays a read
+        "/writer/{id}": {"parameters": ID, "get": _op("get/writer/{id}", _answer(RECORD))},
+        # every alternative of the answer a list
+        "/channels": {
+            "get": _op(
+                "getMetadataOfAllChannels",
+                _answer({"oneOf": [{"type": "array", "items": RECORD}, {"type": "array"}]}),
+            )
+        },
+        # a get of many things is a list; a dotted id's verb is in its last part
+        "/users/{id}/groups": {"parameters": ID, "get": _op("getGroupsForUser", OK)},
+        "/v1/{id}:getIamPolicy": {
+            "parameters": ID,
+            "post": _op("api.projects.secrets.getIamPolicy", _answer(RECORD)),
+        },
+        "/v1/{id}:addVersion": {
+            "parameters": ID,
+            "post": _op("api.projects.secrets.addVersion", _answer(RECORD)),
+        },
+        # an operationId that is only the method and the path names no verb
+        "/payments/{id}/captures": {
+            "parameters": ID,
+            "post": _op("post-payments-id-captures", _answer(RECORD), _json({"amount": {}})),
+        },
+        "/payments": {"post": _op("post-payments", _answer(RECORD), _json({"amount": {}}))},
+        # a DELETE's body names what goes, no upload; of a plural, it removes them all
+        "/users/{id}/sessions": {
+            "parameters": ID,
+            "delete": _op(
+                "clearUserSessions",
+                {"204": {"description": "gone"}},
+                {"application/octet-stream": {}},
+            ),
+        },
+        "/email/batch": {
+            "post": _op("sendEmailBatch", _answer(RECORD), _json({"messages": {"type": "array"}}))
+        },
+        # RPC paths name the verb when the operationId is only the method and the path
+        "/deleteWebhook": {"post": {"responses": OK}},
+        "/getChatAdministrators": {"post": {"responses": OK}},
+        "/updates/{id}/destroy{format}": {
+            "parameters": [*ID, {"name": "format", "in": "path", "required": True}],
+            "post": {"responses": OK},
+        },
+        # multipart beside JSON carries fields; with a binary field it carries a file
+        "/sendNote": {"post": _op("sendNote", OK, {**_json({"text": {}}), **FORM})},
+        "/attachments": {
+            "post": _op("post-attachments", OK, {**_json({"photo": {}}), **FILE_FORM})
+        },
+        # `Resource_Verb` operationIds; a HEAD reads whatever its operationId says
+        "/blobs/{id}": {
+            "parameters": ID,
+            "delete": _op("Blob_Delete", {"202": {"description": "gone"}}),
+            "head": _op("Blob_Check", OK),
+        },
+        # Azure's `{"value": [...], "nextLink": ...}` lists; scopes in front say where, not what
+        "/subscriptions/{id}/providers/x/vaults": {
+            "parameters": ID,
+            "get": _op(
+                "Vaults_ListBySubscription",
+                _answer({"type": "object", "properties": {"value": {"type": "array"}}}),
+            ),
+        },
+        "/subscriptions/{id}/vaults/{name}/failover": {
+            "parameters": [*ID, {"name": "name", "in": "path", "required": True}],
+            "post": _op("Vaults_Failover", OK),
+        },
+        # a query action named in the fragment; a batch named last qualifies the verb; a
+        # get of one thing's attributes is a read; a POST listing jobs starts none
+        "/#Action=DeleteMessageBatch": {"post": _op("POST_DeleteMessageBatch", OK)},
+        "/#Action=GetQueueAttributes": {"post": _op("POST_GetQueueAttributes", OK)},
+        "/#Action=ListMessageMoveTasks": {"post": _op("POST_ListMessageMoveTasks", OK)},
+        # Azure's create-or-update PUT; an export whose bytes go to storage is a job
+        "/caches/{id}/rules/{name}": {
+            "parameters": [*ID, {"name": "name", "in": "path", "required": True}],
+            "put": _op("FirewallRules_CreateOrUpdate", _answer(RECORD), _json({"ip": {}})),
+        },
+        "/caches/{id}/export": {
+            "parameters": ID,
+            "post": _op(
+                "Redis_ExportData",
+                {
+                    "202": {
+                        "description": "queued",
+                        "headers": {"Location": {"schema": {"type": "string"}}},
+                    }
+                },
+                _json({"container": {}}),
+            ),
+        },
+        # a DELETE of a literal sub-path removes that one thing; a build is a job
+        "/droplets/{id}/destroy/dangerous": {
+            "parameters": ID,
+            "delete": _op("droplets_destroy_dangerous", {"202": {"description": "queued"}}),
+        },
+        "/sites/{id}/builds": {"parameters": ID, "post": _op("createSiteBuild", _answer(RECORD))},
+        # PUT beside PATCH on one item replaces it, whatever the operationId calls it
+        "/events/{id}": {
+            "parameters": ID,
+            "put": _op("events.update", _answer(RECORD), _json({"name": {}})),
+            "patch": _op("events.patch", _answer(RECORD), _json({"name": {}})),
+            "get": _op("events.get", _answer(RECORD)),
+        },
+    },
+}
+
+
+def test_naming_styles_and_answer_shapes():
+    """Styles the held-out specs taught: lists under item paths and without list names,
+    `get...For...`, Google's `resource.verb` and Azure's `Resource_Verb`, method-and-path
+    operationIds and RPC paths, parameters glued to words, multipart beside JSON, bodies on
+    DELETEs, a batch qualifying another verb, scopes in front of a path, PUT beside PATCH,
+    actions named in a fragment, create-or-update, exports whose bytes go elsewhere, builds."""
+    (service,) = load_services([STYLES])
+    found = {(op.method, op.path): recognize(op) for op in service.operations}
+    patterns = {f"{m} {p}": r.pattern for (m, p), r in found.items()}
+    assert patterns == {
+        "GET /user/{id}/articles": "list",
+        "GET /top_writer/{id}": "list",
+        "GET /writer/{id}": "read",
+        "GET /channels": "list",
+        "GET /users/{id}/groups": "list",
+        "POST /v1/{id}:getIamPolicy": "read",
+        "POST /v1/{id}:addVersion": "create",
+        "POST /payments/{id}/captures": "action",
+        "POST /payments": "create",
+        "DELETE /users/{id}/sessions": "batch",
+        "POST /email/batch": "batch",
+        "POST /deleteWebhook": "delete",
+        "POST /getChatAdministrators": "list",
+        "POST /updates/{id}/destroy{format}": "delete",
+        "POST /sendNote": "action",
+        "POST /attachments": "upload",
+        "DELETE /blobs/{id}": "delete",
+        "HEAD /blobs/{id}": "read",
+        "GET /subscriptions/{id}/providers/x/vaults": "list",
+        "POST /subscriptions/{id}/vaults/{name}/failover": "action",
+        "POST /#Action=DeleteMessageBatch": "batch",
+        "POST /#Action=GetQueueAttributes": "read",
+        "POST /#Action=ListMessageMoveTasks": "list",
+        "PUT /caches/{id}/rules/{name}": "replace",
+        "POST /caches/{id}/export": "async-job",
+        "DELETE /droplets/{id}/destroy/dangerous": "delete",
+        "POST /sites/{id}/builds": "async-job",
+        "PUT /events/{id}": "replace",
+        "PATCH /events/{id}": "update",
+        "GET /events/{id}": "read",
+    }
+    assert "GET answering an array of records" in found["GET", "/top_writer/{id}"].features
+    assert "operationId starts with 'get'" in found["POST", "/v1/{id}:getIamPolicy"].features

@@ -8,6 +8,7 @@ over the profile, and the profile wins over the built-in default.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import tempfile
 from pathlib import Path
@@ -57,7 +58,9 @@ def staging_cache() -> str:
     """A shared SQLite answer tier in the temporary directory, one file per set of specs
     (named by their paths, sizes and modification times, and the seed), so the workers of
     one deployment share answers and an edited spec never meets the answers of its
-    previous version."""
+    previous version. The process that chose the file removes it when it exits (its
+    `--workers` are its children and end first): answers cached for one run are no
+    use to the next, and a temporary directory is no place to leave them growing."""
     params = click.get_current_context().params
     parts = [str(params.get("seed"))]
     for spec in params.get("specs") or ():
@@ -71,7 +74,15 @@ def staging_cache() -> str:
         else:
             parts.append(spec)  # a bundled name: its file ships with this version
     digest = hashlib.blake2b("\n".join(parts).encode(), digest_size=8).hexdigest()
-    return f"sqlite:///{Path(tempfile.gettempdir()) / f'specmock-answers-{digest}.db'}"
+    path = Path(tempfile.gettempdir()) / f"specmock-answers-{digest}.db"
+    atexit.register(_remove, path)
+    return f"sqlite:///{path}"
+
+
+def _remove(path: Path) -> None:
+    """The answer file and the journal files SQLite keeps beside it."""
+    for name in (path.name, *(f"{path.name}{end}" for end in ("-wal", "-shm", "-journal"))):
+        path.with_name(name).unlink(missing_ok=True)
 
 
 def _apply(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:

@@ -14,8 +14,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from .heuristics import snake
 from .plan import Operation
 from .resources import LIST_KEYS, list_location
+from .schema import flatten
 
 CRUD = ("create", "read", "list", "replace", "update", "delete")
 PATTERNS = (
@@ -38,7 +40,7 @@ _VERBS: dict[str, tuple[str, ...]] = {
     "list": ("list", "all", "index", "browse", "enumerate"),
     "replace": ("replace", "put", "set", "upsert"),
     "update": ("update", "patch", "modify", "edit", "change"),
-    "delete": ("delete", "remove", "destroy", "purge", "cancel"),
+    "delete": ("delete", "remove", "destroy", "purge"),
     "auth": (
         "login",
         "logout",
@@ -58,6 +60,8 @@ _VERBS: dict[str, tuple[str, ...]] = {
     "async-job": (
         "job",
         "jobs",
+        "build",
+        "builds",
         "operation",
         "operations",
         "task",
@@ -69,6 +73,7 @@ _VERBS: dict[str, tuple[str, ...]] = {
     "webhook": ("webhook", "webhooks", "hook", "hooks", "subscription", "subscriptions"),
     "action": (
         "send",
+        "cancel",
         "run",
         "stop",
         "start",
@@ -89,6 +94,7 @@ _VERBS: dict[str, tuple[str, ...]] = {
 _METHOD_DEFAULT = {"GET": "read", "HEAD": "read", "PUT": "replace", "PATCH": "update"}
 _METHOD_DEFAULT["DELETE"] = "delete"
 _JOBS = ("job", "jobs", "task", "tasks", "operation", "operations", "export", "exports")
+_JOBS += ("build", "builds")  # a CI build runs, then is polled (CircleCI, Netlify)
 _CURSOR = ("cursor", "after", "before", "starting_after", "ending_before", "page_token")
 _CURSOR += ("pagetoken", "next_token", "nexttoken", "continuation", "marker", "since_id")
 _OFFSET = ("offset", "skip", "start")
@@ -97,6 +103,25 @@ _BINARY = re.compile(r"^(application/(octet-stream|pdf|zip|gzip)|image/|audio/|v
 _CALLBACK_FIELDS = ("url", "callback_url", "callbackurl", "target_url", "endpoint", "uri")
 _CALLBACK_FIELDS += ("address", "notification_url", "webhook_url", "hook_url", "event_url")
 _WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
+# words that end the object of an operationId: `getGroupsForUser` reads groups, not a user
+_PREPOSITIONS = ("for", "by", "of", "in", "on", "from", "to", "with", "at", "under", "per")
+# what sits beside the items of a list answer: paging, counts, links, diagnostics
+_BESIDE_ITEMS = {"next", "prev", "previous", "offset", "limit", "total", "count", "page"}
+_BESIDE_ITEMS |= {"size", "cursor", "next_cursor", "has_more", "href", "next_page_token"}
+_BESIDE_ITEMS |= {"nextpagetoken", "total_count", "totalcount", "page_size", "pagesize"}
+_BESIDE_ITEMS |= {"first", "last", "links", "_links", "meta", "paging", "pagination"}
+_BESIDE_ITEMS |= {"kind", "etag", "object", "type", "has_next", "more", "total_size"}
+_BESIDE_ITEMS |= {"next_link", "odata_next_link", "odata_count"}
+# verbs an RPC path may start with; nouns that double as verbs (`content`, `file`) are left out
+_PATH_VERBS = {v for p in (*CRUD, "auth", "search", "action", "upload") for v in _VERBS[p]}
+_PATH_VERBS -= {"new", "one", "all", "index", "post", "put", "session", "token", "keep"}
+_PATH_VERBS -= {"status", "count", "check", "wait", "filter", "import", "attach", "oauth"}
+_PATH_VERBS -= {"upload"}  # `/upload-tokens` is a noun
+_ONE_THING = {"attributes", "settings", "details", "options", "preferences"}
+_ONE_THING |= {"statistics", "stats", "metrics", "analytics", "contents", "permissions"}
+_GLUED = re.compile(r"\{[^}]*\}")  # a parameter inside a path segment
+_HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
+_NOT_ITEMS = ("warnings", "errors", "links", "_links")  # arrays that are no list's items
 
 
 @dataclass
@@ -162,11 +187,14 @@ def _from_role(op: Operation, ev: _Evidence) -> None:
     role = op.role
     if role is None:
         return
+    answer = _answer_shape(op) if op.method == "GET" else None
     if role.kind in CRUD and role.resource is not None:
         shape = "an item path" if role.kind not in ("create", "list") else "a collection path"
         weight = 0.55 if role.resource.item else 0.3
+        if role.kind == "read" and answer in ("array", "wrapped"):
+            weight = 0.25  # the answer says many, whatever the path says (`/top/{topic}`)
         ev.add(role.kind, weight, f"{op.method} on {shape} of {role.resource.collection}")
-    elif role.kind == "list" and (_bare_list(op) or _pagination(op)):
+    elif role.kind == "list" and (_bare_list(op) or _pagination(op) or answer == "wrapped"):
         ev.add("list", 0.4, f"{op.method} returning a list")
     elif role.kind == "list":  # a GET with no list in its answer and no page to ask for
         ev.add("read", 0.4, f"{op.method} of one document (no list in the answer)")
@@ -174,11 +202,20 @@ def _from_role(op: Operation, ev: _Evidence) -> None:
         ev.add(role.kind, 0.5, f"classified {role.kind} by its path")
     elif role.kind == "action":
         ev.add("action", 0.25, f"{op.method} on a path that is no collection")
+    if op.method == "PATCH" and role.kind not in CRUD:
+        ev.add("update", 0.25, "PATCH changes part of it")
+    if op.method == "DELETE" and role.kind not in CRUD:
+        if _ends_literal(op.path) and _plural((words(_last_segment(op)) or [""])[-1]):
+            ev.add("batch", 0.3, "DELETE of a whole collection")  # `/users/{id}/sessions`
+        else:
+            ev.add("delete", 0.3, "DELETE of one thing")
     if op.method == "HEAD":
-        ev.add("read", 0.5, "HEAD reads an item's headers")
+        ev.add("read", 0.75, "HEAD reads an item's headers")
     elif op.method == "GET" and role.kind not in ("list", "read"):
         ev.add("read", 0.3, "GET of one document")
-    if op.method == "GET" and _bare_list(op):
+    if answer == "array":
+        ev.add("list", 0.6, "GET answering an array of records")
+    elif op.method == "GET" and (_bare_list(op) or answer == "wrapped"):
         ev.add("list", 0.5, "GET answering a list of items")
     if role.kind in ("list", "search") and _pagination(op):
         ev.add(role.kind, 0.2, f"{_pagination(op)} pagination parameters")
@@ -187,31 +224,133 @@ def _from_role(op: Operation, ev: _Evidence) -> None:
 def _from_names(op: Operation, ev: _Evidence) -> None:
     """Verbs in the operationId, nouns in the path."""
     id_words = words(op.operation_id)
-    path_words = [w for s in op.path.split("/") if s and not s.startswith("{") for w in words(s)]
+    path_words = [w for s in _subject_segments(op.path) for w in words(s)]
+    path_heads = [words(s)[-1] for s in _subject_segments(op.path) if words(s)]
     last_words = words(_last_segment(op))
-    first = _verb(id_words)
+    first = _verb(op.operation_id)
+    many = _many(id_words, first)
+    named_by_path = first == op.method.lower() and _only_path(id_words[1:], op.path)
+    if named_by_path and last_words and last_words[0] in _PATH_VERBS and _ends_literal(op.path):
+        # RPC paths (`/sendMessage`, `/updates/{id}/destroy`, `{name}:pause`) name the verb;
+        # their other words count once, as path words
+        first, many = last_words[0], _many(last_words, last_words[0])
+        id_words, named_by_path = [first], False
     # the author's own verb outweighs the path's shape, unless it only restates the method
     restated = first == op.method.lower() or first in _VERBS.get(
         _METHOD_DEFAULT.get(op.method, ""), ()
     )
+    if op.method == "DELETE" and first in _VERBS["action"]:
+        restated = True  # `Blob_CancelUpload` by DELETE: the method says what goes
+    if op.method == "PUT" and first in _VERBS["update"] and _patched(op):
+        restated = True  # `events.update` by PUT beside `events.patch`: the whole record
+    if first in _VERBS["create"] and "or" in id_words and set(id_words) & set(_VERBS["update"]):
+        first, restated = "upsert", False  # `FirewallRules_CreateOrUpdate`: one or the other
     leading = 0.3 if restated else 0.6
+    if first == "post" and named_by_path and not _posts_to_noun(op):
+        first = ""  # `post-payments-{id}-captures`: the method and the path, no verb
+    elif first in _VERBS["read"] and many and op.method == "POST":
+        ev.add("list", 0.5, f"RPC {first} of many")  # `/getChatAdministrators`
+        first = ""
+    elif first in _VERBS["read"] and many and _answer_shape(op) in ("array", "wrapped", None):
+        first = ""  # `getGroupsForUser`: a get of many is a list, weighed by _from_number
+    json_answer = _answer_shape(op) in ("record", "wrapped")
+    listing = first in (*_VERBS["list"], *_VERBS["search"])
+    # an export or import whose bytes go elsewhere (to storage, answered 202) is a job: the
+    # words weigh less when no file is in the body or the answer
+    bytes_move = {"upload": _sends_bytes(op), "download": op.method == "GET" or _answers_bytes(op)}
     for pattern, verbs in _VERBS.items():
         if first in verbs and pattern in _LEADING:
-            ev.add(pattern, leading, f"operationId starts with {first!r}")
+            weight = leading if bytes_move.get(pattern, True) else 0.3
+            ev.add(pattern, weight, f"operationId starts with {first!r}")
+        elif pattern == "async-job" and listing:
+            continue  # `ListMessageMoveTasks`: a list of jobs, not one started or polled
         elif pattern not in CRUD and any(w in verbs for w in id_words[1:]):
-            ev.add(pattern, 0.3, f"operationId names {pattern}")
+            # `sendEmailBatch`: a batch qualifies whatever verb it follows
+            ev.add(pattern, 0.65 if pattern == "batch" else 0.3, f"operationId names {pattern}")
         if pattern == "download":  # what is answered is named last: /files/{id}/copy is not
-            if any(w in verbs for w in last_words):
+            if any(w in verbs for w in last_words) and not json_answer and bytes_move[pattern]:
                 ev.add(pattern, 0.55, "the last path word names a download")
         elif pattern == "async-job" and _edited(op):
             continue  # records a client replaces are no jobs (Google Tasks' tasks)
+        elif pattern == "async-job" and not any(w in verbs for w in path_heads):
+            continue  # `/build-cache` is a cache, `/builds/{id}` a build
         elif pattern not in CRUD and any(w in verbs for w in path_words):
             ev.add(pattern, 0.45, f"path word for {pattern}")
             if pattern == "async-job" and op.method == "GET":
                 ev.add(pattern, 0.4, "GET polls a job or its status")
-    if op.method == "POST" and last_words[-1:] and last_words[-1] in _JOBS and not _edited(op):
+    reading = first in (*_VERBS["list"], *_VERBS["read"], *_VERBS["search"])
+    if (
+        op.method == "POST"
+        and last_words[-1:]
+        and last_words[-1] in _JOBS
+        and not _edited(op)
+        and not reading
+    ):
         ev.add("async-job", 0.6, f"POST starts one of the {last_words[-1]}")
-    _from_number(op, ev, id_words, last_words)
+    if first in _VERBS["search"] and (_answer_shape(op) in ("array", "wrapped") or _bare_list(op)):
+        ev.add("search", 0.6, "a search answering a list")
+    _from_number(op, ev, id_words, last_words, first, many)
+
+
+def _subject_segments(path: str) -> list[str]:
+    """The literal segments that say what an operation is about: all but the collections
+    that scope a deeper one (`/subscriptions/{id}/resourceGroups/{group}/...`, `/companies/
+    {id}/...`), which say where, not what; the last collection before an id stays."""
+    segments = [s for s in _route(path).split("/") if s]
+    scoped = [i for i in range(len(segments) - 1) if "{" in segments[i + 1]][:-1]
+    literals = (_GLUED.sub("", s).strip(":.") for i, s in enumerate(segments) if i not in scoped)
+    return [literal for literal in literals if literal]
+
+
+def _route(path: str) -> str:
+    """The path without a query or fragment some specs write into it (`?uploadId`); where
+    the path is bare and the fragment names the operation (`/#Action=SendMessage`,
+    `/#X-Amz-Target=Logs.CreateLogGroup`), that name as the last segment."""
+    route, rest = re.fullmatch(r"([^?#]*)[?#]?(.*)", path, re.DOTALL).groups()  # type: ignore[union-attr]
+    if rest and not words(_GLUED.sub("", route)):
+        named = re.findall(r"=([\w.-]+)", rest)
+        if named:
+            return f"{route.rstrip('/')}/{named[-1].rsplit('.', 1)[-1]}"
+    return route
+
+
+def _ends_literal(path: str) -> bool:
+    """The path ends in words (`/sendMessage`, `/{id}/destroy`, `{name}:pause`), not in a
+    parameter: `/list/{id}` reads a list, it does not list."""
+    last = _route(path).rstrip("/").rsplit("/", 1)[-1]
+    return bool(_GLUED.sub("", last).strip(":."))
+
+
+def _patched(op: Operation) -> bool:
+    """The operation's collection also has items a client PATCHes."""
+    resource = op.role.resource if op.role is not None else None
+    return resource is not None and "update" in resource.kinds
+
+
+def _only_path(rest: list[str], path: str) -> bool:
+    """The operationId's words after its method are the path's words, nothing more."""
+    return set(rest) <= set(words(path))
+
+
+def _posts_to_noun(op: Operation) -> bool:
+    """A POST to a noun adds one (`/payments`, `/user/heroku-key`); to a plural under an
+    item (`/payments/{id}/captures`) or to a verb (`/orders/cancel`) it is a deed."""
+    segments = [s for s in op.path.split("/") if s]
+    last = words(segments[-1])[-1:] if segments and "{" not in segments[-1] else []
+    if not last or any(last[0] in verbs for verbs in _VERBS.values()):
+        return False  # `/orders/cancel`, `/{id}/retry`: a deed
+    return not (len(segments) > 1 and "{" in segments[-2] and _plural(last[0]))
+
+
+def _many(id_words: list[str], verb: str) -> bool:
+    """The operationId's object is plural: the words after the verb up to a preposition
+    (`getGroupsForUser`: groups), else the last word (`listPets`)."""
+    if verb in id_words:
+        after = id_words[id_words.index(verb) + 1 :]
+        cut = next((i for i, w in enumerate(after) if w in _PREPOSITIONS), len(after))
+        if after[:cut]:
+            return _plural(after[cut - 1])
+    return len(id_words) > 1 and _plural(id_words[-1])
 
 
 def _edited(op: Operation) -> bool:
@@ -221,42 +360,67 @@ def _edited(op: Operation) -> bool:
     return resource is not None and "replace" in resource.kinds
 
 
-def _verb(id_words: list[str]) -> str:
-    """The operationId's verb: its first word (`listPets`), or its last when only that one
-    is a verb (`tasks.tasks.get`, `filesOne`: resource first, method last)."""
+def _verb(operation_id: str) -> str:
+    """The operationId's verb: the first word of its last part where parts name a resource
+    and then a verb (`queues.getIamPolicy`, `Blob_Delete`); else its first word (`listPets`,
+    `list_pets`); else its last word when only that one is a verb (`filesOne`)."""
+    id_words = words(operation_id)
     if not id_words:
         return ""
     leading = {v for pattern in _LEADING for v in _VERBS.get(pattern, ())}
     methods = {v for pattern in CRUD for v in _VERBS[pattern]}
-    if id_words[0] not in leading and id_words[-1] in methods:
+    parts = [p for p in re.split(r"[._]", operation_id) if p]
+    last_part = words(parts[-1]) if len(parts) > 1 else []
+    if (
+        last_part and last_part[0] in leading and ("." in operation_id or parts[-1][:1].isupper())
+    ):  # `Blob_Delete`, `queues.getIamPolicy`: the resource, then the verb
+        return last_part[0]
+    if id_words[0] in leading and not (
+        # `uploadSessionsOne`: a noun phrase, then the method
+        len(id_words) > 2
+        and _plural(id_words[1])
+        and id_words[-1] in methods
+        and id_words[0] not in _HTTP_METHODS
+    ):
+        return id_words[0]
+    if last_part and last_part[0] in leading:
+        return last_part[0]
+    if id_words[-1] in methods:
         return id_words[-1]
     return id_words[0]
 
 
-def _from_number(op: Operation, ev: _Evidence, id_words: list[str], last: list[str]) -> None:
+def _from_number(
+    op: Operation, ev: _Evidence, id_words: list[str], last: list[str], first: str, many: bool
+) -> None:
     """One thing or many: a plural object in the operationId or at the end of the path."""
-    first = _verb(id_words)
-    plural = len(id_words) > 1 and _plural(id_words[-1])
     known_verb = any(first in verbs for verbs in _VERBS.values())
     if op.method == "GET" and not op.path.rstrip("/").endswith("}"):
-        if plural and first not in _VERBS["list"]:
-            ev.add("list", 0.45, f"operationId reads many {id_words[-1]}")
+        if many and first not in (*_VERBS["list"], *_VERBS["search"]):
+            ev.add("list", 0.45, "operationId reads many")
         elif (not id_words[1:] or not known_verb) and last and _plural(last[-1]):
             ev.add("list", 0.35, f"GET of the plural {last[-1]!r}")
     changes = (*_VERBS["create"], *_VERBS["update"], *_VERBS["delete"])
     restated = first == op.method.lower()  # `post-payments`: the method, then a collection
-    if plural and op.body is not None and first in changes and not restated:
-        ev.add("batch", 0.5, f"{first} acts on many {id_words[-1]} given in the body")
+    if many and op.body is not None and first in changes and not restated:
+        ev.add("batch", 0.5, f"{first} acts on many, given in the body")
 
 
 def _from_media(op: Operation, ev: _Evidence) -> None:
     if op.body is not None and op.method not in ("GET", "HEAD"):  # a GET body is no upload
+        sends = op.method != "DELETE"  # nor a DELETE's: it names what goes
+        # multipart as one encoding beside JSON or a form carries fields, not files, unless
+        # a field is binary (Telegram's methods take all three)
+        plain = any("json" in m or "urlencoded" in m for m in op.body.content)
         for media_type, media in op.body.content.items():
             if media_type == "text/csv":
                 ev.add("batch", 0.6, "request body is CSV rows")
-            elif media_type.startswith("multipart/") or _BINARY.match(media_type):
+            elif sends and media_type.startswith("multipart/") and plain:
+                if _has_binary(_resolved(op, media.schema, "request")):
+                    ev.add("upload", 0.75, f"request body {media_type} with a file")
+            elif sends and (media_type.startswith("multipart/") or _BINARY.match(media_type)):
                 ev.add("upload", 0.75, f"request body {media_type}")
-            elif media_type == "*/*":
+            elif sends and media_type == "*/*":
                 ev.add("upload", 0.75, "request body is raw bytes of any type")
             schema = _resolved(op, media.schema, "request")
             if schema.get("type") == "array":
@@ -268,7 +432,9 @@ def _from_media(op: Operation, ev: _Evidence) -> None:
                 ev.add("auth", 0.55, "request body carries credentials")
     success = op.success
     for media_type, media in success.content.items() if success else ():
-        if _BINARY.match(media_type) or media_type == "*/*":
+        if op.method not in ("GET", "POST"):
+            pass  # a DELETE answering the bytes it removed is no download
+        elif _BINARY.match(media_type) or media_type == "*/*":
             ev.add("download", 0.75, f"answers {media_type}")
         elif op.method == "GET" and media_type == "text/plain":
             ev.add("download", 0.5, f"GET answers raw {media_type}")
@@ -276,6 +442,28 @@ def _from_media(op: Operation, ev: _Evidence) -> None:
         props = {k.lower() for k in (schema.get("properties") or {})}
         if "access_token" in props or "accesstoken" in props:
             ev.add("auth", 0.6, "answers an access_token")
+
+
+def _sends_bytes(op: Operation) -> bool:
+    """The request body is a file: multipart, binary media or any type."""
+    media = op.body.content if op.body is not None else {}
+    return any(m.startswith("multipart/") or _BINARY.match(m) or m == "*/*" for m in media)
+
+
+def _answers_bytes(op: Operation) -> bool:
+    """The success answer is a file: binary media or any type."""
+    media = op.success.content if op.success is not None else {}
+    return any(_BINARY.match(m) or m == "*/*" for m in media)
+
+
+def _has_binary(schema: dict[str, Any]) -> bool:
+    """A field of the body holds bytes (`format: binary`, a `contentMediaType`)."""
+    for sub in (schema.get("properties") or {}).values():
+        if isinstance(sub, dict) and (
+            sub.get("format") in ("binary", "byte") or "contentMediaType" in sub
+        ):
+            return True
+    return False
 
 
 def _from_statuses(op: Operation, ev: _Evidence) -> None:
@@ -288,12 +476,20 @@ def _from_statuses(op: Operation, ev: _Evidence) -> None:
 
 
 def _last_segment(op: Operation) -> str:
-    """The path's last literal segment: what the operation is about."""
-    return next((s for s in reversed(op.path.split("/")) if s and "{" not in s), "")
+    """The path's last literal segment, or the literal part of one glued to a parameter
+    (`{name}:pause`, `create{format}`): what the operation is about."""
+    for segment in reversed(_route(op.path).split("/")):
+        literal = _GLUED.sub("", segment).strip(":.")
+        if literal:
+            return literal
+    return ""
 
 
 def _plural(word: str) -> bool:
-    """An English plural, roughly: `messages`, `types`, `properties`, not `status`."""
+    """An English plural, roughly: `messages`, `types`, not `status`, nor the plurals that
+    name one thing's parts (`attributes`, `settings`, `statistics`)."""
+    if word in _ONE_THING:
+        return False
     return len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is"))
 
 
@@ -321,6 +517,55 @@ def _bare_list(op: Operation) -> bool:
         if where == "" or where in LIST_KEYS or (where and where == noun):
             return True
     return False
+
+
+def _answer_shape(op: Operation) -> str | None:
+    """What the JSON success answer holds: "array" (of records), "scalars" (an array of
+    plain values), "wrapped" (one array beside at most two fields that are not paging or
+    counts: `{"top_writers": [...]}`, `{"id": ..., "related": [...]}`), "record", "object"
+    (no properties named), or None (no JSON answer declared)."""
+    success = op.success
+    for media_type, media in success.content.items() if success else ():
+        if "json" not in media_type or media.schema is None:
+            continue
+        bundle = op.compiler.bundle(media.schema, "response")
+        flat = flatten(bundle.schema, bundle.defs)
+        if not isinstance(flat, dict):
+            return None
+        choices = [flatten(c, bundle.defs) for c in flat.get("oneOf") or flat.get("anyOf") or ()]
+        if choices and all(isinstance(c, dict) and c.get("type") == "array" for c in choices):
+            flat = choices[0]  # every alternative a list: Ably's channels, names or details
+        if flat.get("type") == "array" or "items" in flat:
+            item = flatten(flat.get("items"), bundle.defs)
+            record = isinstance(item, dict) and (item.get("properties") or item.get("allOf"))
+            return "array" if record else "scalars"
+        props = flat.get("properties") or {}
+        if not props:
+            return "object"
+        arrays, others = [], []
+        for name, sub in props.items():
+            sub = flatten(sub, bundle.defs)
+            if name.lower() in _NOT_ITEMS:
+                continue
+            if isinstance(sub, dict) and (sub.get("type") == "array" or "items" in sub):
+                arrays.append(name)
+            elif snake(name) not in _BESIDE_ITEMS:
+                others.append(name)
+        named = len(arrays) == 1 and (
+            arrays[0] == "value"  # Azure's `{"value": [...], "nextLink": ...}`
+            or _names_alike(arrays[0], _last_segment(op))
+        )
+        if named and len(others) <= 2:
+            return "wrapped"
+        return "record"
+    return None
+
+
+def _names_alike(field: str, segment: str) -> bool:
+    """A field and a path segment share a word, plurals aside: `associated_articles` and
+    `articles`, `top_writers` and `top_writer`; `Days` and `opens` do not."""
+    stems = {w.rstrip("s") for w in words(segment) if len(w) > 2}
+    return any(w.rstrip("s") in stems for w in words(field) if len(w) > 2)
 
 
 def _pagination(op: Operation) -> str | None:
