@@ -83,3 +83,9 @@ def test_journal_file_gets_one_json_line_per_exchange(tmp_path):
     lines = [json.loads(line) for line in log.read_text().splitlines()]
     assert [(e["method"], e["status"]) for e in lines] == [("POST", 201), ("GET", 200)]
     assert lines[0]["request_body"] == '{"name":"Rex"}'
+
+
+def test_a_limit_past_64_bits_is_a_limit_not_a_crash(petstore):
+    petstore.get("/pets/1")
+    found = petstore.get("/__specmock/requests", params={"limit": str(2**100)})
+    assert found.status_code == 200 and [e["path"] for e in found.json()] == ["/pets/1"]

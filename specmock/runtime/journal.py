@@ -50,24 +50,18 @@ class Entry:
     __slots__ = (
         "_body",
         "_body_size",
+        "_ms",
         "_out",
+        "_query",
         "_response",
         "_response_size",
-        "contract",
         "delay_ms",
-        "fault",
         "id",
-        "matched",
         "method",
-        "ms",
-        "operation",
         "path",
-        "query",
         "request_headers",
         "request_id",
-        "service",
         "size",
-        "status",
         "time",
     )
 
@@ -78,19 +72,15 @@ class Entry:
         ms: float,
         method: str,
         path: str,
-        query: str,
+        query: str | bytes,  # the raw query string, decoded when read
         out: Any,
         request_id: str = "",
         request_headers: dict[str, str] | None = None,
         body: bytes = b"",
         delay_ms: float = 0.0,
     ):
-        op = out.operation
-        self.id, self.time, self.ms = id, time, ms
-        self.method, self.path, self.query = method, path, query
-        self.status: int = out.status
-        self.service: str | None = op.service if op else None
-        self.operation: str | None = op.operation_id if op else None
+        self.id, self.time, self._ms = id, time, ms
+        self.method, self.path, self._query = method, path, query
         self.request_id = request_id
         headers = request_headers or {}
         header_bytes = sum(map(len, headers.values()))
@@ -98,10 +88,7 @@ class Entry:
             headers = {k: _header_value(v) for k, v in headers.items()}
             header_bytes = sum(map(len, headers.values()))
         self.request_headers = headers
-        self.fault: str | None = out.fault
-        self.contract: str | None = out.contract  # "injected, outside the contract"
         self.delay_ms = out.delay_ms or delay_ms
-        self.matched: bool = op is not None or out.status not in (404, 405)
         self._body, self._body_size = body[:BODY_LIMIT], len(body)
         response = out.body or b""
         self._response, self._response_size = response[:BODY_LIMIT], len(response)
@@ -114,6 +101,42 @@ class Entry:
             + header_bytes
             + _OVERHEAD
         )
+
+    # what the answer says, read from it when asked (the request path only keeps it)
+    @property
+    def status(self) -> int:
+        return self._out.status
+
+    @property
+    def service(self) -> str | None:
+        op = self._out.operation
+        return op.service if op else None
+
+    @property
+    def operation(self) -> str | None:
+        op = self._out.operation
+        return op.operation_id if op else None
+
+    @property
+    def fault(self) -> str | None:
+        return self._out.fault
+
+    @property
+    def contract(self) -> str | None:
+        return self._out.contract  # "injected, outside the contract"
+
+    @property
+    def matched(self) -> bool:
+        return self._out.operation is not None or self._out.status not in (404, 405)
+
+    @property
+    def ms(self) -> float:
+        return round(self._ms, 3)
+
+    @property
+    def query(self) -> str:
+        query = self._query
+        return query if isinstance(query, str) else query.decode("latin-1")
 
     @property
     def trace_id(self) -> str:
@@ -260,7 +283,8 @@ class Journal:
 
     def find(self, query: Query | None = None, limit: int | None = None) -> list[Entry]:
         found = [e for e in self._entries if query is None or query.accepts(e)]
-        return found[-limit:] if limit else found
+        # a limit past 64 bits arrives as a float, as JSON numbers that large do
+        return found[-int(limit) :] if limit else found
 
     def after(self, entry_id: int) -> list[Entry]:
         """Entries newer than `entry_id`, oldest first (a live view reads only the tail)."""

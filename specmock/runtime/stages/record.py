@@ -32,10 +32,10 @@ def observe(x: Exchange, out: Outgoing, body: bytes, ms: float) -> None:
                 Entry(
                     journal.next_id(),
                     app.clock.now(),
-                    round(ms, 3),
+                    ms,
                     scope["method"],
                     scope["path"],
-                    scope.get("query_string", b"").decode("latin-1"),
+                    scope.get("query_string", b""),
                     out,
                     x.request_id,
                     x.headers,
