@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import signal
 import socket
@@ -291,3 +292,44 @@ def test_control_characters_never_reach_a_header_value():
     out = Outgoing(400, b"", None, [("X-Specmock-Problem", 'body /: {"\x7f":null}\r\nX-Evil: 1')])
     sent = dict(_headers(out, "id"))
     assert sent[b"x-specmock-problem"] == b'body /: {"?":null}??X-Evil: 1'
+
+
+class _Wire:
+    def __init__(self):
+        self.writes: list[bytes] = []
+        self.closed = False
+
+    def write(self, data: bytes) -> None:
+        self.writes.append(data)
+
+    def close(self) -> None:
+        self.closed = True
+
+    def is_closing(self) -> bool:
+        return self.closed
+
+    def get_extra_info(self, name: str, default=None):
+        return ("127.0.0.1", 1) if name == "peername" else default
+
+
+def test_a_head_and_its_body_leave_in_one_write_and_a_lone_head_by_the_end_of_the_turn():
+    from specmock.runtime.limits import Corked
+
+    async def scenario():
+        wire = _Wire()
+        corked = Corked(wire, asyncio.get_running_loop())
+        corked.write(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n")
+        assert wire.writes == []  # held for its body
+        corked.write(b"{}")
+        assert wire.writes == [b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n{}"]
+        corked.write(b"HTTP/1.1 100 Continue\r\n\r\n")  # an interim answer: at once
+        assert wire.writes[-1] == b"HTTP/1.1 100 Continue\r\n\r\n"
+        corked.write(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n")
+        await asyncio.sleep(0)  # a stream's first event is late: the head goes anyway
+        assert wire.writes[-1].endswith(b"chunked\r\n\r\n")
+        corked.write(b"HTTP/1.1 204 No Content\r\n\r\n")
+        corked.close()  # closing writes what is held first
+        assert wire.writes[-1].startswith(b"HTTP/1.1 204") and wire.closed
+        assert corked.get_extra_info("peername") == ("127.0.0.1", 1)
+
+    asyncio.run(scenario())
