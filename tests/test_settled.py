@@ -145,3 +145,20 @@ def test_a_stateless_create_is_kept_by_its_body():
     keyed = {**headers, "Idempotency-Key": "one"}
     client.post("/pets", json={"name": "Rex", "tag": "dog"}, headers=keyed)
     assert _settled(client) == 2  # an idempotency record acts: not kept
+
+
+def test_an_override_that_says_its_reply_is_settled_is_called_once(tmp_path):
+    module = tmp_path / "settling.py"
+    module.write_text(
+        "from specmock import Reply, override\n\ncalls = []\n\n"
+        "@override('showPetById')\n"
+        "def show(ctx):\n"
+        "    calls.append(1)\n"
+        "    pet = {'id': len(calls), 'name': 'counted'}\n"
+        "    return Reply(pet, settled_until=float('inf'))\n"
+    )
+    client = client_for("petstore", stateful=False, overrides=[module])
+    assert [client.get("/pets/1").json()["id"] for _ in range(3)] == [1, 1, 1]
+    assert client.get("/pets/2").json()["id"] == 2  # another request: called
+    client.post("/__specmock/clock", json={"frozen": True})  # any change forgets
+    assert client.get("/pets/1").json()["id"] == 3
