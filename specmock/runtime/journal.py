@@ -72,7 +72,7 @@ class Entry:
         ms: float,
         method: str,
         path: str,
-        query: str | bytes,  # the raw query string, decoded when read
+        query: bytes,  # the raw query string, decoded when read
         out: Any,
         request_id: str = "",
         request_headers: dict[str, str] | None = None,
@@ -135,8 +135,7 @@ class Entry:
 
     @property
     def query(self) -> str:
-        query = self._query
-        return query if isinstance(query, str) else query.decode("latin-1")
+        return self._query.decode("latin-1")
 
     @property
     def trace_id(self) -> str:

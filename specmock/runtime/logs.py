@@ -112,14 +112,10 @@ class RequestLines:
         or one JSON object per line with the same message and each field."""
         if self.json:
             return b"".join(map(self._json, lines))
-        out: list[str] = []
-        start, end, stamp = 0.0, 0.0, ""  # the second the stamp is for, looked up on change
-        for created, method, path, status, ms, request_id, operation in lines:
-            if not start <= created < end:
-                stamp, start = self._time(created), float(int(created))
-                end = start + 1
-            out.append(TEXT % (stamp, method, path, status, ms, request_id, operation or "-"))
-        return "".join(out).encode(errors="replace")
+        return "".join([
+            TEXT % (self._time(created), method, path, status, ms, request_id, operation or "-")
+            for created, method, path, status, ms, request_id, operation in lines
+        ]).encode(errors="replace")  # fmt: skip
 
     def _json(self, line: tuple[Any, ...]) -> bytes:
         created, method, path, status, ms, request_id, operation = line

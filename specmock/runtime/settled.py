@@ -80,7 +80,7 @@ class Settled:
         if found is None:
             return None
         out, until, _ = found
-        if until is not _FOREVER and now() >= until:
+        if until < _FOREVER and now() >= until:  # the clock is read only for a limit
             self._drop(key)
             return None
         self._items.move_to_end(key)

@@ -59,6 +59,7 @@ async def decide(ctx: Context, prompt_of: Callable[[], Prompt], choices: int = 1
     fault = decision.fault
     if decision.refusal is None and fault.first_byte_ms:
         await wait(ctx.current_clock(), fault.first_byte_ms / 1000)
+    # without a rules file or a fault header no fault can be decided (faults come from those)
     quiet = rules_file is None and header is None and decision.refusal is None
     return Turn(
         decision.answers,
@@ -68,7 +69,7 @@ async def decide(ctx: Context, prompt_of: Callable[[], Prompt], choices: int = 1
         decision.refusal,
         decision.prompt,
         decision.framed,
-        created + 1 if quiet and fault == faults.LLMFault() else None,
+        created + 1 if quiet else None,
     )
 
 
