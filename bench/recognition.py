@@ -44,7 +44,7 @@ import logging
 from collections import Counter
 from pathlib import Path
 
-from specmock.generator.recognize import recognize
+from specmock.generator.recognize import recognize_all
 from specmock.runtime.factory import load_services
 
 HERE = Path(__file__).parent
@@ -71,10 +71,11 @@ def tuning_set() -> Found:
     labels = {(service, operation): pattern for service, operation, pattern in _rows(TUNING)}
     found: Found = {}
     for service in load_services(sorted({service for service, _ in labels})):
+        found_all = recognize_all(service)
         for op in service.operations:
             key = (service.name, op.operation_id)
             if key in labels:
-                rec = recognize(op)
+                rec = found_all[id(op)]
                 found[key] = (labels[key], rec.pattern, rec.confidence)
     missing = set(labels) - set(found)
     if missing:
@@ -93,10 +94,11 @@ def held_out_set(labelled: Path) -> Found:
     found: Found = {}
     for spec in sorted({spec for spec, _, _ in labels}):
         (service,) = load_services([str(root / spec)])
+        found_all = recognize_all(service)
         for op in service.operations:
             key = (spec, op.method, op.path)
             if key in labels:
-                rec = recognize(op)
+                rec = found_all[id(op)]
                 found[key] = (labels[key], rec.pattern, rec.confidence)
     missing = set(labels) - set(found)
     if missing:

@@ -7,7 +7,7 @@ from typing import Any
 
 from ..generator.errors import Problem, SpecError
 from ..generator.plan import Operation, Service
-from ..generator.recognize import recognize
+from ..generator.recognize import recognize_all
 from ..generator.sources import expand
 from ..runtime.factory import load_services
 
@@ -88,6 +88,7 @@ def explain_services(services: list[Service]) -> str:
             f"({service.document.version}, {len(service.operations)} operations, "
             f"base path {service.base_path or '/'})"
         )
+        recognized = recognize_all(service)
         for op in service.operations:
             checks = []
             if op.params:
@@ -100,7 +101,7 @@ def explain_services(services: list[Service]) -> str:
             lines.append(f"  {op.method:7} {op.path}  [{op.operation_id}]")
             lines.append(f"          answers {_answer(op)}; declares {statuses}")
             lines.append(f"          role {_role(op, service)}")
-            found = recognize(op)
+            found = recognized[id(op)]
             paging = f", {found.pagination} pagination" if found.pagination else ""
             lines.append(
                 f"          pattern {found.pattern}{paging} (confidence {found.confidence:.2f}:"
@@ -115,23 +116,20 @@ def explain_services(services: list[Service]) -> str:
 
 def explain_json(services: list[Service]) -> dict[str, Any]:
     """Every operation's pattern, confidence and deciding features, with its state role."""
-    return {
-        "services": [
-            {
-                "name": service.name,
-                "title": service.title,
-                "operations": [
-                    {
-                        "operationId": op.operation_id,
-                        "method": op.method,
-                        "path": op.path,
-                        "role": _role(op, service),
-                        "stateful": bool(op.role and op.role.stateful and service.stateful),
-                        **recognize(op).as_dict(),
-                    }
-                    for op in service.operations
-                ],
-            }
-            for service in services
-        ]
-    }
+    return {"services": [_explained(service) for service in services]}
+
+
+def _explained(service: Service) -> dict[str, Any]:
+    recognized = recognize_all(service)
+    operations = [
+        {
+            "operationId": op.operation_id,
+            "method": op.method,
+            "path": op.path,
+            "role": _role(op, service),
+            "stateful": bool(op.role and op.role.stateful and service.stateful),
+            **recognized[id(op)].as_dict(),
+        }
+        for op in service.operations
+    ]
+    return {"name": service.name, "title": service.title, "operations": operations}

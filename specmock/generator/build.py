@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -141,6 +142,7 @@ class _Builder:
             responses,
             self.compiler,
             summary=str(raw.get("summary") or ""),
+            description=_first_sentence(raw.get("description")),
             accept_declared=accept_declared,
             extensions={
                 k: v for src in (item, raw) for k, v in src.items() if k.startswith("x-specmock-")
@@ -381,3 +383,12 @@ def load_service(
 ) -> Service:
     """Load, check and compile one contract (`strict`: refuse servable defects too)."""
     return build_service(load_document(source, name), eager, strict)
+
+
+def _first_sentence(text: Any) -> str:
+    """What a description opens with, which names the deed (`Creates a task.`); bounded,
+    since descriptions run to pages."""
+    if not isinstance(text, str):
+        return ""
+    first = re.split(r"(?<=[.!?])\s|\n\s*\n", text.strip(), maxsplit=1)[0]
+    return first[:200]

@@ -14,8 +14,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import phrases
 from .heuristics import snake
-from .plan import Operation
+from .plan import Operation, Service
 from .resources import LIST_KEYS, list_location
 from .schema import flatten
 
@@ -93,6 +94,8 @@ _VERBS: dict[str, tuple[str, ...]] = {
 # the pattern a method implies when nothing else is known: a verb restating it adds little
 _METHOD_DEFAULT = {"GET": "read", "HEAD": "read", "PUT": "replace", "PATCH": "update"}
 _METHOD_DEFAULT["DELETE"] = "delete"
+_PHRASE_WEIGHT = {"action": 0.45}
+_RESTATED = {("POST", "create"), ("PUT", "update")}  # what else a method is commonly said to do
 _JOBS = ("job", "jobs", "task", "tasks", "operation", "operations", "export", "exports")
 _JOBS += ("build", "builds")  # a CI build runs, then is polled (CircleCI, Netlify)
 _CURSOR = ("cursor", "after", "before", "starting_after", "ending_before", "page_token")
@@ -117,8 +120,6 @@ _PATH_VERBS = {v for p in (*CRUD, "auth", "search", "action", "upload") for v in
 _PATH_VERBS -= {"new", "one", "all", "index", "post", "put", "session", "token", "keep"}
 _PATH_VERBS -= {"status", "count", "check", "wait", "filter", "import", "attach", "oauth"}
 _PATH_VERBS -= {"upload"}  # `/upload-tokens` is a noun
-_ONE_THING = {"attributes", "settings", "details", "options", "preferences"}
-_ONE_THING |= {"statistics", "stats", "metrics", "analytics", "contents", "permissions"}
 _GLUED = re.compile(r"\{[^}]*\}")  # a parameter inside a path segment
 _HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 _NOT_ITEMS = ("warnings", "errors", "links", "_links")  # arrays that are no list's items
@@ -163,15 +164,39 @@ class _Evidence:
         return 1 - left
 
 
-def recognize(op: Operation) -> Recognition:
+def edited_collections(service: Service) -> frozenset[str]:
+    """The collections of a spec whose items clients replace (PUT): records, where a job is
+    only ever started, polled and at most PATCHed to a new state. Asana's `/tasks/{gid}` is
+    PUT, so `/tasks/{gid}/addFollowers` works on a record; Cloud Tasks' tasks are not."""
+    return frozenset(
+        words(op.role.resource.name)[-1]
+        for op in service.operations
+        if op.role is not None
+        and op.role.resource is not None
+        and words(op.role.resource.name)
+        and op.role.kind == "replace"
+    )
+
+
+def recognize_all(service: Service) -> dict[int, Recognition]:
+    """Every operation's recognition, keyed by `id(operation)`, with what the whole spec says
+    about its collections."""
+    edited = edited_collections(service)
+    return {id(op): recognize(op, edited) for op in service.operations}
+
+
+def recognize(op: Operation, edited: frozenset[str] = frozenset()) -> Recognition:
+    """What one operation is; `edited` names the collections its spec lets clients edit
+    (see `edited_collections`)."""
     forced = op.extensions.get("x-specmock-kind")
     if isinstance(forced, str) and forced in (*PATTERNS, "none"):
         return Recognition(forced, FORCED, ["x-specmock-kind"], _pagination(op))
     ev = _Evidence()
     _from_role(op, ev)
-    _from_names(op, ev)
+    _from_names(op, ev, edited)
     _from_media(op, ev)
     _from_statuses(op, ev)
+    _from_phrase(op, ev)
     ranked = sorted(ev.weights, key=lambda p: (-ev.score(p), PATTERNS.index(p)))
     if not ranked:
         return Recognition("action", 0.2, ["no deciding feature"], None)
@@ -205,7 +230,7 @@ def _from_role(op: Operation, ev: _Evidence) -> None:
     if op.method == "PATCH" and role.kind not in CRUD:
         ev.add("update", 0.25, "PATCH changes part of it")
     if op.method == "DELETE" and role.kind not in CRUD:
-        if _ends_literal(op.path) and _plural((words(_last_segment(op)) or [""])[-1]):
+        if _ends_literal(op.path) and phrases.plural((words(_last_segment(op)) or [""])[-1]):
             ev.add("batch", 0.3, "DELETE of a whole collection")  # `/users/{id}/sessions`
         else:
             ev.add("delete", 0.3, "DELETE of one thing")
@@ -221,7 +246,7 @@ def _from_role(op: Operation, ev: _Evidence) -> None:
         ev.add(role.kind, 0.2, f"{_pagination(op)} pagination parameters")
 
 
-def _from_names(op: Operation, ev: _Evidence) -> None:
+def _from_names(op: Operation, ev: _Evidence, edited: frozenset[str]) -> None:
     """Verbs in the operationId, nouns in the path."""
     id_words = words(op.operation_id)
     path_words = [w for s in _subject_segments(op.path) for w in words(s)]
@@ -239,8 +264,9 @@ def _from_names(op: Operation, ev: _Evidence) -> None:
     restated = first == op.method.lower() or first in _VERBS.get(
         _METHOD_DEFAULT.get(op.method, ""), ()
     )
-    if op.method == "DELETE" and first in _VERBS["action"]:
-        restated = True  # `Blob_CancelUpload` by DELETE: the method says what goes
+    if op.method in ("DELETE", "GET") and first in _VERBS["action"]:
+        restated = True  # `Blob_CancelUpload` by DELETE: the method says what goes; a GET
+        # that `check`s or `count`s reads
     if op.method == "PUT" and first in _VERBS["update"] and _patched(op):
         restated = True  # `events.update` by PUT beside `events.patch`: the whole record
     if first in _VERBS["create"] and "or" in id_words and set(id_words) & set(_VERBS["update"]):
@@ -270,8 +296,11 @@ def _from_names(op: Operation, ev: _Evidence) -> None:
         if pattern == "download":  # what is answered is named last: /files/{id}/copy is not
             if any(w in verbs for w in last_words) and not json_answer and bytes_move[pattern]:
                 ev.add(pattern, 0.55, "the last path word names a download")
-        elif pattern == "async-job" and _edited(op):
+        elif pattern == "async-job" and (_edited(op) or _only_edited(path_heads, verbs, edited)):
             continue  # records a client replaces are no jobs (Google Tasks' tasks)
+        elif pattern == "async-job" and op.method in ("PUT", "PATCH") and "status" in last_words:
+            ev.add("action", 0.45, "sets a status: a deed, not a job")
+            continue
         elif pattern == "async-job" and not any(w in verbs for w in path_heads):
             continue  # `/build-cache` is a cache, `/builds/{id}` a build
         elif pattern not in CRUD and any(w in verbs for w in path_words):
@@ -284,12 +313,19 @@ def _from_names(op: Operation, ev: _Evidence) -> None:
         and last_words[-1:]
         and last_words[-1] in _JOBS
         and not _edited(op)
+        and last_words[-1] not in edited
         and not reading
     ):
         ev.add("async-job", 0.6, f"POST starts one of the {last_words[-1]}")
     if first in _VERBS["search"] and (_answer_shape(op) in ("array", "wrapped") or _bare_list(op)):
         ev.add("search", 0.6, "a search answering a list")
     _from_number(op, ev, id_words, last_words, first, many)
+
+
+def _only_edited(heads: list[str], verbs: tuple[str, ...], edited: frozenset[str]) -> bool:
+    """Every job word among the path's nouns names a collection clients edit."""
+    named = {w for w in heads if w in verbs}
+    return bool(named) and named <= edited
 
 
 def _subject_segments(path: str) -> list[str]:
@@ -339,7 +375,7 @@ def _posts_to_noun(op: Operation) -> bool:
     last = words(segments[-1])[-1:] if segments and "{" not in segments[-1] else []
     if not last or any(last[0] in verbs for verbs in _VERBS.values()):
         return False  # `/orders/cancel`, `/{id}/retry`: a deed
-    return not (len(segments) > 1 and "{" in segments[-2] and _plural(last[0]))
+    return not (len(segments) > 1 and "{" in segments[-2] and phrases.plural(last[0]))
 
 
 def _many(id_words: list[str], verb: str) -> bool:
@@ -349,8 +385,8 @@ def _many(id_words: list[str], verb: str) -> bool:
         after = id_words[id_words.index(verb) + 1 :]
         cut = next((i for i, w in enumerate(after) if w in _PREPOSITIONS), len(after))
         if after[:cut]:
-            return _plural(after[cut - 1])
-    return len(id_words) > 1 and _plural(id_words[-1])
+            return phrases.plural(after[cut - 1])
+    return len(id_words) > 1 and phrases.plural(id_words[-1])
 
 
 def _edited(op: Operation) -> bool:
@@ -362,23 +398,25 @@ def _edited(op: Operation) -> bool:
 
 def _verb(operation_id: str) -> str:
     """The operationId's verb: the first word of its last part where parts name a resource
-    and then a verb (`queues.getIamPolicy`, `Blob_Delete`); else its first word (`listPets`,
-    `list_pets`); else its last word when only that one is a verb (`filesOne`)."""
+    and then a verb (`queues.getIamPolicy`, `Blob_Delete`, `issues/create-comment`); else
+    its first word (`listPets`, `list_pets`); else its last word when only that one is a
+    verb (`filesOne`)."""
     id_words = words(operation_id)
     if not id_words:
         return ""
     leading = {v for pattern in _LEADING for v in _VERBS.get(pattern, ())}
     methods = {v for pattern in CRUD for v in _VERBS[pattern]}
-    parts = [p for p in re.split(r"[._]", operation_id) if p]
+    grouped = _grouped(operation_id)
+    parts = [p for p in re.split(r"[._/]" if grouped else r"[._]", operation_id) if p]
     last_part = words(parts[-1]) if len(parts) > 1 else []
-    if (
-        last_part and last_part[0] in leading and ("." in operation_id or parts[-1][:1].isupper())
-    ):  # `Blob_Delete`, `queues.getIamPolicy`: the resource, then the verb
+    named_after = "." in operation_id or grouped or parts[-1][:1].isupper()
+    if last_part and last_part[0] in leading and named_after:
+        # `Blob_Delete`, `queues.getIamPolicy`, `issues/create-comment`: resource, then verb
         return last_part[0]
     if id_words[0] in leading and not (
         # `uploadSessionsOne`: a noun phrase, then the method
         len(id_words) > 2
-        and _plural(id_words[1])
+        and phrases.plural(id_words[1])
         and id_words[-1] in methods
         and id_words[0] not in _HTTP_METHODS
     ):
@@ -390,6 +428,18 @@ def _verb(operation_id: str) -> str:
     return id_words[0]
 
 
+def _grouped(operation_id: str) -> bool:
+    """`issues/create-comment`: a group, a slash, then the operation's own name; not a
+    method and a path (`get/article/{id}/content`, `post/deleteWebhook`)."""
+    group, slash, name = operation_id.partition("/")
+    return (
+        bool(slash and name)
+        and "/" not in name
+        and "{" not in operation_id
+        and (group.lower() not in _HTTP_METHODS)
+    )
+
+
 def _from_number(
     op: Operation, ev: _Evidence, id_words: list[str], last: list[str], first: str, many: bool
 ) -> None:
@@ -398,7 +448,7 @@ def _from_number(
     if op.method == "GET" and not op.path.rstrip("/").endswith("}"):
         if many and first not in (*_VERBS["list"], *_VERBS["search"]):
             ev.add("list", 0.45, "operationId reads many")
-        elif (not id_words[1:] or not known_verb) and last and _plural(last[-1]):
+        elif (not id_words[1:] or not known_verb) and last and phrases.plural(last[-1]):
             ev.add("list", 0.35, f"GET of the plural {last[-1]!r}")
     changes = (*_VERBS["create"], *_VERBS["update"], *_VERBS["delete"])
     restated = first == op.method.lower()  # `post-payments`: the method, then a collection
@@ -466,6 +516,31 @@ def _has_binary(schema: dict[str, Any]) -> bool:
     return False
 
 
+def _from_phrase(op: Operation, ev: _Evidence) -> None:
+    """The deed the summary (or description) opens with, and how many it acts on; a deed
+    the method already says (`Get a pet` by GET, `Create a pet` by POST) adds little."""
+    said = phrases.read(op.summary, op.description)
+    if said is None:
+        return
+    pattern, what = said.pattern, f"its summary opens with {said.verb!r}"
+    answer = _answer_shape(op) if op.method == "GET" else None
+    if pattern == "read" and said.many and (answer != "record" or _bare_list(op)):
+        pattern, what = "list", what + " of many"
+    elif said.many and (pattern == "delete" or (pattern == "create" and op.body is not None)):
+        pattern, what = "batch", what + " of many"
+    elif said.token:
+        pattern, what = "auth", what + " of a token"
+    elif pattern == "action" and op.method == "DELETE":
+        pattern = "delete"  # `Cancel an upload` by DELETE: the method says what goes
+    elif pattern == "action" and said.upload:
+        pattern, what = "upload", what + " of an upload"  # `Commit upload session`
+    restated = pattern == _METHOD_DEFAULT.get(op.method) or (op.method, pattern) in _RESTATED
+    restated |= op.method == "GET" and pattern == "action"  # `Check if a user can...`: a read
+    ev.add(pattern, 0.2 if restated else _PHRASE_WEIGHT.get(pattern, 0.55), what)
+    if said.bulk:
+        ev.add("batch", 0.5, "its summary names a batch")
+
+
 def _from_statuses(op: Operation, ev: _Evidence) -> None:
     accepted = op.responses.get("202")
     if accepted is not None:
@@ -483,14 +558,6 @@ def _last_segment(op: Operation) -> str:
         if literal:
             return literal
     return ""
-
-
-def _plural(word: str) -> bool:
-    """An English plural, roughly: `messages`, `types`, not `status`, nor the plurals that
-    name one thing's parts (`attributes`, `settings`, `statistics`)."""
-    if word in _ONE_THING:
-        return False
-    return len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is"))
 
 
 def _resolved(op: Operation, schema: Any, direction: str) -> dict[str, Any]:

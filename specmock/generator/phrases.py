@@ -1,0 +1,127 @@
+"""What an operation's own sentence says it does.
+
+Names are terse and follow each vendor's habit (`post-payments`, `Blob_Delete`,
+`addFollowersForTask`); the summary, or the description's first sentence, is English
+written for a reader: it opens with the deed (`Delete a meeting recording file`,
+`Returns a list of files`, `Cancels a job`) and names one thing or many. A reader of
+a spec labels an operation from that sentence first, so recognition reads it too.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# the verb a sentence opens with, by the pattern it names; read verbs say list when their
+# object is many, create and delete verbs say batch
+_OPENERS: dict[str, tuple[str, ...]] = {
+    "read": ("get", "retrieve", "return", "fetch", "show", "view", "read", "describe", "obtain"),
+    "list": ("list", "enumerate", "browse"),
+    "create": ("create", "add", "insert", "register", "define", "make", "append", "post", "new"),
+    "replace": ("replace", "overwrite", "upsert", "put"),
+    "update": ("update", "modify", "edit", "change", "patch", "rename"),
+    "delete": ("delete", "remove", "destroy", "erase", "detach", "unregister", "unlink"),
+    "search": ("search", "find", "query", "lookup"),
+    "upload": ("upload",),
+    "download": ("download",),
+    "auth": ("authenticate", "login", "logout", "signin", "signout", "revoke"),
+    "webhook": ("watch", "subscribe", "unsubscribe"),
+}
+# deeds: a verb that is none of the above names an action on its object
+_DEEDS = """send resend cancel reset copy move lock unlock restore recover promote demote pause
+resume refund capture retry validate verify test publish unpublish activate deactivate enable
+disable suspend unsuspend transfer reboot restart regenerate rotate submit accept reject
+approve decline toggle seek skip mount unmount start stop run trigger execute fire close
+reopen merge assign unassign follow unfollow mark undo clone duplicate apply convert preview
+render notify invite ping request schedule confirm void finalize pay charge share unshare
+pin unpin star unstar mute unmute join leave kick ban unban block unblock forward reply react
+acknowledge resolve dismiss escalate sync flush invalidate reindex scan classify translate
+transcribe calculate count archive unarchive revert rollback deploy redeploy abort complete
+commit sort reorder attach link""".split()  # noqa: SIM905  (a word list reads as one)
+_ONE = {"a", "an", "one", "single", "specific", "given", "particular"}
+_DETERMINERS = {"the", "existing", "this", "that", "your", "my", "its", "specified", "current"}
+_MANY = {"all", "every", "multiple", "many", "several", "some", "bulk", "batch", "list"}
+_ENDS_OBJECT = {"of", "for", "from", "in", "on", "by", "to", "with", "at", "under", "per"}
+_ENDS_OBJECT |= {"within", "into", "as", "via", "using", "that", "which", "where", "and", "or"}
+_ENDS_OBJECT |= {"if", "when", "belonging", "associated", "based", "matching", "across"}
+_SKIPPED = {"deprecated", "beta", "preview", "experimental", "permanently", "asynchronously"}
+_SKIPPED |= {"immediately", "selectively", "please", "note", "use", "this", "method", "endpoint"}
+_SKIPPED |= {"operation", "api", "call", "you", "can", "to", "will", "lets", "allows"}
+ONE_THING = {"attributes", "settings", "details", "options", "preferences", "status"}
+ONE_THING |= {"statistics", "stats", "metrics", "analytics", "contents", "permissions"}
+ONE_THING |= {"news", "access", "address", "process", "series", "analysis", "info"}
+_WORD = re.compile(r"[A-Za-z]+(?:\(s\))?")
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """The deed a sentence opens with, the pattern it names and its object's number."""
+
+    verb: str
+    pattern: str
+    many: bool
+    text: str
+    token: bool = False  # the object is a credential: `Request an access token`
+    bulk: bool = False  # a batch or bulk is named: `Send a batch of email`
+    upload: bool = False  # a step of an upload: `Commit upload session`
+
+
+def plural(word: str) -> bool:
+    """An English plural, roughly: `messages`, `types`, `node(s)`; not `status`, nor the
+    plurals that name one thing's parts (`attributes`, `settings`, `statistics`)."""
+    if word in ONE_THING:
+        return False
+    if word.endswith("(s)"):
+        return True
+    return len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is"))
+
+
+def read(summary: str, description: str) -> Phrase | None:
+    """The summary's deed, else the description's first sentence's; None when neither
+    opens with a verb this module knows."""
+    text = summary or description
+    tokens = [w.lower() for w in _WORD.findall(text.split(":", 1)[-1] if ":" in text else text)]
+    while tokens and tokens[0] in _SKIPPED:
+        tokens = tokens[1:]
+    if not tokens:
+        return None
+    verb, rest = _base(tokens[0]), tokens[1:]
+    if verb in ("log", "sign") and rest[:1] in (["in"], ["out"]):
+        verb, rest = verb + rest[0], rest[1:]
+    pattern = next((p for p, verbs in _OPENERS.items() if verb in verbs), None)
+    if pattern is None and verb in _DEEDS:
+        pattern = "action"
+    if pattern is None:
+        return None
+    head = set(rest[: next((i for i, w in enumerate(rest) if w in _ENDS_OBJECT), len(rest))])
+    token = bool(head & {"token", "tokens"}) and pattern in ("read", "create", "action", "delete")
+    bulk = bool(set(tokens) & {"batch", "bulk"})
+    upload = "upload" in head
+    return Phrase(verb, pattern, _many(rest), text, token, bulk, upload)
+
+
+def _base(word: str) -> str:
+    """`creates` -> `create`, `retrieves` -> `retrieve`, `lists` -> `list`, `patches` ->
+    `patch`: the third person a description opens with, as the imperative a summary does."""
+    known = {v for verbs in _OPENERS.values() for v in verbs} | set(_DEEDS)
+    for cut in ("es", "s"):
+        if word.endswith(cut) and word[: -len(cut)] in known:
+            return word[: -len(cut)]
+    return word
+
+
+def _many(rest: list[str]) -> bool:
+    """The object is many: `all`, `a list of`, or a plural head noun before the first
+    word that ends the object (`Get stories from a task`, `Delete meeting recordings`)."""
+    if rest[:1] and rest[0] in _ONE:
+        return rest[1:3] == ["list", "of"] or _head(rest[1:]).endswith("(s)")
+    if rest[:1] and rest[0] in _MANY:
+        return True
+    while rest[:1] and rest[0] in _DETERMINERS:
+        rest = rest[1:]
+    return plural(_head(rest))
+
+
+def _head(rest: list[str]) -> str:
+    cut = next((i for i, w in enumerate(rest) if w in _ENDS_OBJECT), len(rest))
+    return rest[cut - 1] if cut else ""
