@@ -420,6 +420,13 @@ WORDS = {
             "parameters": ID,
             "post": _said("Request an access token", _op("requestAccessToken", OK)),
         },
+        "/channels/{id}/webhooks": {
+            "parameters": ID,
+            "post": _op("CreateChannelWebhook", _answer(RECORD), _json({"target": {}})),
+        },
+        "/files/upload_sessions": {
+            "post": _said("Create upload session", _op("post_files_upload_sessions", OK)),
+        },
         "/calendars/{id}/clear": {
             "parameters": ID,
             "post": {**_op("clear", OK), "description": "Clears a calendar.\n\nMore words."},
@@ -447,6 +454,8 @@ def test_the_summary_and_the_whole_spec_are_read():
         "DELETE /uploads/{id}": "delete",
         "POST /keys/{id}/requestToken": "auth",
         "POST /calendars/{id}/clear": "action",
+        "POST /channels/{id}/webhooks": "webhook",
+        "POST /files/upload_sessions": "upload",
     }
     stories = found["GET", "/tasks/{id}/stories"]
     assert "its summary opens with 'get' of many" in stories.features

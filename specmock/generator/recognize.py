@@ -94,6 +94,7 @@ _VERBS: dict[str, tuple[str, ...]] = {
 # the pattern a method implies when nothing else is known: a verb restating it adds little
 _METHOD_DEFAULT = {"GET": "read", "HEAD": "read", "PUT": "replace", "PATCH": "update"}
 _METHOD_DEFAULT["DELETE"] = "delete"
+_HOOKS = ("webhook", "webhooks", "hook", "hooks")  # not subscriptions: Stripe's are billing
 _PHRASE_WEIGHT = {"action": 0.45}
 _RESTATED = {("POST", "create"), ("PUT", "update")}  # what else a method is commonly said to do
 _JOBS = ("job", "jobs", "task", "tasks", "operation", "operations", "export", "exports")
@@ -307,6 +308,15 @@ def _from_names(op: Operation, ev: _Evidence, edited: frozenset[str]) -> None:
             ev.add(pattern, 0.45, f"path word for {pattern}")
             if pattern == "async-job" and op.method == "GET":
                 ev.add(pattern, 0.4, "GET polls a job or its status")
+    if (
+        op.method == "POST"
+        and last_words[-1:]
+        and last_words[-1] in _HOOKS
+        and not (
+            last_words[0] in _PATH_VERBS  # `/deleteWebhook` is a deed on one
+        )
+    ):
+        ev.add("webhook", 0.7, f"POST adds one of the {last_words[-1]}: registers a callback")
     reading = first in (*_VERBS["list"], *_VERBS["read"], *_VERBS["search"])
     if (
         op.method == "POST"
@@ -532,7 +542,7 @@ def _from_phrase(op: Operation, ev: _Evidence) -> None:
         pattern, what = "auth", what + " of a token"
     elif pattern == "action" and op.method == "DELETE":
         pattern = "delete"  # `Cancel an upload` by DELETE: the method says what goes
-    elif pattern == "action" and said.upload:
+    elif pattern in ("action", "create") and said.upload:
         pattern, what = "upload", what + " of an upload"  # `Commit upload session`
     restated = pattern == _METHOD_DEFAULT.get(op.method) or (op.method, pattern) in _RESTATED
     restated |= op.method == "GET" and pattern == "action"  # `Check if a user can...`: a read
