@@ -176,7 +176,7 @@ def test_the_labelled_bundled_operations_stay_recognized():
     found = tuning_set()
     right = sum(truth == guess for truth, guess, _ in found.values())
     assert len(found) == 225
-    assert right >= 195  # 0.87
+    assert right >= 196  # 0.87
 
 
 def _op(op_id: str, responses: dict, body: dict | None = None) -> dict:
@@ -427,6 +427,36 @@ WORDS = {
         "/files/upload_sessions": {
             "post": _said("Create upload session", _op("post_files_upload_sessions", OK)),
         },
+        "/invoices/{id}": {
+            "parameters": ID,
+            "get": _op("GetInvoicesInvoice", _answer(RECORD)),
+            "post": {
+                **_op("PostInvoicesInvoice", _answer(RECORD), _json({"memo": {}})),
+                "description": "<p>Draft invoices are fully editable.</p>",
+            },
+        },
+        "/invoices/{invoice}/finalize": {
+            "parameters": [{**ID[0], "name": "invoice"}],
+            "post": _op("PostInvoicesInvoiceFinalize", _answer(RECORD)),
+        },
+        "/contacts/count": {"get": _said("Get Total Contact Count", _op("getCount", OK))},
+        "/contacts/exports": {
+            "get": _said("Get All Existing Exports", _op("listExports", _answer(RECORD))),
+        },
+        "/contacts/exports/{id}": {
+            "parameters": ID,
+            "get": _said("Export Contacts Status", _op("GET_contacts-exports-id", _answer(RECORD))),
+        },
+        "/interactions/publishAsync/{id}": {
+            "parameters": ID,
+            "post": _said("Publish a version", _op("publishJourney", OK)),
+        },
+        "/queues/messages/batch-delete": {
+            "post": {
+                **_op("removeMessages", OK, _json({"ids": {}})),
+                "description": "<p>Deletes up to ten messages from the queue.</p>",
+            },
+        },
         "/calendars/{id}/clear": {
             "parameters": ID,
             "post": {**_op("clear", OK), "description": "Clears a calendar.\n\nMore words."},
@@ -456,6 +486,14 @@ def test_the_summary_and_the_whole_spec_are_read():
         "POST /calendars/{id}/clear": "action",
         "POST /channels/{id}/webhooks": "webhook",
         "POST /files/upload_sessions": "upload",
+        "GET /invoices/{id}": "read",
+        "POST /invoices/{id}": "update",
+        "POST /invoices/{invoice}/finalize": "action",
+        "GET /contacts/count": "read",
+        "GET /contacts/exports": "list",
+        "GET /contacts/exports/{id}": "async-job",
+        "POST /interactions/publishAsync/{id}": "async-job",
+        "POST /queues/messages/batch-delete": "batch",
     }
     stories = found["GET", "/tasks/{id}/stories"]
     assert "its summary opens with 'get' of many" in stories.features
@@ -478,12 +516,14 @@ def test_phrases_read_the_deed_and_how_many():
         ("", "Use this method to send a message."): ("action", False),
         ("Delete meeting recordings", ""): ("delete", True),
         ("Log in a user", ""): ("auth", False),
+        ("", "Deletes up to ten messages from the specified queue."): ("delete", True),
+        ("Add one or more recipients", ""): ("create", True),
     }
     for (summary, description), (pattern, many) in cases.items():
         said = phrases.read(summary, description)
         assert said is not None and (said.pattern, said.many) == (pattern, many), summary
     assert phrases.read("Meeting status", "") is None  # no deed
     assert phrases.read("", "") is None
-    assert phrases.read("Commit upload session", "").upload  # type: ignore[union-attr]
+    assert phrases.read("Restart an upload session", "").upload  # type: ignore[union-attr]
     assert phrases.read("Send a batch of email", "").bulk  # type: ignore[union-attr]
     assert phrases.read("Request an access token", "").token  # type: ignore[union-attr]

@@ -386,9 +386,9 @@ def load_service(
 
 
 def _first_sentence(text: Any) -> str:
-    """What a description opens with, which names the deed (`Creates a task.`); bounded,
-    since descriptions run to pages."""
+    """What a description opens with, which names the deed (`Creates a task.`), without
+    markup; bounded, since descriptions run to pages."""
     if not isinstance(text, str):
         return ""
-    first = re.split(r"(?<=[.!?])\s|\n\s*\n", text.strip(), maxsplit=1)[0]
-    return first[:200]
+    plain = re.sub(r"<[^>]{0,200}>", "", text[:2000]).strip()  # Stripe's and AWS's `<p>`
+    return re.split(r"(?<=[.!?])\s|\n\s*\n", plain, maxsplit=1)[0][:200]

@@ -24,23 +24,25 @@ _OPENERS: dict[str, tuple[str, ...]] = {
     "search": ("search", "find", "query", "lookup"),
     "upload": ("upload",),
     "download": ("download",),
-    "auth": ("authenticate", "login", "logout", "signin", "signout", "revoke"),
+    "auth": ("authenticate", "login", "logout", "signin", "signout"),
     "webhook": ("watch", "subscribe", "unsubscribe"),
 }
 # deeds: a verb that is none of the above names an action on its object
-_DEEDS = """send resend cancel reset copy move lock unlock restore recover promote demote pause
-resume refund capture retry validate verify test publish unpublish activate deactivate enable
+DEEDS = """send resend cancel revoke reset copy move lock unlock restore recover promote demote
+pause resume refund capture retry validate verify test publish unpublish activate deactivate enable
 disable suspend unsuspend transfer reboot restart regenerate rotate submit accept reject
 approve decline toggle seek skip mount unmount start stop run trigger execute fire close
 reopen merge assign unassign follow unfollow mark undo clone duplicate apply convert preview
 render notify invite ping request schedule confirm void finalize pay charge share unshare
 pin unpin star unstar mute unmute join leave kick ban unban block unblock forward reply react
-acknowledge resolve dismiss escalate sync flush invalidate reindex scan classify translate
-transcribe calculate count archive unarchive revert rollback deploy redeploy abort complete
-commit sort reorder attach link""".split()  # noqa: SIM905  (a word list reads as one)
+acknowledge resolve dismiss escalate flush invalidate reindex scan classify translate
+transcribe calculate count archive unarchive revert rollback deploy redeploy abort
+sort reorder attach link""".split()  # noqa: SIM905  (a word list reads as one)
 _ONE = {"a", "an", "one", "single", "specific", "given", "particular"}
 _DETERMINERS = {"the", "existing", "this", "that", "your", "my", "its", "specified", "current"}
 _MANY = {"all", "every", "multiple", "many", "several", "some", "bulk", "batch", "list"}
+_UP_TO = {"up", "to"}
+_NUMBERS = {"two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "hundred"}
 _ENDS_OBJECT = {"of", "for", "from", "in", "on", "by", "to", "with", "at", "under", "per"}
 _ENDS_OBJECT |= {"within", "into", "as", "via", "using", "that", "which", "where", "and", "or"}
 _ENDS_OBJECT |= {"if", "when", "belonging", "associated", "based", "matching", "across"}
@@ -63,7 +65,8 @@ class Phrase:
     text: str
     token: bool = False  # the object is a credential: `Request an access token`
     bulk: bool = False  # a batch or bulk is named: `Send a batch of email`
-    upload: bool = False  # a step of an upload: `Commit upload session`
+    upload: bool = False  # a step of an upload: `Restart an upload session`
+    later: bool = False  # asynchronous: `Starts an asynchronous task to move messages`
 
 
 def plural(word: str) -> bool:
@@ -89,7 +92,7 @@ def read(summary: str, description: str) -> Phrase | None:
     if verb in ("log", "sign") and rest[:1] in (["in"], ["out"]):
         verb, rest = verb + rest[0], rest[1:]
     pattern = next((p for p, verbs in _OPENERS.items() if verb in verbs), None)
-    if pattern is None and verb in _DEEDS:
+    if pattern is None and verb in DEEDS:
         pattern = "action"
     if pattern is None:
         return None
@@ -97,13 +100,14 @@ def read(summary: str, description: str) -> Phrase | None:
     token = bool(head & {"token", "tokens"}) and pattern in ("read", "create", "action", "delete")
     bulk = bool(set(tokens) & {"batch", "bulk"})
     upload = "upload" in head
-    return Phrase(verb, pattern, _many(rest), text, token, bulk, upload)
+    later = bool(set(tokens) & {"asynchronous", "asynchronously", "async"})
+    return Phrase(verb, pattern, _many(rest), text, token, bulk, upload, later)
 
 
 def _base(word: str) -> str:
     """`creates` -> `create`, `retrieves` -> `retrieve`, `lists` -> `list`, `patches` ->
     `patch`: the third person a description opens with, as the imperative a summary does."""
-    known = {v for verbs in _OPENERS.values() for v in verbs} | set(_DEEDS)
+    known = {v for verbs in _OPENERS.values() for v in verbs} | set(DEEDS)
     for cut in ("es", "s"):
         if word.endswith(cut) and word[: -len(cut)] in known:
             return word[: -len(cut)]
@@ -113,6 +117,10 @@ def _base(word: str) -> str:
 def _many(rest: list[str]) -> bool:
     """The object is many: `all`, `a list of`, or a plural head noun before the first
     word that ends the object (`Get stories from a task`, `Delete meeting recordings`)."""
+    while rest[:1] and (rest[0] in _UP_TO or rest[:2] == ["one", "or"]):
+        rest = rest[2:] if rest[0] == "one" else rest[1:]  # `up to ten`, `one or more`
+        if rest[:1] == ["more"] or set(rest[:1]) & _NUMBERS:
+            return True
     if rest[:1] and rest[0] in _ONE:
         return rest[1:3] == ["list", "of"] or _head(rest[1:]).endswith("(s)")
     if rest[:1] and rest[0] in _MANY:

@@ -70,8 +70,10 @@ _VERBS: dict[str, tuple[str, ...]] = {
         "status",
         "poll",
         "async",
+        "exports",
+        "imports",
     ),
-    "webhook": ("webhook", "webhooks", "hook", "hooks", "subscription", "subscriptions"),
+    "webhook": ("webhook", "webhooks", "hook", "hooks", "watch"),
     "action": (
         "send",
         "cancel",
@@ -91,6 +93,8 @@ _VERBS: dict[str, tuple[str, ...]] = {
         "check",
     ),
 }
+_VERBS["action"] = tuple(dict.fromkeys((*_VERBS["action"], *phrases.DEEDS)))  # and every deed
+_CRUD_VERBS = {v for p in CRUD for v in _VERBS[p]} | set(_VERBS["search"])
 # the pattern a method implies when nothing else is known: a verb restating it adds little
 _METHOD_DEFAULT = {"GET": "read", "HEAD": "read", "PUT": "replace", "PATCH": "update"}
 _METHOD_DEFAULT["DELETE"] = "delete"
@@ -226,6 +230,8 @@ def _from_role(op: Operation, ev: _Evidence) -> None:
         ev.add("read", 0.4, f"{op.method} of one document (no list in the answer)")
     elif role.kind in ("auth", "search"):
         ev.add(role.kind, 0.5, f"classified {role.kind} by its path")
+    elif role.kind == "action" and op.method == "POST" and not _ends_literal(op.path):
+        ev.add("update", 0.4, "POST to one item changes it")  # Stripe's, Twilio's updates
     elif role.kind == "action":
         ev.add("action", 0.25, f"{op.method} on a path that is no collection")
     if op.method == "PATCH" and role.kind not in CRUD:
@@ -247,11 +253,23 @@ def _from_role(op: Operation, ev: _Evidence) -> None:
         ev.add(role.kind, 0.2, f"{_pagination(op)} pagination parameters")
 
 
-def _from_names(op: Operation, ev: _Evidence, edited: frozenset[str]) -> None:
-    """Verbs in the operationId, nouns in the path."""
+@dataclass
+class _Names:
+    """The words an operation is named with, and the verb they lead with."""
+
+    id_words: list[str]  # the operationId's
+    path_words: list[str]  # the path's subject segments'
+    path_heads: list[str]  # the last word of each subject segment
+    last_words: list[str]  # the last literal segment's
+    first: str  # the verb
+    many: bool  # its object is plural
+    named_by_path: bool  # the operationId is only the method and the path
+    restated: bool  # the verb only says what the method does
+
+
+def _names(op: Operation) -> _Names:
     id_words = words(op.operation_id)
-    path_words = [w for s in _subject_segments(op.path) for w in words(s)]
-    path_heads = [words(s)[-1] for s in _subject_segments(op.path) if words(s)]
+    segments = _subject_segments(op.path)
     last_words = words(_last_segment(op))
     first = _verb(op.operation_id)
     many = _many(id_words, first)
@@ -272,64 +290,95 @@ def _from_names(op: Operation, ev: _Evidence, edited: frozenset[str]) -> None:
         restated = True  # `events.update` by PUT beside `events.patch`: the whole record
     if first in _VERBS["create"] and "or" in id_words and set(id_words) & set(_VERBS["update"]):
         first, restated = "upsert", False  # `FirewallRules_CreateOrUpdate`: one or the other
-    leading = 0.3 if restated else 0.6
-    if first == "post" and named_by_path and not _posts_to_noun(op):
-        first = ""  # `post-payments-{id}-captures`: the method and the path, no verb
-    elif first in _VERBS["read"] and many and op.method == "POST":
-        ev.add("list", 0.5, f"RPC {first} of many")  # `/getChatAdministrators`
-        first = ""
-    elif first in _VERBS["read"] and many and _answer_shape(op) in ("array", "wrapped", None):
-        first = ""  # `getGroupsForUser`: a get of many is a list, weighed by _from_number
-    json_answer = _answer_shape(op) in ("record", "wrapped")
-    listing = first in (*_VERBS["list"], *_VERBS["search"])
+    if first in _VERBS["action"] and {"token", "tokens"} & set(id_words):
+        first = "token"  # `requestAccessToken`: a deed on a credential is auth
+    return _Names(
+        id_words,
+        [w for s in segments for w in words(s)],
+        [words(s)[-1] for s in segments if words(s)],
+        last_words,
+        first,
+        many,
+        named_by_path,
+        restated,
+    )
+
+
+def _from_names(op: Operation, ev: _Evidence, edited: frozenset[str]) -> None:
+    """Verbs in the operationId, nouns in the path."""
+    n = _names(op)
+    if n.first == "post" and n.named_by_path and not _posts_to_noun(op):
+        n.first = ""  # `post-payments-{id}-captures`: the method and the path, no verb
+    elif n.first in _VERBS["read"] and n.many and op.method == "POST":
+        ev.add("list", 0.5, f"RPC {n.first} of many")  # `/getChatAdministrators`
+        n.first = ""
+    elif n.first in _VERBS["read"] and n.many and _answer_shape(op) in ("array", "wrapped", None):
+        n.first = ""  # `getGroupsForUser`: a get of many is a list, weighed by _from_number
+    for pattern, verbs in _VERBS.items():
+        _from_words(op, ev, n, pattern, verbs, edited)
+    _from_last_word(op, ev, n, edited)
+    _from_number(op, ev, n.id_words, n.last_words, n.first, n.many)
+
+
+def _from_words(
+    op: Operation,
+    ev: _Evidence,
+    n: _Names,
+    pattern: str,
+    verbs: tuple[str, ...],
+    edited: frozenset[str],
+) -> None:
+    """One pattern's verbs: leading the operationId, later in it, or in the path."""
     # an export or import whose bytes go elsewhere (to storage, answered 202) is a job: the
     # words weigh less when no file is in the body or the answer
-    bytes_move = {"upload": _sends_bytes(op), "download": op.method == "GET" or _answers_bytes(op)}
-    for pattern, verbs in _VERBS.items():
-        if first in verbs and pattern in _LEADING:
-            weight = leading if bytes_move.get(pattern, True) else 0.3
-            ev.add(pattern, weight, f"operationId starts with {first!r}")
-        elif pattern == "async-job" and listing:
-            continue  # `ListMessageMoveTasks`: a list of jobs, not one started or polled
-        elif pattern not in CRUD and any(w in verbs for w in id_words[1:]):
-            # `sendEmailBatch`: a batch qualifies whatever verb it follows
-            ev.add(pattern, 0.65 if pattern == "batch" else 0.3, f"operationId names {pattern}")
-        if pattern == "download":  # what is answered is named last: /files/{id}/copy is not
-            if any(w in verbs for w in last_words) and not json_answer and bytes_move[pattern]:
-                ev.add(pattern, 0.55, "the last path word names a download")
-        elif pattern == "async-job" and (_edited(op) or _only_edited(path_heads, verbs, edited)):
-            continue  # records a client replaces are no jobs (Google Tasks' tasks)
-        elif pattern == "async-job" and op.method in ("PUT", "PATCH") and "status" in last_words:
-            ev.add("action", 0.45, "sets a status: a deed, not a job")
-            continue
-        elif pattern == "async-job" and not any(w in verbs for w in path_heads):
-            continue  # `/build-cache` is a cache, `/builds/{id}` a build
-        elif pattern not in CRUD and any(w in verbs for w in path_words):
-            ev.add(pattern, 0.45, f"path word for {pattern}")
-            if pattern == "async-job" and op.method == "GET":
-                ev.add(pattern, 0.4, "GET polls a job or its status")
-    if (
-        op.method == "POST"
-        and last_words[-1:]
-        and last_words[-1] in _HOOKS
-        and not (
-            last_words[0] in _PATH_VERBS  # `/deleteWebhook` is a deed on one
-        )
+    moves = {"upload": _sends_bytes(op), "download": op.method == "GET" or _answers_bytes(op)}
+    if n.first in verbs and pattern in _LEADING:
+        weight = (0.3 if n.restated else 0.6) if moves.get(pattern, True) else 0.3
+        ev.add(pattern, weight, f"operationId starts with {n.first!r}")
+    elif pattern == "async-job" and n.first in (*_VERBS["list"], *_VERBS["search"]):
+        return  # `ListMessageMoveTasks`: a list of jobs, not one started or polled
+    elif pattern == "action" and (op.method == "GET" or n.first in _CRUD_VERBS):
+        return  # `ListMessageMoveTasks`, `/contacts/count`: a deed named aside
+    elif pattern not in CRUD and any(w in verbs for w in n.id_words[1:]):
+        # `sendEmailBatch`: a batch qualifies whatever verb it follows
+        ev.add(pattern, 0.65 if pattern == "batch" else 0.3, f"operationId names {pattern}")
+    if pattern == "download":  # what is answered is named last: /files/{id}/copy is not
+        json_answer = _answer_shape(op) in ("record", "wrapped")
+        if any(w in verbs for w in n.last_words) and not json_answer and moves[pattern]:
+            ev.add(pattern, 0.55, "the last path word names a download")
+    elif pattern == "async-job" and (_edited(op) or _only_edited(n.path_heads, verbs, edited)):
+        return  # records a client replaces are no jobs (Google Tasks' tasks)
+    elif pattern == "async-job" and op.method in ("PUT", "PATCH") and "status" in n.last_words:
+        ev.add("action", 0.45, "sets a status: a deed, not a job")
+    elif pattern == "async-job" and not any(w in verbs for w in n.path_heads):
+        return  # `/build-cache` is a cache, `/builds/{id}` a build
+    elif pattern not in CRUD and any(w in verbs for w in n.path_words if w != n.first):
+        ev.add(pattern, 0.45, f"path word for {pattern}")  # other than the verb, counted
+        if pattern == "async-job" and op.method == "GET" and not _lists_jobs(op, n.last_words):
+            ev.add(pattern, 0.4, "GET polls a job or its status")
+
+
+def _from_last_word(op: Operation, ev: _Evidence, n: _Names, edited: frozenset[str]) -> None:
+    """What the path ends with: a job started, a webhook added, something asynchronous."""
+    last = n.last_words[-1] if n.last_words else ""
+    if "async" in n.id_words or "async" in n.last_words:
+        ev.add("async-job", 0.7, "named asynchronous")
+    if op.method == "POST" and last in _HOOKS and n.last_words[0] not in _PATH_VERBS:
+        # not `/deleteWebhook`, a deed on one
+        ev.add("webhook", 0.7, f"POST adds one of the {last}: registers a callback")
+    reading = n.first in (*_VERBS["list"], *_VERBS["read"], *_VERBS["search"])
+    jobs = last in _JOBS and not _edited(op) and last not in edited
+    if op.method == "POST" and jobs and not reading:
+        ev.add("async-job", 0.6, f"POST starts one of the {last}")
+    if n.first in _VERBS["search"] and (
+        _answer_shape(op) in ("array", "wrapped") or _bare_list(op)
     ):
-        ev.add("webhook", 0.7, f"POST adds one of the {last_words[-1]}: registers a callback")
-    reading = first in (*_VERBS["list"], *_VERBS["read"], *_VERBS["search"])
-    if (
-        op.method == "POST"
-        and last_words[-1:]
-        and last_words[-1] in _JOBS
-        and not _edited(op)
-        and last_words[-1] not in edited
-        and not reading
-    ):
-        ev.add("async-job", 0.6, f"POST starts one of the {last_words[-1]}")
-    if first in _VERBS["search"] and (_answer_shape(op) in ("array", "wrapped") or _bare_list(op)):
         ev.add("search", 0.6, "a search answering a list")
-    _from_number(op, ev, id_words, last_words, first, many)
+
+
+def _lists_jobs(op: Operation, last: list[str]) -> bool:
+    """`GET /contacts/exports`: the jobs themselves, listed, not one polled."""
+    return bool(last) and phrases.plural(last[-1]) and _ends_literal(op.path)
 
 
 def _only_edited(heads: list[str], verbs: tuple[str, ...], edited: frozenset[str]) -> bool:
@@ -549,6 +598,8 @@ def _from_phrase(op: Operation, ev: _Evidence) -> None:
     ev.add(pattern, 0.2 if restated else _PHRASE_WEIGHT.get(pattern, 0.55), what)
     if said.bulk:
         ev.add("batch", 0.5, "its summary names a batch")
+    if said.later:
+        ev.add("async-job", 0.5, "its summary says asynchronous")
 
 
 def _from_statuses(op: Operation, ev: _Evidence) -> None:
