@@ -457,6 +457,36 @@ WORDS = {
                 "description": "<p>Deletes up to ten messages from the queue.</p>",
             },
         },
+        "/pulls/{id}/approve": {
+            "parameters": ID,
+            "post": _said("Approve a pull request", _op("post-pulls-id-approve", OK)),
+            "delete": _said("Unapprove a pull request", _op("delete-pulls-id-approve", OK)),
+        },
+        "/pulls/{id}/patch": {
+            "parameters": ID,
+            "get": _op("get-pulls-id-patch", {"200": {"description": "ok",
+                                                      "content": {"text/plain": {}}}}),
+        },
+        "/envelopes/{id}/recipients": {
+            "parameters": ID,
+            "get": _said("Gets the recipients", _op("Recipients_Get", {"200": {
+                "description": "ok", "content": {"*/*": {"schema": RECORD}}}})),
+            "post": _said("Adds one or more recipients to an envelope.",
+                          _op("Recipients_Post", OK, _json({"signers": {}}))),
+        },
+        "/mrs/{id}/comments": {
+            "parameters": ID,
+            "post": _op("post-mrs-id-comments", _answer(RECORD), _json({"body": {}})),
+        },
+        "/payments/{id}/captures": {
+            "parameters": ID,
+            "post": _op("post-payments-id-captures", _answer(RECORD), _json({"amount": {}})),
+        },
+        "/mrs/{id}/versions": {
+            "parameters": ID,
+            "get": _said("Get a list of merge request diff versions",
+                         _op("get-mrs-id-versions", _answer(RECORD))),
+        },
         "/calendars/{id}/clear": {
             "parameters": ID,
             "post": {**_op("clear", OK), "description": "Clears a calendar.\n\nMore words."},
@@ -494,6 +524,14 @@ def test_the_summary_and_the_whole_spec_are_read():
         "GET /contacts/exports/{id}": "async-job",
         "POST /interactions/publishAsync/{id}": "async-job",
         "POST /queues/messages/batch-delete": "batch",
+        "POST /pulls/{id}/approve": "action",
+        "DELETE /pulls/{id}/approve": "action",
+        "GET /pulls/{id}/patch": "read",  # a GET changes nothing: `patch` is a noun
+        "GET /envelopes/{id}/recipients": "list",
+        "POST /envelopes/{id}/recipients": "batch",
+        "POST /mrs/{id}/comments": "create",
+        "POST /payments/{id}/captures": "action",
+        "GET /mrs/{id}/versions": "list",
     }
     stories = found["GET", "/tasks/{id}/stories"]
     assert "its summary opens with 'get' of many" in stories.features

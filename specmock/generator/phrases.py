@@ -40,7 +40,7 @@ transcribe calculate count archive unarchive revert rollback deploy redeploy abo
 sort reorder attach link""".split()  # noqa: SIM905  (a word list reads as one)
 _ONE = {"a", "an", "one", "single", "specific", "given", "particular"}
 _DETERMINERS = {"the", "existing", "this", "that", "your", "my", "its", "specified", "current"}
-_MANY = {"all", "every", "multiple", "many", "several", "some", "bulk", "batch", "list"}
+_MANY = {"all", "every", "multiple", "many", "several", "some", "bulk", "batch"}
 _UP_TO = {"up", "to"}
 _NUMBERS = {"two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "hundred"}
 _ENDS_OBJECT = {"of", "for", "from", "in", "on", "by", "to", "with", "at", "under", "per"}
@@ -67,6 +67,7 @@ class Phrase:
     bulk: bool = False  # a batch or bulk is named: `Send a batch of email`
     upload: bool = False  # a step of an upload: `Restart an upload session`
     later: bool = False  # asynchronous: `Starts an asynchronous task to move messages`
+    counted: bool = False  # many, said outright: `a list of`, `all`, `one or more`, `up to ten`
 
 
 def plural(word: str) -> bool:
@@ -101,7 +102,8 @@ def read(summary: str, description: str) -> Phrase | None:
     bulk = bool(set(tokens) & {"batch", "bulk"})
     upload = "upload" in head
     later = bool(set(tokens) & {"asynchronous", "asynchronously", "async"})
-    return Phrase(verb, pattern, _many(rest), text, token, bulk, upload, later)
+    number = _number(rest)
+    return Phrase(verb, pattern, number > 0, text, token, bulk, upload, later, number > 1)
 
 
 def _base(word: str) -> str:
@@ -114,20 +116,22 @@ def _base(word: str) -> str:
     return word
 
 
-def _many(rest: list[str]) -> bool:
-    """The object is many: `all`, `a list of`, or a plural head noun before the first
-    word that ends the object (`Get stories from a task`, `Delete meeting recordings`)."""
+def _number(rest: list[str]) -> int:
+    """How many the object is: 0 one; 1 a plural head noun before the first word that ends
+    the object (`Get stories from a task`, `Delete meeting recordings`); 2 many, counted
+    outright (`a list of`, `all`, `one or more`, `up to ten`)."""
     while rest[:1] and (rest[0] in _UP_TO or rest[:2] == ["one", "or"]):
-        rest = rest[2:] if rest[0] == "one" else rest[1:]  # `up to ten`, `one or more`
+        rest = rest[2:] if rest[0] == "one" else rest[1:]
         if rest[:1] == ["more"] or set(rest[:1]) & _NUMBERS:
-            return True
+            return 2
     if rest[:1] and rest[0] in _ONE:
-        return rest[1:3] == ["list", "of"] or _head(rest[1:]).endswith("(s)")
-    if rest[:1] and rest[0] in _MANY:
-        return True
+        counted = rest[1:3] == ["list", "of"] or _head(rest[1:]).endswith("(s)")
+        return 2 if counted else 0
+    if (rest[:1] and rest[0] in _MANY) or rest[:2] == ["list", "of"]:
+        return 2
     while rest[:1] and rest[0] in _DETERMINERS:
         rest = rest[1:]
-    return plural(_head(rest))
+    return 1 if plural(_head(rest)) else 0
 
 
 def _head(rest: list[str]) -> str:

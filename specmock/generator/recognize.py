@@ -95,6 +95,7 @@ _VERBS: dict[str, tuple[str, ...]] = {
 }
 _VERBS["action"] = tuple(dict.fromkeys((*_VERBS["action"], *phrases.DEEDS)))  # and every deed
 _CRUD_VERBS = {v for p in CRUD for v in _VERBS[p]} | set(_VERBS["search"])
+_WRITE_VERBS = {v for p in ("create", "replace", "update", "delete") for v in _VERBS[p]}
 # the pattern a method implies when nothing else is known: a verb restating it adds little
 _METHOD_DEFAULT = {"GET": "read", "HEAD": "read", "PUT": "replace", "PATCH": "update"}
 _METHOD_DEFAULT["DELETE"] = "delete"
@@ -237,10 +238,7 @@ def _from_role(op: Operation, ev: _Evidence) -> None:
     if op.method == "PATCH" and role.kind not in CRUD:
         ev.add("update", 0.25, "PATCH changes part of it")
     if op.method == "DELETE" and role.kind not in CRUD:
-        if _ends_literal(op.path) and phrases.plural((words(_last_segment(op)) or [""])[-1]):
-            ev.add("batch", 0.3, "DELETE of a whole collection")  # `/users/{id}/sessions`
-        else:
-            ev.add("delete", 0.3, "DELETE of one thing")
+        _from_delete(op, ev)
     if op.method == "HEAD":
         ev.add("read", 0.75, "HEAD reads an item's headers")
     elif op.method == "GET" and role.kind not in ("list", "read"):
@@ -274,7 +272,13 @@ def _names(op: Operation) -> _Names:
     first = _verb(op.operation_id)
     many = _many(id_words, first)
     named_by_path = first == op.method.lower() and _only_path(id_words[1:], op.path)
-    if named_by_path and last_words and last_words[0] in _PATH_VERBS and _ends_literal(op.path):
+    # a GET changes nothing: `GET .../pullrequests/{id}/patch` ends in a noun
+    verb = (
+        last_words[0]
+        if last_words and not (op.method == "GET" and last_words[0] in _WRITE_VERBS)
+        else ""
+    )
+    if named_by_path and verb in _PATH_VERBS and _ends_literal(op.path):
         # RPC paths (`/sendMessage`, `/updates/{id}/destroy`, `{name}:pause`) name the verb;
         # their other words count once, as path words
         first, many = last_words[0], _many(last_words, last_words[0])
@@ -302,6 +306,18 @@ def _names(op: Operation) -> _Names:
         named_by_path,
         restated,
     )
+
+
+def _from_delete(op: Operation, ev: _Evidence) -> None:
+    """A DELETE on a path that is no item: of a collection, of a deed (which undoes it), or
+    of one thing."""
+    last = words(_last_segment(op)) if _ends_literal(op.path) else []
+    if last and phrases.plural(last[-1]):
+        ev.add("batch", 0.3, "DELETE of a whole collection")  # `/users/{id}/sessions`
+    elif last and last[0] in phrases.DEEDS:
+        ev.add("action", 0.5, f"DELETE undoes {last[0]!r}")  # `/pullrequests/{id}/approve`
+    else:
+        ev.add("delete", 0.3, "DELETE of one thing")
 
 
 def _from_names(op: Operation, ev: _Evidence, edited: frozenset[str]) -> None:
@@ -428,13 +444,15 @@ def _only_path(rest: list[str], path: str) -> bool:
 
 
 def _posts_to_noun(op: Operation) -> bool:
-    """A POST to a noun adds one (`/payments`, `/user/heroku-key`); to a plural under an
-    item (`/payments/{id}/captures`) or to a verb (`/orders/cancel`) it is a deed."""
+    """A POST to a noun adds one (`/payments`, `/user/heroku-key`, `/mrs/{id}/comments`); to
+    deeds under an item (`/payments/{id}/captures`) or to a verb (`/orders/cancel`) it is a
+    deed."""
     segments = [s for s in op.path.split("/") if s]
     last = words(segments[-1])[-1:] if segments and "{" not in segments[-1] else []
     if not last or any(last[0] in verbs for verbs in _VERBS.values()):
         return False  # `/orders/cancel`, `/{id}/retry`: a deed
-    return not (len(segments) > 1 and "{" in segments[-2] and phrases.plural(last[0]))
+    deed = last[0].removesuffix("s") in phrases.DEEDS  # `captures`, `refunds`; not `comments`
+    return not (len(segments) > 1 and "{" in segments[-2] and deed)
 
 
 def _many(id_words: list[str], verb: str) -> bool:
@@ -529,7 +547,7 @@ def _from_media(op: Operation, ev: _Evidence) -> None:
                     ev.add("upload", 0.75, f"request body {media_type} with a file")
             elif sends and (media_type.startswith("multipart/") or _BINARY.match(media_type)):
                 ev.add("upload", 0.75, f"request body {media_type}")
-            elif sends and media_type == "*/*":
+            elif sends and media_type == "*/*" and _raw(op, media, "request"):
                 ev.add("upload", 0.75, "request body is raw bytes of any type")
             schema = _resolved(op, media.schema, "request")
             if schema.get("type") == "array":
@@ -543,7 +561,7 @@ def _from_media(op: Operation, ev: _Evidence) -> None:
     for media_type, media in success.content.items() if success else ():
         if op.method not in ("GET", "POST"):
             pass  # a DELETE answering the bytes it removed is no download
-        elif _BINARY.match(media_type) or media_type == "*/*":
+        elif _BINARY.match(media_type) or (media_type == "*/*" and _raw(op, media, "response")):
             ev.add("download", 0.75, f"answers {media_type}")
         elif op.method == "GET" and media_type == "text/plain":
             ev.add("download", 0.5, f"GET answers raw {media_type}")
@@ -555,14 +573,29 @@ def _from_media(op: Operation, ev: _Evidence) -> None:
 
 def _sends_bytes(op: Operation) -> bool:
     """The request body is a file: multipart, binary media or any type."""
-    media = op.body.content if op.body is not None else {}
-    return any(m.startswith("multipart/") or _BINARY.match(m) or m == "*/*" for m in media)
+    content = op.body.content if op.body is not None else {}
+    return any(
+        m.startswith("multipart/")
+        or _BINARY.match(m)
+        or (m == "*/*" and _raw(op, media, "request"))
+        for m, media in content.items()
+    )
 
 
 def _answers_bytes(op: Operation) -> bool:
     """The success answer is a file: binary media or any type."""
-    media = op.success.content if op.success is not None else {}
-    return any(_BINARY.match(m) or m == "*/*" for m in media)
+    content = op.success.content if op.success is not None else {}
+    return any(
+        _BINARY.match(m) or (m == "*/*" and _raw(op, media, "response"))
+        for m, media in content.items()
+    )
+
+
+def _raw(op: Operation, media: Any, direction: str) -> bool:
+    """Bytes of any type, unless the schema says a record: specs converted from Swagger 2
+    without `produces` declare `*/*` for their JSON (DocuSign's)."""
+    schema = _resolved(op, media.schema, direction)
+    return not (schema.get("properties") or schema.get("type") in ("object", "array"))
 
 
 def _has_binary(schema: dict[str, Any]) -> bool:
@@ -583,7 +616,9 @@ def _from_phrase(op: Operation, ev: _Evidence) -> None:
         return
     pattern, what = said.pattern, f"its summary opens with {said.verb!r}"
     answer = _answer_shape(op) if op.method == "GET" else None
-    if pattern == "read" and said.many and (answer != "record" or _bare_list(op)):
+    if pattern == "read" and (
+        said.counted or (said.many and (answer != "record" or _bare_list(op)))
+    ):
         pattern, what = "list", what + " of many"
     elif said.many and (pattern == "delete" or (pattern == "create" and op.body is not None)):
         pattern, what = "batch", what + " of many"
@@ -595,7 +630,8 @@ def _from_phrase(op: Operation, ev: _Evidence) -> None:
         pattern, what = "upload", what + " of an upload"  # `Commit upload session`
     restated = pattern == _METHOD_DEFAULT.get(op.method) or (op.method, pattern) in _RESTATED
     restated |= op.method == "GET" and pattern == "action"  # `Check if a user can...`: a read
-    ev.add(pattern, 0.2 if restated else _PHRASE_WEIGHT.get(pattern, 0.55), what)
+    weight = 0.65 if said.counted and pattern in ("list", "batch") else 0.55
+    ev.add(pattern, 0.2 if restated else _PHRASE_WEIGHT.get(pattern, weight), what)
     if said.bulk:
         ev.add("batch", 0.5, "its summary names a batch")
     if said.later:
