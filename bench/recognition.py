@@ -58,6 +58,8 @@ HELD_OUT_6 = HERE / "recognition_heldout6.tsv"
 HELD_OUT_7 = HERE / "recognition_heldout7.tsv"
 HELD_OUT_8 = HERE / "recognition_heldout8.tsv"
 HELD_OUT_9 = HERE / "recognition_heldout9.tsv"
+HELD_OUT_10 = HERE / "recognition_heldout10.tsv"
+HELD_OUT_11 = HERE / "recognition_heldout11.tsv"
 CLAIM = (0.85, 0.95)  # what the response-library design says such recognition reaches
 SURE = 0.5  # a `--min-confidence` worth trying: how many pass it, and how many of those are right
 
@@ -150,7 +152,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quiet", action="store_true")
     parser.add_argument(
-        "--sets", nargs="+", default=["tuning", *"123456789"], metavar="SET",
+        "--sets", nargs="+", default=["tuning", *"123456789", "10", "11"], metavar="SET",
         help="which sets to report: tuning and held-out numbers (default: all)",
     )  # fmt: skip
     args = parser.parse_args()
@@ -167,8 +169,10 @@ def main() -> None:
         "5": ("held-out 5 (six APIs.guru specs, misses read after one blind run)", HELD_OUT_5),
         "6": ("held-out 6 (six APIs.guru specs, misses read after one blind run)", HELD_OUT_6),
         "7": ("held-out 7 (five APIs.guru specs, misses read after one blind run)", HELD_OUT_7),
-        "8": ("held-out 8 (six APIs.guru specs, blind until its first run)", HELD_OUT_8),
-        "9": ("held-out 9 (six APIs.guru specs, blind until its first run)", HELD_OUT_9),
+        "8": ("held-out 8 (six APIs.guru specs, misses read after one blind run)", HELD_OUT_8),
+        "9": ("held-out 9 (six APIs.guru specs, misses read after one blind run)", HELD_OUT_9),
+        "10": ("held-out 10 (six APIs.guru specs, blind until its first run)", HELD_OUT_10),
+        "11": ("held-out 11 (six APIs.guru specs, blind until its first run)", HELD_OUT_11),
     }
     for number, (name, path) in sets.items():
         if number in args.sets:
