@@ -487,6 +487,35 @@ WORDS = {
             "get": _said("Get a list of merge request diff versions",
                          _op("get-mrs-id-versions", _answer(RECORD))),
         },
+        "/servers/{id}/actions/poweroff": {
+            "parameters": ID,
+            "post": _said("Power off a Server", _op("post-servers-id-actions-poweroff", OK)),
+        },
+        "/folders": {
+            "post": _said("Create folder", _op("PostFolders", _answer(RECORD), {
+                "multipart/form-data": {"schema": {"type": "object", "properties": {
+                    "path": {"type": "string"}, "mkdir_parents": {"type": "boolean"}}}}})),
+        },
+        "/locks/{id}": {
+            "parameters": ID,
+            "post": _said("Create Lock", _op("PostLocksPath", _answer(RECORD))),
+        },
+        "/orders/batch-retrieve": {
+            "post": _op("BatchRetrieveOrders", _answer(RECORD), _json({"ids": {}})),
+        },
+        "/repos/{id}/labels": {
+            "parameters": ID,
+            "delete": _op("issueClearLabels", OK),
+            "post": _op("issueAddLabel", _answer(RECORD), _json({"labels": {}})),
+        },
+        "/video/uploads": {
+            "post": _said("Create a new direct upload URL",
+                          _op("create-direct-upload", _answer(RECORD), _json({"a": {}}))),
+        },
+        "/video/uploads/{id}/cancel": {
+            "parameters": ID,
+            "put": _said("Cancel a direct upload", _op("cancel-direct-upload", OK)),
+        },
         "/calendars/{id}/clear": {
             "parameters": ID,
             "post": {**_op("clear", OK), "description": "Clears a calendar.\n\nMore words."},
@@ -532,6 +561,14 @@ def test_the_summary_and_the_whole_spec_are_read():
         "POST /mrs/{id}/comments": "create",
         "POST /payments/{id}/captures": "action",
         "GET /mrs/{id}/versions": "list",
+        "POST /servers/{id}/actions/poweroff": "action",
+        "POST /folders": "create",
+        "POST /locks/{id}": "create",
+        "POST /orders/batch-retrieve": "batch",
+        "DELETE /repos/{id}/labels": "batch",
+        "POST /repos/{id}/labels": "create",
+        "POST /video/uploads": "upload",
+        "PUT /video/uploads/{id}/cancel": "action",
     }
     stories = found["GET", "/tasks/{id}/stories"]
     assert "its summary opens with 'get' of many" in stories.features

@@ -38,6 +38,9 @@ pin unpin star unstar mute unmute join leave kick ban unban block unblock forwar
 acknowledge resolve dismiss escalate flush invalidate reindex scan classify translate
 transcribe calculate count archive unarchive revert rollback deploy redeploy abort
 sort reorder attach link""".split()  # noqa: SIM905  (a word list reads as one)
+# every verb this module knows, and steps that finish what another verb began
+VERBS = {v for verbs in _OPENERS.values() for v in verbs} | set(DEEDS)
+VERBS |= {"commit", "complete", "finish", "begin", "initiate", "generate", "process"}
 _ONE = {"a", "an", "one", "single", "specific", "given", "particular"}
 _DETERMINERS = {"the", "existing", "this", "that", "your", "my", "its", "specified", "current"}
 _MANY = {"all", "every", "multiple", "many", "several", "some", "bulk", "batch"}

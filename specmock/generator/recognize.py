@@ -55,7 +55,7 @@ _VERBS: dict[str, tuple[str, ...]] = {
         "revoke",
     ),
     "search": ("search", "query", "find", "lookup", "filter"),
-    "upload": ("upload", "import", "attach"),
+    "upload": ("upload", "uploads", "import", "attach"),
     "download": ("download", "export", "content", "raw", "file", "blob"),
     "batch": ("batch", "bulk", "multi", "many"),
     "async-job": (
@@ -95,10 +95,12 @@ _VERBS: dict[str, tuple[str, ...]] = {
 }
 _VERBS["action"] = tuple(dict.fromkeys((*_VERBS["action"], *phrases.DEEDS)))  # and every deed
 _CRUD_VERBS = {v for p in CRUD for v in _VERBS[p]} | set(_VERBS["search"])
+_NOT_VERBS_SECOND = {"all", "one", "new", "index", "many", "multi", "content", "file"}  # nouns too
 _WRITE_VERBS = {v for p in ("create", "replace", "update", "delete") for v in _VERBS[p]}
 # the pattern a method implies when nothing else is known: a verb restating it adds little
 _METHOD_DEFAULT = {"GET": "read", "HEAD": "read", "PUT": "replace", "PATCH": "update"}
 _METHOD_DEFAULT["DELETE"] = "delete"
+_UPLOAD_STEPS = ("start", "begin", "initiate", "resume", "commit", "complete", "finish")
 _HOOKS = ("webhook", "webhooks", "hook", "hooks")  # not subscriptions: Stripe's are billing
 _PHRASE_WEIGHT = {"action": 0.45}
 _RESTATED = {("POST", "create"), ("PUT", "update")}  # what else a method is commonly said to do
@@ -125,7 +127,7 @@ _BESIDE_ITEMS |= {"next_link", "odata_next_link", "odata_count"}
 _PATH_VERBS = {v for p in (*CRUD, "auth", "search", "action", "upload") for v in _VERBS[p]}
 _PATH_VERBS -= {"new", "one", "all", "index", "post", "put", "session", "token", "keep"}
 _PATH_VERBS -= {"status", "count", "check", "wait", "filter", "import", "attach", "oauth"}
-_PATH_VERBS -= {"upload"}  # `/upload-tokens` is a noun
+_PATH_VERBS -= {"upload", "uploads"}  # `/upload-tokens` is a noun
 _GLUED = re.compile(r"\{[^}]*\}")  # a parameter inside a path segment
 _HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 _NOT_ITEMS = ("warnings", "errors", "links", "_links")  # arrays that are no list's items
@@ -355,7 +357,7 @@ def _from_words(
         return  # `ListMessageMoveTasks`: a list of jobs, not one started or polled
     elif pattern == "action" and (op.method == "GET" or n.first in _CRUD_VERBS):
         return  # `ListMessageMoveTasks`, `/contacts/count`: a deed named aside
-    elif pattern not in CRUD and any(w in verbs for w in n.id_words[1:]):
+    elif pattern not in CRUD and any(w in verbs for w in n.id_words[pattern != "batch" :]):
         # `sendEmailBatch`: a batch qualifies whatever verb it follows
         ev.add(pattern, 0.65 if pattern == "batch" else 0.3, f"operationId names {pattern}")
     if pattern == "download":  # what is answered is named last: /files/{id}/copy is not
@@ -368,6 +370,8 @@ def _from_words(
         ev.add("action", 0.45, "sets a status: a deed, not a job")
     elif pattern == "async-job" and not any(w in verbs for w in n.path_heads):
         return  # `/build-cache` is a cache, `/builds/{id}` a build
+    elif pattern == "upload" and op.method in ("GET", "HEAD", "DELETE"):
+        return  # `GET /uploads/{id}` reads one
     elif pattern not in CRUD and any(w in verbs for w in n.path_words if w != n.first):
         ev.add(pattern, 0.45, f"path word for {pattern}")  # other than the verb, counted
         if pattern == "async-job" and op.method == "GET" and not _lists_jobs(op, n.last_words):
@@ -377,6 +381,8 @@ def _from_words(
 def _from_last_word(op: Operation, ev: _Evidence, n: _Names, edited: frozenset[str]) -> None:
     """What the path ends with: a job started, a webhook added, something asynchronous."""
     last = n.last_words[-1] if n.last_words else ""
+    if op.method == "POST" and _under_actions(op.path):
+        ev.add("action", 0.7, "POST to one of the actions")  # `/servers/{id}/actions/poweroff`
     if "async" in n.id_words or "async" in n.last_words:
         ev.add("async-job", 0.7, "named asynchronous")
     if op.method == "POST" and last in _HOOKS and n.last_words[0] not in _PATH_VERBS:
@@ -390,6 +396,13 @@ def _from_last_word(op: Operation, ev: _Evidence, n: _Names, edited: frozenset[s
         _answer_shape(op) in ("array", "wrapped") or _bare_list(op)
     ):
         ev.add("search", 0.6, "a search answering a list")
+
+
+def _under_actions(path: str) -> bool:
+    """The path names one of a thing's actions: `/servers/{id}/actions/poweroff`,
+    `/droplets/{id}/actions` (the action named in the body)."""
+    segments = [s for s in _route(path).split("/") if s]
+    return "actions" in segments[-2:] and not segments[-1].startswith("{")
 
 
 def _lists_jobs(op: Operation, last: list[str]) -> bool:
@@ -476,8 +489,8 @@ def _edited(op: Operation) -> bool:
 def _verb(operation_id: str) -> str:
     """The operationId's verb: the first word of its last part where parts name a resource
     and then a verb (`queues.getIamPolicy`, `Blob_Delete`, `issues/create-comment`); else
-    its first word (`listPets`, `list_pets`); else its last word when only that one is a
-    verb (`filesOne`)."""
+    its first word (`listPets`, `list_pets`); else its second (`issueAddLabel`); else its
+    last word when only that one is a verb (`filesOne`)."""
     id_words = words(operation_id)
     if not id_words:
         return ""
@@ -500,6 +513,14 @@ def _verb(operation_id: str) -> str:
         return id_words[0]
     if last_part and last_part[0] in leading:
         return last_part[0]
+    if (
+        len(id_words) > 2
+        and id_words[1] in leading - _NOT_VERBS_SECOND
+        and (
+            id_words[0] not in phrases.VERBS  # `appendBlockChildren`, `commitUploadSession`
+        )
+    ):
+        return id_words[1]  # `issueAddLabel`: the resource, then the verb, then its object
     if id_words[-1] in methods:
         return id_words[-1]
     return id_words[0]
@@ -545,6 +566,8 @@ def _from_media(op: Operation, ev: _Evidence) -> None:
             elif sends and media_type.startswith("multipart/") and plain:
                 if _has_binary(_resolved(op, media.schema, "request")):
                     ev.add("upload", 0.75, f"request body {media_type} with a file")
+            elif sends and media_type.startswith("multipart/") and _fields_only(op, media):
+                pass  # a form of plain fields, sent as multipart (Files.com's every POST)
             elif sends and (media_type.startswith("multipart/") or _BINARY.match(media_type)):
                 ev.add("upload", 0.75, f"request body {media_type}")
             elif sends and media_type == "*/*" and _raw(op, media, "request"):
@@ -598,6 +621,21 @@ def _raw(op: Operation, media: Any, direction: str) -> bool:
     return not (schema.get("properties") or schema.get("type") in ("object", "array"))
 
 
+def _fields_only(op: Operation, media: Any) -> bool:
+    """A multipart body whose schema names its fields and each is a plain value (a file
+    may hide behind a `$ref` or a choice: Telegram's `InputFile or String`)."""
+    props = _resolved(op, media.schema, "request").get("properties") or {}
+    return bool(props) and all(_plain(sub) for sub in props.values())
+
+
+def _plain(schema: Any) -> bool:
+    if not isinstance(schema, dict) or schema.get("format") in ("binary", "byte"):
+        return False
+    if schema.get("type") == "array":
+        return _plain(schema.get("items"))
+    return schema.get("type") in ("string", "integer", "number", "boolean")
+
+
 def _has_binary(schema: dict[str, Any]) -> bool:
     """A field of the body holds bytes (`format: binary`, a `contentMediaType`)."""
     for sub in (schema.get("properties") or {}).values():
@@ -626,9 +664,10 @@ def _from_phrase(op: Operation, ev: _Evidence) -> None:
         pattern, what = "auth", what + " of a token"
     elif pattern == "action" and op.method == "DELETE":
         pattern = "delete"  # `Cancel an upload` by DELETE: the method says what goes
-    elif pattern in ("action", "create") and said.upload:
+    elif said.upload and (pattern == "create" or said.verb in _UPLOAD_STEPS):
         pattern, what = "upload", what + " of an upload"  # `Commit upload session`
     restated = pattern == _METHOD_DEFAULT.get(op.method) or (op.method, pattern) in _RESTATED
+    restated &= not (pattern == "create" and not _ends_literal(op.path))  # POST to `/{path}`
     restated |= op.method == "GET" and pattern == "action"  # `Check if a user can...`: a read
     weight = 0.65 if said.counted and pattern in ("list", "batch") else 0.55
     ev.add(pattern, 0.2 if restated else _PHRASE_WEIGHT.get(pattern, weight), what)
