@@ -516,6 +516,15 @@ WORDS = {
             "parameters": ID,
             "put": _said("Cancel a direct upload", _op("cancel-direct-upload", OK)),
         },
+        "/accounts/get": {
+            "post": _said(
+                "Retrieve accounts", _op("accountsGet", _answer(RECORD), _json({"a": {}}))
+            ),
+        },
+        "/t/{id}/posts.json": {
+            "parameters": ID,
+            "get": _op("getTopicPosts", _answer({"type": "array", "items": RECORD})),
+        },
         "/calendars/{id}/clear": {
             "parameters": ID,
             "post": {**_op("clear", OK), "description": "Clears a calendar.\n\nMore words."},
@@ -567,6 +576,8 @@ def test_the_summary_and_the_whole_spec_are_read():
         "POST /orders/batch-retrieve": "batch",
         "DELETE /repos/{id}/labels": "batch",
         "POST /repos/{id}/labels": "create",
+        "POST /accounts/get": "list",
+        "GET /t/{id}/posts.json": "list",
         "POST /video/uploads": "upload",
         "PUT /video/uploads/{id}/cancel": "action",
     }

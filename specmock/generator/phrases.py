@@ -41,8 +41,9 @@ sort reorder attach link""".split()  # noqa: SIM905  (a word list reads as one)
 # every verb this module knows, and steps that finish what another verb began
 VERBS = {v for verbs in _OPENERS.values() for v in verbs} | set(DEEDS)
 VERBS |= {"commit", "complete", "finish", "begin", "initiate", "generate", "process"}
-_ONE = {"a", "an", "one", "single", "specific", "given", "particular"}
+_ONE = {"a", "an", "one", "single"}
 _DETERMINERS = {"the", "existing", "this", "that", "your", "my", "its", "specified", "current"}
+_DETERMINERS |= {"specific", "given", "particular"}  # `a given file`, `specific posts`
 _MANY = {"all", "every", "multiple", "many", "several", "some", "bulk", "batch"}
 _UP_TO = {"up", "to"}
 _NUMBERS = {"two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "hundred"}

@@ -128,6 +128,7 @@ _PATH_VERBS = {v for p in (*CRUD, "auth", "search", "action", "upload") for v in
 _PATH_VERBS -= {"new", "one", "all", "index", "post", "put", "session", "token", "keep"}
 _PATH_VERBS -= {"status", "count", "check", "wait", "filter", "import", "attach", "oauth"}
 _PATH_VERBS -= {"upload", "uploads"}  # `/upload-tokens` is a noun
+_FORMAT = re.compile(r"\.(json|xml)(?=/|$)")  # `/posts.json`: the format, not a word
 _GLUED = re.compile(r"\{[^}]*\}")  # a parameter inside a path segment
 _HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 _NOT_ITEMS = ("warnings", "errors", "links", "_links")  # arrays that are no list's items
@@ -364,10 +365,10 @@ def _from_words(
         json_answer = _answer_shape(op) in ("record", "wrapped")
         if any(w in verbs for w in n.last_words) and not json_answer and moves[pattern]:
             ev.add(pattern, 0.55, "the last path word names a download")
-    elif pattern == "async-job" and (_edited(op) or _only_edited(n.path_heads, verbs, edited)):
-        return  # records a client replaces are no jobs (Google Tasks' tasks)
     elif pattern == "async-job" and op.method in ("PUT", "PATCH") and "status" in n.last_words:
         ev.add("action", 0.45, "sets a status: a deed, not a job")
+    elif pattern == "async-job" and (_edited(op) or _only_edited(n.path_heads, verbs, edited)):
+        return  # records a client replaces are no jobs (Google Tasks' tasks)
     elif pattern == "async-job" and not any(w in verbs for w in n.path_heads):
         return  # `/build-cache` is a cache, `/builds/{id}` a build
     elif pattern == "upload" and op.method in ("GET", "HEAD", "DELETE"):
@@ -427,10 +428,12 @@ def _subject_segments(path: str) -> list[str]:
 
 
 def _route(path: str) -> str:
-    """The path without a query or fragment some specs write into it (`?uploadId`); where
+    """The path without a format suffix (`/t/{id}/posts.json`) or a query or fragment some
+    specs write into it (`?uploadId`); where
     the path is bare and the fragment names the operation (`/#Action=SendMessage`,
     `/#X-Amz-Target=Logs.CreateLogGroup`), that name as the last segment."""
     route, rest = re.fullmatch(r"([^?#]*)[?#]?(.*)", path, re.DOTALL).groups()  # type: ignore[union-attr]
+    route = _FORMAT.sub("", route)
     if rest and not words(_GLUED.sub("", route)):
         named = re.findall(r"=([\w.-]+)", rest)
         if named:
@@ -470,12 +473,15 @@ def _posts_to_noun(op: Operation) -> bool:
 
 def _many(id_words: list[str], verb: str) -> bool:
     """The operationId's object is plural: the words after the verb up to a preposition
-    (`getGroupsForUser`: groups), else the last word (`listPets`)."""
+    (`getGroupsForUser`: groups), the word before a verb that ends it (`accountsGet`), else
+    the last word (`listPets`)."""
     if verb in id_words:
         after = id_words[id_words.index(verb) + 1 :]
         cut = next((i for i, w in enumerate(after) if w in _PREPOSITIONS), len(after))
         if after[:cut]:
             return phrases.plural(after[cut - 1])
+        if not after and id_words.index(verb) > 0:  # `accountsGet`: the object, then the verb
+            return phrases.plural(id_words[id_words.index(verb) - 1])
     return len(id_words) > 1 and phrases.plural(id_words[-1])
 
 
