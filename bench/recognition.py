@@ -49,17 +49,23 @@ from specmock.runtime.factory import load_services
 
 HERE = Path(__file__).parent
 TUNING = HERE / "recognition_labels.tsv"
-HELD_OUT = HERE / "recognition_heldout.tsv"
-HELD_OUT_2 = HERE / "recognition_heldout2.tsv"
-HELD_OUT_3 = HERE / "recognition_heldout3.tsv"
-HELD_OUT_4 = HERE / "recognition_heldout4.tsv"
-HELD_OUT_5 = HERE / "recognition_heldout5.tsv"
-HELD_OUT_6 = HERE / "recognition_heldout6.tsv"
-HELD_OUT_7 = HERE / "recognition_heldout7.tsv"
-HELD_OUT_8 = HERE / "recognition_heldout8.tsv"
-HELD_OUT_9 = HERE / "recognition_heldout9.tsv"
-HELD_OUT_10 = HERE / "recognition_heldout10.tsv"
-HELD_OUT_11 = HERE / "recognition_heldout11.tsv"
+# number -> (specs, how blind it is now); the file is recognition_heldout{number}.tsv
+HELD_OUT_SETS = {
+    "1": ("five APIs.guru specs", "misses read"),
+    "2": ("six APIs.guru specs", "misses read after one blind run"),
+    "3": ("four APIs.guru specs", "misses read after one blind run"),
+    "4": ("five APIs.guru specs", "misses read after one blind run"),
+    "5": ("six APIs.guru specs", "misses read after one blind run"),
+    "6": ("six APIs.guru specs", "misses read after one blind run"),
+    "7": ("five APIs.guru specs", "misses read after one blind run"),
+    "8": ("six APIs.guru specs", "misses read after one blind run"),
+    "9": ("six APIs.guru specs", "misses read after one blind run"),
+    "10": ("six APIs.guru specs", "misses read after one blind run"),
+    "11": ("six APIs.guru specs", "misses read after one blind run"),
+    "12": ("six APIs.guru specs", "blind until its first run"),
+    "13": ("six APIs.guru specs", "blind until its first run"),
+}
+SECOND = (7, 9)  # sets labelled twice, by readers who saw neither the other's labels nor guesses
 CLAIM = (0.85, 0.95)  # what the response-library design says such recognition reaches
 SURE = 0.5  # a `--min-confidence` worth trying: how many pass it, and how many of those are right
 
@@ -148,35 +154,52 @@ def report(name: str, found: Found, quiet: bool) -> float:
     return accuracy
 
 
+def held_out_path(number: str) -> Path:
+    return HERE / f"recognition_heldout{'' if number == '1' else number}.tsv"
+
+
+def _labels(path: Path) -> dict[tuple[str, ...], str]:
+    return {tuple(row[:3]): row[3] for row in _rows(path)}
+
+
+def agreement() -> None:
+    """How often two readers agree, and the recognizer with each of them: the ceiling."""
+    for number in SECOND:
+        first = _labels(held_out_path(str(number)))
+        second = _labels(HERE / f"recognition_second{number}.tsv")
+        found = held_out_set(held_out_path(str(number)))
+        same = sum(first[k] == second[k] for k in first) / len(first)
+        by_first = sum(first[k] == guess for k, (_, guess, _) in found.items()) / len(first)
+        by_second = sum(second[k] == guess for k, (_, guess, _) in found.items()) / len(first)
+        print(
+            f"held-out {number}: {len(first)} operations; the two readers agree on {same:.2f};"
+            f" the recognizer agrees with the first on {by_first:.2f}, the second {by_second:.2f}"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quiet", action="store_true")
     parser.add_argument(
-        "--sets", nargs="+", default=["tuning", *"123456789", "10", "11"], metavar="SET",
+        "--sets", nargs="+", default=["tuning", *HELD_OUT_SETS], metavar="SET",
         help="which sets to report: tuning and held-out numbers (default: all)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--agreement", action="store_true",
+        help="how often two readers agree on sets labelled twice, then exit",
     )  # fmt: skip
     args = parser.parse_args()
     logging.disable(logging.WARNING)
+    if args.agreement:
+        return agreement()
     figures = []
     if "tuning" in args.sets:
         tuned = report("tuning set (bundled specs)", tuning_set(), args.quiet)
         figures.append(f"tuning {tuned:.2f}")
-    sets = {
-        "1": ("held-out 1 (five APIs.guru specs, misses read)", HELD_OUT),
-        "2": ("held-out 2 (six APIs.guru specs, misses read after one blind run)", HELD_OUT_2),
-        "3": ("held-out 3 (four APIs.guru specs, misses read after one blind run)", HELD_OUT_3),
-        "4": ("held-out 4 (five APIs.guru specs, misses read after one blind run)", HELD_OUT_4),
-        "5": ("held-out 5 (six APIs.guru specs, misses read after one blind run)", HELD_OUT_5),
-        "6": ("held-out 6 (six APIs.guru specs, misses read after one blind run)", HELD_OUT_6),
-        "7": ("held-out 7 (five APIs.guru specs, misses read after one blind run)", HELD_OUT_7),
-        "8": ("held-out 8 (six APIs.guru specs, misses read after one blind run)", HELD_OUT_8),
-        "9": ("held-out 9 (six APIs.guru specs, misses read after one blind run)", HELD_OUT_9),
-        "10": ("held-out 10 (six APIs.guru specs, blind until its first run)", HELD_OUT_10),
-        "11": ("held-out 11 (six APIs.guru specs, blind until its first run)", HELD_OUT_11),
-    }
-    for number, (name, path) in sets.items():
+    for number, (specs, blind) in HELD_OUT_SETS.items():
         if number in args.sets:
-            accuracy = report(name, held_out_set(path), args.quiet)
+            name = f"held-out {number} ({specs}, {blind})"
+            accuracy = report(name, held_out_set(held_out_path(number)), args.quiet)
             figures.append(f"held-out {number} {accuracy:.2f}")
     print(f"\naccuracy: {', '.join(figures)}")
 
