@@ -525,6 +525,23 @@ WORDS = {
             "parameters": ID,
             "get": _op("getTopicPosts", _answer({"type": "array", "items": RECORD})),
         },
+        "/providers/Microsoft.Batch/batchAccounts/{id}": {
+            "parameters": ID,
+            "get": _op("BatchAccount_Get", _answer(RECORD)),
+        },
+        "/sms/cancel-all": {
+            "put": _said("Cancel all Scheduled Messages", _op("cancelAll", OK)),
+        },
+        "/rooms/{id}/groups": {
+            "parameters": ID,
+            "delete": _said("Revoke granted group(s) from room", _op("revokeRoomGroups", OK)),
+        },
+        "/Sessions/Playing": {
+            "post": _said("Play an item in a session.", _op("ReportPlaying", OK)),
+        },
+        "/#X-Amz-Target=States.StartExecution": {
+            "post": _op("StartExecution", _answer(RECORD), _json({"input": {}})),
+        },
         "/calendars/{id}/clear": {
             "parameters": ID,
             "post": {**_op("clear", OK), "description": "Clears a calendar.\n\nMore words."},
@@ -578,6 +595,11 @@ def test_the_summary_and_the_whole_spec_are_read():
         "POST /repos/{id}/labels": "create",
         "POST /accounts/get": "list",
         "GET /t/{id}/posts.json": "list",
+        "GET /providers/Microsoft.Batch/batchAccounts/{id}": "read",
+        "PUT /sms/cancel-all": "batch",
+        "DELETE /rooms/{id}/groups": "batch",
+        "POST /Sessions/Playing": "action",
+        "POST /#X-Amz-Target=States.StartExecution": "async-job",
         "POST /video/uploads": "upload",
         "PUT /video/uploads/{id}/cancel": "action",
     }

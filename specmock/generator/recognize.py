@@ -72,6 +72,8 @@ _VERBS: dict[str, tuple[str, ...]] = {
         "async",
         "exports",
         "imports",
+        "execution",
+        "executions",
     ),
     "webhook": ("webhook", "webhooks", "hook", "hooks", "watch"),
     "action": (
@@ -101,11 +103,17 @@ _WRITE_VERBS = {v for p in ("create", "replace", "update", "delete") for v in _V
 _METHOD_DEFAULT = {"GET": "read", "HEAD": "read", "PUT": "replace", "PATCH": "update"}
 _METHOD_DEFAULT["DELETE"] = "delete"
 _UPLOAD_STEPS = ("start", "begin", "initiate", "resume", "commit", "complete", "finish")
+_AUTH_WORDS = {"login", "logout", "token", "tokens", "oauth", "auth", "signin", "authorize"}
 _HOOKS = ("webhook", "webhooks", "hook", "hooks")  # not subscriptions: Stripe's are billing
 _PHRASE_WEIGHT = {"action": 0.45}
 _RESTATED = {("POST", "create"), ("PUT", "update")}  # what else a method is commonly said to do
 _JOBS = ("job", "jobs", "task", "tasks", "operation", "operations", "export", "exports")
-_JOBS += ("build", "builds")  # a CI build runs, then is polled (CircleCI, Netlify)
+_JOBS += (
+    "build",
+    "builds",
+    "execution",
+    "executions",
+)  # a CI build runs, then is polled (CircleCI, Netlify)
 _CURSOR = ("cursor", "after", "before", "starting_after", "ending_before", "page_token")
 _CURSOR += ("pagetoken", "next_token", "nexttoken", "continuation", "marker", "since_id")
 _OFFSET = ("offset", "skip", "start")
@@ -128,6 +136,7 @@ _PATH_VERBS = {v for p in (*CRUD, "auth", "search", "action", "upload") for v in
 _PATH_VERBS -= {"new", "one", "all", "index", "post", "put", "session", "token", "keep"}
 _PATH_VERBS -= {"status", "count", "check", "wait", "filter", "import", "attach", "oauth"}
 _PATH_VERBS -= {"upload", "uploads"}  # `/upload-tokens` is a noun
+_NAMESPACE = re.compile(r"^[A-Z]\w*\.[A-Z][\w.]*$")  # `Microsoft.Batch`, `Microsoft.Storage`
 _FORMAT = re.compile(r"\.(json|xml)(?=/|$)")  # `/posts.json`: the format, not a word
 _GLUED = re.compile(r"\{[^}]*\}")  # a parameter inside a path segment
 _HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
@@ -233,7 +242,8 @@ def _from_role(op: Operation, ev: _Evidence) -> None:
     elif role.kind == "list":  # a GET with no list in its answer and no page to ask for
         ev.add("read", 0.4, f"{op.method} of one document (no list in the answer)")
     elif role.kind in ("auth", "search"):
-        ev.add(role.kind, 0.5, f"classified {role.kind} by its path")
+        weight = 0.3 if role.kind == "auth" and _only_sessions(op) else 0.5
+        ev.add(role.kind, weight, f"classified {role.kind} by its path")
     elif role.kind == "action" and op.method == "POST" and not _ends_literal(op.path):
         ev.add("update", 0.4, "POST to one item changes it")  # Stripe's, Twilio's updates
     elif role.kind == "action":
@@ -358,7 +368,7 @@ def _from_words(
         return  # `ListMessageMoveTasks`: a list of jobs, not one started or polled
     elif pattern == "action" and (op.method == "GET" or n.first in _CRUD_VERBS):
         return  # `ListMessageMoveTasks`, `/contacts/count`: a deed named aside
-    elif pattern not in CRUD and any(w in verbs for w in n.id_words[pattern != "batch" :]):
+    elif pattern not in CRUD and any(w in verbs for w in n.id_words[1:] + _batch_first(n)):
         # `sendEmailBatch`: a batch qualifies whatever verb it follows
         ev.add(pattern, 0.65 if pattern == "batch" else 0.3, f"operationId names {pattern}")
     if pattern == "download":  # what is answered is named last: /files/{id}/copy is not
@@ -373,6 +383,10 @@ def _from_words(
         return  # `/build-cache` is a cache, `/builds/{id}` a build
     elif pattern == "upload" and op.method in ("GET", "HEAD", "DELETE"):
         return  # `GET /uploads/{id}` reads one
+    elif pattern == "batch" and not _batch_segment(op.path):
+        return  # `/batchAccounts/{name}`: a batch account is one thing
+    elif pattern == "webhook" and not _ends_literal(op.path):
+        return  # `/webhooks/{id}`: one registered, now read or changed
     elif pattern not in CRUD and any(w in verbs for w in n.path_words if w != n.first):
         ev.add(pattern, 0.45, f"path word for {pattern}")  # other than the verb, counted
         if pattern == "async-job" and op.method == "GET" and not _lists_jobs(op, n.last_words):
@@ -399,6 +413,31 @@ def _from_last_word(op: Operation, ev: _Evidence, n: _Names, edited: frozenset[s
         ev.add("search", 0.6, "a search answering a list")
 
 
+def _only_sessions(op: Operation) -> bool:
+    """The path says auth only by `session(s)`: playback, payment or upload sessions too."""
+    said = {w for s in _route(op.path).split("/") for w in words(s)}
+    return bool(said & {"session", "sessions"}) and not said & _AUTH_WORDS
+
+
+def _batch_segment(path: str) -> bool:
+    """A segment names a batch (`/email/batch`, `/batchWithTemplates`, `/bulk-delete`), not
+    a collection of things called batches something (`/batchAccounts/{name}`)."""
+    segments = [s for s in _route(path).split("/") if s]
+    return any(
+        set(words(s)) & set(_VERBS["batch"])
+        and not _NAMESPACE.match(s)
+        and not (i + 1 < len(segments) and segments[i + 1].startswith("{"))
+        for i, s in enumerate(segments)
+    )
+
+
+def _batch_first(n: _Names) -> list[str]:
+    """`BatchRetrieveOrders` leads with its batch, a verb follows; `BatchAccount_Get` names
+    a product called Batch."""
+    ids = n.id_words
+    return ids[:1] if len(ids) > 1 and ids[0] in _VERBS["batch"] and ids[1] in _CRUD_VERBS else []
+
+
 def _under_actions(path: str) -> bool:
     """The path names one of a thing's actions: `/servers/{id}/actions/poweroff`,
     `/droplets/{id}/actions` (the action named in the body)."""
@@ -420,11 +459,12 @@ def _only_edited(heads: list[str], verbs: tuple[str, ...], edited: frozenset[str
 def _subject_segments(path: str) -> list[str]:
     """The literal segments that say what an operation is about: all but the collections
     that scope a deeper one (`/subscriptions/{id}/resourceGroups/{group}/...`, `/companies/
-    {id}/...`), which say where, not what; the last collection before an id stays."""
+    {id}/...`), which say where, not what; the last collection before an id stays. A
+    vendor's namespace (`Microsoft.Batch`) names a product, not the operation."""
     segments = [s for s in _route(path).split("/") if s]
     scoped = [i for i in range(len(segments) - 1) if "{" in segments[i + 1]][:-1]
     literals = (_GLUED.sub("", s).strip(":.") for i, s in enumerate(segments) if i not in scoped)
-    return [literal for literal in literals if literal]
+    return [lit for lit in literals if lit and not _NAMESPACE.match(lit)]
 
 
 def _route(path: str) -> str:
@@ -660,6 +700,8 @@ def _from_phrase(op: Operation, ev: _Evidence) -> None:
         return
     pattern, what = said.pattern, f"its summary opens with {said.verb!r}"
     answer = _answer_shape(op) if op.method == "GET" else None
+    if pattern == "action" and op.method == "DELETE":
+        pattern = "delete"  # `Cancel an upload` by DELETE: the method says what goes
     if pattern == "read" and (
         said.counted or (said.many and (answer != "record" or _bare_list(op)))
     ):
@@ -668,8 +710,8 @@ def _from_phrase(op: Operation, ev: _Evidence) -> None:
         pattern, what = "batch", what + " of many"
     elif said.token:
         pattern, what = "auth", what + " of a token"
-    elif pattern == "action" and op.method == "DELETE":
-        pattern = "delete"  # `Cancel an upload` by DELETE: the method says what goes
+    elif pattern == "action" and said.counted:
+        pattern, what = "batch", what + " of all"  # `Cancel all scheduled messages`
     elif said.upload and (pattern == "create" or said.verb in _UPLOAD_STEPS):
         pattern, what = "upload", what + " of an upload"  # `Commit upload session`
     restated = pattern == _METHOD_DEFAULT.get(op.method) or (op.method, pattern) in _RESTATED
