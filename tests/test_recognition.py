@@ -542,6 +542,23 @@ WORDS = {
         "/#X-Amz-Target=States.StartExecution": {
             "post": _op("StartExecution", _answer(RECORD), _json({"input": {}})),
         },
+        "/endpoints/{id}/transformation": {
+            "parameters": ID,
+            "patch": _op("set_endpoint_transformation", OK, _json({"code": {}})),
+        },
+        "/tweets/search/recent": {
+            "get": _op("tweetsRecentSearch", _answer({"type": "array", "items": RECORD})),
+        },
+        "/containers/create": {
+            "post": _said("Create a container", _op("ContainerCreate", _answer(RECORD), {
+                "application/json": {"schema": RECORD},
+                "application/octet-stream": {"schema": {"type": "string"}}})),
+        },
+        "/containers/{id}/export": {
+            "parameters": ID,
+            "get": _op("ContainerExport", {"200": {"description": "ok",
+                                                  "content": {"application/x-tar": {}}}}),
+        },
         "/calendars/{id}/clear": {
             "parameters": ID,
             "post": {**_op("clear", OK), "description": "Clears a calendar.\n\nMore words."},
@@ -600,6 +617,10 @@ def test_the_summary_and_the_whole_spec_are_read():
         "DELETE /rooms/{id}/groups": "batch",
         "POST /Sessions/Playing": "action",
         "POST /#X-Amz-Target=States.StartExecution": "async-job",
+        "PATCH /endpoints/{id}/transformation": "update",
+        "GET /tweets/search/recent": "search",
+        "POST /containers/create": "create",
+        "GET /containers/{id}/export": "download",
         "POST /video/uploads": "upload",
         "PUT /video/uploads/{id}/cancel": "action",
     }

@@ -118,7 +118,9 @@ _CURSOR = ("cursor", "after", "before", "starting_after", "ending_before", "page
 _CURSOR += ("pagetoken", "next_token", "nexttoken", "continuation", "marker", "since_id")
 _OFFSET = ("offset", "skip", "start")
 _PAGE = ("page", "page_number", "pagenumber", "per_page", "page_size", "pagesize")
-_BINARY = re.compile(r"^(application/(octet-stream|pdf|zip|gzip)|image/|audio/|video/|text/csv)")
+_BINARY = re.compile(
+    r"^(application/(octet-stream|pdf|zip|gzip|x-tar|x-gzip|x-bzip2)|image/|audio/|video/|text/csv)"
+)
 _CALLBACK_FIELDS = ("url", "callback_url", "callbackurl", "target_url", "endpoint", "uri")
 _CALLBACK_FIELDS += ("address", "notification_url", "webhook_url", "hook_url", "event_url")
 _WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
@@ -307,6 +309,8 @@ def _names(op: Operation) -> _Names:
         restated = True  # `events.update` by PUT beside `events.patch`: the whole record
     if first in _VERBS["create"] and "or" in id_words and set(id_words) & set(_VERBS["update"]):
         first, restated = "upsert", False  # `FirewallRules_CreateOrUpdate`: one or the other
+    if op.method == "PATCH" and first in _VERBS["replace"]:
+        first = "update"  # `set_endpoint_transformation` by PATCH: a part, never the whole
     if first in _VERBS["action"] and {"token", "tokens"} & set(id_words):
         first = "token"  # `requestAccessToken`: a deed on a credential is auth
     return _Names(
@@ -396,6 +400,8 @@ def _from_words(
 def _from_last_word(op: Operation, ev: _Evidence, n: _Names, edited: frozenset[str]) -> None:
     """What the path ends with: a job started, a webhook added, something asynchronous."""
     last = n.last_words[-1] if n.last_words else ""
+    if any(seg in ("search", "query") for seg in _route(op.path).lower().split("/")):
+        ev.add("search", 0.6, "a search endpoint")  # `/2/tweets/search/recent`
     if op.method == "POST" and _under_actions(op.path):
         ev.add("action", 0.7, "POST to one of the actions")  # `/servers/{id}/actions/poweroff`
     if "async" in n.id_words or "async" in n.last_words:
@@ -615,7 +621,8 @@ def _from_media(op: Operation, ev: _Evidence) -> None:
             elif sends and media_type.startswith("multipart/") and _fields_only(op, media):
                 pass  # a form of plain fields, sent as multipart (Files.com's every POST)
             elif sends and (media_type.startswith("multipart/") or _BINARY.match(media_type)):
-                ev.add("upload", 0.75, f"request body {media_type}")
+                weight = 0.4 if plain else 0.75  # bytes as one choice beside JSON (Docker's)
+                ev.add("upload", weight, f"request body {media_type}")
             elif sends and media_type == "*/*" and _raw(op, media, "request"):
                 ev.add("upload", 0.75, "request body is raw bytes of any type")
             schema = _resolved(op, media.schema, "request")
