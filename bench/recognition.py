@@ -64,8 +64,10 @@ HELD_OUT_SETS = {
     "11": ("six APIs.guru specs", "misses read after one blind run"),
     "12": ("five APIs.guru specs", "misses read after one blind run"),
     "13": ("six APIs.guru specs", "misses read after one blind run"),
-    "14": ("six APIs.guru specs", "blind until its first run"),
-    "15": ("six APIs.guru specs", "blind until its first run"),
+    "14": ("six APIs.guru specs", "misses read after one blind run"),
+    "15": ("six APIs.guru specs", "misses read after one blind run"),
+    "16": ("six APIs.guru specs", "blind until its first run"),
+    "17": ("six APIs.guru specs", "blind until its first run"),
 }
 SECOND = (7, 9)  # sets labelled twice, by readers who saw neither the other's labels nor guesses
 CLAIM = (0.85, 0.95)  # what the response-library design says such recognition reaches
