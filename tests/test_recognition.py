@@ -559,6 +559,18 @@ WORDS = {
             "get": _op("ContainerExport", {"200": {"description": "ok",
                                                   "content": {"application/x-tar": {}}}}),
         },
+        "/apis/batch/v1/cronjobs/{id}": {
+            "parameters": ID,
+            "get": _op("readBatchV1NamespacedCronJob", _answer(RECORD)),
+        },
+        "/api/v1/configmaps": {
+            "delete": {**_op("deleteCoreV1CollectionConfigMap", OK),
+                       "description": "delete collection of ConfigMap"},
+        },
+        "/__admin/requests/remove": {
+            "post": _said("Remove requests by criteria",
+                          _op("post-__admin-requests-remove", OK, _json({"url": {}}))),
+        },
         "/calendars/{id}/clear": {
             "parameters": ID,
             "post": {**_op("clear", OK), "description": "Clears a calendar.\n\nMore words."},
@@ -621,6 +633,9 @@ def test_the_summary_and_the_whole_spec_are_read():
         "GET /tweets/search/recent": "search",
         "POST /containers/create": "create",
         "GET /containers/{id}/export": "download",
+        "GET /apis/batch/v1/cronjobs/{id}": "read",
+        "DELETE /api/v1/configmaps": "batch",
+        "POST /__admin/requests/remove": "batch",
         "POST /video/uploads": "upload",
         "PUT /video/uploads/{id}/cancel": "action",
     }

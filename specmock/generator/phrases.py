@@ -131,7 +131,7 @@ def _number(rest: list[str]) -> int:
     if rest[:1] and rest[0] in _ONE:
         counted = rest[1:3] == ["list", "of"] or _head(rest[1:]).endswith("(s)")
         return 2 if counted else 0
-    if (rest[:1] and rest[0] in _MANY) or rest[:2] == ["list", "of"]:
+    if (rest[:1] and rest[0] in _MANY) or rest[:2] in (["list", "of"], ["collection", "of"]):
         return 2
     while rest[:1] and rest[0] in _DETERMINERS:
         rest = rest[1:]

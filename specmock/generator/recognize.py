@@ -372,7 +372,9 @@ def _from_words(
         return  # `ListMessageMoveTasks`: a list of jobs, not one started or polled
     elif pattern == "action" and (op.method == "GET" or n.first in _CRUD_VERBS):
         return  # `ListMessageMoveTasks`, `/contacts/count`: a deed named aside
-    elif pattern not in CRUD and any(w in verbs for w in n.id_words[1:] + _batch_first(n)):
+    elif pattern not in CRUD and any(
+        w in verbs for w in _versioned(n.id_words)[1:] + _batch_first(n)
+    ):
         # `sendEmailBatch`: a batch qualifies whatever verb it follows
         ev.add(pattern, 0.65 if pattern == "batch" else 0.3, f"operationId names {pattern}")
     if pattern == "download":  # what is answered is named last: /files/{id}/copy is not
@@ -433,8 +435,15 @@ def _batch_segment(path: str) -> bool:
         set(words(s)) & set(_VERBS["batch"])
         and not _NAMESPACE.match(s)
         and not (i + 1 < len(segments) and segments[i + 1].startswith("{"))
+        and not (i + 1 < len(segments) and re.fullmatch(r"v\d+\w*", segments[i + 1]))
         for i, s in enumerate(segments)
     )
+
+
+def _versioned(found: list[str]) -> list[str]:
+    """Words without an API group named before a version (`readBatchV1NamespacedJob`,
+    `/apis/batch/v1/...`): Kubernetes' batch group holds jobs, one at a time."""
+    return [w for i, w in enumerate(found) if found[i + 1 : i + 2] != ["v"]]
 
 
 def _batch_first(n: _Names) -> list[str]:
@@ -724,7 +733,8 @@ def _from_phrase(op: Operation, ev: _Evidence) -> None:
     restated = pattern == _METHOD_DEFAULT.get(op.method) or (op.method, pattern) in _RESTATED
     restated &= not (pattern == "create" and not _ends_literal(op.path))  # POST to `/{path}`
     restated |= op.method == "GET" and pattern == "action"  # `Check if a user can...`: a read
-    weight = 0.65 if said.counted and pattern in ("list", "batch") else 0.55
+    counted = said.counted or (what.endswith(" of many") and pattern == "batch")
+    weight = 0.65 if counted and pattern in ("list", "batch") else 0.55
     ev.add(pattern, 0.2 if restated else _PHRASE_WEIGHT.get(pattern, weight), what)
     if said.bulk:
         ev.add("batch", 0.5, "its summary names a batch")
