@@ -571,6 +571,30 @@ WORDS = {
             "post": _said("Remove requests by criteria",
                           _op("post-__admin-requests-remove", OK, _json({"url": {}}))),
         },
+        "/customers/me/activate": {
+            "put": _op("customerAccountManagementV1ActivatePut", OK, _json({"key": {}})),
+        },
+        "/creditmemos/{id}/unapply": {
+            "parameters": ID,
+            "put": _op("PUT_UnapplyCreditMemo", OK, _json({"items": {}})),
+        },
+        "/alerts/closeAll": {
+            "post": _said("Close all acknowledged alerts.", _op("post-alerts-closeAll", OK)),
+        },
+        "/symbol_uploads": {
+            "post": {**_op("symbolUploads_create", _answer(RECORD), _json({"type": {}})),
+                     "description": "Begins the symbol upload process for a new set."},
+        },
+        "/renders/{id}": {
+            "parameters": ID,
+            "post": _op("post-renders-id", _answer({
+                "type": "object", "properties": {"job_id": {"type": "string"}}})),
+        },
+        "/reports/{id}/pdf": {
+            "parameters": ID,
+            "post": _said("Render a report as PDF", _op("renderReport", _answer({
+                "type": "object", "properties": {"job_id": {"type": "string"}}}))),
+        },
         "/calendars/{id}/clear": {
             "parameters": ID,
             "post": {**_op("clear", OK), "description": "Clears a calendar.\n\nMore words."},
@@ -636,6 +660,12 @@ def test_the_summary_and_the_whole_spec_are_read():
         "GET /apis/batch/v1/cronjobs/{id}": "read",
         "DELETE /api/v1/configmaps": "batch",
         "POST /__admin/requests/remove": "batch",
+        "PUT /customers/me/activate": "action",
+        "PUT /creditmemos/{id}/unapply": "action",
+        "POST /alerts/closeAll": "batch",
+        "POST /symbol_uploads": "upload",
+        "POST /reports/{id}/pdf": "action",
+        "POST /renders/{id}": "async-job",
         "POST /video/uploads": "upload",
         "PUT /video/uploads/{id}/cancel": "action",
     }

@@ -37,7 +37,7 @@ render notify invite ping request schedule confirm void finalize pay charge shar
 pin unpin star unstar mute unmute join leave kick ban unban block unblock forward reply react
 acknowledge resolve dismiss escalate flush invalidate reindex scan classify translate
 transcribe calculate count archive unarchive revert rollback deploy redeploy abort
-sort reorder attach link play""".split()  # noqa: SIM905  (a word list reads as one)
+sort reorder attach link play begin initiate""".split()  # noqa: SIM905  (a word list reads as one)
 # every verb this module knows, and steps that finish what another verb began
 VERBS = {v for verbs in _OPENERS.values() for v in verbs} | set(DEEDS)
 VERBS |= {"commit", "complete", "finish", "begin", "initiate", "generate", "process"}

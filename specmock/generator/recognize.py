@@ -57,7 +57,7 @@ _VERBS: dict[str, tuple[str, ...]] = {
     "search": ("search", "query", "find", "lookup", "filter"),
     "upload": ("upload", "uploads", "import", "attach"),
     "download": ("download", "export", "content", "raw", "file", "blob"),
-    "batch": ("batch", "bulk", "multi", "many"),
+    "batch": ("batch", "bulk", "multi", "many", "multiple"),
     "async-job": (
         "job",
         "jobs",
@@ -104,6 +104,8 @@ _METHOD_DEFAULT = {"GET": "read", "HEAD": "read", "PUT": "replace", "PATCH": "up
 _METHOD_DEFAULT["DELETE"] = "delete"
 _UPLOAD_STEPS = ("start", "begin", "initiate", "resume", "commit", "complete", "finish")
 _AUTH_WORDS = {"login", "logout", "token", "tokens", "oauth", "auth", "signin", "authorize"}
+_JOB_NOUNS = {"job", "task", "operation", "execution", "migration"}
+_JOB_IDS = {f"{noun}_id" for noun in _JOB_NOUNS} | {"job", "task"}
 _HOOKS = ("webhook", "webhooks", "hook", "hooks")  # not subscriptions: Stripe's are billing
 _PHRASE_WEIGHT = {"action": 0.45}
 _RESTATED = {("POST", "create"), ("PUT", "update")}  # what else a method is commonly said to do
@@ -114,6 +116,8 @@ _JOBS += (
     "execution",
     "executions",
 )  # a CI build runs, then is polled (CircleCI, Netlify)
+# what a deed's path may name besides the deed, and which then decides
+_NAMED_ELSE = {*_VERBS["batch"], *_JOBS, "async", "upload", "uploads"}
 _CURSOR = ("cursor", "after", "before", "starting_after", "ending_before", "page_token")
 _CURSOR += ("pagetoken", "next_token", "nexttoken", "continuation", "marker", "since_id")
 _OFFSET = ("offset", "skip", "start")
@@ -216,6 +220,7 @@ def recognize(op: Operation, edited: frozenset[str] = frozenset()) -> Recognitio
     _from_names(op, ev, edited)
     _from_media(op, ev)
     _from_statuses(op, ev)
+    _from_job_answer(op, ev)
     _from_phrase(op, ev)
     ranked = sorted(ev.weights, key=lambda p: (-ev.score(p), PATTERNS.index(p)))
     if not ranked:
@@ -404,6 +409,11 @@ def _from_last_word(op: Operation, ev: _Evidence, n: _Names, edited: frozenset[s
     last = n.last_words[-1] if n.last_words else ""
     if any(seg in ("search", "query") for seg in _route(op.path).lower().split("/")):
         ev.add("search", 0.6, "a search endpoint")  # `/2/tweets/search/recent`
+    named_else = set(n.last_words) & _NAMED_ELSE or set(n.path_words) & _AUTH_WORDS
+    if op.method != "GET" and _deed(n.last_words[:1]) and _ends_literal(op.path) and not named_else:
+        ev.add("action", 0.5, f"the path ends in the deed {n.last_words[0]!r}")  # `/activate`
+        if n.last_words[1:] and n.last_words[-1] in ("all", "multiple"):
+            ev.add("batch", 0.6, f"the deed is done to {n.last_words[-1]}")  # `/closeAll`
     if op.method == "POST" and _under_actions(op.path):
         ev.add("action", 0.7, "POST to one of the actions")  # `/servers/{id}/actions/poweroff`
     if "async" in n.id_words or "async" in n.last_words:
@@ -451,6 +461,12 @@ def _batch_first(n: _Names) -> list[str]:
     a product called Batch."""
     ids = n.id_words
     return ids[:1] if len(ids) > 1 and ids[0] in _VERBS["batch"] and ids[1] in _CRUD_VERBS else []
+
+
+def _deed(found: list[str]) -> bool:
+    """A deed verb, or one undone (`unapply`, `unpost`)."""
+    word = found[0] if found else ""
+    return word in phrases.DEEDS or (word[:2] == "un" and word[2:] in phrases.VERBS)
 
 
 def _under_actions(path: str) -> bool:
@@ -740,6 +756,23 @@ def _from_phrase(op: Operation, ev: _Evidence) -> None:
         ev.add("batch", 0.5, "its summary names a batch")
     if said.later:
         ev.add("async-job", 0.5, "its summary says asynchronous")
+
+
+def _from_job_answer(op: Operation, ev: _Evidence) -> None:
+    """A deed answered with a job to poll (`{"job_id": ...}`, a `MigrationJob`) started one."""
+    success = op.success
+    if op.method != "POST" or success is None or _edited(op):
+        return  # a PUT or PATCH of a task edits a record called Task
+    for media_type, media in success.content.items():
+        if "json" not in media_type or not isinstance(media.schema, dict):
+            continue
+        named = str(media.schema.get("$ref", "")).rsplit("/", 1)[-1]
+        props = {
+            snake(k) for k in (_resolved(op, media.schema, "response").get("properties") or {})
+        }
+        if set(words(named)) & _JOB_NOUNS or props & _JOB_IDS:
+            ev.add("async-job", 0.45, "answers a job to poll")
+            return
 
 
 def _from_statuses(op: Operation, ev: _Evidence) -> None:
