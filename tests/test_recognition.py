@@ -595,6 +595,13 @@ WORDS = {
             "post": _said("Render a report as PDF", _op("renderReport", _answer({
                 "type": "object", "properties": {"job_id": {"type": "string"}}}))),
         },
+        "/customers/count.json": {
+            "get": _said("Count all Customers.", _op("get-customers-count", _answer(RECORD))),
+        },
+        "/v2/bulk_jobs": {
+            "get": _said("List bulk jobs", _op("get-v2-bulk_jobs", _answer(
+                {"type": "object", "properties": {"data": {"type": "array", "items": RECORD}}}))),
+        },
         "/calendars/{id}/clear": {
             "parameters": ID,
             "post": {**_op("clear", OK), "description": "Clears a calendar.\n\nMore words."},
@@ -666,6 +673,8 @@ def test_the_summary_and_the_whole_spec_are_read():
         "POST /symbol_uploads": "upload",
         "POST /reports/{id}/pdf": "action",
         "POST /renders/{id}": "async-job",
+        "GET /customers/count.json": "read",
+        "GET /v2/bulk_jobs": "list",
         "POST /video/uploads": "upload",
         "PUT /video/uploads/{id}/cancel": "action",
     }

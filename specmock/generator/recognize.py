@@ -378,7 +378,7 @@ def _from_words(
     elif pattern == "action" and (op.method == "GET" or n.first in _CRUD_VERBS):
         return  # `ListMessageMoveTasks`, `/contacts/count`: a deed named aside
     elif pattern not in CRUD and any(
-        w in verbs for w in _versioned(n.id_words)[1:] + _batch_first(n)
+        w in verbs for w in _unnamed(_versioned(n.id_words))[1:] + _batch_first(n)
     ):
         # `sendEmailBatch`: a batch qualifies whatever verb it follows
         ev.add(pattern, 0.65 if pattern == "batch" else 0.3, f"operationId names {pattern}")
@@ -442,12 +442,23 @@ def _batch_segment(path: str) -> bool:
     a collection of things called batches something (`/batchAccounts/{name}`)."""
     segments = [s for s in _route(path).split("/") if s]
     return any(
-        set(words(s)) & set(_VERBS["batch"])
+        set(_unnamed(words(s))) & set(_VERBS["batch"])
         and not _NAMESPACE.match(s)
         and not (i + 1 < len(segments) and segments[i + 1].startswith("{"))
         and not (i + 1 < len(segments) and re.fullmatch(r"v\d+\w*", segments[i + 1]))
         for i, s in enumerate(segments)
     )
+
+
+def _unnamed(found: list[str]) -> list[str]:
+    """Words without a batch that names a kind of thing (`bulk_jobs`, `batchAccounts`): a
+    batch word followed by a plural noun."""
+    batch = _VERBS["batch"]
+    return [
+        w
+        for i, w in enumerate(found)
+        if not (w in batch and i + 1 < len(found) and phrases.plural(found[i + 1]))
+    ]
 
 
 def _versioned(found: list[str]) -> list[str]:
@@ -742,7 +753,7 @@ def _from_phrase(op: Operation, ev: _Evidence) -> None:
         pattern, what = "batch", what + " of many"
     elif said.token:
         pattern, what = "auth", what + " of a token"
-    elif pattern == "action" and said.counted:
+    elif pattern == "action" and said.counted and op.method != "GET":
         pattern, what = "batch", what + " of all"  # `Cancel all scheduled messages`
     elif said.upload and (pattern == "create" or said.verb in _UPLOAD_STEPS):
         pattern, what = "upload", what + " of an upload"  # `Commit upload session`
