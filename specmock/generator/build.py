@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -142,7 +141,7 @@ class _Builder:
             responses,
             self.compiler,
             summary=str(raw.get("summary") or ""),
-            description=_first_sentence(raw.get("description")),
+            description=str(raw.get("description") or ""),
             accept_declared=accept_declared,
             extensions={
                 k: v for src in (item, raw) for k, v in src.items() if k.startswith("x-specmock-")
@@ -383,12 +382,3 @@ def load_service(
 ) -> Service:
     """Load, check and compile one contract (`strict`: refuse servable defects too)."""
     return build_service(load_document(source, name), eager, strict)
-
-
-def _first_sentence(text: Any) -> str:
-    """What a description opens with, which names the deed (`Creates a task.`), without
-    markup; bounded, since descriptions run to pages."""
-    if not isinstance(text, str):
-        return ""
-    plain = re.sub(r"<[^>]{0,200}>", "", text[:2000]).strip()  # Stripe's and AWS's `<p>`
-    return re.split(r"(?<=[.!?])\s|\n\s*\n", plain, maxsplit=1)[0][:200]

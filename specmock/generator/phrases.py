@@ -28,7 +28,8 @@ _OPENERS: dict[str, tuple[str, ...]] = {
     "webhook": ("watch", "subscribe", "unsubscribe"),
 }
 # deeds: a verb that is none of the above names an action on its object
-DEEDS = """send resend cancel revoke reset copy move lock unlock restore recover promote demote
+DEEDS = frozenset(
+    """send resend cancel revoke reset copy move lock unlock restore recover promote demote
 pause resume refund capture retry validate verify test publish unpublish activate deactivate enable
 disable suspend unsuspend transfer reboot restart regenerate rotate submit accept reject
 approve decline toggle seek skip mount unmount start stop run trigger execute fire close
@@ -38,9 +39,10 @@ pin unpin star unstar mute unmute join leave kick ban unban block unblock forwar
 acknowledge resolve dismiss escalate flush invalidate reindex scan classify translate
 transcribe calculate count archive unarchive revert rollback deploy redeploy abort
 sort reorder attach link play begin initiate""".split()  # noqa: SIM905  (a word list reads as one)
+)
+_KNOWN = {v for verbs in _OPENERS.values() for v in verbs} | DEEDS  # what opens a sentence
 # every verb this module knows, and steps that finish what another verb began
-VERBS = {v for verbs in _OPENERS.values() for v in verbs} | set(DEEDS)
-VERBS |= {"commit", "complete", "finish", "begin", "initiate", "generate", "process"}
+VERBS = _KNOWN | {"commit", "complete", "finish", "begin", "initiate", "generate", "process"}
 _ONE = {"a", "an", "one", "single"}
 _DETERMINERS = {"the", "existing", "this", "that", "your", "my", "its", "specified", "current"}
 _DETERMINERS |= {"specific", "given", "particular"}  # `a given file`, `specific posts`
@@ -53,9 +55,9 @@ _ENDS_OBJECT |= {"if", "when", "belonging", "associated", "based", "matching", "
 _SKIPPED = {"deprecated", "beta", "preview", "experimental", "permanently", "asynchronously"}
 _SKIPPED |= {"immediately", "selectively", "please", "note", "use", "this", "method", "endpoint"}
 _SKIPPED |= {"operation", "api", "call", "you", "can", "to", "will", "lets", "allows"}
-ONE_THING = {"attributes", "settings", "details", "options", "preferences", "status"}
-ONE_THING |= {"statistics", "stats", "metrics", "analytics", "contents", "permissions"}
-ONE_THING |= {"news", "access", "address", "process", "series", "analysis", "info"}
+_ONE_THING = {"attributes", "settings", "details", "options", "preferences", "status"}
+_ONE_THING |= {"statistics", "stats", "metrics", "analytics", "contents", "permissions"}
+_ONE_THING |= {"news", "access", "address", "process", "series", "analysis", "info"}
 _WORD = re.compile(r"[A-Za-z]+(?:\(s\))?")
 
 
@@ -77,7 +79,7 @@ class Phrase:
 def plural(word: str) -> bool:
     """An English plural, roughly: `messages`, `types`, `node(s)`; not `status`, nor the
     plurals that name one thing's parts (`attributes`, `settings`, `statistics`)."""
-    if word in ONE_THING:
+    if word in _ONE_THING:
         return False
     if word.endswith("(s)"):
         return True
@@ -87,7 +89,7 @@ def plural(word: str) -> bool:
 def read(summary: str, description: str) -> Phrase | None:
     """The summary's deed, else the description's first sentence's; None when neither
     opens with a verb this module knows."""
-    text = summary or description
+    text = summary or _first_sentence(description)
     tokens = [w.lower() for w in _WORD.findall(text.split(":", 1)[-1] if ":" in text else text)]
     while tokens and tokens[0] in _SKIPPED:
         tokens = tokens[1:]
@@ -110,12 +112,18 @@ def read(summary: str, description: str) -> Phrase | None:
     return Phrase(verb, pattern, number > 0, text, token, bulk, upload, later, number > 1)
 
 
+def _first_sentence(text: str) -> str:
+    """What a description opens with, which names the deed (`Creates a task.`), without
+    markup; bounded, since descriptions run to pages."""
+    plain = re.sub(r"<[^>]{0,200}>", "", text[:2000]).strip()  # Stripe's and AWS's `<p>`
+    return re.split(r"(?<=[.!?])\s|\n\s*\n", plain, maxsplit=1)[0][:200]
+
+
 def _base(word: str) -> str:
     """`creates` -> `create`, `retrieves` -> `retrieve`, `lists` -> `list`, `patches` ->
     `patch`: the third person a description opens with, as the imperative a summary does."""
-    known = {v for verbs in _OPENERS.values() for v in verbs} | set(DEEDS)
     for cut in ("es", "s"):
-        if word.endswith(cut) and word[: -len(cut)] in known:
+        if word.endswith(cut) and word[: -len(cut)] in _KNOWN:
             return word[: -len(cut)]
     return word
 

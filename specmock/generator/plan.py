@@ -131,7 +131,7 @@ class Operation:
     responses: dict[str, Response]
     compiler: Compiler = field(repr=False)
     summary: str = ""
-    description: str = ""  # its first sentence only
+    description: str = ""
     extensions: dict[str, Any] = field(default_factory=dict)
     role: Role | None = None
     accept_declared: bool = False  # an `Accept` header parameter is declared (and ignored)

@@ -95,7 +95,7 @@ _VERBS: dict[str, tuple[str, ...]] = {
         "check",
     ),
 }
-_VERBS["action"] = tuple(dict.fromkeys((*_VERBS["action"], *phrases.DEEDS)))  # and every deed
+_VERBS["action"] += tuple(sorted(phrases.DEEDS - set(_VERBS["action"])))  # and every deed
 _CRUD_VERBS = {v for p in CRUD for v in _VERBS[p]} | set(_VERBS["search"])
 _NOT_VERBS_SECOND = {"all", "one", "new", "index", "many", "multi", "content", "file"}  # nouns too
 _WRITE_VERBS = {v for p in ("create", "replace", "update", "delete") for v in _VERBS[p]}
@@ -283,6 +283,10 @@ class _Names:
     many: bool  # its object is plural
     named_by_path: bool  # the operationId is only the method and the path
     restated: bool  # the verb only says what the method does
+    qualifiers: list[str]  # words after the verb that qualify it (`sendEmailBatch`)
+    # an export or import whose bytes go elsewhere (to storage, answered 202) is a job: its
+    # words weigh less when no file is in the body or the answer
+    moves: dict[str, bool]
 
 
 def _names(op: Operation) -> _Names:
@@ -327,6 +331,8 @@ def _names(op: Operation) -> _Names:
         many,
         named_by_path,
         restated,
+        _unnamed(_versioned(id_words))[1:] + _batch_first(id_words),
+        {"upload": _sends_bytes(op), "download": op.method == "GET" or _answers_bytes(op)},
     )
 
 
@@ -336,7 +342,7 @@ def _from_delete(op: Operation, ev: _Evidence) -> None:
     last = words(_last_segment(op)) if _ends_literal(op.path) else []
     if last and phrases.plural(last[-1]):
         ev.add("batch", 0.3, "DELETE of a whole collection")  # `/users/{id}/sessions`
-    elif last and last[0] in phrases.DEEDS:
+    elif _deed(last[:1]):
         ev.add("action", 0.5, f"DELETE undoes {last[0]!r}")  # `/pullrequests/{id}/approve`
     else:
         ev.add("delete", 0.3, "DELETE of one thing")
@@ -367,24 +373,19 @@ def _from_words(
     edited: frozenset[str],
 ) -> None:
     """One pattern's verbs: leading the operationId, later in it, or in the path."""
-    # an export or import whose bytes go elsewhere (to storage, answered 202) is a job: the
-    # words weigh less when no file is in the body or the answer
-    moves = {"upload": _sends_bytes(op), "download": op.method == "GET" or _answers_bytes(op)}
     if n.first in verbs and pattern in _LEADING:
-        weight = (0.3 if n.restated else 0.6) if moves.get(pattern, True) else 0.3
+        weight = (0.3 if n.restated else 0.6) if n.moves.get(pattern, True) else 0.3
         ev.add(pattern, weight, f"operationId starts with {n.first!r}")
     elif pattern == "async-job" and n.first in (*_VERBS["list"], *_VERBS["search"]):
         return  # `ListMessageMoveTasks`: a list of jobs, not one started or polled
     elif pattern == "action" and (op.method == "GET" or n.first in _CRUD_VERBS):
         return  # `ListMessageMoveTasks`, `/contacts/count`: a deed named aside
-    elif pattern not in CRUD and any(
-        w in verbs for w in _unnamed(_versioned(n.id_words))[1:] + _batch_first(n)
-    ):
+    elif pattern not in CRUD and any(w in verbs for w in n.qualifiers):
         # `sendEmailBatch`: a batch qualifies whatever verb it follows
         ev.add(pattern, 0.65 if pattern == "batch" else 0.3, f"operationId names {pattern}")
     if pattern == "download":  # what is answered is named last: /files/{id}/copy is not
         json_answer = _answer_shape(op) in ("record", "wrapped")
-        if any(w in verbs for w in n.last_words) and not json_answer and moves[pattern]:
+        if any(w in verbs for w in n.last_words) and not json_answer and n.moves[pattern]:
             ev.add(pattern, 0.55, "the last path word names a download")
     elif pattern == "async-job" and op.method in ("PUT", "PATCH") and "status" in n.last_words:
         ev.add("action", 0.45, "sets a status: a deed, not a job")
@@ -467,10 +468,9 @@ def _versioned(found: list[str]) -> list[str]:
     return [w for i, w in enumerate(found) if found[i + 1 : i + 2] != ["v"]]
 
 
-def _batch_first(n: _Names) -> list[str]:
+def _batch_first(ids: list[str]) -> list[str]:
     """`BatchRetrieveOrders` leads with its batch, a verb follows; `BatchAccount_Get` names
     a product called Batch."""
-    ids = n.id_words
     return ids[:1] if len(ids) > 1 and ids[0] in _VERBS["batch"] and ids[1] in _CRUD_VERBS else []
 
 

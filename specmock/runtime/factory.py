@@ -11,7 +11,7 @@ from ..generator.errors import Problem, SpecError
 from ..generator.loader import load_document
 from ..generator.plan import Service
 from ..generator.progress import Progress
-from ..generator.recognize import recognize_all
+from ..generator.recognize import edited_collections, recognize
 from ..generator.roles import Role
 from ..generator.sources import expand
 from .app import SpecmockApp
@@ -176,12 +176,12 @@ def unsure(services: list[Service], threshold: float) -> list[str]:
     about a resource is worse than generated answers); each is named in a warning."""
     demoted = []
     for service in services:
-        recognized = recognize_all(service)
+        edited = edited_collections(service)
         for op in service.operations:
             role = op.role
             if role is None or not role.stateful or "x-specmock-kind" in op.extensions:
                 continue
-            found = recognized[id(op)]
+            found = recognize(op, edited)
             if found.confidence < threshold:
                 op.role = Role(role.kind)
                 demoted.append(f"{service.name}:{op.operation_id}")
