@@ -687,6 +687,161 @@ def test_the_summary_and_the_whole_spec_are_read():
     assert "its summary opens with 'clear'" not in clear.features  # not a known deed
 
 
+RECORDS = {"type": "array", "items": RECORD}
+PAGED = {"type": "object", "properties": {"collection": RECORDS, "next_href": {}}}
+CSV_TOO = {  # one record, as JSON or as CSV
+    "200": {
+        "description": "ok",
+        "content": {
+            "application/json": {"schema": RECORD},
+            "text/csv": {"schema": RECORD},
+        },
+    }
+}
+SWAGGER_FILE = {"type": "object", "format": "file"}  # Swagger 2's `type: file`, converted
+HABITS = {
+    "openapi": "3.1.0",
+    "info": {"title": "habits", "version": "1"},
+    "paths": {
+        "/feeds/{id}": {
+            "parameters": ID,
+            "get": _said("Get feed by feed key", _op("getFeed", CSV_TOO)),
+        },
+        "/files/{id}": {
+            "parameters": ID,
+            "get": {
+                "operationId": "File_Get",
+                "responses": {
+                    "200": {
+                        "description": "ok",
+                        "content": {
+                            "application/json": {"schema": SWAGGER_FILE},
+                            "application/octet-stream": {"schema": SWAGGER_FILE},
+                        },
+                    }
+                },
+            },
+        },
+        "/images/{id}": {
+            "parameters": ID,
+            "get": _said("Get image metadata", _op("get_image", _answer(RECORDS))),
+        },
+        "/domains/count": {"get": _op("Domains_Count", _answer(RECORD))},
+        "/contacts": {
+            "get": _said("Find contacts", _op("findContacts", _answer(RECORDS))),
+        },
+        "/contacts/{id}": {
+            "parameters": ID,
+            "get": _said("Find a specific contact", _op("findContact", _answer(RECORD))),
+        },
+        "/tracks/{id}/comments": {
+            "parameters": ID,
+            "get": _said(
+                "Returns the comments posted on the track.",
+                _op("get/tracks/{id}/comments", _answer({"oneOf": [PAGED, RECORDS]})),
+            ),
+            "post": _said(
+                "Returns the newly created comment on success",
+                _op("post/tracks/{id}/comments", _answer(RECORD), _json({"body": {}})),
+            ),
+        },
+        "/tracks/{id}/reposters": {
+            "parameters": ID,
+            "get": _said(
+                "Returns a collection of track's reposters.",
+                _op("get/tracks/{id}/reposters", _answer(PAGED)),
+            ),
+        },
+        "/likes/tracks/{id}": {
+            "parameters": ID,
+            "post": _said("Likes a track.", _op("post/likes/tracks/{id}", OK)),
+        },
+        "/findings/{id}": {
+            "parameters": ID,
+            "put": _said(
+                "Update finding", _op("put/findings/{id}", _answer(RECORD), _json({"a": {}}))
+            ),
+        },
+        "/findings/{id}/retest": {
+            "parameters": ID,
+            "post": _said("Retest finding", _op("post/findings/{id}/retest", OK)),
+        },
+        "/request": {
+            "post": _said("Create a request", _op("post/request", _answer(RECORD), _json({}))),
+        },
+        "/request/{id}": {
+            "parameters": ID,
+            "get": _said("Show details about a request", _op("get/request/{id}", OK)),
+        },
+        "/storage/files": {
+            "post": _said(
+                "Create File",
+                _op(
+                    "storageCreateFile",
+                    _answer(RECORD),
+                    {
+                        "multipart/form-data": {
+                            "schema": {
+                                "type": "object",
+                                "properties": {
+                                    "file": {"type": "string"},
+                                    "read": {"type": "string"},
+                                },
+                            }
+                        }
+                    },
+                ),
+            ),
+        },
+        "/media-files": {
+            "post": _said(
+                "Create a new product media file",
+                _op(
+                    "post_media_files", OK, _json({"file": {"type": "string", "format": "binary"}})
+                ),
+            ),
+        },
+        "/jobs/{id}/terminate": {
+            "parameters": ID,
+            "post": _said("Terminates the specified job", _op("Job_Terminate", OK)),
+        },
+        "/webhooks/feed/:token": {
+            "post": _said("Send data to a feed via webhook URL.", _op("createWebhookFeedData", OK)),
+        },
+    },
+}
+
+
+def test_answers_forms_and_nouns_are_read():
+    """Habits of specs: CSV beside JSON is one record spelled twice; a file in a form field
+    or a JSON body is an upload; `find` by GET of a collection only lists; an item path
+    answered with an array still reads when both names say one; a collection's path word
+    is a noun whatever verb it spells; `/:token` is a parameter."""
+    (service,) = load_services([HABITS])
+    found = recognize_all(service)
+    patterns = {f"{op.method} {op.path}": found[id(op)].pattern for op in service.operations}
+    assert patterns == {
+        "GET /feeds/{id}": "read",
+        "GET /files/{id}": "download",
+        "GET /images/{id}": "read",
+        "GET /domains/count": "read",
+        "GET /contacts": "list",
+        "GET /contacts/{id}": "read",
+        "GET /tracks/{id}/comments": "list",
+        "POST /tracks/{id}/comments": "create",
+        "GET /tracks/{id}/reposters": "list",
+        "POST /likes/tracks/{id}": "action",
+        "PUT /findings/{id}": "replace",
+        "POST /findings/{id}/retest": "action",
+        "POST /request": "create",
+        "GET /request/{id}": "read",
+        "POST /storage/files": "upload",
+        "POST /media-files": "upload",
+        "POST /jobs/{id}/terminate": "action",
+        "POST /webhooks/feed/:token": "create",
+    }
+
+
 def test_phrases_read_the_deed_and_how_many():
     cases = {
         ("Creates a task.", ""): ("create", False),
@@ -701,6 +856,12 @@ def test_phrases_read_the_deed_and_how_many():
         ("Log in a user", ""): ("auth", False),
         ("", "Deletes up to ten messages from the specified queue."): ("delete", True),
         ("Add one or more recipients", ""): ("create", True),
+        ("Returns a collection of playlist's reposters.", ""): ("read", True),
+        ("Returns the comments posted on the track.", ""): ("read", True),
+        ("Returns the newly created comment", ""): ("create", False),
+        ("Performs a track search based on a query", ""): ("search", False),
+        ("Retest finding", ""): ("action", False),
+        ("Removes a tag", ""): ("delete", False),  # `remove` is no `re-move`
     }
     for (summary, description), (pattern, many) in cases.items():
         said = phrases.read(summary, description)

@@ -38,16 +38,20 @@ render notify invite ping request schedule confirm void finalize pay charge shar
 pin unpin star unstar mute unmute join leave kick ban unban block unblock forward reply react
 acknowledge resolve dismiss escalate flush invalidate reindex scan classify translate
 transcribe calculate count archive unarchive revert rollback deploy redeploy abort
-sort reorder attach link play begin initiate""".split()  # noqa: SIM905  (a word list reads as one)
+sort reorder attach link play begin initiate terminate kill halt shutdown wake like unlike
+favorite unfavorite favourite unfavourite vote upvote downvote repost reblog unreblog
+bookmark unbookmark""".split()  # noqa: SIM905  (a word list reads as one)
 )
 _KNOWN = {v for verbs in _OPENERS.values() for v in verbs} | DEEDS  # what opens a sentence
 # every verb this module knows, and steps that finish what another verb began
 VERBS = _KNOWN | {"commit", "complete", "finish", "begin", "initiate", "generate", "process"}
 _ONE = {"a", "an", "one", "single"}
+_DOERS = {"perform", "performs", "do", "does"}  # verbs that take a deed
 _DETERMINERS = {"the", "existing", "this", "that", "your", "my", "its", "specified", "current"}
 _DETERMINERS |= {"specific", "given", "particular"}  # `a given file`, `specific posts`
 _MANY = {"all", "every", "multiple", "many", "several", "some", "bulk", "batch"}
 _UP_TO = {"up", "to"}
+_GROUPS = {"list", "collection", "set", "page", "batch", "group"}  # `a set of`: many
 _NUMBERS = {"two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "hundred"}
 _ENDS_OBJECT = {"of", "for", "from", "in", "on", "by", "to", "with", "at", "under", "per"}
 _ENDS_OBJECT |= {"within", "into", "as", "via", "using", "that", "which", "where", "and", "or"}
@@ -76,6 +80,11 @@ class Phrase:
     counted: bool = False  # many, said outright: `a list of`, `all`, `one or more`, `up to ten`
 
 
+def deed(word: str) -> bool:
+    """A deed, or one done again (`retest`, `rerun`, `rescan`)."""
+    return word in DEEDS or (word[:2] == "re" and word[2:] in DEEDS and word not in VERBS)
+
+
 def plural(word: str) -> bool:
     """An English plural, roughly: `messages`, `types`, `node(s)`; not `status`, nor the
     plurals that name one thing's parts (`attributes`, `settings`, `statistics`)."""
@@ -98,8 +107,15 @@ def read(summary: str, description: str) -> Phrase | None:
     verb, rest = _base(tokens[0]), tokens[1:]
     if verb in ("log", "sign") and rest[:1] in (["in"], ["out"]):
         verb, rest = verb + rest[0], rest[1:]
+    if verb in _DOERS and rest:  # `Performs a track search`: the deed is the noun
+        verb, rest = _base(_head([w for w in rest if w not in _ONE | _DETERMINERS])), []
     pattern = next((p for p, verbs in _OPENERS.items() if verb in verbs), None)
-    if pattern is None and verb in DEEDS:
+    if pattern == "read" and [w for w in rest if w not in _DETERMINERS][:1] in (
+        ["newly"],
+        ["created"],
+    ):
+        pattern = "create"  # `Returns the newly created comment`
+    if pattern is None and deed(verb):
         pattern = "action"
     if pattern is None:
         return None
@@ -137,7 +153,9 @@ def _number(rest: list[str]) -> int:
         if rest[:1] == ["more"] or set(rest[:1]) & _NUMBERS:
             return 2
     if rest[:1] and rest[0] in _ONE:
-        counted = rest[1:3] == ["list", "of"] or _head(rest[1:]).endswith("(s)")
+        counted = (rest[1:2] and rest[1] in _GROUPS and rest[2:3] == ["of"]) or _head(
+            rest[1:]
+        ).endswith("(s)")
         return 2 if counted else 0
     if (rest[:1] and rest[0] in _MANY) or rest[:2] in (["list", "of"], ["collection", "of"]):
         return 2
@@ -147,5 +165,10 @@ def _number(rest: list[str]) -> int:
 
 
 def _head(rest: list[str]) -> str:
-    cut = next((i for i, w in enumerate(rest) if w in _ENDS_OBJECT), len(rest))
+    """The object's last noun: before the first word that ends the object, or a participle
+    after it (`the comments posted on a track`)."""
+    cut = next(
+        (i for i, w in enumerate(rest) if w in _ENDS_OBJECT or (i and w.endswith("ed"))),
+        len(rest),
+    )
     return rest[cut - 1] if cut else ""

@@ -125,6 +125,9 @@ _PAGE = ("page", "page_number", "pagenumber", "per_page", "page_size", "pagesize
 _BINARY = re.compile(
     r"^(application/(octet-stream|pdf|zip|gzip|x-tar|x-gzip|x-bzip2)|image/|audio/|video/|text/csv)"
 )
+_LOOKUPS = ("find", "lookup")  # verbs of a search that a GET of a collection only restates
+_FILE_FIELDS = ("file", "files", "attachment", "upload")  # a form field that is a file
+_EXPRESS = re.compile(r"/:(\w+)(?=/|$)")
 _CALLBACK_FIELDS = ("url", "callback_url", "callbackurl", "target_url", "endpoint", "uri")
 _CALLBACK_FIELDS += ("address", "notification_url", "webhook_url", "hook_url", "event_url")
 _WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
@@ -241,7 +244,7 @@ def _from_role(op: Operation, ev: _Evidence) -> None:
     if role.kind in CRUD and role.resource is not None:
         shape = "an item path" if role.kind not in ("create", "list") else "a collection path"
         weight = 0.55 if role.resource.item else 0.3
-        if role.kind == "read" and answer in ("array", "wrapped"):
+        if role.kind == "read" and answer in ("array", "wrapped") and not _named_one(op):
             weight = 0.25  # the answer says many, whatever the path says (`/top/{topic}`)
         ev.add(role.kind, weight, f"{op.method} on {shape} of {role.resource.collection}")
     elif role.kind == "list" and (_bare_list(op) or _pagination(op) or answer == "wrapped"):
@@ -263,12 +266,21 @@ def _from_role(op: Operation, ev: _Evidence) -> None:
         ev.add("read", 0.75, "HEAD reads an item's headers")
     elif op.method == "GET" and role.kind not in ("list", "read"):
         ev.add("read", 0.3, "GET of one document")
-    if answer == "array":
+    if answer == "array" and role.kind == "read" and _named_one(op):
+        ev.add("list", 0.3, "GET answering an array, though one is named")  # Anchore's image
+    elif answer == "array":
         ev.add("list", 0.6, "GET answering an array of records")
     elif op.method == "GET" and (_bare_list(op) or answer == "wrapped"):
         ev.add("list", 0.5, "GET answering a list of items")
     if role.kind in ("list", "search") and _pagination(op):
         ev.add(role.kind, 0.2, f"{_pagination(op)} pagination parameters")
+
+
+def _named_one(op: Operation) -> bool:
+    """Both the operationId and the summary name one thing (`get_image`, `Get image
+    metadata`), whatever shape the answer takes."""
+    said = phrases.read(op.summary, op.description)
+    return said is not None and not said.many and not _names(op).many
 
 
 @dataclass
@@ -302,7 +314,7 @@ def _names(op: Operation) -> _Names:
         if last_words and not (op.method == "GET" and last_words[0] in _WRITE_VERBS)
         else ""
     )
-    if named_by_path and verb in _PATH_VERBS and _ends_literal(op.path):
+    if named_by_path and verb in _PATH_VERBS and _ends_literal(op.path) and not _items_below(op):
         # RPC paths (`/sendMessage`, `/updates/{id}/destroy`, `{name}:pause`) name the verb;
         # their other words count once, as path words
         first, many = last_words[0], _many(last_words, last_words[0])
@@ -311,6 +323,8 @@ def _names(op: Operation) -> _Names:
     restated = first == op.method.lower() or first in _VERBS.get(
         _METHOD_DEFAULT.get(op.method, ""), ()
     )
+    if _looks_up(op, first):
+        first = "get"  # `findContacts` by GET of a collection: its filters make no search
     if op.method in ("DELETE", "GET") and first in _VERBS["action"]:
         restated = True  # `Blob_CancelUpload` by DELETE: the method says what goes; a GET
         # that `check`s or `count`s reads
@@ -411,10 +425,13 @@ def _from_last_word(op: Operation, ev: _Evidence, n: _Names, edited: frozenset[s
     if any(seg in ("search", "query") for seg in _route(op.path).lower().split("/")):
         ev.add("search", 0.6, "a search endpoint")  # `/2/tweets/search/recent`
     named_else = set(n.last_words) & _NAMED_ELSE or set(n.path_words) & _AUTH_WORDS
+    named_else = named_else or _items_below(op)  # `/request` over `/request/{id}`: a noun
     if op.method != "GET" and _deed(n.last_words[:1]) and _ends_literal(op.path) and not named_else:
         ev.add("action", 0.5, f"the path ends in the deed {n.last_words[0]!r}")  # `/activate`
         if n.last_words[1:] and n.last_words[-1] in ("all", "multiple"):
             ev.add("batch", 0.6, f"the deed is done to {n.last_words[-1]}")  # `/closeAll`
+    if op.method == "GET" and last == "count" and _ends_literal(op.path):
+        ev.add("read", 0.6, "GET of a count")  # `/domains/count`: one number, not the list
     if op.method == "POST" and _under_actions(op.path):
         ev.add("action", 0.7, "POST to one of the actions")  # `/servers/{id}/actions/poweroff`
     if "async" in n.id_words or "async" in n.last_words:
@@ -424,7 +441,7 @@ def _from_last_word(op: Operation, ev: _Evidence, n: _Names, edited: frozenset[s
         ev.add("webhook", 0.7, f"POST adds one of the {last}: registers a callback")
     reading = n.first in (*_VERBS["list"], *_VERBS["read"], *_VERBS["search"])
     jobs = last in _JOBS and not _edited(op) and last not in edited
-    if op.method == "POST" and jobs and not reading:
+    if op.method == "POST" and jobs and not reading and _ends_literal(op.path):
         ev.add("async-job", 0.6, f"POST starts one of the {last}")
     if n.first in _VERBS["search"] and (
         _answer_shape(op) in ("array", "wrapped") or _bare_list(op)
@@ -477,7 +494,25 @@ def _batch_first(ids: list[str]) -> list[str]:
 def _deed(found: list[str]) -> bool:
     """A deed verb, or one undone (`unapply`, `unpost`)."""
     word = found[0] if found else ""
-    return word in phrases.DEEDS or (word[:2] == "un" and word[2:] in phrases.VERBS)
+    return phrases.deed(word) or (word[:2] == "un" and word[2:] in phrases.VERBS)
+
+
+def _looks_up(op: Operation, verb: str) -> bool:
+    """`find` or `lookup` said of a GET of a collection or an item, which only lists or
+    reads it (Callfire's `findContacts`)."""
+    return (
+        op.method == "GET"
+        and verb in _LOOKUPS
+        and op.role is not None
+        and op.role.kind in ("list", "read")
+    )
+
+
+def _items_below(op: Operation) -> bool:
+    """The path is a collection whose items the spec addresses (`/request` beside
+    `/request/{id}`), so its last word is a noun, whatever verb it spells."""
+    resource = op.role.resource if op.role else None
+    return resource is not None and resource.item is not None and resource.collection == op.path
 
 
 def _under_actions(path: str) -> bool:
@@ -515,7 +550,7 @@ def _route(path: str) -> str:
     the path is bare and the fragment names the operation (`/#Action=SendMessage`,
     `/#X-Amz-Target=Logs.CreateLogGroup`), that name as the last segment."""
     route, rest = re.fullmatch(r"([^?#]*)[?#]?(.*)", path, re.DOTALL).groups()  # type: ignore[union-attr]
-    route = _FORMAT.sub("", route)
+    route = _EXPRESS.sub(r"/{\1}", _FORMAT.sub("", route))  # `/feed/:token`: a parameter
     if rest and not words(_GLUED.sub("", route)):
         named = re.findall(r"=([\w.-]+)", rest)
         if named:
@@ -662,6 +697,8 @@ def _from_media(op: Operation, ev: _Evidence) -> None:
             elif sends and media_type == "*/*" and _raw(op, media, "request"):
                 ev.add("upload", 0.75, "request body is raw bytes of any type")
             schema = _resolved(op, media.schema, "request")
+            if sends and "json" in media_type and _has_binary(schema):
+                ev.add("upload", 0.6, "request body carries a file's bytes")  # Akeneo's
             if schema.get("type") == "array":
                 ev.add("batch", 0.45, "request body is an array")
             props = {k.lower() for k in (schema.get("properties") or {})}
@@ -670,9 +707,13 @@ def _from_media(op: Operation, ev: _Evidence) -> None:
             if {"username", "password"} <= props or "grant_type" in props:
                 ev.add("auth", 0.55, "request body carries credentials")
     success = op.success
-    for media_type, media in success.content.items() if success else ():
+    answers = success.content if success else {}
+    json_too = any("json" in m for m in answers)
+    for media_type, media in answers.items():
         if op.method not in ("GET", "POST"):
             pass  # a DELETE answering the bytes it removed is no download
+        elif json_too and _BINARY.match(media_type) and not _raw(op, media, "response"):
+            pass  # the same record as CSV beside JSON is another spelling (Adafruit's feeds)
         elif _BINARY.match(media_type) or (media_type == "*/*" and _raw(op, media, "response")):
             ev.add("download", 0.75, f"answers {media_type}")
         elif op.method == "GET" and media_type == "text/plain":
@@ -707,14 +748,17 @@ def _raw(op: Operation, media: Any, direction: str) -> bool:
     """Bytes of any type, unless the schema says a record: specs converted from Swagger 2
     without `produces` declare `*/*` for their JSON (DocuSign's)."""
     schema = _resolved(op, media.schema, direction)
+    if schema.get("format") in ("binary", "file"):  # Swagger 2's file, converted
+        return True
     return not (schema.get("properties") or schema.get("type") in ("object", "array"))
 
 
 def _fields_only(op: Operation, media: Any) -> bool:
     """A multipart body whose schema names its fields and each is a plain value (a file
     may hide behind a `$ref` or a choice: Telegram's `InputFile or String`)."""
-    props = _resolved(op, media.schema, "request").get("properties") or {}
-    return bool(props) and all(_plain(sub) for sub in props.values())
+    schema = _resolved(op, media.schema, "request")
+    props = schema.get("properties") or {}
+    return bool(props) and all(_plain(sub) for sub in props.values()) and not _has_binary(schema)
 
 
 def _plain(schema: Any) -> bool:
@@ -726,10 +770,13 @@ def _plain(schema: Any) -> bool:
 
 
 def _has_binary(schema: dict[str, Any]) -> bool:
-    """A field of the body holds bytes (`format: binary`, a `contentMediaType`)."""
-    for sub in (schema.get("properties") or {}).values():
+    """A field of the body holds bytes (`format: binary`, a `contentMediaType`, a string
+    called `file`: Appwrite's)."""
+    for name, sub in (schema.get("properties") or {}).items():
         if isinstance(sub, dict) and (
-            sub.get("format") in ("binary", "byte") or "contentMediaType" in sub
+            sub.get("format") in ("binary", "byte")
+            or "contentMediaType" in sub
+            or (name.lower() in _FILE_FIELDS and sub.get("type") == "string")
         ):
             return True
     return False
@@ -757,11 +804,15 @@ def _from_phrase(op: Operation, ev: _Evidence) -> None:
         pattern, what = "batch", what + " of all"  # `Cancel all scheduled messages`
     elif said.upload and (pattern == "create" or said.verb in _UPLOAD_STEPS):
         pattern, what = "upload", what + " of an upload"  # `Commit upload session`
+    if _looks_up(op, said.verb):
+        pattern = "list" if pattern == "list" or said.many else "read"  # `Find contacts`
     restated = pattern == _METHOD_DEFAULT.get(op.method) or (op.method, pattern) in _RESTATED
     restated &= not (pattern == "create" and not _ends_literal(op.path))  # POST to `/{path}`
     restated |= op.method == "GET" and pattern == "action"  # `Check if a user can...`: a read
     counted = said.counted or (what.endswith(" of many") and pattern == "batch")
     weight = 0.65 if counted and pattern in ("list", "batch") else 0.55
+    if pattern == "search" and (answer in ("array", "wrapped") or _bare_list(op)):
+        weight = 0.65  # `Performs a track search`, answered with tracks
     ev.add(pattern, 0.2 if restated else _PHRASE_WEIGHT.get(pattern, weight), what)
     if said.bulk:
         ev.add("batch", 0.5, "its summary names a batch")
@@ -845,8 +896,11 @@ def _answer_shape(op: Operation) -> str | None:
         if not isinstance(flat, dict):
             return None
         choices = [flatten(c, bundle.defs) for c in flat.get("oneOf") or flat.get("anyOf") or ()]
-        if choices and all(isinstance(c, dict) and c.get("type") == "array" for c in choices):
-            flat = choices[0]  # every alternative a list: Ably's channels, names or details
+        lists = [c for c in choices if isinstance(c, dict) and c.get("type") == "array"]
+        if lists and not flat.get("properties"):
+            flat = lists[0]  # a list as one spelling: Ably's channels, SoundCloud's tracks
+        elif choices and isinstance(choices[0], dict) and not flat.get("properties"):
+            flat = choices[0]  # the first spelling of the answer
         if flat.get("type") == "array" or "items" in flat:
             item = flatten(flat.get("items"), bundle.defs)
             record = isinstance(item, dict) and (item.get("properties") or item.get("allOf"))

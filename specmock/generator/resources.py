@@ -28,6 +28,7 @@ KINDS = (
     "other",
 )
 _PARAM = re.compile(r"^{([^}]+)}$")
+_WORDS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")  # `searchUsers`, `user_search`
 _AUTH = {
     "login",
     "logout",
@@ -56,6 +57,7 @@ LIST_KEYS = (
     "list",
     "rows",
     "objects",
+    "collection",
 )
 
 
@@ -126,8 +128,8 @@ def _guess(op: Operation, segments: list[str], literal: list[str], paths: set[st
     lowered = [s.lower() for s in literal]
     if op.method == "POST" and any(s in _AUTH for s in lowered):
         return "auth"
-    if any(any(word in s for word in _SEARCH) for s in lowered[-1:]):
-        return "search"
+    if literal and {w.lower() for w in _WORDS.findall(literal[-1])} & set(_SEARCH):
+        return "search"  # `/searchUsers`, `/user_search`; not `/findings`
     on_item = bool(segments) and _is_param(segments[-1]) is not None
     method = op.method
     if on_item:
