@@ -59,12 +59,12 @@ HELD_OUT_SETS = {
     "21": ("six APIs.guru specs", "misses read after one blind run"),
     "22": ("six APIs.guru specs", "misses read after one blind run"),
     "23": ("six APIs.guru specs", "misses read after one blind run"),
-    "24": ("six APIs.guru specs", "run blind once; misses not read"),
-    "25": ("six APIs.guru specs", "run blind once; misses not read"),
-    "26": ("six APIs.guru specs", "run blind once; misses not read"),
-    "27": ("six APIs.guru specs", "labelled blind; not run yet"),
-    "28": ("six APIs.guru specs", "labelled blind; not run yet"),
-    "29": ("six APIs.guru specs", "labelled blind; not run yet"),
+    "24": ("six APIs.guru specs", "misses read after one blind run"),
+    "25": ("six APIs.guru specs", "misses read after one blind run"),
+    "26": ("six APIs.guru specs", "misses read after one blind run"),
+    "27": ("six APIs.guru specs", "run blind once; misses not read"),
+    "28": ("six APIs.guru specs", "run blind once; misses not read"),
+    "29": ("six APIs.guru specs", "run blind once; misses not read"),
 }
 SECOND = (7, 9)  # sets labelled twice, by readers who saw neither the other's labels nor guesses
 CLAIM = (0.85, 0.95)  # what the response-library design says such recognition reaches

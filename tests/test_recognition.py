@@ -698,6 +698,7 @@ CSV_TOO = {  # one record, as JSON or as CSV
         },
     }
 }
+CHANGES = {"type": "object", "properties": {"result": RECORDS, "details": {}}}
 SWAGGER_FILE = {"type": "object", "format": "file"}  # Swagger 2's `type: file`, converted
 HABITS = {
     "openapi": "3.1.0",
@@ -805,6 +806,60 @@ HABITS = {
             "parameters": ID,
             "post": _said("Terminates the specified job", _op("Job_Terminate", OK)),
         },
+        "/person/{id}/token/{tokenId}": {
+            "parameters": [*ID, {"name": "tokenId", "in": "path", "required": True}],
+            "delete": _said("Delete a token of a person.", _op("delete/person/token", OK)),
+        },
+        "/oauth/token/{id}/organization": {
+            "parameters": ID,
+            "get": _said("Get the organization for a token", _op("fetchTokenOrg", OK)),
+        },
+        "/batches/{batchUuid}": {
+            "parameters": [{"name": "batchUuid", "in": "path", "required": True}],
+            "get": _said("Get details of a single Batch", _op("getDetailsSingleBatch", OK)),
+        },
+        "/start_phone_number_auth": {
+            "post": _said("Starts phone number auth.", _op("post/start_phone_number_auth", OK)),
+        },
+        "/changelog/zone/{zoneKey}": {
+            "parameters": [{"name": "zoneKey", "in": "path", "required": True}],
+            "get": _said(
+                "get changes in a specified zone",
+                _op("get/changelog/zone", _answer(CHANGES)),
+            ),
+        },
+        "/groups/{id}/additem": {
+            "parameters": ID,
+            "post": _said(
+                "Add Subscription item by groupId",
+                _op("Additemsubscription-groupId", _answer(RECORD), _json({"url": {}})),
+            ),
+        },
+        "/subscriptions/list": {
+            "get": _said("Get Subscription List", _op("GetSubscriptionList", OK)),
+        },
+        "/services/{id}/targets": {
+            "parameters": ID,
+            "patch": _said(
+                "Update a service's targets",
+                _op(
+                    "updateServiceTargets",
+                    OK,
+                    {"application/json": {"schema": {"type": "array", "items": {}}}},
+                ),
+            ),
+        },
+        "/Calendar/Show/{Name}/{Year}": {
+            "parameters": [
+                {"name": "Name", "in": "path", "required": True},
+                {"name": "Year", "in": "path", "required": True},
+            ],
+            "get": _said("Get Calendar by showname", _op("CalendarByShow_Get", _answer(RECORDS))),
+        },
+        "/users/{id}/change_password": {
+            "parameters": ID,
+            "post": _said("Change Password", _op("changePassword", OK, _json({"new": {}}))),
+        },
         "/webhooks/feed/:token": {
             "post": _said("Send data to a feed via webhook URL.", _op("createWebhookFeedData", OK)),
         },
@@ -838,6 +893,16 @@ def test_answers_forms_and_nouns_are_read():
         "POST /storage/files": "upload",
         "POST /media-files": "upload",
         "POST /jobs/{id}/terminate": "action",
+        "DELETE /person/{id}/token/{tokenId}": "delete",
+        "GET /oauth/token/{id}/organization": "read",
+        "GET /batches/{batchUuid}": "read",
+        "POST /start_phone_number_auth": "auth",
+        "GET /changelog/zone/{zoneKey}": "list",
+        "POST /groups/{id}/additem": "action",  # no hook named: a URL is only an address
+        "GET /subscriptions/list": "list",
+        "PATCH /services/{id}/targets": "update",
+        "GET /Calendar/Show/{Name}/{Year}": "list",
+        "POST /users/{id}/change_password": "action",
         "POST /webhooks/feed/:token": "create",
     }
 
@@ -862,7 +927,13 @@ def test_phrases_read_the_deed_and_how_many():
         ("Performs a track search based on a query", ""): ("search", False),
         ("Retest finding", ""): ("action", False),
         ("Removes a tag", ""): ("delete", False),  # `remove` is no `re-move`
+        ("Get crew list by ID", ""): ("read", True),
+        ("Perform calculations", ""): ("action", False),
+        ("Determines if the user has set a password", ""): ("read", False),
+        ("Map a public route to a group", ""): ("action", False),
+        ("Change a user's password", ""): ("action", False),
     }
+    assert phrases.read("News Feed Card Analytics", "") is None  # news are no new
     for (summary, description), (pattern, many) in cases.items():
         said = phrases.read(summary, description)
         assert said is not None and (said.pattern, said.many) == (pattern, many), summary
@@ -871,3 +942,5 @@ def test_phrases_read_the_deed_and_how_many():
     assert phrases.read("Restart an upload session", "").upload  # type: ignore[union-attr]
     assert phrases.read("Send a batch of email", "").bulk  # type: ignore[union-attr]
     assert phrases.read("Request an access token", "").token  # type: ignore[union-attr]
+    assert phrases.read("Starts phone number auth.", "").token  # type: ignore[union-attr]
+    assert not phrases.read("Get a patient's authentication modes", "").token  # type: ignore[union-attr]

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 # object is many, create and delete verbs say batch
 _OPENERS: dict[str, tuple[str, ...]] = {
     "read": ("get", "retrieve", "return", "fetch", "show", "view", "read", "describe", "obtain"),
+    "check": ("check", "determine"),  # `Determines if the user has set a password`: a read
     "list": ("list", "enumerate", "browse"),
     "create": ("create", "add", "insert", "register", "define", "make", "append", "post", "new"),
     "replace": ("replace", "overwrite", "upsert", "put"),
@@ -38,7 +39,7 @@ render notify invite ping request schedule confirm void finalize pay charge shar
 pin unpin star unstar mute unmute join leave kick ban unban block unblock forward reply react
 acknowledge resolve dismiss escalate flush invalidate reindex scan classify translate
 transcribe calculate count archive unarchive revert rollback deploy redeploy abort
-sort reorder attach link play begin initiate terminate kill halt shutdown wake like unlike
+sort reorder attach link map unmap play begin initiate terminate kill halt shutdown wake like unlike
 favorite unfavorite favourite unfavourite vote upvote downvote repost reblog unreblog
 bookmark unbookmark""".split()  # noqa: SIM905  (a word list reads as one)
 )
@@ -46,6 +47,8 @@ _KNOWN = {v for verbs in _OPENERS.values() for v in verbs} | DEEDS  # what opens
 # every verb this module knows, and steps that finish what another verb began
 VERBS = _KNOWN | {"commit", "complete", "finish", "begin", "initiate", "generate", "process"}
 _ONE = {"a", "an", "one", "single"}
+_CREDENTIALS = {"token", "tokens", "auth", "authentication", "login"}  # `Start phone auth`
+_SECRETS = {"password", "passwords", "passcode", "pin"}
 _DOERS = {"perform", "performs", "do", "does"}  # verbs that take a deed
 _DETERMINERS = {"the", "existing", "this", "that", "your", "my", "its", "specified", "current"}
 _DETERMINERS |= {"specific", "given", "particular"}  # `a given file`, `specific posts`
@@ -108,8 +111,12 @@ def read(summary: str, description: str) -> Phrase | None:
     if verb in ("log", "sign") and rest[:1] in (["in"], ["out"]):
         verb, rest = verb + rest[0], rest[1:]
     if verb in _DOERS and rest:  # `Performs a track search`: the deed is the noun
-        verb, rest = _base(_head([w for w in rest if w not in _ONE | _DETERMINERS])), []
+        verb, rest = _deed_of(_head([w for w in rest if w not in _ONE | _DETERMINERS])), []
     pattern = next((p for p, verbs in _OPENERS.items() if verb in verbs), None)
+    if pattern == "check":
+        pattern = "read"
+    if pattern in ("update", "replace") and _head(rest) in _SECRETS:
+        pattern = "action"  # `Sets the password`: a deed on a credential
     if pattern == "read" and [w for w in rest if w not in _DETERMINERS][:1] in (
         ["newly"],
         ["created"],
@@ -120,12 +127,23 @@ def read(summary: str, description: str) -> Phrase | None:
     if pattern is None:
         return None
     head = set(rest[: next((i for i, w in enumerate(rest) if w in _ENDS_OBJECT), len(rest))])
-    token = bool(head & {"token", "tokens"}) and pattern in ("read", "create", "action", "delete")
+    credential = bool(head & {"token", "tokens"}) or _head(rest) in _CREDENTIALS
+    token = credential and pattern in ("read", "create", "action", "delete")
     bulk = bool(set(tokens) & {"batch", "bulk"})
     upload = "upload" in head
     later = bool(set(tokens) & {"asynchronous", "asynchronously", "async"})
     number = _number(rest)
+    if pattern == "read" and _head(rest) == "list":
+        number = max(number, 1)  # `Get crew list by ID`
     return Phrase(verb, pattern, number > 0, text, token, bulk, upload, later, number > 1)
+
+
+def _deed_of(noun: str) -> str:
+    """The verb a noun names: `search` -> `search`, `calculations` -> `calculate`."""
+    noun = noun.removesuffix("s")
+    if noun.endswith("ation") and noun[:-5] + "ate" in _KNOWN:
+        return noun[:-5] + "ate"
+    return _base(noun)
 
 
 def _first_sentence(text: str) -> str:
@@ -139,7 +157,7 @@ def _base(word: str) -> str:
     """`creates` -> `create`, `retrieves` -> `retrieve`, `lists` -> `list`, `patches` ->
     `patch`: the third person a description opens with, as the imperative a summary does."""
     for cut in ("es", "s"):
-        if word.endswith(cut) and word[: -len(cut)] in _KNOWN:
+        if word.endswith(cut) and word[: -len(cut)] in _KNOWN and word != "news":
             return word[: -len(cut)]
     return word
 

@@ -103,6 +103,10 @@ _WRITE_VERBS = {v for p in ("create", "replace", "update", "delete") for v in _V
 _METHOD_DEFAULT = {"GET": "read", "HEAD": "read", "PUT": "replace", "PATCH": "update"}
 _METHOD_DEFAULT["DELETE"] = "delete"
 _UPLOAD_STEPS = ("start", "begin", "initiate", "resume", "commit", "complete", "finish")
+_HOOK_WORDS = {"webhook", "hook", "callback", "subscribe", "notification"}
+_HOOK_WORDS |= {"event", "listener", "watch", "notify", "trigger"}
+_ID_WORDS = {"id", "uuid", "guid", "key", "sid", "digest", "name", "slug", "hash", "number", "code"}
+_CREDENTIALS = {"token", "tokens", "auth", "authentication", "login", "signin"}
 _AUTH_WORDS = {"login", "logout", "token", "tokens", "oauth", "auth", "signin", "authorize"}
 _JOB_NOUNS = {"job", "task", "operation", "execution", "migration"}
 _JOB_IDS = {f"{noun}_id" for noun in _JOB_NOUNS} | {"job", "task"}
@@ -280,7 +284,18 @@ def _named_one(op: Operation) -> bool:
     """Both the operationId and the summary name one thing (`get_image`, `Get image
     metadata`), whatever shape the answer takes."""
     said = phrases.read(op.summary, op.description)
-    return said is not None and not said.many and not _names(op).many
+    return said is not None and not said.many and not _names(op).many and _names_one(op.path)
+
+
+def _names_one(path: str) -> bool:
+    """The path ends in an identifier of what precedes it (`/images/{imageDigest}`,
+    `/phones/{contactId}`), not in a filter (`/Calendar/Show/{Name}/{Year}`)."""
+    segments = [s for s in _route(path).split("/") if s]
+    if len(segments) < 2 or not segments[-1].startswith("{") or "{" in segments[-2]:
+        return False
+    param = segments[-1].strip("{}")
+    said = words(param)
+    return (said[-1:] and said[-1] in _ID_WORDS) or _names_alike(param, segments[-2])
 
 
 @dataclass
@@ -334,8 +349,11 @@ def _names(op: Operation) -> _Names:
         first, restated = "upsert", False  # `FirewallRules_CreateOrUpdate`: one or the other
     if op.method == "PATCH" and first in _VERBS["replace"]:
         first = "update"  # `set_endpoint_transformation` by PATCH: a part, never the whole
-    if first in _VERBS["action"] and {"token", "tokens"} & set(id_words):
-        first = "token"  # `requestAccessToken`: a deed on a credential is auth
+    if first in (*_VERBS["update"], *_VERBS["replace"]) and "password" in {*id_words, *last_words}:
+        first = "reset"  # `changePassword`, `/Password/Set`: a deed on a credential
+    if first in _VERBS["action"] and _CREDENTIALS & {*id_words, *last_words}:
+        first = "token"  # `requestAccessToken`, `/start_phone_number_auth`: a deed on a
+        # credential is auth
     return _Names(
         id_words,
         [w for s in segments for w in words(s)],
@@ -394,6 +412,8 @@ def _from_words(
         return  # `ListMessageMoveTasks`: a list of jobs, not one started or polled
     elif pattern == "action" and (op.method == "GET" or n.first in _CRUD_VERBS):
         return  # `ListMessageMoveTasks`, `/contacts/count`: a deed named aside
+    elif pattern == "batch" and _batch_noun(op.path):
+        pass  # `getDetailsSingleBatch` of `/batches/{id}`: a batch is a record there
     elif pattern not in CRUD and any(w in verbs for w in n.qualifiers):
         # `sendEmailBatch`: a batch qualifies whatever verb it follows
         ev.add(pattern, 0.65 if pattern == "batch" else 0.3, f"operationId names {pattern}")
@@ -413,6 +433,8 @@ def _from_words(
         return  # `/batchAccounts/{name}`: a batch account is one thing
     elif pattern == "webhook" and not _ends_literal(op.path):
         return  # `/webhooks/{id}`: one registered, now read or changed
+    elif pattern == "auth" and _kept_credential(op, n):
+        return  # `DELETE /token/{id}`, `GET /oauth/token/{id}/organization`: a record
     elif pattern not in CRUD and any(w in verbs for w in n.path_words if w != n.first):
         ev.add(pattern, 0.45, f"path word for {pattern}")  # other than the verb, counted
         if pattern == "async-job" and op.method == "GET" and not _lists_jobs(op, n.last_words):
@@ -432,6 +454,8 @@ def _from_last_word(op: Operation, ev: _Evidence, n: _Names, edited: frozenset[s
             ev.add("batch", 0.6, f"the deed is done to {n.last_words[-1]}")  # `/closeAll`
     if op.method == "GET" and last == "count" and _ends_literal(op.path):
         ev.add("read", 0.6, "GET of a count")  # `/domains/count`: one number, not the list
+    elif op.method in ("GET", "POST") and n.last_words == ["list"]:
+        ev.add("list", 0.6, f"{op.method} of a /list")  # `/subscriptions/list`
     if op.method == "POST" and _under_actions(op.path):
         ev.add("action", 0.7, "POST to one of the actions")  # `/servers/{id}/actions/poweroff`
     if "async" in n.id_words or "async" in n.last_words:
@@ -468,6 +492,17 @@ def _batch_segment(path: str) -> bool:
     )
 
 
+def _batch_noun(path: str) -> bool:
+    """The spec keeps batches as records, each at its own path (`/batches/{batchUuid}`): a
+    batch named then is that record, not many things done at once."""
+    segments = [s for s in _route(path).split("/") if s]
+    return any(
+        {w.removesuffix("es") for w in words(s)} & set(_VERBS["batch"])
+        and segments[i + 1].startswith("{")
+        for i, s in enumerate(segments[:-1])
+    )
+
+
 def _unnamed(found: list[str]) -> list[str]:
     """Words without a batch that names a kind of thing (`bulk_jobs`, `batchAccounts`): a
     batch word followed by a plural noun."""
@@ -495,6 +530,14 @@ def _deed(found: list[str]) -> bool:
     """A deed verb, or one undone (`unapply`, `unpost`)."""
     word = found[0] if found else ""
     return phrases.deed(word) or (word[:2] == "un" and word[2:] in phrases.VERBS)
+
+
+def _kept_credential(op: Operation, n: _Names) -> bool:
+    """A GET or DELETE of one kept credential, or of something beside one: tokens listed,
+    read and deleted like any record; only the path's end asks for one to be issued."""
+    if op.method not in ("GET", "DELETE"):
+        return False
+    return not _ends_literal(op.path) or not set(n.last_words) & {*_AUTH_WORDS, "session"}
 
 
 def _looks_up(op: Operation, verb: str) -> bool:
@@ -699,10 +742,12 @@ def _from_media(op: Operation, ev: _Evidence) -> None:
             schema = _resolved(op, media.schema, "request")
             if sends and "json" in media_type and _has_binary(schema):
                 ev.add("upload", 0.6, "request body carries a file's bytes")  # Akeneo's
-            if schema.get("type") == "array":
+            if schema.get("type") == "array" and op.method == "PATCH":
+                pass  # a JSON Patch: a list of changes to one thing (Otoroshi's `Patch`)
+            elif schema.get("type") == "array":
                 ev.add("batch", 0.45, "request body is an array")
             props = {k.lower() for k in (schema.get("properties") or {})}
-            if props & set(_CALLBACK_FIELDS) and op.method == "POST":
+            if props & set(_CALLBACK_FIELDS) and op.method == "POST" and _hooked(op):
                 ev.add("webhook", 0.5, "request body carries a callback URL")
             if {"username", "password"} <= props or "grant_type" in props:
                 ev.add("auth", 0.55, "request body carries credentials")
@@ -722,6 +767,13 @@ def _from_media(op: Operation, ev: _Evidence) -> None:
         props = {k.lower() for k in (schema.get("properties") or {})}
         if "access_token" in props or "accesstoken" in props:
             ev.add("auth", 0.6, "answers an access_token")
+
+
+def _hooked(op: Operation) -> bool:
+    """Hooks, callbacks, subscriptions or events are named: a URL in a body is then where
+    to call back, and otherwise only an address (VTEX's subscription items)."""
+    named = {*words(op.path), *words(op.operation_id), *words(op.summary)}
+    return bool({w.removesuffix("s") for w in named} & _HOOK_WORDS)
 
 
 def _sends_bytes(op: Operation) -> bool:
@@ -798,7 +850,7 @@ def _from_phrase(op: Operation, ev: _Evidence) -> None:
         pattern, what = "list", what + " of many"
     elif said.many and (pattern == "delete" or (pattern == "create" and op.body is not None)):
         pattern, what = "batch", what + " of many"
-    elif said.token:
+    elif said.token and not _kept_credential(op, _names(op)):
         pattern, what = "auth", what + " of a token"
     elif pattern == "action" and said.counted and op.method != "GET":
         pattern, what = "batch", what + " of all"  # `Cancel all scheduled messages`
@@ -814,7 +866,7 @@ def _from_phrase(op: Operation, ev: _Evidence) -> None:
     if pattern == "search" and (answer in ("array", "wrapped") or _bare_list(op)):
         weight = 0.65  # `Performs a track search`, answered with tracks
     ev.add(pattern, 0.2 if restated else _PHRASE_WEIGHT.get(pattern, weight), what)
-    if said.bulk:
+    if said.bulk and not _batch_noun(op.path):
         ev.add("batch", 0.5, "its summary names a batch")
     if said.later:
         ev.add("async-job", 0.5, "its summary says asynchronous")

@@ -58,6 +58,7 @@ LIST_KEYS = (
     "rows",
     "objects",
     "collection",
+    "result",
 )
 
 
