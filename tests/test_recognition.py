@@ -699,6 +699,15 @@ CSV_TOO = {  # one record, as JSON or as CSV
     }
 }
 CHANGES = {"type": "object", "properties": {"result": RECORDS, "details": {}}}
+NULLABLE_PAGE = {  # 3.0's nullable array, and counts beside it
+    "type": "object",
+    "properties": {
+        "count": {"type": "integer"},
+        "data": {"type": "array", "nullable": True, "items": RECORD},
+        "hasMore": {"type": "boolean"},
+        "url": {"type": "string"},
+    },
+}
 SWAGGER_FILE = {"type": "object", "format": "file"}  # Swagger 2's `type: file`, converted
 HABITS = {
     "openapi": "3.1.0",
@@ -860,6 +869,23 @@ HABITS = {
             "parameters": ID,
             "post": _said("Change Password", _op("changePassword", OK, _json({"new": {}}))),
         },
+        "/appointments": {
+            "get": _said("Get Appointments", _op("get/appointments", _answer(NULLABLE_PAGE))),
+        },
+        "/system/status": {"get": _said("Get server status", _op("getStatus", OK))},
+        "/syncs/{id}/status": {
+            "parameters": ID,
+            "get": _said("Get sync status", _op("getSyncStatus", OK)),
+        },
+        "/api/Task": {
+            "post": _said("Create a Task", _op("Task_Post", _answer(RECORD), _json({"a": {}}))),
+            "put": _said("Update a Task", _op("Task_Put", _answer(RECORD), _json({"a": {}}))),
+        },
+        "/groups/{id}/addContact/{contactId}": {
+            "parameters": [*ID, {"name": "contactId", "in": "path", "required": True}],
+            "post": _said("addContact", _op("post/groups/addContact", OK)),
+        },
+        "/contacts/all": {"get": _op("get/contacts/all", _answer(RECORD))},
         "/webhooks/feed/:token": {
             "post": _said("Send data to a feed via webhook URL.", _op("createWebhookFeedData", OK)),
         },
@@ -903,6 +929,13 @@ def test_answers_forms_and_nouns_are_read():
         "PATCH /services/{id}/targets": "update",
         "GET /Calendar/Show/{Name}/{Year}": "list",
         "POST /users/{id}/change_password": "action",
+        "GET /appointments": "list",
+        "GET /system/status": "read",
+        "GET /syncs/{id}/status": "async-job",
+        "POST /api/Task": "create",
+        "PUT /api/Task": "replace",
+        "POST /groups/{id}/addContact/{contactId}": "action",
+        "GET /contacts/all": "list",
         "POST /webhooks/feed/:token": "create",
     }
 
@@ -932,6 +965,8 @@ def test_phrases_read_the_deed_and_how_many():
         ("Determines if the user has set a password", ""): ("read", False),
         ("Map a public route to a group", ""): ("action", False),
         ("Change a user's password", ""): ("action", False),
+        ("Book Appointment", ""): ("action", False),
+        ("Reload dynamic groups", ""): ("action", True),
     }
     assert phrases.read("News Feed Card Analytics", "") is None  # news are no new
     for (summary, description), (pattern, many) in cases.items():

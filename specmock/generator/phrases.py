@@ -39,9 +39,9 @@ render notify invite ping request schedule confirm void finalize pay charge shar
 pin unpin star unstar mute unmute join leave kick ban unban block unblock forward reply react
 acknowledge resolve dismiss escalate flush invalidate reindex scan classify translate
 transcribe calculate count archive unarchive revert rollback deploy redeploy abort
-sort reorder attach link map unmap play begin initiate terminate kill halt shutdown wake like unlike
-favorite unfavorite favourite unfavourite vote upvote downvote repost reblog unreblog
-bookmark unbookmark""".split()  # noqa: SIM905  (a word list reads as one)
+sort reorder attach link map unmap book reserve reload refresh play begin initiate terminate
+kill halt shutdown wake like unlike favorite unfavorite favourite unfavourite vote upvote
+downvote repost reblog unreblog bookmark unbookmark""".split()  # noqa: SIM905  (a word list reads as one)
 )
 _KNOWN = {v for verbs in _OPENERS.values() for v in verbs} | DEEDS  # what opens a sentence
 # every verb this module knows, and steps that finish what another verb began

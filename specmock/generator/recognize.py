@@ -105,6 +105,7 @@ _METHOD_DEFAULT["DELETE"] = "delete"
 _UPLOAD_STEPS = ("start", "begin", "initiate", "resume", "commit", "complete", "finish")
 _HOOK_WORDS = {"webhook", "hook", "callback", "subscribe", "notification"}
 _HOOK_WORDS |= {"event", "listener", "watch", "notify", "trigger"}
+_PROCESSES = {"sync", "syncs", "destroy", "publish", "deploy", "upload"}
 _ID_WORDS = {"id", "uuid", "guid", "key", "sid", "digest", "name", "slug", "hash", "number", "code"}
 _CREDENTIALS = {"token", "tokens", "auth", "authentication", "login", "signin"}
 _AUTH_WORDS = {"login", "logout", "token", "tokens", "oauth", "auth", "signin", "authorize"}
@@ -199,14 +200,22 @@ def edited_collections(service: Service) -> frozenset[str]:
     """The collections of a spec whose items clients replace (PUT): records, where a job is
     only ever started, polled and at most PATCHed to a new state. Asana's `/tasks/{gid}` is
     PUT, so `/tasks/{gid}/addFollowers` works on a record; Cloud Tasks' tasks are not."""
-    return frozenset(
+    replaced = {
         words(op.role.resource.name)[-1]
         for op in service.operations
         if op.role is not None
         and op.role.resource is not None
         and words(op.role.resource.name)
         and op.role.kind == "replace"
-    )
+    }
+    # a PUT of the collection path itself, the record named in the body (Avaza's `/api/Task`)
+    put = {words(_last_segment(op))[-1] for op in service.operations if _puts_a_job(op)}
+    return frozenset(replaced | put)
+
+
+def _puts_a_job(op: Operation) -> bool:
+    last = words(_last_segment(op))
+    return op.method == "PUT" and _ends_literal(op.path) and last in ([j] for j in _JOBS)
 
 
 def recognize_all(service: Service) -> dict[int, Recognition]:
@@ -351,7 +360,8 @@ def _names(op: Operation) -> _Names:
         first = "update"  # `set_endpoint_transformation` by PATCH: a part, never the whole
     if first in (*_VERBS["update"], *_VERBS["replace"]) and "password" in {*id_words, *last_words}:
         first = "reset"  # `changePassword`, `/Password/Set`: a deed on a credential
-    if first in _VERBS["action"] and _CREDENTIALS & {*id_words, *last_words}:
+    said = {*id_words, *last_words, *(w for s in segments for w in words(s))}
+    if first in _VERBS["action"] and _CREDENTIALS & said and "password" not in said:
         first = "token"  # `requestAccessToken`, `/start_phone_number_auth`: a deed on a
         # credential is auth
     return _Names(
@@ -405,6 +415,8 @@ def _from_words(
     edited: frozenset[str],
 ) -> None:
     """One pattern's verbs: leading the operationId, later in it, or in the path."""
+    if pattern == "async-job" and op.method == "GET" and _status_of_thing(n, verbs):
+        return  # `/system/status`: the status of a thing; `/syncs/{id}/status`: of a deed
     if n.first in verbs and pattern in _LEADING:
         weight = (0.3 if n.restated else 0.6) if n.moves.get(pattern, True) else 0.3
         ev.add(pattern, weight, f"operationId starts with {n.first!r}")
@@ -441,6 +453,13 @@ def _from_words(
             ev.add(pattern, 0.4, "GET polls a job or its status")
 
 
+def _status_of_thing(n: _Names, verbs: tuple[str, ...]) -> bool:
+    """`status` is the only job word, and no deed or process is named beside it."""
+    said = {*n.id_words, *n.path_words}
+    alone = said & set(verbs) <= {"status"}
+    return alone and not any(phrases.deed(w) or w in _PROCESSES for w in said)
+
+
 def _from_last_word(op: Operation, ev: _Evidence, n: _Names, edited: frozenset[str]) -> None:
     """What the path ends with: a job started, a webhook added, something asynchronous."""
     last = n.last_words[-1] if n.last_words else ""
@@ -452,6 +471,10 @@ def _from_last_word(op: Operation, ev: _Evidence, n: _Names, edited: frozenset[s
         ev.add("action", 0.5, f"the path ends in the deed {n.last_words[0]!r}")  # `/activate`
         if n.last_words[1:] and n.last_words[-1] in ("all", "multiple"):
             ev.add("batch", 0.6, f"the deed is done to {n.last_words[-1]}")  # `/closeAll`
+    elif op.method == "GET" and n.last_words == ["all"] and "search" not in n.path_words:
+        ev.add("list", 0.6, "GET of /all")  # `/contacts/all`
+    elif _deed_between(op):
+        ev.add("action", 0.5, "the path names a deed between its nouns")
     if op.method == "GET" and last == "count" and _ends_literal(op.path):
         ev.add("read", 0.6, "GET of a count")  # `/domains/count`: one number, not the list
     elif op.method in ("GET", "POST") and n.last_words == ["list"]:
@@ -471,6 +494,30 @@ def _from_last_word(op: Operation, ev: _Evidence, n: _Names, edited: frozenset[s
         _answer_shape(op) in ("array", "wrapped") or _bare_list(op)
     ):
         ev.add("search", 0.6, "a search answering a list")
+
+
+def _deed_between(op: Operation) -> bool:
+    """A verb and its object spelled as a segment before a parameter (`/groups/{id}/
+    addContact/{contactId}`), or a deed followed by what it is done to (`/ships/{id}/scan/
+    waypoints`): RPC in REST clothing."""
+    segments = [s for s in _route(op.path).split("/") if s]
+    for i, segment in enumerate(segments[:-1]):
+        said = words(segment)
+        if "{" in segment or not said:
+            continue
+        writes = said[0] in _CRUD_VERBS and said[0] not in _VERBS["read"]
+        one = not phrases.plural(said[-1]) and said[-1] not in _NAMED_ELSE  # not `merge_requests`
+        if "{" in segments[i + 1] and len(said) > 1 and one and (writes or _deed(said)):
+            return True  # `addContact/{contactId}`
+        after = segments[i + 1 :]
+        if (
+            op.method != "GET"
+            and len(said) == 1
+            and _deed(said)
+            and not any("{" in s for s in after)
+        ):
+            return True  # `scan/waypoints`
+    return False
 
 
 def _only_sessions(op: Operation) -> bool:

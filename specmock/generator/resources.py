@@ -162,15 +162,19 @@ def list_location(schema: Any, defs: dict[str, Any], resource: str = "") -> str 
     if flat.get("type") == "array" or "items" in flat:
         return ""
     props = flat.get("properties") or {}
-    arrays = [
-        name
-        for name, s in props.items()
-        if isinstance(flatten(s, defs), dict) and flatten(s, defs).get("type") == "array"
-    ]
+    arrays = [name for name, s in props.items() if _array(flatten(s, defs))]
     for name in (*LIST_KEYS, resource):
         if name in arrays:
             return name
     return arrays[0] if len(arrays) == 1 else None
+
+
+def _array(schema: Any) -> bool:
+    """An array, nullable or not (3.0's `nullable: true` reads as `type: [array, null]`)."""
+    if not isinstance(schema, dict):
+        return False
+    kind = schema.get("type")
+    return kind == "array" or (isinstance(kind, list) and "array" in kind) or "items" in schema
 
 
 def _returns_list(op: Operation) -> bool:
