@@ -65,9 +65,12 @@ HELD_OUT_SETS = {
     "27": ("six APIs.guru specs", "misses read after one blind run"),
     "28": ("six APIs.guru specs", "misses read after one blind run"),
     "29": ("six APIs.guru specs", "misses read after one blind run"),
-    "30": ("six APIs.guru specs", "run blind once; misses not read"),
-    "31": ("six APIs.guru specs", "run blind once; misses not read"),
-    "32": ("six APIs.guru specs", "run blind once; misses not read"),
+    "30": ("six APIs.guru specs", "misses read after one blind run"),
+    "31": ("six APIs.guru specs", "misses read after one blind run"),
+    "32": ("six APIs.guru specs", "misses read after one blind run"),
+    "33": ("six APIs.guru specs", "run blind once; misses not read"),
+    "34": ("six APIs.guru specs", "run blind once; misses not read"),
+    "35": ("six APIs.guru specs", "run blind once; misses not read"),
 }
 SECOND = (7, 9)  # sets labelled twice, by readers who saw neither the other's labels nor guesses
 CLAIM = (0.85, 0.95)  # what the response-library design says such recognition reaches

@@ -886,6 +886,10 @@ HABITS = {
             "post": _said("addContact", _op("post/groups/addContact", OK)),
         },
         "/contacts/all": {"get": _op("get/contacts/all", _answer(RECORD))},
+        "/customers/{id}/orders": {
+            "parameters": ID,
+            "get": _said("Find orders of the customer", _op("getCustomersOrders", OK)),
+        },
         "/webhooks/feed/:token": {
             "post": _said("Send data to a feed via webhook URL.", _op("createWebhookFeedData", OK)),
         },
@@ -936,6 +940,7 @@ def test_answers_forms_and_nouns_are_read():
         "PUT /api/Task": "replace",
         "POST /groups/{id}/addContact/{contactId}": "action",
         "GET /contacts/all": "list",
+        "GET /customers/{id}/orders": "list",
         "POST /webhooks/feed/:token": "create",
     }
 

@@ -590,12 +590,8 @@ def _kept_credential(op: Operation, n: _Names) -> bool:
 def _looks_up(op: Operation, verb: str) -> bool:
     """`find` or `lookup` said of a GET of a collection or an item, which only lists or
     reads it (Callfire's `findContacts`)."""
-    return (
-        op.method == "GET"
-        and verb in _LOOKUPS
-        and op.role is not None
-        and op.role.kind in ("list", "read")
-    )
+    searched = "search" in words(_route(op.path))
+    return op.method == "GET" and verb in _LOOKUPS and not searched
 
 
 def _items_below(op: Operation) -> bool:
@@ -904,7 +900,9 @@ def _from_phrase(op: Operation, ev: _Evidence) -> None:
     elif said.upload and (pattern == "create" or said.verb in _UPLOAD_STEPS):
         pattern, what = "upload", what + " of an upload"  # `Commit upload session`
     if _looks_up(op, said.verb):
-        pattern = "list" if pattern == "list" or said.many else "read"  # `Find contacts`
+        plural = _ends_literal(op.path) and phrases.plural(words(_last_segment(op))[-1])
+        many = pattern == "list" or said.many or plural
+        pattern = "list" if many else "read"  # `Find contacts`, `Find a specific contact`
     restated = pattern == _METHOD_DEFAULT.get(op.method) or (op.method, pattern) in _RESTATED
     restated &= not (pattern == "create" and not _ends_literal(op.path))  # POST to `/{path}`
     restated |= op.method == "GET" and pattern == "action"  # `Check if a user can...`: a read
