@@ -68,9 +68,12 @@ HELD_OUT_SETS = {
     "30": ("six APIs.guru specs", "misses read after one blind run"),
     "31": ("six APIs.guru specs", "misses read after one blind run"),
     "32": ("six APIs.guru specs", "misses read after one blind run"),
-    "33": ("six APIs.guru specs", "run blind once; misses not read"),
-    "34": ("six APIs.guru specs", "run blind once; misses not read"),
-    "35": ("six APIs.guru specs", "run blind once; misses not read"),
+    "33": ("six APIs.guru specs", "misses read after one blind run"),
+    "34": ("six APIs.guru specs", "misses read after one blind run"),
+    "35": ("six APIs.guru specs", "misses read after one blind run"),
+    "36": ("six APIs.guru specs", "run blind once; misses not read"),
+    "37": ("six APIs.guru specs", "run blind once; misses not read"),
+    "38": ("six APIs.guru specs", "run blind once; misses not read"),
 }
 SECOND = (7, 9)  # sets labelled twice, by readers who saw neither the other's labels nor guesses
 CLAIM = (0.85, 0.95)  # what the response-library design says such recognition reaches

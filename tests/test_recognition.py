@@ -890,6 +890,17 @@ HABITS = {
             "parameters": ID,
             "get": _said("Find orders of the customer", _op("getCustomersOrders", OK)),
         },
+        "/articles/{id}": {
+            "parameters": ID,
+            "get": _said(
+                "Published article by id",
+                _op("getArticleById", _answer({"type": "object", "items": RECORD})),
+            ),
+        },
+        "/filter/{id}/columns": {
+            "parameters": ID,
+            "put": {**_op("put/filter/{id}/columns", OK, _json({"a": {}})), "summary": ""},
+        },
         "/webhooks/feed/:token": {
             "post": _said("Send data to a feed via webhook URL.", _op("createWebhookFeedData", OK)),
         },
@@ -941,6 +952,8 @@ def test_answers_forms_and_nouns_are_read():
         "POST /groups/{id}/addContact/{contactId}": "action",
         "GET /contacts/all": "list",
         "GET /customers/{id}/orders": "list",
+        "GET /articles/{id}": "read",  # an object that also says `items` is no array
+        "PUT /filter/{id}/columns": "replace",  # a filter kept as a record is no search
         "POST /webhooks/feed/:token": "create",
     }
 

@@ -17,7 +17,7 @@ from typing import Any
 from . import phrases
 from .heuristics import snake
 from .plan import Operation, Service
-from .resources import LIST_KEYS, list_location
+from .resources import LIST_KEYS, is_array, list_location
 from .schema import flatten
 
 CRUD = ("create", "read", "list", "replace", "update", "delete")
@@ -424,7 +424,7 @@ def _from_words(
         return  # `ListMessageMoveTasks`: a list of jobs, not one started or polled
     elif pattern == "action" and (op.method == "GET" or n.first in _CRUD_VERBS):
         return  # `ListMessageMoveTasks`, `/contacts/count`: a deed named aside
-    elif pattern == "batch" and _batch_noun(op.path):
+    elif pattern in ("batch", "search") and _kept(op.path, pattern):
         pass  # `getDetailsSingleBatch` of `/batches/{id}`: a batch is a record there
     elif pattern not in CRUD and any(w in verbs for w in n.qualifiers):
         # `sendEmailBatch`: a batch qualifies whatever verb it follows
@@ -443,6 +443,8 @@ def _from_words(
         return  # `GET /uploads/{id}` reads one
     elif pattern == "batch" and not _batch_segment(op.path):
         return  # `/batchAccounts/{name}`: a batch account is one thing
+    elif pattern == "search" and _kept(op.path, pattern):
+        return  # `/filter/{id}/columns`: a filter kept as a record
     elif pattern == "webhook" and not _ends_literal(op.path):
         return  # `/webhooks/{id}`: one registered, now read or changed
     elif pattern == "auth" and _kept_credential(op, n):
@@ -539,12 +541,13 @@ def _batch_segment(path: str) -> bool:
     )
 
 
-def _batch_noun(path: str) -> bool:
-    """The spec keeps batches as records, each at its own path (`/batches/{batchUuid}`): a
-    batch named then is that record, not many things done at once."""
+def _kept(path: str, pattern: str) -> bool:
+    """The path keeps the pattern's things as records, each at its own path (`/batches/
+    {batchUuid}`, `/filter/{id}`): its word names that record, not many things done at once
+    or a search."""
     segments = [s for s in _route(path).split("/") if s]
     return any(
-        {w.removesuffix("es") for w in words(s)} & set(_VERBS["batch"])
+        {w.removesuffix("es") for w in words(s)} & set(_VERBS[pattern])
         and segments[i + 1].startswith("{")
         for i, s in enumerate(segments[:-1])
     )
@@ -911,7 +914,7 @@ def _from_phrase(op: Operation, ev: _Evidence) -> None:
     if pattern == "search" and (answer in ("array", "wrapped") or _bare_list(op)):
         weight = 0.65  # `Performs a track search`, answered with tracks
     ev.add(pattern, 0.2 if restated else _PHRASE_WEIGHT.get(pattern, weight), what)
-    if said.bulk and not _batch_noun(op.path):
+    if said.bulk and not _kept(op.path, "batch"):
         ev.add("batch", 0.5, "its summary names a batch")
     if said.later:
         ev.add("async-job", 0.5, "its summary says asynchronous")
@@ -998,7 +1001,7 @@ def _answer_shape(op: Operation) -> str | None:
             flat = lists[0]  # a list as one spelling: Ably's channels, SoundCloud's tracks
         elif choices and isinstance(choices[0], dict) and not flat.get("properties"):
             flat = choices[0]  # the first spelling of the answer
-        if flat.get("type") == "array" or "items" in flat:
+        if is_array(flat):
             item = flatten(flat.get("items"), bundle.defs)
             record = isinstance(item, dict) and (item.get("properties") or item.get("allOf"))
             return "array" if record else "scalars"
@@ -1010,7 +1013,7 @@ def _answer_shape(op: Operation) -> str | None:
             sub = flatten(sub, bundle.defs)
             if name.lower() in _NOT_ITEMS:
                 continue
-            if isinstance(sub, dict) and (sub.get("type") == "array" or "items" in sub):
+            if is_array(sub):
                 arrays.append(name)
             elif snake(name) not in _BESIDE_ITEMS:
                 others.append(name)

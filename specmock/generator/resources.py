@@ -159,22 +159,25 @@ def list_location(schema: Any, defs: dict[str, Any], resource: str = "") -> str 
     flat = flatten(schema, defs)
     if not isinstance(flat, dict):
         return None
-    if flat.get("type") == "array" or "items" in flat:
+    if is_array(flat):
         return ""
     props = flat.get("properties") or {}
-    arrays = [name for name, s in props.items() if _array(flatten(s, defs))]
+    arrays = [name for name, s in props.items() if is_array(flatten(s, defs))]
     for name in (*LIST_KEYS, resource):
         if name in arrays:
             return name
     return arrays[0] if len(arrays) == 1 else None
 
 
-def _array(schema: Any) -> bool:
-    """An array, nullable or not (3.0's `nullable: true` reads as `type: [array, null]`)."""
+def is_array(schema: Any) -> bool:
+    """An array, nullable or not (3.0's `nullable: true` reads as `type: [array, null]`), or
+    `items` with no type; not an object that also says `items` (DEV's articles)."""
     if not isinstance(schema, dict):
         return False
     kind = schema.get("type")
-    return kind == "array" or (isinstance(kind, list) and "array" in kind) or "items" in schema
+    if isinstance(kind, list):
+        return "array" in kind
+    return kind == "array" or (kind is None and "items" in schema)
 
 
 def _returns_list(op: Operation) -> bool:
