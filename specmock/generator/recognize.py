@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from . import phrases
@@ -177,7 +178,12 @@ class Recognition:
 
 def words(text: str) -> list[str]:
     """`listPetsByOwner`, `list_pets`, `/pets/{id}/content` -> lower-case words."""
-    return [w.lower() for w in _WORD.findall(text.replace("_", " ").replace("-", " "))]
+    return list(_words(text))
+
+
+@lru_cache(maxsize=8192)  # the same paths and names are split for every pattern
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(w.lower() for w in _WORD.findall(text.replace("_", " ").replace("-", " ")))
 
 
 class _Evidence:
@@ -528,6 +534,7 @@ def _only_sessions(op: Operation) -> bool:
     return bool(said & {"session", "sessions"}) and not said & _AUTH_WORDS
 
 
+@lru_cache(maxsize=4096)  # a pure function of the path, asked once per pattern
 def _batch_segment(path: str) -> bool:
     """A segment names a batch (`/email/batch`, `/batchWithTemplates`, `/bulk-delete`), not
     a collection of things called batches something (`/batchAccounts/{name}`)."""
@@ -541,6 +548,7 @@ def _batch_segment(path: str) -> bool:
     )
 
 
+@lru_cache(maxsize=4096)  # a pure function of the path, asked once per pattern
 def _kept(path: str, pattern: str) -> bool:
     """The path keeps the pattern's things as records, each at its own path (`/batches/
     {batchUuid}`, `/filter/{id}`): its word names that record, not many things done at once
@@ -633,6 +641,7 @@ def _subject_segments(path: str) -> list[str]:
     return [lit for lit in literals if lit and not _NAMESPACE.match(lit)]
 
 
+@lru_cache(maxsize=4096)  # a pure function of the path, asked once per pattern
 def _route(path: str) -> str:
     """The path without a format suffix (`/t/{id}/posts.json`) or a query or fragment some
     specs write into it (`?uploadId`); where
@@ -647,6 +656,7 @@ def _route(path: str) -> str:
     return route
 
 
+@lru_cache(maxsize=4096)  # a pure function of the path, asked once per pattern
 def _ends_literal(path: str) -> bool:
     """The path ends in words (`/sendMessage`, `/{id}/destroy`, `{name}:pause`), not in a
     parameter: `/list/{id}` reads a list, it does not list."""
