@@ -4,9 +4,9 @@ summary, description, bodies and answers, before the recognizer was run on it.
 
 - `tuning`: 225 operations of the bundled specs (bench/recognition_labels.tsv), the set
   the features were designed against;
-- `held-out 1` to `held-out 23`: 103 to 168 operations each of four to six APIs.guru specs
+- `held-out 1` to `held-out 38`: 103 to 168 operations each of four to six APIs.guru specs
   no other set uses (bench/recognition_heldout.tsv, recognition_heldout2.tsv to
-  recognition_heldout23.tsv; each file's first lines name its specs and prefixes). Each
+  recognition_heldout38.tsv; each file's first lines name its specs and prefixes). Each
   was labelled before a round of feature changes, run blind once after it, and only then
   were its misses read; HELD_OUT_SETS says which have been read. bench/README.md has the
   blind figures and the method.
