@@ -15,8 +15,10 @@ from dataclasses import dataclass
 # the verb a sentence opens with, by the pattern it names; read verbs say list when their
 # object is many, create and delete verbs say batch
 _OPENERS: dict[str, tuple[str, ...]] = {
-    "read": ("get", "retrieve", "return", "fetch", "show", "view", "read", "describe", "obtain"),
-    "check": ("check", "determine"),  # `Determines if the user has set a password`: a read
+    "read": (
+        *("get", "retrieve", "return", "fetch", "show", "view", "read", "describe", "obtain"),
+        *("check", "determine"),  # `Determines if the user has set a password`: a read
+    ),
     "list": ("list", "enumerate", "browse"),
     "create": ("create", "add", "insert", "register", "define", "make", "append", "post", "new"),
     "replace": ("replace", "overwrite", "upsert", "put"),
@@ -113,8 +115,6 @@ def read(summary: str, description: str) -> Phrase | None:
     if verb in _DOERS and rest:  # `Performs a track search`: the deed is the noun
         verb, rest = _deed_of(_head([w for w in rest if w not in _ONE | _DETERMINERS])), []
     pattern = next((p for p, verbs in _OPENERS.items() if verb in verbs), None)
-    if pattern == "check":
-        pattern = "read"
     if pattern in ("update", "replace") and _head(rest) in _SECRETS:
         pattern = "action"  # `Sets the password`: a deed on a credential
     if pattern == "read" and [w for w in rest if w not in _DETERMINERS][:1] in (

@@ -220,6 +220,7 @@ def edited_collections(service: Service) -> frozenset[str]:
 
 
 def _puts_a_job(op: Operation) -> bool:
+    """A PUT of a path ending in one job word (`PUT /api/Task`): its records are edited."""
     last = words(_last_segment(op))
     return op.method == "PUT" and _ends_literal(op.path) and last in ([j] for j in _JOBS)
 
@@ -310,7 +311,7 @@ def _names_one(path: str) -> bool:
         return False
     param = segments[-1].strip("{}")
     said = words(param)
-    return (said[-1:] and said[-1] in _ID_WORDS) or _names_alike(param, segments[-2])
+    return (bool(said) and said[-1] in _ID_WORDS) or _names_alike(param, segments[-2])
 
 
 @dataclass
