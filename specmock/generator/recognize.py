@@ -11,7 +11,7 @@ like two things is reported as unsure.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
@@ -239,12 +239,13 @@ def recognize(op: Operation, edited: frozenset[str] = frozenset()) -> Recognitio
     if isinstance(forced, str) and forced in (*PATTERNS, "none"):
         return Recognition(forced, FORCED, ["x-specmock-kind"], _pagination(op))
     ev = _Evidence()
-    _from_role(op, ev)
-    _from_names(op, ev, edited)
+    n, said = _names(op), phrases.read(op.summary, op.description)  # read once, used thrice
+    _from_role(op, ev, n, said)
+    _from_names(op, ev, n, edited)
     _from_media(op, ev)
     _from_statuses(op, ev)
     _from_job_answer(op, ev)
-    _from_phrase(op, ev)
+    _from_phrase(op, ev, n, said)
     ranked = sorted(ev.weights, key=lambda p: (-ev.score(p), PATTERNS.index(p)))
     if not ranked:
         return Recognition("action", 0.2, ["no deciding feature"], None)
@@ -255,16 +256,18 @@ def recognize(op: Operation, edited: frozenset[str] = frozenset()) -> Recognitio
     return Recognition(best, confidence, ev.why[best], pagination)
 
 
-def _from_role(op: Operation, ev: _Evidence) -> None:
+def _from_role(op: Operation, ev: _Evidence, n: _Names, said: phrases.Phrase | None) -> None:
     """The path shape and method, as the state classifier read them."""
     role = op.role
     if role is None:
         return
     answer = _answer_shape(op) if op.method == "GET" else None
+    # an item path answered with an array, where the names say one (Anchore's image)
+    one = role.kind == "read" and answer in ("array", "wrapped") and _named_one(op, n, said)
     if role.kind in CRUD and role.resource is not None:
         shape = "an item path" if role.kind not in ("create", "list") else "a collection path"
         weight = 0.55 if role.resource.item else 0.3
-        if role.kind == "read" and answer in ("array", "wrapped") and not _named_one(op):
+        if role.kind == "read" and answer in ("array", "wrapped") and not one:
             weight = 0.25  # the answer says many, whatever the path says (`/top/{topic}`)
         ev.add(role.kind, weight, f"{op.method} on {shape} of {role.resource.collection}")
     elif role.kind == "list" and (_bare_list(op) or _pagination(op) or answer == "wrapped"):
@@ -286,8 +289,8 @@ def _from_role(op: Operation, ev: _Evidence) -> None:
         ev.add("read", 0.75, "HEAD reads an item's headers")
     elif op.method == "GET" and role.kind not in ("list", "read"):
         ev.add("read", 0.3, "GET of one document")
-    if answer == "array" and role.kind == "read" and _named_one(op):
-        ev.add("list", 0.3, "GET answering an array, though one is named")  # Anchore's image
+    if answer == "array" and one:
+        ev.add("list", 0.3, "GET answering an array, though one is named")
     elif answer == "array":
         ev.add("list", 0.6, "GET answering an array of records")
     elif op.method == "GET" and (_bare_list(op) or answer == "wrapped"):
@@ -296,11 +299,10 @@ def _from_role(op: Operation, ev: _Evidence) -> None:
         ev.add(role.kind, 0.2, f"{_pagination(op)} pagination parameters")
 
 
-def _named_one(op: Operation) -> bool:
+def _named_one(op: Operation, n: _Names, said: phrases.Phrase | None) -> bool:
     """Both the operationId and the summary name one thing (`get_image`, `Get image
     metadata`), whatever shape the answer takes."""
-    said = phrases.read(op.summary, op.description)
-    return said is not None and not said.many and not _names(op).many and _names_one(op.path)
+    return said is not None and not said.many and not n.many and _names_one(op.path)
 
 
 def _names_one(path: str) -> bool:
@@ -397,9 +399,9 @@ def _from_delete(op: Operation, ev: _Evidence) -> None:
         ev.add("delete", 0.3, "DELETE of one thing")
 
 
-def _from_names(op: Operation, ev: _Evidence, edited: frozenset[str]) -> None:
+def _from_names(op: Operation, ev: _Evidence, n: _Names, edited: frozenset[str]) -> None:
     """Verbs in the operationId, nouns in the path."""
-    n = _names(op)
+    n = replace(n)  # its verb is set aside below; the other stages read it as named
     if n.first == "post" and n.named_by_path and not _posts_to_noun(op):
         n.first = ""  # `post-payments-{id}-captures`: the method and the path, no verb
     elif n.first in _VERBS["read"] and n.many and op.method == "POST":
@@ -424,6 +426,8 @@ def _from_words(
     """One pattern's verbs: leading the operationId, later in it, or in the path."""
     if pattern == "async-job" and op.method == "GET" and _status_of_thing(n, verbs):
         return  # `/system/status`: the status of a thing; `/syncs/{id}/status`: of a deed
+    # `getDetailsSingleBatch` of `/batches/{id}`, `/filter/{id}/columns`: kept as records
+    kept = pattern in ("batch", "search") and _kept(op.path, pattern)
     if n.first in verbs and pattern in _LEADING:
         weight = (0.3 if n.restated else 0.6) if n.moves.get(pattern, True) else 0.3
         ev.add(pattern, weight, f"operationId starts with {n.first!r}")
@@ -431,8 +435,8 @@ def _from_words(
         return  # `ListMessageMoveTasks`: a list of jobs, not one started or polled
     elif pattern == "action" and (op.method == "GET" or n.first in _CRUD_VERBS):
         return  # `ListMessageMoveTasks`, `/contacts/count`: a deed named aside
-    elif pattern in ("batch", "search") and _kept(op.path, pattern):
-        pass  # `getDetailsSingleBatch` of `/batches/{id}`: a batch is a record there
+    elif kept:
+        pass
     elif pattern not in CRUD and any(w in verbs for w in n.qualifiers):
         # `sendEmailBatch`: a batch qualifies whatever verb it follows
         ev.add(pattern, 0.65 if pattern == "batch" else 0.3, f"operationId names {pattern}")
@@ -450,8 +454,8 @@ def _from_words(
         return  # `GET /uploads/{id}` reads one
     elif pattern == "batch" and not _batch_segment(op.path):
         return  # `/batchAccounts/{name}`: a batch account is one thing
-    elif pattern == "search" and _kept(op.path, pattern):
-        return  # `/filter/{id}/columns`: a filter kept as a record
+    elif kept and pattern == "search":  # a kept batch still counts where a segment names one
+        return
     elif pattern == "webhook" and not _ends_literal(op.path):
         return  # `/webhooks/{id}`: one registered, now read or changed
     elif pattern == "auth" and _kept_credential(op, n):
@@ -891,10 +895,9 @@ def _has_binary(schema: dict[str, Any]) -> bool:
     return False
 
 
-def _from_phrase(op: Operation, ev: _Evidence) -> None:
+def _from_phrase(op: Operation, ev: _Evidence, n: _Names, said: phrases.Phrase | None) -> None:
     """The deed the summary (or description) opens with, and how many it acts on; a deed
     the method already says (`Get a pet` by GET, `Create a pet` by POST) adds little."""
-    said = phrases.read(op.summary, op.description)
     if said is None:
         return
     pattern, what = said.pattern, f"its summary opens with {said.verb!r}"
@@ -907,7 +910,7 @@ def _from_phrase(op: Operation, ev: _Evidence) -> None:
         pattern, what = "list", what + " of many"
     elif said.many and (pattern == "delete" or (pattern == "create" and op.body is not None)):
         pattern, what = "batch", what + " of many"
-    elif said.token and not _kept_credential(op, _names(op)):
+    elif said.token and not _kept_credential(op, n):
         pattern, what = "auth", what + " of a token"
     elif pattern == "action" and said.counted and op.method != "GET":
         pattern, what = "batch", what + " of all"  # `Cancel all scheduled messages`

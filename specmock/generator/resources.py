@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from .heuristics import snake
 from .plan import Operation, Service
 from .roles import Resource, Role
 from .schema import flatten
@@ -28,7 +29,6 @@ KINDS = (
     "other",
 )
 _PARAM = re.compile(r"^{([^}]+)}$")
-_WORDS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")  # `searchUsers`, `user_search`
 _AUTH = {
     "login",
     "logout",
@@ -129,7 +129,7 @@ def _guess(op: Operation, segments: list[str], literal: list[str], paths: set[st
     lowered = [s.lower() for s in literal]
     if op.method == "POST" and any(s in _AUTH for s in lowered):
         return "auth"
-    if literal and {w.lower() for w in _WORDS.findall(literal[-1])} & set(_SEARCH):
+    if literal and set(re.split(r"[\W_]+", snake(literal[-1]))) & set(_SEARCH):
         return "search"  # `/searchUsers`, `/user_search`; not `/findings`
     on_item = bool(segments) and _is_param(segments[-1]) is not None
     method = op.method
