@@ -26,10 +26,13 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
-from specmock.generator.recognize import recognize_all
+from specmock.generator.plan import Operation
+from specmock.generator.recognize import edited_collections, recognize
 from specmock.runtime.factory import load_services
 
 HERE = Path(__file__).parent
@@ -96,42 +99,44 @@ def _rows(path: Path) -> list[list[str]]:
     return [line.split("\t") for line in lines if line.strip() and not line.startswith("#")]
 
 
-def tuning_set() -> Found:
-    labels = {(service, operation): pattern for service, operation, pattern in _rows(TUNING)}
-    found: Found = {}
-    for service in load_services(sorted({service for service, _ in labels})):
-        found_all = recognize_all(service)
+def labelled(sets: list[str]) -> Iterator[tuple[str, tuple[str, ...], str, Operation, frozenset]]:
+    """Each labelled operation of `sets` ("tuning" and held-out numbers): its set, key,
+    label, the operation and the collections its spec edits."""
+    if "tuning" in sets:
+        labels = {(service, op): pattern for service, op, pattern in _rows(TUNING)}
+        services = load_services(sorted({service for service, _ in labels}))
+        yield from _found("tuning", labels, {s.name: s for s in services}, by_id=True)
+    numbers = [number for number in sets if number != "tuning"]
+    if numbers:
+        sys.path.insert(0, str(HERE))
+        from corpus import corpus  # fetches the corpus once
+
+        root = next(p for p in corpus()[0].parents if p.name == "api")
+    for number in numbers:
+        labels = {tuple(row[:3]): row[3] for row in _rows(held_out_path(number))}
+        specs = sorted({spec for spec, _, _ in labels})
+        services = {spec: load_services([str(root / spec)])[0] for spec in specs}
+        yield from _found(number, labels, services, by_id=False)
+
+
+def _found(name: str, labels: dict, services: dict, by_id: bool) -> Iterator:
+    seen = set()
+    for spec, service in services.items():
+        edited = edited_collections(service)
         for op in service.operations:
-            key = (service.name, op.operation_id)
+            key = (spec, op.operation_id) if by_id else (spec, op.method, op.path)
             if key in labels:
-                rec = found_all[id(op)]
-                found[key] = (labels[key], rec.pattern, rec.confidence)
-    missing = set(labels) - set(found)
-    if missing:
-        raise SystemExit(f"labelled operations not in the specs: {sorted(missing)[:5]}")
-    return found
+                seen.add(key)
+                yield name, key, labels[key], op, edited
+    if set(labels) - seen:
+        raise SystemExit(f"labelled operations not in the specs: {sorted(set(labels) - seen)[:5]}")
 
 
-def held_out_set(labelled: Path) -> Found:
-    import sys
-
-    sys.path.insert(0, str(HERE))
-    from corpus import corpus  # fetches the corpus once
-
-    root = next(p for p in corpus()[0].parents if p.name == "api")
-    labels = {(spec, method, path): pattern for spec, method, path, pattern in _rows(labelled)}
+def recognized(sets: list[str], weighed: bool = True) -> Found:
     found: Found = {}
-    for spec in sorted({spec for spec, _, _ in labels}):
-        (service,) = load_services([str(root / spec)])
-        found_all = recognize_all(service)
-        for op in service.operations:
-            key = (spec, op.method, op.path)
-            if key in labels:
-                rec = found_all[id(op)]
-                found[key] = (labels[key], rec.pattern, rec.confidence)
-    missing = set(labels) - set(found)
-    if missing:
-        raise SystemExit(f"labelled operations not in the specs: {sorted(missing)[:5]}")
+    for _, key, label, op, edited in labelled(sets):
+        rec = recognize(op, edited, weighed)
+        found[key] = (label, rec.pattern, rec.confidence)
     return found
 
 
@@ -181,12 +186,12 @@ def _labels(path: Path) -> dict[tuple[str, ...], str]:
     return {tuple(row[:3]): row[3] for row in _rows(path)}
 
 
-def agreement() -> None:
+def agreement(weighed: bool) -> None:
     """How often two readers agree, and the recognizer with each of them: the ceiling."""
     for number in SECOND:
         first = _labels(held_out_path(str(number)))
         second = _labels(HERE / f"recognition_second{number}.tsv")
-        found = held_out_set(held_out_path(str(number)))
+        found = recognized([str(number)], weighed)
         same = sum(first[k] == second[k] for k in first) / len(first)
         by_first = sum(first[k] == guess for k, (_, guess, _) in found.items()) / len(first)
         by_second = sum(second[k] == guess for k, (_, guess, _) in found.items()) / len(first)
@@ -207,18 +212,24 @@ def main() -> None:
         "--agreement", action="store_true",
         help="how often two readers agree on sets labelled twice, then exit",
     )  # fmt: skip
+    parser.add_argument(
+        "--rules", action="store_true",
+        help="the rules' own ranking, without the learned weights",
+    )  # fmt: skip
     args = parser.parse_args()
     logging.disable(logging.WARNING)
     if args.agreement:
-        return agreement()
+        return agreement(not args.rules)
     figures = []
     if "tuning" in args.sets:
-        tuned = report("tuning set (bundled specs)", tuning_set(), args.quiet)
+        tuned = report(
+            "tuning set (bundled specs)", recognized(["tuning"], not args.rules), args.quiet
+        )
         figures.append(f"tuning {tuned:.2f}")
     for number, (specs, blind) in HELD_OUT_SETS.items():
         if number in args.sets:
             name = f"held-out {number} ({specs}, {blind})"
-            accuracy = report(name, held_out_set(held_out_path(number)), args.quiet)
+            accuracy = report(name, recognized([number], not args.rules), args.quiet)
             figures.append(f"held-out {number} {accuracy:.2f}")
     print(f"\naccuracy: {', '.join(figures)}")
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
-from . import phrases
+from . import learned, phrases
 from .heuristics import snake
 from .plan import Operation, Service
 from .resources import LIST_KEYS, is_array, list_location
@@ -156,6 +156,10 @@ _FORMAT = re.compile(r"\.(json|xml)(?=/|$)")  # `/posts.json`: the format, not a
 _GLUED = re.compile(r"\{[^}]*\}")  # a parameter inside a path segment
 _HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 _NOT_ITEMS = ("warnings", "errors", "links", "_links")  # arrays that are no list's items
+# a name a feature quotes or ends in: `undoes 'approve'`, `on an item path of /pets`
+_QUOTED = re.compile(r"'[^']*'|\[[^\]]*\]|(?<=path of ).*$")
+# the pattern a verb names first: `list` -> list, `search` -> search
+_PATTERN_OF = {verb: p for p, verbs in reversed(_VERBS.items()) for verb in verbs}
 
 
 @dataclass
@@ -225,19 +229,52 @@ def _puts_a_job(op: Operation) -> bool:
     return op.method == "PUT" and _ends_literal(op.path) and last in ([j] for j in _JOBS)
 
 
-def recognize_all(service: Service) -> dict[int, Recognition]:
+def recognize_all(service: Service, weighed: bool = True) -> dict[int, Recognition]:
     """Every operation's recognition, keyed by `id(operation)`, with what the whole spec says
     about its collections."""
     edited = edited_collections(service)
-    return {id(op): recognize(op, edited) for op in service.operations}
+    return {id(op): recognize(op, edited, weighed) for op in service.operations}
 
 
-def recognize(op: Operation, edited: frozenset[str] = frozenset()) -> Recognition:
+def recognize(
+    op: Operation, edited: frozenset[str] = frozenset(), weighed: bool = True
+) -> Recognition:
     """What one operation is; `edited` names the collections its spec lets clients edit
-    (see `edited_collections`)."""
+    (see `edited_collections`). `weighed=False` gives the rules' own ranking, without the
+    learned weights (`learned.py`)."""
     forced = op.extensions.get("x-specmock-kind")
     if isinstance(forced, str) and forced in (*PATTERNS, "none"):
         return Recognition(forced, FORCED, ["x-specmock-kind"], _pagination(op))
+    ev, n, said = _evidence(op, edited)
+    best, confidence = _ruled(ev)
+    if weighed:
+        found = learned.weigh(_cues(op, ev, n, said, best))
+        best, confidence = found.pattern, round(found.probability, 3)
+        why = [*ev.why.get(best, ()), _weighed_by(found)]
+    else:
+        why = ev.why.get(best, ["no deciding feature"])
+    pagination = _pagination(op) if best in ("list", "search") else None
+    return Recognition(best, confidence, why, pagination)
+
+
+def _weighed_by(found: learned.Weighed) -> str:
+    """The learned cues that raised the pattern most, other than the rules' own evidence
+    (listed already)."""
+    raised = [cue for cue in found.cues if not cue.startswith("rule ")][:2]
+    return f"weighed: {'; '.join(raised)}" if raised else "weighed"
+
+
+def cues(op: Operation, edited: frozenset[str] = frozenset()) -> dict[str, float]:
+    """What the learned weights are given for `op`: the rules' evidence and choice, and the
+    words and shapes it was drawn from (bench/train_recognition.py fits the weights to
+    these)."""
+    ev, n, said = _evidence(op, edited)
+    return _cues(op, ev, n, said, _ruled(ev)[0])
+
+
+def _evidence(
+    op: Operation, edited: frozenset[str]
+) -> tuple[_Evidence, _Names, phrases.Phrase | None]:
     ev = _Evidence()
     n, said = _names(op), phrases.read(op.summary, op.description)  # read once, used thrice
     _from_role(op, ev, n, said)
@@ -246,14 +283,53 @@ def recognize(op: Operation, edited: frozenset[str] = frozenset()) -> Recognitio
     _from_statuses(op, ev)
     _from_job_answer(op, ev)
     _from_phrase(op, ev, n, said)
+    return ev, n, said
+
+
+def _ruled(ev: _Evidence) -> tuple[str, float]:
+    """The rules' own choice: the best-scored pattern, sure by how far it leads."""
     ranked = sorted(ev.weights, key=lambda p: (-ev.score(p), PATTERNS.index(p)))
     if not ranked:
-        return Recognition("action", 0.2, ["no deciding feature"], None)
+        return "action", 0.2
     best = ranked[0]
     second = ev.score(ranked[1]) if len(ranked) > 1 else 0.0
-    confidence = round(max(0.05, min(1.0, ev.score(best) - 0.5 * second)), 3)
-    pagination = _pagination(op) if best in ("list", "search") else None
-    return Recognition(best, confidence, ev.why[best], pagination)
+    return best, round(max(0.05, min(1.0, ev.score(best) - 0.5 * second)), 3)
+
+
+def _cues(
+    op: Operation, ev: _Evidence, n: _Names, said: phrases.Phrase | None, best: str
+) -> dict[str, float]:
+    """Named numbers for the learned weights: the rules' scores, choice and evidence, and
+    the method with the path's, operationId's and summary's words and the answer's shape."""
+    m, role = op.method, op.role
+    kind = role.kind if role else None
+    item = bool(role and role.resource and role.resource.item)
+    found = {f"rule {p} scored": ev.score(p) for p in ev.weights}
+    found |= {f"rules chose {best}": 1.0, f"rules chose {best} for {m}": 1.0}
+    found |= {f"rule {p}: {_general(why)}": 1.0 for p in ev.why for why in ev.why[p]}
+    last = n.last_words[-1] if n.last_words else ""
+    found |= {
+        m: 1.0,
+        f"{m} classified {kind}, item {item}": 1.0,
+        f"{m} answering {_answer_shape(op)}": 1.0,
+        f"{m} ending in a literal: {_ends_literal(op.path)}": 1.0,
+        f"{m} last path word for {_PATTERN_OF.get(last)}": 1.0,
+        f"{m} operationId verb for {_PATTERN_OF.get(n.first)}": 1.0,
+        f"{m} object plural: {n.many}": 1.0,
+        f"{m} summary says many: {bool(said and said.many)}": 1.0,
+        f"{m} paged: {_pagination(op) is not None}": 1.0,
+        f"{m} bare list: {_bare_list(op)}": 1.0,
+    }
+    found |= {f"operationId word: {w}": 0.5 for w in words(op.operation_id or "")}
+    found |= {f"summary word: {w}": 0.5 for w in words(op.summary or "")}
+    found |= {f"{m} last path word: {w}": 1.0 for w in n.last_words}
+    return found
+
+
+def _general(feature: str) -> str:
+    """A feature without the names it quotes: `DELETE undoes 'approve'` -> `DELETE undoes …`,
+    so that what it says of one API's operations is learned for others."""
+    return _QUOTED.sub("…", feature)
 
 
 def _from_role(op: Operation, ev: _Evidence, n: _Names, said: phrases.Phrase | None) -> None:

@@ -186,7 +186,7 @@ def unsure(services: list[Service], threshold: float) -> list[str]:
                 op.role = Role(role.kind)
                 demoted.append(f"{service.name}:{op.operation_id}")
                 log.warning(
-                    "%s:%s recognized as %s with confidence %.2f < %.2f: served without state",
+                    "%s:%s recognized as %s with confidence %.3g < %g: served without state",
                     service.name,
                     op.operation_id,
                     found.pattern,
