@@ -3,6 +3,7 @@ line sent to it, answered with the status its comment names and the shape it des
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 from pathlib import Path
@@ -59,3 +60,29 @@ def test_the_documented_session_runs():
     assert purged.json() == {"purged": 2}
     (record,) = analytics.json()["operations"]
     assert record["calls"] == 3 and record["statuses"] == {"200": 2, "400": 1}
+
+
+def test_the_documented_recognition_commands_run(caplog):
+    """The `specmock explain` lines print what their comments quote, and the
+    `--min-confidence` line serves."""
+    from click.testing import CliRunner
+
+    from specmock.cli import main
+
+    blocks = re.findall(r"```sh\n(.*?)```", PAGE.read_text(), re.S)
+    explain = next(b for b in blocks if "specmock explain" in b)
+    for line in explain.strip().splitlines():
+        command, _, comment = line.partition("#")
+        result = CliRunner().invoke(main, shlex.split(command)[1:])
+        assert result.exit_code == 0, result.output
+        quoted = re.search(r'"(.*?)(?:\.\.\.)?\)?"', comment)
+        if quoted:
+            assert quoted.group(1) in result.output, line
+        else:
+            (service,) = json.loads(result.output)["services"]
+            assert {"pattern", "confidence", "features"} <= set(service["operations"][0])
+    (serve,) = [b for b in blocks if "--min-confidence" in b]
+    tokens = shlex.split(serve)
+    threshold = float(tokens[tokens.index("--min-confidence") + 1])
+    client = client_for(tokens[2], min_confidence=threshold)
+    assert client.get("/pets").status_code == 200

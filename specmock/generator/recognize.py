@@ -4,9 +4,10 @@ The classifier in `resources.py` decides a Role (what state does); this module w
 the evidence for a wider set of patterns (CRUD verbs, auth, search, upload, download,
 batch, async job, webhook registration) and says which features decided it. Each
 feature adds weight to one pattern; a pattern's score is 1 - prod(1 - weight), and the
-confidence is the winner's score less half the runner-up's, so an operation that looks
-like two things is reported as unsure.
-"""
+rules' own choice is the best score, sure by how far it leads the runner-up. Weights
+learned from labelled operations (`learned.py`) then weigh that evidence with the words
+and shapes it came from; their choice and its probability are what is reported, so an
+operation that looks like two things is reported as unsure."""
 
 from __future__ import annotations
 
