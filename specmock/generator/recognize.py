@@ -324,6 +324,9 @@ def _cues(
     found |= {f"operationId word: {w}": 0.5 for w in words(op.operation_id or "")}
     found |= {f"summary word: {w}": 0.5 for w in words(op.summary or "")}
     found |= {f"{m} last path word: {w}": 1.0 for w in n.last_words}
+    success = op.success
+    if success is not None:
+        found |= {f"answer description word: {w}": 0.5 for w in words(success.description)[:12]}
     return found
 
 
