@@ -96,3 +96,38 @@ def test_fitting_is_deterministic_and_round_trips(bench, tmp_path):
     ruled = sum(f"rules chose {label}" in found for found, label in examples)
     weighed = sum(learned.weigh(found, loaded).pattern == label for found, label in examples)
     assert weighed > ruled
+
+
+def test_a_body_says_how_much_of_a_record_it_is():
+    """A PUT of the very record its answer is, every field required, reads as a replace;
+    malformed `required` or `properties` are read as absent, not raised on."""
+    record = {"type": "object", "required": ["name", "tag"], "properties": {
+        "name": {"type": "string"}, "tag": {"type": "string"}}}  # fmt: skip
+    body = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Pet"}}}}
+    answer = {"200": {"description": "the pet", **body}}
+    bad = {"type": "object", "required": True, "properties": ["name"]}
+    spec = {
+        "openapi": "3.0.3",
+        "info": {"title": "bodies", "version": "1"},
+        "paths": {
+            "/pets/{id}": {
+                "parameters": [
+                    {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
+                ],
+                "put": {"operationId": "putPet", "requestBody": body, "responses": answer},
+                "patch": {
+                    "operationId": "patchPet",
+                    "requestBody": {"content": {"application/json": {"schema": bad}}},
+                    "responses": answer,
+                },
+            }
+        },
+        "components": {"schemas": {"Pet": record}},
+    }
+    (service,) = load_services([spec])
+    found = {op.method: cues(op) for op in service.operations}
+    assert found["PUT"]["PUT body required share"] == 1.0
+    assert "PUT body is the answer's schema: True" in found["PUT"]
+    assert "PUT body required: 1-2" in found["PUT"]
+    assert found["PATCH"]["PATCH body required share"] == 0.0
+    assert "PATCH body fields: 0" in found["PATCH"]

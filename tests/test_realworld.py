@@ -49,6 +49,41 @@ def test_servable_defects_are_warnings_with_pointers():
     assert not any(p.endswith("/parameters/0/schema/pattern") for p in found)
 
 
+def test_a_required_with_no_names_is_a_warning_and_the_spec_serves():
+    """`required: true` on a schema (Swagger 2's parameter spelling, common in converted
+    specs) and `properties` given as a list are reported where they are and ignored; a
+    parameter's or a body's boolean `required` is no defect."""
+    owner = {"type": "object", "required": True, "properties": {"name": {"type": "string"}}}
+    pet = {"type": "object", "required": ["name"],
+           "properties": {"name": {"type": "string"}, "owner": owner,
+                          "tags": {"type": "object", "properties": ["a", "b"]}}}  # fmt: skip
+    spec = {
+        "openapi": "3.0.3",
+        "info": {"title": "swagger habits", "version": "1"},
+        "paths": {"/pets/{id}": {
+            "parameters": [{"name": "id", "in": "path", "required": True,
+                            "schema": {"type": "string"}}],
+            "get": {"responses": {"200": {"description": "a pet", "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/Pet"}}}}}},
+            "put": {"requestBody": {"required": True, "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/Pet"}}}},
+                "responses": {"204": {"description": "replaced"}}},
+        }},
+        "components": {"schemas": {"Pet": pet}},
+    }  # fmt: skip
+    found = _warnings(load_service(spec))
+    pet_at = "/components/schemas/Pet/properties"
+    assert found == {
+        f"{pet_at}/owner/required": "`required` must be a list of property names; ignored",
+        f"{pet_at}/tags/properties": "`properties` must be a map of names to schemas; ignored",
+    }
+    client = client_for(spec)
+    answer = client.get("/pets/7")
+    assert answer.status_code == 200 and isinstance(answer.json()["name"], str)
+    assert client.put("/pets/7", json={"name": "Rex", "owner": {}}).status_code == 204
+    assert client.put("/pets/7", json={"owner": {}}).status_code == 400  # `name` still required
+
+
 def test_strict_spec_refuses_the_same_defects():
     with pytest.raises(SpecError) as info:
         load_service(DEFECTS, strict=True)

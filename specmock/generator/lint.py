@@ -14,6 +14,7 @@ from typing import Any
 
 from .errors import escape_token
 from .patterns import compile_pattern
+from .schema import names
 
 JSON_TYPES = frozenset({"string", "number", "integer", "boolean", "array", "object", "null"})
 _SECURITY_TYPES = frozenset({"apiKey", "http", "oauth2", "openIdConnect", "mutualTLS"})
@@ -31,6 +32,9 @@ KNOWN_FORMATS = frozenset(
 # `examples` is a map of Example objects in OpenAPI, a list of values in JSON Schema).
 _DATA_KEYS = frozenset({"example", "examples", "default", "enum", "const", "value"})
 _CONTAINERS = (dict, list)
+_SCHEMA_KEYS = frozenset({"schema", "items", "additionalProperties", "not", "contains"})
+_SCHEMA_MAPS = frozenset({"properties", "schemas", "definitions", "$defs", "patternProperties"})
+_SCHEMA_MAPS |= {"allOf", "anyOf", "oneOf", "prefixItems"}
 _INT_FORMAT = re.compile(r"^u?int\d+$")
 
 
@@ -79,6 +83,16 @@ def document_defects(
     return found, [(pointer, ref) for ref, pointer in refs.items()]
 
 
+def _in_schema(where: Any) -> bool:
+    """The node at `where` is a schema (where a parameter's or a body's boolean `required`
+    is no defect): under `schema`, `items`, a property, a composition or a named schema."""
+    if where is None:
+        return False
+    parent, key = where
+    above = parent[1] if parent is not None else None
+    return key in _SCHEMA_KEYS or above in _SCHEMA_MAPS
+
+
 def _pointer(where: Any) -> str:
     keys = []
     while where is not None:
@@ -96,6 +110,11 @@ def _check(node: dict[str, Any], where: Any, is31: bool, found: list) -> None:
         found.append((here[0] + suffix, reason))
 
     required = node.get("required")
+    if _in_schema(where):
+        if "required" in node and not names(required):
+            add("/required", "`required` must be a list of property names; ignored")
+        if "properties" in node and not isinstance(node["properties"], dict):
+            add("/properties", "`properties` must be a map of names to schemas; ignored")
     if isinstance(required, list) and len(set(map(str, required))) != len(required):
         seen: set[Any] = set()
         twice = [n for n in required if isinstance(n, str) and (n in seen or seen.add(n))]

@@ -327,7 +327,38 @@ def _cues(
     success = op.success
     if success is not None:
         found |= {f"answer description word: {w}": 0.5 for w in words(success.description)[:12]}
-    return found
+    return found | _body_cues(op)
+
+
+def _body_cues(op: Operation) -> dict[str, float]:
+    """How much of a record the request body is: all its fields required (a replace), none
+    (an update), the very schema the answer has."""
+    media = next(iter(op.body.content.values()), None) if op.body else None
+    if media is None or not isinstance(media.schema, dict):
+        return {f"{op.method} body: none": 1.0}
+    schema = _resolved(op, media.schema, "request")
+    fields, required = _fields(schema), schema.get("required")
+    required = required if isinstance(required, list) else []
+    answer = next(iter(op.success.content.values()), None) if op.success else None
+    answered = answer.schema if answer is not None and isinstance(answer.schema, dict) else {}
+    same = "$ref" in media.schema and media.schema["$ref"] == answered.get("$ref")
+    share = len(required) / len(fields) if fields else 0.0
+    return {
+        f"{op.method} body fields: {_bucket(len(fields))}": 1.0,
+        f"{op.method} body required: {_bucket(len(required))}": 1.0,
+        f"{op.method} body required share": share,
+        f"{op.method} body is the answer's schema: {same}": 1.0,
+    }
+
+
+def _fields(schema: dict[str, Any]) -> dict[str, Any]:
+    """A schema's properties, or none where a malformed spec gives something else."""
+    found = schema.get("properties")
+    return found if isinstance(found, dict) else {}
+
+
+def _bucket(n: int) -> str:
+    return "0" if n == 0 else "1-2" if n <= 2 else "3-9" if n <= 9 else "10+"
 
 
 def _general(feature: str) -> str:
@@ -887,7 +918,7 @@ def _from_media(op: Operation, ev: _Evidence) -> None:
                 pass  # a JSON Patch: a list of changes to one thing (Otoroshi's `Patch`)
             elif schema.get("type") == "array":
                 ev.add("batch", 0.45, "request body is an array")
-            props = {k.lower() for k in (schema.get("properties") or {})}
+            props = {k.lower() for k in _fields(schema)}
             if props & set(_CALLBACK_FIELDS) and op.method == "POST" and _hooked(op):
                 ev.add("webhook", 0.5, "request body carries a callback URL")
             if {"username", "password"} <= props or "grant_type" in props:
@@ -905,7 +936,7 @@ def _from_media(op: Operation, ev: _Evidence) -> None:
         elif op.method == "GET" and media_type == "text/plain":
             ev.add("download", 0.5, f"GET answers raw {media_type}")
         schema = media.schema if isinstance(media.schema, dict) else {}
-        props = {k.lower() for k in (schema.get("properties") or {})}
+        props = {k.lower() for k in _fields(schema)}
         if "access_token" in props or "accesstoken" in props:
             ev.add("auth", 0.6, "answers an access_token")
 
@@ -950,7 +981,7 @@ def _fields_only(op: Operation, media: Any) -> bool:
     """A multipart body whose schema names its fields and each is a plain value (a file
     may hide behind a `$ref` or a choice: Telegram's `InputFile or String`)."""
     schema = _resolved(op, media.schema, "request")
-    props = schema.get("properties") or {}
+    props = _fields(schema)
     return bool(props) and all(_plain(sub) for sub in props.values()) and not _has_binary(schema)
 
 
@@ -965,7 +996,7 @@ def _plain(schema: Any) -> bool:
 def _has_binary(schema: dict[str, Any]) -> bool:
     """A field of the body holds bytes (`format: binary`, a `contentMediaType`, a string
     called `file`: Appwrite's)."""
-    for name, sub in (schema.get("properties") or {}).items():
+    for name, sub in _fields(schema).items():
         if isinstance(sub, dict) and (
             sub.get("format") in ("binary", "byte")
             or "contentMediaType" in sub
@@ -1023,9 +1054,7 @@ def _from_job_answer(op: Operation, ev: _Evidence) -> None:
         if "json" not in media_type or not isinstance(media.schema, dict):
             continue
         named = str(media.schema.get("$ref", "")).rsplit("/", 1)[-1]
-        props = {
-            snake(k) for k in (_resolved(op, media.schema, "response").get("properties") or {})
-        }
+        props = {snake(k) for k in _fields(_resolved(op, media.schema, "response"))}
         if set(words(named)) & _JOB_NOUNS or props & _JOB_IDS:
             ev.add("async-job", 0.45, "answers a job to poll")
             return
@@ -1099,7 +1128,7 @@ def _answer_shape(op: Operation) -> str | None:
             item = flatten(flat.get("items"), bundle.defs)
             record = isinstance(item, dict) and (item.get("properties") or item.get("allOf"))
             return "array" if record else "scalars"
-        props = flat.get("properties") or {}
+        props = _fields(flat)
         if not props:
             return "object"
         arrays, others = [], []

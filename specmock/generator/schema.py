@@ -209,9 +209,19 @@ def _fix_30_bounds(out: dict[str, Any]) -> None:
                 out["exclusive" + bound] = out.pop(bound.lower())
 
 
+def names(value: Any) -> bool:
+    """`required` as JSON Schema means it: a list of property names."""
+    return isinstance(value, list) and all(isinstance(n, str) for n in value)
+
+
 def _repair(out: dict[str, Any]) -> None:
-    """Servable defects `lint.document_defects` reports: repeated `required` names, unknown
+    """Servable defects `lint.document_defects` reports: repeated `required` names, a
+    `required` that lists no names or `properties` that are no map (both dropped), unknown
     types, patterns the validators cannot compile (ECMA-262 ones get `ecmaPattern`)."""
+    if "required" in out and not names(out["required"]):
+        del out["required"]  # `required: true`, Swagger 2's parameter spelling
+    if "properties" in out and not isinstance(out["properties"], dict):
+        del out["properties"]
     required = out.get("required")
     if isinstance(required, list) and len(set(map(str, required))) != len(required):
         out["required"] = list(dict.fromkeys(required))
