@@ -7,7 +7,8 @@ feature adds weight to one pattern; a pattern's score is 1 - prod(1 - weight), a
 rules' own choice is the best score, sure by how far it leads the runner-up. Weights
 learned from labelled operations (`learned.py`) then weigh that evidence with the words
 and shapes it came from; their choice and its probability are what is reported, so an
-operation that looks like two things is reported as unsure."""
+operation that looks like two things is reported as unsure. `wording.py` splits paths and
+names into words; `shapes.py` reads what bodies and answers hold."""
 
 from __future__ import annotations
 
@@ -19,8 +20,21 @@ from typing import Any
 from . import learned, phrases
 from .heuristics import snake
 from .plan import Operation, Service
-from .resources import LIST_KEYS, is_array, list_location
-from .schema import flatten
+from .shapes import (
+    BINARY,
+    answer_shape,
+    answers_bytes,
+    bare_list,
+    fields_of,
+    fields_only,
+    has_binary,
+    names_alike,
+    pagination,
+    raw,
+    resolved,
+    sends_bytes,
+)
+from .wording import NAMESPACE, ends_literal, last_segment, route, subject_segments, words
 
 CRUD = ("create", "read", "list", "replace", "update", "delete")
 PATTERNS = (
@@ -125,38 +139,17 @@ _JOBS += (
 )  # a CI build runs, then is polled (CircleCI, Netlify)
 # what a deed's path may name besides the deed, and which then decides
 _NAMED_ELSE = {*_VERBS["batch"], *_JOBS, "async", "upload", "uploads"}
-_CURSOR = ("cursor", "after", "before", "starting_after", "ending_before", "page_token")
-_CURSOR += ("pagetoken", "next_token", "nexttoken", "continuation", "marker", "since_id")
-_OFFSET = ("offset", "skip", "start")
-_PAGE = ("page", "page_number", "pagenumber", "per_page", "page_size", "pagesize")
-_BINARY = re.compile(
-    r"^(application/(octet-stream|pdf|zip|gzip|x-tar|x-gzip|x-bzip2)|image/|audio/|video/|text/csv)"
-)
 _LOOKUPS = ("find", "lookup")  # verbs of a search that a GET of a collection only restates
-_FILE_FIELDS = ("file", "files", "attachment", "upload")  # a form field that is a file
-_EXPRESS = re.compile(r"/:(\w+)(?=/|$)")
 _CALLBACK_FIELDS = ("url", "callback_url", "callbackurl", "target_url", "endpoint", "uri")
 _CALLBACK_FIELDS += ("address", "notification_url", "webhook_url", "hook_url", "event_url")
-_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 # words that end the object of an operationId: `getGroupsForUser` reads groups, not a user
 _PREPOSITIONS = ("for", "by", "of", "in", "on", "from", "to", "with", "at", "under", "per")
-# what sits beside the items of a list answer: paging, counts, links, diagnostics
-_BESIDE_ITEMS = {"next", "prev", "previous", "offset", "limit", "total", "count", "page"}
-_BESIDE_ITEMS |= {"size", "cursor", "next_cursor", "has_more", "href", "next_page_token"}
-_BESIDE_ITEMS |= {"nextpagetoken", "total_count", "totalcount", "page_size", "pagesize"}
-_BESIDE_ITEMS |= {"first", "last", "links", "_links", "meta", "paging", "pagination"}
-_BESIDE_ITEMS |= {"kind", "etag", "object", "type", "has_next", "more", "total_size"}
-_BESIDE_ITEMS |= {"next_link", "odata_next_link", "odata_count"}
 # verbs an RPC path may start with; nouns that double as verbs (`content`, `file`) are left out
 _PATH_VERBS = {v for p in (*CRUD, "auth", "search", "action", "upload") for v in _VERBS[p]}
 _PATH_VERBS -= {"new", "one", "all", "index", "post", "put", "session", "token", "keep"}
 _PATH_VERBS -= {"status", "count", "check", "wait", "filter", "import", "attach", "oauth"}
 _PATH_VERBS -= {"upload", "uploads"}  # `/upload-tokens` is a noun
-_NAMESPACE = re.compile(r"^[A-Z]\w*\.[A-Z][\w.]*$")  # `Microsoft.Batch`, `Microsoft.Storage`
-_FORMAT = re.compile(r"\.(json|xml)(?=/|$)")  # `/posts.json`: the format, not a word
-_GLUED = re.compile(r"\{[^}]*\}")  # a parameter inside a path segment
 _HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
-_NOT_ITEMS = ("warnings", "errors", "links", "_links")  # arrays that are no list's items
 # a name a feature quotes or ends in: `undoes 'approve'`, `on an item path of /pets`
 _QUOTED = re.compile(r"'[^']*'|\[[^\]]*\]|(?<=path of ).*$")
 # the pattern a verb names first: `list` -> list, `search` -> search
@@ -179,16 +172,6 @@ class Recognition:
         if self.pagination:
             out["pagination"] = self.pagination
         return out
-
-
-def words(text: str) -> list[str]:
-    """`listPetsByOwner`, `list_pets`, `/pets/{id}/content` -> lower-case words."""
-    return list(_words(text))
-
-
-@lru_cache(maxsize=8192)  # the same paths and names are split for every pattern
-def _words(text: str) -> tuple[str, ...]:
-    return tuple(w.lower() for w in _WORD.findall(text.replace("_", " ").replace("-", " ")))
 
 
 class _Evidence:
@@ -220,14 +203,14 @@ def edited_collections(service: Service) -> frozenset[str]:
         and op.role.kind == "replace"
     }
     # a PUT of the collection path itself, the record named in the body (Avaza's `/api/Task`)
-    put = {words(_last_segment(op))[-1] for op in service.operations if _puts_a_job(op)}
+    put = {words(last_segment(op))[-1] for op in service.operations if _puts_a_job(op)}
     return frozenset(replaced | put)
 
 
 def _puts_a_job(op: Operation) -> bool:
     """A PUT of a path ending in one job word (`PUT /api/Task`): its records are edited."""
-    last = words(_last_segment(op))
-    return op.method == "PUT" and _ends_literal(op.path) and last in ([j] for j in _JOBS)
+    last = words(last_segment(op))
+    return op.method == "PUT" and ends_literal(op.path) and last in ([j] for j in _JOBS)
 
 
 def recognize_all(service: Service, weighed: bool = True) -> dict[int, Recognition]:
@@ -245,7 +228,7 @@ def recognize(
     learned weights (`learned.py`)."""
     forced = op.extensions.get("x-specmock-kind")
     if isinstance(forced, str) and forced in (*PATTERNS, "none"):
-        return Recognition(forced, FORCED, ["x-specmock-kind"], _pagination(op))
+        return Recognition(forced, FORCED, ["x-specmock-kind"], pagination(op))
     ev, n, said = _evidence(op, edited)
     best, confidence = _ruled(ev)
     if weighed:
@@ -254,8 +237,8 @@ def recognize(
         why = [*ev.why.get(best, ()), _weighed_by(found)]
     else:
         why = ev.why.get(best, ["no deciding feature"])
-    pagination = _pagination(op) if best in ("list", "search") else None
-    return Recognition(best, confidence, why, pagination)
+    paging = pagination(op) if best in ("list", "search") else None
+    return Recognition(best, confidence, why, paging)
 
 
 def _weighed_by(found: learned.Weighed) -> str:
@@ -312,14 +295,14 @@ def _cues(
     found |= {
         m: 1.0,
         f"{m} classified {kind}, item {item}": 1.0,
-        f"{m} answering {_answer_shape(op)}": 1.0,
-        f"{m} ending in a literal: {_ends_literal(op.path)}": 1.0,
+        f"{m} answering {answer_shape(op)}": 1.0,
+        f"{m} ending in a literal: {ends_literal(op.path)}": 1.0,
         f"{m} last path word for {_PATTERN_OF.get(last)}": 1.0,
         f"{m} operationId verb for {_PATTERN_OF.get(n.first)}": 1.0,
         f"{m} object plural: {n.many}": 1.0,
         f"{m} summary says many: {bool(said and said.many)}": 1.0,
-        f"{m} paged: {_pagination(op) is not None}": 1.0,
-        f"{m} bare list: {_bare_list(op)}": 1.0,
+        f"{m} paged: {pagination(op) is not None}": 1.0,
+        f"{m} bare list: {bare_list(op)}": 1.0,
     }
     found |= {f"operationId word: {w}": 0.5 for w in words(op.operation_id or "")}
     found |= {f"summary word: {w}": 0.5 for w in words(op.summary or "")}
@@ -336,8 +319,8 @@ def _body_cues(op: Operation) -> dict[str, float]:
     media = next(iter(op.body.content.values()), None) if op.body else None
     if media is None or not isinstance(media.schema, dict):
         return {f"{op.method} body: none": 1.0}
-    schema = _resolved(op, media.schema, "request")
-    fields, required = _fields(schema), schema.get("required")
+    schema = resolved(op, media.schema, "request")
+    fields, required = fields_of(schema), schema.get("required")
     required = required if isinstance(required, list) else []
     answer = next(iter(op.success.content.values()), None) if op.success else None
     answered = answer.schema if answer is not None and isinstance(answer.schema, dict) else {}
@@ -349,12 +332,6 @@ def _body_cues(op: Operation) -> dict[str, float]:
         f"{op.method} body required share": share,
         f"{op.method} body is the answer's schema: {same}": 1.0,
     }
-
-
-def _fields(schema: dict[str, Any]) -> dict[str, Any]:
-    """A schema's properties, or none where a malformed spec gives something else."""
-    found = schema.get("properties")
-    return found if isinstance(found, dict) else {}
 
 
 def _bucket(n: int) -> str:
@@ -372,7 +349,7 @@ def _from_role(op: Operation, ev: _Evidence, n: _Names, said: phrases.Phrase | N
     role = op.role
     if role is None:
         return
-    answer = _answer_shape(op) if op.method == "GET" else None
+    answer = answer_shape(op) if op.method == "GET" else None
     # an item path answered with an array, where the names say one (Anchore's image)
     one = role.kind == "read" and answer in ("array", "wrapped") and _named_one(op, n, said)
     if role.kind in CRUD and role.resource is not None:
@@ -381,14 +358,14 @@ def _from_role(op: Operation, ev: _Evidence, n: _Names, said: phrases.Phrase | N
         if role.kind == "read" and answer in ("array", "wrapped") and not one:
             weight = 0.25  # the answer says many, whatever the path says (`/top/{topic}`)
         ev.add(role.kind, weight, f"{op.method} on {shape} of {role.resource.collection}")
-    elif role.kind == "list" and (_bare_list(op) or _pagination(op) or answer == "wrapped"):
+    elif role.kind == "list" and (bare_list(op) or pagination(op) or answer == "wrapped"):
         ev.add("list", 0.4, f"{op.method} returning a list")
     elif role.kind == "list":  # a GET with no list in its answer and no page to ask for
         ev.add("read", 0.4, f"{op.method} of one document (no list in the answer)")
     elif role.kind in ("auth", "search"):
         weight = 0.3 if role.kind == "auth" and _only_sessions(op) else 0.5
         ev.add(role.kind, weight, f"classified {role.kind} by its path")
-    elif role.kind == "action" and op.method == "POST" and not _ends_literal(op.path):
+    elif role.kind == "action" and op.method == "POST" and not ends_literal(op.path):
         ev.add("update", 0.4, "POST to one item changes it")  # Stripe's, Twilio's updates
     elif role.kind == "action":
         ev.add("action", 0.25, f"{op.method} on a path that is no collection")
@@ -404,10 +381,10 @@ def _from_role(op: Operation, ev: _Evidence, n: _Names, said: phrases.Phrase | N
         ev.add("list", 0.3, "GET answering an array, though one is named")
     elif answer == "array":
         ev.add("list", 0.6, "GET answering an array of records")
-    elif op.method == "GET" and (_bare_list(op) or answer == "wrapped"):
+    elif op.method == "GET" and (bare_list(op) or answer == "wrapped"):
         ev.add("list", 0.5, "GET answering a list of items")
-    if role.kind in ("list", "search") and _pagination(op):
-        ev.add(role.kind, 0.2, f"{_pagination(op)} pagination parameters")
+    if role.kind in ("list", "search") and pagination(op):
+        ev.add(role.kind, 0.2, f"{pagination(op)} pagination parameters")
 
 
 def _named_one(op: Operation, n: _Names, said: phrases.Phrase | None) -> bool:
@@ -419,12 +396,12 @@ def _named_one(op: Operation, n: _Names, said: phrases.Phrase | None) -> bool:
 def _names_one(path: str) -> bool:
     """The path ends in an identifier of what precedes it (`/images/{imageDigest}`,
     `/phones/{contactId}`), not in a filter (`/Calendar/Show/{Name}/{Year}`)."""
-    segments = [s for s in _route(path).split("/") if s]
+    segments = [s for s in route(path).split("/") if s]
     if len(segments) < 2 or not segments[-1].startswith("{") or "{" in segments[-2]:
         return False
     param = segments[-1].strip("{}")
     said = words(param)
-    return (bool(said) and said[-1] in _ID_WORDS) or _names_alike(param, segments[-2])
+    return (bool(said) and said[-1] in _ID_WORDS) or names_alike(param, segments[-2])
 
 
 @dataclass
@@ -447,8 +424,8 @@ class _Names:
 
 def _names(op: Operation) -> _Names:
     id_words = words(op.operation_id)
-    segments = _subject_segments(op.path)
-    last_words = words(_last_segment(op))
+    segments = subject_segments(op.path)
+    last_words = words(last_segment(op))
     first = _verb(op.operation_id)
     many = _many(id_words, first)
     named_by_path = first == op.method.lower() and _only_path(id_words[1:], op.path)
@@ -458,7 +435,7 @@ def _names(op: Operation) -> _Names:
         if last_words and not (op.method == "GET" and last_words[0] in _WRITE_VERBS)
         else ""
     )
-    if named_by_path and verb in _PATH_VERBS and _ends_literal(op.path) and not _items_below(op):
+    if named_by_path and verb in _PATH_VERBS and ends_literal(op.path) and not _items_below(op):
         # RPC paths (`/sendMessage`, `/updates/{id}/destroy`, `{name}:pause`) name the verb;
         # their other words count once, as path words
         first, many = last_words[0], _many(last_words, last_words[0])
@@ -494,14 +471,17 @@ def _names(op: Operation) -> _Names:
         named_by_path,
         restated,
         _unnamed(_versioned(id_words))[1:] + _batch_first(id_words),
-        {"upload": _sends_bytes(op), "download": op.method == "GET" or _answers_bytes(op)},
+        {
+            "upload": sends_bytes(op),
+            "download": op.method == "GET" or answers_bytes(op),
+        },
     )
 
 
 def _from_delete(op: Operation, ev: _Evidence) -> None:
     """A DELETE on a path that is no item: of a collection, of a deed (which undoes it), or
     of one thing."""
-    last = words(_last_segment(op)) if _ends_literal(op.path) else []
+    last = words(last_segment(op)) if ends_literal(op.path) else []
     if last and phrases.plural(last[-1]):
         ev.add("batch", 0.3, "DELETE of a whole collection")  # `/users/{id}/sessions`
     elif _deed(last[:1]):
@@ -518,7 +498,7 @@ def _from_names(op: Operation, ev: _Evidence, n: _Names, edited: frozenset[str])
     elif n.first in _VERBS["read"] and n.many and op.method == "POST":
         ev.add("list", 0.5, f"RPC {n.first} of many")  # `/getChatAdministrators`
         n.first = ""
-    elif n.first in _VERBS["read"] and n.many and _answer_shape(op) in ("array", "wrapped", None):
+    elif n.first in _VERBS["read"] and n.many and answer_shape(op) in ("array", "wrapped", None):
         n.first = ""  # `getGroupsForUser`: a get of many is a list, weighed by _from_number
     for pattern, verbs in _VERBS.items():
         _from_words(op, ev, n, pattern, verbs, edited)
@@ -552,7 +532,7 @@ def _from_words(
         # `sendEmailBatch`: a batch qualifies whatever verb it follows
         ev.add(pattern, 0.65 if pattern == "batch" else 0.3, f"operationId names {pattern}")
     if pattern == "download":  # what is answered is named last: /files/{id}/copy is not
-        json_answer = _answer_shape(op) in ("record", "wrapped")
+        json_answer = answer_shape(op) in ("record", "wrapped")
         if any(w in verbs for w in n.last_words) and not json_answer and n.moves[pattern]:
             ev.add(pattern, 0.55, "the last path word names a download")
     elif pattern == "async-job" and op.method in ("PUT", "PATCH") and "status" in n.last_words:
@@ -567,7 +547,7 @@ def _from_words(
         return  # `/batchAccounts/{name}`: a batch account is one thing
     elif kept and pattern == "search":  # a kept batch still counts where a segment names one
         return
-    elif pattern == "webhook" and not _ends_literal(op.path):
+    elif pattern == "webhook" and not ends_literal(op.path):
         return  # `/webhooks/{id}`: one registered, now read or changed
     elif pattern == "auth" and _kept_credential(op, n):
         return  # `DELETE /token/{id}`, `GET /oauth/token/{id}/organization`: a record
@@ -587,11 +567,11 @@ def _status_of_thing(n: _Names, verbs: tuple[str, ...]) -> bool:
 def _from_last_word(op: Operation, ev: _Evidence, n: _Names, edited: frozenset[str]) -> None:
     """What the path ends with: a job started, a webhook added, something asynchronous."""
     last = n.last_words[-1] if n.last_words else ""
-    if any(seg in ("search", "query") for seg in _route(op.path).lower().split("/")):
+    if any(seg in ("search", "query") for seg in route(op.path).lower().split("/")):
         ev.add("search", 0.6, "a search endpoint")  # `/2/tweets/search/recent`
     named_else = set(n.last_words) & _NAMED_ELSE or set(n.path_words) & _AUTH_WORDS
     named_else = named_else or _items_below(op)  # `/request` over `/request/{id}`: a noun
-    if op.method != "GET" and _deed(n.last_words[:1]) and _ends_literal(op.path) and not named_else:
+    if op.method != "GET" and _deed(n.last_words[:1]) and ends_literal(op.path) and not named_else:
         ev.add("action", 0.5, f"the path ends in the deed {n.last_words[0]!r}")  # `/activate`
         if n.last_words[1:] and n.last_words[-1] in ("all", "multiple"):
             ev.add("batch", 0.6, f"the deed is done to {n.last_words[-1]}")  # `/closeAll`
@@ -599,7 +579,7 @@ def _from_last_word(op: Operation, ev: _Evidence, n: _Names, edited: frozenset[s
         ev.add("list", 0.6, "GET of /all")  # `/contacts/all`
     elif _deed_between(op):
         ev.add("action", 0.5, "the path names a deed between its nouns")
-    if op.method == "GET" and last == "count" and _ends_literal(op.path):
+    if op.method == "GET" and last == "count" and ends_literal(op.path):
         ev.add("read", 0.6, "GET of a count")  # `/domains/count`: one number, not the list
     elif op.method in ("GET", "POST") and n.last_words == ["list"]:
         ev.add("list", 0.6, f"{op.method} of a /list")  # `/subscriptions/list`
@@ -612,11 +592,9 @@ def _from_last_word(op: Operation, ev: _Evidence, n: _Names, edited: frozenset[s
         ev.add("webhook", 0.7, f"POST adds one of the {last}: registers a callback")
     reading = n.first in (*_VERBS["list"], *_VERBS["read"], *_VERBS["search"])
     jobs = last in _JOBS and not _edited(op) and last not in edited
-    if op.method == "POST" and jobs and not reading and _ends_literal(op.path):
+    if op.method == "POST" and jobs and not reading and ends_literal(op.path):
         ev.add("async-job", 0.6, f"POST starts one of the {last}")
-    if n.first in _VERBS["search"] and (
-        _answer_shape(op) in ("array", "wrapped") or _bare_list(op)
-    ):
+    if n.first in _VERBS["search"] and (answer_shape(op) in ("array", "wrapped") or bare_list(op)):
         ev.add("search", 0.6, "a search answering a list")
 
 
@@ -624,7 +602,7 @@ def _deed_between(op: Operation) -> bool:
     """A verb and its object spelled as a segment before a parameter (`/groups/{id}/
     addContact/{contactId}`), or a deed followed by what it is done to (`/ships/{id}/scan/
     waypoints`): RPC in REST clothing."""
-    segments = [s for s in _route(op.path).split("/") if s]
+    segments = [s for s in route(op.path).split("/") if s]
     for i, segment in enumerate(segments[:-1]):
         said = words(segment)
         if "{" in segment or not said:
@@ -646,7 +624,7 @@ def _deed_between(op: Operation) -> bool:
 
 def _only_sessions(op: Operation) -> bool:
     """The path says auth only by `session(s)`: playback, payment or upload sessions too."""
-    said = {w for s in _route(op.path).split("/") for w in words(s)}
+    said = {w for s in route(op.path).split("/") for w in words(s)}
     return bool(said & {"session", "sessions"}) and not said & _AUTH_WORDS
 
 
@@ -654,10 +632,10 @@ def _only_sessions(op: Operation) -> bool:
 def _batch_segment(path: str) -> bool:
     """A segment names a batch (`/email/batch`, `/batchWithTemplates`, `/bulk-delete`), not
     a collection of things called batches something (`/batchAccounts/{name}`)."""
-    segments = [s for s in _route(path).split("/") if s]
+    segments = [s for s in route(path).split("/") if s]
     return any(
         set(_unnamed(words(s))) & set(_VERBS["batch"])
-        and not _NAMESPACE.match(s)
+        and not NAMESPACE.match(s)
         and not (i + 1 < len(segments) and segments[i + 1].startswith("{"))
         and not (i + 1 < len(segments) and re.fullmatch(r"v\d+\w*", segments[i + 1]))
         for i, s in enumerate(segments)
@@ -669,7 +647,7 @@ def _kept(path: str, pattern: str) -> bool:
     """The path keeps the pattern's things as records, each at its own path (`/batches/
     {batchUuid}`, `/filter/{id}`): its word names that record, not many things done at once
     or a search."""
-    segments = [s for s in _route(path).split("/") if s]
+    segments = [s for s in route(path).split("/") if s]
     return any(
         {w.removesuffix("es") for w in words(s)} & set(_VERBS[pattern])
         and segments[i + 1].startswith("{")
@@ -711,13 +689,13 @@ def _kept_credential(op: Operation, n: _Names) -> bool:
     read and deleted like any record; only the path's end asks for one to be issued."""
     if op.method not in ("GET", "DELETE"):
         return False
-    return not _ends_literal(op.path) or not set(n.last_words) & {*_AUTH_WORDS, "session"}
+    return not ends_literal(op.path) or not set(n.last_words) & {*_AUTH_WORDS, "session"}
 
 
 def _looks_up(op: Operation, verb: str) -> bool:
     """`find` or `lookup` said of a GET of a collection or an item, which only lists or
     reads it (Callfire's `findContacts`)."""
-    searched = "search" in words(_route(op.path))
+    searched = "search" in words(route(op.path))
     return op.method == "GET" and verb in _LOOKUPS and not searched
 
 
@@ -731,53 +709,19 @@ def _items_below(op: Operation) -> bool:
 def _under_actions(path: str) -> bool:
     """The path names one of a thing's actions: `/servers/{id}/actions/poweroff`,
     `/droplets/{id}/actions` (the action named in the body)."""
-    segments = [s for s in _route(path).split("/") if s]
+    segments = [s for s in route(path).split("/") if s]
     return "actions" in segments[-2:] and not segments[-1].startswith("{")
 
 
 def _lists_jobs(op: Operation, last: list[str]) -> bool:
     """`GET /contacts/exports`: the jobs themselves, listed, not one polled."""
-    return bool(last) and phrases.plural(last[-1]) and _ends_literal(op.path)
+    return bool(last) and phrases.plural(last[-1]) and ends_literal(op.path)
 
 
 def _only_edited(heads: list[str], verbs: tuple[str, ...], edited: frozenset[str]) -> bool:
     """Every job word among the path's nouns names a collection clients edit."""
     named = {w for w in heads if w in verbs}
     return bool(named) and named <= edited
-
-
-def _subject_segments(path: str) -> list[str]:
-    """The literal segments that say what an operation is about: all but the collections
-    that scope a deeper one (`/subscriptions/{id}/resourceGroups/{group}/...`, `/companies/
-    {id}/...`), which say where, not what; the last collection before an id stays. A
-    vendor's namespace (`Microsoft.Batch`) names a product, not the operation."""
-    segments = [s for s in _route(path).split("/") if s]
-    scoped = [i for i in range(len(segments) - 1) if "{" in segments[i + 1]][:-1]
-    literals = (_GLUED.sub("", s).strip(":.") for i, s in enumerate(segments) if i not in scoped)
-    return [lit for lit in literals if lit and not _NAMESPACE.match(lit)]
-
-
-@lru_cache(maxsize=4096)  # a pure function of the path, asked once per pattern
-def _route(path: str) -> str:
-    """The path without a format suffix (`/t/{id}/posts.json`) or a query or fragment some
-    specs write into it (`?uploadId`); where
-    the path is bare and the fragment names the operation (`/#Action=SendMessage`,
-    `/#X-Amz-Target=Logs.CreateLogGroup`), that name as the last segment."""
-    route, rest = re.fullmatch(r"([^?#]*)[?#]?(.*)", path, re.DOTALL).groups()  # type: ignore[union-attr]
-    route = _EXPRESS.sub(r"/{\1}", _FORMAT.sub("", route))  # `/feed/:token`: a parameter
-    if rest and not words(_GLUED.sub("", route)):
-        named = re.findall(r"=([\w.-]+)", rest)
-        if named:
-            return f"{route.rstrip('/')}/{named[-1].rsplit('.', 1)[-1]}"
-    return route
-
-
-@lru_cache(maxsize=4096)  # a pure function of the path, asked once per pattern
-def _ends_literal(path: str) -> bool:
-    """The path ends in words (`/sendMessage`, `/{id}/destroy`, `{name}:pause`), not in a
-    parameter: `/list/{id}` reads a list, it does not list."""
-    last = _route(path).rstrip("/").rsplit("/", 1)[-1]
-    return bool(_GLUED.sub("", last).strip(":."))
 
 
 def _patched(op: Operation) -> bool:
@@ -902,23 +846,23 @@ def _from_media(op: Operation, ev: _Evidence) -> None:
             if media_type == "text/csv":
                 ev.add("batch", 0.6, "request body is CSV rows")
             elif sends and media_type.startswith("multipart/") and plain:
-                if _has_binary(_resolved(op, media.schema, "request")):
+                if has_binary(resolved(op, media.schema, "request")):
                     ev.add("upload", 0.75, f"request body {media_type} with a file")
-            elif sends and media_type.startswith("multipart/") and _fields_only(op, media):
+            elif sends and media_type.startswith("multipart/") and fields_only(op, media):
                 pass  # a form of plain fields, sent as multipart (Files.com's every POST)
-            elif sends and (media_type.startswith("multipart/") or _BINARY.match(media_type)):
+            elif sends and (media_type.startswith("multipart/") or BINARY.match(media_type)):
                 weight = 0.4 if plain else 0.75  # bytes as one choice beside JSON (Docker's)
                 ev.add("upload", weight, f"request body {media_type}")
-            elif sends and media_type == "*/*" and _raw(op, media, "request"):
+            elif sends and media_type == "*/*" and raw(op, media, "request"):
                 ev.add("upload", 0.75, "request body is raw bytes of any type")
-            schema = _resolved(op, media.schema, "request")
-            if sends and "json" in media_type and _has_binary(schema):
+            schema = resolved(op, media.schema, "request")
+            if sends and "json" in media_type and has_binary(schema):
                 ev.add("upload", 0.6, "request body carries a file's bytes")  # Akeneo's
             if schema.get("type") == "array" and op.method == "PATCH":
                 pass  # a JSON Patch: a list of changes to one thing (Otoroshi's `Patch`)
             elif schema.get("type") == "array":
                 ev.add("batch", 0.45, "request body is an array")
-            props = {k.lower() for k in _fields(schema)}
+            props = {k.lower() for k in fields_of(schema)}
             if props & set(_CALLBACK_FIELDS) and op.method == "POST" and _hooked(op):
                 ev.add("webhook", 0.5, "request body carries a callback URL")
             if {"username", "password"} <= props or "grant_type" in props:
@@ -929,14 +873,14 @@ def _from_media(op: Operation, ev: _Evidence) -> None:
     for media_type, media in answers.items():
         if op.method not in ("GET", "POST"):
             pass  # a DELETE answering the bytes it removed is no download
-        elif json_too and _BINARY.match(media_type) and not _raw(op, media, "response"):
+        elif json_too and BINARY.match(media_type) and not raw(op, media, "response"):
             pass  # the same record as CSV beside JSON is another spelling (Adafruit's feeds)
-        elif _BINARY.match(media_type) or (media_type == "*/*" and _raw(op, media, "response")):
+        elif BINARY.match(media_type) or (media_type == "*/*" and raw(op, media, "response")):
             ev.add("download", 0.75, f"answers {media_type}")
         elif op.method == "GET" and media_type == "text/plain":
             ev.add("download", 0.5, f"GET answers raw {media_type}")
         schema = media.schema if isinstance(media.schema, dict) else {}
-        props = {k.lower() for k in _fields(schema)}
+        props = {k.lower() for k in fields_of(schema)}
         if "access_token" in props or "accesstoken" in props:
             ev.add("auth", 0.6, "answers an access_token")
 
@@ -948,75 +892,17 @@ def _hooked(op: Operation) -> bool:
     return bool({w.removesuffix("s") for w in named} & _HOOK_WORDS)
 
 
-def _sends_bytes(op: Operation) -> bool:
-    """The request body is a file: multipart, binary media or any type."""
-    content = op.body.content if op.body is not None else {}
-    return any(
-        m.startswith("multipart/")
-        or _BINARY.match(m)
-        or (m == "*/*" and _raw(op, media, "request"))
-        for m, media in content.items()
-    )
-
-
-def _answers_bytes(op: Operation) -> bool:
-    """The success answer is a file: binary media or any type."""
-    content = op.success.content if op.success is not None else {}
-    return any(
-        _BINARY.match(m) or (m == "*/*" and _raw(op, media, "response"))
-        for m, media in content.items()
-    )
-
-
-def _raw(op: Operation, media: Any, direction: str) -> bool:
-    """Bytes of any type, unless the schema says a record: specs converted from Swagger 2
-    without `produces` declare `*/*` for their JSON (DocuSign's)."""
-    schema = _resolved(op, media.schema, direction)
-    if schema.get("format") in ("binary", "file"):  # Swagger 2's file, converted
-        return True
-    return not (schema.get("properties") or schema.get("type") in ("object", "array"))
-
-
-def _fields_only(op: Operation, media: Any) -> bool:
-    """A multipart body whose schema names its fields and each is a plain value (a file
-    may hide behind a `$ref` or a choice: Telegram's `InputFile or String`)."""
-    schema = _resolved(op, media.schema, "request")
-    props = _fields(schema)
-    return bool(props) and all(_plain(sub) for sub in props.values()) and not _has_binary(schema)
-
-
-def _plain(schema: Any) -> bool:
-    if not isinstance(schema, dict) or schema.get("format") in ("binary", "byte"):
-        return False
-    if schema.get("type") == "array":
-        return _plain(schema.get("items"))
-    return schema.get("type") in ("string", "integer", "number", "boolean")
-
-
-def _has_binary(schema: dict[str, Any]) -> bool:
-    """A field of the body holds bytes (`format: binary`, a `contentMediaType`, a string
-    called `file`: Appwrite's)."""
-    for name, sub in _fields(schema).items():
-        if isinstance(sub, dict) and (
-            sub.get("format") in ("binary", "byte")
-            or "contentMediaType" in sub
-            or (name.lower() in _FILE_FIELDS and sub.get("type") == "string")
-        ):
-            return True
-    return False
-
-
 def _from_phrase(op: Operation, ev: _Evidence, n: _Names, said: phrases.Phrase | None) -> None:
     """The deed the summary (or description) opens with, and how many it acts on; a deed
     the method already says (`Get a pet` by GET, `Create a pet` by POST) adds little."""
     if said is None:
         return
     pattern, what = said.pattern, f"its summary opens with {said.verb!r}"
-    answer = _answer_shape(op) if op.method == "GET" else None
+    answer = answer_shape(op) if op.method == "GET" else None
     if pattern == "action" and op.method == "DELETE":
         pattern = "delete"  # `Cancel an upload` by DELETE: the method says what goes
     if pattern == "read" and (
-        said.counted or (said.many and (answer != "record" or _bare_list(op)))
+        said.counted or (said.many and (answer != "record" or bare_list(op)))
     ):
         pattern, what = "list", what + " of many"
     elif said.many and (pattern == "delete" or (pattern == "create" and op.body is not None)):
@@ -1028,15 +914,15 @@ def _from_phrase(op: Operation, ev: _Evidence, n: _Names, said: phrases.Phrase |
     elif said.upload and (pattern == "create" or said.verb in _UPLOAD_STEPS):
         pattern, what = "upload", what + " of an upload"  # `Commit upload session`
     if _looks_up(op, said.verb):
-        plural = _ends_literal(op.path) and phrases.plural(words(_last_segment(op))[-1])
+        plural = ends_literal(op.path) and phrases.plural(words(last_segment(op))[-1])
         many = pattern == "list" or said.many or plural
         pattern = "list" if many else "read"  # `Find contacts`, `Find a specific contact`
     restated = pattern == _METHOD_DEFAULT.get(op.method) or (op.method, pattern) in _RESTATED
-    restated &= not (pattern == "create" and not _ends_literal(op.path))  # POST to `/{path}`
+    restated &= not (pattern == "create" and not ends_literal(op.path))  # POST to `/{path}`
     restated |= op.method == "GET" and pattern == "action"  # `Check if a user can...`: a read
     counted = said.counted or (what.endswith(" of many") and pattern == "batch")
     weight = 0.65 if counted and pattern in ("list", "batch") else 0.55
-    if pattern == "search" and (answer in ("array", "wrapped") or _bare_list(op)):
+    if pattern == "search" and (answer in ("array", "wrapped") or bare_list(op)):
         weight = 0.65  # `Performs a track search`, answered with tracks
     ev.add(pattern, 0.2 if restated else _PHRASE_WEIGHT.get(pattern, weight), what)
     if said.bulk and not _kept(op.path, "batch"):
@@ -1054,7 +940,7 @@ def _from_job_answer(op: Operation, ev: _Evidence) -> None:
         if "json" not in media_type or not isinstance(media.schema, dict):
             continue
         named = str(media.schema.get("$ref", "")).rsplit("/", 1)[-1]
-        props = {snake(k) for k in _fields(_resolved(op, media.schema, "response"))}
+        props = {snake(k) for k in fields_of(resolved(op, media.schema, "response"))}
         if set(words(named)) & _JOB_NOUNS or props & _JOB_IDS:
             ev.add("async-job", 0.45, "answers a job to poll")
             return
@@ -1067,105 +953,3 @@ def _from_statuses(op: Operation, ev: _Evidence) -> None:
         ev.add("async-job", 0.3, "declares 202 Accepted")
         if "location" in headers or "operation-location" in headers:
             ev.add("async-job", 0.6, "202 carries a Location to poll")
-
-
-def _last_segment(op: Operation) -> str:
-    """The path's last literal segment, or the literal part of one glued to a parameter
-    (`{name}:pause`, `create{format}`): what the operation is about."""
-    for segment in reversed(_route(op.path).split("/")):
-        literal = _GLUED.sub("", segment).strip(":.")
-        if literal:
-            return literal
-    return ""
-
-
-def _resolved(op: Operation, schema: Any, direction: str) -> dict[str, Any]:
-    """A body schema with its top-level `$ref` followed (one step is what names need)."""
-    if not isinstance(schema, dict):
-        return {}
-    if "$ref" not in schema:
-        return schema
-    bundle = op.compiler.bundle(schema, direction)
-    ref = bundle.schema.get("$ref", "") if isinstance(bundle.schema, dict) else ""
-    found = bundle.defs.get(ref.removeprefix("#/$defs/").replace("~1", "/").replace("~0", "~"))
-    return found if isinstance(found, dict) else {}
-
-
-def _bare_list(op: Operation) -> bool:
-    """The success body is an array, or an object around one under a list-like name."""
-    success = op.success
-    for media_type, media in success.content.items() if success else ():
-        if "json" not in media_type or media.schema is None:
-            continue
-        bundle = op.compiler.bundle(media.schema, "response")
-        noun = next((s for s in reversed(op.path.split("/")) if s and "{" not in s), "")
-        where = list_location(bundle.schema, bundle.defs, noun)
-        if where == "" or where in LIST_KEYS or (where and where == noun):
-            return True
-    return False
-
-
-def _answer_shape(op: Operation) -> str | None:
-    """What the JSON success answer holds: "array" (of records), "scalars" (an array of
-    plain values), "wrapped" (one array beside at most two fields that are not paging or
-    counts: `{"top_writers": [...]}`, `{"id": ..., "related": [...]}`), "record", "object"
-    (no properties named), or None (no JSON answer declared)."""
-    success = op.success
-    for media_type, media in success.content.items() if success else ():
-        if "json" not in media_type or media.schema is None:
-            continue
-        bundle = op.compiler.bundle(media.schema, "response")
-        flat = flatten(bundle.schema, bundle.defs)
-        if not isinstance(flat, dict):
-            return None
-        choices = [flatten(c, bundle.defs) for c in flat.get("oneOf") or flat.get("anyOf") or ()]
-        lists = [c for c in choices if isinstance(c, dict) and c.get("type") == "array"]
-        if lists and not flat.get("properties"):
-            flat = lists[0]  # a list as one spelling: Ably's channels, SoundCloud's tracks
-        elif choices and isinstance(choices[0], dict) and not flat.get("properties"):
-            flat = choices[0]  # the first spelling of the answer
-        if is_array(flat):
-            item = flatten(flat.get("items"), bundle.defs)
-            record = isinstance(item, dict) and (item.get("properties") or item.get("allOf"))
-            return "array" if record else "scalars"
-        props = _fields(flat)
-        if not props:
-            return "object"
-        arrays, others = [], []
-        for name, sub in props.items():
-            sub = flatten(sub, bundle.defs)
-            if name.lower() in _NOT_ITEMS:
-                continue
-            if is_array(sub):
-                arrays.append(name)
-            elif snake(name) not in _BESIDE_ITEMS:
-                others.append(name)
-        named = len(arrays) == 1 and (
-            arrays[0] == "value"  # Azure's `{"value": [...], "nextLink": ...}`
-            or _names_alike(arrays[0], _last_segment(op))
-        )
-        if named and len(others) <= 2:
-            return "wrapped"
-        return "record"
-    return None
-
-
-def _names_alike(field: str, segment: str) -> bool:
-    """A field and a path segment share a word, plurals aside: `associated_articles` and
-    `articles`, `top_writers` and `top_writer`; `Days` and `opens` do not."""
-    stems = {w.rstrip("s") for w in words(segment) if len(w) > 2}
-    return any(w.rstrip("s") in stems for w in words(field) if len(w) > 2)
-
-
-def _pagination(op: Operation) -> str | None:
-    names = {p.name.lower() for p in op.params if p.location == "query"}
-    if names & set(_CURSOR):
-        return "cursor"
-    if names & set(_OFFSET):
-        return "offset"
-    if names & set(_PAGE):
-        return "page"
-    success = op.success
-    if success is not None and "link" in {h.lower() for h in success.headers}:
-        return "link"
-    return None
