@@ -1,8 +1,8 @@
 """Fit the weights `specmock explain` lays over its rules (specmock/generator/learned.py) to
-the labelled operations of bench/recognition_*.tsv, and write them to
+the labelled operations of bench/recognition_*.tsv (all but KEPT_OUT), and write them to
 specmock/generator/recognition_weights.json.
 
-    python bench/train_recognition.py                      # fit on every set, write
+    python bench/train_recognition.py                      # fit, and write them
     python bench/train_recognition.py --hold-out 45 46 47  # fit without those, write nothing
 
 With `--hold-out`, the held-out sets are recognized by the rules alone and by weights fitted
@@ -30,6 +30,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 from recognition import HELD_OUT_SETS, SURE, labelled
 
 STRENGTH = 0.3  # inverse regularization; 0.1-1.0 differed by about one point on sets 36-38
+# labelled after the weights' design was fixed and never fitted to, so that their figure
+# stays a held-out one (bench/README.md); fit to them only when newer sets take their place
+KEPT_OUT = ("48", "49", "50")
 SEEN = 10  # a cue must occur on this many labelled operations to be kept (2 to 10: same
 # accuracy on sets 36-47, a fifth of the cues)
 
@@ -86,7 +89,8 @@ def main() -> None:
     parser.add_argument("--hold-out", nargs="+", default=[], metavar="SET")
     args = parser.parse_args()
     logging.disable(logging.WARNING)
-    sets = [s for s in ("tuning", *HELD_OUT_SETS) if s not in args.hold_out]
+    kept_out = {*args.hold_out, *KEPT_OUT}
+    sets = [s for s in ("tuning", *HELD_OUT_SETS) if s not in kept_out]
     weights = fit(examples(sets))
     print(f"fitted on {weights.trained_on} operations, {len(weights.cues)} cues")
     if args.hold_out:
