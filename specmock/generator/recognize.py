@@ -283,8 +283,9 @@ def _ruled(ev: _Evidence) -> tuple[str, float]:
 def _cues(
     op: Operation, ev: _Evidence, n: _Names, said: phrases.Phrase | None, best: str
 ) -> dict[str, float]:
-    """Named numbers for the learned weights: the rules' scores, choice and evidence, and
-    the method with the path's, operationId's and summary's words and the answer's shape."""
+    """Named numbers for the learned weights: the rules' scores, choice and evidence; the
+    method with the path's, operationId's and summary's words; the answer's shape and
+    description; and how much of a record the body is (`_body_cues`)."""
     m, role = op.method, op.role
     kind = role.kind if role else None
     item = bool(role and role.resource and role.resource.item)
