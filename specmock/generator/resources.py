@@ -161,8 +161,7 @@ def list_location(schema: Any, defs: dict[str, Any], resource: str = "") -> str 
         return None
     if is_array(flat):
         return ""
-    props = flat.get("properties")
-    props = props if isinstance(props, dict) else {}  # a malformed spec's list or string
+    props = flat.get("properties") or {}
     arrays = [name for name, s in props.items() if is_array(flatten(s, defs))]
     for name in (*LIST_KEYS, resource):
         if name in arrays:
@@ -217,8 +216,7 @@ def _properties(schema: Any, defs: dict[str, Any]) -> dict[str, Any]:
     flat = flatten(schema, defs)
     if not isinstance(flat, dict):
         return {}
-    props = flat.get("properties")
-    props = dict(props) if isinstance(props, dict) else {}
+    props = dict(flat.get("properties") or {})
     for key in ("oneOf", "anyOf"):
         branches = [_properties(b, defs) for b in flat.get(key) or []]
         if branches:
