@@ -123,7 +123,7 @@ def labelled(sets: list[str]) -> Iterator[tuple[str, tuple[str, ...], str, Opera
 
         root = next(p for p in corpus()[0].parents if p.name == "api")
     for number in numbers:
-        labels = {tuple(row[:3]): row[3] for row in _rows(held_out_path(number))}
+        labels = _labels(held_out_path(number))
         specs = sorted({spec for spec, _, _ in labels})
         services = {spec: load_services([str(root / spec)])[0] for spec in specs}
         yield from _found(number, labels, services, by_id=False)
